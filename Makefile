@@ -1,0 +1,114 @@
+# summary: non-recursive build of tcplab: the core library, the program, the syscall tracer,
+# the lab programs and the tests.
+#
+#   make run      build and run lab 1 (installs missing libraries on Debian/Ubuntu)
+#   make test     build and run every test, then again under AddressSanitizer and UBSan
+#   make bench    compare 'tcplab inspect' with libpcap, tcpdump and tshark on 1M segments
+#
+# Variables: BUILD (output directory), WERROR=1 (warnings are errors; CI sets it),
+# SAN=1 (build with -fsanitize=address,undefined).
+
+BUILD    ?= build
+CC       ?= cc
+CFLAGS   ?= -O2 -g
+WARN      = -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wformat=2 \
+            -Wwrite-strings
+ifeq ($(WERROR),1)
+WARN     += -Werror
+endif
+ifeq ($(SAN),1)
+SANFLAGS  = -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+endif
+
+# Expanded when a recipe runs, that is after 'deps' has installed what pkg-config looks for.
+PKG_CFLAGS = $(shell pkg-config --cflags libpcap ncursesw)
+PKG_LIBS   = $(shell pkg-config --libs libpcap ncursesw)
+CRIT_FLAGS = $(shell pkg-config --cflags criterion)
+CRIT_LIBS  = $(shell pkg-config --libs criterion)
+
+ALL_CFLAGS = -std=c11 -D_GNU_SOURCE -I. $(WARN) $(CFLAGS) $(SANFLAGS) -MMD -MP
+
+CORE_SRC  := $(wildcard capture/*.c engine/*.c)
+CLI_SRC   := $(wildcard cli/*.c tui/*.c)
+TRACE_SRC := $(wildcard engine/preload/*.c)
+LABLIB_SRC:= $(wildcard labs/lib/*.c)
+LAB_SRC   := $(wildcard labs/[0-9]*/*.c)
+TESTLIB_SRC := $(wildcard tests/lib/*.c)
+TEST_SRC  := $(wildcard tests/test_*.c)
+BENCH_SRC := $(wildcard bench/*.c)
+
+CORE_OBJ  := $(CORE_SRC:%.c=$(BUILD)/%.o)
+CLI_OBJ   := $(CLI_SRC:%.c=$(BUILD)/%.o)
+LABLIB_OBJ:= $(LABLIB_SRC:%.c=$(BUILD)/%.o)
+TESTLIB_OBJ := $(TESTLIB_SRC:%.c=$(BUILD)/%.o)
+LAB_BIN   := $(LAB_SRC:%.c=$(BUILD)/%)
+TEST_BIN  := $(TEST_SRC:%.c=$(BUILD)/%)
+BENCH_BIN := $(BENCH_SRC:%.c=$(BUILD)/%)
+LIB       := $(BUILD)/libtcplab.a
+TRACE_SO  := $(BUILD)/libtcplab-trace.so
+PROGRAM   := $(BUILD)/tcplab
+
+.PHONY: all run test check-unit bench deps deps-test clean
+.DEFAULT_GOAL := all
+
+all: $(PROGRAM) $(TRACE_SO) $(LAB_BIN)
+
+run: all
+	$(PROGRAM) run 1
+
+deps:
+	@sh mk/deps.sh libpcap ncursesw
+
+deps-test:
+	@sh mk/deps.sh libpcap ncursesw criterion
+
+# The whole suite twice: as built for users, then with the sanitizers.
+test: deps-test
+	@$(MAKE) --no-print-directory check-unit
+	@$(MAKE) --no-print-directory check-unit BUILD=$(BUILD)/san SAN=1
+
+check-unit: all $(TEST_BIN)
+	@sh tests/run.sh $(BUILD) $(TEST_BIN)
+
+bench: all $(BENCH_BIN)
+	@sh bench/run.sh $(BUILD)
+
+$(BUILD)/%.o: %.c | deps
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) $(PKG_CFLAGS) -c -o $@ $<
+
+$(LIB): $(CORE_OBJ)
+	@mkdir -p $(@D)
+	rm -f $@
+	ar rcs $@ $^
+
+$(PROGRAM): $(CLI_OBJ) $(LIB)
+	$(CC) $(ALL_CFLAGS) -o $@ $(CLI_OBJ) $(LIB) $(PKG_LIBS)
+
+# The tracer is preloaded into lab and student programs, which are not built with the
+# sanitizers (ASan insists on being first in the library list), so it is never either.
+$(TRACE_SO): $(TRACE_SRC) $(wildcard engine/preload/*.h) engine/trace_wire.h | deps
+	@mkdir -p $(@D)
+	$(CC) -std=c11 -D_GNU_SOURCE -I. $(WARN) $(CFLAGS) -fPIC -shared -o $@ $(TRACE_SRC) -ldl
+
+# Lab programs are what students read and run: plain builds, one file each plus labs/lib.
+$(BUILD)/labs/%: SANFLAGS =
+$(BUILD)/labs/%: labs/%.c $(LABLIB_SRC) $(wildcard labs/lib/*.h) | deps
+	@mkdir -p $(@D)
+	$(CC) -std=c11 -D_GNU_SOURCE -I. $(WARN) $(CFLAGS) -o $@ $< $(LABLIB_SRC)
+
+$(BUILD)/tests/%.o: tests/%.c | deps
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) $(PKG_CFLAGS) $(CRIT_FLAGS) -c -o $@ $<
+
+$(BUILD)/tests/test_%: $(BUILD)/tests/test_%.o $(TESTLIB_OBJ) $(LIB)
+	$(CC) $(ALL_CFLAGS) -o $@ $< $(TESTLIB_OBJ) $(LIB) $(PKG_LIBS) $(CRIT_LIBS)
+
+$(BUILD)/bench/%: bench/%.c $(LIB) | deps
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) $(PKG_CFLAGS) -o $@ $< $(LIB) $(PKG_LIBS)
+
+clean:
+	rm -rf $(BUILD)
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

@@ -1,0 +1,61 @@
+/* summary: Wireshark's TCP expert analysis: retransmissions, dup ACKs, windows, keep-alives. */
+#ifndef TCPLAB_CAPTURE_EXPERT_H
+#define TCPLAB_CAPTURE_EXPERT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/*
+ * Labels use Wireshark's vocabulary (its tcp.analysis.* fields) so a student can compare
+ * tcplab with Wireshark line by line. The analysis is done per direction by flow.c, which
+ * owns the expert_dir state of each side; expert.c holds the rules.
+ */
+enum expert_label_index {
+	EXPERT_I_RETRANSMISSION,
+	EXPERT_I_FAST_RETRANSMISSION,
+	EXPERT_I_SPURIOUS_RETRANSMISSION,
+	EXPERT_I_OUT_OF_ORDER,
+	EXPERT_I_DUPLICATE_ACK,
+	EXPERT_I_LOST_SEGMENT,          /* "previous segment not captured" */
+	EXPERT_I_ACK_LOST_SEGMENT,      /* "ACKed segment that wasn't captured" */
+	EXPERT_I_ZERO_WINDOW,
+	EXPERT_I_ZERO_WINDOW_PROBE,
+	EXPERT_I_ZERO_WINDOW_PROBE_ACK,
+	EXPERT_I_WINDOW_UPDATE,
+	EXPERT_I_WINDOW_FULL,
+	EXPERT_I_KEEP_ALIVE,
+	EXPERT_I_KEEP_ALIVE_ACK,
+	EXPERT_I_RST,
+	EXPERT_I_MALFORMED,
+	EXPERT_NLABELS
+};
+
+#define EXPERT_BIT(i) (UINT32_C(1) << (i))
+
+struct expert_label {
+	const char *name;       /* short name for TSV and specs: "retransmission" */
+	const char *wireshark;  /* Wireshark's words: "TCP Retransmission" */
+	const char *explain;    /* one sentence for a student */
+};
+
+extern const struct expert_label expert_labels[EXPERT_NLABELS];
+
+/* Comma-separated names of the set bits, or "-" when none. */
+const char *expert_str(uint32_t analysis, char *buf, size_t len);
+
+/* Per-direction state the rules need (what Wireshark keeps in tcp_flow_t). */
+struct expert_dir {
+	bool valid;             /* something was sent in this direction */
+	uint32_t nextseq;       /* highest seq + len (+SYN/FIN) sent so far, absolute */
+	uint32_t maxseqtobeacked;
+	uint32_t lastseq;       /* seq of the last segment */
+	uint32_t lastack;       /* ack of the last segment */
+	uint64_t lastack_ns;
+	uint64_t lastseg_ns;
+	int64_t window;         /* last scaled window advertised */
+	uint32_t dupacks;       /* dup ACK count since lastack changed */
+	uint32_t lastnondupack;
+};
+
+#endif

@@ -1,0 +1,54 @@
+#!/bin/sh
+# summary: make sure the libraries tcplab builds against are installed; install them on Debian/Ubuntu.
+#
+# usage: mk/deps.sh PKGCONFIG-NAME...   (libpcap ncursesw criterion)
+# Prints what it runs. On systems without apt-get it stops with the package names to install.
+set -u
+
+missing=""
+for pc in "$@"; do
+	pkg-config --exists "$pc" 2>/dev/null || missing="$missing $pc"
+done
+command -v pkg-config >/dev/null 2>&1 || missing="$missing pkg-config"
+[ -z "$missing" ] && exit 0
+
+deb_name() {
+	case "$1" in
+	libpcap) echo libpcap-dev ;;
+	ncursesw) echo libncurses-dev ;;
+	criterion) echo libcriterion-dev ;;
+	pkg-config) echo pkg-config ;;
+	esac
+}
+
+if ! command -v apt-get >/dev/null 2>&1; then
+	cat >&2 <<MSG
+tcplab: missing libraries:$missing
+install them with your package manager, then run make again:
+  Fedora/RHEL:  sudo dnf install libpcap-devel ncurses-devel criterion-devel pkgconf-pkg-config
+  Arch:         sudo pacman -S libpcap ncurses criterion pkgconf
+  macOS:        brew install libpcap ncurses criterion pkg-config
+MSG
+	exit 1
+fi
+
+pkgs=""
+for m in $missing; do pkgs="$pkgs $(deb_name "$m")"; done
+if [ "$(id -u)" -eq 0 ]; then
+	sudo=""
+elif command -v sudo >/dev/null 2>&1; then
+	sudo="sudo"
+else
+	echo "tcplab: missing$pkgs and not root, with no sudo: run 'apt-get install$pkgs' as root" >&2
+	exit 1
+fi
+export DEBIAN_FRONTEND=noninteractive
+echo "tcplab: missing:$missing; installing with: $sudo apt-get install -y$pkgs"
+# A fresh machine may have empty package lists: update once, then install.
+if ! $sudo apt-get install -y -q$pkgs; then
+	echo "tcplab: running: $sudo apt-get update"
+	$sudo apt-get update -q && $sudo apt-get install -y -q$pkgs || {
+		echo "tcplab: could not install$pkgs; install them by hand and run make again" >&2
+		exit 1
+	}
+fi

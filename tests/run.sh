@@ -1,0 +1,34 @@
+#!/bin/sh
+# summary: run every Criterion test binary, then print one closing line for the whole suite.
+#
+# usage: tests/run.sh BUILD-DIR TEST-BINARY...
+# Each binary's own synthesis line is kept; the closing line adds them up. Exit 1 if any
+# test failed or crashed, or if a binary did not run to its synthesis.
+set -u
+build=$1; shift
+TCPLAB_BUILD=$(cd "$build" && pwd); export TCPLAB_BUILD
+TCPLAB_ROOT=$(pwd); export TCPLAB_ROOT
+passed=0 failed=0 skipped=0 status=0
+log=$(mktemp) || exit 1
+trap 'rm -f "$log"' EXIT INT TERM
+for t in "$@"; do
+	"$t" --always-succeed -j2 >"$log" 2>&1
+	rc=$?
+	cat "$log"
+	line=$(grep 'Synthesis:' "$log" | tail -n 1)
+	if [ -z "$line" ]; then
+		echo "tests: $t ended (status $rc) without a synthesis line" >&2
+		failed=$((failed + 1)); status=1; continue
+	fi
+	# [====] Synthesis: Tested: 5 | Passing: 4 | Failing: 1 | Crashing: 0
+	set -- $(echo "$line" | sed 's/[^0-9 ]//g')
+	tested=$1 passing=$2 failing=$3 crashing=$4
+	sk=$(grep -c '\[SKIP\]' "$log")
+	passed=$((passed + passing))
+	failed=$((failed + failing + crashing))
+	skipped=$((skipped + sk))
+	[ $((failing + crashing)) -eq 0 ] || status=1
+	[ "$tested" -gt 0 ] || { echo "tests: $t ran no test" >&2; status=1; }
+done
+echo "$build: $passed passed, $failed failed, $skipped skipped"
+exit $status
