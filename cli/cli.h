@@ -1,0 +1,16 @@
+/* summary: the tcplab subcommands; each parses its own arguments and returns an exit status. */
+#ifndef TCPLAB_CLI_CLI_H
+#define TCPLAB_CLI_CLI_H
+
+/*
+ * Contract: cmd_NAME(argc, argv) gets argv[0] == "NAME" and returns the process exit
+ * status (0 success, 1 failure or failed checks, 2 usage error). Errors go to stderr as
+ * "tcplab: what failed: why (what to do)". Only main() exits.
+ */
+int cmd_list(int argc, char **argv);
+int cmd_run(int argc, char **argv);
+int cmd_inspect(int argc, char **argv);
+int cmd_check(int argc, char **argv);
+int cmd_doctor(int argc, char **argv);
+
+#endif
