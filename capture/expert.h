@@ -56,6 +56,27 @@ struct expert_dir {
 	int64_t window;         /* last scaled window advertised */
 	uint32_t dupacks;       /* dup ACK count since lastack changed */
 	uint32_t lastnondupack;
+	uint64_t nextseq_ns;    /* when nextseq last advanced */
+	uint32_t nextseq_frame;
+	uint32_t lastflags;     /* EXPERT_* bits of the last segment in this direction */
 };
+
+/* One segment as the rules see it; seq and ack are absolute, window is the calculated one. */
+struct expert_in {
+	uint32_t seq, ack, len;
+	uint16_t flags;              /* TCP_* */
+	int64_t window;              /* Wireshark's calculated window size */
+	uint64_t ts_ns;
+	uint32_t frame;
+	bool scaling_known;          /* both SYNs seen: "window full" can be judged */
+	uint64_t first_rtt_ns;       /* SYN to handshake ACK, 0 when not seen */
+};
+
+/*
+ * Apply Wireshark's tcp_analyze_sequence_number() rules to one segment sent in direction
+ * fwd (rev is the opposite direction) and update both states. Returns EXPERT_* bits; RST
+ * adds EXPERT_I_RST. Call it for every segment of the connection, in capture order.
+ */
+uint32_t expert_analyze(struct expert_dir *fwd, struct expert_dir *rev, const struct expert_in *in);
 
 #endif

@@ -59,6 +59,7 @@ struct flow_side {
 	uint64_t packets;
 	uint64_t bytes;         /* payload bytes sent, retransmissions included */
 	uint64_t fin_ns, rst_ns;/* time of this side's first FIN / RST, 0 if none */
+	uint32_t fin_seq;       /* absolute seq of this side's FIN, valid when saw_fin */
 	enum tcp_state state;
 	struct expert_dir ex;   /* per-direction state of the expert analysis */
 };
@@ -75,6 +76,9 @@ struct flow_conn {
 	int first_rst;          /* flow_dir of the first RST, -1 if none */
 	uint64_t analysis_count[EXPERT_NLABELS];
 	uint64_t malformed;
+	uint64_t syn_ns;        /* time of the latest SYN (no ACK), 0 if none */
+	uint64_t first_rtt_ns;  /* SYN to the ACK that completes the handshake, 0 if unseen */
+	bool ended;             /* a RST, or both sides closed: a new SYN starts a new conn */
 };
 
 struct flow_info {
@@ -92,6 +96,13 @@ void flow_free(struct flow_table *ft);
 
 /* Track one segment; returns 0, or -1 when memory ran out (errno ENOMEM). */
 int flow_track(struct flow_table *ft, const struct tcp_segment *seg, struct flow_info *out);
+
+/*
+ * Count a malformed packet against its connection, found by the addresses and ports the
+ * dissector could read (seg->family and ports set). Never creates a connection; returns
+ * the connection or NULL when none matches.
+ */
+const struct flow_conn *flow_malformed(struct flow_table *ft, const struct tcp_segment *seg);
 
 size_t flow_count(const struct flow_table *ft);
 const struct flow_conn *flow_get(const struct flow_table *ft, size_t i);
