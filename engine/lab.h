@@ -1,0 +1,63 @@
+/* summary: lab definitions: the numbered labs found under labs/, each read from its lab.conf. */
+#ifndef TCPLAB_ENGINE_LAB_H
+#define TCPLAB_ENGINE_LAB_H
+
+#include <stddef.h>
+
+#include "engine/sandbox.h"
+
+/*
+ * A lab is data (STYLE.md): labs/NN-name/lab.conf names its topology, its programs and, per
+ * variant, the expected-sequence file its capture is checked against. Nothing here runs
+ * anything; labrun.h does.
+ *
+ * lab.conf is "key = value" lines, '#' comments, and "[variant NAME]" sections. Program
+ * lines are split on blanks, with "double quotes" grouping; {server}, {client} and {port}
+ * are replaced by the run's addresses and port.
+ */
+
+#define LAB_MAX_VARIANTS 8
+#define LAB_MAX_ARGS 24
+
+struct lab_variant {
+	char name[32];
+	char summary[160];
+	char server[256];               /* program line, before substitution */
+	char client[256];
+	char expect[128];               /* file name, relative to the lab's folder */
+};
+
+struct lab {
+	int number;
+	char dir[512];                  /* the lab's folder: ROOT/labs/01-handshake */
+	char slug[64];                  /* "01-handshake": also its folder under BUILD/labs */
+	char title[128];
+	char summary[200];
+	enum sandbox_topo topology;
+	char lesson[128];
+	int port;
+	size_t nvariant;
+	struct lab_variant variant[LAB_MAX_VARIANTS];
+};
+
+/* Read one lab.conf. Errors name the file and line: "lab.conf:7: unknown key 'prot'". */
+int lab_load(const char *dir, struct lab *lab, char *errbuf, size_t errlen);
+
+/*
+ * Every lab under ROOT/labs, sorted by number; *out is malloc'ed, free() it. A folder
+ * whose lab.conf is broken is an error, not skipped: a lab must never silently vanish.
+ */
+int lab_load_all(const char *root, struct lab **out, size_t *n, char *errbuf, size_t errlen);
+
+/* The variant called name, or the first one when name is NULL; NULL if none matches. */
+const struct lab_variant *lab_variant_find(const struct lab *lab, const char *name);
+
+/*
+ * Split a program line into argv after substituting {server}, {client}, {port}; the first
+ * word is resolved to BUILD/labs/SLUG/WORD. Strings live in buf. Returns argc or -1.
+ */
+int lab_argv(const struct lab *lab, const char *line, const char *build, const char *server,
+             const char *client, char *buf, size_t buflen, char **argv, size_t maxargs,
+             char *errbuf, size_t errlen);
+
+#endif
