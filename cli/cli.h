@@ -2,15 +2,24 @@
 #ifndef TCPLAB_CLI_CLI_H
 #define TCPLAB_CLI_CLI_H
 
+#include <stddef.h>
+
 /*
  * Contract: cmd_NAME(argc, argv) gets argv[0] == "NAME" and returns the process exit
  * status (0 success, 1 failure or failed checks, 2 usage error). Errors go to stderr as
  * "tcplab: what failed: why (what to do)". Only main() exits.
  */
 int cmd_list(int argc, char **argv);
+int cmd_lesson(int argc, char **argv);
 int cmd_run(int argc, char **argv);
 int cmd_inspect(int argc, char **argv);
 int cmd_check(int argc, char **argv);
 int cmd_doctor(int argc, char **argv);
+
+struct paths;
+struct lab;
+
+/* Find the tree and read every lab, or print why not; *labs is malloc'ed. 0 or -1. */
+int cli_labs(struct paths *p, struct lab **labs, size_t *n);
 
 #endif

@@ -1,0 +1,44 @@
+/* summary: 'tcplab list': the numbered labs with their variants. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli/cli.h"
+#include "engine/lab.h"
+#include "engine/paths.h"
+
+int cli_labs(struct paths *p, struct lab **labs, size_t *n)
+{
+	char err[1024];
+
+	if (paths_find(p, err, sizeof(err)) < 0 || lab_load_all(p->root, labs, n, err, sizeof(err)) < 0) {
+		fprintf(stderr, "tcplab: %s\n", err);
+		return -1;
+	}
+	return 0;
+}
+
+int cmd_list(int argc, char **argv)
+{
+	struct paths p;
+	struct lab *labs;
+	size_t n;
+
+	if (argc > 1) {
+		bool help = !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h");
+
+		fprintf(help ? stdout : stderr, "usage: tcplab list\n\n"
+		        "Lists the numbered labs, each with its variants ('tcplab run N --variant V').\n");
+		return help ? 0 : 2;
+	}
+	if (cli_labs(&p, &labs, &n) < 0)
+		return 1;
+	for (size_t i = 0; i < n; i++) {
+		printf("%2d  %-44s %s\n", labs[i].number, labs[i].title, labs[i].summary);
+		for (size_t j = 0; j < labs[i].nvariant; j++)
+			printf("      --variant %-14s %s\n", labs[i].variant[j].name,
+			       labs[i].variant[j].summary);
+	}
+	free(labs);
+	return 0;
+}

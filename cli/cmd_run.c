@@ -1,0 +1,165 @@
+/* summary: 'tcplab run N': run a lab headless and print its ladder and checks. */
+#include <getopt.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli/cli.h"
+#include "cli/ladder.h"
+#include "engine/lab.h"
+#include "engine/labrun.h"
+#include "engine/paths.h"
+
+static void usage(FILE *out)
+{
+	fprintf(out,
+	        "usage: tcplab run N [--variant NAME|all] [--pcap FILE] [--timeout SECONDS] [--headless]\n"
+	        "\n"
+	        "Runs lab N in private network namespaces: its server and client programs, a live\n"
+	        "capture of the wire and a trace of every socket call. Prints the timeline as a\n"
+	        "ladder (client calls | segments | server calls), then one line per check.\n"
+	        "\n"
+	        "  --variant NAME   which way to run it ('tcplab list' names them; default: the first;\n"
+	        "                   'all' runs each in turn)\n"
+	        "  --pcap FILE      also save the capture (pcap, nanosecond timestamps; with --variant\n"
+	        "                   all, the variant's name is added before the extension)\n"
+	        "  --timeout S      give up on the programs after S seconds (default 15)\n"
+	        "  --headless       print text even on a terminal (the default until the TUI lands)\n"
+	        "\n"
+	        "Exit status: 0 when every check passed, 1 when one did not or the lab could not\n"
+	        "run, 2 for a usage error.\n");
+}
+
+/* "lab1.pcap" for variant "server-first" becomes "lab1-server-first.pcap". */
+static void variant_path(const char *path, const char *variant, char *buf, size_t len)
+{
+	const char *dot = strrchr(path, '.');
+	const char *slash = strrchr(path, '/');
+
+	if (!dot || (slash && dot < slash))
+		dot = path + strlen(path);
+	snprintf(buf, len, "%.*s-%s%s", (int)(dot - path), path, variant, dot);
+}
+
+static int run_one(const struct lab *lab, const struct lab_variant *v, struct labrun_opts *o)
+{
+	struct labrun *run;
+	char err[1024];
+	int status;
+
+	printf("lab %d: %s\nvariant %s: %s\n\n", lab->number, lab->title, v->name, v->summary);
+	fflush(stdout);
+	if (labrun_run(lab, v, o, &run, err, sizeof(err)) < 0) {
+		fprintf(stderr, "tcplab: lab %d (%s) could not run: %s\n", lab->number, v->name, err);
+		return 1;
+	}
+	ladder_print(stdout, run);
+	ladder_print_checks(stdout, run);
+	status = labrun_passed(run) ? 0 : 1;
+	if (run->pcap_error[0]) {
+		fprintf(stderr, "tcplab: %s\n", run->pcap_error);
+		status = 1;
+	} else if (o->pcap_path) {
+		printf("capture saved to %s\n", o->pcap_path);
+	}
+	labrun_free(run);
+	return status;
+}
+
+int cmd_run(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "variant", required_argument, NULL, 'v' },
+		{ "pcap", required_argument, NULL, 'w' },
+		{ "timeout", required_argument, NULL, 't' },
+		{ "headless", no_argument, NULL, 'H' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct labrun_opts o = { 0 };
+	const char *variant = NULL;
+	struct paths p;
+	struct lab *labs = NULL, *lab = NULL;
+	size_t n;
+	int c, number, status = 0;
+	char *end;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'v':
+			variant = optarg;
+			break;
+		case 'w':
+			o.pcap_path = optarg;
+			break;
+		case 't':
+			o.timeout_s = strtod(optarg, &end);
+			if (*end || o.timeout_s <= 0 || o.timeout_s > 3600) {
+				fprintf(stderr, "tcplab: --timeout '%s' is not a number of seconds (1-3600)\n",
+				        optarg);
+				return 2;
+			}
+			break;
+		case 'H':
+			break;  /* the only mode there is until the TUI lands */
+		case 'h':
+			usage(stdout);
+			return 0;
+		default:
+			usage(stderr);
+			return 2;
+		}
+	}
+	if (optind + 1 != argc) {
+		usage(stderr);
+		return 2;
+	}
+	number = (int)strtol(argv[optind], &end, 10);
+	if (*end || number <= 0) {
+		fprintf(stderr, "tcplab: '%s' is not a lab number ('tcplab list' shows them)\n",
+		        argv[optind]);
+		return 2;
+	}
+	if (cli_labs(&p, &labs, &n) < 0)
+		return 1;
+	for (size_t i = 0; i < n; i++)
+		if (labs[i].number == number)
+			lab = &labs[i];
+	if (!lab) {
+		fprintf(stderr, "tcplab: there is no lab %d ('tcplab list' shows them)\n", number);
+		free(labs);
+		return 2;
+	}
+	o.build = p.build;
+	if (variant && !strcmp(variant, "all")) {
+		const char *pcap = o.pcap_path;
+		char path[1024];
+
+		for (size_t i = 0; i < lab->nvariant; i++) {
+			if (pcap) {
+				variant_path(pcap, lab->variant[i].name, path, sizeof(path));
+				o.pcap_path = path;
+			}
+			if (i)
+				printf("\n");
+			status |= run_one(lab, &lab->variant[i], &o);
+		}
+	} else {
+		const struct lab_variant *v = lab_variant_find(lab, variant);
+
+		if (!v) {
+			fprintf(stderr, "tcplab: lab %d has no variant '%s'; it has:", number, variant);
+			for (size_t i = 0; i < lab->nvariant; i++)
+				fprintf(stderr, " %s", lab->variant[i].name);
+			fprintf(stderr, "\n");
+			free(labs);
+			return 2;
+		}
+		status = run_one(lab, v, &o);
+	}
+	free(labs);
+	return status;
+}

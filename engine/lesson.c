@@ -1,0 +1,139 @@
+/* summary: parse a lab's lesson.txt into steps (see lesson.h). */
+#include "engine/lesson.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+void lesson_release(struct lesson *l)
+{
+	for (size_t i = 0; i < l->nstep; i++) {
+		free(l->step[i].title);
+		free(l->step[i].text);
+	}
+	free(l->step);
+	l->step = NULL;
+	l->nstep = 0;
+}
+
+/* Drop trailing blank lines from a step's text. */
+static void trim_text(char *s)
+{
+	size_t n = strlen(s);
+
+	while (n && (s[n - 1] == '\n' || s[n - 1] == ' '))
+		s[--n] = '\0';
+}
+
+static int append(char **text, const char *line, size_t len)
+{
+	size_t have = *text ? strlen(*text) : 0;
+	char *p;
+
+	if (!have && !len)
+		return 0;       /* leading blank lines */
+	p = realloc(*text, have + len + 2);
+	if (!p)
+		return -1;
+	memcpy(p + have, line, len);
+	p[have + len] = '\n';
+	p[have + len + 1] = '\0';
+	*text = p;
+	return 0;
+}
+
+int lesson_parse(const char *text, size_t len, const char *name, struct lesson *out,
+                 char *errbuf, size_t errlen)
+{
+	const char *p = text, *end = text + len;
+	struct lesson_step *cur = NULL;
+	int lineno = 0;
+
+	memset(out, 0, sizeof(*out));
+	if (len > LESSON_MAX_BYTES) {
+		snprintf(errbuf, errlen, "%s: longer than %d bytes", name, LESSON_MAX_BYTES);
+		return -1;
+	}
+	out->step = calloc(LESSON_MAX_STEPS, sizeof(*out->step));
+	if (!out->step)
+		goto oom;
+	while (p < end) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		size_t n = nl ? (size_t)(nl - p) : (size_t)(end - p);
+
+		lineno++;
+		if (n >= 3 && !strncmp(p, "## ", 3)) {
+			if (out->nstep == LESSON_MAX_STEPS) {
+				snprintf(errbuf, errlen, "%s:%d: more than %d steps", name, lineno,
+				         LESSON_MAX_STEPS);
+				goto fail;
+			}
+			cur = &out->step[out->nstep++];
+			cur->title = strndup(p + 3, n - 3);
+			if (!cur->title)
+				goto oom;
+		} else if (!cur) {
+			if (n && p[0] != '#') {
+				snprintf(errbuf, errlen, "%s:%d: text before the first '## ' step", name,
+				         lineno);
+				goto fail;
+			}
+		} else if (n >= 4 && !strncmp(p, "run:", 4)) {
+			const char *v = p + 4;
+			size_t vn = n - 4;
+
+			while (vn && *v == ' ')
+				v++, vn--;
+			if (!vn || vn >= sizeof(cur->run) || memchr(v, ' ', vn)) {
+				snprintf(errbuf, errlen, "%s:%d: 'run:' needs one variant name", name, lineno);
+				goto fail;
+			}
+			memcpy(cur->run, v, vn);
+			cur->run[vn] = '\0';
+		} else if (append(&cur->text, p, n) < 0) {
+			goto oom;
+		}
+		p += n + 1;
+	}
+	if (!out->nstep) {
+		snprintf(errbuf, errlen, "%s: no steps (a step starts with '## ')", name);
+		goto fail;
+	}
+	for (size_t i = 0; i < out->nstep; i++) {
+		if (!out->step[i].text && !(out->step[i].text = strdup("")))
+			goto oom;
+		trim_text(out->step[i].text);
+	}
+	return 0;
+oom:
+	snprintf(errbuf, errlen, "%s: out of memory", name);
+fail:
+	lesson_release(out);
+	return -1;
+}
+
+int lesson_load(const char *path, struct lesson *out, char *errbuf, size_t errlen)
+{
+	FILE *f = fopen(path, "r");
+	char *buf;
+	size_t n;
+	int ret;
+
+	memset(out, 0, sizeof(*out));
+	if (!f) {
+		snprintf(errbuf, errlen, "cannot read '%s': %s", path, strerror(errno));
+		return -1;
+	}
+	buf = malloc(LESSON_MAX_BYTES + 1);
+	if (!buf) {
+		fclose(f);
+		snprintf(errbuf, errlen, "out of memory");
+		return -1;
+	}
+	n = fread(buf, 1, LESSON_MAX_BYTES + 1, f);
+	fclose(f);
+	ret = lesson_parse(buf, n, path, out, errbuf, errlen);
+	free(buf);
+	return ret;
+}
