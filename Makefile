@@ -35,6 +35,7 @@ LABLIB_SRC:= $(wildcard labs/lib/*.c)
 LAB_SRC   := $(wildcard labs/[0-9]*/*.c)
 TESTLIB_SRC := $(wildcard tests/lib/*.c)
 TEST_SRC  := $(wildcard tests/test_*.c)
+TESTPROG_SRC := $(wildcard tests/progs/*.c)
 BENCH_SRC := $(wildcard bench/*.c)
 
 CORE_OBJ  := $(CORE_SRC:%.c=$(BUILD)/%.o)
@@ -43,6 +44,7 @@ LABLIB_OBJ:= $(LABLIB_SRC:%.c=$(BUILD)/%.o)
 TESTLIB_OBJ := $(TESTLIB_SRC:%.c=$(BUILD)/%.o)
 LAB_BIN   := $(LAB_SRC:%.c=$(BUILD)/%)
 TEST_BIN  := $(TEST_SRC:%.c=$(BUILD)/%)
+TESTPROG_BIN := $(TESTPROG_SRC:%.c=$(BUILD)/%)
 BENCH_BIN := $(BENCH_SRC:%.c=$(BUILD)/%)
 LIB       := $(BUILD)/libtcplab.a
 TRACE_SO  := $(BUILD)/libtcplab-trace.so
@@ -67,7 +69,7 @@ test: deps-test
 	@$(MAKE) --no-print-directory check-unit
 	@$(MAKE) --no-print-directory check-unit BUILD=$(BUILD)/san SAN=1
 
-check-unit: all $(TEST_BIN)
+check-unit: all $(TEST_BIN) $(TESTPROG_BIN)
 	@sh tests/run.sh $(BUILD) $(TEST_BIN)
 
 bench: all $(BENCH_BIN)
@@ -96,6 +98,12 @@ $(BUILD)/labs/%: SANFLAGS =
 $(BUILD)/labs/%: labs/%.c $(LABLIB_SRC) $(wildcard labs/lib/*.h) | deps
 	@mkdir -p $(@D)
 	$(CC) -std=c11 -D_GNU_SOURCE -I. $(WARN) $(CFLAGS) -o $@ $< $(LABLIB_SRC)
+
+# Programs the tests run under the tracer: plain builds, like lab programs.
+$(BUILD)/tests/progs/%: SANFLAGS =
+$(BUILD)/tests/progs/%: tests/progs/%.c | deps
+	@mkdir -p $(@D)
+	$(CC) -std=c11 -D_GNU_SOURCE -I. $(WARN) $(CFLAGS) -o $@ $<
 
 $(BUILD)/tests/%.o: tests/%.c | deps
 	@mkdir -p $(@D)
