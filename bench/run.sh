@@ -1,0 +1,225 @@
+#!/bin/sh
+# summary: 'make bench': speed and peak memory of 'tcplab inspect --stats' against libpcap, tcpdump, tshark.
+#
+# usage: sh bench/run.sh [BUILD]          (make bench runs it after building; it builds nothing)
+#
+# Environment (all optional):
+#   BENCH_SEGMENTS          segments in the main capture          (default 1000000)
+#   BENCH_TSHARK_SEGMENTS   segments tshark reads, a prefix of it (default 100000)
+#   BENCH_RUNS              runs per tool; the best one counts     (default 3)
+#
+# It measures, it does not test: it exits 0 when targets are missed (and says MISS), non-zero
+# only when it cannot measure at all (its own helpers missing, the capture not writable).
+# docs/bench.md explains what each row means.
+set -u
+
+BUILD=${1:-build}
+N=${BENCH_SEGMENTS:-1000000}
+TN=${BENCH_TSHARK_SEGMENTS:-100000}
+RUNS=${BENCH_RUNS:-3}
+OUT=bench/out
+BIN=$BUILD/bench
+TCPLAB=$BUILD/tcplab
+
+die() {
+	echo "bench: $*" >&2
+	exit 1
+}
+
+for b in gencap bareloop maxrss layers; do
+	[ -x "$BIN/$b" ] || die "missing '$BIN/$b' (run 'make bench', or 'make BUILD=$BUILD $BIN/$b')"
+done
+[ "$TN" -gt "$N" ] && TN=$N
+mkdir -p "$OUT" || die "cannot create '$OUT'"
+
+# gencap's output depends only on its source and the count; keep it while both are unchanged.
+gen() {
+	file=$1 n=$2
+	stamp="$n $(cksum <bench/gencap.c)"
+	if [ -f "$file" ] && [ "$(cat "$file.stamp" 2>/dev/null)" = "$stamp" ]; then
+		echo "reusing $file ($n segments)"
+		return 0
+	fi
+	rm -f "$file.stamp"
+	"$BIN/gencap" "$file" "$n" 2>&1 || die "cannot write the capture '$file'"
+	echo "$stamp" >"$file.stamp"
+}
+
+PCAP=$OUT/bench.pcap
+PREFIX=$OUT/bench-prefix.pcap
+gen "$PCAP" "$N"
+
+# Floating point in awk; sh has none.
+calc() { awk "BEGIN { printf \"%s\", ($1) }"; }
+
+# measure NAME CMD...: run CMD $RUNS times under maxrss, stdout to $OUT/NAME.out, stderr to
+# $OUT/NAME.err. Sets M_WALL (best wall seconds), M_RSS (largest peak RSS, KiB), M_OK (1 when
+# every run exited 0).
+measure() {
+	name=$1
+	shift
+	M_WALL="" M_RSS=0 M_OK=1
+	i=0
+	while [ "$i" -lt "$RUNS" ]; do
+		i=$((i + 1))
+		"$BIN/maxrss" -o "$OUT/$name.rep" -- "$@" >"$OUT/$name.out" 2>"$OUT/$name.err"
+		rep=$(cat "$OUT/$name.rep" 2>/dev/null)
+		w=$(echo "$rep" | sed -n 's/.*wall_s=\([0-9.]*\).*/\1/p')
+		r=$(echo "$rep" | sed -n 's/.*maxrss_kib=\([0-9]*\).*/\1/p')
+		s=$(echo "$rep" | sed -n 's/.*status=\([0-9]*\).*/\1/p')
+		if [ -z "$w" ] || [ "$s" != 0 ]; then
+			M_OK=0
+			return
+		fi
+		[ "$r" -gt "$M_RSS" ] && M_RSS=$r
+		if [ -z "$M_WALL" ] || [ "$(calc "$w < $M_WALL")" = 1 ]; then
+			M_WALL=$w
+		fi
+	done
+}
+
+ROWS=""
+# row LABEL SEGMENTS WALL RSS_KIB NOTE: remember one line of the table ('|'-separated: a
+# whitespace IFS would merge the empty fields of a skipped tool).
+row() {
+	ROWS="$ROWS$1|$2|$3|$4|$5
+"
+}
+
+echo "machine: $(nproc) cores, $(sed -n 's/^model name[^:]*: //p' /proc/cpuinfo | head -n 1)"
+echo "capture: $PCAP, $N segments, $(wc -c <"$PCAP") bytes; $RUNS runs per tool, best counts"
+cat "$PCAP" >/dev/null          # into the page cache: measure parsing, not the disk
+echo
+
+# tcplab itself.
+T_RATE="" T_RSS=""
+if [ ! -x "$TCPLAB" ]; then
+	echo "tcplab: '$TCPLAB' is not built yet (cli/main.c or 'inspect' missing?): its rows are empty"
+	row "tcplab inspect --stats" "$N" "" "" "not built"
+else
+	measure tcplab "$TCPLAB" inspect --stats "$PCAP"
+	if [ "$M_OK" = 1 ]; then
+		T_RATE=$(calc "$N / $M_WALL") T_RSS=$M_RSS
+		row "tcplab inspect --stats" "$N" "$M_WALL" "$M_RSS" ""
+		echo "tcplab inspect --stats said (first lines of $OUT/tcplab.out):"
+		head -n 12 "$OUT/tcplab.out" | sed 's/^/    /'
+		echo
+	else
+		echo "tcplab: 'tcplab inspect --stats' failed; its stderr ($OUT/tcplab.err):"
+		head -n 5 "$OUT/tcplab.err" | sed 's/^/    /'
+		echo
+		row "tcplab inspect --stats" "$N" "" "" "failed"
+	fi
+fi
+
+for mode in default buffered; do
+	measure "bareloop-$mode" "$BIN/bareloop" "$PCAP" "$mode"
+	got=$(sed -n 's/.*packets=\([0-9]*\).*/\1/p' "$OUT/bareloop-$mode.out")
+	if [ "$M_OK" = 1 ] && [ "$got" = "$N" ]; then
+		row "bareloop $mode" "$N" "$M_WALL" "$M_RSS" ""
+	else
+		row "bareloop $mode" "$N" "" "" "failed: $(head -n 1 "$OUT/bareloop-$mode.err")"
+	fi
+	[ "$mode" = buffered ] && [ "$M_OK" = 1 ] && B_RATE=$(calc "$N / $M_WALL")
+done
+
+if command -v tcpdump >/dev/null 2>&1; then
+	measure tcpdump tcpdump -nn -r "$PCAP"
+	if [ "$M_OK" = 1 ]; then
+		row "tcpdump -nn -r" "$N" "$M_WALL" "$M_RSS" ""
+	else
+		row "tcpdump -nn -r" "$N" "" "" "failed: $(head -n 1 "$OUT/tcpdump.err")"
+	fi
+else
+	row "tcpdump -nn -r" "$N" "" "" "not installed: skipped"
+fi
+
+# tshark is slow: it reads a prefix of the same traffic (gencap's output is prefix-stable).
+# Its start-up (~0.4 s loading dissectors), measured on a one-segment file, is subtracted:
+# that makes tshark look faster, so the 100x target is judged against its best case.
+S_RATE=""
+if command -v tshark >/dev/null 2>&1; then
+	gen "$PREFIX" "$TN" >/dev/null
+	gen "$OUT/bench-one.pcap" 1 >/dev/null
+	measure tshark-startup tshark -r "$OUT/bench-one.pcap" -T fields -e frame.number \
+		-e tcp.seq -e tcp.analysis.flags
+	S0=${M_WALL:-0}
+	[ "$M_OK" = 1 ] || S0=0
+	measure tshark tshark -r "$PREFIX" -T fields -e frame.number -e tcp.seq \
+		-e tcp.analysis.flags
+	if [ "$M_OK" = 1 ] && [ "$(calc "$M_WALL > $S0")" = 1 ]; then
+		S_WALL=$(calc "$M_WALL - $S0")
+		S_RATE=$(calc "$TN / $S_WALL")
+		row "tshark -T fields" "$TN" "$S_WALL" "$M_RSS" \
+			"first $TN segments; $S0 s start-up not counted"
+	else
+		row "tshark -T fields" "$TN" "" "" "failed: $(grep -v 'Running as user' "$OUT/tshark.err" | head -n 1)"
+	fi
+else
+	row "tshark -T fields" "$TN" "" "" "not installed: skipped"
+fi
+
+# The library without the command line: where a slow 'inspect' loses its time.
+"$BIN/layers" "$PCAP" >"$OUT/layers.out" 2>"$OUT/layers.err" || true
+for i in $(seq 2 "$RUNS"); do
+	"$BIN/layers" "$PCAP" >>"$OUT/layers.out" 2>>"$OUT/layers.err" || true
+done
+
+echo "segments per second, best of $RUNS (wall time of the whole process, exec included):"
+printf '%-26s %9s %9s %13s %12s %9s  %s\n' tool segments "best s" segments/s tcplab/tool \
+	"peak MiB" note
+printf '%s' "$ROWS" | while IFS='|' read -r label segs wall rss note; do
+	if [ -z "$wall" ]; then
+		printf '%-26s %9s %9s %13s %12s %9s  %s\n' "$label" "$segs" - - - - "$note"
+		continue
+	fi
+	rate=$(calc "$segs / $wall")
+	ratio=-
+	[ -n "$T_RATE" ] && ratio=$(calc "sprintf(\"%.2fx\", $T_RATE / $rate)")
+	printf '%-26s %9s %9.3f %13.0f %12s %9.1f  %s\n' "$label" "$segs" "$wall" "$rate" "$ratio" \
+		"$(calc "$rss / 1024")" "$note"
+done
+echo
+
+echo "library layers, in one process (bench/layers.c; best of $RUNS):"
+for layer in read dissect flow; do
+	best=$(sed -n "s/^layers $layer .*seconds=\([0-9.]*\).*/\1/p" "$OUT/layers.out" | sort -n | head -n 1)
+	if [ -z "$best" ]; then
+		printf '  %-8s failed: %s\n' "$layer" "$(head -n 1 "$OUT/layers.err")"
+		continue
+	fi
+	printf '  %-8s %13.0f segments/s  (%s s)\n' "$layer" "$(calc "$N / $best")" "$best"
+done
+echo
+
+# verdict CONDITION: PASS or MISS.
+verdict() {
+	if [ "$(calc "$1")" = 1 ]; then echo PASS; else echo MISS; fi
+}
+target() { printf '  %-44s %-22s %s\n' "$1" "$2" "$3"; }
+
+echo "targets (tcplab inspect --stats on the $N-segment capture):"
+if [ -z "$T_RATE" ]; then
+	for t in "dissect + flow + expert >= 5 M segments/s" ">= 0.5x the buffered bare loop" \
+		">= 100x tshark" "peak memory < 64 MiB"; do
+		target "$t" "tcplab not measured" "n/a"
+	done
+	exit 0
+fi
+target "dissect + flow + expert >= 5 M segments/s" \
+	"$(calc "sprintf(\"%.2f M/s\", $T_RATE / 1e6)")" "$(verdict "$T_RATE >= 5e6")"
+if [ -n "${B_RATE:-}" ]; then
+	target ">= 0.5x the buffered bare loop" "$(calc "sprintf(\"%.2fx\", $T_RATE / $B_RATE)")" \
+		"$(verdict "$T_RATE >= 0.5 * $B_RATE")"
+else
+	target ">= 0.5x the buffered bare loop" "bare loop failed" "n/a"
+fi
+if [ -n "$S_RATE" ]; then
+	target ">= 100x tshark" "$(calc "sprintf(\"%.0fx\", $T_RATE / $S_RATE)")" \
+		"$(verdict "$T_RATE >= 100 * $S_RATE")"
+else
+	target ">= 100x tshark" "tshark not measured" "n/a"
+fi
+target "peak memory < 64 MiB" "$(calc "sprintf(\"%.1f MiB\", $T_RSS / 1024)")" \
+	"$(verdict "$T_RSS < 64 * 1024")"
+exit 0
