@@ -1,0 +1,57 @@
+/* summary: lab programs run inside a sandbox host: spawn, merged output pipe, exit pidfd, deadline, group kill. */
+#ifndef TCPLAB_ENGINE_PROC_H
+#define TCPLAB_ENGINE_PROC_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+#include "engine/sandbox.h"
+
+/*
+ * Contract: proc_spawn() forks; the child enters the host's network namespace, becomes the
+ * leader of a new process group, gets PR_SET_PDEATHSIG SIGKILL, default signal dispositions
+ * and an empty signal mask (so an ignored SIGPIPE in tcplab does not leak into a lab), stdin
+ * from /dev/null, stdout and stderr merged into one pipe, every other fd closed except
+ * keep_fd, and execs argv[0] (a path: no PATH search) with the environment plus extra_env.
+ * proc_spawn() returns once the exec has happened; a failure before or at exec comes back
+ * as an error ("cannot run 'x': No such file or directory"), never as a silent exit 127.
+ *
+ * PR_SET_PDEATHSIG fires when the THREAD that called proc_spawn() ends, not the process:
+ * spawn from a thread that outlives the lab programs (the main thread).
+ *
+ * Waiting: poll proc_output_fd() (nonblocking; EOF once every holder of the pipe, the
+ * program's children included, is gone) and proc_exit_fd() (a pidfd, readable when the
+ * program exits), with at most proc_deadline_ms() as poll timeout, then call proc_reap().
+ * When the program exits, or its deadline passes, proc_reap() SIGKILLs whatever is left of
+ * its process group, so nothing a lab started outlives it.
+ *
+ * Not thread-safe per struct proc. Reaping is by pid: do not install a SIGCHLD handler that
+ * reaps every child (waitpid(-1)).
+ */
+struct proc_spec {
+	const char *const *argv;        /* argv[0] is a path */
+	enum sandbox_host host;
+	const char *const *extra_env;   /* "NAME=value", NULL-terminated, may be NULL; replaces
+	                                 * an inherited variable of the same name */
+	int keep_fd;                    /* kept open across exec at the same number, > 2; -1 none */
+	double timeout_s;               /* wall-clock limit from the spawn; <= 0 none */
+};
+
+struct proc;
+
+struct proc *proc_spawn(struct sandbox *sb, const struct proc_spec *spec,
+                        char *errbuf, size_t errlen);
+pid_t proc_pid(const struct proc *p);
+int proc_output_fd(const struct proc *p);   /* nonblocking, CLOEXEC; owned by the proc */
+int proc_exit_fd(const struct proc *p);     /* pidfd; owned by the proc */
+/* Milliseconds until the deadline (0 once passed), or -1 without a deadline: a poll timeout. */
+int proc_deadline_ms(const struct proc *p);
+/* Nonblocking: 1 when the program has ended (*status as from waitpid, may be NULL), 0 while
+ * it runs. Past the deadline it kills the group first and returns 1. Repeatable. */
+int proc_reap(struct proc *p, int *status);
+bool proc_timed_out(const struct proc *p);  /* ended because proc_reap() hit the deadline */
+void proc_kill(struct proc *p);             /* SIGKILL to the whole group, then reap */
+void proc_free(struct proc *p);             /* kills if still running, closes fds */
+
+#endif
