@@ -1,0 +1,349 @@
+/* summary: 'tcplab inspect': a capture's TCP segments as TSV, or its connections as a summary. */
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "capture/dissect.h"
+#include "capture/expert.h"
+#include "capture/flow.h"
+#include "capture/pcapio.h"
+#include "cli/cli.h"
+
+/*
+ * Streaming: one packet at a time through dissect -> flow -> expert, so memory grows with
+ * connections, never with packets. The TSV line is built in a stack buffer with the small
+ * appenders below and written with one fwrite (stdout has a 1 MiB buffer); --stats prints
+ * nothing per packet.
+ */
+
+enum mode { MODE_TSV, MODE_STATS };
+
+static const char usage_text[] =
+	"usage: tcplab inspect [--tsv | --stats] FILE\n"
+	"\n"
+	"Read a pcap or pcapng file (\"-\" for standard input) and show its TCP traffic.\n"
+	"\n"
+	"  --tsv    one line per TCP segment (the default), tab-separated: frame number,\n"
+	"           seconds since the first packet, source address and port, destination\n"
+	"           address and port, flags (tcpdump's S . P F R), relative seq and ack\n"
+	"           (ack '-' without the ACK flag), payload length, window as Wireshark\n"
+	"           calculates it (scaled), and Wireshark's analysis labels or '-'\n"
+	"  --stats  one line per connection (packets and bytes each way, how it began and\n"
+	"           ended, each side's final state, analysis counts), then capture totals\n"
+	"  --help   this text\n"
+	"\n"
+	"Non-TCP packets are skipped; a damaged TCP packet is listed as 'malformed'.\n";
+
+struct line {
+	char b[512];
+	size_t n;
+};
+
+/* Output buffer for the listing: lines are copied in and written 64 KiB at a time. */
+struct outbuf {
+	FILE *f;
+	size_t n;
+	bool err;
+	char b[1 << 16];
+};
+
+static void ob_flush(struct outbuf *o)
+{
+	if (o->n && fwrite(o->b, 1, o->n, o->f) != o->n)
+		o->err = true;
+	o->n = 0;
+}
+
+static void ob_line(struct outbuf *o, const struct line *l)
+{
+	if (sizeof o->b - o->n < l->n)
+		ob_flush(o);
+	memcpy(o->b + o->n, l->b, l->n);
+	o->n += l->n;
+}
+
+static void put_s(struct line *l, const char *s)
+{
+	size_t k = strlen(s);
+	if (k > sizeof l->b - 1 - l->n)
+		k = sizeof l->b - 1 - l->n;
+	memcpy(l->b + l->n, s, k);
+	l->n += k;
+}
+
+static void put_c(struct line *l, char c)
+{
+	if (l->n < sizeof l->b - 1)
+		l->b[l->n++] = c;
+}
+
+static void put_u(struct line *l, uint64_t v)
+{
+	char t[24];
+	int i = 0;
+	do {
+		t[i++] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	while (i)
+		put_c(l, t[--i]);
+}
+
+static void put_i(struct line *l, int64_t v)
+{
+	if (v < 0) {
+		put_c(l, '-');
+		put_u(l, (uint64_t)0 - (uint64_t)v);
+	} else {
+		put_u(l, (uint64_t)v);
+	}
+}
+
+/* Seconds with 6 decimals, rounded to the microsecond as tshark rounds. */
+static void put_time(struct line *l, uint64_t ts, uint64_t first)
+{
+	uint64_t d = ts >= first ? ts - first : first - ts;
+	uint64_t us = (d + 500) / 1000;
+	if (ts < first && us)
+		put_c(l, '-');
+	put_u(l, us / 1000000);
+	put_c(l, '.');
+	char frac[7];
+	uint64_t f = us % 1000000;
+	for (int i = 5; i >= 0; i--) {
+		frac[i] = (char)('0' + f % 10);
+		f /= 10;
+	}
+	frac[6] = '\0';
+	put_s(l, frac);
+}
+
+static void put_endpoints(struct line *l, const struct tcp_segment *s, bool ports)
+{
+	char a[64];
+	bool have = s->family == AF_INET || s->family == AF_INET6;
+	put_s(l, have ? dissect_addr_str(s, true, a, sizeof a) : "-");
+	put_c(l, '\t');
+	if (ports)
+		put_u(l, s->sport);
+	else
+		put_c(l, '-');
+	put_c(l, '\t');
+	put_s(l, have ? dissect_addr_str(s, false, a, sizeof a) : "-");
+	put_c(l, '\t');
+	if (ports)
+		put_u(l, s->dport);
+	else
+		put_c(l, '-');
+	put_c(l, '\t');
+}
+
+static void tsv_segment(struct outbuf *out, const struct tcp_segment *s, const struct flow_info *fi,
+                        uint64_t first)
+{
+	struct line l = { .n = 0 };
+	char buf[256];
+
+	put_u(&l, s->frame);
+	put_c(&l, '\t');
+	put_time(&l, s->ts_ns, first);
+	put_c(&l, '\t');
+	put_endpoints(&l, s, true);
+	put_s(&l, dissect_flags_str(s->flags, buf, sizeof buf));
+	put_c(&l, '\t');
+	put_u(&l, fi->rel_seq);
+	put_c(&l, '\t');
+	if (s->flags & TCP_ACK)
+		put_u(&l, fi->rel_ack);
+	else
+		put_c(&l, '-');
+	put_c(&l, '\t');
+	put_u(&l, s->len);
+	put_c(&l, '\t');
+	put_i(&l, fi->win_scaled);
+	put_c(&l, '\t');
+	put_s(&l, expert_str(fi->analysis, buf, sizeof buf));
+	put_c(&l, '\n');
+	ob_line(out, &l);
+}
+
+/* A damaged packet: where it came from when known, '-' for the rest. */
+static void tsv_malformed(struct outbuf *out, const struct tcp_segment *s, uint64_t first)
+{
+	struct line l = { .n = 0 };
+
+	put_u(&l, s->frame);
+	put_c(&l, '\t');
+	put_time(&l, s->ts_ns, first);
+	put_c(&l, '\t');
+	put_endpoints(&l, s, s->family && (s->sport || s->dport));
+	put_s(&l, "-\t-\t-\t-\t-\t");
+	put_s(&l, expert_labels[EXPERT_I_MALFORMED].name);
+	put_c(&l, '\n');
+	ob_line(out, &l);
+}
+
+static void endpoint_str(const struct flow_conn *c, int side, char *buf, size_t len)
+{
+	struct tcp_segment tmp;
+	char a[64];
+
+	memset(&tmp, 0, sizeof tmp);
+	tmp.family = c->family;
+	memcpy(tmp.src, c->side[side].addr, sizeof tmp.src);
+	dissect_addr_str(&tmp, true, a, sizeof a);
+	snprintf(buf, len, c->family == AF_INET6 ? "[%s]:%u" : "%s:%u", a, c->side[side].port);
+}
+
+static const char *role(int dir)
+{
+	return dir == FLOW_C2S ? "client" : "server";
+}
+
+static void stats_conn(FILE *out, const struct flow_conn *c)
+{
+	char cl[80], sv[80], ended[96];
+	const struct flow_side *a = &c->side[FLOW_C2S], *b = &c->side[FLOW_S2C];
+
+	endpoint_str(c, FLOW_C2S, cl, sizeof cl);
+	endpoint_str(c, FLOW_S2C, sv, sizeof sv);
+	if (c->first_fin >= 0 && c->first_rst >= 0)
+		snprintf(ended, sizeof ended, "FIN from %s first, then RST from %s",
+		         role(c->first_fin), role(c->first_rst));
+	else if (c->first_fin >= 0)
+		snprintf(ended, sizeof ended, "FIN from %s first", role(c->first_fin));
+	else if (c->first_rst >= 0)
+		snprintf(ended, sizeof ended, "RST from %s", role(c->first_rst));
+	else
+		snprintf(ended, sizeof ended, "still open");
+
+	fprintf(out, "conn %u  %s -> %s  client %llu pkts %llu bytes, server %llu pkts %llu bytes"
+	        "  began %s  ended %s  client %s, server %s  analysis ",
+	        c->id, cl, sv, (unsigned long long)a->packets, (unsigned long long)a->bytes,
+	        (unsigned long long)b->packets, (unsigned long long)b->bytes,
+	        c->saw_syn ? "handshake" : "mid-stream", ended, flow_state_name(a->state),
+	        flow_state_name(b->state));
+	bool any = false;
+	for (int i = 0; i < EXPERT_NLABELS; i++) {
+		uint64_t n = c->analysis_count[i] + (i == EXPERT_I_MALFORMED ? c->malformed : 0);
+		if (!n)
+			continue;
+		fprintf(out, "%s%s=%llu", any ? "," : "", expert_labels[i].name, (unsigned long long)n);
+		any = true;
+	}
+	fputs(any ? "\n" : "-\n", out);
+}
+
+int cmd_inspect(int argc, char **argv)
+{
+	enum mode mode = MODE_TSV;
+	const char *path = NULL;
+	int rc = 1;
+
+	for (int i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+			fputs(usage_text, stdout);
+			return 0;
+		} else if (!strcmp(argv[i], "--tsv")) {
+			mode = MODE_TSV;
+		} else if (!strcmp(argv[i], "--stats")) {
+			mode = MODE_STATS;
+		} else if (argv[i][0] == '-' && argv[i][1] != '\0') {
+			fprintf(stderr, "tcplab: inspect: unknown option '%s'\n%s", argv[i], usage_text);
+			return 2;
+		} else if (path) {
+			fprintf(stderr, "tcplab: inspect: one file at a time ('%s' and '%s')\n%s", path,
+			        argv[i], usage_text);
+			return 2;
+		} else {
+			path = argv[i];
+		}
+	}
+	if (!path) {
+		fprintf(stderr, "tcplab: inspect: no capture file given\n%s", usage_text);
+		return 2;
+	}
+
+	char err[256];
+	struct pcapin *in = pcapin_open(path, err, sizeof err);
+	if (!in) {
+		fprintf(stderr, "tcplab: %s: %s\n", path, err);
+		return 1;
+	}
+	struct flow_table *ft = flow_new();
+	struct outbuf *ob = malloc(sizeof *ob);
+	if (!ft || !ob) {
+		fprintf(stderr, "tcplab: %s: out of memory\n", path);
+		flow_free(ft);
+		free(ob);
+		pcapin_free(in);
+		return 1;
+	}
+	ob->f = stdout;
+	ob->n = 0;
+	ob->err = false;
+	if (mode == MODE_TSV)
+		fputs("# no\ttime\tsrc\tsport\tdst\tdport\tflags\tseq\tack\tlen\twin\tanalysis\n", stdout);
+
+	int dlt = pcapin_dlt(in);
+	uint64_t npkt = 0, ntcp = 0, nother = 0, nbad = 0, first = 0;
+	const uint8_t *pkt;
+	size_t caplen, wirelen;
+	uint64_t ts;
+	int r;
+	struct tcp_segment seg;
+	struct flow_info fi;
+
+	while ((r = pcapin_next(in, &pkt, &caplen, &wirelen, &ts)) == 1) {
+		if (npkt++ == 0)
+			first = ts;
+		seg.frame = (uint32_t)npkt;
+		seg.ts_ns = ts;
+		int d = dissect_packet(dlt, pkt, caplen, &seg, NULL, 0);
+		if (d == DISSECT_NOT_TCP) {
+			nother++;
+			continue;
+		}
+		if (d == DISSECT_MALFORMED) {
+			nbad++;
+			flow_malformed(ft, &seg);
+			if (mode == MODE_TSV)
+				tsv_malformed(ob, &seg, first);
+			continue;
+		}
+		ntcp++;
+		if (flow_track(ft, &seg, &fi) < 0) {
+			fprintf(stderr, "tcplab: %s: out of memory at frame %llu\n", path,
+			        (unsigned long long)npkt);
+			goto out;
+		}
+		if (mode == MODE_TSV)
+			tsv_segment(ob, &seg, &fi, first);
+	}
+	ob_flush(ob);
+	if (mode == MODE_STATS) {
+		for (size_t i = 0; i < flow_count(ft); i++)
+			stats_conn(stdout, flow_get(ft, i));
+		printf("total  %llu packets, %llu TCP segments, %llu non-TCP, %llu malformed, "
+		       "%zu connections\n", (unsigned long long)npkt, (unsigned long long)ntcp,
+		       (unsigned long long)nother, (unsigned long long)nbad, flow_count(ft));
+	}
+	if (r < 0) {
+		fflush(stdout);
+		fprintf(stderr, "tcplab: %s: %s\n", path, pcapin_error(in));
+		goto out;
+	}
+	rc = 0;
+out:
+	ob_flush(ob);
+	if ((fflush(stdout) != 0 || ob->err) && rc == 0) {
+		fprintf(stderr, "tcplab: cannot write the listing to standard output\n");
+		rc = 1;
+	}
+	free(ob);
+	flow_free(ft);
+	pcapin_free(in);
+	return rc;
+}
