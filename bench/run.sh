@@ -181,14 +181,20 @@ printf '%s' "$ROWS" | while IFS='|' read -r label segs wall rss note; do
 done
 echo
 
-echo "library layers, in one process (bench/layers.c; best of $RUNS):"
-for layer in read dissect flow; do
+echo "library layers, in one process, no exec (bench/layers.c; best of $RUNS):"
+for layer in read dissect flow mmap; do
+	case $layer in
+	read) what="pcap_next_ex, 1 MiB stdio buffer" ;;
+	dissect) what="+ dissect_packet" ;;
+	flow) what="+ flow_track (flows, states, expert)" ;;
+	mmap) what="flow, reading the file from mmap, no libpcap" ;;
+	esac
 	best=$(sed -n "s/^layers $layer .*seconds=\([0-9.]*\).*/\1/p" "$OUT/layers.out" | sort -n | head -n 1)
 	if [ -z "$best" ]; then
-		printf '  %-8s failed: %s\n' "$layer" "$(head -n 1 "$OUT/layers.err")"
+		printf '  %-8s not measured %s\n' "$layer" "$(head -n 1 "$OUT/layers.err")"
 		continue
 	fi
-	printf '  %-8s %13.0f segments/s  (%s s)\n' "$layer" "$(calc "$N / $best")" "$best"
+	printf '  %-8s %13.0f segments/s  %8.3f s  %s\n' "$layer" "$(calc "$N / $best")" "$best" "$what"
 done
 echo
 
