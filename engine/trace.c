@@ -256,14 +256,17 @@ int trace_parse_line(const char *line, size_t len, struct trace_event *ev, char 
 		size_t start = i;
 		while (i < len && line[i] != ' ')
 			i++;
+		if (i == start && nt == 0)
+			return fail(errbuf, errlen, "not a trace line: it does not start with '%s'",
+			            TRACE_WIRE_MAGIC);
 		if (i == start)
 			return fail(errbuf, errlen, "trace line has %zu of its %d fields (or a double space)",
 			            nt, NFIXED);
 		tk[nt++] = (struct tok){ line + start, i - start };
-		if (i < len)
-			i++;
-		else
+		if (i == len)
 			break;
+		if (++i == len)
+			return fail(errbuf, errlen, "trace line ends with a space");
 	}
 	if (nt < NFIXED || !tok_is(tk[0], TRACE_WIRE_MAGIC)) {
 		if (nt == 0 || !tok_is(tk[0], TRACE_WIRE_MAGIC))

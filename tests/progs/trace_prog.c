@@ -155,6 +155,21 @@ static int mode_fork(int n, int m)
 	return 0;
 }
 
+/* N socket()+close() pairs, then "x" on stdout, then waits for a byte on stdin: the test
+ * fills the trace pipe meanwhile, to see events dropped and never waited for. */
+static int mode_burst(int n)
+{
+	char c;
+	for (int j = 0; j < n; j++) {
+		int s = socket(AF_INET, SOCK_STREAM, 0);
+		CHECK(s >= 0);
+		CHECK(close(s) == 0);
+	}
+	CHECK(write(1, "x", 1) == 1);
+	CHECK(read(0, &c, 1) == 1);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	const char *mode = argc > 1 ? argv[1] : "";
@@ -172,8 +187,10 @@ int main(int argc, char **argv)
 		return mode_sockopt();
 	if (strcmp(mode, "fork") == 0)
 		return mode_fork(n, m);
+	if (strcmp(mode, "burst") == 0)
+		return mode_burst(n);
 	if (strcmp(mode, "exit") == 0)
 		exit(n);
-	fprintf(stderr, "usage: trace_prog echo|refused|closeall|files|sockopt|fork N M|exit N\n");
+	fprintf(stderr, "usage: trace_prog echo|refused|closeall|files|sockopt|fork N M|burst N|exit N\n");
 	return 2;
 }
