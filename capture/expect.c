@@ -654,9 +654,13 @@ static int parse_line(struct pstate *ps, const char *line, size_t n)
 		return parse_check_line(ps, s + 5);
 	if (kw == 6 && strncmp(s, "assert", 6) == 0)
 		return parse_assert_line(ps, s + 6);
+	/* Explanations quote the line; runs of blanks (column alignment) become one space. */
 	char text[EXPECT_MAX_LINE_LEN + 1];
-	size_t tlen = strlen(s);
-	memcpy(text, s, tlen + 1);
+	size_t tlen = 0;
+	for (const char *p = s; *p; p++)
+		if (!is_blank(*p) || (tlen && text[tlen - 1] != ' '))
+			text[tlen++] = is_blank(*p) ? ' ' : *p;
+	text[tlen] = '\0';
 	return parse_segment_line(ps, s, text, tlen);
 }
 
@@ -871,6 +875,7 @@ struct mctx {
 	int32_t *diff;
 	uint32_t *run, *stamp;  /* run length memo per line, valid when stamp == gen */
 	uint32_t gen;
+	size_t first_fin;       /* index of the connection's first FIN, n if none */
 };
 
 static uint64_t seg_time(const struct mctx *m, size_t q)
@@ -985,36 +990,40 @@ enum { REL_ANY, REL_SAME, REL_OTHER };
 
 static const struct divergence {
 	uint16_t exp_has;       /* every alternative of the expected line has these flags */
+	uint16_t exp_lacks;     /* and lacks these */
 	uint16_t seen_has;      /* the seen segment has these flags */
 	int rel;                /* seen direction relative to the expected one */
 	unsigned ctx;           /* all of these CTX_ bits */
 	const char *why;
 } divergences[] = {
-	{ TCP_FIN, TCP_FIN, REL_OTHER, CTX_FIRST_FIN,
+	{ TCP_FIN, 0, TCP_FIN, REL_OTHER, CTX_FIRST_FIN,
 	  "the {saw} closed first; the {exp} must close first" },
-	{ TCP_FIN, TCP_RST, REL_ANY, CTX_EXPECTED,
+	{ TCP_FIN, 0, TCP_RST, REL_ANY, CTX_EXPECTED,
 	  "RST instead of FIN: the connection was aborted, not closed (unread data in the receive "
 	  "buffer when close() ran, SO_LINGER {1,0}, or a killed process with unread data)" },
-	{ TCP_SYN | TCP_ACK, TCP_RST | TCP_ACK, REL_ANY, CTX_EXPECTED,
+	{ TCP_SYN | TCP_ACK, 0, TCP_RST | TCP_ACK, REL_ANY, CTX_EXPECTED,
 	  "the SYN was answered by RST: nothing listens on that port (connection refused)" },
-	{ 0, 0, REL_ANY, CTX_RETRANS | CTX_TIME_ONLY,
+	{ 0, TCP_RST, TCP_RST, REL_ANY, CTX_EXPECTED,
+	  "a RST: the {saw} aborted the connection here (close() with unread data, SO_LINGER {1,0}, "
+	  "a killed process, or a segment for a socket that no longer exists)" },
+	{ 0, 0, 0, REL_ANY, CTX_RETRANS | CTX_TIME_ONLY,
 	  "it was a retransmission, sent when no ACK came in time: the first copy was lost or its ACK was" },
-	{ 0, TCP_ACK, REL_ANY, CTX_DELACK | CTX_TIME_ONLY,
+	{ 0, 0, TCP_ACK, REL_ANY, CTX_DELACK | CTX_TIME_ONLY,
 	  "a delayed ACK: the receiver held the ACK back hoping to send it with data (Linux waits up "
 	  "to about 40 ms; a reply sooner, one write per request or TCP_NODELAY on the sender avoids the wait)" },
-	{ 0, 0, REL_ANY, CTX_RETRANS | CTX_EXPECTED,
+	{ 0, 0, 0, REL_ANY, CTX_RETRANS | CTX_EXPECTED,
 	  "a segment was sent again: the first copy was lost or its ACK was" },
-	{ 0, TCP_RST, REL_ANY, CTX_UNEXPECTED,
+	{ 0, 0, TCP_RST, REL_ANY, CTX_UNEXPECTED,
 	  "a RST after the expected end: a segment reached a socket that was gone or aborted "
 	  "(for example data sent after the peer closed)" },
-	{ 0, 0, REL_ANY, CTX_RETRANS | CTX_UNEXPECTED,
+	{ 0, 0, 0, REL_ANY, CTX_RETRANS | CTX_UNEXPECTED,
 	  "a segment was sent again: the first copy was lost or its ACK was" },
-	{ TCP_SYN | TCP_ACK, 0, REL_ANY, CTX_END,
+	{ TCP_SYN | TCP_ACK, 0, 0, REL_ANY, CTX_END,
 	  "the capture ends before it: the SYN was never answered (no host at that address, or a "
 	  "firewall dropped it)" },
-	{ TCP_FIN, 0, REL_ANY, CTX_END,
+	{ TCP_FIN, 0, 0, REL_ANY, CTX_END,
 	  "the capture ends before it: that side never closed its socket, or the capture stopped first" },
-	{ 0, 0, REL_ANY, CTX_END,
+	{ 0, 0, 0, REL_ANY, CTX_END,
 	  "the capture ends before it: it was never sent, or the capture stopped too early" },
 };
 
@@ -1030,6 +1039,18 @@ static bool line_has_all(const struct seg_line *l, uint16_t need)
 	return true;
 }
 
+static bool line_lacks_all(const struct seg_line *l, uint16_t bits)
+{
+	if (!bits)
+		return true;
+	if (!l || l->any_flags)
+		return false;
+	for (int i = 0; i < l->nalt; i++)
+		if (l->alt[i] & bits)
+			return false;
+	return true;
+}
+
 static unsigned seg_context(const struct mctx *m, const struct seg_line *l, size_t q,
                             unsigned bad)
 {
@@ -1039,14 +1060,8 @@ static unsigned seg_context(const struct mctx *m, const struct seg_line *l, size
 	const struct flow_seg *s = &m->segs[q];
 	if (s->analysis & RETRANS_BITS)
 		ctx |= CTX_RETRANS;
-	if (s->seg.flags & TCP_FIN) {
-		bool first = true;
-		for (size_t r = 0; r < q; r++)
-			if (m->segs[r].seg.flags & TCP_FIN)
-				first = false;
-		if (first)
-			ctx |= CTX_FIRST_FIN;
-	}
+	if (q == m->first_fin)
+		ctx |= CTX_FIRST_FIN;
 	if (bad == M_TIME)
 		ctx |= CTX_TIME_ONLY;
 	uint64_t gap = seg_gap(m, q);
@@ -1066,7 +1081,7 @@ static size_t find_divergence(const struct mctx *m, const struct seg_line *l, si
 		const struct divergence *d = &divergences[i];
 		if ((ctx & d->ctx) != d->ctx || (seen & d->seen_has) != d->seen_has)
 			continue;
-		if (!line_has_all(l, d->exp_has))
+		if (!line_has_all(l, d->exp_has) || !line_lacks_all(l, d->exp_lacks))
 			continue;
 		if (d->rel != REL_ANY) {
 			if (!l || l->dir == DIR_ANY || q >= m->n)
@@ -1125,7 +1140,7 @@ static void sb_range(struct sbuf *b, const char *name, const struct range *r)
 	if (r->lo == r->hi)
 		sb_add(b, "%s=%" PRIu64, name, r->lo);
 	else if (r->hi == NUM_MAX)
-		sb_add(b, "%s>=%" PRIu64, name, r->lo);
+		sb_add(b, "%s>%" PRIu64, name, r->lo - 1);
 	else if (r->lo == 0)
 		sb_add(b, "%s<=%" PRIu64, name, r->hi);
 	else
@@ -1144,7 +1159,10 @@ static void sb_details(struct sbuf *b, const struct mctx *m, const struct seg_li
 	}
 	if (bad & M_FLAGS) {
 		char fl[16];
-		sb_add(b, "%sits flags are %s", sep, dissect_flags_str(s->seg.flags, fl, sizeof fl));
+		sb_add(b, "%sits flags are '%s', not '", sep, dissect_flags_str(s->seg.flags, fl, sizeof fl));
+		for (int i = 0; i < l->nalt; i++)
+			sb_add(b, "%s%s", i ? "|" : "", dissect_flags_str(l->alt[i], fl, sizeof fl));
+		sb_add(b, "'");
 		sep = "; ";
 	}
 	for (int f = 0; f < NFIELD; f++) {
@@ -1232,11 +1250,53 @@ static void set_result(struct expect_result *r, enum expect_verdict v, long idx)
 }
 
 /*
- * Advance the reach set m->cur (bounds *lo..*hi) through one line into m->nxt and swap.
- * A position p is "reachable" when segments [0, p) are accounted for. Returns false (and
- * leaves cur untouched) when nothing is reachable after the line.
+ * Where a section could not go on: line l could not (or not often enough) match from a
+ * reachable position, and segment q (m->n: the end of the capture) is what stood there.
+ * The section's explanation is its most telling dead end: a known story first (server
+ * closed first, RST instead of FIN...), then the furthest segment reached (the longest
+ * matched prefix, as parsers report errors), then the deepest line, then the nearest miss.
  */
-static bool step_line(struct mctx *m, const struct seg_line *l, size_t *lo, size_t *hi)
+struct dead_end {
+	bool have;
+	const struct seg_line *l;
+	size_t q, line;
+	uint32_t matched;
+	size_t story;           /* row in divergences[], NELEM when none (end rows count none) */
+	unsigned score;
+};
+
+static bool better(const struct dead_end *a, const struct dead_end *b)
+{
+	if (!b->have)
+		return true;
+	if (a->story != b->story)
+		return a->story < b->story;
+	if (a->q != b->q)
+		return a->q > b->q;
+	if (a->line != b->line)
+		return a->line > b->line;
+	return a->score < b->score;
+}
+
+static void consider(struct mctx *m, const struct seg_line *l, size_t line, size_t p, size_t r,
+                     struct dead_end *best)
+{
+	struct dead_end d = { .have = true, .l = l, .q = p + r, .line = line, .matched = (uint32_t)r };
+	unsigned bad = d.q < m->n ? mismatch(m, l, d.q) : 0;
+	size_t row = find_divergence(m, l, d.q, bad);
+	d.story = row < NELEM(divergences) && !(divergences[row].ctx & CTX_END) ? row : NELEM(divergences);
+	d.score = d.q < m->n ? mismatch_score(bad) : 1000;
+	if (better(&d, best))
+		*best = d;
+}
+
+/*
+ * Advance the reach set m->cur (bounds *lo..*hi) through line l into m->nxt and swap.
+ * A position p is "reachable" when segments [0, p) are accounted for. Returns false (and
+ * leaves cur untouched) when nothing is reachable after the line. Dead ends go to best.
+ */
+static bool step_line(struct mctx *m, const struct seg_line *l, size_t line, size_t *lo,
+                      size_t *hi, struct dead_end *best)
 {
 	size_t n = m->n;
 	m->gen++;
@@ -1247,8 +1307,10 @@ static bool step_line(struct mctx *m, const struct seg_line *l, size_t *lo, size
 		if (!m->cur[p])
 			continue;
 		size_t r = p < n ? runlen(m, l, p) : 0;
-		if (r < l->rmin)
+		if (r < l->rmin) {
+			consider(m, l, line, p, r, best);
 			continue;
+		}
 		size_t top = l->rmax == REP_INF || r < l->rmax ? r : l->rmax;
 		m->diff[p + l->rmin]++;
 		m->diff[p + top + 1]--;
@@ -1277,36 +1339,6 @@ static bool step_line(struct mctx *m, const struct seg_line *l, size_t *lo, size
 	return true;
 }
 
-/* Pick the most telling place where line l failed from the reach set cur. */
-static void section_divergence(struct mctx *m, const struct seg_line *l, size_t lo, size_t hi,
-                               struct expect_result *res)
-{
-	size_t best_q = m->n, best_row = SIZE_MAX;
-	unsigned best_score = UINT32_MAX;
-	uint32_t best_matched = 0;
-	bool have = false;
-	m->gen++;
-	for (size_t p = lo; p <= hi; p++) {
-		if (!m->cur[p])
-			continue;
-		size_t r = p < m->n ? runlen(m, l, p) : 0;
-		size_t q = p + r;
-		unsigned bad = q < m->n ? mismatch(m, l, q) : 0;
-		size_t row = find_divergence(m, l, q, bad);
-		/* A real segment beats the end of the capture, a known story beats none, then
-		 * the nearest miss, then the earliest. */
-		unsigned score = q < m->n ? mismatch_score(bad) : 1000;
-		if (!have || row < best_row || (row == best_row && score < best_score)) {
-			have = true;
-			best_q = q, best_row = row, best_score = score;
-			best_matched = (uint32_t)r;
-		}
-	}
-	struct sbuf b = { res->explain, sizeof res->explain, 0 };
-	explain_divergence(&b, m, l, best_q, best_matched);
-	set_result(res, EXPECT_FAIL, best_q < m->n ? (long)best_q : -1);
-}
-
 static void match_sections(const struct expect_spec *spec, struct mctx *m,
                            struct expect_result *results)
 {
@@ -1325,10 +1357,13 @@ static void match_sections(const struct expect_spec *spec, struct mctx *m,
 		struct expect_result *res = &results[i];
 		size_t start_lo = lo, start_hi = hi;
 		bool ok = true;
+		struct dead_end best = { .have = false };
 		for (size_t j = 0; j < c->nlines && ok; j++) {
 			const struct seg_line *l = &spec->lines[c->first + j];
-			if (!step_line(m, l, &lo, &hi)) {
-				section_divergence(m, l, lo, hi, res);
+			if (!step_line(m, l, j, &lo, &hi, &best)) {
+				struct sbuf b = { res->explain, sizeof res->explain, 0 };
+				explain_divergence(&b, m, best.l, best.q, best.matched);
+				set_result(res, EXPECT_FAIL, best.q < n ? (long)best.q : -1);
 				ok = false;
 			}
 		}
@@ -1621,6 +1656,10 @@ int expect_match(const struct expect_spec *spec, const struct flow_conn *conn,
 		return -1;
 	}
 	m.t0 = nseg ? segs[0].seg.ts_ns : conn ? conn->first_ns : 0;
+	m.first_fin = nseg;
+	for (size_t q = nseg; q-- > 0;)
+		if (segs[q].seg.flags & TCP_FIN)
+			m.first_fin = q;
 	/* What each side has sent so far, for ack=+ (SYN and FIN count one, RFC 9293 3.4). */
 	uint32_t next[2] = { 0, 0 };
 	bool known[2] = { false, false };

@@ -9,7 +9,10 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "capture/dissect.h"
 #include "capture/expect.h"
+#include "capture/flow.h"
+#include "capture/pcapio.h"
 
 /* ---- building connections by hand ---- */
 
@@ -659,4 +662,270 @@ Test(expect, verdict_strings)
 	cr_expect_str_eq(expect_verdict_str(EXPECT_PASS), "PASS");
 	cr_expect_str_eq(expect_verdict_str(EXPECT_FAIL), "FAIL");
 	cr_expect_str_eq(expect_verdict_str(EXPECT_INCONCLUSIVE), "inconclusive");
+}
+
+/* ---- whole path on real captures (tests/captures/, made by make-captures.sh) ---- */
+
+struct captured {
+	struct flow_conn conn;          /* connection 0, as it ended */
+	struct flow_seg segs[256];
+	size_t n;
+};
+
+/* pcapin -> dissect -> flow, keeping connection 0, as 'tcplab check' does. */
+static void load_capture(const char *name, struct captured *c)
+{
+	char path[1024], err[256];
+	snprintf(path, sizeof path, "%s/tests/captures/%s", root(), name);
+	struct pcapin *in = pcapin_open(path, err, sizeof err);
+	cr_assert_not_null(in, "%s", err);
+	struct flow_table *ft = flow_new();
+	cr_assert_not_null(ft);
+	const uint8_t *pkt;
+	size_t caplen, wirelen;
+	uint64_t ts;
+	uint32_t frame = 0;
+	memset(c, 0, sizeof *c);
+	while (pcapin_next(in, &pkt, &caplen, &wirelen, &ts) == 1) {
+		struct tcp_segment seg;
+		struct flow_info fi;
+		frame++;
+		if (dissect_packet(pcapin_dlt(in), pkt, caplen, &seg, err, sizeof err) != DISSECT_TCP)
+			continue;
+		seg.frame = frame;
+		seg.ts_ns = ts;
+		cr_assert_eq(flow_track(ft, &seg, &fi), 0);
+		if (fi.conn->id != 0)
+			continue;
+		cr_assert_lt(c->n, sizeof c->segs / sizeof c->segs[0]);
+		struct flow_seg *fs = &c->segs[c->n++];
+		fs->seg = seg;
+		fs->seg.payload = NULL;
+		fs->dir = fi.dir;
+		fs->rel_seq = fi.rel_seq;
+		fs->rel_ack = fi.rel_ack;
+		fs->win_scaled = fi.win_scaled;
+		fs->analysis = fi.analysis;
+	}
+	cr_assert_str_eq(pcapin_error(in), "");
+	cr_assert_geq(flow_count(ft), 1);
+	c->conn = *flow_get(ft, 0);
+	flow_free(ft);
+	pcapin_free(in);
+}
+
+static struct expect_result *match_capture(const struct expect_spec *sp, const struct captured *c)
+{
+	struct expect_result *r = calloc(expect_ncheck(sp), sizeof *r);
+	cr_assert_not_null(r);
+	cr_assert_eq(expect_match(sp, &c->conn, c->segs, c->n, false, r), 0);
+	return r;
+}
+
+Test(expect_capture, client_close_first_passes_the_client_first_spec)
+{
+	static struct captured c;
+	load_capture("client_close_first.pcap", &c);
+	struct expect_spec *sp = load_fixture("client-first.expect");
+	struct expect_result *r = match_capture(sp, &c);
+	for (size_t i = 0; i < expect_ncheck(sp); i++)
+		cr_expect_eq(r[i].verdict, EXPECT_PASS, "%s: %s", expect_check_name(sp, i), r[i].explain);
+	free(r);
+	expect_free(sp);
+}
+
+Test(expect_capture, server_close_first_fails_the_close_at_the_servers_fin)
+{
+	static struct captured c;
+	load_capture("server_close_first.pcap", &c);
+	struct expect_spec *sp = load_fixture("client-first.expect");
+	struct expect_result *r = match_capture(sp, &c);
+	size_t close = check_index(sp, "the close: FIN, FIN, ACK");
+	cr_assert_eq(r[close].verdict, EXPECT_FAIL);
+	cr_expect_eq(c.segs[r[close].seg_index].seg.frame, 6);
+	cr_expect_str_eq(r[close].explain, "expected c>s F. (the client's FIN); saw s>c F. (segment 6, "
+	                 "+0.103 ms): the server closed first; the client must close first");
+	cr_expect_eq(r[check_index(sp, "the client sends the first FIN")].verdict, EXPECT_FAIL);
+	cr_expect_eq(r[check_index(sp, "the client holds TIME-WAIT at the end")].verdict, EXPECT_FAIL);
+	cr_expect_eq(r[check_index(sp, "no RST in the connection")].verdict, EXPECT_PASS);
+	free(r);
+	expect_free(sp);
+}
+
+Test(expect_capture, rst_with_unread_data_is_explained)
+{
+	static struct captured c;
+	load_capture("rst_unread.pcap", &c);
+	struct expect_spec *sp = load_fixture("client-first.expect");
+	struct expect_result *r = match_capture(sp, &c);
+	size_t close = check_index(sp, "the close: FIN, FIN, ACK");
+	cr_assert_eq(r[close].verdict, EXPECT_FAIL);
+	assert_contains(r[close].explain, "saw s>c R. (segment 6, +0.131 ms): RST instead of FIN: "
+	                "the connection was aborted, not closed");
+	cr_expect_eq(r[check_index(sp, "no RST in the connection")].verdict, EXPECT_FAIL);
+	free(r);
+	expect_free(sp);
+}
+
+Test(expect_capture, refused_connection_is_explained)
+{
+	static struct captured c;
+	load_capture("refused.pcap", &c);
+	struct expect_spec *sp = load_fixture("client-first.expect");
+	struct expect_result *r = match_capture(sp, &c);
+	cr_assert_eq(r[0].verdict, EXPECT_FAIL);
+	assert_contains(r[0].explain, "(segment 2, +0.134 ms): the SYN was answered by RST: nothing "
+	                "listens on that port (connection refused)");
+	free(r);
+	expect_free(sp);
+}
+
+Test(expect_capture, retransmission_is_explained)
+{
+	static struct captured c;
+	load_capture("retransmission.pcap", &c);
+	struct expect_spec *sp = parse_ok(HS "c>s P. len>0\ns>c . ack=+\n...\n"
+	                                  "assert no-retransmission");
+	struct expect_result *r = match_capture(sp, &c);
+	cr_assert_eq(r[0].verdict, EXPECT_FAIL);
+	assert_contains(r[0].explain, "saw c>s P. (segment 5, +206.770 ms): a segment was sent again");
+	cr_assert_eq(r[1].verdict, EXPECT_FAIL);
+	cr_expect_str_eq(r[1].explain, "the client sent a segment again (segment 5, +206.770 ms): "
+	                 "the first copy was lost or its ACK was");
+	free(r);
+	expect_free(sp);
+}
+
+Test(expect_capture, half_close_passes_its_spec_with_time_windows)
+{
+	static struct captured c;
+	load_capture("half_close.pcap", &c);
+	struct expect_spec *sp = load_fixture("half-close.expect");
+	struct expect_result *r = match_capture(sp, &c);
+	for (size_t i = 0; i < expect_ncheck(sp); i++)
+		cr_expect_eq(r[i].verdict, EXPECT_PASS, "%s: %s", expect_check_name(sp, i), r[i].explain);
+	free(r);
+	expect_free(sp);
+}
+
+/* ---- the command line: 'tcplab check' ---- */
+
+struct ran {
+	int status;
+	char out[8192];
+	char err[1024];
+};
+
+static size_t drain(int fd, char *buf, size_t cap)
+{
+	size_t n = 0;
+	ssize_t k;
+	while (n + 1 < cap && (k = read(fd, buf + n, cap - 1 - n)) > 0)
+		n += (size_t)k;
+	buf[n] = '\0';
+	return n;
+}
+
+/* Run $TCPLAB_BUILD/tcplab with args; skips the test when the program is not built. */
+static void tcplab(struct ran *r, const char *const *args)
+{
+	const char *build = getenv("TCPLAB_BUILD");
+	char prog[1024];
+	snprintf(prog, sizeof prog, "%s/tcplab", build ? build : "build");
+	if (access(prog, X_OK) != 0)
+		cr_skip_test("%s is not built (run the tests through 'make check-unit')", prog);
+	char *argv[16];
+	size_t n = 0;
+	argv[n++] = prog;
+	for (; args[n - 1] && n < 15; n++)
+		argv[n] = (char *)args[n - 1];
+	argv[n] = NULL;
+	int po[2], pe[2];
+	cr_assert_eq(pipe(po), 0);
+	cr_assert_eq(pipe(pe), 0);
+	pid_t pid = fork();
+	cr_assert_geq(pid, 0);
+	if (pid == 0) {
+		dup2(po[1], 1);
+		dup2(pe[1], 2);
+		close(po[0]), close(pe[0]), close(po[1]), close(pe[1]);
+		if (chdir(root()) == 0)
+			execv(prog, argv);
+		_exit(127);
+	}
+	close(po[1]);
+	close(pe[1]);
+	drain(po[0], r->out, sizeof r->out);    /* small outputs: stderr fits its pipe */
+	drain(pe[0], r->err, sizeof r->err);
+	close(po[0]);
+	close(pe[0]);
+	int st;
+	cr_assert_eq(waitpid(pid, &st, 0), pid);
+	cr_assert(WIFEXITED(st));
+	r->status = WEXITSTATUS(st);
+}
+
+static char *slurp(const char *file)
+{
+	char path[1024];
+	snprintf(path, sizeof path, "%s/tests/data/expect/%s", root(), file);
+	FILE *f = fopen(path, "rb");
+	cr_assert_not_null(f, "cannot read %s", path);
+	static char buf[8192];
+	size_t n = fread(buf, 1, sizeof buf - 1, f);
+	buf[n] = '\0';
+	fclose(f);
+	return buf;
+}
+
+Test(expect_cli, passing_capture_exits_0, .timeout = 20)
+{
+	struct ran r;
+	tcplab(&r, (const char *[]){ "check", "tests/captures/client_close_first.pcap",
+	                             "tests/data/expect/client-first.expect", NULL });
+	cr_expect_eq(r.status, 0, "%s%s", r.out, r.err);
+	cr_expect_str_eq(r.out, slurp("client_close_first.out"));
+}
+
+Test(expect_cli, failing_capture_prints_the_golden_explanations_and_exits_1, .timeout = 20)
+{
+	struct ran r;
+	tcplab(&r, (const char *[]){ "check", "tests/captures/server_close_first.pcap",
+	                             "tests/data/expect/client-first.expect", NULL });
+	cr_expect_eq(r.status, 1);
+	cr_expect_str_eq(r.out, slurp("server_close_first.out"));
+	cr_expect_str_eq(r.err, "");
+}
+
+Test(expect_cli, usage_errors_exit_2, .timeout = 20)
+{
+	struct ran r;
+	tcplab(&r, (const char *[]){ "check", NULL });
+	cr_expect_eq(r.status, 2);
+	assert_contains(r.err, "usage: tcplab check FILE SPEC [--conn N]");
+	tcplab(&r, (const char *[]){ "check", "a", "b", "--conn", "x", NULL });
+	cr_expect_eq(r.status, 2);
+	assert_contains(r.err, "tcplab: check: 'x' is not a connection number");
+	tcplab(&r, (const char *[]){ "check", "--help", NULL });
+	cr_expect_eq(r.status, 0);
+	assert_contains(r.out, "usage: tcplab check FILE SPEC [--conn N]");
+}
+
+Test(expect_cli, unreadable_files_exit_1_with_the_reason, .timeout = 20)
+{
+	struct ran r;
+	tcplab(&r, (const char *[]){ "check", "/nonexistent.pcap",
+	                             "tests/data/expect/client-first.expect", NULL });
+	cr_expect_eq(r.status, 1);
+	assert_contains(r.err, "tcplab: ");
+	assert_contains(r.err, "/nonexistent.pcap");
+	tcplab(&r, (const char *[]){ "check", "tests/captures/client_close_first.pcap",
+	                             "/nonexistent.expect", NULL });
+	cr_expect_eq(r.status, 1);
+	cr_expect_str_eq(r.err, "tcplab: cannot read '/nonexistent.expect': No such file or directory\n");
+	tcplab(&r, (const char *[]){ "check", "tests/captures/client_close_first.pcap",
+	                             "tests/data/expect/client-first.expect", "--conn", "7", NULL });
+	cr_expect_eq(r.status, 1);
+	cr_expect_str_eq(r.err, "tcplab: tests/captures/client_close_first.pcap: no connection 7 "
+	                 "(the capture has 1, numbered from 0)\n");
 }
