@@ -320,6 +320,8 @@ static int start_prog(struct run_ctx *c, const struct labrun_opts *o, enum sandb
 	}
 	pr->trace_fd = fds[0];
 	fcntl(pr->trace_fd, F_SETFL, O_NONBLOCK);
+	/* A bursty program must not lose events to a full 64 KiB pipe; best effort. */
+	fcntl(pr->trace_fd, F_SETPIPE_SZ, 1 << 20);
 	return 0;
 }
 

@@ -8,6 +8,8 @@ set -u
 build=$1; shift
 TCPLAB_BUILD=$(cd "$build" && pwd); export TCPLAB_BUILD
 TCPLAB_ROOT=$(pwd); export TCPLAB_ROOT
+LSAN_OPTIONS="suppressions=$TCPLAB_ROOT/tests/lsan.supp${LSAN_OPTIONS:+:$LSAN_OPTIONS}"
+export LSAN_OPTIONS
 passed=0 failed=0 skipped=0 status=0
 log=$(mktemp) || exit 1
 trap 'rm -f "$log"' EXIT INT TERM
