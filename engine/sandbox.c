@@ -13,7 +13,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/nsfs.h>
+#include <sys/ioctl.h>
 #include <sys/prctl.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -83,6 +86,30 @@ static bool have_sys_admin(void)
 	return (eff >> 21) & 1;   /* CAP_SYS_ADMIN */
 }
 
+/* Privileged over our current network namespace: CAP_SYS_ADMIN in the user namespace that
+ * owns it. CAP_SYS_ADMIN alone is not enough: inside 'unshare -U' we have it, but not over
+ * the network namespace we came with, and could not setns back into it. */
+static bool privileged_here(void)
+{
+	struct stat owner, mine;
+	int nsfd, ufd;
+	bool same;
+
+	if (!have_sys_admin())
+		return false;
+	nsfd = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
+	if (nsfd < 0)
+		return true;   /* cannot tell: let the namespace calls say what is wrong */
+	ufd = ioctl(nsfd, NS_GET_USERNS);
+	close(nsfd);
+	if (ufd < 0)   /* EPERM: the owner is outside our user namespace, so not ours */
+		return errno != EPERM;
+	same = fstat(ufd, &owner) == 0 && stat("/proc/self/ns/user", &mine) == 0 &&
+	       owner.st_ino == mine.st_ino && owner.st_dev == mine.st_dev;
+	close(ufd);
+	return same;
+}
+
 static int write_file(const char *path, const char *text)
 {
 	int fd = open(path, O_WRONLY | O_CLOEXEC);
@@ -117,8 +144,10 @@ int sandbox_prepare(char *errbuf, size_t errlen)
 	gid_t gid = getegid();
 	int rc;
 
-	if (have_sys_admin())
+	if (privileged_here())
 		return 0;
+	if (have_sys_admin())   /* already in a user namespace of our own: only a home is missing */
+		goto home;
 	if (unshare(CLONE_NEWUSER) < 0) {
 		int e = errno;
 		if (e == EINVAL)
@@ -145,6 +174,7 @@ int sandbox_prepare(char *errbuf, size_t errlen)
 	/* The original network namespace belongs to the initial user namespace, which we no
 	 * longer have rights in, so sandbox_leave() could not return to it: give the process a
 	 * home namespace of its own. */
+home:
 	if (unshare(CLONE_NEWNET) < 0) {
 		int e = errno;
 		err_set(errbuf, errlen, "cannot create a network namespace: %s (run 'tcplab doctor')",
@@ -544,7 +574,7 @@ static void probe_sandbox(struct sandbox_caps *caps)
 void sandbox_probe(struct sandbox_caps *caps)
 {
 	memset(caps, 0, sizeof(*caps));
-	caps->root = have_sys_admin();
+	caps->root = privileged_here();
 	caps->unprivileged_userns_clone = read_long("/proc/sys/kernel/unprivileged_userns_clone");
 	caps->max_user_namespaces = read_long("/proc/sys/user/max_user_namespaces");
 	caps->apparmor_restrict_userns =

@@ -11,11 +11,14 @@
  * is freed or the process dies, even by SIGKILL (lab programs spawned into them die too,
  * see proc.h).
  *
- * Privileges: with CAP_SYS_ADMIN the namespaces are created directly. Without it, the
+ * Privileges: with CAP_SYS_ADMIN over the current network namespace (root, or root of the
+ * user namespace that owns it) the namespaces are created directly. Without it, the
  * first sandbox_prepare() or sandbox_new() of the process moves the WHOLE PROCESS into a
  * new user namespace where the caller is root (setgroups deny, uid_map, gid_map) and into
  * a new, empty "home" network namespace owned by it (the original one could not be
- * re-entered from there). This needs a single-threaded process: call sandbox_prepare()
+ * re-entered from there; with CAP_SYS_ADMIN in a user namespace that does not own the
+ * current network namespace, as inside 'unshare -U', only that home is created). This
+ * needs a single-threaded process: call sandbox_prepare()
  * early in main(), before any thread exists (curses, pcap and Criterion workers may
  * start threads). Once done, later calls find CAP_SYS_ADMIN and do nothing.
  *
@@ -71,7 +74,7 @@ bool sandbox_is_cut(const struct sandbox *sb);
 
 /* What this system allows, for 'tcplab doctor' and for clear errors. */
 struct sandbox_caps {
-	bool root;      /* CAP_SYS_ADMIN here: namespaces are created directly */
+	bool root;      /* CAP_SYS_ADMIN over the current network namespace: created directly */
 	bool userns;    /* an unprivileged user can create a user + network namespace
 	                 * (tried as uid 65534 when root, as ourselves otherwise) */
 	bool netns;     /* this process can get a network namespace (directly or via userns) */

@@ -583,3 +583,40 @@ Test(sandbox, an_unprivileged_user_gets_two_hosts_through_a_user_namespace, .tim
 	          "namespace; output: %s", res.output);
 	free(res.output);
 }
+
+Test(sandbox, doctor_says_labs_can_run_as_root_and_as_nobody, .timeout = 60)
+{
+	const char *build = getenv("TCPLAB_BUILD");
+	char exe[1024], envb[1100], why[512];
+	const char *argv[] = { exe, "doctor", NULL };
+	const char *env[] = { envb, NULL };
+	struct privdrop_result res;
+	pid_t pid;
+	int status, rc;
+
+	if (!build)
+		cr_skip_test("TCPLAB_BUILD is not set (tests/run.sh sets it)");
+	snprintf(exe, sizeof(exe), "%s/tcplab", build);
+	snprintf(envb, sizeof(envb), "TCPLAB_BUILD=%s", build);
+	if (access(exe, X_OK) < 0)
+		cr_skip_test("'%s' is not built", exe);
+	pid = fork();
+	cr_assert_geq(pid, 0);
+	if (pid == 0) {
+		int devnull = open("/dev/null", O_WRONLY);
+		dup2(devnull, 1);
+		execve(exe, (char *const *)argv, (char *const *)env);
+		_exit(127);
+	}
+	cr_assert_eq(waitpid(pid, &status, 0), pid);
+	cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+	          "'tcplab doctor' as root: status %#x", status);
+	rc = privdrop_run(argv, env, 30000, &res, why, sizeof(why));
+	if (rc < 0)
+		cr_skip_test("cannot run tcplab as nobody: %s", why);
+	cr_expect(WIFEXITED(res.status) && WEXITSTATUS(res.status) == 0,
+	          "'tcplab doctor' as nobody: status %#x:\n%s", res.status, res.output);
+	cr_expect(strstr(res.output, "not root"), "as nobody, doctor should see it is not root:\n%s",
+	          res.output);
+	free(res.output);
+}
