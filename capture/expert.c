@@ -161,7 +161,8 @@ acks:
 		/* Fast retransmission: resends what >= 2 dup ACKs asked for, within 20 ms. */
 		if (not_advanced && rev->valid && rev->dupacks >= 2 && rev->lastack == seq &&
 		    in->ts_ns - rev->lastack_ns < 20000000u) {
-			a |= B(FAST_RETRANSMISSION);
+			/* Wireshark shows both fields on it; so do we, so filters agree. */
+			a |= B(FAST_RETRANSMISSION) | B(RETRANSMISSION);
 			goto classified;
 		}
 

@@ -10,8 +10,10 @@
 #   - frames listed as MALFORMED print no, time, addresses and ports (when tshark has
 #     them) and "-" for flags, seq, ack, len, win, with analysis "malformed";
 #   - analysis labels are tshark's tcp.analysis.* fields present on the frame, in
-#     expert.h's order, plus "rst" when the RST bit is set.
+#     expert.h's order, plus "rst" when the RST bit is set. (tshark adds the
+#     retransmission field to every fast retransmission; tcplab does the same.)
 import subprocess
+from decimal import ROUND_HALF_UP, Decimal
 import sys
 
 LABELS = ["retransmission", "fast_retransmission", "spurious_retransmission", "out_of_order",
@@ -53,7 +55,9 @@ def main():
     for r in tshark(path, *args):
         (no, t, s4, s6, sport, d4, d6, dport, fl, seq, ack, ln, win) = r
         no = int(no)
-        t = "%.6f" % float(t)
+        # Decimal, half up: what tcplab does with nanosecond timestamps ("%.6f" % float
+        # would round 0.019874500 down through its binary approximation).
+        t = str(Decimal(t).quantize(Decimal("0.000001"), rounding=ROUND_HALF_UP))
         src, dst = s4 or s6, d4 or d6
         if no in malformed:
             print("\t".join([str(no), t, src or "-", sport or "-", dst or "-", dport or "-",
