@@ -11,6 +11,7 @@
 #include "engine/lab.h"
 #include "engine/labrun.h"
 #include "engine/paths.h"
+#include "engine/sandbox.h"
 
 static void usage(FILE *out)
 {
@@ -134,6 +135,16 @@ int cmd_run(int argc, char **argv)
 		return 2;
 	}
 	o.build = p.build;
+	/* Before anything could start a thread: without root this enters a user namespace. */
+	{
+		char err[512];
+
+		if (sandbox_prepare(err, sizeof(err)) < 0) {
+			fprintf(stderr, "tcplab: %s\n", err);
+			free(labs);
+			return 1;
+		}
+	}
 	if (variant && !strcmp(variant, "all")) {
 		const char *pcap = o.pcap_path;
 		char path[1024];

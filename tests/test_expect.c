@@ -13,6 +13,7 @@
 #include "capture/expect.h"
 #include "capture/flow.h"
 #include "capture/pcapio.h"
+#include "tests/lib/tcplab_run.h"
 
 /* ---- building connections by hand ---- */
 
@@ -810,61 +811,6 @@ Test(expect_capture, half_close_passes_its_spec_with_time_windows)
 
 /* ---- the command line: 'tcplab check' ---- */
 
-struct ran {
-	int status;
-	char out[8192];
-	char err[1024];
-};
-
-static size_t drain(int fd, char *buf, size_t cap)
-{
-	size_t n = 0;
-	ssize_t k;
-	while (n + 1 < cap && (k = read(fd, buf + n, cap - 1 - n)) > 0)
-		n += (size_t)k;
-	buf[n] = '\0';
-	return n;
-}
-
-/* Run $TCPLAB_BUILD/tcplab with args; skips the test when the program is not built. */
-static void tcplab(struct ran *r, const char *const *args)
-{
-	const char *build = getenv("TCPLAB_BUILD");
-	char prog[1024];
-	snprintf(prog, sizeof prog, "%s/tcplab", build ? build : "build");
-	if (access(prog, X_OK) != 0)
-		cr_skip_test("%s is not built (run the tests through 'make check-unit')", prog);
-	char *argv[16];
-	size_t n = 0;
-	argv[n++] = prog;
-	for (; args[n - 1] && n < 15; n++)
-		argv[n] = (char *)args[n - 1];
-	argv[n] = NULL;
-	int po[2], pe[2];
-	cr_assert_eq(pipe(po), 0);
-	cr_assert_eq(pipe(pe), 0);
-	pid_t pid = fork();
-	cr_assert_geq(pid, 0);
-	if (pid == 0) {
-		dup2(po[1], 1);
-		dup2(pe[1], 2);
-		close(po[0]), close(pe[0]), close(po[1]), close(pe[1]);
-		if (chdir(root()) == 0)
-			execv(prog, argv);
-		_exit(127);
-	}
-	close(po[1]);
-	close(pe[1]);
-	drain(po[0], r->out, sizeof r->out);    /* small outputs: stderr fits its pipe */
-	drain(pe[0], r->err, sizeof r->err);
-	close(po[0]);
-	close(pe[0]);
-	int st;
-	cr_assert_eq(waitpid(pid, &st, 0), pid);
-	cr_assert(WIFEXITED(st));
-	r->status = WEXITSTATUS(st);
-}
-
 static char *slurp(const char *file)
 {
 	char path[1024];
@@ -880,8 +826,8 @@ static char *slurp(const char *file)
 
 Test(expect_cli, passing_capture_exits_0, .timeout = 20)
 {
-	struct ran r;
-	tcplab(&r, (const char *[]){ "check", "tests/captures/client_close_first.pcap",
+	struct tcplab_result r;
+	tcplab_run(&r, (const char *[]){ "check", "tests/captures/client_close_first.pcap",
 	                             "tests/data/expect/client-first.expect", NULL });
 	cr_expect_eq(r.status, 0, "%s%s", r.out, r.err);
 	cr_expect_str_eq(r.out, slurp("client_close_first.out"));
@@ -889,8 +835,8 @@ Test(expect_cli, passing_capture_exits_0, .timeout = 20)
 
 Test(expect_cli, failing_capture_prints_the_golden_explanations_and_exits_1, .timeout = 20)
 {
-	struct ran r;
-	tcplab(&r, (const char *[]){ "check", "tests/captures/server_close_first.pcap",
+	struct tcplab_result r;
+	tcplab_run(&r, (const char *[]){ "check", "tests/captures/server_close_first.pcap",
 	                             "tests/data/expect/client-first.expect", NULL });
 	cr_expect_eq(r.status, 1);
 	cr_expect_str_eq(r.out, slurp("server_close_first.out"));
@@ -899,31 +845,31 @@ Test(expect_cli, failing_capture_prints_the_golden_explanations_and_exits_1, .ti
 
 Test(expect_cli, usage_errors_exit_2, .timeout = 20)
 {
-	struct ran r;
-	tcplab(&r, (const char *[]){ "check", NULL });
+	struct tcplab_result r;
+	tcplab_run(&r, (const char *[]){ "check", NULL });
 	cr_expect_eq(r.status, 2);
 	assert_contains(r.err, "usage: tcplab check FILE SPEC [--conn N]");
-	tcplab(&r, (const char *[]){ "check", "a", "b", "--conn", "x", NULL });
+	tcplab_run(&r, (const char *[]){ "check", "a", "b", "--conn", "x", NULL });
 	cr_expect_eq(r.status, 2);
 	assert_contains(r.err, "tcplab: check: 'x' is not a connection number");
-	tcplab(&r, (const char *[]){ "check", "--help", NULL });
+	tcplab_run(&r, (const char *[]){ "check", "--help", NULL });
 	cr_expect_eq(r.status, 0);
 	assert_contains(r.out, "usage: tcplab check FILE SPEC [--conn N]");
 }
 
 Test(expect_cli, unreadable_files_exit_1_with_the_reason, .timeout = 20)
 {
-	struct ran r;
-	tcplab(&r, (const char *[]){ "check", "/nonexistent.pcap",
+	struct tcplab_result r;
+	tcplab_run(&r, (const char *[]){ "check", "/nonexistent.pcap",
 	                             "tests/data/expect/client-first.expect", NULL });
 	cr_expect_eq(r.status, 1);
 	assert_contains(r.err, "tcplab: ");
 	assert_contains(r.err, "/nonexistent.pcap");
-	tcplab(&r, (const char *[]){ "check", "tests/captures/client_close_first.pcap",
+	tcplab_run(&r, (const char *[]){ "check", "tests/captures/client_close_first.pcap",
 	                             "/nonexistent.expect", NULL });
 	cr_expect_eq(r.status, 1);
 	cr_expect_str_eq(r.err, "tcplab: cannot read '/nonexistent.expect': No such file or directory\n");
-	tcplab(&r, (const char *[]){ "check", "tests/captures/client_close_first.pcap",
+	tcplab_run(&r, (const char *[]){ "check", "tests/captures/client_close_first.pcap",
 	                             "tests/data/expect/client-first.expect", "--conn", "7", NULL });
 	cr_expect_eq(r.status, 1);
 	cr_expect_str_eq(r.err, "tcplab: tests/captures/client_close_first.pcap: no connection 7 "

@@ -8,89 +8,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-struct result {
-	int status;             /* exit status, or -1 if it did not exit normally */
-	char *out, *err;        /* NUL-terminated, caller frees */
-};
-
-static char *slurp_fd(int fd)
-{
-	size_t cap = 4096, n = 0;
-	char *b = malloc(cap);
-	cr_assert_not_null(b);
-	lseek(fd, 0, SEEK_SET);
-	for (;;) {
-		if (n + 1 == cap) {
-			cap *= 2;
-			b = realloc(b, cap);
-			cr_assert_not_null(b);
-		}
-		ssize_t r = read(fd, b + n, cap - n - 1);
-		cr_assert_geq(r, 0);
-		if (r == 0)
-			break;
-		n += (size_t)r;
-	}
-	b[n] = '\0';
-	return b;
-}
-
-static char *slurp(const char *path)
-{
-	int fd = open(path, O_RDONLY);
-	cr_assert_geq(fd, 0, "cannot open '%s'", path);
-	char *b = slurp_fd(fd);
-	close(fd);
-	return b;
-}
-
-static const char *env_dir(const char *name, const char *dflt)
-{
-	const char *v = getenv(name);
-	return v && *v ? v : dflt;
-}
-
-/* Run tcplab with args (NULL-terminated), stdout and stderr captured. */
-static struct result run_tcplab(const char *const *args)
-{
-	char prog[1024];
-	snprintf(prog, sizeof prog, "%s/tcplab", env_dir("TCPLAB_BUILD", "build"));
-	cr_assert_eq(access(prog, X_OK), 0, "'%s' is not built (make, or set TCPLAB_BUILD)", prog);
-
-	char o[] = "/tmp/tcplab-test-out-XXXXXX", e[] = "/tmp/tcplab-test-err-XXXXXX";
-	int ofd = mkstemp(o), efd = mkstemp(e);
-	cr_assert(ofd >= 0 && efd >= 0);
-	unlink(o);
-	unlink(e);
-
-	char *argv[16];
-	size_t n = 0;
-	argv[n++] = prog;
-	for (; args[n - 1] && n < 15; n++)
-		argv[n] = (char *)args[n - 1];
-	argv[n] = NULL;
-
-	pid_t pid = fork();
-	cr_assert_geq(pid, 0);
-	if (pid == 0) {
-		dup2(ofd, 1);
-		dup2(efd, 2);
-		execv(prog, argv);
-		_exit(127);
-	}
-	int st;
-	cr_assert_eq(waitpid(pid, &st, 0), pid);
-	struct result r = { WIFEXITED(st) ? WEXITSTATUS(st) : -1, slurp_fd(ofd), slurp_fd(efd) };
-	close(ofd);
-	close(efd);
-	return r;
-}
-
-static void result_free(struct result *r)
-{
-	free(r->out);
-	free(r->err);
-}
+#include "tests/lib/tcplab_run.h"
 
 /* First differing line, for the failure message. */
 static void first_diff(const char *want, const char *got, char *msg, size_t len)
@@ -118,7 +36,7 @@ static void first_diff(const char *want, const char *got, char *msg, size_t len)
 Test(inspect, every_capture_matches_its_golden_listing, .timeout = 60)
 {
 	char dir[1024];
-	snprintf(dir, sizeof dir, "%s/tests/captures", env_dir("TCPLAB_ROOT", "."));
+	snprintf(dir, sizeof dir, "%s/tests/captures", test_root());
 	DIR *d = opendir(dir);
 	cr_assert_not_null(d, "cannot open '%s' (set TCPLAB_ROOT)", dir);
 	int checked = 0;
@@ -130,9 +48,11 @@ Test(inspect, every_capture_matches_its_golden_listing, .timeout = 60)
 		char pcap[2048], golden[2048];
 		snprintf(pcap, sizeof pcap, "%s/%s", dir, de->d_name);
 		snprintf(golden, sizeof golden, "%s/%.*s.tsv", dir, (int)(n - 5), de->d_name);
-		char *want = slurp(golden);
+		char *want = test_slurp(golden);
 		const char *args[] = { "inspect", "--tsv", pcap, NULL };
-		struct result r = run_tcplab(args);
+		struct tcplab_result r;
+
+		tcplab_run(&r, args);
 		cr_expect_eq(r.status, 0, "%s: exit %d, stderr: %s", de->d_name, r.status, r.err);
 		if (strcmp(want, r.out)) {
 			char msg[1024];
@@ -140,7 +60,6 @@ Test(inspect, every_capture_matches_its_golden_listing, .timeout = 60)
 			cr_expect_fail("%s: %s", de->d_name, msg);
 		}
 		free(want);
-		result_free(&r);
 		checked++;
 	}
 	closedir(d);
@@ -150,12 +69,12 @@ Test(inspect, every_capture_matches_its_golden_listing, .timeout = 60)
 Test(inspect, unreadable_file_exits_1_naming_the_file, .timeout = 10)
 {
 	const char *args[] = { "inspect", "--tsv", "/nonexistent/x.pcap", NULL };
-	struct result r = run_tcplab(args);
+	struct tcplab_result r;
+	tcplab_run(&r, args);
 	cr_expect_eq(r.status, 1);
 	const char *prefix = "tcplab: /nonexistent/x.pcap: ";
 	cr_expect(!strncmp(r.err, prefix, strlen(prefix)), "stderr: %s", r.err);
 	cr_expect_str_empty(r.out);
-	result_free(&r);
 
 	char junk[] = "/tmp/tcplab-test-junk-XXXXXX";
 	int fd = mkstemp(junk);
@@ -163,39 +82,37 @@ Test(inspect, unreadable_file_exits_1_naming_the_file, .timeout = 10)
 	cr_assert_eq(write(fd, "this is not a capture file at all\n", 34), 34);
 	close(fd);
 	const char *args2[] = { "inspect", "--stats", junk, NULL };
-	r = run_tcplab(args2);
+	tcplab_run(&r, args2);
 	unlink(junk);
 	cr_expect_eq(r.status, 1);
 	cr_expect(strstr(r.err, junk) != NULL, "stderr: %s", r.err);
-	result_free(&r);
 }
 
 Test(inspect, wrong_usage_exits_2_and_help_exits_0, .timeout = 10)
 {
 	const char *none[] = { "inspect", NULL };
-	struct result r = run_tcplab(none);
+	struct tcplab_result r;
+	tcplab_run(&r, none);
 	cr_expect_eq(r.status, 2);
 	cr_expect(strstr(r.err, "usage: tcplab inspect") != NULL, "stderr: %s", r.err);
-	result_free(&r);
 
 	const char *bad[] = { "inspect", "--bogus", "x.pcap", NULL };
-	r = run_tcplab(bad);
+	tcplab_run(&r, bad);
 	cr_expect_eq(r.status, 2);
-	result_free(&r);
 
 	const char *help[] = { "inspect", "--help", NULL };
-	r = run_tcplab(help);
+	tcplab_run(&r, help);
 	cr_expect_eq(r.status, 0);
 	cr_expect(strstr(r.out, "--stats") != NULL);
-	result_free(&r);
 }
 
 Test(inspect, stats_summarise_connections_and_totals, .timeout = 10)
 {
 	char pcap[1024];
-	snprintf(pcap, sizeof pcap, "%s/tests/captures/port_reuse.pcap", env_dir("TCPLAB_ROOT", "."));
+	snprintf(pcap, sizeof pcap, "%s/tests/captures/port_reuse.pcap", test_root());
 	const char *args[] = { "inspect", "--stats", pcap, NULL };
-	struct result r = run_tcplab(args);
+	struct tcplab_result r;
+	tcplab_run(&r, args);
 	cr_expect_eq(r.status, 0, "stderr: %s", r.err);
 	cr_expect_str_eq(r.out,
 		"conn 0  127.0.0.1:40000 -> 127.0.0.1:8000  client 5 pkts 3 bytes, server 3 pkts 3 bytes"
@@ -204,14 +121,12 @@ Test(inspect, stats_summarise_connections_and_totals, .timeout = 10)
 		"  began handshake  ended FIN from client first  client TIME-WAIT, server CLOSED"
 		"  analysis -\n"
 		"total  18 packets, 18 TCP segments, 0 non-TCP, 0 malformed, 2 connections\n");
-	result_free(&r);
 
-	snprintf(pcap, sizeof pcap, "%s/tests/captures/malformed.pcap", env_dir("TCPLAB_ROOT", "."));
+	snprintf(pcap, sizeof pcap, "%s/tests/captures/malformed.pcap", test_root());
 	const char *args2[] = { "inspect", "--stats", pcap, NULL };
-	r = run_tcplab(args2);
+	tcplab_run(&r, args2);
 	cr_expect_eq(r.status, 0);
 	cr_expect(strstr(r.out, "analysis rst=1,malformed=2\n") != NULL, "%s", r.out);
 	cr_expect(strstr(r.out, "total  4 packets, 2 TCP segments, 0 non-TCP, 2 malformed, "
 	                 "1 connections\n") != NULL, "%s", r.out);
-	result_free(&r);
 }

@@ -1,0 +1,27 @@
+/* summary: test helper: run the built tcplab program and collect what it printed. */
+#ifndef TCPLAB_TESTS_LIB_TCPLAB_RUN_H
+#define TCPLAB_TESTS_LIB_TCPLAB_RUN_H
+
+/*
+ * For Criterion tests. Paths come from the environment tests/run.sh sets: TCPLAB_BUILD
+ * (default "build") and TCPLAB_ROOT (default "."). tcplab_run() skips the calling test with
+ * the reason when the program is not built, runs it with the test's environment in
+ * TCPLAB_ROOT, and keeps stdout and stderr in temporary files (no pipe can fill and stall
+ * it). Use a Criterion .timeout on the test: the wait itself is unbounded.
+ */
+struct tcplab_result {
+	int status;             /* exit status, or -1 when it did not exit normally */
+	char out[64 * 1024];    /* NUL-terminated; more output fails the test */
+	char err[16 * 1024];
+};
+
+const char *test_build(void);
+const char *test_root(void);
+
+/* args: the words after "tcplab", NULL-terminated (at most 30). */
+void tcplab_run(struct tcplab_result *r, const char *const *args);
+
+/* The whole file, NUL-terminated, malloc'ed; fails the test when unreadable. */
+char *test_slurp(const char *path);
+
+#endif
