@@ -88,6 +88,7 @@ row() {
 
 echo "machine: $(nproc) cores, $(sed -n 's/^model name[^:]*: //p' /proc/cpuinfo | head -n 1)"
 echo "capture: $PCAP, $N segments, $(wc -c <"$PCAP") bytes; $RUNS runs per tool, best counts"
+echo "load average: $(cut -d' ' -f1-3 /proc/loadavg) (on $(nproc) cores: numbers mean little unless it is near 0)"
 cat "$PCAP" >/dev/null          # into the page cache: measure parsing, not the disk
 echo
 
