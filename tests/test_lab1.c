@@ -1,0 +1,309 @@
+/* summary: lab 1 run for real: each variant passes, as root and as nobody, on one timeline. */
+#include <criterion/criterion.h>
+#include <criterion/parameterized.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "capture/dissect.h"
+#include "capture/flow.h"
+#include "capture/pcapio.h"
+#include "engine/lab.h"
+#include "engine/labrun.h"
+#include "tests/lib/privdrop.h"
+#include "tests/lib/tcplab_run.h"
+
+struct variant {
+	char name[32];
+	enum flow_dir closer;           /* who sends the first FIN and holds TIME-WAIT */
+};
+
+static struct variant variants[] = {
+	{ "client-first", FLOW_C2S },
+	{ "server-first", FLOW_S2C },
+	{ "half-close", FLOW_C2S },
+};
+
+/* The final state of the lab's connection, from the saved capture alone. */
+static void final_states(const char *pcap, enum tcp_state *client, enum tcp_state *server,
+                         int *first_fin)
+{
+	char err[256];
+	struct pcapin *in = pcapin_open(pcap, err, sizeof(err));
+	struct flow_table *ft = flow_new();
+	const uint8_t *pkt;
+	size_t caplen, wirelen;
+	uint64_t ts;
+	uint32_t frame = 0;
+
+	cr_assert_not_null(in, "%s", err);
+	cr_assert_not_null(ft);
+	while (pcapin_next(in, &pkt, &caplen, &wirelen, &ts) == 1) {
+		struct tcp_segment seg = { .frame = ++frame, .ts_ns = ts };
+		struct flow_info fi;
+
+		if (dissect_packet(pcapin_dlt(in), pkt, caplen, &seg, err, sizeof(err)) == DISSECT_TCP)
+			cr_assert_eq(flow_track(ft, &seg, &fi), 0);
+	}
+	cr_assert_eq(flow_count(ft), 1, "the lab made %zu connections", flow_count(ft));
+	*client = flow_get(ft, 0)->side[FLOW_C2S].state;
+	*server = flow_get(ft, 0)->side[FLOW_S2C].state;
+	*first_fin = flow_get(ft, 0)->first_fin;
+	flow_free(ft);
+	pcapin_free(in);
+}
+
+static void assert_all_passed(const char *out)
+{
+	const char *line = strstr(out, " checks passed");
+	int passed = -1, total = -2;
+
+	cr_assert_not_null(line, "no summary line in:\n%s", out);
+	while (line > out && line[-1] != '\n')
+		line--;
+	cr_assert_eq(sscanf(line, "%d of %d", &passed, &total), 2);
+	cr_expect_eq(passed, total, "%s", out);
+	cr_expect_geq(total, 8, "%s", out);
+	cr_expect_null(strstr(out, "FAIL"), "%s", out);
+}
+
+ParameterizedTestParameters(lab1, passes_as_root_and_the_capture_agrees)
+{
+	return cr_make_param_array(struct variant, variants, sizeof(variants) / sizeof(variants[0]));
+}
+
+ParameterizedTest(struct variant *v, lab1, passes_as_root_and_the_capture_agrees, .timeout = 30)
+{
+	char pcap[] = "/tmp/tcplab-lab1-XXXXXX";
+	struct tcplab_result r;
+	enum tcp_state client, server;
+	int fd, first_fin;
+
+	if (geteuid() != 0)
+		cr_skip_test("the root path needs root (the unprivileged path has its own test)");
+	fd = mkstemp(pcap);
+	cr_assert_geq(fd, 0);
+	close(fd);
+	tcplab_run(&r, (const char *[]){ "run", "1", "--variant", v->name, "--pcap", pcap, NULL });
+	cr_expect_eq(r.status, 0, "exit %d\n%s%s", r.status, r.out, r.err);
+	assert_all_passed(r.out);
+	/* The ladder: both programs' calls and the wire, in one listing. */
+	cr_expect(strstr(r.out, "connect(3, 10.99.0.2:8000)"), "%s", r.out);
+	cr_expect(strstr(r.out, "#1 S   seq 0 -->"), "%s", r.out);
+	cr_expect(strstr(r.out, "<-- #2 S.  seq 0 ack 1"), "%s", r.out);
+	cr_expect(strstr(r.out, "listen(3, 1) = 0"), "%s", r.out);
+
+	final_states(pcap, &client, &server, &first_fin);
+	unlink(pcap);
+	cr_expect_eq(first_fin, (int)v->closer);
+	cr_expect_eq(v->closer == FLOW_C2S ? client : server, TCPS_TIME_WAIT);
+	cr_expect_eq(v->closer == FLOW_C2S ? server : client, TCPS_CLOSED);
+}
+
+/* Copy what tcplab needs into a folder nobody can read, wherever the checkout is. */
+static void stage(char *dir)
+{
+	char cmd[2048];
+
+	cr_assert_not_null(mkdtemp(dir));
+	snprintf(cmd, sizeof(cmd),
+	         "set -e; cd '%s'; mkdir -p build/labs root/labs;"
+	         " cp '%s/tcplab' '%s/libtcplab-trace.so' build/;"
+	         " cp -R '%s/labs/01-handshake' build/labs/;"
+	         " cp -R '%s/labs/README.md' '%s/labs/01-handshake' root/labs/;"
+	         " chmod -R a+rX .",
+	         dir, test_build(), test_build(), test_build(), test_root(), test_root());
+	cr_assert_eq(system(cmd), 0, "staging failed: %s", cmd);
+	cr_assert_eq(chmod(dir, 0755), 0);
+}
+
+static void unstage(const char *dir)
+{
+	char cmd[512];
+
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+	cr_expect_eq(system(cmd), 0);
+}
+
+Test(lab1, every_variant_passes_as_an_unprivileged_user, .timeout = 60)
+{
+	char dir[] = "/tmp/tcplab-nobody-XXXXXX", prog[600], env_build[600], env_root[600];
+	struct privdrop_result res;
+	char why[256];
+	int rc;
+
+	if (geteuid() != 0)
+		cr_skip_test("dropping to nobody needs root; as a normal user, 'make test' already"
+		             " ran every lab without root");
+	stage(dir);
+	snprintf(prog, sizeof(prog), "%s/build/tcplab", dir);
+	snprintf(env_build, sizeof(env_build), "TCPLAB_BUILD=%s/build", dir);
+	snprintf(env_root, sizeof(env_root), "TCPLAB_ROOT=%s/root", dir);
+	rc = privdrop_run((const char *[]){ prog, "run", "1", "--variant", "all", NULL },
+	                  (const char *[]){ env_build, env_root, "PATH=/usr/bin:/bin", NULL }, 45000,
+	                  &res, why, sizeof(why));
+	unstage(dir);
+	if (rc < 0)
+		cr_skip_test("cannot run as nobody here: %s", why);
+	cr_expect(!res.timed_out);
+	cr_expect(WIFEXITED(res.status) && WEXITSTATUS(res.status) == 0, "status %d\n%s",
+	          res.status, res.output);
+	for (const char *p = res.output, *k; (k = strstr(p, " checks passed")); p = k + 1) {
+		const char *line = k;
+		int passed, total;
+
+		while (line > res.output && line[-1] != '\n')
+			line--;
+		cr_assert_eq(sscanf(line, "%d of %d", &passed, &total), 2);
+		cr_expect_eq(passed, total, "%s", res.output);
+	}
+	cr_expect(strstr(res.output, "variant half-close"), "%s", res.output);
+	free(res.output);
+}
+
+/* The first timeline entry of a call, or -1. */
+static long find_call(const struct labrun *run, enum sandbox_host host, enum trace_call call,
+                      enum tl_phase phase)
+{
+	for (size_t i = 0; i < run->tl.nentry; i++) {
+		const struct tl_entry *e = &run->tl.entry[i];
+
+		if (e->kind == TL_CALL && e->phase == phase && run->tl.call[e->index].host == host &&
+		    run->tl.call[e->index].ev.call == call)
+			return (long)i;
+	}
+	return -1;
+}
+
+static long find_segment(const struct labrun *run, enum flow_dir dir, uint16_t flags)
+{
+	for (size_t i = 0; i < run->tl.nentry; i++) {
+		const struct tl_entry *e = &run->tl.entry[i];
+
+		if (e->kind == TL_SEGMENT && run->tl.seg[e->index].dir == dir &&
+		    run->tl.seg[e->index].seg.flags == flags)
+			return (long)i;
+	}
+	return -1;
+}
+
+Test(lab1, calls_and_segments_share_one_timeline, .timeout = 30)
+{
+	struct labrun_opts o = { .build = test_build() };
+	struct labrun *run;
+	struct lab lab;
+	char dir[600], err[1024];
+	long conn_in, conn_out, syn, synack, ack, acc_out, fin, close_in;
+
+	if (geteuid() != 0)
+		cr_skip_test("runs the lab inside the test process, which needs root (the"
+		             " unprivileged path has its own test)");
+	snprintf(dir, sizeof(dir), "%s/labs/01-handshake", test_root());
+	cr_assert_eq(lab_load(dir, &lab, err, sizeof(err)), 0, "%s", err);
+	cr_assert_eq(labrun_run(&lab, lab_variant_find(&lab, "client-first"), &o, &run, err,
+	                        sizeof(err)), 0, "%s", err);
+	cr_expect(labrun_passed(run));
+
+	conn_in = find_call(run, HOST_CLIENT, TRACE_CONNECT, TL_PHASE_ENTER);
+	conn_out = find_call(run, HOST_CLIENT, TRACE_CONNECT, TL_PHASE_EXIT);
+	acc_out = find_call(run, HOST_SERVER, TRACE_ACCEPT, TL_PHASE_EXIT);
+	close_in = find_call(run, HOST_CLIENT, TRACE_CLOSE, TL_PHASE_ENTER);
+	syn = find_segment(run, FLOW_C2S, TCP_SYN);
+	synack = find_segment(run, FLOW_S2C, TCP_SYN | TCP_ACK);
+	ack = find_segment(run, FLOW_C2S, TCP_ACK);
+	fin = find_segment(run, FLOW_C2S, TCP_FIN | TCP_ACK);
+	cr_assert(conn_in >= 0 && conn_out >= 0 && acc_out >= 0 && close_in >= 0 && syn >= 0 &&
+	          synack >= 0 && ack >= 0 && fin >= 0);
+	/* connect() sends the SYN and returns once the SYN-ACK is in (RFC 9293 section 3.5). */
+	cr_expect_lt(conn_in, syn);
+	cr_expect_gt(conn_out, synack);
+	/* accept() returns a connection the kernel finished: after the handshake's last ACK. */
+	cr_expect_gt(acc_out, ack);
+	/* close() is what puts the FIN on the wire. */
+	cr_expect_lt(close_in, fin);
+	for (size_t i = 1; i < run->tl.nentry; i++)
+		cr_assert_geq(run->tl.entry[i].t_ns, run->tl.entry[i - 1].t_ns);
+	labrun_free(run);
+}
+
+/* A lab tree in a temporary folder whose lab 1 runs the given program lines. */
+static void fake_lab(char *dir, const char *server, const char *client, const char *expect)
+{
+	char path[600];
+	FILE *f;
+
+	cr_assert_not_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/labs", dir);
+	cr_assert_eq(mkdir(path, 0755), 0);
+	snprintf(path, sizeof(path), "%s/labs/README.md", dir);
+	f = fopen(path, "w");
+	cr_assert_not_null(f);
+	fclose(f);
+	snprintf(path, sizeof(path), "%s/labs/01-handshake", dir);
+	cr_assert_eq(mkdir(path, 0755), 0);
+	snprintf(path, sizeof(path), "%s/labs/01-handshake/lab.conf", dir);
+	f = fopen(path, "w");
+	cr_assert_not_null(f);
+	fprintf(f, "number = 1\ntitle = t\ntopology = two-hosts\nlesson = lesson.txt\n"
+	        "[variant v]\nserver = %s\nclient = %s\nexpect = %s\n", server, client, expect);
+	fclose(f);
+	snprintf(path, sizeof(path), "cp '%s/labs/01-handshake/%s' '%s/labs/01-handshake/'",
+	         test_root(), expect, dir);
+	cr_assert_eq(system(path), 0, "%s", path);
+	setenv("TCPLAB_ROOT", dir, 1);
+}
+
+Test(lab1, the_wrong_closer_fails_with_the_reason, .timeout = 30)
+{
+	char dir[] = "/tmp/tcplab-fake-XXXXXX";
+	struct tcplab_result r;
+
+	if (geteuid() != 0)
+		cr_skip_test("needs root to run the lab inside the test (see the nobody test)");
+	/* The server-first programs, graded against what client-first promises. */
+	fake_lab(dir, "echo_server --addr {server} --port {port} --close first",
+	         "echo_client --host {server} --port {port} --close after-peer",
+	         "client-first.expect");
+	tcplab_run(&r, (const char *[]){ "run", "1", NULL });
+	unstage(dir);
+	cr_expect_eq(r.status, 1, "%s%s", r.out, r.err);
+	cr_expect_str_empty(r.err);
+	cr_expect(strstr(r.out, "FAIL         the client sends the first FIN"), "%s", r.out);
+	cr_expect(strstr(r.out, "FAIL         the client holds TIME-WAIT at the end"), "%s", r.out);
+	cr_expect(strstr(r.out, "the server closed first"), "%s", r.out);
+	cr_expect(strstr(r.out, "the server holds TIME-WAIT"), "%s", r.out);
+}
+
+Test(lab1, a_server_that_never_listens_is_named, .timeout = 30)
+{
+	char dir[] = "/tmp/tcplab-fake-XXXXXX";
+	struct tcplab_result r;
+
+	if (geteuid() != 0)
+		cr_skip_test("needs root to run the lab inside the test (see the nobody test)");
+	fake_lab(dir, "echo_client --host 127.0.0.1 --port 1",
+	         "echo_client --host {server} --port {port}", "client-first.expect");
+	tcplab_run(&r, (const char *[]){ "run", "1", NULL });
+	unstage(dir);
+	cr_expect_eq(r.status, 1, "%s%s", r.out, r.err);
+	cr_expect(strstr(r.err, "the lab's server never called listen(): the server exited with"
+	                 " status 1; its last words: 'echo_client: connect to 127.0.0.1:1:"
+	                 " Connection refused'"), "%s", r.err);
+}
+
+Test(lab1, a_missing_program_says_to_build, .timeout = 30)
+{
+	char dir[] = "/tmp/tcplab-fake-XXXXXX";
+	struct tcplab_result r;
+
+	if (geteuid() != 0)
+		cr_skip_test("needs root to run the lab inside the test (see the nobody test)");
+	fake_lab(dir, "no_such_program", "echo_client", "client-first.expect");
+	tcplab_run(&r, (const char *[]){ "run", "1", NULL });
+	unstage(dir);
+	cr_expect_eq(r.status, 1);
+	cr_expect(strstr(r.err, "labs/01-handshake/no_such_program' is missing (run 'make')"),
+	          "%s", r.err);
+}
