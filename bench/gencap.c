@@ -122,7 +122,8 @@ struct gen {
 	size_t used;
 	uint64_t count, limit;
 	uint64_t now_ns;
-	uint64_t conns;
+	uint64_t conns;         /* connections set up in a slot */
+	uint64_t opened;        /* connections whose first SYN is in the file */
 	struct rng rng;
 	int err;                /* errno of the first write error */
 };
@@ -456,6 +457,8 @@ static void conn_step(struct gen *g, struct gen_conn *c)
 
 	switch (c->phase) {
 	case PH_SYN: {
+		if (g->count < g->limit)
+			g->opened++;
 		seg_syn(g, c, CLIENT);
 		uint32_t k = rng_below(r, 1000);
 		if (k < 20) {
@@ -634,7 +637,7 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	fprintf(stderr, "gencap: wrote %" PRIu64 " segments of %" PRIu64
-	        " connections (%.3f s of traffic) to '%s'\n", g.count, g.conns,
+	        " connections (%.3f s of traffic) to '%s'\n", g.count, g.opened,
 	        (double)(g.now_ns - GEN_START_S * 1000000000u) / 1e9, argv[1]);
 	rc = 0;
 out:
