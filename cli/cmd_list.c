@@ -34,9 +34,10 @@ int cmd_list(int argc, char **argv)
 	if (cli_labs(&p, &labs, &n) < 0)
 		return 1;
 	for (size_t i = 0; i < n; i++) {
-		printf("%2d  %-44s %s\n", labs[i].number, labs[i].title, labs[i].summary);
+		printf("%s%2d  %s\n    %s\n", i ? "\n" : "", labs[i].number, labs[i].title,
+		       labs[i].summary);
 		for (size_t j = 0; j < labs[i].nvariant; j++)
-			printf("      --variant %-14s %s\n", labs[i].variant[j].name,
+			printf("    --variant %-13s %s\n", labs[i].variant[j].name,
 			       labs[i].variant[j].summary);
 	}
 	free(labs);
