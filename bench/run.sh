@@ -88,7 +88,7 @@ row() {
 
 echo "machine: $(nproc) cores, $(sed -n 's/^model name[^:]*: //p' /proc/cpuinfo | head -n 1)"
 echo "capture: $PCAP, $N segments, $(wc -c <"$PCAP") bytes; $RUNS runs per tool, best counts"
-echo "load average: $(cut -d' ' -f1-3 /proc/loadavg) (on $(nproc) cores: numbers mean little unless it is near 0)"
+echo "load average: $(cut -d' ' -f1-3 /proc/loadavg) (on $(nproc) cores; above 1, expect slower and noisier rows)"
 cat "$PCAP" >/dev/null          # into the page cache: measure parsing, not the disk
 echo
 
@@ -152,7 +152,7 @@ if command -v tshark >/dev/null 2>&1; then
 		S_WALL=$(calc "$M_WALL - $S0")
 		S_RATE=$(calc "$TN / $S_WALL")
 		row "tshark -T fields" "$TN" "$S_WALL" "$M_RSS" \
-			"first $TN segments; $S0 s start-up not counted"
+			"first $TN segments; $(calc "sprintf(\"%.2f\", $S0)") s start-up not counted"
 	else
 		row "tshark -T fields" "$TN" "" "" "failed: $(grep -v 'Running as user' "$OUT/tshark.err" | head -n 1)"
 	fi
