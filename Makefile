@@ -28,7 +28,7 @@ CRIT_LIBS  = $(shell pkg-config --libs criterion)
 
 ALL_CFLAGS = -std=c11 -D_GNU_SOURCE -I. $(WARN) $(CFLAGS) $(SANFLAGS) -MMD -MP
 
-CORE_SRC  := $(wildcard capture/*.c engine/*.c)
+CORE_SRC  := $(wildcard util/*.c capture/*.c engine/*.c)
 CLI_SRC   := $(wildcard cli/*.c tui/*.c)
 TRACE_SRC := $(wildcard engine/preload/*.c)
 LABLIB_SRC:= $(wildcard labs/lib/*.c)

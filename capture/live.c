@@ -2,10 +2,11 @@
 #include "capture/live.h"
 
 #include <pcap/pcap.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "util/errbuf.h"
 
 #define LIVE_SNAPLEN 262144
 #define LIVE_BUFSIZE (8 * 1024 * 1024)
@@ -18,39 +19,26 @@ struct live {
 	char warning[PCAP_ERRBUF_SIZE + 64];
 };
 
-static void set_err(char *errbuf, size_t errlen, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static void set_err(char *errbuf, size_t errlen, const char *fmt, ...)
-{
-	if (!errbuf || !errlen)
-		return;
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(errbuf, errlen, fmt, ap);
-	va_end(ap);
-}
-
 /* pcap_activate()'s errors, told as what the user can do about them. */
 static void activate_error(pcap_t *p, const char *dev, int rc, char *errbuf, size_t errlen)
 {
 	switch (rc) {
 	case PCAP_ERROR_PERM_DENIED:
-		set_err(errbuf, errlen,
+		errbuf_set(errbuf, errlen,
 		        "cannot capture on '%s': permission denied (run 'tcplab doctor')", dev);
 		break;
 	case PCAP_ERROR_NO_SUCH_DEVICE:
-		set_err(errbuf, errlen,
+		errbuf_set(errbuf, errlen,
 		        "cannot capture on '%s': no such device in this network namespace", dev);
 		break;
 	case PCAP_ERROR_IFACE_NOT_UP:
-		set_err(errbuf, errlen, "cannot capture on '%s': the interface is down (bring it up first)", dev);
+		errbuf_set(errbuf, errlen, "cannot capture on '%s': the interface is down (bring it up first)", dev);
 		break;
 	case PCAP_ERROR:
-		set_err(errbuf, errlen, "cannot capture on '%s': %s", dev, pcap_geterr(p));
+		errbuf_set(errbuf, errlen, "cannot capture on '%s': %s", dev, pcap_geterr(p));
 		break;
 	default:
-		set_err(errbuf, errlen, "cannot capture on '%s': %s (%s)", dev,
+		errbuf_set(errbuf, errlen, "cannot capture on '%s': %s (%s)", dev,
 		        pcap_statustostr(rc), pcap_geterr(p));
 		break;
 	}
@@ -62,25 +50,25 @@ struct live *live_open(const char *dev, const char *bpf_filter, char *errbuf, si
 	struct live *lv = calloc(1, sizeof *lv);
 	int rc;
 
-	set_err(errbuf, errlen, "%s", "");
+	errbuf_set(errbuf, errlen, "%s", "");
 	if (!lv) {
-		set_err(errbuf, errlen, "cannot capture on '%s': out of memory", dev);
+		errbuf_set(errbuf, errlen, "cannot capture on '%s': out of memory", dev);
 		return NULL;
 	}
 	lv->p = pcap_create(dev, perr);
 	if (!lv->p) {
-		set_err(errbuf, errlen, "cannot capture on '%s': %s", dev, perr);
+		errbuf_set(errbuf, errlen, "cannot capture on '%s': %s", dev, perr);
 		goto fail;
 	}
 	/* TCP-FACTS: without immediate mode and a big buffer, loopback bursts drop packets. */
 	if (pcap_set_immediate_mode(lv->p, 1) != 0 || pcap_set_snaplen(lv->p, LIVE_SNAPLEN) != 0 ||
 	    pcap_set_buffer_size(lv->p, LIVE_BUFSIZE) != 0) {
-		set_err(errbuf, errlen, "cannot capture on '%s': cannot set capture options", dev);
+		errbuf_set(errbuf, errlen, "cannot capture on '%s': cannot set capture options", dev);
 		goto fail;
 	}
 	rc = pcap_set_tstamp_precision(lv->p, PCAP_TSTAMP_PRECISION_NANO);
 	if (rc != 0) {
-		set_err(errbuf, errlen, "cannot capture on '%s': nanosecond timestamps: %s", dev,
+		errbuf_set(errbuf, errlen, "cannot capture on '%s': nanosecond timestamps: %s", dev,
 		        pcap_statustostr(rc));
 		goto fail;
 	}
@@ -99,28 +87,28 @@ struct live *live_open(const char *dev, const char *bpf_filter, char *errbuf, si
 	if (bpf_filter) {
 		struct bpf_program prog;
 		if (pcap_compile(lv->p, &prog, bpf_filter, 1, PCAP_NETMASK_UNKNOWN) != 0) {
-			set_err(errbuf, errlen, "bad filter '%s': %s", bpf_filter, pcap_geterr(lv->p));
+			errbuf_set(errbuf, errlen, "bad filter '%s': %s", bpf_filter, pcap_geterr(lv->p));
 			goto fail;
 		}
 		rc = pcap_setfilter(lv->p, &prog);
 		pcap_freecode(&prog);
 		if (rc != 0) {
-			set_err(errbuf, errlen, "cannot set filter '%s' on '%s': %s", bpf_filter, dev,
+			errbuf_set(errbuf, errlen, "cannot set filter '%s' on '%s': %s", bpf_filter, dev,
 			        pcap_geterr(lv->p));
 			goto fail;
 		}
 	}
 	/* TCP-FACTS: in immediate mode pcap_next_ex may ignore its timeout; poll instead. */
 	if (pcap_setnonblock(lv->p, 1, perr) != 0) {
-		set_err(errbuf, errlen, "cannot capture on '%s': %s", dev, perr);
+		errbuf_set(errbuf, errlen, "cannot capture on '%s': %s", dev, perr);
 		goto fail;
 	}
 	lv->fd = pcap_get_selectable_fd(lv->p);
 	if (lv->fd < 0) {
-		set_err(errbuf, errlen, "cannot capture on '%s': no selectable descriptor", dev);
+		errbuf_set(errbuf, errlen, "cannot capture on '%s': no selectable descriptor", dev);
 		goto fail;
 	}
-	set_err(errbuf, errlen, "%s", lv->warning);
+	errbuf_set(errbuf, errlen, "%s", lv->warning);
 	return lv;
 fail:
 	if (lv->p)

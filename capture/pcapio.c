@@ -3,13 +3,14 @@
 
 #include <errno.h>
 #include <limits.h>
-#include <stdarg.h>
 #include <pcap/pcap.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+
+#include "util/errbuf.h"
 
 #define PCAPIO_SNAPLEN 262144
 #define PCAPIO_BUFSIZE (1u << 20)
@@ -33,19 +34,6 @@ struct pcapout {
 	char err[PCAP_ERRBUF_SIZE + 256];
 };
 
-static void set_err(char *errbuf, size_t errlen, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static void set_err(char *errbuf, size_t errlen, const char *fmt, ...)
-{
-	if (!errbuf || !errlen)
-		return;
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(errbuf, errlen, fmt, ap);
-	va_end(ap);
-}
-
 /* libpcap's open errors, said for a person who gave us a file name. */
 static void explain_open_error(const char *name, FILE *fp, const char *pmsg, char *errbuf,
                                size_t errlen)
@@ -54,14 +42,14 @@ static void explain_open_error(const char *name, FILE *fp, const char *pmsg, cha
 	if (fseek(fp, 0, SEEK_END) == 0)
 		size = ftell(fp);
 	if (size == 0)
-		set_err(errbuf, errlen, "'%s' is empty: not a pcap or pcapng file", name);
+		errbuf_set(errbuf, errlen, "'%s' is empty: not a pcap or pcapng file", name);
 	else if (strstr(pmsg, "unknown file format") || strstr(pmsg, "bad dump file format"))
-		set_err(errbuf, errlen, "'%s' is not a pcap or pcapng file (%s)", name, pmsg);
+		errbuf_set(errbuf, errlen, "'%s' is not a pcap or pcapng file (%s)", name, pmsg);
 	else if (strstr(pmsg, "truncated"))
-		set_err(errbuf, errlen, "'%s' is cut short: its file header is incomplete (%s)",
+		errbuf_set(errbuf, errlen, "'%s' is cut short: its file header is incomplete (%s)",
 		        name, pmsg);
 	else
-		set_err(errbuf, errlen, "cannot read '%s': %s", name, pmsg);
+		errbuf_set(errbuf, errlen, "cannot read '%s': %s", name, pmsg);
 }
 
 struct pcapin *pcapin_open(const char *path, char *errbuf, size_t errlen)
@@ -73,12 +61,12 @@ struct pcapin *pcapin_open(const char *path, char *errbuf, size_t errlen)
 
 	if (!in || !(in->name = strdup(std_in ? "standard input" : path)) ||
 	    !(in->vbuf = malloc(PCAPIO_BUFSIZE))) {
-		set_err(errbuf, errlen, "cannot open '%s': out of memory", path);
+		errbuf_set(errbuf, errlen, "cannot open '%s': out of memory", path);
 		goto fail;
 	}
 	fp = std_in ? stdin : fopen(path, "rb");
 	if (!fp) {
-		set_err(errbuf, errlen, "cannot open '%s': %s", path, strerror(errno));
+		errbuf_set(errbuf, errlen, "cannot open '%s': %s", path, strerror(errno));
 		goto fail;
 	}
 	setvbuf(fp, in->vbuf, _IOFBF, PCAPIO_BUFSIZE);
@@ -158,19 +146,19 @@ static struct pcapout *out_start(FILE *fp, const char *name, int dlt, char *errb
 	struct pcapout *out = calloc(1, sizeof *out);
 
 	if (!out || !(out->name = strdup(name)) || !(out->vbuf = malloc(PCAPIO_BUFSIZE))) {
-		set_err(errbuf, errlen, "cannot write '%s': out of memory", name);
+		errbuf_set(errbuf, errlen, "cannot write '%s': out of memory", name);
 		goto fail;
 	}
 	setvbuf(fp, out->vbuf, _IOFBF, PCAPIO_BUFSIZE);
 	out->dead = pcap_open_dead_with_tstamp_precision(dlt, PCAPIO_SNAPLEN,
 	                                                 PCAP_TSTAMP_PRECISION_NANO);
 	if (!out->dead) {
-		set_err(errbuf, errlen, "cannot write '%s': link type %d not supported", name, dlt);
+		errbuf_set(errbuf, errlen, "cannot write '%s': link type %d not supported", name, dlt);
 		goto fail;
 	}
 	out->d = pcap_dump_fopen(out->dead, fp);
 	if (!out->d) {
-		set_err(errbuf, errlen, "cannot write '%s': %s", name, pcap_geterr(out->dead));
+		errbuf_set(errbuf, errlen, "cannot write '%s': %s", name, pcap_geterr(out->dead));
 		goto fail;
 	}
 	out->fp = fp;
@@ -191,7 +179,7 @@ struct pcapout *pcapout_open(const char *path, int dlt, char *errbuf, size_t err
 {
 	FILE *fp = fopen(path, "wb");
 	if (!fp) {
-		set_err(errbuf, errlen, "cannot create '%s': %s", path, strerror(errno));
+		errbuf_set(errbuf, errlen, "cannot create '%s': %s", path, strerror(errno));
 		return NULL;
 	}
 	return out_start(fp, path, dlt, errbuf, errlen);
@@ -201,7 +189,7 @@ struct pcapout *pcapout_fdopen(int fd, const char *name, int dlt, char *errbuf, 
 {
 	FILE *fp = fdopen(fd, "wb");
 	if (!fp) {
-		set_err(errbuf, errlen, "cannot write '%s': %s", name, strerror(errno));
+		errbuf_set(errbuf, errlen, "cannot write '%s': %s", name, strerror(errno));
 		close(fd);
 		return NULL;
 	}
@@ -258,7 +246,7 @@ int pcapout_close(struct pcapout *out, char *errbuf, size_t errlen)
 	pcap_dump_close(out->d);
 	pcap_close(out->dead);
 	if (out->err_errno) {
-		set_err(errbuf, errlen, "%s", out->err);
+		errbuf_set(errbuf, errlen, "%s", out->err);
 		rc = -1;
 	}
 	free(out->vbuf);

@@ -2,7 +2,6 @@
 #include "engine/netlink.h"
 
 #include <errno.h>
-#include <stdarg.h>
 #include <linux/ethtool.h>
 #include <linux/if_bridge.h>
 #include <linux/if_link.h>
@@ -20,6 +19,8 @@
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
+
+#include "util/errbuf.h"
 
 /* IF_OPER_UP from RFC 2863 as <linux/if.h> numbers it; that header cannot be included next
  * to <net/if.h>. */
@@ -40,29 +41,6 @@ struct nlreq {
 	} u;
 };
 
-static void err_set(char *errbuf, size_t errlen, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static void err_set(char *errbuf, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (!errbuf || errlen == 0)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(errbuf, errlen, fmt, ap);
-	va_end(ap);
-}
-
-/* strerror, lowercased first letter, as messages in this project read. */
-static const char *errstr(int err, char *buf, size_t len)
-{
-	snprintf(buf, len, "%s", strerror(err));
-	if (buf[0] >= 'A' && buf[0] <= 'Z')
-		buf[0] = (char)(buf[0] - 'A' + 'a');
-	return buf;
-}
-
 struct netlink *netlink_new(char *errbuf, size_t errlen)
 {
 	struct netlink *nl = calloc(1, sizeof(*nl));
@@ -71,20 +49,20 @@ struct netlink *netlink_new(char *errbuf, size_t errlen)
 	int rcvbuf = 1 << 20;
 
 	if (!nl) {
-		err_set(errbuf, errlen, "cannot open a netlink socket: out of memory");
+		errbuf_set(errbuf, errlen, "cannot open a netlink socket: out of memory");
 		return NULL;
 	}
 	nl->ioctl_fd = -1;
 	nl->fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
 	if (nl->fd < 0 || bind(nl->fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
-		err_set(errbuf, errlen, "cannot open a netlink socket: %s", errstr(errno, eb, sizeof(eb)));
+		errbuf_set(errbuf, errlen, "cannot open a netlink socket: %s", errbuf_strerror(errno, eb, sizeof(eb)));
 		goto fail;
 	}
 	/* Link notifications may pile up while we wait for one; a large buffer keeps ENOBUFS rare. */
 	(void)setsockopt(nl->fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof(rcvbuf));
 	nl->ioctl_fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
 	if (nl->ioctl_fd < 0) {
-		err_set(errbuf, errlen, "cannot open a control socket: %s", errstr(errno, eb, sizeof(eb)));
+		errbuf_set(errbuf, errlen, "cannot open a control socket: %s", errbuf_strerror(errno, eb, sizeof(eb)));
 		goto fail;
 	}
 	nl->seq = (uint32_t)time(NULL);
@@ -198,8 +176,8 @@ static int ifindex_or_err(struct netlink *nl, const char *name, const char *what
 	int idx = netlink_ifindex(nl, name);
 
 	if (idx < 0)
-		err_set(errbuf, errlen, "cannot %s '%s': no such interface (%s)", what, name,
-		        errstr(-idx, eb, sizeof(eb)));
+		errbuf_set(errbuf, errlen, "cannot %s '%s': no such interface (%s)", what, name,
+		        errbuf_strerror(-idx, eb, sizeof(eb)));
 	return idx;
 }
 
@@ -207,7 +185,7 @@ static int fail(int rc, char *errbuf, size_t errlen, const char *what, const cha
 {
 	char eb[128];
 
-	err_set(errbuf, errlen, "cannot %s '%s': %s", what, name, errstr(-rc, eb, sizeof(eb)));
+	errbuf_set(errbuf, errlen, "cannot %s '%s': %s", what, name, errbuf_strerror(-rc, eb, sizeof(eb)));
 	return rc;
 }
 
@@ -445,7 +423,7 @@ out:
 	while (recv(nl->fd, buf, sizeof(buf), MSG_DONTWAIT) > 0)
 		;
 	if (rc == -ETIMEDOUT)
-		err_set(errbuf, errlen, "'%s' did not go %s within %d ms", name, up ? "up" : "down",
+		errbuf_set(errbuf, errlen, "'%s' did not go %s within %d ms", name, up ? "up" : "down",
 		        timeout_ms);
 	else if (rc < 0)
 		fail(rc, errbuf, errlen, "watch", name);
@@ -484,8 +462,8 @@ int netlink_offloads_off(struct netlink *nl, const char *name, char *errbuf, siz
 		uint32_t zero = 0;
 		int rc = ethtool_value(nl, name, offs[i].cmd, &zero);
 		if (rc < 0) {
-			err_set(errbuf, errlen, "cannot turn off %s on '%s': %s", offs[i].what, name,
-			        errstr(-rc, eb, sizeof(eb)));
+			errbuf_set(errbuf, errlen, "cannot turn off %s on '%s': %s", offs[i].what, name,
+			        errbuf_strerror(-rc, eb, sizeof(eb)));
 			return rc;
 		}
 	}

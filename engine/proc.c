@@ -5,7 +5,6 @@
 #include <fcntl.h>
 #include <sched.h>
 #include <signal.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,6 +13,8 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+
+#include "util/errbuf.h"
 
 extern char **environ;
 
@@ -33,20 +34,6 @@ struct child_report {
 	int stage;
 	int err;
 };
-
-static void err_set(char *errbuf, size_t errlen, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static void err_set(char *errbuf, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (!errbuf || errlen == 0)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(errbuf, errlen, fmt, ap);
-	va_end(ap);
-}
 
 static long long now_ms(void)
 {
@@ -148,24 +135,24 @@ struct proc *proc_spawn(struct sandbox *sb, const struct proc_spec *spec,
 	ssize_t n;
 
 	if (!*name || (spec->keep_fd >= 0 && spec->keep_fd <= 2)) {
-		err_set(errbuf, errlen, "cannot run '%s': %s", name,
+		errbuf_set(errbuf, errlen, "cannot run '%s': %s", name,
 		        *name ? "keep_fd must be above 2" : "no program given");
 		return NULL;
 	}
 	p = calloc(1, sizeof(*p));
 	env = env_build(spec->extra_env);
 	if (!p || !env) {
-		err_set(errbuf, errlen, "cannot run '%s': out of memory", name);
+		errbuf_set(errbuf, errlen, "cannot run '%s': out of memory", name);
 		goto fail;
 	}
 	p->out_fd = p->pidfd = -1;
 	if (pipe2(out, O_CLOEXEC) < 0 || pipe2(rep, O_CLOEXEC) < 0) {
-		err_set(errbuf, errlen, "cannot run '%s': cannot create a pipe: %s", name, strerror(errno));
+		errbuf_set(errbuf, errlen, "cannot run '%s': cannot create a pipe: %s", name, strerror(errno));
 		goto fail;
 	}
 	pid = fork();
 	if (pid < 0) {
-		err_set(errbuf, errlen, "cannot run '%s': fork: %s", name, strerror(errno));
+		errbuf_set(errbuf, errlen, "cannot run '%s': fork: %s", name, strerror(errno));
 		goto fail;
 	}
 	if (pid == 0)
@@ -186,20 +173,20 @@ struct proc *proc_spawn(struct sandbox *sb, const struct proc_spec *spec,
 		while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
 			;
 		if (n == (ssize_t)sizeof(r) && r.stage == STAGE_SETNS)
-			err_set(errbuf, errlen, "cannot run '%s': cannot enter the %s's network namespace: %s",
+			errbuf_set(errbuf, errlen, "cannot run '%s': cannot enter the %s's network namespace: %s",
 			        name, spec->host == HOST_SERVER ? "server" : "client", strerror(r.err));
 		else if (n == (ssize_t)sizeof(r) && r.stage == STAGE_KEEPFD)
-			err_set(errbuf, errlen, "cannot run '%s': cannot pass fd %d: %s", name,
+			errbuf_set(errbuf, errlen, "cannot run '%s': cannot pass fd %d: %s", name,
 			        spec->keep_fd, strerror(r.err));
 		else if (n == (ssize_t)sizeof(r))
-			err_set(errbuf, errlen, "cannot run '%s': %s", name, strerror(r.err));
+			errbuf_set(errbuf, errlen, "cannot run '%s': %s", name, strerror(r.err));
 		else
-			err_set(errbuf, errlen, "cannot run '%s': the child died before exec", name);
+			errbuf_set(errbuf, errlen, "cannot run '%s': the child died before exec", name);
 		goto fail;
 	}
 	p->pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
 	if (p->pidfd < 0) {
-		err_set(errbuf, errlen, "cannot watch '%s': pidfd_open: %s (Linux 5.3 or later needed)",
+		errbuf_set(errbuf, errlen, "cannot watch '%s': pidfd_open: %s (Linux 5.3 or later needed)",
 		        name, strerror(errno));
 		kill(-pid, SIGKILL);
 		while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)

@@ -9,7 +9,6 @@
 #include <poll.h>
 #include <sched.h>
 #include <signal.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,6 +21,7 @@
 #include <unistd.h>
 
 #include "engine/netlink.h"
+#include "util/errbuf.h"
 
 /* Namespaces of a sandbox; LOOPBACK uses only NS_CLIENT. */
 enum { NS_CLIENT = 0, NS_SERVER = 1, NS_WIRE = 2, NS_COUNT = 3 };
@@ -42,28 +42,6 @@ struct sandbox {
 	struct netlink *nl[NS_COUNT];     /* bound to ns[i] */
 	bool cut;
 };
-
-static void err_set(char *errbuf, size_t errlen, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static void err_set(char *errbuf, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (!errbuf || errlen == 0)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(errbuf, errlen, fmt, ap);
-	va_end(ap);
-}
-
-static const char *errstr(int err, char *buf, size_t len)
-{
-	snprintf(buf, len, "%s", strerror(err));
-	if (buf[0] >= 'A' && buf[0] <= 'Z')
-		buf[0] = (char)(buf[0] - 'A' + 'a');
-	return buf;
-}
 
 /* CAP_SYS_ADMIN in our current user namespace, from /proc/self/status. */
 static bool have_sys_admin(void)
@@ -151,14 +129,14 @@ int sandbox_prepare(char *errbuf, size_t errlen)
 	if (unshare(CLONE_NEWUSER) < 0) {
 		int e = errno;
 		if (e == EINVAL)
-			err_set(errbuf, errlen, "cannot create a user namespace: the process already has "
+			errbuf_set(errbuf, errlen, "cannot create a user namespace: the process already has "
 			        "threads (tcplab must set up its sandbox before starting any thread)");
 		else if (e == ENOSPC)
-			err_set(errbuf, errlen, "cannot create a user namespace: the limit "
+			errbuf_set(errbuf, errlen, "cannot create a user namespace: the limit "
 			        "user.max_user_namespaces is reached (run 'tcplab doctor')");
 		else
-			err_set(errbuf, errlen, "cannot create a user namespace: %s (run 'tcplab doctor')",
-			        errstr(e, eb, sizeof(eb)));
+			errbuf_set(errbuf, errlen, "cannot create a user namespace: %s (run 'tcplab doctor')",
+			        errbuf_strerror(e, eb, sizeof(eb)));
 		return -e;
 	}
 	/* setgroups must be denied before an unprivileged process may write gid_map. */
@@ -177,14 +155,14 @@ int sandbox_prepare(char *errbuf, size_t errlen)
 home:
 	if (unshare(CLONE_NEWNET) < 0) {
 		int e = errno;
-		err_set(errbuf, errlen, "cannot create a network namespace: %s (run 'tcplab doctor')",
-		        errstr(e, eb, sizeof(eb)));
+		errbuf_set(errbuf, errlen, "cannot create a network namespace: %s (run 'tcplab doctor')",
+		        errbuf_strerror(e, eb, sizeof(eb)));
 		return -e;
 	}
 	return 0;
 map_fail:
-	err_set(errbuf, errlen, "cannot map user %u to root in a new user namespace: %s "
-	        "(run 'tcplab doctor')", (unsigned)uid, errstr(-rc, eb, sizeof(eb)));
+	errbuf_set(errbuf, errlen, "cannot map user %u to root in a new user namespace: %s "
+	        "(run 'tcplab doctor')", (unsigned)uid, errbuf_strerror(-rc, eb, sizeof(eb)));
 	return rc;
 }
 
@@ -197,15 +175,15 @@ static int netns_make(int home_fd, int *nsfd, struct netlink **nl, char *errbuf,
 
 	if (unshare(CLONE_NEWNET) < 0) {
 		e = errno;
-		err_set(errbuf, errlen, "cannot create a network namespace: %s (run 'tcplab doctor')",
-		        errstr(e, eb, sizeof(eb)));
+		errbuf_set(errbuf, errlen, "cannot create a network namespace: %s (run 'tcplab doctor')",
+		        errbuf_strerror(e, eb, sizeof(eb)));
 		return -e;
 	}
 	*nsfd = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
 	if (*nsfd < 0) {
 		rc = -errno;
-		err_set(errbuf, errlen, "cannot open the new network namespace: %s",
-		        errstr(-rc, eb, sizeof(eb)));
+		errbuf_set(errbuf, errlen, "cannot open the new network namespace: %s",
+		        errbuf_strerror(-rc, eb, sizeof(eb)));
 		goto back;
 	}
 	*nl = netlink_new(errbuf, errlen);
@@ -218,8 +196,8 @@ static int netns_make(int home_fd, int *nsfd, struct netlink **nl, char *errbuf,
 	e = write_file("/proc/sys/net/ipv6/conf/default/disable_ipv6", "1");
 	if (e < 0 && e != -ENOENT) {
 		rc = e;
-		err_set(errbuf, errlen, "cannot turn off IPv6 in the sandbox: %s",
-		        errstr(-e, eb, sizeof(eb)));
+		errbuf_set(errbuf, errlen, "cannot turn off IPv6 in the sandbox: %s",
+		        errbuf_strerror(-e, eb, sizeof(eb)));
 		goto back;
 	}
 	rc = netlink_set_up(*nl, "lo", true, errbuf, errlen);
@@ -227,8 +205,8 @@ back:
 	if (setns(home_fd, CLONE_NEWNET) < 0) {
 		e = errno;
 		/* The thread is stranded in the new namespace: say so whatever else failed. */
-		err_set(errbuf, errlen, "cannot return to the original network namespace: %s",
-		        errstr(e, eb, sizeof(eb)));
+		errbuf_set(errbuf, errlen, "cannot return to the original network namespace: %s",
+		        errbuf_strerror(e, eb, sizeof(eb)));
 		return -e;
 	}
 	return rc;
@@ -284,7 +262,7 @@ struct sandbox *sandbox_new(enum sandbox_topo topo, char *errbuf, size_t errlen)
 		return NULL;
 	sb = calloc(1, sizeof(*sb));
 	if (!sb) {
-		err_set(errbuf, errlen, "cannot create a sandbox: out of memory");
+		errbuf_set(errbuf, errlen, "cannot create a sandbox: out of memory");
 		return NULL;
 	}
 	sb->topo = topo;
@@ -292,8 +270,8 @@ struct sandbox *sandbox_new(enum sandbox_topo topo, char *errbuf, size_t errlen)
 		sb->ns[i] = -1;
 	sb->home_fd = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
 	if (sb->home_fd < 0) {
-		err_set(errbuf, errlen, "cannot open the current network namespace: %s",
-		        errstr(errno, eb, sizeof(eb)));
+		errbuf_set(errbuf, errlen, "cannot open the current network namespace: %s",
+		        errbuf_strerror(errno, eb, sizeof(eb)));
 		goto fail;
 	}
 	for (int i = 0; i < n; i++)
@@ -342,8 +320,8 @@ int sandbox_enter(struct sandbox *sb, enum sandbox_host h, char *errbuf, size_t 
 
 	if (setns(sandbox_netns_fd(sb, h), CLONE_NEWNET) < 0) {
 		int e = errno;
-		err_set(errbuf, errlen, "cannot enter the %s's network namespace: %s",
-		        h == HOST_SERVER ? "server" : "client", errstr(e, eb, sizeof(eb)));
+		errbuf_set(errbuf, errlen, "cannot enter the %s's network namespace: %s",
+		        h == HOST_SERVER ? "server" : "client", errbuf_strerror(e, eb, sizeof(eb)));
 		return -e;
 	}
 	return 0;
@@ -355,8 +333,8 @@ int sandbox_leave(struct sandbox *sb, char *errbuf, size_t errlen)
 
 	if (setns(sb->home_fd, CLONE_NEWNET) < 0) {
 		int e = errno;
-		err_set(errbuf, errlen, "cannot return to the original network namespace: %s",
-		        errstr(e, eb, sizeof(eb)));
+		errbuf_set(errbuf, errlen, "cannot return to the original network namespace: %s",
+		        errbuf_strerror(e, eb, sizeof(eb)));
 		return -e;
 	}
 	return 0;
@@ -387,7 +365,7 @@ int sandbox_cut(struct sandbox *sb, bool cut, char *errbuf, size_t errlen)
 	int rc;
 
 	if (sb->topo != SANDBOX_TWO_HOSTS) {
-		err_set(errbuf, errlen, "cannot cut the cable: a loopback sandbox has no cable");
+		errbuf_set(errbuf, errlen, "cannot cut the cable: a loopback sandbox has no cable");
 		return -EINVAL;
 	}
 	if ((rc = netlink_set_up(w, DEV_WIRE_SERVER, !cut, errbuf, errlen)) < 0)
@@ -498,7 +476,7 @@ static void probe_userns(struct sandbox_caps *caps)
 	if (geteuid() == 0 && setgroups(0, NULL) == 0) {
 		if (setgid(65534) < 0 || setuid(65534) < 0) {
 			snprintf(caps->userns_why, sizeof(caps->userns_why),
-			         "cannot become uid 65534 to test it: %s", errstr(errno, eb, sizeof(eb)));
+			         "cannot become uid 65534 to test it: %s", errbuf_strerror(errno, eb, sizeof(eb)));
 			return;
 		}
 		/* setuid made us undumpable, which makes /proc/self/uid_map root's. */
@@ -507,7 +485,7 @@ static void probe_userns(struct sandbox_caps *caps)
 	uid = geteuid();
 	if (unshare(CLONE_NEWUSER) < 0) {
 		snprintf(caps->userns_why, sizeof(caps->userns_why), "unshare(CLONE_NEWUSER): %s",
-		         errstr(errno, eb, sizeof(eb)));
+		         errbuf_strerror(errno, eb, sizeof(eb)));
 		return;
 	}
 	/* Only gid_map needs setgroups denied; this probe writes uid_map alone. */
@@ -519,14 +497,14 @@ static void probe_userns(struct sandbox_caps *caps)
 		rc = write_file("/proc/self/uid_map", map);
 		if (rc < 0) {
 			snprintf(caps->userns_why, sizeof(caps->userns_why), "writing uid_map: %s",
-			         errstr(-rc, eb, sizeof(eb)));
+			         errbuf_strerror(-rc, eb, sizeof(eb)));
 			return;
 		}
 	}
 	if (unshare(CLONE_NEWNET) < 0) {
 		snprintf(caps->userns_why, sizeof(caps->userns_why),
 		         "unshare(CLONE_NEWNET) inside the user namespace: %s",
-		         errstr(errno, eb, sizeof(eb)));
+		         errbuf_strerror(errno, eb, sizeof(eb)));
 		return;
 	}
 	caps->userns = true;
