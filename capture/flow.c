@@ -2,6 +2,7 @@
 #include "capture/flow.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -448,4 +449,30 @@ int flow_track(struct flow_table *ft, const struct tcp_segment *s, struct flow_i
 nomem:
 	errno = ENOMEM;
 	return -1;
+}
+
+void flow_seg_set(struct flow_seg *fs, const struct tcp_segment *seg,
+                  const struct flow_info *fi)
+{
+	fs->seg = *seg;
+	fs->dir = fi->dir;
+	fs->conn_id = fi->conn->id;
+	fs->rel_seq = fi->rel_seq;
+	fs->rel_ack = fi->rel_ack;
+	fs->win_scaled = fi->win_scaled;
+	fs->analysis = fi->analysis;
+}
+
+const char *flow_endpoint_str(const struct flow_conn *c, enum flow_dir side, char *buf,
+                              size_t len)
+{
+	struct tcp_segment tmp;
+	char a[64];
+
+	memset(&tmp, 0, sizeof(tmp));
+	tmp.family = c->family;
+	memcpy(tmp.src, c->side[side].addr, sizeof(tmp.src));
+	dissect_addr_str(&tmp, true, a, sizeof(a));
+	snprintf(buf, len, c->family == AF_INET6 ? "[%s]:%u" : "%s:%u", a, c->side[side].port);
+	return buf;
 }

@@ -117,4 +117,12 @@ struct flow_seg {
 	uint32_t analysis;
 };
 
+/* A segment and what flow_track() said of it, as one flow_seg (payload pointer kept). */
+void flow_seg_set(struct flow_seg *fs, const struct tcp_segment *seg,
+                  const struct flow_info *fi);
+
+/* One side of a connection as text: "10.99.0.1:41234", "[::1]:8000". */
+const char *flow_endpoint_str(const struct flow_conn *c, enum flow_dir side, char *buf,
+                              size_t len);
+
 #endif

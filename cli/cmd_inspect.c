@@ -185,18 +185,6 @@ static void tsv_malformed(struct outbuf *out, const struct tcp_segment *s, uint6
 	ob_line(out, &l);
 }
 
-static void endpoint_str(const struct flow_conn *c, int side, char *buf, size_t len)
-{
-	struct tcp_segment tmp;
-	char a[64];
-
-	memset(&tmp, 0, sizeof tmp);
-	tmp.family = c->family;
-	memcpy(tmp.src, c->side[side].addr, sizeof tmp.src);
-	dissect_addr_str(&tmp, true, a, sizeof a);
-	snprintf(buf, len, c->family == AF_INET6 ? "[%s]:%u" : "%s:%u", a, c->side[side].port);
-}
-
 static const char *role(int dir)
 {
 	return dir == FLOW_C2S ? "client" : "server";
@@ -207,8 +195,8 @@ static void stats_conn(FILE *out, const struct flow_conn *c)
 	char cl[80], sv[80], ended[96];
 	const struct flow_side *a = &c->side[FLOW_C2S], *b = &c->side[FLOW_S2C];
 
-	endpoint_str(c, FLOW_C2S, cl, sizeof cl);
-	endpoint_str(c, FLOW_S2C, sv, sizeof sv);
+	flow_endpoint_str(c, FLOW_C2S, cl, sizeof cl);
+	flow_endpoint_str(c, FLOW_S2C, sv, sizeof sv);
 	if (c->first_fin >= 0 && c->first_rst >= 0)
 		snprintf(ended, sizeof ended, "FIN from %s first, then RST from %s",
 		         role(c->first_fin), role(c->first_rst));

@@ -77,6 +77,7 @@ static void on_packet(void *arg, const uint8_t *pkt, size_t caplen, size_t wirel
                       uint64_t ts_ns)
 {
 	struct run_ctx *c = arg;
+	struct tcp_segment seg;
 	struct flow_seg fs;
 	struct flow_info fi;
 	char why[128];
@@ -88,22 +89,16 @@ static void on_packet(void *arg, const uint8_t *pkt, size_t caplen, size_t wirel
 	c->frame++;
 	if (c->dump && !c->dump_err[0] &&
 	    pcapout_write(c->dump, pkt, caplen, wirelen, ts_ns) < 0)
-		snprintf(c->dump_err, sizeof(c->dump_err), "writing the capture failed");
-	memset(&fs, 0, sizeof(fs));
-	if (dissect_packet(c->dlt, pkt, caplen, &fs.seg, why, sizeof(why)) != DISSECT_TCP)
+		snprintf(c->dump_err, sizeof(c->dump_err), "%s", pcapout_error(c->dump));
+	seg.frame = c->frame;
+	seg.ts_ns = ts_ns;
+	if (dissect_packet(c->dlt, pkt, caplen, &seg, why, sizeof(why)) != DISSECT_TCP)
 		return;
-	fs.seg.frame = c->frame;
-	fs.seg.ts_ns = ts_ns;
-	if (flow_track(c->ft, &fs.seg, &fi) < 0) {
+	if (flow_track(c->ft, &seg, &fi) < 0) {
 		c->oom = true;
 		return;
 	}
-	fs.dir = fi.dir;
-	fs.conn_id = fi.conn->id;
-	fs.rel_seq = fi.rel_seq;
-	fs.rel_ack = fi.rel_ack;
-	fs.win_scaled = fi.win_scaled;
-	fs.analysis = fi.analysis;
+	flow_seg_set(&fs, &seg, &fi);
 	if (timeline_add_segment(&c->run->tl, &fs) < 0)
 		c->oom = true;
 }

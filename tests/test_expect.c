@@ -9,6 +9,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "capture/capfile.h"
 #include "capture/dissect.h"
 #include "capture/expect.h"
 #include "capture/flow.h"
@@ -673,46 +674,23 @@ struct captured {
 	size_t n;
 };
 
-/* pcapin -> dissect -> flow, keeping connection 0, as 'tcplab check' does. */
+/* Connection 0 of a capture, read as 'tcplab check' reads it. */
 static void load_capture(const char *name, struct captured *c)
 {
 	char path[1024], err[256];
 	snprintf(path, sizeof path, "%s/tests/captures/%s", root(), name);
-	struct pcapin *in = pcapin_open(path, err, sizeof err);
-	cr_assert_not_null(in, "%s", err);
-	struct flow_table *ft = flow_new();
-	cr_assert_not_null(ft);
-	const uint8_t *pkt;
-	size_t caplen, wirelen;
-	uint64_t ts;
-	uint32_t frame = 0;
+	struct capfile cf;
+	cr_assert_eq(capfile_load(path, 0, sizeof c->segs / sizeof c->segs[0], &cf, err, sizeof err),
+	             0, "%s", err);
+	cr_assert_str_eq(cf.read_error, "");
+	cr_assert_geq(flow_count(cf.ft), 1);
+	const struct capfile_conn *cc = capfile_conn(&cf, 0);
+	cr_assert(!cc->truncated, "%s has more segments than the test keeps", name);
 	memset(c, 0, sizeof *c);
-	while (pcapin_next(in, &pkt, &caplen, &wirelen, &ts) == 1) {
-		struct tcp_segment seg;
-		struct flow_info fi;
-		frame++;
-		if (dissect_packet(pcapin_dlt(in), pkt, caplen, &seg, err, sizeof err) != DISSECT_TCP)
-			continue;
-		seg.frame = frame;
-		seg.ts_ns = ts;
-		cr_assert_eq(flow_track(ft, &seg, &fi), 0);
-		if (fi.conn->id != 0)
-			continue;
-		cr_assert_lt(c->n, sizeof c->segs / sizeof c->segs[0]);
-		struct flow_seg *fs = &c->segs[c->n++];
-		fs->seg = seg;
-		fs->seg.payload = NULL;
-		fs->dir = fi.dir;
-		fs->rel_seq = fi.rel_seq;
-		fs->rel_ack = fi.rel_ack;
-		fs->win_scaled = fi.win_scaled;
-		fs->analysis = fi.analysis;
-	}
-	cr_assert_str_eq(pcapin_error(in), "");
-	cr_assert_geq(flow_count(ft), 1);
-	c->conn = *flow_get(ft, 0);
-	flow_free(ft);
-	pcapin_free(in);
+	memcpy(c->segs, cc->seg, cc->nseg * sizeof *cc->seg);
+	c->n = cc->nseg;
+	c->conn = *flow_get(cf.ft, 0);
+	capfile_release(&cf);
 }
 
 static struct expect_result *match_capture(const struct expect_spec *sp, const struct captured *c)

@@ -5,16 +5,17 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include "capture/capfile.h"
 #include "capture/dissect.h"
 #include "capture/expert.h"
 #include "capture/flow.h"
-#include "capture/pcapio.h"
 
 #define MAXF 64
 
 /* One capture run through dissect and flow; per-frame results kept for assertions. */
 struct run {
-	struct flow_table *ft;
+	struct capfile cf;
+	struct flow_table *ft;          /* cf.ft */
 	size_t nframes;
 	bool tcp[MAXF + 1];
 	struct flow_seg fs[MAXF + 1];   /* indexed by frame number */
@@ -25,39 +26,25 @@ static void load(struct run *r, const char *name)
 	char path[512], err[256];
 	const char *root = getenv("TCPLAB_ROOT");
 	snprintf(path, sizeof path, "%s/tests/captures/%s.pcap", root ? root : ".", name);
-	struct pcapin *in = pcapin_open(path, err, sizeof err);
-	cr_assert_not_null(in, "%s (set TCPLAB_ROOT to the source tree)", err);
 	memset(r, 0, sizeof *r);
-	r->ft = flow_new();
-	cr_assert_not_null(r->ft);
-	const uint8_t *pkt;
-	size_t caplen, wirelen;
-	uint64_t ts;
-	while (pcapin_next(in, &pkt, &caplen, &wirelen, &ts) == 1) {
-		cr_assert_lt(r->nframes, MAXF, "%s has more frames than the test expects", name);
-		struct flow_seg *f = &r->fs[++r->nframes];
-		f->seg.frame = (uint32_t)r->nframes;
-		f->seg.ts_ns = ts;
-		if (dissect_packet(pcapin_dlt(in), pkt, caplen, &f->seg, NULL, 0) != DISSECT_TCP)
-			continue;
-		struct flow_info fi;
-		cr_assert_eq(flow_track(r->ft, &f->seg, &fi), 0);
-		r->tcp[r->nframes] = true;
-		f->dir = fi.dir;
-		f->conn_id = fi.conn->id;
-		f->rel_seq = fi.rel_seq;
-		f->rel_ack = fi.rel_ack;
-		f->win_scaled = fi.win_scaled;
-		f->analysis = fi.analysis;
-		f->seg.payload = NULL;          /* pointed into the reader's buffer */
+	cr_assert_eq(capfile_load(path, -1, MAXF, &r->cf, err, sizeof err), 0,
+	             "%s (set TCPLAB_ROOT to the source tree)", err);
+	cr_assert_str_empty(r->cf.read_error);
+	cr_assert_leq(r->cf.frames, MAXF, "%s has more frames than the test expects", name);
+	r->ft = r->cf.ft;
+	r->nframes = r->cf.frames;
+	for (size_t c = 0; c < r->cf.nconn; c++) {
+		const struct capfile_conn *cc = capfile_conn(&r->cf, c);
+		for (size_t i = 0; i < cc->nseg; i++) {
+			r->fs[cc->seg[i].seg.frame] = cc->seg[i];
+			r->tcp[cc->seg[i].seg.frame] = true;
+		}
 	}
-	cr_assert_str_empty(pcapin_error(in));
-	pcapin_free(in);
 }
 
 static void release(struct run *r)
 {
-	flow_free(r->ft);
+	capfile_release(&r->cf);
 }
 
 /* Frames (1-based) whose analysis has label i; the rest must not have it. */

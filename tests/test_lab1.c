@@ -7,9 +7,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "capture/capfile.h"
 #include "capture/dissect.h"
-#include "capture/flow.h"
-#include "capture/pcapio.h"
 #include "engine/lab.h"
 #include "engine/labrun.h"
 #include "tests/lib/privdrop.h"
@@ -30,29 +29,16 @@ static struct variant variants[] = {
 static void final_states(const char *pcap, enum tcp_state *client, enum tcp_state *server,
                          int *first_fin)
 {
+	struct capfile cf;
 	char err[256];
-	struct pcapin *in = pcapin_open(pcap, err, sizeof(err));
-	struct flow_table *ft = flow_new();
-	const uint8_t *pkt;
-	size_t caplen, wirelen;
-	uint64_t ts;
-	uint32_t frame = 0;
 
-	cr_assert_not_null(in, "%s", err);
-	cr_assert_not_null(ft);
-	while (pcapin_next(in, &pkt, &caplen, &wirelen, &ts) == 1) {
-		struct tcp_segment seg = { .frame = ++frame, .ts_ns = ts };
-		struct flow_info fi;
-
-		if (dissect_packet(pcapin_dlt(in), pkt, caplen, &seg, err, sizeof(err)) == DISSECT_TCP)
-			cr_assert_eq(flow_track(ft, &seg, &fi), 0);
-	}
-	cr_assert_eq(flow_count(ft), 1, "the lab made %zu connections", flow_count(ft));
-	*client = flow_get(ft, 0)->side[FLOW_C2S].state;
-	*server = flow_get(ft, 0)->side[FLOW_S2C].state;
-	*first_fin = flow_get(ft, 0)->first_fin;
-	flow_free(ft);
-	pcapin_free(in);
+	cr_assert_eq(capfile_load(pcap, -1, 1000, &cf, err, sizeof(err)), 0, "%s", err);
+	cr_assert_str_empty(cf.read_error);
+	cr_assert_eq(flow_count(cf.ft), 1, "the lab made %zu connections", flow_count(cf.ft));
+	*client = flow_get(cf.ft, 0)->side[FLOW_C2S].state;
+	*server = flow_get(cf.ft, 0)->side[FLOW_S2C].state;
+	*first_fin = flow_get(cf.ft, 0)->first_fin;
+	capfile_release(&cf);
 }
 
 static void assert_all_passed(const char *out)
