@@ -22,4 +22,10 @@ struct lab;
 /* Find the tree and read every lab, or print why not; *labs is malloc'ed. 0 or -1. */
 int cli_labs(struct paths *p, struct lab **labs, size_t *n);
 
+/*
+ * The lab numbered by the argument word: *lab points into *labs, which the caller frees.
+ * Returns 0, or the exit status after printing why (2 for a bad number, 1 otherwise).
+ */
+int cli_lab(const char *word, struct paths *p, struct lab **labs, struct lab **lab);
+
 #endif

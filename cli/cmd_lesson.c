@@ -13,9 +13,8 @@ int cmd_lesson(int argc, char **argv)
 	struct paths p;
 	struct lab *labs, *lab = NULL;
 	struct lesson les;
-	char path[800], err[1024], *end;
-	size_t n;
-	long number;
+	char path[800], err[1024];
+	int status;
 
 	if (argc != 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
 		bool help = argc == 2;
@@ -25,21 +24,9 @@ int cmd_lesson(int argc, char **argv)
 		        "'tcplab run' command that shows it.\n");
 		return help ? 0 : 2;
 	}
-	number = strtol(argv[1], &end, 10);
-	if (*end || number <= 0) {
-		fprintf(stderr, "tcplab: '%s' is not a lab number ('tcplab list' shows them)\n", argv[1]);
-		return 2;
-	}
-	if (cli_labs(&p, &labs, &n) < 0)
-		return 1;
-	for (size_t i = 0; i < n; i++)
-		if (labs[i].number == number)
-			lab = &labs[i];
-	if (!lab) {
-		fprintf(stderr, "tcplab: there is no lab %ld ('tcplab list' shows them)\n", number);
-		free(labs);
-		return 2;
-	}
+	status = cli_lab(argv[1], &p, &labs, &lab);
+	if (status)
+		return status;
 	snprintf(path, sizeof(path), "%s/%s", lab->dir, lab->lesson);
 	if (lesson_load(path, &les, err, sizeof(err)) < 0) {
 		fprintf(stderr, "tcplab: %s\n", err);

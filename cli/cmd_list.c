@@ -18,6 +18,30 @@ int cli_labs(struct paths *p, struct lab **labs, size_t *n)
 	return 0;
 }
 
+int cli_lab(const char *word, struct paths *p, struct lab **labs, struct lab **lab)
+{
+	char *end;
+	long number = strtol(word, &end, 10);
+	size_t n;
+
+	if (*end || number <= 0) {
+		fprintf(stderr, "tcplab: '%s' is not a lab number ('tcplab list' shows them)\n", word);
+		return 2;
+	}
+	if (cli_labs(p, labs, &n) < 0)
+		return 1;
+	for (size_t i = 0; i < n; i++) {
+		if ((*labs)[i].number == number) {
+			*lab = &(*labs)[i];
+			return 0;
+		}
+	}
+	fprintf(stderr, "tcplab: there is no lab %ld ('tcplab list' shows them)\n", number);
+	free(*labs);
+	*labs = NULL;
+	return 2;
+}
+
 int cmd_list(int argc, char **argv)
 {
 	struct paths p;

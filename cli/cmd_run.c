@@ -83,8 +83,7 @@ int cmd_run(int argc, char **argv)
 	const char *variant = NULL;
 	struct paths p;
 	struct lab *labs = NULL, *lab = NULL;
-	size_t n;
-	int c, number, status = 0;
+	int c, status;
 	char *end;
 
 	optind = 1;
@@ -118,22 +117,9 @@ int cmd_run(int argc, char **argv)
 		usage(stderr);
 		return 2;
 	}
-	number = (int)strtol(argv[optind], &end, 10);
-	if (*end || number <= 0) {
-		fprintf(stderr, "tcplab: '%s' is not a lab number ('tcplab list' shows them)\n",
-		        argv[optind]);
-		return 2;
-	}
-	if (cli_labs(&p, &labs, &n) < 0)
-		return 1;
-	for (size_t i = 0; i < n; i++)
-		if (labs[i].number == number)
-			lab = &labs[i];
-	if (!lab) {
-		fprintf(stderr, "tcplab: there is no lab %d ('tcplab list' shows them)\n", number);
-		free(labs);
-		return 2;
-	}
+	status = cli_lab(argv[optind], &p, &labs, &lab);
+	if (status)
+		return status;
 	o.build = p.build;
 	/* Before anything could start a thread: without root this enters a user namespace. */
 	{
@@ -162,7 +148,8 @@ int cmd_run(int argc, char **argv)
 		const struct lab_variant *v = lab_variant_find(lab, variant);
 
 		if (!v) {
-			fprintf(stderr, "tcplab: lab %d has no variant '%s'; it has:", number, variant);
+			fprintf(stderr, "tcplab: lab %d has no variant '%s'; it has:", lab->number,
+			        variant);
 			for (size_t i = 0; i < lab->nvariant; i++)
 				fprintf(stderr, " %s", lab->variant[i].name);
 			fprintf(stderr, "\n");
