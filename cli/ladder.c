@@ -79,7 +79,9 @@ void ladder_print(FILE *out, const struct labrun *run)
 			snprintf(text, sizeof(text), "> %s", tl->out[e->index].text);
 			break;
 		}
-		if (host == HOST_CLIENT)
+		if (host == TL_HOST_WIRE)
+			fprintf(out, "%10.3f  %-*s %s\n", ms, COL_CLIENT, "", text);
+		else if (host == HOST_CLIENT)
 			fprintf(out, "%10.3f  %s\n", ms, text);
 		else
 			fprintf(out, "%10.3f  %-*s %-*s %s\n", ms, COL_CLIENT, "", COL_WIRE, "", text);

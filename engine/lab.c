@@ -47,9 +47,66 @@ static const struct key keys[] = {
 	VK(summary), VK(server), VK(client), VK(expect),
 };
 
+static const char *const action_names[] = {
+	[LAB_ACT_CUT_CABLE] = "cut-cable",
+	[LAB_ACT_RESTORE_CABLE] = "restore-cable",
+	[LAB_ACT_KILL_CLIENT] = "kill-client",
+	[LAB_ACT_KILL_SERVER] = "kill-server",
+};
+
+const char *lab_action_name(enum lab_action_kind k)
+{
+	return (size_t)k < sizeof(action_names) / sizeof(action_names[0]) ? action_names[k] : "?";
+}
+
+/* on = WHO "TEXT" ACTION */
+static int parse_action(struct lab_variant *v, const char *val, char *err, size_t errlen)
+{
+	struct lab_action *a;
+	const char *q1, *q2, *act;
+	size_t n;
+
+	if (v->naction == LAB_MAX_ACTIONS)
+		return snprintf(err, errlen, "more than %d 'on' lines", LAB_MAX_ACTIONS), -1;
+	a = &v->action[v->naction];
+	if (!strncmp(val, "client ", 7))
+		a->who = HOST_CLIENT;
+	else if (!strncmp(val, "server ", 7))
+		a->who = HOST_SERVER;
+	else
+		return snprintf(err, errlen, "'on' must name client or server first"), -1;
+	q1 = strchr(val, '"');
+	q2 = q1 ? strchr(q1 + 1, '"') : NULL;
+	if (!q2 || q2 == q1 + 1)
+		return snprintf(err, errlen, "'on' needs the output text in double quotes"), -1;
+	n = (size_t)(q2 - q1 - 1);
+	if (n >= sizeof(a->text))
+		return snprintf(err, errlen, "'on' text is too long"), -1;
+	memcpy(a->text, q1 + 1, n);
+	a->text[n] = '\0';
+	act = trim((char *)q2 + 1);
+	for (size_t i = 0; i < sizeof(action_names) / sizeof(action_names[0]); i++) {
+		if (!strcmp(act, action_names[i])) {
+			a->kind = (enum lab_action_kind)i;
+			v->naction++;
+			return 0;
+		}
+	}
+	snprintf(err, errlen, "unknown action '%s' (cut-cable, restore-cable, kill-client,"
+	         " kill-server)", act);
+	return -1;
+}
+
 static int set_key(struct lab *lab, struct lab_variant *v, const char *k, const char *val,
                    char *err, size_t errlen)
 {
+	if (v && !strcmp(k, "on"))
+		return parse_action(v, val, err, errlen);
+	if (v && !strcmp(k, "timeout")) {
+		v->timeout_s = atof(val);
+		return v->timeout_s > 0 && v->timeout_s <= 600 ? 0 :
+		       (snprintf(err, errlen, "timeout must be between 0 and 600 seconds"), -1);
+	}
 	if (!v && !strcmp(k, "number")) {
 		lab->number = atoi(val);
 		return lab->number > 0 ? 0 : (snprintf(err, errlen, "number must be 1 or more"), -1);

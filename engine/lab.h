@@ -18,6 +18,25 @@
 
 #define LAB_MAX_VARIANTS 8
 #define LAB_MAX_ARGS 24
+#define LAB_MAX_ACTIONS 4
+
+/*
+ * "on = WHO "TEXT" ACTION": when program WHO (client or server) prints a line containing
+ * TEXT, the engine does ACTION. The program says when it is ready for the event, so the
+ * timing is signalled, never guessed with a sleep.
+ */
+enum lab_action_kind {
+	LAB_ACT_CUT_CABLE,      /* pull the cable: nothing more crosses, silently */
+	LAB_ACT_RESTORE_CABLE,
+	LAB_ACT_KILL_CLIENT,    /* SIGKILL the program's whole process group */
+	LAB_ACT_KILL_SERVER,
+};
+
+struct lab_action {
+	int who;                        /* enum sandbox_host whose output is watched */
+	char text[96];
+	enum lab_action_kind kind;
+};
 
 struct lab_variant {
 	char name[32];
@@ -25,6 +44,9 @@ struct lab_variant {
 	char server[256];               /* program line, before substitution */
 	char client[256];
 	char expect[128];               /* file name, relative to the lab's folder */
+	double timeout_s;               /* "timeout = S"; 0: the engine's default */
+	size_t naction;
+	struct lab_action action[LAB_MAX_ACTIONS];
 };
 
 struct lab {
@@ -39,6 +61,9 @@ struct lab {
 	size_t nvariant;
 	struct lab_variant variant[LAB_MAX_VARIANTS];
 };
+
+/* "cut-cable" for LAB_ACT_CUT_CABLE, and so on. */
+const char *lab_action_name(enum lab_action_kind k);
 
 /* Read one lab.conf. Errors name the file and line: "lab.conf:7: unknown key 'prot'". */
 int lab_load(const char *dir, struct lab *lab, char *errbuf, size_t errlen);

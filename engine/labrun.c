@@ -36,14 +36,22 @@ struct prog {
 	bool out_eof;
 	bool exited;
 	bool listened;
+	bool killed_by_lab;             /* by an "on ... kill-*" line: expected, not a failure */
 	struct trace_reader *tr;
 	char line[200];                 /* output line being assembled */
 	size_t linelen;
 	char last[200];                 /* last complete output line, for failure messages */
 };
 
-struct run_ctx {
+enum phase { PH_LISTEN, PH_RUN, PH_SETTLE, PH_MARKER, PH_DONE };
+
+struct labrun_state {
 	struct labrun *run;
+	char build[512];
+	char pcap_path[1024];
+	enum phase phase;
+	uint64_t phase_deadline;        /* CLOCK_MONOTONIC ms */
+	uint64_t deadline;              /* the whole run */
 	struct sandbox *sb;
 	struct live *cap;
 	struct flow_table *ft;
@@ -54,6 +62,8 @@ struct run_ctx {
 	char marker[40];
 	size_t markerlen;
 	bool oom;
+	bool fired[LAB_MAX_ACTIONS];    /* the variant's "on" lines already acted on */
+	char action_err[256];
 	struct prog prog[2];            /* [HOST_CLIENT], [HOST_SERVER] */
 };
 
@@ -76,7 +86,7 @@ static uint64_t now_real_ns(void)
 static void on_packet(void *arg, const uint8_t *pkt, size_t caplen, size_t wirelen,
                       uint64_t ts_ns)
 {
-	struct run_ctx *c = arg;
+	struct labrun_state *c = arg;
 	struct tcp_segment seg;
 	struct flow_seg fs;
 	struct flow_info fi;
@@ -103,7 +113,7 @@ static void on_packet(void *arg, const uint8_t *pkt, size_t caplen, size_t wirel
 		c->oom = true;
 }
 
-static void read_trace(struct run_ctx *c, struct prog *pr)
+static void read_trace(struct labrun_state *c, struct prog *pr)
 {
 	char buf[4096], why[160];
 	struct trace_event ev;
@@ -131,7 +141,9 @@ static void read_trace(struct run_ctx *c, struct prog *pr)
 	}
 }
 
-static void read_output(struct run_ctx *c, struct prog *pr)
+static void act_on_output(struct labrun_state *c, const struct prog *pr, const char *line);
+
+static void read_output(struct labrun_state *c, struct prog *pr)
 {
 	char buf[1024];
 	ssize_t n = read(proc_output_fd(pr->p), buf, sizeof(buf));
@@ -157,6 +169,7 @@ static void read_output(struct run_ctx *c, struct prog *pr)
 		memcpy(pr->last, pr->line, pr->linelen);
 		pr->last[pr->linelen] = '\0';
 		pr->linelen = 0;
+		act_on_output(c, pr, pr->last);
 		if (i >= n)
 			break;
 	}
@@ -182,92 +195,85 @@ static bool flows_settled(const struct flow_table *ft)
 	return true;
 }
 
-enum until { UNTIL_LISTEN, UNTIL_EXITED, UNTIL_SETTLED, UNTIL_MARKER };
+/* Descriptors of one program the run waits on; kind says what each is. */
+enum fd_kind { FD_CAPTURE, FD_TRACE, FD_OUTPUT, FD_EXIT };
 
-static bool reached(struct run_ctx *c, enum until u)
+static int prog_fds(const struct prog *pr, struct pollfd *fds, enum fd_kind *kind, int n)
 {
-	struct prog *srv = &c->prog[HOST_SERVER];
-
-	switch (u) {
-	case UNTIL_LISTEN:
-		return srv->listened || srv->exited;
-	case UNTIL_EXITED:
-		return prog_done(&c->prog[0]) && prog_done(&c->prog[1]);
-	case UNTIL_SETTLED:
-		return flows_settled(c->ft);
-	case UNTIL_MARKER:
-		return c->run->marker_seen;
+	if (!pr->p)
+		return n;
+	if (pr->trace_fd >= 0) {
+		fds[n] = (struct pollfd){ pr->trace_fd, POLLIN, 0 };
+		kind[n++] = FD_TRACE;
 	}
-	return true;
+	if (!pr->out_eof) {
+		fds[n] = (struct pollfd){ proc_output_fd(pr->p), POLLIN, 0 };
+		kind[n++] = FD_OUTPUT;
+	}
+	if (!pr->exited) {
+		fds[n] = (struct pollfd){ proc_exit_fd(pr->p), POLLIN, 0 };
+		kind[n++] = FD_EXIT;
+	}
+	return n;
 }
 
-/* The one poll loop: capture, trace pipes, output pipes and exits, until u or the deadline. */
-static bool serve(struct run_ctx *c, enum until u, uint64_t deadline)
+/* Every descriptor of the run; owner[i] is the program of fds[i], NULL for the capture. */
+static int all_fds(const struct labrun_state *c, struct pollfd *fds, enum fd_kind *kind,
+                   const struct prog **owner)
 {
-	while (!reached(c, u)) {
-		struct pollfd pfd[7];
-		struct prog *owner[7];
-		int kind[7], nfd = 0, timeout;
-		uint64_t now = now_ms();
+	int n = 0;
 
-		if (now >= deadline)
-			return false;
-		timeout = (int)(deadline - now);
-		pfd[nfd] = (struct pollfd){ live_fd(c->cap), POLLIN, 0 };
-		owner[nfd] = NULL, kind[nfd++] = 0;
-		for (int h = 0; h < 2; h++) {
-			struct prog *pr = &c->prog[h];
+	fds[n] = (struct pollfd){ live_fd(c->cap), POLLIN, 0 };
+	kind[n] = FD_CAPTURE;
+	owner[n++] = NULL;
+	for (int h = 0; h < 2; h++) {
+		int before = n;
 
-			if (!pr->p)
-				continue;
-			if (pr->trace_fd >= 0) {
-				pfd[nfd] = (struct pollfd){ pr->trace_fd, POLLIN, 0 };
-				owner[nfd] = pr, kind[nfd++] = 1;
-			}
-			if (!pr->out_eof) {
-				pfd[nfd] = (struct pollfd){ proc_output_fd(pr->p), POLLIN, 0 };
-				owner[nfd] = pr, kind[nfd++] = 2;
-			}
-			if (!pr->exited) {
-				pfd[nfd] = (struct pollfd){ proc_exit_fd(pr->p), POLLIN, 0 };
-				owner[nfd] = pr, kind[nfd++] = 3;
-			}
-		}
-		if (poll(pfd, (nfds_t)nfd, timeout) < 0) {
-			if (errno == EINTR)
-				continue;
-			return false;
-		}
-		for (int i = 0; i < nfd; i++) {
-			struct prog *pr = owner[i];
-			int status;
-
-			if (!pfd[i].revents)
-				continue;
-			switch (kind[i]) {
-			case 0:
-				live_dispatch(c->cap, on_packet, c);
-				break;
-			case 1:
-				read_trace(c, pr);
-				break;
-			case 2:
-				read_output(c, pr);
-				break;
-			case 3:
-				if (proc_reap(pr->p, &status) == 1) {
-					pr->exited = true;
-					c->run->status[pr->host] = status;
-				}
-				break;
-			}
-		}
+		n = prog_fds(&c->prog[h], fds, kind, n);
+		for (int i = before; i < n; i++)
+			owner[i] = &c->prog[h];
 	}
-	return true;
+	return n;
 }
 
-static int start_prog(struct run_ctx *c, const struct labrun_opts *o, enum sandbox_host host,
-                      const char *line, char *errbuf, size_t errlen)
+/* Serve every descriptor that is ready now, without blocking. */
+static void service(struct labrun_state *c)
+{
+	struct pollfd fds[LABRUN_MAX_FDS];
+	enum fd_kind kind[LABRUN_MAX_FDS];
+	const struct prog *owner[LABRUN_MAX_FDS];
+	int n = all_fds(c, fds, kind, owner);
+
+	if (poll(fds, (nfds_t)n, 0) <= 0)
+		return;
+	for (int i = 0; i < n; i++) {
+		struct prog *pr = (struct prog *)owner[i];
+		int status;
+
+		if (!fds[i].revents)
+			continue;
+		switch (kind[i]) {
+		case FD_CAPTURE:
+			live_dispatch(c->cap, on_packet, c);
+			break;
+		case FD_TRACE:
+			read_trace(c, pr);
+			break;
+		case FD_OUTPUT:
+			read_output(c, pr);
+			break;
+		case FD_EXIT:
+			if (proc_reap(pr->p, &status) == 1) {
+				pr->exited = true;
+				c->run->status[pr->host] = status;
+			}
+			break;
+		}
+	}
+}
+
+static int start_prog(struct labrun_state *c, enum sandbox_host host, const char *line,
+                      char *errbuf, size_t errlen)
 {
 	const struct lab *lab = c->run->lab;
 	struct prog *pr = &c->prog[host];
@@ -277,7 +283,7 @@ static int start_prog(struct run_ctx *c, const struct labrun_opts *o, enum sandb
 	struct proc_spec spec;
 	int fds[2];
 
-	if (lab_argv(lab, line, o->build, c->run->server_addr, c->run->client_addr, argbuf,
+	if (lab_argv(lab, line, c->build, c->run->server_addr, c->run->client_addr, argbuf,
 	             sizeof(argbuf), argv, LAB_MAX_ARGS, why, sizeof(why)) < 0) {
 		snprintf(errbuf, errlen, "lab %d, %s program: %s", lab->number, pr->role, why);
 		return -1;
@@ -286,7 +292,7 @@ static int start_prog(struct run_ctx *c, const struct labrun_opts *o, enum sandb
 		snprintf(errbuf, errlen, "lab program '%s' is missing (run 'make')", argv[0]);
 		return -1;
 	}
-	snprintf(env_preload, sizeof(env_preload), "LD_PRELOAD=%s/libtcplab-trace.so", o->build);
+	snprintf(env_preload, sizeof(env_preload), "LD_PRELOAD=%s/libtcplab-trace.so", c->build);
 	if (access(env_preload + strlen("LD_PRELOAD="), R_OK) < 0) {
 		snprintf(errbuf, errlen, "the syscall tracer '%s' is missing (run 'make')",
 		         env_preload + strlen("LD_PRELOAD="));
@@ -320,7 +326,7 @@ static int start_prog(struct run_ctx *c, const struct labrun_opts *o, enum sandb
 	return 0;
 }
 
-static int send_marker(struct run_ctx *c, char *errbuf, size_t errlen)
+static int send_marker(struct labrun_state *c, char *errbuf, size_t errlen)
 {
 	struct sockaddr_in6 in6 = { .sin6_family = AF_INET6, .sin6_port = htons(MARKER_PORT) };
 	struct sockaddr_in in4 = { .sin_family = AF_INET, .sin_port = htons(MARKER_PORT) };
@@ -367,7 +373,9 @@ static void add_check(struct labrun *run, const char *name, enum expect_verdict 
 
 static void describe_exit(const struct prog *pr, int status, char *buf, size_t len)
 {
-	if (!pr->exited)
+	if (pr->killed_by_lab)
+		snprintf(buf, len, "the %s was killed by the lab, as the lesson planned", pr->role);
+	else if (!pr->exited)
 		snprintf(buf, len, "the %s was still running at the deadline and was killed",
 		         pr->role);
 	else if (WIFSIGNALED(status))
@@ -380,7 +388,7 @@ static void describe_exit(const struct prog *pr, int status, char *buf, size_t l
 }
 
 /* The engine's own checks, then the expected-sequence file's, against the lab connection. */
-static int judge(struct run_ctx *c, const struct labrun_opts *o, char *errbuf, size_t errlen)
+static int judge(struct labrun_state *c, char *errbuf, size_t errlen)
 {
 	struct labrun *run = c->run;
 	const struct lab *lab = run->lab;
@@ -392,7 +400,6 @@ static int judge(struct run_ctx *c, const struct labrun_opts *o, char *errbuf, s
 	bool incomplete = run->dropped > 0 || !run->marker_seen;
 	int ret = -1;
 
-	(void)o;
 	snprintf(path, sizeof(path), "%s/%s", lab->dir, run->variant->expect);
 	if (expect_load(path, &spec, errbuf, errlen) < 0)
 		return -1;
@@ -408,7 +415,7 @@ static int judge(struct run_ctx *c, const struct labrun_opts *o, char *errbuf, s
 		const struct prog *pr = &c->prog[h];
 		int st = run->status[h];
 
-		if (pr->exited && WIFEXITED(st) && WEXITSTATUS(st) == 0)
+		if (pr->killed_by_lab || (pr->exited && WIFEXITED(st) && WEXITSTATUS(st) == 0))
 			continue;
 		describe_exit(pr, st, why, sizeof(why));
 		add_check(run, "the programs ran to completion", EXPECT_FAIL, -1, "%s", why);
@@ -482,129 +489,292 @@ out:
 	return ret;
 }
 
-int labrun_run(const struct lab *lab, const struct lab_variant *v, const struct labrun_opts *o,
-               struct labrun **out, char *errbuf, size_t errlen)
+static void set_phase(struct labrun_state *c, enum phase ph, uint64_t ms)
 {
-	struct run_ctx c;
-	struct labrun *run;
-	uint64_t deadline;
-	double timeout = o->timeout_s > 0 ? o->timeout_s : DEFAULT_TIMEOUT_S;
-	int ret = -1;
+	c->phase = ph;
+	c->phase_deadline = now_ms() + ms;
+}
 
-	*out = NULL;
-	memset(&c, 0, sizeof(c));
-	for (int h = 0; h < 2; h++)
-		c.prog[h].trace_fd = -1;
-	c.prog[HOST_CLIENT].role = "client";
-	c.prog[HOST_SERVER].role = "server";
-	run = calloc(1, sizeof(*run));
-	if (!run) {
+/* The lab's "on" lines: act on a program's output line the first time it matches. */
+static void act_on_output(struct labrun_state *c, const struct prog *pr, const char *line)
+{
+	const struct lab_variant *v = c->run->variant;
+	char err[256], note[160];
+
+	for (size_t i = 0; i < v->naction; i++) {
+		const struct lab_action *a = &v->action[i];
+		struct prog *victim = NULL;
+
+		if (c->fired[i] || a->who != (int)pr->host || !strstr(line, a->text))
+			continue;
+		c->fired[i] = true;
+		switch (a->kind) {
+		case LAB_ACT_CUT_CABLE:
+		case LAB_ACT_RESTORE_CABLE:
+			if (sandbox_cut(c->sb, a->kind == LAB_ACT_CUT_CABLE, err, sizeof(err)) < 0) {
+				snprintf(c->action_err, sizeof(c->action_err), "%s", err);
+				continue;
+			}
+			snprintf(note, sizeof(note), "tcplab: the cable is %s",
+			         a->kind == LAB_ACT_CUT_CABLE ? "cut (silently: no FIN, no RST)" :
+			         "plugged back in");
+			break;
+		case LAB_ACT_KILL_CLIENT:
+		case LAB_ACT_KILL_SERVER:
+			victim = &c->prog[a->kind == LAB_ACT_KILL_CLIENT ? HOST_CLIENT : HOST_SERVER];
+			if (!victim->p || victim->exited)
+				continue;
+			proc_kill(victim->p);
+			victim->killed_by_lab = true;
+			snprintf(note, sizeof(note), "tcplab: SIGKILL to the %s", victim->role);
+			break;
+		}
+		if (timeline_add_output(&c->run->tl, TL_HOST_WIRE, now_real_ns(), note,
+		                        strlen(note)) < 0)
+			c->oom = true;
+	}
+}
+
+static int start(struct labrun_state *c, const struct labrun_opts *o, char *errbuf,
+                 size_t errlen)
+{
+	struct labrun *run = c->run;
+	const struct lab *lab = run->lab;
+	double timeout = o->timeout_s > 0 ? o->timeout_s :
+	                 run->variant->timeout_s > 0 ? run->variant->timeout_s : DEFAULT_TIMEOUT_S;
+
+	c->markerlen = (size_t)snprintf(c->marker, sizeof(c->marker), "tcplab-end-of-run-%d-%llu",
+	                                (int)getpid(), (unsigned long long)now_real_ns());
+	c->sb = sandbox_new(lab->topology, errbuf, errlen);
+	if (!c->sb)
+		return -1;
+	snprintf(run->server_addr, sizeof(run->server_addr), "%s", sandbox_addr(c->sb, HOST_SERVER));
+	snprintf(run->client_addr, sizeof(run->client_addr), "%s", sandbox_addr(c->sb, HOST_CLIENT));
+	c->ft = flow_new();
+	if (!c->ft) {
 		snprintf(errbuf, errlen, "out of memory");
 		return -1;
 	}
-	c.run = run;
+	/* The capture socket belongs to the namespace it was opened in, so open it there. */
+	if (sandbox_enter(c->sb, HOST_CLIENT, errbuf, errlen) < 0)
+		return -1;
+	c->cap = live_open(sandbox_capture_dev(c->sb), CAPTURE_FILTER, errbuf, errlen);
+	if (sandbox_leave(c->sb, errbuf, errlen) < 0 || !c->cap)
+		return -1;
+	c->dlt = live_dlt(c->cap);
+	if (o->pcap_path) {
+		c->dump = pcapout_open(o->pcap_path, c->dlt, errbuf, errlen);
+		if (!c->dump)
+			return -1;
+	}
+	c->deadline = now_ms() + (uint64_t)(timeout * 1000);
+	if (start_prog(c, HOST_SERVER, run->variant->server, errbuf, errlen) < 0)
+		return -1;
+	set_phase(c, PH_LISTEN, LISTEN_TIMEOUT_MS);
+	return 0;
+}
+
+/* Both programs gone and the capture caught up: stats, the saved file, the verdicts. */
+static int finish(struct labrun_state *c, char *errbuf, size_t errlen)
+{
+	struct labrun *run = c->run;
+
+	live_stats(c->cap, &run->received, &run->dropped);
+	if (c->oom) {
+		snprintf(errbuf, errlen, "out of memory while recording the run");
+		return -1;
+	}
+	if (c->dump) {
+		/* A full disk loses the file, not the run: the verdicts are still shown. */
+		char why[256] = "";
+		bool bad = pcapout_close(c->dump, why, sizeof(why)) < 0;
+
+		c->dump = NULL;
+		if (c->dump_err[0] || bad)
+			snprintf(run->pcap_error, sizeof(run->pcap_error),
+			         "cannot save the capture to '%s': %s", c->pcap_path,
+			         c->dump_err[0] ? c->dump_err : why);
+	}
+	if (timeline_build(&run->tl) < 0) {
+		snprintf(errbuf, errlen, "out of memory");
+		return -1;
+	}
+	if (c->action_err[0]) {
+		snprintf(errbuf, errlen, "the lab's action failed: %s", c->action_err);
+		return -1;
+	}
+	return judge(c, errbuf, errlen);
+}
+
+/* Free everything of the run in progress: programs killed, namespaces gone. */
+static void state_free(struct labrun_state *c)
+{
+	if (!c)
+		return;
+	for (int h = 0; h < 2; h++) {
+		if (c->prog[h].trace_fd >= 0)
+			close(c->prog[h].trace_fd);
+		proc_free(c->prog[h].p);
+		trace_reader_free(c->prog[h].tr);
+	}
+	if (c->dump) {
+		char ignored[64];
+
+		pcapout_close(c->dump, ignored, sizeof(ignored));
+	}
+	if (c->cap)
+		live_close(c->cap);
+	flow_free(c->ft);
+	sandbox_free(c->sb);
+	free(c);
+}
+
+struct labrun *labrun_start(const struct lab *lab, const struct lab_variant *v,
+                            const struct labrun_opts *o, char *errbuf, size_t errlen)
+{
+	struct labrun *run = calloc(1, sizeof(*run));
+	struct labrun_state *c = calloc(1, sizeof(*c));
+
+	if (!run || !c) {
+		free(run);
+		free(c);
+		snprintf(errbuf, errlen, "out of memory");
+		return NULL;
+	}
+	run->st = c;
 	run->lab = lab;
 	run->variant = v;
 	run->conn_id = -1;
 	timeline_init(&run->tl);
-	c.markerlen = (size_t)snprintf(c.marker, sizeof(c.marker), "tcplab-end-of-run-%d-%llu",
-	                               (int)getpid(), (unsigned long long)now_real_ns());
-
-	c.sb = sandbox_new(lab->topology, errbuf, errlen);
-	if (!c.sb)
-		goto out;
-	snprintf(run->server_addr, sizeof(run->server_addr), "%s", sandbox_addr(c.sb, HOST_SERVER));
-	snprintf(run->client_addr, sizeof(run->client_addr), "%s", sandbox_addr(c.sb, HOST_CLIENT));
-	c.ft = flow_new();
-	if (!c.ft) {
-		snprintf(errbuf, errlen, "out of memory");
-		goto out;
-	}
-
-	/* The capture socket belongs to the namespace it was opened in, so open it there. */
-	if (sandbox_enter(c.sb, HOST_CLIENT, errbuf, errlen) < 0)
-		goto out;
-	c.cap = live_open(sandbox_capture_dev(c.sb), CAPTURE_FILTER, errbuf, errlen);
-	if (sandbox_leave(c.sb, errbuf, errlen) < 0 || !c.cap)
-		goto out;
-	c.dlt = live_dlt(c.cap);
-	if (o->pcap_path) {
-		c.dump = pcapout_open(o->pcap_path, c.dlt, errbuf, errlen);
-		if (!c.dump)
-			goto out;
-	}
-
-	deadline = now_ms() + (uint64_t)(timeout * 1000);
-	if (start_prog(&c, o, HOST_SERVER, v->server, errbuf, errlen) < 0)
-		goto out;
-	if (!serve(&c, UNTIL_LISTEN, now_ms() + LISTEN_TIMEOUT_MS) || !c.prog[HOST_SERVER].listened) {
-		char why[400];
-
-		describe_exit(&c.prog[HOST_SERVER], run->status[HOST_SERVER], why, sizeof(why));
-		snprintf(errbuf, errlen, "the lab's server never called listen(): %s",
-		         c.prog[HOST_SERVER].exited ? why : "it did not within 5 s");
-		goto out;
-	}
-	if (start_prog(&c, o, HOST_CLIENT, v->client, errbuf, errlen) < 0)
-		goto out;
-	if (!serve(&c, UNTIL_EXITED, deadline))
-		run->timed_out = true;
+	c->run = run;
+	snprintf(c->build, sizeof(c->build), "%s", o->build);
+	if (o->pcap_path)
+		snprintf(c->pcap_path, sizeof(c->pcap_path), "%s", o->pcap_path);
 	for (int h = 0; h < 2; h++)
-		if (!c.prog[h].exited)
-			proc_kill(c.prog[h].p);
-	serve(&c, UNTIL_SETTLED, now_ms() + SETTLE_TIMEOUT_MS);
-	if (send_marker(&c, errbuf, errlen) < 0)
-		goto out;
-	serve(&c, UNTIL_MARKER, now_ms() + SETTLE_TIMEOUT_MS);
-	live_stats(c.cap, &run->received, &run->dropped);
-	if (c.oom) {
-		snprintf(errbuf, errlen, "out of memory while recording the run");
-		goto out;
+		c->prog[h].trace_fd = -1;
+	c->prog[HOST_CLIENT].role = "client";
+	c->prog[HOST_SERVER].role = "server";
+	if (start(c, o, errbuf, errlen) < 0) {
+		labrun_free(run);
+		return NULL;
 	}
-	if (c.dump) {
-		/* A full disk loses the file, not the run: the verdicts are still shown. */
-		char why[256] = "";
-		bool bad = pcapout_close(c.dump, why, sizeof(why)) < 0;
+	return run;
+}
 
-		c.dump = NULL;
-		if (c.dump_err[0] || bad)
-			snprintf(run->pcap_error, sizeof(run->pcap_error),
-			         "cannot save the capture to '%s': %s", o->pcap_path,
-			         c.dump_err[0] ? c.dump_err : why);
+int labrun_pollfds(const struct labrun *run, struct pollfd *fds, int max, int *timeout_ms)
+{
+	const struct labrun_state *c = run->st;
+	enum fd_kind kind[LABRUN_MAX_FDS];
+	const struct prog *owner[LABRUN_MAX_FDS];
+	struct pollfd all[LABRUN_MAX_FDS];
+	uint64_t now = now_ms(), until;
+	int n;
+
+	*timeout_ms = 0;
+	if (!c)
+		return 0;
+	n = all_fds(c, all, kind, owner);
+	if (n > max)
+		n = max;
+	memcpy(fds, all, (size_t)n * sizeof(*fds));
+	until = c->phase_deadline;
+	if (c->phase == PH_RUN)
+		until = c->deadline;
+	*timeout_ms = until > now ? (int)(until - now) : 0;
+	return n;
+}
+
+int labrun_step(struct labrun *run, char *errbuf, size_t errlen)
+{
+	struct labrun_state *c = run->st;
+	uint64_t now;
+	char why[400];
+
+	if (!c)
+		return run->done ? 0 : -1;
+	service(c);
+	now = now_ms();
+	switch (c->phase) {
+	case PH_LISTEN:
+		if (c->prog[HOST_SERVER].listened) {
+			if (start_prog(c, HOST_CLIENT, run->variant->client, errbuf, errlen) < 0)
+				return -1;
+			c->phase = PH_RUN;
+		} else if (c->prog[HOST_SERVER].exited || now >= c->phase_deadline) {
+			describe_exit(&c->prog[HOST_SERVER], run->status[HOST_SERVER], why, sizeof(why));
+			snprintf(errbuf, errlen, "the lab's server never called listen(): %s",
+			         c->prog[HOST_SERVER].exited ? why : "it did not within 5 s");
+			return -1;
+		}
+		break;
+	case PH_RUN:
+		if (prog_done(&c->prog[0]) && prog_done(&c->prog[1])) {
+			set_phase(c, PH_SETTLE, SETTLE_TIMEOUT_MS);
+		} else if (now >= c->deadline) {
+			run->timed_out = true;
+			for (int h = 0; h < 2; h++)
+				if (c->prog[h].p && !c->prog[h].exited)
+					proc_kill(c->prog[h].p);
+			set_phase(c, PH_SETTLE, SETTLE_TIMEOUT_MS);
+		}
+		break;
+	case PH_SETTLE:
+		if (flows_settled(c->ft) || now >= c->phase_deadline) {
+			if (send_marker(c, errbuf, errlen) < 0)
+				return -1;
+			set_phase(c, PH_MARKER, SETTLE_TIMEOUT_MS);
+		}
+		break;
+	case PH_MARKER:
+		if (run->marker_seen || now >= c->phase_deadline) {
+			int ret = finish(c, errbuf, errlen);
+
+			state_free(c);
+			run->st = NULL;
+			if (ret < 0)
+				return -1;
+			run->done = true;
+			return 0;
+		}
+		break;
+	case PH_DONE:
+		break;
 	}
-	if (timeline_build(&run->tl) < 0) {
-		snprintf(errbuf, errlen, "out of memory");
-		goto out;
+	return 1;
+}
+
+int labrun_run(const struct lab *lab, const struct lab_variant *v, const struct labrun_opts *o,
+               struct labrun **out, char *errbuf, size_t errlen)
+{
+	struct labrun *run = labrun_start(lab, v, o, errbuf, errlen);
+	int r;
+
+	*out = NULL;
+	if (!run)
+		return -1;
+	while ((r = labrun_step(run, errbuf, errlen)) == 1) {
+		struct pollfd fds[LABRUN_MAX_FDS];
+		int timeout, n = labrun_pollfds(run, fds, LABRUN_MAX_FDS, &timeout);
+
+		if (poll(fds, (nfds_t)n, timeout) < 0 && errno != EINTR) {
+			snprintf(errbuf, errlen, "poll failed: %s", strerror(errno));
+			r = -1;
+			break;
+		}
 	}
-	if (judge(&c, o, errbuf, errlen) < 0)
-		goto out;
+	if (r < 0) {
+		labrun_free(run);
+		return -1;
+	}
 	*out = run;
-	run = NULL;
-	ret = 0;
-out:
-	for (int h = 0; h < 2; h++) {
-		if (c.prog[h].trace_fd >= 0)
-			close(c.prog[h].trace_fd);
-		proc_free(c.prog[h].p);
-		trace_reader_free(c.prog[h].tr);
-	}
-	if (c.dump) {
-		char ignored[64];
-
-		pcapout_close(c.dump, ignored, sizeof(ignored));
-	}
-	if (c.cap)
-		live_close(c.cap);
-	flow_free(c.ft);
-	sandbox_free(c.sb);
-	labrun_free(run);
-	return ret;
+	return 0;
 }
 
 void labrun_free(struct labrun *run)
 {
 	if (!run)
 		return;
+	state_free(run->st);
 	timeline_release(&run->tl);
 	free(run->check);
 	free(run);

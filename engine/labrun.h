@@ -11,7 +11,7 @@
 #include "engine/timeline.h"
 
 /*
- * Contract: labrun_run() builds fresh namespaces, starts the capture in them, starts the
+ * Contract: a run builds fresh namespaces, starts the capture in them, starts the
  * server, waits for its listen() (seen through the syscall trace, never a sleep), starts
  * the client, serves the capture, the trace pipes and the programs' output from one poll()
  * loop, and stops when both programs have exited and the capture has caught up (a marker
@@ -23,8 +23,13 @@
  * expected-sequence file, matched against the lab's connection. A capture that dropped
  * packets makes every wire check at worst inconclusive, never FAIL.
  *
- * labrun_run() returns -1 only when the lab could not run at all (errbuf says why and what
- * to do); a lab that ran and failed its checks returns 0 with failing verdicts.
+ * Two ways to drive it. labrun_run() runs to the end in its own poll loop. A caller with a
+ * poll loop of its own (the TUI) calls labrun_start(), then, whenever labrun_pollfds()'s
+ * descriptors are ready or its timeout passes, labrun_step(), which never blocks; between
+ * steps run->tl holds what happened so far (timeline_build() it to read it in order).
+ *
+ * labrun_run() and labrun_step() fail (-1) only when the lab could not run at all (errbuf
+ * says why and what to do); a lab that ran and failed its checks ends with failing verdicts.
  */
 
 struct labrun_opts {
@@ -38,6 +43,8 @@ struct labrun_check {
 	struct expect_result r;
 };
 
+struct labrun_state;
+
 struct labrun {
 	const struct lab *lab;
 	const struct lab_variant *variant;
@@ -50,11 +57,31 @@ struct labrun {
 	int status[2];                  /* wait status of client [HOST_CLIENT] and server */
 	bool timed_out;
 	long conn_id;                   /* the connection checked, -1 when none was seen */
-	char pcap_error[400];           /* saving --pcap failed: why; "" when it worked */
+	bool done;                      /* ended and judged: check[] is final */
+	struct labrun_state *st;        /* the run in progress (private); NULL once done */
+	char pcap_error[1400];          /* saving --pcap failed: why; "" when it worked */
 };
+
+struct pollfd;
 
 int labrun_run(const struct lab *lab, const struct lab_variant *v, const struct labrun_opts *o,
                struct labrun **out, char *errbuf, size_t errlen);
+
+/* Start a run: namespaces, capture, server. NULL when it cannot start (errbuf). */
+struct labrun *labrun_start(const struct lab *lab, const struct lab_variant *v,
+                            const struct labrun_opts *o, char *errbuf, size_t errlen);
+
+/*
+ * The descriptors the run waits on, at most max (LABRUN_MAX_FDS is always enough), and in
+ * *timeout_ms the longest the caller may wait before the next labrun_step().
+ */
+#define LABRUN_MAX_FDS 8
+int labrun_pollfds(const struct labrun *run, struct pollfd *fds, int max, int *timeout_ms);
+
+/* Serve what is ready and move on. 1 while running, 0 once done and judged, -1 failed. */
+int labrun_step(struct labrun *run, char *errbuf, size_t errlen);
+
+/* Stops a run in progress (its programs killed, namespaces gone) and frees it. */
 void labrun_free(struct labrun *run);
 
 /* Every check passed. */

@@ -66,7 +66,7 @@ int timeline_add_call(struct timeline *tl, enum sandbox_host host, const struct 
 	return 0;
 }
 
-int timeline_add_output(struct timeline *tl, enum sandbox_host host, uint64_t t_ns,
+int timeline_add_output(struct timeline *tl, int host, uint64_t t_ns,
                         const char *text, size_t len)
 {
 	struct tl_output *o;

@@ -29,8 +29,11 @@ struct tl_call {
 	struct trace_event ev;
 };
 
+/* The host of an output line that is the engine's own note ("the cable is cut"). */
+#define TL_HOST_WIRE 2
+
 struct tl_output {
-	enum sandbox_host host;
+	int host;               /* enum sandbox_host, or TL_HOST_WIRE */
 	uint64_t t_ns;
 	char text[200];
 };
@@ -60,7 +63,7 @@ void timeline_release(struct timeline *tl);
 /* Each returns 0, or -1 when memory ran out. */
 int timeline_add_segment(struct timeline *tl, const struct flow_seg *fs);
 int timeline_add_call(struct timeline *tl, enum sandbox_host host, const struct trace_event *ev);
-int timeline_add_output(struct timeline *tl, enum sandbox_host host, uint64_t t_ns,
+int timeline_add_output(struct timeline *tl, int host, uint64_t t_ns,
                         const char *text, size_t len);
 int timeline_build(struct timeline *tl);
 

@@ -135,6 +135,13 @@ ParameterizedTestParameters(lab, broken_conf_is_named_with_its_line)
 		{ "number = 1\ntitle = t\n", "needs number, title and at least one [variant]" },
 		{ "number = 1\ntitle = t\n[variant a]\nserver = s\n", "variant 'a' needs server" },
 		{ "number = 1\ntitle = t\n[variant a]\nport = 1\n", "unknown key 'port' in a variant" },
+		{ "number = 1\ntitle = t\n[variant a]\non = middle \"x\" cut-cable\n",
+		  "lab.conf:4: 'on' must name client or server first" },
+		{ "number = 1\ntitle = t\n[variant a]\non = client x cut-cable\n",
+		  "lab.conf:4: 'on' needs the output text in double quotes" },
+		{ "number = 1\ntitle = t\n[variant a]\non = client \"x\" explode\n",
+		  "lab.conf:4: unknown action 'explode'" },
+		{ "number = 1\ntitle = t\n[variant a]\ntimeout = 0\n", "lab.conf:4: timeout must be" },
 	};
 	return cr_make_param_array(struct bad_conf, cases, sizeof(cases) / sizeof(cases[0]));
 }
@@ -147,6 +154,25 @@ ParameterizedTest(struct bad_conf *c, lab, broken_conf_is_named_with_its_line)
 	cr_expect_lt(lab_load(dir, &lab, err, sizeof(err)), 0);
 	cr_expect(strstr(err, c->message), "got '%s', want '%s'", err, c->message);
 	conf_dir_remove(dir);
+}
+
+Test(lab, on_lines_and_timeout_are_read)
+{
+	char *dir = conf_dir("number = 2\ntitle = t\n[variant a]\nserver = s\nclient = c\n"
+	                     "expect = e\ntimeout = 12.5\non = client \"pull the cable\" cut-cable\n"
+	                     "on = server \"now\"   kill-server\n"), err[512];
+	struct lab lab;
+
+	cr_assert_eq(lab_load(dir, &lab, err, sizeof(err)), 0, "%s", err);
+	conf_dir_remove(dir);
+	cr_expect_eq(lab.variant[0].timeout_s, 12.5);
+	cr_assert_eq(lab.variant[0].naction, 2);
+	cr_expect_eq(lab.variant[0].action[0].who, HOST_CLIENT);
+	cr_expect_str_eq(lab.variant[0].action[0].text, "pull the cable");
+	cr_expect_eq(lab.variant[0].action[0].kind, LAB_ACT_CUT_CABLE);
+	cr_expect_eq(lab.variant[0].action[1].who, HOST_SERVER);
+	cr_expect_eq(lab.variant[0].action[1].kind, LAB_ACT_KILL_SERVER);
+	cr_expect_str_eq(lab_action_name(LAB_ACT_KILL_SERVER), "kill-server");
 }
 
 Test(lesson, steps_titles_text_and_runs)
