@@ -6,6 +6,7 @@
 #include "cli/cli.h"
 #include "engine/lab.h"
 #include "engine/paths.h"
+#include "engine/progress.h"
 
 int cli_labs(struct paths *p, struct lab **labs, size_t *n)
 {
@@ -46,20 +47,33 @@ int cmd_list(int argc, char **argv)
 {
 	struct paths p;
 	struct lab *labs;
+	struct progress prog;
+	char err[512];
 	size_t n;
 
 	if (argc > 1) {
 		bool help = !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h");
 
 		fprintf(help ? stdout : stderr, "usage: tcplab list\n\n"
-		        "Lists the numbered labs, each with its variants ('tcplab run N --variant V').\n");
+		        "Lists the numbered labs, each with your progress (kept in\n"
+		        "$XDG_STATE_HOME/tcplab/progress) and its variants ('tcplab run N --variant V').\n");
 		return help ? 0 : 2;
 	}
 	if (cli_labs(&p, &labs, &n) < 0)
 		return 1;
+	if (progress_load(&prog, err, sizeof(err)) < 0)
+		fprintf(stderr, "tcplab: note: %s (progress not shown)\n", err);
 	for (size_t i = 0; i < n; i++) {
-		printf("%s%2d  %s\n    %s\n", i ? "\n" : "", labs[i].number, labs[i].title,
-		       labs[i].summary);
+		struct progress_lab pl = progress_get(&prog, labs[i].number);
+		char state[80];
+
+		if (pl.max > 0)
+			snprintf(state, sizeof(state), "%s, best grade %g/%g", progress_state_str(pl.state),
+			         pl.best, pl.max);
+		else
+			snprintf(state, sizeof(state), "%s", progress_state_str(pl.state));
+		printf("%s%2d  %s  [%s]\n    %s\n", i ? "\n" : "", labs[i].number, labs[i].title,
+		       state, labs[i].summary);
 		for (size_t j = 0; j < labs[i].nvariant; j++)
 			printf("    --variant %-13s %s\n", labs[i].variant[j].name,
 			       labs[i].variant[j].summary);

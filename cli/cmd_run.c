@@ -11,6 +11,7 @@
 #include "engine/lab.h"
 #include "engine/labrun.h"
 #include "engine/paths.h"
+#include "engine/progress.h"
 #include "engine/sandbox.h"
 
 static void usage(FILE *out)
@@ -59,6 +60,8 @@ static int run_one(const struct lab *lab, const struct lab_variant *v, struct la
 	ladder_print(stdout, run);
 	ladder_print_checks(stdout, run);
 	status = labrun_passed(run) ? 0 : 1;
+	if (progress_demo_ran(lab->number, err, sizeof(err)) < 0)
+		fprintf(stderr, "tcplab: note: %s (your progress was not saved)\n", err);
 	if (run->pcap_error[0]) {
 		fprintf(stderr, "tcplab: %s\n", run->pcap_error);
 		status = 1;

@@ -12,7 +12,10 @@ LSAN_OPTIONS="suppressions=$TCPLAB_ROOT/tests/lsan.supp${LSAN_OPTIONS:+:$LSAN_OP
 export LSAN_OPTIONS
 passed=0 failed=0 skipped=0 status=0
 log=$(mktemp) || exit 1
-trap 'rm -f "$log"' EXIT INT TERM
+# Progress a test run records must not land in the real user's state directory.
+XDG_STATE_HOME=$(mktemp -d) || exit 1
+export XDG_STATE_HOME
+trap 'rm -f "$log"; rm -rf "$XDG_STATE_HOME"' EXIT INT TERM
 for t in "$@"; do
 	"$t" --always-succeed -j2 >"$log" 2>&1
 	rc=$?
