@@ -1,4 +1,4 @@
-/* summary: pcap/pcapng reading and pcap writing over libpcap, nanosecond timestamps, readable errors. */
+/* summary: pcap/pcapng reading (classic pcap files parsed directly) and pcap writing over libpcap, nanosecond timestamps, readable errors. */
 #include "capture/pcapio.h"
 
 #include <errno.h>
@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "util/errbuf.h"
@@ -16,11 +17,40 @@
 #define PCAPIO_BUFSIZE (1u << 20)
 #define NS_PER_S 1000000000ull
 
+/*
+ * The direct reader for classic pcap files (struct fast). libpcap reads a record with two
+ * freads (header, then data), each a copy out of stdio's buffer: on small records that is
+ * most of the reading time. For a regular file whose header libpcap has accepted, and whose
+ * magic is plain pcap (micro- or nanoseconds, either byte order) at version 2.4 or later,
+ * pcapin reads the records itself: read() into one 1 MiB block, records parsed in place.
+ * libpcap still opens the file (so open errors, link type mapping and snaplen rules stay
+ * exactly libpcap's) and still reads pcapng, standard input and pipes.
+ *
+ * Every record rule below repeats libpcap 1.10's sf-pcap.c pcap_next_packet(), messages
+ * included, so a file reads the same through either reader (tests/test_pcapio.c checks
+ * each hostile file both ways).
+ */
+#define PCAPIO_RECHDR 16
+#define PCAPIO_MAXCAP 262144u    /* libpcap's max_snaplen_for_dlt() for every link type
+                                    the fast path takes */
+
+struct fast {
+	int fd;                  /* the FILE's descriptor, read with pread (FILE untouched) */
+	off_t off;               /* file offset of buf[end] */
+	uint8_t *buf;            /* PCAPIO_BUFSIZE bytes; records parsed from buf[pos..end) */
+	size_t pos, end;
+	bool eof;                /* read() said end of file: no bytes after buf[end] */
+	bool swapped;            /* file written in the other byte order */
+	bool micro;              /* microsecond timestamps (scaled up to nanoseconds) */
+	uint32_t snapshot;       /* pcap_snapshot(): libpcap's adjusted snaplen */
+};
+
 struct pcapin {
 	pcap_t *p;
 	char *vbuf;              /* stdio buffer of the file pcap owns; freed after pcap_close */
 	char *name;
 	int state;               /* 1 reading, 0 at end, -1 failed */
+	struct fast *fast;       /* NULL: libpcap reads */
 	char err[PCAP_ERRBUF_SIZE + 256];
 };
 
@@ -52,6 +82,183 @@ static void explain_open_error(const char *name, FILE *fp, const char *pmsg, cha
 		errbuf_set(errbuf, errlen, "cannot read '%s': %s", name, pmsg);
 }
 
+/* Link types whose records libpcap hands over untouched: no pseudo-header it byte-swaps
+ * (it does for Linux cooked CAN frames in swapped files), no fix-up, and 262144 as its
+ * largest sane caplen. */
+static bool fast_link(int dlt, bool swapped)
+{
+	switch (dlt) {
+	case DLT_NULL:
+	case DLT_EN10MB:
+	case DLT_RAW:
+	case 14:                    /* DLT_RAW as OpenBSD numbers it, read as raw by dissect.c */
+	case DLT_LOOP:
+	case DLT_IPV4:
+	case DLT_IPV6:
+		return true;
+	case DLT_LINUX_SLL:
+	case DLT_LINUX_SLL2:
+		return !swapped;
+	default:
+		return false;
+	}
+}
+
+static inline uint32_t get32(const uint8_t *p, bool swap)
+{
+	uint32_t v;
+	memcpy(&v, p, 4);
+	return swap ? __builtin_bswap32(v) : v;
+}
+
+static inline uint16_t get16(const uint8_t *p, bool swap)
+{
+	uint16_t v;
+	memcpy(&v, p, 2);
+	return swap ? __builtin_bswap16(v) : v;
+}
+
+/*
+ * After libpcap accepted fp's header: take over reading when the file qualifies (see
+ * struct fast). Anything that does not qualify, or no memory for the block, leaves
+ * libpcap reading: never an error of its own.
+ */
+static void fast_start(struct pcapin *in, FILE *fp)
+{
+	struct stat st;
+	uint8_t h[24];
+	int fd = fileno(fp);
+	bool swapped, micro;
+
+	if (fd < 0 || fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) ||
+	    pread(fd, h, sizeof h, 0) != (ssize_t)sizeof h)
+		return;
+	uint32_t magic;
+	memcpy(&magic, h, 4);
+	switch (magic) {
+	case 0xa1b2c3d4u: swapped = false; micro = true; break;
+	case 0xa1b23c4du: swapped = false; micro = false; break;
+	case 0xd4c3b2a1u: swapped = true; micro = true; break;
+	case 0x4d3cb2a1u: swapped = true; micro = false; break;
+	default: return;        /* pcapng, or a pcap variant with other record headers */
+	}
+	/* Before 2.4 some writers swapped caplen and len; libpcap guesses, so it reads those. */
+	unsigned major = get16(h + 4, swapped), minor = get16(h + 6, swapped);
+	int snap = pcap_snapshot(in->p);
+	if (major != 2 || minor < 4 || pcap_major_version(in->p) != 2 ||
+	    (pcap_is_swapped(in->p) != 0) != swapped || snap <= 0 ||
+	    (unsigned)snap > PCAPIO_MAXCAP || !fast_link(pcap_datalink(in->p), swapped))
+		return;
+
+	struct fast *f = calloc(1, sizeof *f);
+	if (!f || !(f->buf = malloc(PCAPIO_BUFSIZE))) {
+		free(f);
+		return;
+	}
+	f->fd = fd;
+	f->off = (off_t)sizeof h;
+	f->swapped = swapped;
+	f->micro = micro;
+	f->snapshot = (uint32_t)snap;
+	in->fast = f;
+}
+
+/* Keep buf[pos..end), moved to the front, and read until the block is full or the file
+ * ends. 0, or -1 with errno. */
+static int fast_fill(struct fast *f)
+{
+	size_t keep = f->end - f->pos;
+	if (keep && f->pos)
+		memmove(f->buf, f->buf + f->pos, keep);
+	f->pos = 0;
+	f->end = keep;
+	while (f->end < PCAPIO_BUFSIZE) {
+		ssize_t n = pread(f->fd, f->buf + f->end, PCAPIO_BUFSIZE - f->end, f->off);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		if (n == 0) {
+			f->eof = true;
+			break;
+		}
+		f->end += (size_t)n;
+		f->off += n;
+	}
+	return 0;
+}
+
+/* At least need bytes at buf[pos], reading more when the block has fewer; returns how
+ * many there are (fewer than need only at the end of the file), or -1 with errno. */
+static inline ssize_t fast_have(struct fast *f, size_t need)
+{
+	size_t have = f->end - f->pos;
+	if (have >= need || f->eof)
+		return (ssize_t)have;
+	if (fast_fill(f) < 0)
+		return -1;
+	return (ssize_t)(f->end - f->pos);
+}
+
+/* pcapin_next() for struct fast: libpcap's record rules (see above), as libpcap says them
+ * in pm on failure. 1, 0 at the end, -1 with the message in pm. */
+static int fast_next(struct fast *f, const uint8_t **pkt, size_t *caplen, size_t *wirelen,
+                     uint64_t *ts_ns, char *pm, size_t pmlen)
+{
+	ssize_t have = fast_have(f, PCAPIO_RECHDR);
+	if (have < 0)
+		goto ioerr;
+	if (have == 0)
+		return 0;
+	if (have < PCAPIO_RECHDR) {
+		snprintf(pm, pmlen, "truncated dump file; tried to read %d header bytes, only got %zd",
+		         PCAPIO_RECHDR, have);
+		return -1;
+	}
+	const uint8_t *r = f->buf + f->pos;
+	uint32_t cap = get32(r + 8, f->swapped);
+	if (cap > PCAPIO_MAXCAP) {
+		/* snapshot <= PCAPIO_MAXCAP, so libpcap names the snaplen here. */
+		snprintf(pm, pmlen, "invalid packet capture length %u, bigger than snaplen of %u",
+		         cap, f->snapshot);
+		return -1;
+	}
+	have = fast_have(f, PCAPIO_RECHDR + (size_t)cap);
+	if (have < 0)
+		goto ioerr;
+	r = f->buf + f->pos;                    /* the block may have moved */
+	size_t got = (size_t)have - PCAPIO_RECHDR;
+	if (got < cap) {
+		/* libpcap reads the first snapshot bytes, then the rest; its message names what
+		 * the failing read wanted. */
+		uint32_t want = cap > f->snapshot && got < f->snapshot ? f->snapshot : cap;
+		snprintf(pm, pmlen, "truncated dump file; tried to read %u captured bytes, only got %zu",
+		         want, got);
+		return -1;
+	}
+	/* As libpcap 1.10 takes the time fields: signed 32-bit (its pcap_timeval) in a file of
+	 * this machine's byte order, unsigned when it swapped them (its SWAPLONG gives u_int);
+	 * microseconds scaled up in a long. Only times past 2038 or fractions over 2^31 differ. */
+	uint32_t rsec = get32(r, f->swapped), rfrac = get32(r + 4, f->swapped);
+	int64_t sec = f->swapped ? (int64_t)rsec : (int64_t)(int32_t)rsec;
+	int64_t frac = f->swapped ? (int64_t)rfrac : (int64_t)(int32_t)rfrac;
+	if (f->micro)
+		frac *= 1000;
+	uint32_t len = get32(r + 12, f->swapped);
+	uint32_t keep = cap > f->snapshot ? f->snapshot : cap;  /* the rest is skipped */
+
+	*pkt = r + PCAPIO_RECHDR;
+	*caplen = keep;
+	*wirelen = len < keep ? keep : len;
+	*ts_ns = (uint64_t)sec * NS_PER_S + (uint64_t)frac;
+	f->pos += PCAPIO_RECHDR + (size_t)cap;
+	return 1;
+ioerr:
+	snprintf(pm, pmlen, "error reading dump file: %s", strerror(errno));
+	return -1;
+}
+
 struct pcapin *pcapin_open(const char *path, char *errbuf, size_t errlen)
 {
 	char perr[PCAP_ERRBUF_SIZE] = "";
@@ -76,6 +283,8 @@ struct pcapin *pcapin_open(const char *path, char *errbuf, size_t errlen)
 		goto fail;
 	}
 	in->state = 1;
+	if (!std_in)
+		fast_start(in, fp);
 	return in;
 fail:
 	if (fp && !std_in)
@@ -88,6 +297,19 @@ fail:
 	return NULL;
 }
 
+/* A reading error, said as pcapin_error() says it; pm is libpcap's (or fast_next's) text. */
+static int in_fail(struct pcapin *in, const char *pm)
+{
+	if (strstr(pm, "truncated"))
+		snprintf(in->err, sizeof in->err,
+		         "cannot read '%s': the file ends in the middle of a packet record (%s)",
+		         in->name, pm);
+	else
+		snprintf(in->err, sizeof in->err, "cannot read '%s': %s", in->name, pm);
+	in->state = -1;
+	return -1;
+}
+
 int pcapin_next(struct pcapin *in, const uint8_t **pkt, size_t *caplen, size_t *wirelen,
                 uint64_t *ts_ns)
 {
@@ -96,22 +318,22 @@ int pcapin_next(struct pcapin *in, const uint8_t **pkt, size_t *caplen, size_t *
 
 	if (in->state != 1)
 		return in->state;
+	if (in->fast) {
+		char pm[PCAP_ERRBUF_SIZE];
+		int r = fast_next(in->fast, pkt, caplen, wirelen, ts_ns, pm, sizeof pm);
+		if (r == 0)
+			in->state = 0;
+		else if (r < 0)
+			return in_fail(in, pm);
+		return r;
+	}
 	int r = pcap_next_ex(in->p, &h, &data);
 	if (r == PCAP_ERROR_BREAK) {
 		in->state = 0;
 		return 0;
 	}
-	if (r != 1) {
-		const char *pm = pcap_geterr(in->p);
-		if (strstr(pm, "truncated"))
-			snprintf(in->err, sizeof in->err,
-			         "cannot read '%s': the file ends in the middle of a packet record (%s)",
-			         in->name, pm);
-		else
-			snprintf(in->err, sizeof in->err, "cannot read '%s': %s", in->name, pm);
-		in->state = -1;
-		return -1;
-	}
+	if (r != 1)
+		return in_fail(in, pcap_geterr(in->p));
 	*pkt = data;
 	*caplen = h->caplen;
 	*wirelen = h->len < h->caplen ? h->caplen : h->len;
@@ -135,6 +357,10 @@ void pcapin_free(struct pcapin *in)
 	if (!in)
 		return;
 	pcap_close(in->p);          /* closes the FILE, which still uses vbuf */
+	if (in->fast) {
+		free(in->fast->buf);
+		free(in->fast);
+	}
 	free(in->vbuf);
 	free(in->name);
 	free(in);

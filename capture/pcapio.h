@@ -9,9 +9,10 @@
  * Contract: a thin layer over libpcap's offline reader and dumper.
  *
  * Reading: pcapin_open() accepts pcap (micro- or nanosecond) and pcapng files (any
- * if_tsresol) and always delivers nanoseconds since the Unix epoch. It reads through a
- * 1 MiB stdio buffer (libpcap's default 4 KiB one caps reading at ~3 M packets/s). The path
- * "-" reads standard input. Packets come out in file order; the pointer pcapin_next() gives
+ * if_tsresol) and always delivers nanoseconds since the Unix epoch. A regular classic pcap
+ * file is read in 1 MiB blocks and its records parsed in place, by the rules and with the
+ * messages of libpcap's reader; pcapng, standard input and pipes go through libpcap with a
+ * 1 MiB stdio buffer. The path "-" reads standard input. Packets come out in file order; the pointer pcapin_next() gives
  * is valid until the next call or pcapin_free(). Invariant for callers: caplen <= wirelen
  * (a record claiming a smaller original length than it captured gets wirelen = caplen), and
  * caplen <= 262144 (libpcap rejects larger records as corrupt).

@@ -2,6 +2,8 @@
 #include <criterion/criterion.h>
 
 #include <errno.h>
+#include <stdarg.h>
+#include <sys/wait.h>
 #include <fcntl.h>
 #include <ftw.h>
 #include <stdio.h>
@@ -440,4 +442,401 @@ Test(pcapio, cannot_create_in_missing_directory)
 	snprintf(want, sizeof want, "cannot create '%s': No such file or directory", path);
 	cr_assert_null(pcapout_open(path, 1, err, sizeof err));
 	cr_assert_str_eq(err, want);
+}
+
+/* ---- the direct reader for classic pcap files, against libpcap's ---- */
+
+/*
+ * A regular classic pcap file is read by pcapio itself; standard input always goes through
+ * libpcap. So each file below is read both ways and every packet (time, lengths, bytes) and
+ * the final result and message must agree, then the values are checked against what the
+ * file was built to hold, so a bug common to both readers still fails.
+ */
+
+struct gbuf {
+	uint8_t *b;
+	size_t n, cap;
+	bool be;                 /* write header fields big-endian */
+};
+
+static void gput(struct gbuf *g, const void *p, size_t n)
+{
+	if (g->n + n > g->cap) {
+		g->cap = (g->n + n) * 2;
+		g->b = realloc(g->b, g->cap);
+		cr_assert_not_null(g->b);
+	}
+	memcpy(g->b + g->n, p, n);
+	g->n += n;
+}
+
+static void gput32(struct gbuf *g, uint32_t v)
+{
+	uint8_t x[4];
+	for (int i = 0; i < 4; i++)
+		x[g->be ? 3 - i : i] = (uint8_t)(v >> (8 * i));
+	gput(g, x, 4);
+}
+
+static void gput16(struct gbuf *g, uint16_t v)
+{
+	uint8_t x[2];
+	x[g->be ? 1 : 0] = (uint8_t)v;
+	x[g->be ? 0 : 1] = (uint8_t)(v >> 8);
+	gput(g, x, 2);
+}
+
+static void ghead(struct gbuf *g, bool nano, uint32_t snaplen, uint32_t linktype)
+{
+	gput32(g, nano ? 0xa1b23c4d : 0xa1b2c3d4);
+	gput16(g, 2);
+	gput16(g, 4);
+	gput32(g, 0);
+	gput32(g, 0);
+	gput32(g, snaplen);
+	gput32(g, linktype);
+}
+
+/* Record whose data is datalen bytes of a pattern seeded by seed. */
+static void grec(struct gbuf *g, uint32_t sec, uint32_t frac, uint32_t caplen, uint32_t len,
+                 size_t datalen, unsigned seed)
+{
+	gput32(g, sec);
+	gput32(g, frac);
+	gput32(g, caplen);
+	gput32(g, len);
+	for (size_t i = 0; i < datalen; i++) {
+		uint8_t c = (uint8_t)(i * 31 + seed * 7 + (i >> 8));
+		gput(g, &c, 1);
+	}
+}
+
+static void gsave(const char *path, const struct gbuf *g, size_t n)
+{
+	FILE *fp = fopen(path, "wb");
+	cr_assert_not_null(fp);
+	cr_assert_eq(fwrite(g->b, 1, n, fp), n);
+	cr_assert_eq(fclose(fp), 0);
+}
+
+static uint64_t fnv(const uint8_t *p, size_t n)
+{
+	uint64_t h = 0xcbf29ce484222325ull;
+	for (size_t i = 0; i < n; i++)
+		h = (h ^ p[i]) * 0x100000001b3ull;
+	return h;
+}
+
+/* Everything pcapin says about a file, as text: one line a packet, then the end. The
+ * reader's name for the file is replaced by NAME so both readers' messages compare. */
+struct trace {
+	char *s;
+	size_t n, cap;
+	size_t packets;
+	int last;                /* 0 or -1 */
+};
+
+static void tprintf(struct trace *t, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void tprintf(struct trace *t, const char *fmt, ...)
+{
+	va_list ap;
+	char line[512];
+	va_start(ap, fmt);
+	int k = vsnprintf(line, sizeof line, fmt, ap);
+	va_end(ap);
+	cr_assert(k >= 0 && (size_t)k < sizeof line);
+	if (t->n + (size_t)k + 1 > t->cap) {
+		t->cap = (t->n + (size_t)k + 1) * 2;
+		t->s = realloc(t->s, t->cap);
+		cr_assert_not_null(t->s);
+	}
+	memcpy(t->s + t->n, line, (size_t)k + 1);
+	t->n += (size_t)k;
+}
+
+static void trace_read(const char *path, const char *name, struct trace *t)
+{
+	char err[256] = "";
+	memset(t, 0, sizeof *t);
+	tprintf(t, "%s", "");
+	struct pcapin *in = pcapin_open(path, err, sizeof err);
+	if (!in) {
+		tprintf(t, "open failed\n");
+		t->last = -2;
+		return;
+	}
+	const uint8_t *p;
+	size_t cl, wl;
+	uint64_t ts;
+	int r;
+	while ((r = pcapin_next(in, &p, &cl, &wl, &ts)) == 1) {
+		t->packets++;
+		tprintf(t, "%llu %zu %zu %016llx\n", (unsigned long long)ts, cl, wl,
+		        (unsigned long long)fnv(p, cl));
+	}
+	t->last = r;
+	const char *e = pcapin_error(in);
+	const char *at = strstr(e, name);
+	if (at)
+		tprintf(t, "end %d %.*sNAME%s\n", r, (int)(at - e), e, at + strlen(name));
+	else
+		tprintf(t, "end %d %s\n", r, e);
+	cr_assert_eq(pcapin_next(in, &p, &cl, &wl, &ts), r, "the end stays the end");
+	pcapin_free(in);
+}
+
+/* The same file read by libpcap, as standard input of a child process. */
+static void trace_read_stdin(const char *path, struct trace *t)
+{
+	int pfd[2];
+	cr_assert_eq(pipe(pfd), 0);
+	pid_t pid = fork();
+	cr_assert_geq(pid, 0);
+	if (pid == 0) {
+		close(pfd[0]);
+		int fd = open(path, O_RDONLY);
+		if (fd < 0 || dup2(fd, 0) < 0)
+			_exit(3);
+		struct trace c;
+		trace_read("-", "standard input", &c);
+		char tail[32];
+		int k = snprintf(tail, sizeof tail, "#%zu %d", c.packets, c.last);
+		if (write(pfd[1], c.s, c.n) != (ssize_t)c.n || write(pfd[1], tail, (size_t)k) != k)
+			_exit(4);
+		_exit(0);
+	}
+	close(pfd[1]);
+	memset(t, 0, sizeof *t);
+	char buf[65536];
+	ssize_t k;
+	t->cap = 1;
+	t->s = calloc(1, 1);
+	while ((k = read(pfd[0], buf, sizeof buf)) > 0) {
+		t->s = realloc(t->s, t->n + (size_t)k + 1);
+		cr_assert_not_null(t->s);
+		memcpy(t->s + t->n, buf, (size_t)k);
+		t->n += (size_t)k;
+		t->s[t->n] = '\0';
+	}
+	close(pfd[0]);
+	int st;
+	cr_assert_eq(waitpid(pid, &st, 0), pid);
+	cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0, "libpcap child failed");
+	char *tail = strrchr(t->s, '#');
+	cr_assert_not_null(tail);
+	cr_assert_eq(sscanf(tail, "#%zu %d", &t->packets, &t->last), 2);
+	*tail = '\0';
+	t->n = (size_t)(tail - t->s);
+}
+
+/* Read path both ways; they must agree. Returns the direct reader's trace (caller frees). */
+static struct trace both_ways(const char *path)
+{
+	struct trace a, b;
+	trace_read(path, path, &a);
+	trace_read_stdin(path, &b);
+	cr_assert_str_eq(a.s, b.s, "%s: the direct reader and libpcap differ:\n%s\n%s", path, a.s, b.s);
+	free(b.s);
+	return a;
+}
+
+static void check_orders_and_precisions(bool be, bool nano)
+{
+	struct gbuf g = { .be = be };
+	ghead(&g, nano, 262144, 1);
+	uint32_t frac = nano ? 123456789 : 123456;
+	grec(&g, 1700000000, frac, 60, 60, 60, 1);
+	grec(&g, 1700000001, 0, 0, 0, 0, 2);                     /* empty record */
+	grec(&g, 1700000002, 5, 54, 1514, 54, 3);                /* snapped */
+	grec(&g, 1700000003, 6, 70, 40, 70, 4);                  /* original below caplen */
+	grec(&g, 0x80000000u, nano ? 999999999 : 999999, 20, 20, 20, 5); /* past 2038 */
+	grec(&g, 7, 0xfffffff0u, 20, 20, 20, 6);                  /* fraction out of range */
+	const char *path = tmp("order.pcap");
+	gsave(path, &g, g.n);
+
+	struct trace t = both_ways(path);
+	cr_assert_eq(t.last, 0, "%s", t.s);
+	cr_assert_eq(t.packets, 6);
+	char first[64];
+	snprintf(first, sizeof first, "1700000000123456%s 60 60 ", nano ? "789" : "000");
+	cr_assert(!strncmp(t.s, first, strlen(first)), "%s", t.s);
+	cr_assert(strstr(t.s, "\n170000000200000") && strstr(t.s, " 54 1514 "), "%s", t.s);
+	cr_assert(strstr(t.s, " 70 70 "), "wirelen raised to caplen: %s", t.s);
+	free(t.s);
+	free(g.b);
+}
+
+Test(pcapio, direct_reader_little_endian_microseconds) { check_orders_and_precisions(false, false); }
+Test(pcapio, direct_reader_little_endian_nanoseconds) { check_orders_and_precisions(false, true); }
+Test(pcapio, direct_reader_big_endian_microseconds) { check_orders_and_precisions(true, false); }
+Test(pcapio, direct_reader_big_endian_nanoseconds) { check_orders_and_precisions(true, true); }
+
+Test(pcapio, direct_reader_hands_out_records_in_place)
+{
+	/* White-box: the point of the direct reader is no per-record copy, so consecutive
+	 * records sit one after the other in its block. libpcap's buffer would not. */
+	struct gbuf g = { 0 };
+	ghead(&g, true, 262144, 1);
+	grec(&g, 1, 1, 60, 60, 60, 1);
+	grec(&g, 1, 2, 60, 60, 60, 2);
+	gsave(tmp("inplace.pcap"), &g, g.n);
+	char err[256];
+	struct pcapin *in = pcapin_open(tmp("inplace.pcap"), err, sizeof err);
+	cr_assert_not_null(in, "%s", err);
+	const uint8_t *p1, *p2;
+	size_t cl, wl;
+	uint64_t ts;
+	cr_assert_eq(pcapin_next(in, &p1, &cl, &wl, &ts), 1);
+	cr_assert_eq(pcapin_next(in, &p2, &cl, &wl, &ts), 1);
+	cr_assert_eq(p2, p1 + 60 + 16);
+	pcapin_free(in);
+	free(g.b);
+}
+
+/* Records of size recsz (header included) until the file passes 3 MiB, so that the 1 MiB
+ * block boundaries fall inside records; shift moves where. */
+static void check_straddle(size_t recsz, size_t shift, bool be)
+{
+	struct gbuf g = { .be = be };
+	ghead(&g, true, 262144, 1);
+	unsigned i = 0;
+	if (shift)
+		grec(&g, 1, 0, (uint32_t)(shift - 16), (uint32_t)(shift - 16), shift - 16, 999);
+	while (g.n < 3 * 1048576 + 5000) {
+		grec(&g, 2 + i, i, (uint32_t)(recsz - 16), 1514, recsz - 16, i);
+		i++;
+	}
+	const char *path = tmp("straddle.pcap");
+	gsave(path, &g, g.n);
+	struct trace t = both_ways(path);
+	cr_assert_eq(t.last, 0, "%s", t.s + (t.n > 300 ? t.n - 300 : 0));
+	cr_assert_eq(t.packets, i + (shift ? 1 : 0));
+	free(t.s);
+	free(g.b);
+}
+
+Test(pcapio, record_straddling_the_block_boundary, .timeout = 60)
+{
+	/* 1048576 - 24 = 1048552 bytes of records fit the first block: with 100-byte records
+	 * the boundary falls 52 bytes into one (in its data); shifting by 16..60 puts it in a
+	 * record header at every offset. */
+	for (size_t shift = 0; shift <= 64; shift += 4)
+		check_straddle(100, shift ? 16 + shift : 0, false);
+	check_straddle(16 + 262144, 0, false);    /* the largest record, across blocks */
+	check_straddle(16 + 262144, 777, true);
+	check_straddle(16 + 65535, 0, true);
+}
+
+/* One good record, then a second one cut at cut bytes; both readers must say the same. */
+static void check_cut(size_t cut, bool be, uint32_t snaplen, uint32_t caplen)
+{
+	struct gbuf g = { .be = be };
+	ghead(&g, true, snaplen, 1);
+	grec(&g, 1, 2, 60, 60, 60, 1);
+	size_t second = g.n;
+	grec(&g, 1, 3, caplen, caplen, caplen, 2);
+	const char *path = tmp("cutn.pcap");
+	gsave(path, &g, second + cut);
+	struct trace t = both_ways(path);
+	cr_assert_eq(t.packets, 1, "cut %zu: %s", cut, t.s);
+	if (cut == 0) {
+		cr_assert_eq(t.last, 0, "a file ending between records just ends");
+	} else {
+		cr_assert_eq(t.last, -1, "cut %zu", cut);
+		cr_assert(strstr(t.s, "cannot read 'NAME': the file ends in the middle of a packet "
+		                 "record (truncated dump file; tried to read "), "cut %zu: %s", cut, t.s);
+	}
+	free(t.s);
+	free(g.b);
+}
+
+Test(pcapio, truncation_at_every_point_of_the_last_record, .timeout = 120)
+{
+	for (size_t cut = 0; cut < 16 + 60; cut++) {
+		check_cut(cut, false, 262144, 60);
+		check_cut(cut, true, 262144, 60);
+	}
+	/* A record over the snaplen: cut before and after the kept part. */
+	for (size_t cut = 16; cut < 16 + 80; cut += 3)
+		check_cut(cut, false, 40, 80);
+}
+
+Test(pcapio, direct_reader_caplen_of_4_gigabytes_both_orders)
+{
+	for (int be = 0; be < 2; be++) {
+		struct gbuf g = { .be = be };
+		ghead(&g, true, 65535, 1);
+		grec(&g, 1, 2, 60, 60, 60, 1);
+		grec(&g, 1, 2, 0xffffffffu, 0xffffffffu, 60, 2);
+		gsave(tmp("4gb.pcap"), &g, g.n);
+		struct trace t = both_ways(tmp("4gb.pcap"));
+		cr_assert_eq(t.last, -1);
+		cr_assert(strstr(t.s, "cannot read 'NAME': invalid packet capture length 4294967295"),
+		          "%s", t.s);
+		free(t.s);
+		free(g.b);
+	}
+}
+
+Test(pcapio, direct_reader_caplen_just_over_the_limit)
+{
+	struct gbuf g = { 0 };
+	ghead(&g, false, 0, 1);                   /* snaplen 0: libpcap takes its maximum */
+	grec(&g, 1, 2, 262144, 262144, 262144, 1);
+	grec(&g, 1, 3, 262145, 262145, 262145, 2);
+	gsave(tmp("limit.pcap"), &g, g.n);
+	struct trace t = both_ways(tmp("limit.pcap"));
+	cr_assert_eq(t.packets, 1, "%s", t.s);
+	cr_assert_eq(t.last, -1);
+	cr_assert(strstr(t.s, "invalid packet capture length 262145"), "%s", t.s);
+	free(t.s);
+	free(g.b);
+}
+
+Test(pcapio, direct_reader_caplen_over_snaplen_and_over_original_length)
+{
+	for (int be = 0; be < 2; be++) {
+		struct gbuf g = { .be = be };
+		ghead(&g, false, 20, 101);
+		grec(&g, 1, 0, 40, 40, 40, 1);
+		grec(&g, 2, 0, 40, 30, 40, 2);
+		grec(&g, 3, 0, 10, 5, 10, 3);
+		gsave(tmp("snap2.pcap"), &g, g.n);
+		struct trace t = both_ways(tmp("snap2.pcap"));
+		cr_assert_eq(t.last, 0, "%s", t.s);
+		cr_assert_eq(t.packets, 3);
+		cr_assert(strstr(t.s, "1000000000 20 40 ") && strstr(t.s, "2000000000 20 30 ") &&
+		          strstr(t.s, "3000000000 10 10 "), "%s", t.s);
+		free(t.s);
+		free(g.b);
+	}
+}
+
+Test(pcapio, files_libpcap_keeps_reading_agree_too)
+{
+	/* Version 2.3 (libpcap guesses swapped lengths) and a swapped cooked capture stay
+	 * with libpcap; the direct reader must not take them, and they read the same. */
+	struct gbuf g = { .be = true };
+	gput32(&g, 0xa1b2c3d4);
+	gput16(&g, 2);
+	gput16(&g, 3);
+	gput32(&g, 0);
+	gput32(&g, 0);
+	gput32(&g, 65535);
+	gput32(&g, 1);
+	grec(&g, 1, 0, 60, 40, 60, 1);            /* caplen > len: 2.3 swaps them */
+	gsave(tmp("v23.pcap"), &g, g.n);
+	struct trace t = both_ways(tmp("v23.pcap"));
+	cr_assert_eq(t.packets, 1);
+	free(t.s);
+	free(g.b);
+
+	struct gbuf h = { .be = true };
+	ghead(&h, true, 65535, 113);
+	grec(&h, 1, 0, 60, 60, 60, 1);
+	gsave(tmp("sll.pcap"), &h, h.n);
+	t = both_ways(tmp("sll.pcap"));
+	cr_assert_eq(t.packets, 1);
+	free(t.s);
+	free(h.b);
 }
