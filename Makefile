@@ -4,6 +4,7 @@
 #   make run      build and run lab 1 (installs missing libraries on Debian/Ubuntu)
 #   make test     build and run every test, then again under AddressSanitizer and UBSan
 #   make bench    compare 'tcplab inspect' with libpcap, tcpdump and tshark on 1M segments
+#   make fuzz     run each libFuzzer target FUZZ_TIME seconds (clang; fuzz-ci: FUZZ_CI_TIME)
 #
 # Variables: BUILD (output directory), WERROR=1 (warnings are errors; CI sets it),
 # SAN=1 (build with -fsanitize=address,undefined).
@@ -50,7 +51,7 @@ LIB       := $(BUILD)/libtcplab.a
 TRACE_SO  := $(BUILD)/libtcplab-trace.so
 PROGRAM   := $(BUILD)/tcplab
 
-.PHONY: all run test check-unit bench deps deps-test clean
+.PHONY: all run test check-unit bench deps deps-test clean fuzz fuzz-ci fuzz-build fuzz-deps
 .DEFAULT_GOAL := all
 
 all: $(PROGRAM) $(TRACE_SO) $(LAB_BIN)
@@ -115,6 +116,37 @@ $(BUILD)/tests/test_%: $(BUILD)/tests/test_%.o $(TESTLIB_OBJ) $(LIB)
 $(BUILD)/bench/%: bench/%.c $(LIB) | deps
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) $(PKG_CFLAGS) -o $@ $< $(LIB) $(PKG_LIBS)
+
+# libFuzzer targets: clang with ASan and UBSan, the capture sources compiled in directly
+# (libtcplab.a is gcc's and uninstrumented). Not part of 'make test'; see fuzz/run.sh.
+FUZZ_CC      ?= clang
+FUZZ_TIME    ?= 300
+FUZZ_CI_TIME ?= 20
+FUZZ_DIR      = $(BUILD)/fuzz
+FUZZ_FLAGS    = -std=c11 -D_GNU_SOURCE -I. $(WARN) -g -O1 -fno-omit-frame-pointer
+FUZZ_LIBSRC  := $(wildcard util/*.c capture/*.c) engine/lesson.c
+FUZZ_HDR     := $(wildcard fuzz/*.h util/*.h capture/*.h) engine/lesson.h
+FUZZ_BIN     := $(patsubst fuzz/%.c,$(FUZZ_DIR)/%,$(wildcard fuzz/fuzz_*.c))
+
+fuzz: fuzz-build
+	@sh fuzz/run.sh $(FUZZ_DIR) $(FUZZ_TIME)
+
+fuzz-ci: fuzz-build
+	@sh fuzz/run.sh $(FUZZ_DIR) $(FUZZ_CI_TIME)
+
+fuzz-build: $(FUZZ_BIN) $(FUZZ_DIR)/mkseeds
+
+fuzz-deps: deps
+	@sh mk/fuzz-deps.sh $(FUZZ_CC)
+
+$(FUZZ_DIR)/fuzz_%: fuzz/fuzz_%.c $(FUZZ_LIBSRC) $(FUZZ_HDR) | fuzz-deps
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(FUZZ_FLAGS) -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
+		$(PKG_CFLAGS) -o $@ $< $(FUZZ_LIBSRC) $(PKG_LIBS)
+
+$(FUZZ_DIR)/mkseeds: fuzz/mkseeds.c $(FUZZ_LIBSRC) $(FUZZ_HDR) | fuzz-deps
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(FUZZ_FLAGS) $(PKG_CFLAGS) -o $@ $< $(FUZZ_LIBSRC) $(PKG_LIBS)
 
 clean:
 	rm -rf $(BUILD)
