@@ -1,0 +1,52 @@
+#!/bin/sh
+# summary: run each libFuzzer target for a set time on its seed corpus; report executions and crashes.
+#
+# usage: fuzz/run.sh FUZZDIR SECONDS [TARGET...]      (make fuzz / make fuzz-ci call it)
+#   FUZZDIR holds the built targets (fuzz_dissect, ...) and mkseeds. Seeds are rebuilt from
+#   the project's captures, specs, lessons and tests/malformed/ into FUZZDIR/seeds/TARGET;
+#   what the fuzzer finds is kept in FUZZDIR/corpus/TARGET across runs; crashes, hangs
+#   (over 5 s on one input) and memory blow-ups (over 1 GiB) go to FUZZDIR/crashes/TARGET/.
+# Exit 1 when any target found something: each finding is printed with the command that
+# replays it. Turn each into a case in tests/malformed/ (see its MANIFEST).
+set -u
+dir=$1 secs=$2; shift 2
+[ $# -gt 0 ] || set -- fuzz_dissect fuzz_pcapin fuzz_flow fuzz_expect fuzz_lesson
+
+seeds=$dir/seeds
+rm -rf "$seeds"
+mkdir -p "$seeds/fuzz_pcapin" "$seeds/fuzz_expect" "$seeds/fuzz_lesson"
+for f in tests/captures/*.pcap* tests/malformed/*.pcap*; do
+	[ -f "$f" ] && cp "$f" "$seeds/fuzz_pcapin/"
+done
+"$dir/mkseeds" "$seeds" tests/captures/*.pcap* 2>/dev/null || exit 1
+n=0
+for f in labs/*/*.expect tests/data/expect/*.expect tests/malformed/*.expect; do
+	[ -f "$f" ] && { n=$((n + 1)); cp "$f" "$seeds/fuzz_expect/$n-$(basename "$f")"; }
+done
+for f in labs/*/lesson.txt tests/malformed/*.lesson; do
+	[ -f "$f" ] && { n=$((n + 1)); cp "$f" "$seeds/fuzz_lesson/$n-$(basename "$f")"; }
+done
+
+status=0 total=0
+for t in "$@"; do
+	corpus=$dir/corpus/$t crashes=$dir/crashes/$t log=$dir/$t.log
+	mkdir -p "$corpus" "$crashes"
+	before=$(ls "$crashes" | wc -l)
+	"$dir/$t" -max_total_time="$secs" -timeout=5 -rss_limit_mb=1024 -print_final_stats=1 \
+		-artifact_prefix="$crashes/" "$corpus" "$seeds/$t" >"$log" 2>&1
+	rc=$?
+	runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -n 1)
+	secs_run=$(sed -n 's/^stat::average_exec_per_sec: *//p' "$log" | tail -n 1)
+	after=$(ls "$crashes" | wc -l)
+	echo "fuzz: $t: ${runs:-0} inputs run (${secs_run:-0}/s) in ${secs} s, corpus $(ls "$corpus" | wc -l) files, $((after - before)) new findings"
+	total=$((total + ${runs:-0}))
+	if [ "$rc" -ne 0 ] || [ "$after" -gt "$before" ]; then
+		status=1
+		grep -E '^(==[0-9]+==ERROR|SUMMARY|.*runtime error)' "$log" | head -n 5
+		for c in $(ls -t "$crashes" | head -n 3); do
+			echo "  replay: $dir/$t $crashes/$c   (full log: $log)"
+		done
+	fi
+done
+echo "fuzz: $total inputs run in all; $([ $status -eq 0 ] && echo 'no crash, hang or memory blow-up' || echo 'FINDINGS above')"
+exit $status
