@@ -56,6 +56,17 @@ static int fail(struct dctx *d, const char *fmt, ...)
 	return DISSECT_MALFORMED;
 }
 
+/* Big-endian loads for fields a length check has already covered. */
+static inline uint16_t be16(const uint8_t *q)
+{
+	return (uint16_t)((unsigned)q[0] << 8 | q[1]);
+}
+
+static inline uint32_t be32(const uint8_t *q)
+{
+	return (uint32_t)q[0] << 24 | (uint32_t)q[1] << 16 | (uint32_t)q[2] << 8 | q[3];
+}
+
 /* ---- TCP (RFC 9293 section 3.1) ---- */
 
 static int opt_fail(struct dctx *d, unsigned kind, const char *what, unsigned len)
@@ -76,11 +87,11 @@ static int tcp_options(struct dctx *d, struct cursor *oc)
 	if (cursor_remaining(oc) >= 12) {
 		const uint8_t *q = oc->p + oc->off;
 		if (q[0] == 1 && q[1] == 1 && q[2] == 8 && q[3] == 10) {
-			cursor_skip(oc, 4);
 			o->nnop = 2;
-			o->tsval = cursor_u32be(oc);
-			o->tsecr = cursor_u32be(oc);
+			o->tsval = be32(q + 4);
+			o->tsecr = be32(q + 8);
 			o->present |= TCPOPT_HAS_TS;
+			cursor_skip(oc, 12);
 		}
 	}
 	while (cursor_remaining(oc) > 0) {
@@ -171,13 +182,16 @@ static int dissect_tcp(struct dctx *d, struct cursor *c, uint32_t l4len)
 	if (have < 20)
 		return fail(d, "truncated tcp header (%zu of 20 bytes captured)", have);
 
-	s->seq = cursor_u32be(c);
-	s->ack = cursor_u32be(c);
-	uint8_t offx = cursor_u8(c);
-	uint8_t fl = cursor_u8(c);
-	s->win = cursor_u16be(c);
-	s->cksum = cursor_u16be(c);
-	s->urp = cursor_u16be(c);
+	/* have >= 20 was checked: the 16 bytes after the ports are all there. */
+	const uint8_t *h = c->p + c->off;
+	s->seq = be32(h);
+	s->ack = be32(h + 4);
+	uint8_t offx = h[8];
+	uint8_t fl = h[9];
+	s->win = be16(h + 10);
+	s->cksum = be16(h + 12);
+	s->urp = be16(h + 14);
+	cursor_skip(c, 16);
 	s->flags = (uint16_t)((offx & 0x01u) << 8 | fl);
 
 	unsigned doff = offx >> 4;
@@ -220,16 +234,17 @@ static int dissect_ipv4(struct dctx *d, struct cursor *c)
 	if (ihl > have)
 		return fail(d, "truncated ipv4 header (%zu of %u bytes captured)", have, ihl);
 
-	cursor_skip(c, 1);                      /* DSCP/ECN */
-	unsigned total = cursor_u16be(c);
-	s->ip_id = cursor_u16be(c);
-	unsigned frag = cursor_u16be(c);
-	s->ip_ttl = cursor_u8(c);
-	unsigned proto = cursor_u8(c);
-	cursor_skip(c, 2);                      /* header checksum */
-	cursor_bytes(c, s->src, 4);
-	cursor_bytes(c, s->dst, 4);
-	cursor_skip(c, ihl - 20);               /* options: not needed here */
+	/* ihl >= 20 bytes are there (checked above): the fixed header is read in place.
+	 * h[0] is the version byte already taken. */
+	const uint8_t *h = c->p + c->off - 1;
+	unsigned total = be16(h + 2);           /* h[1] is DSCP/ECN */
+	s->ip_id = be16(h + 4);
+	unsigned frag = be16(h + 6);
+	s->ip_ttl = h[8];
+	unsigned proto = h[9];
+	memcpy(s->src, h + 12, 4);              /* h[10..11]: header checksum */
+	memcpy(s->dst, h + 16, 4);
+	cursor_skip(c, ihl - 1);                /* the rest, options included: not needed here */
 	s->family = AF_INET;
 	s->ip_df = (frag & 0x4000) != 0;
 	bool mf = (frag & 0x2000) != 0;
