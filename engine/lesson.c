@@ -63,6 +63,12 @@ int lesson_parse(const char *text, size_t len, const char *name, struct lesson *
 		size_t n = nl ? (size_t)(nl - p) : (size_t)(end - p);
 
 		lineno++;
+		if (memchr(p, '\0', n)) {
+			/* A C string would silently cut the title or text at it. */
+			snprintf(errbuf, errlen, "%s:%d: NUL byte in the line (is this a text file?)",
+			         name, lineno);
+			goto fail;
+		}
 		if (n >= 3 && !strncmp(p, "## ", 3)) {
 			if (out->nstep == LESSON_MAX_STEPS) {
 				snprintf(errbuf, errlen, "%s:%d: more than %d steps", name, lineno,
@@ -85,7 +91,12 @@ int lesson_parse(const char *text, size_t len, const char *name, struct lesson *
 
 			while (vn && *v == ' ')
 				v++, vn--;
-			if (!vn || vn >= sizeof(cur->run) || memchr(v, ' ', vn)) {
+			if (vn >= sizeof(cur->run)) {
+				snprintf(errbuf, errlen, "%s:%d: 'run:' variant name longer than %zu characters",
+				         name, lineno, sizeof(cur->run) - 1);
+				goto fail;
+			}
+			if (!vn || memchr(v, ' ', vn)) {
 				snprintf(errbuf, errlen, "%s:%d: 'run:' needs one variant name", name, lineno);
 				goto fail;
 			}
