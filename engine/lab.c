@@ -44,7 +44,14 @@ struct key {
                 sizeof(((struct lab_variant *)0)->f) }
 static const struct key keys[] = {
 	LK(title), LK(summary), LK(lesson),
-	VK(summary), VK(server), VK(client), VK(expect),
+	VK(summary), VK(server), VK(client), VK(expect), VK(source), VK(binary),
+};
+
+static const struct {
+	const char *key;
+	enum labcheck_kind kind;
+} check_keys[] = {
+	{ "call", LABCHECK_CALL }, { "output", LABCHECK_OUTPUT }, { "wire", LABCHECK_WIRE },
 };
 
 static const char *const action_names[] = {
@@ -102,6 +109,29 @@ static int set_key(struct lab *lab, struct lab_variant *v, const char *k, const 
 {
 	if (v && !strcmp(k, "on"))
 		return parse_action(v, val, err, errlen);
+	for (size_t i = 0; v && i < sizeof(check_keys) / sizeof(check_keys[0]); i++) {
+		char why[160];
+
+		if (strcmp(k, check_keys[i].key))
+			continue;
+		if (v->ncheck == LAB_MAX_CHECKS)
+			return snprintf(err, errlen, "more than %d checks", LAB_MAX_CHECKS), -1;
+		if (labcheck_parse(check_keys[i].kind, val, &v->check[v->ncheck], why,
+		                   sizeof(why)) < 0)
+			return snprintf(err, errlen, "%s: %s", k, why), -1;
+		v->ncheck++;
+		return 0;
+	}
+	if (v && v == &lab->exercise && !strcmp(k, "student")) {
+		if (!strcmp(val, "client") || !strcmp(val, "server")) {
+			v->student = !strcmp(val, "client") ? HOST_CLIENT : HOST_SERVER;
+			return 0;
+		}
+		return snprintf(err, errlen, "student must be client or server"), -1;
+	}
+	if (v != &lab->exercise && (!strcmp(k, "student") || !strcmp(k, "source") ||
+	                            !strcmp(k, "binary")))
+		return snprintf(err, errlen, "'%s' belongs in the [exercise] section", k), -1;
 	if (v && !strcmp(k, "timeout")) {
 		v->timeout_s = atof(val);
 		return v->timeout_s > 0 && v->timeout_s <= 600 ? 0 :
@@ -142,7 +172,7 @@ static int set_key(struct lab *lab, struct lab_variant *v, const char *k, const 
 
 int lab_load(const char *dir, struct lab *lab, char *errbuf, size_t errlen)
 {
-	char path[600], line[512], why[160];
+	char path[600], line[512], why[300];
 	struct lab_variant *v = NULL;
 	const char *slash;
 	int lineno = 0, ret = -1;
@@ -163,12 +193,23 @@ int lab_load(const char *dir, struct lab *lab, char *errbuf, size_t errlen)
 		return -1;
 	}
 	lab->topology = SANDBOX_LOOPBACK;
+	lab->exercise.student = -1;
 	while (fgets(line, sizeof(line), f)) {
 		char *s = trim(line), *eq;
 
 		lineno++;
 		if (!*s || *s == '#')
 			continue;
+		if (!strcmp(s, "[exercise]")) {
+			if (lab->has_exercise) {
+				snprintf(errbuf, errlen, "%s:%d: a second [exercise]", path, lineno);
+				goto out;
+			}
+			lab->has_exercise = true;
+			v = &lab->exercise;
+			snprintf(v->name, sizeof(v->name), "exercise");
+			continue;
+		}
 		if (!strncmp(s, "[variant ", 9) && s[strlen(s) - 1] == ']') {
 			if (lab->nvariant == LAB_MAX_VARIANTS) {
 				snprintf(errbuf, errlen, "%s:%d: more than %d variants", path, lineno,
@@ -200,9 +241,25 @@ int lab_load(const char *dir, struct lab *lab, char *errbuf, size_t errlen)
 	}
 	for (size_t i = 0; i < lab->nvariant; i++) {
 		v = &lab->variant[i];
+		v->student = -1;
 		if (!v->server[0] || !v->client[0] || !v->expect[0]) {
 			snprintf(errbuf, errlen, "%s: variant '%s' needs server, client and expect",
 			         path, v->name);
+			goto out;
+		}
+	}
+	if (lab->has_exercise) {
+		v = &lab->exercise;
+		if (!v->server[0] || !v->client[0] || !v->expect[0] || v->student < 0 ||
+		    !v->source[0] || !v->binary[0]) {
+			snprintf(errbuf, errlen, "%s: [exercise] needs student, source, binary, server,"
+			         " client and expect", path);
+			goto out;
+		}
+		if (!strstr(v->student == HOST_CLIENT ? v->client : v->server, "{student}")) {
+			snprintf(errbuf, errlen, "%s: [exercise] is for the %s, so its %s line must run"
+			         " {student}", path, v->student == HOST_CLIENT ? "client" : "server",
+			         v->student == HOST_CLIENT ? "client" : "server");
 			goto out;
 		}
 	}
@@ -290,8 +347,8 @@ static int put(char *buf, size_t buflen, size_t *used, const char *s, size_t n)
 }
 
 int lab_argv(const struct lab *lab, const char *line, const char *build, const char *server,
-             const char *client, char *buf, size_t buflen, char **argv, size_t maxargs,
-             char *errbuf, size_t errlen)
+             const char *client, const char *student, char *buf, size_t buflen, char **argv,
+             size_t maxargs, char *errbuf, size_t errlen)
 {
 	char port[16];
 	size_t used = 0, argc = 0;
@@ -309,7 +366,15 @@ int lab_argv(const struct lab *lab, const char *line, const char *build, const c
 		if (argc + 1 >= maxargs)
 			goto too_long;
 		start = used;
-		if (argc == 0) {
+		if (argc == 0 && !strncmp(p, "{student}", 9)) {
+			if (!student) {
+				snprintf(errbuf, errlen, "{student} outside grading: '%s'", line);
+				return -1;
+			}
+			if (put(buf, buflen, &used, student, strlen(student)) < 0)
+				goto too_long;
+			p += 9;
+		} else if (argc == 0) {
 			if (put(buf, buflen, &used, build, strlen(build)) < 0 ||
 			    put(buf, buflen, &used, "/labs/", 6) < 0 ||
 			    put(buf, buflen, &used, lab->slug, strlen(lab->slug)) < 0 ||

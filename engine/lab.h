@@ -2,8 +2,10 @@
 #ifndef TCPLAB_ENGINE_LAB_H
 #define TCPLAB_ENGINE_LAB_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
+#include "engine/labcheck.h"
 #include "engine/sandbox.h"
 
 /*
@@ -11,14 +13,16 @@
  * variant, the expected-sequence file its capture is checked against. Nothing here runs
  * anything; labrun.h does.
  *
- * lab.conf is "key = value" lines, '#' comments, and "[variant NAME]" sections. Program
+ * lab.conf is "key = value" lines, '#' comments, "[variant NAME]" sections and one optional
+ * "[exercise]" section (docs/lab-format.md is the reference). Program
  * lines are split on blanks, with "double quotes" grouping; {server}, {client} and {port}
- * are replaced by the run's addresses and port.
+ * are replaced by the run's addresses and port, and {student} by the student's program.
  */
 
 #define LAB_MAX_VARIANTS 8
 #define LAB_MAX_ARGS 24
 #define LAB_MAX_ACTIONS 4
+#define LAB_MAX_CHECKS 16
 
 /*
  * "on = WHO "TEXT" ACTION": when program WHO (client or server) prints a line containing
@@ -47,6 +51,12 @@ struct lab_variant {
 	double timeout_s;               /* "timeout = S"; 0: the engine's default */
 	size_t naction;
 	struct lab_action action[LAB_MAX_ACTIONS];
+	size_t ncheck;                  /* "call", "output" and "wire" lines, in file order */
+	struct labcheck check[LAB_MAX_CHECKS];
+	/* [exercise] only: */
+	int student;                    /* the role the student's program plays, -1 if none */
+	char source[64];                /* starter folder, relative to the lab's folder */
+	char binary[64];                /* what the student's program is built as */
 };
 
 struct lab {
@@ -60,6 +70,8 @@ struct lab {
 	int port;
 	size_t nvariant;
 	struct lab_variant variant[LAB_MAX_VARIANTS];
+	bool has_exercise;
+	struct lab_variant exercise;    /* the [exercise] section: what 'tcplab grade' runs */
 };
 
 /* "cut-cable" for LAB_ACT_CUT_CABLE, and so on. */
@@ -79,10 +91,11 @@ const struct lab_variant *lab_variant_find(const struct lab *lab, const char *na
 
 /*
  * Split a program line into argv after substituting {server}, {client}, {port}; the first
- * word is resolved to BUILD/labs/SLUG/WORD. Strings live in buf. Returns argc or -1.
+ * word is resolved to BUILD/labs/SLUG/WORD unless it is {student} (then student, which may
+ * be NULL outside grading: an error). Strings live in buf. Returns argc or -1.
  */
 int lab_argv(const struct lab *lab, const char *line, const char *build, const char *server,
-             const char *client, char *buf, size_t buflen, char **argv, size_t maxargs,
-             char *errbuf, size_t errlen);
+             const char *client, const char *student, char *buf, size_t buflen, char **argv,
+             size_t maxargs, char *errbuf, size_t errlen);
 
 #endif

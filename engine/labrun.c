@@ -27,6 +27,8 @@
 #define SETTLE_TIMEOUT_MS 2000      /* for the last segments after both programs exited */
 #define MARKER_PORT 9               /* discard: nothing listens, the datagram only marks time */
 #define CAPTURE_FILTER "tcp or udp port 9"
+#define OUTPUT_LIMIT (1 << 20)      /* bytes a program may print before it is killed */
+#define OUTPUT_LINES 2000           /* lines of a program kept on the timeline */
 
 struct prog {
 	struct proc *p;
@@ -37,6 +39,9 @@ struct prog {
 	bool exited;
 	bool listened;
 	bool killed_by_lab;             /* by an "on ... kill-*" line: expected, not a failure */
+	bool flooded;                   /* killed for printing more than OUTPUT_LIMIT bytes */
+	bool timed_out;                 /* still running at the run's deadline, killed */
+	size_t out_bytes, out_lines;
 	struct trace_reader *tr;
 	char line[200];                 /* output line being assembled */
 	size_t linelen;
@@ -48,6 +53,9 @@ enum phase { PH_LISTEN, PH_RUN, PH_SETTLE, PH_MARKER, PH_DONE };
 struct labrun_state {
 	struct labrun *run;
 	char build[512];
+	char tracer[600];
+	char student[600];
+	const struct proc_limits *student_limits;   /* the caller's, alive for the run */
 	char pcap_path[1024];
 	enum phase phase;
 	uint64_t phase_deadline;        /* CLOCK_MONOTONIC ms */
@@ -155,6 +163,11 @@ static void read_output(struct labrun_state *c, struct prog *pr)
 		pr->out_eof = true;
 		n = 0;
 	}
+	pr->out_bytes += (size_t)n;
+	if (pr->out_bytes > OUTPUT_LIMIT && !pr->flooded && !pr->exited) {
+		pr->flooded = true;
+		proc_kill(pr->p);
+	}
 	for (ssize_t i = 0; i < n || (pr->out_eof && pr->linelen); i++) {
 		bool end = i >= n || buf[i] == '\n';
 
@@ -164,7 +177,8 @@ static void read_output(struct labrun_state *c, struct prog *pr)
 			continue;
 		if (!end && i < n)
 			continue;       /* overlong line: the rest is dropped up to its newline */
-		if (timeline_add_output(&c->run->tl, pr->host, t, pr->line, pr->linelen) < 0)
+		if (pr->out_lines++ < OUTPUT_LINES &&
+		    timeline_add_output(&c->run->tl, pr->host, t, pr->line, pr->linelen) < 0)
 			c->oom = true;
 		memcpy(pr->last, pr->line, pr->linelen);
 		pr->last[pr->linelen] = '\0';
@@ -272,18 +286,25 @@ static void service(struct labrun_state *c)
 	}
 }
 
+/* Is the program on this host the one the student wrote? */
+static bool run_is_student(const struct labrun_state *c, enum sandbox_host host)
+{
+	return c->student[0] && c->run->variant->student == (int)host;
+}
+
 static int start_prog(struct labrun_state *c, enum sandbox_host host, const char *line,
                       char *errbuf, size_t errlen)
 {
 	const struct lab *lab = c->run->lab;
 	struct prog *pr = &c->prog[host];
-	char argbuf[1024], env_preload[600], env_fd[64], why[256];
+	char argbuf[1024], env_preload[640], env_fd[64], why[256];
 	char *argv[LAB_MAX_ARGS];
 	const char *env[3] = { env_preload, env_fd, NULL };
 	struct proc_spec spec;
 	int fds[2];
 
-	if (lab_argv(lab, line, c->build, c->run->server_addr, c->run->client_addr, argbuf,
+	if (lab_argv(lab, line, c->build, c->run->server_addr, c->run->client_addr,
+	             c->student[0] ? c->student : NULL, argbuf,
 	             sizeof(argbuf), argv, LAB_MAX_ARGS, why, sizeof(why)) < 0) {
 		snprintf(errbuf, errlen, "lab %d, %s program: %s", lab->number, pr->role, why);
 		return -1;
@@ -292,7 +313,7 @@ static int start_prog(struct labrun_state *c, enum sandbox_host host, const char
 		snprintf(errbuf, errlen, "lab program '%s' is missing (run 'make')", argv[0]);
 		return -1;
 	}
-	snprintf(env_preload, sizeof(env_preload), "LD_PRELOAD=%s/libtcplab-trace.so", c->build);
+	snprintf(env_preload, sizeof(env_preload), "LD_PRELOAD=%s", c->tracer);
 	if (access(env_preload + strlen("LD_PRELOAD="), R_OK) < 0) {
 		snprintf(errbuf, errlen, "the syscall tracer '%s' is missing (run 'make')",
 		         env_preload + strlen("LD_PRELOAD="));
@@ -309,6 +330,8 @@ static int start_prog(struct labrun_state *c, enum sandbox_host host, const char
 	spec.extra_env = env;
 	spec.keep_fd = fds[1];
 	spec.timeout_s = 0;
+	if (run_is_student(c, host))
+		spec.limits = c->student_limits;
 	pr->host = host;
 	pr->tr = trace_reader_new();
 	pr->p = pr->tr ? proc_spawn(c->sb, &spec, why, sizeof(why)) : NULL;
@@ -375,6 +398,12 @@ static void describe_exit(const struct prog *pr, int status, char *buf, size_t l
 {
 	if (pr->killed_by_lab)
 		snprintf(buf, len, "the %s was killed by the lab, as the lesson planned", pr->role);
+	else if (pr->timed_out)
+		snprintf(buf, len, "the %s was still running at the run's deadline and was killed",
+		         pr->role);
+	else if (pr->flooded)
+		snprintf(buf, len, "the %s printed more than %d bytes and was killed", pr->role,
+		         OUTPUT_LIMIT);
 	else if (!pr->exited)
 		snprintf(buf, len, "the %s was still running at the deadline and was killed",
 		         pr->role);
@@ -387,6 +416,118 @@ static void describe_exit(const struct prog *pr, int status, char *buf, size_t l
 		         pr->last[0] ? "'" : "");
 }
 
+static int worse(enum expect_verdict a, enum expect_verdict b)
+{
+	static const int rank[] = { [EXPECT_PASS] = 0, [EXPECT_INCONCLUSIVE] = 1,
+	                            [EXPECT_FAIL] = 2 };
+
+	return rank[a] > rank[b];
+}
+
+/*
+ * Every connection to the lab's port against the expected sequence; a check's verdict is
+ * its worst over them, explained by the connection that earned it. Segment indexes in the
+ * results are turned into timeline indexes.
+ */
+static int match_connections(struct labrun_state *c, const struct expect_spec *spec,
+                             struct expect_result *res, bool incomplete, char *errbuf,
+                             size_t errlen)
+{
+	struct labrun *run = c->run;
+	size_t nspec = expect_ncheck(spec), nconn = 0, base = run->ncheck;
+	struct flow_seg *segs = malloc((run->tl.nseg ? run->tl.nseg : 1) * sizeof(*segs));
+	size_t *where = malloc((run->tl.nseg ? run->tl.nseg : 1) * sizeof(*where));
+
+	if (!segs || !where) {
+		free(segs);
+		free(where);
+		snprintf(errbuf, errlen, "out of memory");
+		return -1;
+	}
+	run->conn_id = -1;
+	for (size_t k = 0; k < nspec; k++) {
+		struct labrun_check *chk = &run->check[base + k];
+
+		snprintf(chk->name, sizeof(chk->name), "%s", expect_check_name(spec, k));
+		chk->r.verdict = incomplete ? EXPECT_INCONCLUSIVE : EXPECT_FAIL;
+		chk->r.seg_index = -1;
+		snprintf(chk->r.explain, sizeof(chk->r.explain), "no connection to port %d was"
+		         " captured", run->lab->port);
+	}
+	run->ncheck += nspec;
+	for (size_t i = 0; i < flow_count(c->ft); i++) {
+		const struct flow_conn *fc = flow_get(c->ft, i);
+		char cl[96];
+		size_t nseg = 0;
+
+		if (fc->side[FLOW_S2C].port != run->lab->port)
+			continue;
+		if (run->conn_id < 0)
+			run->conn_id = (long)fc->id;
+		for (size_t j = 0; j < run->tl.nseg; j++) {
+			if (run->tl.seg[j].conn_id == fc->id) {
+				where[nseg] = j;
+				segs[nseg++] = run->tl.seg[j];
+			}
+		}
+		if (expect_match(spec, fc, segs, nseg, incomplete, res) < 0) {
+			free(segs);
+			free(where);
+			snprintf(errbuf, errlen, "matching the expected sequence ran out of memory");
+			return -1;
+		}
+		flow_endpoint_str(fc, FLOW_C2S, cl, sizeof(cl));
+		for (size_t k = 0; k < nspec; k++) {
+			struct labrun_check *chk = &run->check[base + k];
+
+			if (nconn && !worse(res[k].verdict, chk->r.verdict))
+				continue;
+			chk->r = res[k];
+			if (res[k].seg_index >= 0 && (size_t)res[k].seg_index < nseg)
+				chk->r.seg_index = (long)where[res[k].seg_index];
+			if (nconn)      /* name the connection once there is more than one */
+				snprintf(chk->r.explain, sizeof(chk->r.explain), "connection from %s: %s",
+				         cl, res[k].explain);
+		}
+		nconn++;
+	}
+	free(segs);
+	free(where);
+	return 0;
+}
+
+/* The variant's call, output and wire lines, after the expected sequence's checks. */
+static void lab_checks(struct labrun_state *c)
+{
+	struct labrun *run = c->run;
+	const struct lab_variant *v = run->variant;
+	struct flow_seg *segs = malloc((run->tl.nseg ? run->tl.nseg : 1) * sizeof(*segs));
+	struct labcheck_ctx ctx = {
+		.tl = &run->tl, .segs = segs, .cut_ns = run->cut_ns,
+		.role = { "client", "server" },
+	};
+
+	for (size_t j = 0; segs && j < run->tl.nseg; j++) {
+		const struct flow_conn *fc = flow_get(c->ft, run->tl.seg[j].conn_id);
+
+		if (fc && fc->side[FLOW_S2C].port == run->lab->port)
+			segs[ctx.nseg++] = run->tl.seg[j];
+	}
+	for (size_t i = 0; i < v->ncheck; i++) {
+		struct labrun_check *chk = &run->check[run->ncheck++];
+
+		snprintf(chk->name, sizeof(chk->name), "%s", v->check[i].name);
+		if (!segs) {
+			chk->r.verdict = EXPECT_INCONCLUSIVE;
+			chk->r.seg_index = -1;
+			snprintf(chk->r.explain, sizeof(chk->r.explain), "out of memory");
+			continue;
+		}
+		labcheck_eval(&v->check[i], &ctx, &chk->r);
+	}
+	free(segs);
+}
+
 /* The engine's own checks, then the expected-sequence file's, against the lab connection. */
 static int judge(struct labrun_state *c, char *errbuf, size_t errlen)
 {
@@ -394,8 +535,7 @@ static int judge(struct labrun_state *c, char *errbuf, size_t errlen)
 	const struct lab *lab = run->lab;
 	struct expect_spec *spec = NULL;
 	struct expect_result *res = NULL;
-	struct flow_seg *segs = NULL;
-	size_t nseg = 0, nspec;
+	size_t nspec;
 	char path[800], why[400];
 	bool incomplete = run->dropped > 0 || !run->marker_seen;
 	int ret = -1;
@@ -404,7 +544,7 @@ static int judge(struct labrun_state *c, char *errbuf, size_t errlen)
 	if (expect_load(path, &spec, errbuf, errlen) < 0)
 		return -1;
 	nspec = expect_ncheck(spec);
-	run->check = calloc(nspec + 2, sizeof(*run->check));
+	run->check = calloc(nspec + 2 + run->variant->ncheck, sizeof(*run->check));
 	res = calloc(nspec ? nspec : 1, sizeof(*res));
 	if (!run->check || !res) {
 		snprintf(errbuf, errlen, "out of memory");
@@ -436,54 +576,11 @@ static int judge(struct labrun_state *c, char *errbuf, size_t errlen)
 		add_check(run, "the capture is complete", EXPECT_PASS, -1,
 		          "%llu packets captured, none dropped", (unsigned long long)run->received);
 
-	run->conn_id = -1;
-	for (size_t i = 0; i < flow_count(c->ft); i++) {
-		const struct flow_conn *fc = flow_get(c->ft, i);
-
-		if (fc->side[FLOW_S2C].port == lab->port && run->conn_id < 0)
-			run->conn_id = (long)fc->id;
-	}
-	if (run->conn_id < 0) {
-		for (size_t i = 0; i < nspec; i++)
-			add_check(run, expect_check_name(spec, i),
-			          incomplete ? EXPECT_INCONCLUSIVE : EXPECT_FAIL, -1,
-			          "no connection to port %d was captured", lab->port);
-		ret = 0;
+	if (match_connections(c, spec, res, incomplete, errbuf, errlen) < 0)
 		goto out;
-	}
-	segs = malloc((run->tl.nseg ? run->tl.nseg : 1) * sizeof(*segs));
-	if (!segs) {
-		snprintf(errbuf, errlen, "out of memory");
-		goto out;
-	}
-	for (size_t i = 0; i < run->tl.nseg; i++)
-		if (run->tl.seg[i].conn_id == (uint32_t)run->conn_id)
-			segs[nseg++] = run->tl.seg[i];
-	if (expect_match(spec, flow_get(c->ft, (size_t)run->conn_id), segs, nseg, incomplete,
-	                 res) < 0) {
-		snprintf(errbuf, errlen, "matching '%s' failed", path);
-		goto out;
-	}
-	for (size_t i = 0; i < nspec; i++) {
-		struct labrun_check *k = &run->check[run->ncheck++];
-
-		snprintf(k->name, sizeof(k->name), "%s", expect_check_name(spec, i));
-		k->r = res[i];
-		/* The matcher counts within the connection; the timeline counts all segments. */
-		if (k->r.seg_index >= 0) {
-			for (size_t j = 0, seen = 0; j < run->tl.nseg; j++) {
-				if (run->tl.seg[j].conn_id != (uint32_t)run->conn_id)
-					continue;
-				if (seen++ == (size_t)k->r.seg_index) {
-					k->r.seg_index = (long)j;
-					break;
-				}
-			}
-		}
-	}
+	lab_checks(c);
 	ret = 0;
 out:
-	free(segs);
 	free(res);
 	expect_free(spec);
 	return ret;
@@ -518,6 +615,8 @@ static void act_on_output(struct labrun_state *c, const struct prog *pr, const c
 			snprintf(note, sizeof(note), "tcplab: the cable is %s",
 			         a->kind == LAB_ACT_CUT_CABLE ? "cut (silently: no FIN, no RST)" :
 			         "plugged back in");
+			if (a->kind == LAB_ACT_CUT_CABLE && !c->run->cut_ns)
+				c->run->cut_ns = now_real_ns();
 			break;
 		case LAB_ACT_KILL_CLIENT:
 		case LAB_ACT_KILL_SERVER:
@@ -648,6 +747,13 @@ struct labrun *labrun_start(const struct lab *lab, const struct lab_variant *v,
 	timeline_init(&run->tl);
 	c->run = run;
 	snprintf(c->build, sizeof(c->build), "%s", o->build);
+	if (o->tracer)
+		snprintf(c->tracer, sizeof(c->tracer), "%s", o->tracer);
+	else
+		snprintf(c->tracer, sizeof(c->tracer), "%s/libtcplab-trace.so", o->build);
+	if (o->student)
+		snprintf(c->student, sizeof(c->student), "%s", o->student);
+	c->student_limits = o->student_limits;
 	if (o->pcap_path)
 		snprintf(c->pcap_path, sizeof(c->pcap_path), "%s", o->pcap_path);
 	for (int h = 0; h < 2; h++)
@@ -712,9 +818,12 @@ int labrun_step(struct labrun *run, char *errbuf, size_t errlen)
 			set_phase(c, PH_SETTLE, SETTLE_TIMEOUT_MS);
 		} else if (now >= c->deadline) {
 			run->timed_out = true;
-			for (int h = 0; h < 2; h++)
-				if (c->prog[h].p && !c->prog[h].exited)
+			for (int h = 0; h < 2; h++) {
+				if (c->prog[h].p && !c->prog[h].exited) {
+					c->prog[h].timed_out = true;
 					proc_kill(c->prog[h].p);
+				}
+			}
 			set_phase(c, PH_SETTLE, SETTLE_TIMEOUT_MS);
 		}
 		break;

@@ -32,10 +32,15 @@
  * says why and what to do); a lab that ran and failed its checks ends with failing verdicts.
  */
 
+struct proc_limits;
+
 struct labrun_opts {
 	const char *build;          /* directory with libtcplab-trace.so and labs/SLUG/ programs */
 	const char *pcap_path;      /* save the capture here, or NULL */
-	double timeout_s;           /* whole run; 0 means the default (15 s) */
+	double timeout_s;           /* whole run; 0: the variant's, else 15 s */
+	const char *tracer;         /* the tracer library; NULL: BUILD/libtcplab-trace.so */
+	const char *student;        /* the student's program, for {student}; NULL outside grading */
+	const struct proc_limits *student_limits;   /* for the program the student wrote */
 };
 
 struct labrun_check {
@@ -58,6 +63,7 @@ struct labrun {
 	bool timed_out;
 	long conn_id;                   /* the connection checked, -1 when none was seen */
 	bool done;                      /* ended and judged: check[] is final */
+	uint64_t cut_ns;                /* when an 'on' line cut the cable, 0 if never */
 	struct labrun_state *st;        /* the run in progress (private); NULL once done */
 	char pcap_error[1400];          /* saving --pcap failed: why; "" when it worked */
 };

@@ -1,7 +1,9 @@
 /* summary: lab programs run inside a sandbox host: spawn, merged output pipe, exit pidfd, deadline, group kill. */
 #include "engine/proc.h"
 
+#include <dirent.h>
 #include <errno.h>
+#include <grp.h>
 #include <fcntl.h>
 #include <sched.h>
 #include <signal.h>
@@ -9,6 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -29,7 +33,7 @@ struct proc {
 };
 
 /* What the child sends back through the CLOEXEC pipe when it cannot reach exec. */
-enum child_stage { STAGE_SETNS = 1, STAGE_STDIO, STAGE_KEEPFD, STAGE_EXEC };
+enum child_stage { STAGE_SETNS = 1, STAGE_STDIO, STAGE_KEEPFD, STAGE_LIMITS, STAGE_EXEC };
 struct child_report {
 	int stage;
 	int err;
@@ -88,9 +92,92 @@ static void child_fail(int fd, int stage, int err)
 	_exit(127);
 }
 
+/* Processes the calling user runs now, counted in /proc (before fork: not signal-safe). */
+static long user_processes(void)
+{
+	uid_t uid = getuid();
+	long n = 0;
+	DIR *d = opendir("/proc");
+	struct dirent *de;
+
+	if (!d)
+		return 0;
+	while ((de = readdir(d))) {
+		char path[300];
+		struct stat st;
+
+		if (de->d_name[0] < '0' || de->d_name[0] > '9')
+			continue;
+		snprintf(path, sizeof(path), "/proc/%s", de->d_name);
+		if (stat(path, &st) == 0 && st.st_uid == uid)
+			n++;
+	}
+	closedir(d);
+	return n;
+}
+
+/* Is this process root of the initial user namespace (so "nobody" exists to become)? */
+static bool real_root(void)
+{
+	char map[128] = "";
+	FILE *f;
+
+	if (geteuid() != 0)
+		return false;
+	f = fopen("/proc/self/uid_map", "r");
+	if (!f)
+		return false;
+	if (!fgets(map, sizeof(map), f))
+		map[0] = '\0';
+	fclose(f);
+	return strtoul(map, NULL, 10) == 0 && strstr(map, "4294967295");
+}
+
+/* What the child applies before exec; computed in the parent. */
+struct child_limits {
+	bool on;
+	struct rlimit cpu, as, nproc, nofile, fsize;
+	bool drop;
+	const char *cwd;
+};
+
+static void limits_prepare(const struct proc_limits *l, struct child_limits *cl)
+{
+	memset(cl, 0, sizeof(*cl));
+	if (!l)
+		return;
+	cl->on = true;
+	cl->cpu.rlim_cur = cl->cpu.rlim_max = l->cpu_s > 0 ? (rlim_t)(l->cpu_s + 0.999) :
+	                                      RLIM_INFINITY;
+	cl->as.rlim_cur = cl->as.rlim_max = l->mem_bytes ? l->mem_bytes : RLIM_INFINITY;
+	cl->nofile.rlim_cur = cl->nofile.rlim_max = l->nofile ? (rlim_t)l->nofile : RLIM_INFINITY;
+	cl->fsize.rlim_cur = cl->fsize.rlim_max = l->fsize ? l->fsize : RLIM_INFINITY;
+	cl->drop = l->drop_user && real_root();
+	/* nobody runs next to nothing of its own; a student runs a desktop's worth. */
+	cl->nproc.rlim_cur = cl->nproc.rlim_max = !l->nproc ? RLIM_INFINITY :
+	                                          (rlim_t)(l->nproc + (cl->drop ? 0 : user_processes()));
+	cl->cwd = l->cwd;
+}
+
+/* In the child: async-signal-safe calls only. */
+static int limits_apply(const struct child_limits *cl)
+{
+	if (!cl->on)
+		return 0;
+	if (cl->cwd && chdir(cl->cwd) < 0)
+		return -1;
+	if (setrlimit(RLIMIT_CPU, &cl->cpu) < 0 || setrlimit(RLIMIT_AS, &cl->as) < 0 ||
+	    setrlimit(RLIMIT_NOFILE, &cl->nofile) < 0 || setrlimit(RLIMIT_FSIZE, &cl->fsize) < 0 ||
+	    setrlimit(RLIMIT_NPROC, &cl->nproc) < 0 || setrlimit(RLIMIT_CORE, &(struct rlimit){ 0, 0 }) < 0)
+		return -1;
+	if (cl->drop && (setgroups(0, NULL) < 0 || setgid(65534) < 0 || setuid(65534) < 0))
+		return -1;
+	return 0;
+}
+
 /* Runs in the forked child: async-signal-safe calls only. */
 static void child_run(const struct proc_spec *spec, int nsfd, int out_w, int report_w,
-                      char **env, pid_t parent)
+                      char **env, pid_t parent, const struct child_limits *cl)
 {
 	struct sigaction dfl;
 	sigset_t none;
@@ -119,6 +206,8 @@ static void child_run(const struct proc_spec *spec, int nsfd, int out_w, int rep
 	}
 	if (spec->keep_fd >= 0 && fcntl(spec->keep_fd, F_SETFD, 0) < 0)
 		child_fail(report_w, STAGE_KEEPFD, errno);
+	if (limits_apply(cl) < 0)
+		child_fail(report_w, STAGE_LIMITS, errno);
 	execve(spec->argv[0], (char *const *)spec->argv, env);
 	child_fail(report_w, STAGE_EXEC, errno);
 }
@@ -129,6 +218,7 @@ struct proc *proc_spawn(struct sandbox *sb, const struct proc_spec *spec,
 	const char *name = spec->argv && spec->argv[0] ? spec->argv[0] : "";
 	int out[2] = { -1, -1 }, rep[2] = { -1, -1 };
 	struct child_report r;
+	struct child_limits cl;
 	struct proc *p = NULL;
 	char **env = NULL;
 	pid_t parent = getpid(), pid;
@@ -150,13 +240,14 @@ struct proc *proc_spawn(struct sandbox *sb, const struct proc_spec *spec,
 		errbuf_set(errbuf, errlen, "cannot run '%s': cannot create a pipe: %s", name, strerror(errno));
 		goto fail;
 	}
+	limits_prepare(spec->limits, &cl);
 	pid = fork();
 	if (pid < 0) {
 		errbuf_set(errbuf, errlen, "cannot run '%s': fork: %s", name, strerror(errno));
 		goto fail;
 	}
 	if (pid == 0)
-		child_run(spec, sandbox_netns_fd(sb, spec->host), out[1], rep[1], env, parent);
+		child_run(spec, sandbox_netns_fd(sb, spec->host), out[1], rep[1], env, parent, &cl);
 	p->pid = pid;
 	close(out[1]);
 	close(rep[1]);
@@ -175,6 +266,9 @@ struct proc *proc_spawn(struct sandbox *sb, const struct proc_spec *spec,
 		if (n == (ssize_t)sizeof(r) && r.stage == STAGE_SETNS)
 			errbuf_set(errbuf, errlen, "cannot run '%s': cannot enter the %s's network namespace: %s",
 			        name, spec->host == HOST_SERVER ? "server" : "client", strerror(r.err));
+		else if (n == (ssize_t)sizeof(r) && r.stage == STAGE_LIMITS)
+			errbuf_set(errbuf, errlen, "cannot run '%s': cannot apply its limits: %s", name,
+			        strerror(r.err));
 		else if (n == (ssize_t)sizeof(r) && r.stage == STAGE_KEEPFD)
 			errbuf_set(errbuf, errlen, "cannot run '%s': cannot pass fd %d: %s", name,
 			        spec->keep_fd, strerror(r.err));

@@ -29,6 +29,23 @@
  * Not thread-safe per struct proc. Reaping is by pid: do not install a SIGCHLD handler that
  * reaps every child (waitpid(-1)).
  */
+/*
+ * Limits for an untrusted program (a student's): each 0 means "no limit". The process
+ * count is the user's, as the kernel counts it, so it is set above what the user already
+ * runs. With drop_user, a tcplab running as real root runs the program as nobody
+ * (65534); in a user namespace of its own there is no other user to become, and the
+ * program runs as the student who started tcplab, which it already is.
+ */
+struct proc_limits {
+	double cpu_s;                   /* RLIMIT_CPU, seconds of CPU */
+	unsigned long long mem_bytes;   /* RLIMIT_AS */
+	long nproc;                     /* processes beyond those the user already has */
+	long nofile;                    /* RLIMIT_NOFILE */
+	unsigned long long fsize;       /* RLIMIT_FSIZE: the largest file it may write */
+	bool drop_user;
+	const char *cwd;                /* working directory, or NULL to keep tcplab's */
+};
+
 struct proc_spec {
 	const char *const *argv;        /* argv[0] is a path */
 	enum sandbox_host host;
@@ -36,6 +53,7 @@ struct proc_spec {
 	                                 * an inherited variable of the same name */
 	int keep_fd;                    /* kept open across exec at the same number, > 2; -1 none */
 	double timeout_s;               /* wall-clock limit from the spawn; <= 0 none */
+	const struct proc_limits *limits;   /* NULL: none */
 };
 
 struct proc;

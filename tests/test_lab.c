@@ -95,8 +95,8 @@ Test(lab, argv_substitutes_addresses_and_keeps_quoted_words)
 	struct lab lab = { .port = 8000, .slug = "01-x" };
 	char buf[512], err[256], *argv[LAB_MAX_ARGS];
 	int argc = lab_argv(&lab, "prog --to {server}:{port} --msg \"two words\" {client}", "/b",
-	                    "10.99.0.2", "10.99.0.1", buf, sizeof(buf), argv, LAB_MAX_ARGS, err,
-	                    sizeof(err));
+	                    "10.99.0.2", "10.99.0.1", NULL, buf, sizeof(buf), argv, LAB_MAX_ARGS,
+	                    err, sizeof(err));
 
 	cr_assert_eq(argc, 6, "%s", err);
 	cr_expect_str_eq(argv[0], "/b/labs/01-x/prog");
@@ -111,11 +111,11 @@ Test(lab, argv_rejects_unbalanced_quotes_and_overflow)
 	struct lab lab = { .port = 8000, .slug = "01-x" };
 	char buf[32], err[256], *argv[LAB_MAX_ARGS];
 
-	cr_expect_lt(lab_argv(&lab, "prog \"open", "/b", "a", "b", buf, sizeof(buf), argv,
+	cr_expect_lt(lab_argv(&lab, "prog \"open", "/b", "a", "b", NULL, buf, sizeof(buf), argv,
 	                      LAB_MAX_ARGS, err, sizeof(err)), 0);
 	cr_expect(strstr(err, "quote"), "%s", err);
 	cr_expect_lt(lab_argv(&lab, "prog aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", "/b", "a", "b",
-	                      buf, sizeof(buf), argv, LAB_MAX_ARGS, err, sizeof(err)), 0);
+	                      NULL, buf, sizeof(buf), argv, LAB_MAX_ARGS, err, sizeof(err)), 0);
 	cr_expect(strstr(err, "too long"), "%s", err);
 }
 

@@ -1,0 +1,479 @@
+/* summary: parse and judge a lab's call, output and wire checks (see labcheck.h). */
+#include "engine/labcheck.h"
+
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "engine/sandbox.h"
+#include "engine/trace_wire.h"
+#include "util/errbuf.h"
+
+static const char *const op_text[] = {
+	[LC_EQ] = "=", [LC_LT] = "<", [LC_GT] = ">", [LC_LE] = "<=", [LC_GE] = ">=",
+};
+
+static const struct {
+	const char *name;
+	enum labcheck_metric metric;
+	const char *unit;
+	const char *what;
+} metrics[] = {
+	{ "rtt-median", LC_RTT_MEDIAN, " ms", "median round trip" },
+	{ "rtt-max", LC_RTT_MAX, " ms", "longest round trip" },
+	{ "segments-c2s", LC_SEGMENTS_C2S, "", "client data segments" },
+	{ "segments-s2c", LC_SEGMENTS_S2C, "", "server data segments" },
+};
+
+static bool compare(double a, enum labcheck_op op, double b)
+{
+	switch (op) {
+	case LC_EQ:
+		return a == b;
+	case LC_LT:
+		return a < b;
+	case LC_GT:
+		return a > b;
+	case LC_LE:
+		return a <= b;
+	case LC_GE:
+		return a >= b;
+	}
+	return false;
+}
+
+/* An operator at the start of s ("<=", ">", "="...); returns its length, 0 if none. */
+static size_t parse_op(const char *s, enum labcheck_op *op)
+{
+	if (!strncmp(s, "<=", 2) || !strncmp(s, ">=", 2)) {
+		*op = s[0] == '<' ? LC_LE : LC_GE;
+		return 2;
+	}
+	if (*s == '=' || *s == '<' || *s == '>') {
+		*op = *s == '=' ? LC_EQ : *s == '<' ? LC_LT : LC_GT;
+		return 1;
+	}
+	return 0;
+}
+
+/* Words split on blanks, "quoted" words kept whole (quotes dropped). */
+#define MAX_WORDS 24
+static int split(const char *text, char words[MAX_WORDS][128], char *errbuf, size_t errlen)
+{
+	int n = 0;
+
+	for (const char *p = text; *p;) {
+		size_t len = 0;
+
+		while (isspace((unsigned char)*p))
+			p++;
+		if (!*p)
+			break;
+		if (n == MAX_WORDS) {
+			errbuf_set(errbuf, errlen, "more than %d words", MAX_WORDS);
+			return -1;
+		}
+		if (*p == '"') {
+			const char *end = strchr(p + 1, '"');
+
+			if (!end) {
+				errbuf_set(errbuf, errlen, "unbalanced quote");
+				return -1;
+			}
+			len = (size_t)(end - p - 1);
+			if (len >= sizeof(words[0]))
+				goto long_word;
+			memcpy(words[n], p + 1, len);
+			p = end + 1;
+		} else {
+			while (p[len] && !isspace((unsigned char)p[len]))
+				len++;
+			if (len >= sizeof(words[0]))
+				goto long_word;
+			memcpy(words[n], p, len);
+			p += len;
+		}
+		words[n++][len] = '\0';
+	}
+	return n;
+long_word:
+	errbuf_set(errbuf, errlen, "a word is longer than %zu characters", sizeof(words[0]) - 1);
+	return -1;
+}
+
+/* "A...B" seconds, A <= B ("0.5" alone would read "0." and leave "..": split first). */
+static int parse_window(const char *w, double *lo, double *hi)
+{
+	const char *dots = strstr(w, "...");
+	char a[64], *end;
+
+	if (!dots || (size_t)(dots - w) >= sizeof(a) || dots == w)
+		return -1;
+	memcpy(a, w, (size_t)(dots - w));
+	a[dots - w] = '\0';
+	*lo = strtod(a, &end);
+	if (*end)
+		return -1;
+	*hi = strtod(dots + 3, &end);
+	if (end == dots + 3 || *end || *lo > *hi || *lo < 0)
+		return -1;
+	return 0;
+}
+
+static int parse_who(const char *w, int *who, char *errbuf, size_t errlen)
+{
+	if (!strcmp(w, "client"))
+		*who = HOST_CLIENT;
+	else if (!strcmp(w, "server"))
+		*who = HOST_SERVER;
+	else
+		return errbuf_set(errbuf, errlen, "'%s' is not client or server", w), -1;
+	return 0;
+}
+
+static int parse_class(const char *w, enum trace_call *cls, char *errbuf, size_t errlen)
+{
+	static const enum trace_call classes[] = {
+		TRACE_SOCKET, TRACE_BIND, TRACE_LISTEN, TRACE_ACCEPT, TRACE_CONNECT, TRACE_SEND,
+		TRACE_RECV, TRACE_SHUTDOWN, TRACE_CLOSE, TRACE_SETSOCKOPT, TRACE_GETSOCKOPT,
+	};
+
+	for (size_t i = 0; i < sizeof(classes) / sizeof(classes[0]); i++) {
+		if (!strcmp(w, trace_call_name(classes[i]))) {
+			*cls = classes[i];
+			return 0;
+		}
+	}
+	errbuf_set(errbuf, errlen, "'%s' is not a call class (socket, bind, listen, accept,"
+	           " connect, send, recv, shutdown, close, setsockopt)", w);
+	return -1;
+}
+
+static int parse_call(char w[MAX_WORDS][128], int n, struct labcheck *c, char *errbuf,
+                      size_t errlen)
+{
+	c->count_op = LC_GE;
+	c->count = 1;
+	if (n < 3) {
+		errbuf_set(errbuf, errlen, "needs \"NAME\" WHO CLASS");
+		return -1;
+	}
+	if (parse_who(w[1], &c->who, errbuf, errlen) < 0 ||
+	    parse_class(w[2], &c->cls, errbuf, errlen) < 0)
+		return -1;
+	for (int i = 3; i < n; i++) {
+		enum labcheck_op op;
+		size_t k;
+		char *end;
+
+		if (!strncmp(w[i], "ret", 3) && (k = parse_op(w[i] + 3, &op))) {
+			c->has_ret = true;
+			c->ret_op = op;
+			c->ret = strtoll(w[i] + 3 + k, &end, 10);
+			if (end == w[i] + 3 + k || *end)
+				goto bad;
+		} else if (!strncmp(w[i], "errno=", 6) && w[i][6]) {
+			if (!trace_wire_errno_value(w[i] + 6, strlen(w[i] + 6)) && strcmp(w[i] + 6, "none"))
+				return errbuf_set(errbuf, errlen, "unknown errno '%s'", w[i] + 6), -1;
+			snprintf(c->err, sizeof(c->err), "%.23s", w[i] + 6);
+		} else if (!strncmp(w[i], "name=", 5) && w[i][5]) {
+			snprintf(c->func, sizeof(c->func), "%.15s", w[i] + 5);
+		} else if (!strncmp(w[i], "has=", 4) && w[i][4]) {
+			if (c->nhas == LABCHECK_MAX_HAS)
+				return errbuf_set(errbuf, errlen, "more than %d has=", LABCHECK_MAX_HAS), -1;
+			snprintf(c->has[c->nhas++], sizeof(c->has[0]), "%.47s", w[i] + 4);
+		} else if (!strncmp(w[i], "count", 5) && (k = parse_op(w[i] + 5, &op))) {
+			c->count_op = op;
+			c->count = strtoll(w[i] + 5 + k, &end, 10);
+			if (end == w[i] + 5 + k || *end || c->count < 0)
+				goto bad;
+		} else if (!strcmp(w[i], "before") && i + 1 < n) {
+			c->before = true;
+			if (parse_class(w[++i], &c->before_cls, errbuf, errlen) < 0)
+				return -1;
+		} else if (!strcmp(w[i], "after") && i + 2 < n && !strcmp(w[i + 1], "cut")) {
+			c->after_cut = true;
+			i += 2;
+			if (parse_window(w[i], &c->cut_lo, &c->cut_hi) < 0)
+				return errbuf_set(errbuf, errlen, "'after cut' needs A...B seconds, not"
+				                  " '%s'", w[i]), -1;
+		} else {
+			goto bad;
+		}
+	}
+	return 0;
+bad:
+	errbuf_set(errbuf, errlen, "cannot read '%s' (ret=N, errno=NAME, name=FUNC, has=TEXT,"
+	           " count>=N, before CLASS, after cut A...B)", w[3 > n ? 0 : n - 1]);
+	return -1;
+}
+
+int labcheck_parse(enum labcheck_kind kind, const char *text, struct labcheck *out,
+                   char *errbuf, size_t errlen)
+{
+	char w[MAX_WORDS][128];
+	int n;
+
+	memset(out, 0, sizeof(*out));
+	out->kind = kind;
+	if (!strchr(text, '"')) {
+		errbuf_set(errbuf, errlen, "a check starts with its \"NAME\" in double quotes");
+		return -1;
+	}
+	n = split(text, w, errbuf, errlen);
+	if (n < 0)
+		return -1;
+	if (n < 1 || text[strspn(text, " \t")] != '"' || !w[0][0]) {
+		errbuf_set(errbuf, errlen, "a check starts with its \"NAME\" in double quotes");
+		return -1;
+	}
+	snprintf(out->name, sizeof(out->name), "%.159s", w[0]);
+	switch (kind) {
+	case LABCHECK_CALL:
+		return parse_call(w, n, out, errbuf, errlen);
+	case LABCHECK_OUTPUT:
+		if (n != 3)
+			return errbuf_set(errbuf, errlen, "needs \"NAME\" WHO \"TEXT\""), -1;
+		if (parse_who(w[1], &out->who, errbuf, errlen) < 0)
+			return -1;
+		snprintf(out->text, sizeof(out->text), "%.127s", w[2]);
+		return 0;
+	case LABCHECK_WIRE:
+		if (n != 4)
+			return errbuf_set(errbuf, errlen, "needs \"NAME\" METRIC OP VALUE"), -1;
+		for (size_t i = 0; i < sizeof(metrics) / sizeof(metrics[0]); i++) {
+			if (!strcmp(w[1], metrics[i].name)) {
+				char *end;
+
+				out->metric = metrics[i].metric;
+				if (parse_op(w[2], &out->op) != strlen(w[2]))
+					return errbuf_set(errbuf, errlen, "'%s' is not =, <, >, <= or >=",
+					                  w[2]), -1;
+				out->value = strtod(w[3], &end);
+				if (end == w[3] || *end)
+					return errbuf_set(errbuf, errlen, "'%s' is not a number", w[3]), -1;
+				return 0;
+			}
+		}
+		errbuf_set(errbuf, errlen, "unknown metric '%s' (rtt-median, rtt-max, segments-c2s,"
+		           " segments-s2c)", w[1]);
+		return -1;
+	}
+	return -1;
+}
+
+static double rel_ms(const struct labcheck_ctx *ctx, uint64_t t)
+{
+	return t >= ctx->tl->t0 ? (double)(t - ctx->tl->t0) / 1e6 : 0;
+}
+
+/* Does one traced call satisfy the check's conditions (not count, before, after)? */
+static bool call_matches(const struct labcheck *c, const struct tl_call *tc)
+{
+	const struct trace_event *ev = &tc->ev;
+
+	if ((int)tc->host != c->who || ev->call != c->cls)
+		return false;
+	if (c->func[0] && strcmp(ev->name, c->func))
+		return false;
+	if (c->has_ret && !compare((double)ev->ret, c->ret_op, (double)c->ret))
+		return false;
+	if (c->err[0]) {
+		const char *name = ev->err ? trace_wire_errno_name(ev->err) : "none";
+
+		if (!name || strcmp(name, c->err))
+			return false;
+	}
+	for (size_t i = 0; i < c->nhas; i++)
+		if (!strstr(ev->detail, c->has[i]) && !strstr(ev->name, c->has[i]))
+			return false;
+	return true;
+}
+
+static void eval_call(const struct labcheck *c, const struct labcheck_ctx *ctx,
+                      struct expect_result *r)
+{
+	const struct timeline *tl = ctx->tl;
+	const char *who = ctx->role[c->who];
+	uint64_t first_before = UINT64_MAX;
+	long long matched = 0, seen = 0;
+	long first = -1, last_seen = -1;
+	char text[300];
+	size_t used;
+
+	if (c->after_cut && !ctx->cut_ns) {
+		r->verdict = EXPECT_FAIL;
+		snprintf(r->explain, sizeof(r->explain), "the cable was never cut in this run, so"
+		         " nothing can come after the cut");
+		return;
+	}
+	if (c->before)
+		for (size_t i = 0; i < tl->ncall; i++)
+			if ((int)tl->call[i].host == c->who && tl->call[i].ev.call == c->before_cls &&
+			    tl->call[i].ev.t_enter_ns < first_before)
+				first_before = tl->call[i].ev.t_enter_ns;
+	for (size_t i = 0; i < tl->ncall; i++) {
+		const struct trace_event *ev = &tl->call[i].ev;
+
+		if ((int)tl->call[i].host == c->who && ev->call == c->cls) {
+			seen++;
+			last_seen = (long)i;
+		}
+		if (!call_matches(c, &tl->call[i]))
+			continue;
+		if (c->before && ev->t_enter_ns >= first_before)
+			continue;
+		if (c->after_cut) {
+			double s = ((double)ev->t_exit_ns - (double)ctx->cut_ns) / 1e9;
+
+			if (s < c->cut_lo || s > c->cut_hi)
+				continue;
+		}
+		if (first < 0)
+			first = (long)i;
+		matched++;
+	}
+	r->verdict = compare((double)matched, c->count_op, (double)c->count) ? EXPECT_PASS :
+	             EXPECT_FAIL;
+	if (first >= 0) {
+		const struct trace_event *ev = &tl->call[first].ev;
+
+		trace_event_str(ev, text, sizeof(text));
+		used = (size_t)snprintf(r->explain, sizeof(r->explain), "%lld matching %s call%s;"
+		                        " the first: %s at +%.3f ms", matched, who,
+		                        matched == 1 ? "" : "s", text, rel_ms(ctx, ev->t_exit_ns));
+		if (c->after_cut && used < sizeof(r->explain))
+			snprintf(r->explain + used, sizeof(r->explain) - used, ", %.3f s after the cut",
+			         ((double)ev->t_exit_ns - (double)ctx->cut_ns) / 1e9);
+	} else {
+		used = (size_t)snprintf(r->explain, sizeof(r->explain), "no %s %s call matched",
+		                        who, trace_call_name(c->cls));
+		if (last_seen >= 0 && used < sizeof(r->explain)) {
+			trace_event_str(&tl->call[last_seen].ev, text, sizeof(text));
+			snprintf(r->explain + used, sizeof(r->explain) - used, " (it made %lld; the"
+			         " last: %s at +%.3f ms)", seen, text,
+			         rel_ms(ctx, tl->call[last_seen].ev.t_exit_ns));
+		} else if (used < sizeof(r->explain)) {
+			snprintf(r->explain + used, sizeof(r->explain) - used, " (it made none)");
+		}
+	}
+	if (r->verdict == EXPECT_FAIL && first >= 0) {
+		used = strlen(r->explain);
+		snprintf(r->explain + used, sizeof(r->explain) - used, "; wanted count %s %lld",
+		         op_text[c->count_op], c->count);
+	}
+}
+
+static void eval_output(const struct labcheck *c, const struct labcheck_ctx *ctx,
+                        struct expect_result *r)
+{
+	const struct timeline *tl = ctx->tl;
+	long last = -1;
+
+	for (size_t i = 0; i < tl->nout; i++) {
+		if (tl->out[i].host != c->who)
+			continue;
+		if (strstr(tl->out[i].text, c->text)) {
+			r->verdict = EXPECT_PASS;
+			snprintf(r->explain, sizeof(r->explain), "the %s printed '%s' at +%.3f ms",
+			         ctx->role[c->who], tl->out[i].text, rel_ms(ctx, tl->out[i].t_ns));
+			return;
+		}
+		last = (long)i;
+	}
+	r->verdict = EXPECT_FAIL;
+	if (last >= 0)
+		snprintf(r->explain, sizeof(r->explain), "the %s never printed '%s'; its last line:"
+		         " '%s'", ctx->role[c->who], c->text, tl->out[last].text);
+	else
+		snprintf(r->explain, sizeof(r->explain), "the %s printed nothing; it should print"
+		         " '%s'", ctx->role[c->who], c->text);
+}
+
+static int by_value(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static void eval_wire(const struct labcheck *c, const struct labcheck_ctx *ctx,
+                      struct expect_result *r)
+{
+	double *rtt = malloc((ctx->nseg ? ctx->nseg : 1) * sizeof(*rtt)), value = 0;
+	size_t nrtt = 0, data[2] = { 0, 0 }, m;
+	uint64_t start[64] = { 0 };     /* by connection id, mod 64: request start times */
+	const char *what = "?", *unit = "";
+
+	if (!rtt) {
+		r->verdict = EXPECT_INCONCLUSIVE;
+		snprintf(r->explain, sizeof(r->explain), "out of memory");
+		return;
+	}
+	for (m = 0; m < sizeof(metrics) / sizeof(metrics[0]); m++)
+		if (metrics[m].metric == c->metric)
+			what = metrics[m].what, unit = metrics[m].unit;
+	/* A request starts with the client's first data segment after the last reply. */
+	for (size_t i = 0; i < ctx->nseg; i++) {
+		const struct flow_seg *fs = &ctx->segs[i];
+		uint64_t *s = &start[fs->conn_id % 64];
+
+		if (!fs->seg.len || fs->analysis & (EXPERT_BIT(EXPERT_I_RETRANSMISSION)))
+			continue;
+		data[fs->dir]++;
+		if (fs->dir == FLOW_C2S && !*s)
+			*s = fs->seg.ts_ns;
+		else if (fs->dir == FLOW_S2C && *s) {
+			rtt[nrtt++] = (double)(fs->seg.ts_ns - *s) / 1e6;
+			*s = 0;
+		}
+	}
+	switch (c->metric) {
+	case LC_RTT_MEDIAN:
+	case LC_RTT_MAX:
+		if (!nrtt) {
+			free(rtt);
+			r->verdict = EXPECT_FAIL;
+			snprintf(r->explain, sizeof(r->explain), "no request and reply on the wire: the"
+			         " client sent no data that the server answered");
+			return;
+		}
+		qsort(rtt, nrtt, sizeof(*rtt), by_value);
+		value = c->metric == LC_RTT_MAX ? rtt[nrtt - 1] :
+		        nrtt % 2 ? rtt[nrtt / 2] : (rtt[nrtt / 2 - 1] + rtt[nrtt / 2]) / 2;
+		break;
+	case LC_SEGMENTS_C2S:
+		value = (double)data[FLOW_C2S];
+		break;
+	case LC_SEGMENTS_S2C:
+		value = (double)data[FLOW_S2C];
+		break;
+	}
+	free(rtt);
+	r->verdict = compare(value, c->op, c->value) ? EXPECT_PASS : EXPECT_FAIL;
+	if (c->metric == LC_RTT_MEDIAN || c->metric == LC_RTT_MAX)
+		snprintf(r->explain, sizeof(r->explain), "%s %.3f%s over %zu requests (wanted %s %g%s)",
+		         what, value, unit, nrtt, op_text[c->op], c->value, unit);
+	else
+		snprintf(r->explain, sizeof(r->explain), "%.0f %s (wanted %s %g)", value, what,
+		         op_text[c->op], c->value);
+}
+
+void labcheck_eval(const struct labcheck *c, const struct labcheck_ctx *ctx,
+                   struct expect_result *r)
+{
+	memset(r, 0, sizeof(*r));
+	r->seg_index = -1;
+	switch (c->kind) {
+	case LABCHECK_CALL:
+		eval_call(c, ctx, r);
+		break;
+	case LABCHECK_OUTPUT:
+		eval_output(c, ctx, r);
+		break;
+	case LABCHECK_WIRE:
+		eval_wire(c, ctx, r);
+		break;
+	}
+}

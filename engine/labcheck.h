@@ -1,0 +1,69 @@
+/* summary: a lab's own checks on a run: its socket calls, its output, measures of its wire. */
+#ifndef TCPLAB_ENGINE_LABCHECK_H
+#define TCPLAB_ENGINE_LABCHECK_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "capture/expect.h"
+#include "capture/flow.h"
+#include "engine/timeline.h"
+#include "engine/trace.h"
+
+/*
+ * The "call", "output" and "wire" lines of a lab.conf variant or exercise, as
+ * docs/lab-format.md defines them. labcheck_parse() turns one line into a check (errors
+ * name the word at fault); labcheck_eval() judges it against a finished run. The
+ * expected-sequence file judges the segments one by one; these judge what it cannot: the
+ * program's side of the timeline, and measures over many segments.
+ */
+
+enum labcheck_kind { LABCHECK_CALL, LABCHECK_OUTPUT, LABCHECK_WIRE };
+enum labcheck_op { LC_EQ, LC_LT, LC_GT, LC_LE, LC_GE };
+enum labcheck_metric { LC_RTT_MEDIAN, LC_RTT_MAX, LC_SEGMENTS_C2S, LC_SEGMENTS_S2C };
+
+#define LABCHECK_MAX_HAS 4
+
+struct labcheck {
+	enum labcheck_kind kind;
+	char name[160];
+	int who;                        /* enum sandbox_host */
+	/* call */
+	enum trace_call cls;
+	char func[16];                  /* name=FUNC, "" for any */
+	bool has_ret;
+	enum labcheck_op ret_op;
+	long long ret;
+	char err[24];                   /* errno=NAME, "" for any */
+	size_t nhas;
+	char has[LABCHECK_MAX_HAS][48];
+	enum labcheck_op count_op;
+	long long count;
+	bool before;
+	enum trace_call before_cls;
+	bool after_cut;
+	double cut_lo, cut_hi;          /* seconds */
+	/* output */
+	char text[128];
+	/* wire */
+	enum labcheck_metric metric;
+	enum labcheck_op op;
+	double value;
+};
+
+/* What a finished run offers the checks. */
+struct labcheck_ctx {
+	const struct timeline *tl;      /* built (timeline_build) */
+	const struct flow_seg *segs;    /* segments of the connections to the lab's port */
+	size_t nseg;
+	uint64_t cut_ns;                /* when the cable was cut, 0 if never */
+	const char *role[2];            /* "client", "server": how messages name the programs */
+};
+
+int labcheck_parse(enum labcheck_kind kind, const char *text, struct labcheck *out,
+                   char *errbuf, size_t errlen);
+void labcheck_eval(const struct labcheck *c, const struct labcheck_ctx *ctx,
+                   struct expect_result *r);
+
+#endif

@@ -1,0 +1,213 @@
+/* summary: a lab's call, output and wire checks: parsed strictly, judged with evidence. */
+#include <criterion/criterion.h>
+#include <criterion/parameterized.h>
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "engine/labcheck.h"
+#include "engine/sandbox.h"
+
+static struct labcheck parse_ok(enum labcheck_kind kind, const char *text)
+{
+	struct labcheck c;
+	char err[256];
+
+	cr_assert_eq(labcheck_parse(kind, text, &c, err, sizeof(err)), 0, "%s: %s", text, err);
+	return c;
+}
+
+/* A timeline of a client that connects, sends twice, gets a reset. */
+static void client_run(struct timeline *tl)
+{
+	struct trace_event ev;
+	uint64_t t = 1000000000;
+
+	timeline_init(tl);
+#define CALL(cls, fn, r, e, det) do { \
+		memset(&ev, 0, sizeof(ev)); \
+		ev.call = cls; snprintf(ev.name, sizeof(ev.name), "%s", fn); \
+		ev.fd = 3; ev.ret = r; ev.err = e; ev.t_enter_ns = t; ev.t_exit_ns = t + 1000; \
+		snprintf(ev.detail, sizeof(ev.detail), "%s", det); t += 1000000; \
+		cr_assert_eq(timeline_add_call(tl, HOST_CLIENT, &ev), 0); \
+	} while (0)
+	CALL(TRACE_SOCKET, "socket", 3, 0, "AF_INET SOCK_STREAM");
+	CALL(TRACE_CONNECT, "connect", 0, 0, "");
+	CALL(TRACE_SEND, "write", 5, 0, "");
+	CALL(TRACE_SETSOCKOPT, "setsockopt", 0, 0, "IPPROTO_TCP TCP_NODELAY 1");
+	CALL(TRACE_SEND, "send", 5, 0, "MSG_MORE");
+	CALL(TRACE_RECV, "recv", -1, ECONNRESET, "");
+#undef CALL
+	cr_assert_eq(timeline_add_output(tl, HOST_CLIENT, t, "recv: Connection reset", 22), 0);
+	cr_assert_eq(timeline_build(tl), 0);
+}
+
+static enum expect_verdict judge(const char *text, enum labcheck_kind kind, char *why,
+                                 size_t len)
+{
+	struct labcheck c = parse_ok(kind, text);
+	struct timeline tl;
+	struct labcheck_ctx ctx = { .tl = &tl, .role = { "client", "server" } };
+	struct expect_result r;
+
+	client_run(&tl);
+	labcheck_eval(&c, &ctx, &r);
+	snprintf(why, len, "%s", r.explain);
+	timeline_release(&tl);
+	return r.verdict;
+}
+
+Test(labcheck, calls_match_on_class_result_errno_and_details)
+{
+	char why[512];
+
+	cr_expect_eq(judge("\"reset\" client recv ret=-1 errno=ECONNRESET", LABCHECK_CALL, why,
+	                   sizeof(why)), EXPECT_PASS, "%s", why);
+	cr_expect(strstr(why, "recv(3"), "the evidence names the call: %s", why);
+	cr_expect_eq(judge("\"two sends\" client send count=2", LABCHECK_CALL, why, sizeof(why)),
+	             EXPECT_PASS, "%s", why);
+	cr_expect_eq(judge("\"a writev\" client send name=writev", LABCHECK_CALL, why, sizeof(why)),
+	             EXPECT_FAIL);
+	cr_expect(strstr(why, "no client send call matched (it made 2;"), "%s", why);
+	cr_expect_eq(judge("\"MSG_MORE\" client send has=MSG_MORE", LABCHECK_CALL, why,
+	                   sizeof(why)), EXPECT_PASS, "%s", why);
+	cr_expect_eq(judge("\"no EPIPE\" client send errno=EPIPE count=0", LABCHECK_CALL, why,
+	                   sizeof(why)), EXPECT_PASS, "%s", why);
+	cr_expect_eq(judge("\"server\" server recv", LABCHECK_CALL, why, sizeof(why)), EXPECT_FAIL);
+	cr_expect(strstr(why, "(it made none)"), "%s", why);
+}
+
+Test(labcheck, before_orders_an_option_against_the_first_write)
+{
+	char why[512];
+
+	/* TCP_NODELAY came after the first write: set too late. */
+	cr_expect_eq(judge("\"early\" client setsockopt has=TCP_NODELAY before send",
+	                   LABCHECK_CALL, why, sizeof(why)), EXPECT_FAIL, "%s", why);
+	cr_expect_eq(judge("\"any\" client setsockopt has=TCP_NODELAY", LABCHECK_CALL, why,
+	                   sizeof(why)), EXPECT_PASS, "%s", why);
+}
+
+Test(labcheck, after_cut_without_a_cut_fails_with_the_reason)
+{
+	char why[512];
+
+	cr_expect_eq(judge("\"detect\" client recv errno=ECONNRESET after cut 0...5", LABCHECK_CALL,
+	                   why, sizeof(why)), EXPECT_FAIL);
+	cr_expect(strstr(why, "never cut"), "%s", why);
+}
+
+Test(labcheck, after_cut_measures_from_the_cut)
+{
+	struct labcheck c = parse_ok(LABCHECK_CALL, "\"d\" client recv errno=ECONNRESET after cut"
+	                                            " 0.002...0.004");
+	struct timeline tl;
+	struct labcheck_ctx ctx = { .tl = &tl, .role = { "client", "server" } };
+	struct expect_result r;
+
+	client_run(&tl);
+	ctx.cut_ns = 1000000000 + 2000000;      /* the recv returns 3.001 ms after this */
+	labcheck_eval(&c, &ctx, &r);
+	cr_expect_eq(r.verdict, EXPECT_PASS, "%s", r.explain);
+	cr_expect(strstr(r.explain, "s after the cut"), "%s", r.explain);
+	ctx.cut_ns = 1000000000;                /* now 5.001 ms: outside the window */
+	labcheck_eval(&c, &ctx, &r);
+	cr_expect_eq(r.verdict, EXPECT_FAIL, "%s", r.explain);
+	timeline_release(&tl);
+}
+
+Test(labcheck, output_lines_are_searched)
+{
+	char why[512];
+
+	cr_expect_eq(judge("\"said reset\" client \"reset\"", LABCHECK_OUTPUT, why, sizeof(why)),
+	             EXPECT_PASS, "%s", why);
+	cr_expect_eq(judge("\"said closed\" client \"closed\"", LABCHECK_OUTPUT, why, sizeof(why)),
+	             EXPECT_FAIL);
+	cr_expect(strstr(why, "its last line: 'recv: Connection reset'"), "%s", why);
+}
+
+/* Requests and replies on the wire: c>s data at t, s>c data at t + rtt. */
+static void wire_run(struct flow_seg *segs, size_t *n, const double *rtt_ms, size_t nreq)
+{
+	uint64_t t = 5000000000;
+
+	*n = 0;
+	for (size_t i = 0; i < nreq; i++) {
+		struct flow_seg *q = &segs[(*n)++], *a = &segs[(*n)++];
+
+		memset(q, 0, sizeof(*q));
+		memset(a, 0, sizeof(*a));
+		q->dir = FLOW_C2S;
+		q->seg.len = 10;
+		q->seg.ts_ns = t;
+		a->dir = FLOW_S2C;
+		a->seg.len = 10;
+		a->seg.ts_ns = t + (uint64_t)(rtt_ms[i] * 1e6);
+		t += 100000000;
+	}
+}
+
+Test(labcheck, wire_rtt_median_and_counts)
+{
+	static const double rtt[] = { 0.03, 41.0, 40.5, 42.0, 0.02 };
+	struct flow_seg segs[10];
+	struct timeline tl;
+	struct labcheck_ctx ctx = { .tl = &tl, .segs = segs, .role = { "client", "server" } };
+	struct labcheck c;
+	struct expect_result r;
+
+	timeline_init(&tl);
+	wire_run(segs, &ctx.nseg, rtt, 5);
+	c = parse_ok(LABCHECK_WIRE, "\"fast\" rtt-median < 5");
+	labcheck_eval(&c, &ctx, &r);
+	cr_expect_eq(r.verdict, EXPECT_FAIL);
+	cr_expect(strstr(r.explain, "median round trip 40.500 ms over 5 requests"), "%s", r.explain);
+	c = parse_ok(LABCHECK_WIRE, "\"stall seen\" rtt-max >= 40");
+	labcheck_eval(&c, &ctx, &r);
+	cr_expect_eq(r.verdict, EXPECT_PASS, "%s", r.explain);
+	c = parse_ok(LABCHECK_WIRE, "\"5 requests\" segments-c2s = 5");
+	labcheck_eval(&c, &ctx, &r);
+	cr_expect_eq(r.verdict, EXPECT_PASS, "%s", r.explain);
+	ctx.nseg = 0;
+	c = parse_ok(LABCHECK_WIRE, "\"fast\" rtt-median < 5");
+	labcheck_eval(&c, &ctx, &r);
+	cr_expect_eq(r.verdict, EXPECT_FAIL);
+	cr_expect(strstr(r.explain, "no request and reply"), "%s", r.explain);
+}
+
+struct bad_line {
+	int kind;
+	char text[96];
+	char message[80];
+};
+
+ParameterizedTestParameters(labcheck, bad_lines_name_the_fault)
+{
+	static struct bad_line cases[] = {
+		{ LABCHECK_CALL, "client recv", "starts with its \"NAME\"" },
+		{ LABCHECK_CALL, "\"n\" client", "needs \"NAME\" WHO CLASS" },
+		{ LABCHECK_CALL, "\"n\" middle recv", "'middle' is not client or server" },
+		{ LABCHECK_CALL, "\"n\" client sned", "'sned' is not a call class" },
+		{ LABCHECK_CALL, "\"n\" client recv errno=EWHAT", "unknown errno 'EWHAT'" },
+		{ LABCHECK_CALL, "\"n\" client recv ret=x", "cannot read 'ret=x'" },
+		{ LABCHECK_CALL, "\"n\" client recv after cut 5...1", "'after cut' needs A...B" },
+		{ LABCHECK_CALL, "\"n\" client recv bogus", "cannot read 'bogus'" },
+		{ LABCHECK_CALL, "\"n client recv", "unbalanced quote" },
+		{ LABCHECK_OUTPUT, "\"n\" client", "needs \"NAME\" WHO \"TEXT\"" },
+		{ LABCHECK_WIRE, "\"n\" rtt-mean < 5", "unknown metric 'rtt-mean'" },
+		{ LABCHECK_WIRE, "\"n\" rtt-median ~ 5", "'~' is not =, <, >, <= or >=" },
+		{ LABCHECK_WIRE, "\"n\" rtt-median < five", "'five' is not a number" },
+	};
+	return cr_make_param_array(struct bad_line, cases, sizeof(cases) / sizeof(cases[0]));
+}
+
+ParameterizedTest(struct bad_line *b, labcheck, bad_lines_name_the_fault)
+{
+	struct labcheck c;
+	char err[256];
+
+	cr_expect_lt(labcheck_parse((enum labcheck_kind)b->kind, b->text, &c, err, sizeof(err)),
+	             0, "%s was accepted", b->text);
+	cr_expect(strstr(err, b->message), "'%s': got '%s', want '%s'", b->text, err, b->message);
+}
