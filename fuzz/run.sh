@@ -7,7 +7,9 @@
 #   what the fuzzer finds is kept in FUZZDIR/corpus/TARGET across runs; crashes, hangs
 #   (over 5 s on one input) and memory blow-ups (over 1 GiB) go to FUZZDIR/crashes/TARGET/.
 # Exit 1 when any target found something: each finding is printed with the command that
-# replays it. Turn each into a case in tests/malformed/ (see its MANIFEST).
+# replays it. Turn each into a case in tests/malformed/ (see its MANIFEST): a fuzz_dissect
+# finding becomes a pcap with fuzz/to-pcap.py; fuzz_pcapin, fuzz_expect and fuzz_lesson
+# findings are files already (name them .pcap, .expect, .lesson).
 set -u
 dir=$1 secs=$2; shift 2
 [ $# -gt 0 ] || set -- fuzz_dissect fuzz_pcapin fuzz_flow fuzz_expect fuzz_lesson
