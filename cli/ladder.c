@@ -10,8 +10,7 @@
 #define COL_CLIENT 36
 #define COL_WIRE 38
 
-/* "#3 P. seq 1 ack 1 len 14 win 64256" plus the expert labels, if any. */
-static void segment_text(const struct flow_seg *fs, char *buf, size_t len)
+void ladder_segment_text(const struct flow_seg *fs, char *buf, size_t len)
 {
 	char flags[16], labels[160];
 	int n;
@@ -27,8 +26,7 @@ static void segment_text(const struct flow_seg *fs, char *buf, size_t len)
 		         expert_str(fs->analysis, labels, sizeof(labels)));
 }
 
-/* A call as the row shows it: whole, or its entry ("... ") or its return ("-> = 0"). */
-static void call_text(const struct tl_call *c, enum tl_phase phase, char *buf, size_t len)
+void ladder_call_text(const struct tl_call *c, enum tl_phase phase, char *buf, size_t len)
 {
 	char whole[400];
 	const char *eq;
@@ -62,7 +60,7 @@ void ladder_print(FILE *out, const struct labrun *run)
 		case TL_SEGMENT: {
 			const struct flow_seg *fs = &tl->seg[e->index];
 
-			segment_text(fs, text, sizeof(text));
+			ladder_segment_text(fs, text, sizeof(text));
 			if (fs->dir == FLOW_C2S)
 				snprintf(wire, sizeof(wire), "%s -->", text);
 			else
@@ -72,7 +70,7 @@ void ladder_print(FILE *out, const struct labrun *run)
 		}
 		case TL_CALL:
 			host = tl->call[e->index].host;
-			call_text(&tl->call[e->index], e->phase, text, sizeof(text));
+			ladder_call_text(&tl->call[e->index], e->phase, text, sizeof(text));
 			break;
 		case TL_OUTPUT:
 			host = tl->out[e->index].host;
