@@ -12,9 +12,16 @@
 int cmd_list(int argc, char **argv);
 int cmd_lesson(int argc, char **argv);
 int cmd_run(int argc, char **argv);
+int cmd_grade(int argc, char **argv);
 int cmd_inspect(int argc, char **argv);
 int cmd_check(int argc, char **argv);
 int cmd_doctor(int argc, char **argv);
+int cmd_tui(int argc, char **argv);
+int cmd_demo(int argc, char **argv);
+
+/* Enter the lab sandbox's namespaces before curses starts (see sandbox_prepare()); -1 with
+ * the reason when live runs will not work here (the TUI still opens). */
+int cli_tui_prepare(char *why, size_t len);
 
 struct paths;
 struct lab;

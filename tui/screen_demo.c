@@ -1,0 +1,321 @@
+/* summary: instructor demo mode: a large ladder revealed one segment at a time, with a narration line each. */
+#include <curses.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "capture/dissect.h"
+#include "capture/expert.h"
+#include "engine/labrun.h"
+#include "tui/tui.h"
+
+/*
+ * The demo never waits on a timer of its own: play mode asks the main loop for a wake-up
+ * (wait_ms) at the next reveal, so keys, a live run and the timer share the one poll().
+ */
+
+#define MIN_STEP_MS 250
+#define MAX_STEP_MS 8000
+
+struct demo {
+	const struct lab *lab;
+	size_t variant;         /* index into lab->variant */
+	const char *pcap;
+	struct tui_src *src;
+	char error[1024];
+	size_t shown;           /* segments revealed (visible positions) */
+	bool playing;
+	int step_ms;
+	long long next_ms;      /* CLOCK_MONOTONIC ms of the next reveal while playing */
+	char previous[256];     /* the run before this one, to compare */
+};
+
+static long long mono_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void summary(const struct demo *d, char *buf, size_t len)
+{
+	size_t n = src_count(d->src);
+	struct tui_row a, b;
+
+	if (!n) {
+		snprintf(buf, len, "no segments");
+		return;
+	}
+	src_row(d->src, 0, &a);
+	src_row(d->src, n - 1, &b);
+	snprintf(buf, len, "%s: %zu segments in %.3f ms",
+	         src_labrun(d->src) ? src_variant(d->src)->name : "capture", n,
+	         (double)(b.ts_ns - a.ts_ns) / 1e6);
+}
+
+static void load(struct tui *t, struct demo *d, bool live)
+{
+	const struct tui_opts *o = tui_opts(t);
+
+	if (d->src) {
+		summary(d, d->previous, sizeof d->previous);
+		src_unref(d->src);
+		d->src = NULL;
+	}
+	d->error[0] = '\0';
+	d->shown = 1;
+	d->next_ms = mono_ms() + d->step_ms;
+	if (!live && d->pcap) {
+		d->src = src_file_new(d->pcap, d->error, sizeof d->error);
+	} else if (o->sandbox_error) {
+		snprintf(d->error, sizeof d->error, "%s", o->sandbox_error);
+	} else if (d->lab && d->lab->nvariant) {
+		d->src = src_run_new(d->lab, &d->lab->variant[d->variant], o->build, d->error,
+		                     sizeof d->error);
+	} else {
+		snprintf(d->error, sizeof d->error, "this lab has no variant to run");
+	}
+	if (d->src)
+		tui_serve(t, d->src);
+}
+
+static void demo_draw(struct tui *t, void *priv)
+{
+	struct demo *d = priv;
+	const struct tui_glyphs *g = draw_glyphs();
+	char title[256], right[128], text[512];
+	size_t nvis;
+	int cx = 10, sx = COLS - 11, rows, first;
+
+	(void)t;
+	snprintf(title, sizeof title, "demo  lab %d: %s", d->lab ? d->lab->number : 0,
+	         d->lab ? d->lab->title : "");
+	if (!d->src) {
+		draw_title(title, "");
+		draw_text(2, 2, COLS - 2, R_ERROR, d->error);
+		draw_hints("r run live again  q quit");
+		return;
+	}
+	nvis = src_nvis(d->src);
+	if (d->shown > nvis)
+		d->shown = nvis;
+	snprintf(right, sizeof right, "%s  %zu/%zu  %s %.2g s",
+	         src_labrun(d->src) ? src_variant(d->src)->name : "replay", d->shown, nvis,
+	         d->playing ? "playing" : "paused", d->step_ms / 1000.0);
+	draw_title(title, right);
+
+	struct tui_row r;
+	char cl[80] = "client", sv[80] = "server";
+	if (nvis) {
+		src_row(d->src, src_vis(d->src, 0), &r);
+		snprintf(cl, sizeof cl, "client %s", r.dir == FLOW_C2S ? r.src : r.dst);
+		snprintf(sv, sizeof sv, "server %s", r.dir == FLOW_C2S ? r.dst : r.src);
+	}
+	draw_text(2, 1, COLS / 2 - 1, R_HEAD, cl);
+	draw_fmt(2, COLS / 2, COLS / 2 - 1, R_HEAD, "%*s", COLS / 2 - 2, sv);
+
+	/* Two rows a segment; the newest revealed one stays in view. */
+	rows = (LINES - 8) / 2;
+	first = (int)d->shown > rows ? (int)d->shown - rows : 0;
+	for (int k = 0; k < rows; k++) {
+		int y = 4 + 2 * k;
+		size_t v = (size_t)(first + k);
+		char fl[16], lbl[96];
+		struct tui_row rr;
+		enum tui_role role;
+
+		mvaddstr(y, cx - 1, g->vline);
+		mvaddstr(y + 1, cx - 1, g->vline);
+		mvaddstr(y, sx + 1, g->vline);
+		mvaddstr(y + 1, sx + 1, g->vline);
+		if (v >= d->shown)
+			continue;
+		src_row(d->src, src_vis(d->src, v), &rr);
+		role = v + 1 == d->shown ? R_SEL : rr.dir == FLOW_C2S ? R_C2S : R_S2C;
+		dissect_flags_str(rr.flags, fl, sizeof fl);
+		if (rr.len)
+			snprintf(lbl, sizeof lbl, " %s seq %u len %u ack %u ", fl, rr.rel_seq, rr.len,
+			         rr.rel_ack);
+		else if (rr.flags & TCP_ACK)
+			snprintf(lbl, sizeof lbl, " %s seq %u ack %u ", fl, rr.rel_seq, rr.rel_ack);
+		else
+			snprintf(lbl, sizeof lbl, " %s seq %u ", fl, rr.rel_seq);
+		draw_hline(y, cx, sx - cx + 1, role);
+		attrset(draw_attr(role));
+		if (rr.dir == FLOW_C2S)
+			mvaddstr(y, sx, g->rarrow);
+		else
+			mvaddstr(y, cx, g->larrow);
+		attrset(A_NORMAL);
+		int lw = (int)strlen(lbl);
+		draw_text(y, (cx + sx - lw) / 2, lw, role, lbl);
+		draw_fmt(y, 0, cx - 1, R_DIM, "%7.2f", (double)(rr.ts_ns - src_t0(d->src)) / 1e6);
+		if (rr.analysis) {
+			const char *an = "expert";
+			for (int i = 0; i < EXPERT_NLABELS; i++)
+				if (rr.analysis & EXPERT_BIT(i)) {
+					an = expert_labels[i].wireshark;
+					break;
+				}
+			draw_fmt(y + 1, (cx + sx - (int)strlen(an)) / 2 - 1, (int)strlen(an) + 2, R_EXPERT,
+			         "[%s]", an);
+		}
+	}
+	/* The narration: what the newest segment means. */
+	if (d->shown) {
+		struct flow_seg fs;
+		const char *lines[3];
+		int lens[3];
+
+		if (src_seg(d->src, src_vis(d->src, d->shown - 1), &fs, NULL, 0) == 0)
+			explain_brief(&fs, text, sizeof text);
+		else
+			snprintf(text, sizeof text, "A packet that cannot be decoded.");
+		size_t n = draw_wrap(text, COLS - 4, lines, lens, 2);
+		draw_hline(LINES - 4, 0, COLS, R_DIM);
+		for (size_t i = 0; i < n; i++)
+			draw_fmt(LINES - 3 + (int)i, 2, COLS - 2, R_HEAD, "%.*s", lens[i], lines[i]);
+	} else {
+		src_state_str(d->src, text, sizeof text);
+		draw_text(LINES - 3, 2, COLS - 2, R_DIM, text);
+	}
+	if (d->previous[0])
+		draw_fmt(3, 1, COLS - 2, R_DIM, "before: %s", d->previous);
+	draw_hints("Left/Right step  p play/pause  +/- speed  0 restart  r re-run  v other variant  q quit");
+}
+
+static enum tui_ret demo_key(struct tui *t, void *priv, enum tui_act a, int ch)
+{
+	struct demo *d = priv;
+	size_t nvis = d->src ? src_nvis(d->src) : 0;
+
+	(void)ch;
+	switch (a) {
+	case ACT_NEXT: case ACT_DOWN:
+		if (d->shown < nvis)
+			d->shown++;
+		d->next_ms = mono_ms() + d->step_ms;
+		break;
+	case ACT_PREV: case ACT_UP:
+		if (d->shown > 1)
+			d->shown--;
+		d->next_ms = mono_ms() + d->step_ms;
+		break;
+	case ACT_PLAY:
+		d->playing = !d->playing;
+		d->next_ms = mono_ms() + d->step_ms;
+		break;
+	case ACT_FASTER:
+		if (d->step_ms > MIN_STEP_MS)
+			d->step_ms /= 2;
+		break;
+	case ACT_SLOWER:
+		if (d->step_ms < MAX_STEP_MS)
+			d->step_ms *= 2;
+		break;
+	case ACT_RESTART: case ACT_HOME:
+		d->shown = 1;
+		d->next_ms = mono_ms() + d->step_ms;
+		break;
+	case ACT_END:
+		d->shown = nvis;
+		break;
+	case ACT_RUN:
+		if (d->lab)
+			load(t, d, true);
+		break;
+	case ACT_VARIANT:
+		if (d->lab && d->lab->nvariant) {
+			d->variant = (d->variant + 1) % d->lab->nvariant;
+			load(t, d, true);
+		}
+		break;
+	case ACT_LADDER: case ACT_ENTER:
+		if (d->src)
+			screen_ladder_open(t, d->src);
+		break;
+	case ACT_SEGMENTS:
+		if (d->src)
+			screen_segs_open(t, d->src, d->shown ? (long)src_vis(d->src, d->shown - 1) : 0);
+		break;
+	case ACT_BACK:
+		return TUI_CLOSE;
+	default:
+		break;
+	}
+	return TUI_STAY;
+}
+
+static int demo_wait(struct tui *t, void *priv)
+{
+	struct demo *d = priv;
+	long long left;
+
+	(void)t;
+	if (!d->playing || !d->src || d->shown >= src_nvis(d->src))
+		return -1;
+	left = d->next_ms - mono_ms();
+	return left > 0 ? (int)left : 0;
+}
+
+static void demo_tick(struct tui *t, void *priv)
+{
+	struct demo *d = priv;
+
+	(void)t;
+	if (d->src && d->shown < src_nvis(d->src))
+		d->shown++;
+	d->next_ms = mono_ms() + d->step_ms;
+}
+
+static int demo_filter(struct tui *t, void *priv, const char *expr, char *errbuf, size_t errlen)
+{
+	struct demo *d = priv;
+
+	(void)t;
+	if (!d->src) {
+		snprintf(errbuf, errlen, "nothing to filter");
+		return -1;
+	}
+	d->shown = 1;
+	return src_filter(d->src, expr, errbuf, errlen);
+}
+
+static void demo_close(struct tui *t, void *priv)
+{
+	struct demo *d = priv;
+
+	(void)t;
+	src_unref(d->src);
+	free(d);
+}
+
+static const struct tui_view demo_view = {
+	.name = "demo",
+	.draw = demo_draw,
+	.key = demo_key,
+	.filter = demo_filter,
+	.wait_ms = demo_wait,
+	.tick = demo_tick,
+	.close = demo_close,
+};
+
+int screen_demo_open(struct tui *t, const struct lab *lab, const char *variant,
+                     const char *pcap, double auto_s)
+{
+	struct demo *d = calloc(1, sizeof *d);
+
+	if (!d)
+		return -1;
+	d->lab = lab;
+	d->pcap = pcap;
+	d->step_ms = auto_s > 0 ? (int)(auto_s * 1000) : 2000;
+	d->playing = auto_s > 0;
+	if (lab && variant)
+		for (size_t i = 0; i < lab->nvariant; i++)
+			if (!strcmp(lab->variant[i].name, variant))
+				d->variant = i;
+	load(t, d, false);
+	return tui_push(t, &demo_view, d);
+}

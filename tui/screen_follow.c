@@ -1,0 +1,150 @@
+/* summary: follow a connection's stream: the bytes each side sent, in order, one colour per side. */
+#include <curses.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "capture/expert.h"
+#include "tui/tui.h"
+
+/* Enough for a lesson's exchange; a long transfer shows its beginning and says so. */
+#define FOLLOW_MAX_BYTES (256 * 1024)
+#define FOLLOW_MAX_LINES 8192
+
+struct fline {
+	enum flow_dir dir;
+	char text[120];
+};
+
+struct follow {
+	uint32_t conn;
+	struct fline *line;
+	size_t n;
+	int top;
+	bool cut;
+	uint64_t bytes[2];
+};
+
+static void add(struct follow *f, enum flow_dir d, const char *s, size_t len)
+{
+	if (f->n == FOLLOW_MAX_LINES) {
+		f->cut = true;
+		return;
+	}
+	f->line[f->n].dir = d;
+	snprintf(f->line[f->n].text, sizeof f->line[0].text, "%.*s", (int)len, s);
+	f->n++;
+}
+
+/* Retransmitted bytes are skipped: the stream is what the application received. */
+static void collect(struct follow *f, const struct tui_src *s)
+{
+	const uint32_t skip = EXPERT_BIT(EXPERT_I_RETRANSMISSION) |
+	                      EXPERT_BIT(EXPERT_I_FAST_RETRANSMISSION) |
+	                      EXPERT_BIT(EXPERT_I_SPURIOUS_RETRANSMISSION);
+	size_t total = 0, n = src_count(s);
+	char buf[100];
+
+	for (size_t i = 0; i < n && total < FOLLOW_MAX_BYTES; i++) {
+		struct tui_row r;
+		struct flow_seg fs;
+		size_t bl = 0;
+
+		src_row(s, i, &r);
+		if (r.conn != f->conn || !r.len || r.analysis & skip || r.malformed)
+			continue;
+		if (src_seg(s, i, &fs, NULL, 0) < 0 || !fs.seg.payload)
+			continue;
+		f->bytes[r.dir] += fs.seg.caplen_payload;
+		for (uint32_t k = 0; k < fs.seg.caplen_payload; k++) {
+			uint8_t c = fs.seg.payload[k];
+			if (c == '\n' || bl == sizeof buf - 1) {
+				add(f, r.dir, buf, bl);
+				bl = 0;
+				if (c == '\n')
+					continue;
+			}
+			buf[bl++] = c >= ' ' && c < 127 ? (char)c : '.';
+		}
+		if (bl)
+			add(f, r.dir, buf, bl);
+		total += fs.seg.caplen_payload;
+	}
+	if (total >= FOLLOW_MAX_BYTES)
+		f->cut = true;
+}
+
+static void fol_draw(struct tui *t, void *priv)
+{
+	struct follow *f = priv;
+	char title[128], right[128];
+	int h = LINES - 2;
+
+	(void)t;
+	snprintf(title, sizeof title, "follow stream: connection %u", f->conn);
+	snprintf(right, sizeof right, "client %llu bytes, server %llu bytes%s",
+	         (unsigned long long)f->bytes[0], (unsigned long long)f->bytes[1],
+	         f->cut ? " (cut)" : "");
+	draw_title(title, right);
+	if (f->top > (int)f->n - h)
+		f->top = (int)f->n - h;
+	if (f->top < 0)
+		f->top = 0;
+	for (int y = 0; y < h && f->top + y < (int)f->n; y++) {
+		const struct fline *l = &f->line[f->top + y];
+		draw_fmt(1 + y, 0, COLS, l->dir == FLOW_C2S ? R_C2S : R_S2C, "%s %s",
+		         l->dir == FLOW_C2S ? "c>" : "<s", l->text);
+	}
+	if (!f->n)
+		draw_text(2, 2, COLS - 2, R_DIM, "no data was sent on this connection");
+	draw_hints("q back  Up/Down/PgUp/PgDn scroll  c> client's bytes  <s server's bytes");
+}
+
+static enum tui_ret fol_key(struct tui *t, void *priv, enum tui_act a, int ch)
+{
+	struct follow *f = priv;
+	int page = LINES - 3;
+
+	(void)t;
+	(void)ch;
+	switch (a) {
+	case ACT_UP: f->top--; break;
+	case ACT_DOWN: f->top++; break;
+	case ACT_PGUP: f->top -= page; break;
+	case ACT_PGDN: f->top += page; break;
+	case ACT_HOME: f->top = 0; break;
+	case ACT_END: f->top = (int)f->n; break;
+	case ACT_BACK: return TUI_CLOSE;
+	default: break;
+	}
+	return TUI_STAY;
+}
+
+static void fol_close(struct tui *t, void *priv)
+{
+	struct follow *f = priv;
+
+	(void)t;
+	free(f->line);
+	free(f);
+}
+
+static const struct tui_view follow_view = {
+	.name = "follow",
+	.draw = fol_draw,
+	.key = fol_key,
+	.close = fol_close,
+};
+
+int screen_follow_open(struct tui *t, struct tui_src *s, uint32_t conn)
+{
+	struct follow *f = calloc(1, sizeof *f);
+
+	if (!f || !(f->line = calloc(FOLLOW_MAX_LINES, sizeof *f->line))) {
+		free(f);
+		return -1;
+	}
+	f->conn = conn;
+	collect(f, s);
+	return tui_push(t, &follow_view, f);
+}

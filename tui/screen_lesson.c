@@ -1,0 +1,294 @@
+/* summary: a lab's lesson step by step; a step that runs a variant runs it live in the pane below. */
+#include <curses.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "engine/labrun.h"
+#include "engine/lesson.h"
+#include "engine/progress.h"
+#include "tui/tui.h"
+#include "util/errbuf.h"
+
+struct lesson_scr {
+	const struct lab *lab;
+	struct lesson ls;
+	char load_error[512];
+	size_t step;
+	struct tui_src *run[LESSON_MAX_STEPS];
+	bool recorded[LESSON_MAX_STEPS];
+	char run_error[LESSON_MAX_STEPS][512];
+	bool focus_run;
+	int text_top;
+	size_t sel;             /* row in the run pane, when focused */
+	bool tail;
+	struct ladder_model m;
+	char flow[8192];        /* the step's text reflowed for the screen's width */
+};
+
+static void start_run(struct tui *t, struct lesson_scr *l)
+{
+	const struct lesson_step *st = &l->ls.step[l->step];
+	const struct lab_variant *v = lab_variant_find(l->lab, st->run);
+	const struct tui_opts *o = tui_opts(t);
+
+	/* One live run at a time: a run still going on another step is stopped. */
+	for (size_t i = 0; i < l->ls.nstep; i++)
+		if (l->run[i] && src_busy(l->run[i])) {
+			src_unref(l->run[i]);
+			l->run[i] = NULL;
+		}
+	if (l->run[l->step]) {
+		src_unref(l->run[l->step]);
+		l->run[l->step] = NULL;
+	}
+	l->run_error[l->step][0] = '\0';
+	l->tail = true;
+	if (!v) {
+		snprintf(l->run_error[l->step], sizeof l->run_error[0],
+		         "lesson step runs variant '%s', which lab.conf does not define", st->run);
+		return;
+	}
+	if (o->sandbox_error) {
+		snprintf(l->run_error[l->step], sizeof l->run_error[0], "%s", o->sandbox_error);
+		return;
+	}
+	l->run[l->step] = src_run_new(l->lab, v, o->build, l->run_error[l->step],
+	                              sizeof l->run_error[0]);
+	l->recorded[l->step] = false;
+	if (l->run[l->step])
+		tui_serve(t, l->run[l->step]);
+}
+
+static void arrive(struct tui *t, struct lesson_scr *l)
+{
+	l->text_top = 0;
+	l->focus_run = false;
+	if (l->ls.step[l->step].run[0] && !l->run[l->step] && !l->run_error[l->step][0])
+		start_run(t, l);
+}
+
+static void draw_run_pane(struct lesson_scr *l, struct tui_src *s, int y0, int h)
+{
+	size_t n = ladder_rows(s, true, &l->m);
+	size_t top;
+	struct tui_lrow r;
+
+	if (l->tail && n)
+		l->sel = n - 1;
+	if (l->sel >= n)
+		l->sel = n ? n - 1 : 0;
+	top = l->sel >= (size_t)h ? l->sel - (size_t)h + 1 : 0;
+	ladder_draw_head(s, y0);
+	for (int y = 0; y < h - 1 && top + (size_t)y < n; y++) {
+		ladder_row(s, &l->m, top + (size_t)y, &r);
+		ladder_draw_row(s, &r, y0 + 1 + y, l->focus_run && top + (size_t)y == l->sel);
+	}
+}
+
+static void les_draw(struct tui *t, void *priv)
+{
+	struct lesson_scr *l = priv;
+	const struct lesson_step *st;
+	const char *lines[256];
+	int lens[256], text_h, y;
+	char title[256], right[64], state[600];
+	size_t n;
+
+	(void)t;
+	snprintf(title, sizeof title, "lab %d: %s", l->lab->number, l->lab->title);
+	if (l->load_error[0]) {
+		draw_title(title, "");
+		draw_text(2, 2, COLS - 2, R_ERROR, l->load_error);
+		draw_hints("q back");
+		return;
+	}
+	st = &l->ls.step[l->step];
+	snprintf(right, sizeof right, "step %zu/%zu", l->step + 1, l->ls.nstep);
+	draw_title(title, right);
+	draw_text(1, 1, COLS - 1, R_HEAD, st->title);
+	draw_reflow(st->text, l->flow, sizeof l->flow);
+	n = draw_wrap(l->flow, COLS - 2, lines, lens, 256);
+	text_h = LINES - 4;
+	if (st->run[0])
+		text_h = (int)n < (LINES - 4) / 2 ? (int)n : (LINES - 4) / 2;
+	if (l->text_top > (int)n - text_h)
+		l->text_top = (int)n - text_h;
+	if (l->text_top < 0)
+		l->text_top = 0;
+	for (y = 0; y < text_h && l->text_top + y < (int)n; y++)
+		draw_fmt(2 + y, 1, COLS - 1, R_NORMAL, "%.*s", lens[l->text_top + y],
+		         lines[l->text_top + y]);
+	if (st->run[0]) {
+		struct tui_src *s = l->run[l->step];
+		int ry = 2 + text_h;
+
+		if (s)
+			src_state_str(s, state, sizeof state);
+		else
+			snprintf(state, sizeof state, "%s", l->run_error[l->step][0] ?
+			         l->run_error[l->step] : "not run yet: press r");
+		draw_hline(ry, 0, COLS, l->focus_run ? R_HEAD : R_DIM);
+		draw_fmt(ry, 2, COLS - 4, l->focus_run ? R_SEL : R_HEAD, " run %s: %s ", st->run, state);
+		if (!s && l->run_error[l->step][0]) {
+			const char *el[6];
+			int ell[6];
+			size_t en = draw_wrap(l->run_error[l->step], COLS - 4, el, ell, 6);
+			for (size_t i = 0; i < en; i++)
+				draw_fmt(ry + 1 + (int)i, 2, COLS - 2, R_ERROR, "%.*s", ell[i], el[i]);
+		}
+		if (s) {
+			const struct labrun *run = src_labrun(s);
+			if (run->done && !l->recorded[l->step]) {
+				char err[256];
+				l->recorded[l->step] = true;
+				progress_demo_ran(l->lab->number, err, sizeof err);
+			}
+			draw_run_pane(l, s, ry + 1, LINES - 2 - ry - 1);
+		}
+		draw_hints("Left/Right step  r run again  Tab pane  Enter/a ladder  s segments  c checks  ? help  q back");
+	} else {
+		draw_hints("Left/Right or Space: step  Up/Down scroll  ? help  q back");
+	}
+}
+
+static enum tui_ret les_key(struct tui *t, void *priv, enum tui_act a, int ch)
+{
+	struct lesson_scr *l = priv;
+	struct tui_src *s;
+	struct tui_lrow r;
+
+	(void)ch;
+	if (l->load_error[0])
+		return a == ACT_BACK ? TUI_CLOSE : TUI_STAY;
+	s = l->run[l->step];
+	switch (a) {
+	case ACT_NEXT:
+		if (l->step + 1 < l->ls.nstep) {
+			l->step++;
+			arrive(t, l);
+		}
+		break;
+	case ACT_PREV:
+		if (l->step) {
+			l->step--;
+			arrive(t, l);
+		}
+		break;
+	case ACT_UP:
+		if (l->focus_run) {
+			l->tail = false;
+			if (l->sel)
+				l->sel--;
+		} else {
+			l->text_top--;
+		}
+		break;
+	case ACT_DOWN:
+		if (l->focus_run) {
+			l->tail = false;
+			l->sel++;
+		} else {
+			l->text_top++;
+		}
+		break;
+	case ACT_TAB:
+		if (s)
+			l->focus_run = !l->focus_run;
+		break;
+	case ACT_RUN:
+		if (l->ls.step[l->step].run[0])
+			start_run(t, l);
+		else
+			tui_status(t, false, "this step runs nothing: the steps with a run show a pane below");
+		break;
+	case ACT_ENTER:
+		if (!s)
+			break;
+		if (l->focus_run && l->m.n && l->sel < l->m.n) {
+			ladder_row(s, &l->m, l->sel, &r);
+			if (r.kind == LROW_SEG) {
+				screen_segs_open(t, s, (long)r.index);
+				break;
+			}
+		}
+		screen_ladder_open(t, s);
+		break;
+	case ACT_LADDER:
+		if (s)
+			screen_ladder_open(t, s);
+		break;
+	case ACT_SEGMENTS:
+		if (s)
+			screen_segs_open(t, s, -1);
+		break;
+	case ACT_CHECKS:
+		if (s)
+			screen_checks_open(t, s);
+		break;
+	case ACT_HOME:
+		l->step = 0;
+		arrive(t, l);
+		break;
+	case ACT_BACK:
+		if (l->focus_run) {
+			l->focus_run = false;
+			break;
+		}
+		return TUI_CLOSE;
+	default:
+		break;
+	}
+	return TUI_STAY;
+}
+
+static int les_filter(struct tui *t, void *priv, const char *expr, char *errbuf, size_t errlen)
+{
+	struct lesson_scr *l = priv;
+
+	(void)t;
+	if (!l->run[l->step]) {
+		snprintf(errbuf, errlen, "nothing to filter: this step has no run");
+		return -1;
+	}
+	return src_filter(l->run[l->step], expr, errbuf, errlen);
+}
+
+static void les_close(struct tui *t, void *priv)
+{
+	struct lesson_scr *l = priv;
+
+	(void)t;
+	for (size_t i = 0; i < LESSON_MAX_STEPS; i++)
+		src_unref(l->run[i]);
+	ladder_model_release(&l->m);
+	if (!l->load_error[0])
+		lesson_release(&l->ls);
+	free(l);
+}
+
+static const struct tui_view lesson_view = {
+	.name = "lesson",
+	.draw = les_draw,
+	.key = les_key,
+	.filter = les_filter,
+	.close = les_close,
+};
+
+int screen_lesson_open(struct tui *t, const struct lab *lab)
+{
+	struct lesson_scr *l = calloc(1, sizeof *l);
+	char path[1024];
+
+	if (!l)
+		return -1;
+	l->lab = lab;
+	snprintf(path, sizeof path, "%s/%s", lab->dir, lab->lesson);
+	if (lesson_load(path, &l->ls, l->load_error, sizeof l->load_error) < 0 && !l->load_error[0])
+		errbuf_set(l->load_error, sizeof l->load_error, "cannot read the lesson '%s'", path);
+	if (tui_push(t, &lesson_view, l) < 0)
+		return -1;
+	if (!l->load_error[0])
+		arrive(t, l);
+	return 0;
+}

@@ -1,0 +1,279 @@
+/* summary: the segment list (as 'inspect --tsv') over the selected segment's every field in plain words. */
+#include <curses.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "capture/dissect.h"
+#include "capture/expert.h"
+#include "tui/tui.h"
+
+#define MAX_DETAIL 400
+
+struct detail_line {
+	enum tui_role r;
+	char text[200];
+};
+
+struct segs {
+	struct tui_src *src;
+	size_t sel, top;        /* visible positions */
+	bool focus_detail;
+	int dscroll;
+	size_t cached;          /* segment whose detail is in lines[], SIZE_MAX none */
+	size_t ncached_src;     /* count of segments when cached (a run's segment may change) */
+	size_t nline;
+	struct detail_line line[MAX_DETAIL];
+	bool follow_tail;       /* a live run: keep the newest segment selected */
+};
+
+static void add_line(void *ctx, enum tui_role r, const char *text)
+{
+	struct segs *s = ctx;
+
+	if (s->nline < MAX_DETAIL) {
+		s->line[s->nline].r = r;
+		snprintf(s->line[s->nline].text, sizeof s->line[0].text, "%s", text);
+		s->nline++;
+	}
+}
+
+static void load_detail(struct segs *s)
+{
+	struct flow_seg fs;
+	char err[256] = "";
+	size_t i;
+
+	if (!src_nvis(s->src)) {
+		s->nline = 0;
+		s->cached = SIZE_MAX;
+		return;
+	}
+	i = src_vis(s->src, s->sel);
+	if (i == s->cached)
+		return;
+	s->cached = i;
+	s->nline = 0;
+	s->dscroll = 0;
+	if (src_seg(s->src, i, &fs, err, sizeof err) < 0) {
+		struct tui_row r;
+		src_row(s->src, i, &r);
+		add_line(s, R_EXPERT, "[Malformed Packet]");
+		add_line(s, R_NORMAL, err[0] ? err : "this packet cannot be decoded");
+		(void)r;
+		return;
+	}
+	explain_segment(&fs, src_t0(s->src), add_line, s);
+	if (s->nline == MAX_DETAIL)
+		snprintf(s->line[MAX_DETAIL - 1].text, sizeof s->line[0].text, "  (cut here)");
+}
+
+/* One list row, 'inspect --tsv' columns fitted to the width. */
+static void row_text(const struct tui_src *src, size_t i, char *buf, size_t len, bool wide)
+{
+	struct tui_row r;
+	char fl[16], an[160], ack[16], ends[140];
+
+	src_row(src, i, &r);
+	if (r.malformed) {
+		snprintf(buf, len, "%6u %10.6f %s > %s  [Malformed Packet]", r.frame,
+		         (double)(r.ts_ns - src_t0(src)) / 1e9, r.src, r.dst);
+		return;
+	}
+	dissect_flags_str(r.flags, fl, sizeof fl);
+	expert_str(r.analysis, an, sizeof an);
+	if (r.flags & TCP_ACK)
+		snprintf(ack, sizeof ack, "%u", r.rel_ack);
+	else
+		snprintf(ack, sizeof ack, "-");
+	if (wide) {
+		snprintf(ends, sizeof ends, "%21s > %-21s", r.src, r.dst);
+	} else {
+		const char *sp = strrchr(r.src, ':'), *dp = strrchr(r.dst, ':');
+		snprintf(ends, sizeof ends, "%5s>%-5s", sp ? sp + 1 : "?", dp ? dp + 1 : "?");
+	}
+	snprintf(buf, len, "%6u %10.6f %s %-4s %8u %8s %5u %7lld %s", r.frame,
+	         (double)(r.ts_ns - src_t0(src)) / 1e9, ends, fl, r.rel_seq, ack, r.len,
+	         (long long)r.win, r.analysis ? an : "");
+}
+
+static void segs_draw(struct tui *t, void *priv)
+{
+	struct segs *s = priv;
+	size_t nvis = src_nvis(s->src);
+	int avail = LINES - 4, listh = avail * 2 / 5, y;
+	bool wide = COLS >= 110;
+	char state[256], buf[512];
+
+	(void)t;
+	if (listh < 3)
+		listh = 3;
+	if (s->follow_tail && nvis)
+		s->sel = nvis - 1;
+	if (s->sel >= nvis)
+		s->sel = nvis ? nvis - 1 : 0;
+	if (s->sel < s->top)
+		s->top = s->sel;
+	if (s->sel >= s->top + (size_t)listh)
+		s->top = s->sel - (size_t)listh + 1;
+
+	src_state_str(s->src, state, sizeof state);
+	if (src_filter_expr(s->src)[0])
+		snprintf(buf, sizeof buf, "segments  [%s: %zu shown]", src_filter_expr(s->src), nvis);
+	else
+		snprintf(buf, sizeof buf, "segments");
+	draw_title(buf, state);
+	draw_fmt(1, 0, COLS, R_HEAD, "%6s %10s %s %-4s %8s %8s %5s %7s %s", "No", "Time",
+	         wide ? "               Source >  Destination          " : "sport>dport",
+	         "Flg", "Seq", "Ack", "Len", "Win", "Analysis");
+	for (y = 0; y < listh; y++) {
+		size_t k = s->top + (size_t)y, i;
+		struct tui_row r;
+		enum tui_role role;
+
+		if (k >= nvis)
+			break;
+		i = src_vis(s->src, k);
+		row_text(s->src, i, buf, sizeof buf, wide);
+		src_row(s->src, i, &r);
+		role = r.analysis ? R_EXPERT : r.dir == FLOW_C2S ? R_C2S : R_S2C;
+		if (k == s->sel)
+			role = s->focus_detail ? R_HEAD : R_SEL;
+		draw_text(2 + y, 0, COLS, role, buf);
+	}
+	if (!nvis)
+		draw_text(3, 2, COLS - 2, R_DIM, src_filter_expr(s->src)[0] ?
+		          "no segment matches the filter ('/' then Enter clears it)" :
+		          "no TCP segments yet");
+	y = 2 + listh;
+	draw_hline(y, 0, COLS, s->focus_detail ? R_HEAD : R_DIM);
+	draw_text(y, 2, 9, s->focus_detail ? R_SEL : R_DIM, " detail ");
+	load_detail(s);
+	int dh = LINES - 1 - (y + 1);
+	if (s->dscroll > (int)s->nline - dh)
+		s->dscroll = (int)s->nline - dh;
+	if (s->dscroll < 0)
+		s->dscroll = 0;
+	for (int k = 0; k < dh && s->dscroll + k < (int)s->nline; k++) {
+		const struct detail_line *l = &s->line[s->dscroll + k];
+		draw_text(y + 1 + k, 1, COLS - 1, l->r, l->text);
+	}
+	draw_hints("q back  Tab pane  / filter  a ladder  f follow  ? help");
+}
+
+static enum tui_ret segs_key(struct tui *t, void *priv, enum tui_act a, int ch)
+{
+	struct segs *s = priv;
+	size_t nvis = src_nvis(s->src), page = (size_t)(LINES > 12 ? (LINES - 4) * 2 / 5 : 3);
+	struct tui_row r;
+
+	(void)ch;
+	if (a != ACT_NONE && a != ACT_TAB)
+		s->follow_tail = false;
+	if (s->focus_detail && (a == ACT_UP || a == ACT_DOWN || a == ACT_PGUP || a == ACT_PGDN)) {
+		int dp = LINES / 2;
+		s->dscroll += a == ACT_UP ? -1 : a == ACT_DOWN ? 1 : a == ACT_PGUP ? -dp : dp;
+		return TUI_STAY;
+	}
+	switch (a) {
+	case ACT_UP: case ACT_PREV:
+		if (s->sel)
+			s->sel--;
+		break;
+	case ACT_DOWN: case ACT_NEXT:
+		if (s->sel + 1 < nvis)
+			s->sel++;
+		break;
+	case ACT_PGUP:
+		s->sel = s->sel > page ? s->sel - page : 0;
+		break;
+	case ACT_PGDN:
+		s->sel = s->sel + page < nvis ? s->sel + page : nvis ? nvis - 1 : 0;
+		break;
+	case ACT_HOME:
+		s->sel = 0;
+		break;
+	case ACT_END:
+		s->sel = nvis ? nvis - 1 : 0;
+		break;
+	case ACT_TAB:
+		s->focus_detail = !s->focus_detail;
+		break;
+	case ACT_ENTER:
+		s->focus_detail = true;
+		break;
+	case ACT_BACK:
+		if (s->focus_detail) {
+			s->focus_detail = false;
+			break;
+		}
+		return TUI_CLOSE;
+	case ACT_LADDER:
+		screen_ladder_open(t, s->src);
+		break;
+	case ACT_CHECKS:
+		if (src_labrun(s->src))
+			screen_checks_open(t, s->src);
+		else
+			tui_status(t, true, "a capture file has no checks: they come with a lab run");
+		break;
+	case ACT_FOLLOW:
+		if (!nvis)
+			break;
+		src_row(s->src, src_vis(s->src, s->sel), &r);
+		if (r.conn == UINT32_MAX)
+			tui_status(t, true, "this packet belongs to no connection");
+		else
+			screen_follow_open(t, s->src, r.conn);
+		break;
+	default:
+		break;
+	}
+	return TUI_STAY;
+}
+
+static int segs_filter(struct tui *t, void *priv, const char *expr, char *errbuf, size_t errlen)
+{
+	struct segs *s = priv;
+	size_t cur = src_nvis(s->src) ? src_vis(s->src, s->sel) : 0;
+
+	(void)t;
+	if (src_filter(s->src, expr, errbuf, errlen) < 0)
+		return -1;
+	s->sel = src_vis_find(s->src, cur);
+	s->top = 0;
+	s->cached = SIZE_MAX;
+	return 0;
+}
+
+static void segs_close(struct tui *t, void *priv)
+{
+	struct segs *s = priv;
+
+	(void)t;
+	src_unref(s->src);
+	free(s);
+}
+
+static const struct tui_view segs_view = {
+	.name = "segments",
+	.draw = segs_draw,
+	.key = segs_key,
+	.filter = segs_filter,
+	.close = segs_close,
+};
+
+int screen_segs_open(struct tui *t, struct tui_src *src, long select)
+{
+	struct segs *s = calloc(1, sizeof *s);
+
+	if (!s)
+		return -1;
+	s->src = src_ref(src);
+	s->cached = SIZE_MAX;
+	if (select >= 0)
+		s->sel = src_vis_find(src, (size_t)select);
+	else
+		s->follow_tail = true;
+	return tui_push(t, &segs_view, s);
+}

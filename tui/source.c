@@ -1,0 +1,420 @@
+/* summary: what the TUI shows segments from: a live lab run or an indexed capture file, with a BPF display filter. */
+#include <pcap/pcap.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "capture/dissect.h"
+#include "capture/pktindex.h"
+#include "engine/labrun.h"
+#include "tui/tui.h"
+#include "util/errbuf.h"
+
+/*
+ * A source is shared by the screens that show it (a lesson, its ladder, a segment list
+ * pushed on top), so it is reference counted; the last screen to let go of a run stops it.
+ *
+ * The display filter is a libpcap BPF program compiled on a pcap_open_dead() handle and
+ * run with pcap_offline_filter() on each packet. A file's packets are there as captured.
+ * A run's timeline keeps decoded segments, not frames, so a minimal IPv4/IPv6 + TCP packet
+ * (DLT_RAW, options left out) is rebuilt for the filter: addresses, ports, flags, numbers,
+ * window and payload all filter as they would on the wire.
+ */
+
+#define INDEX_CHUNK 50000      /* packets indexed per loop turn: a few ms */
+
+struct tui_src {
+	int refs;
+	/* a run */
+	struct labrun *run;
+	const struct lab *lab;
+	const struct lab_variant *variant;
+	char run_error[1024];
+	/* a file */
+	struct pktindex *ix;
+	char index_error[256];
+	/* the display filter */
+	char expr[256];
+	pcap_t *dead;
+	struct bpf_program prog;
+	bool have_prog;
+	uint32_t *vis;          /* segments that match, when a filter is set */
+	size_t nvis, viscap;
+	size_t scanned;         /* segments the filter has judged */
+	uint8_t *match;         /* per segment, when a filter is set */
+	size_t matchcap;
+};
+
+struct tui_src *src_run_new(const struct lab *lab, const struct lab_variant *v,
+                            const char *build, char *errbuf, size_t errlen)
+{
+	struct labrun_opts o = { .build = build };
+	struct tui_src *s = calloc(1, sizeof *s);
+
+	if (!s) {
+		errbuf_set(errbuf, errlen, "out of memory");
+		return NULL;
+	}
+	s->refs = 1;
+	s->lab = lab;
+	s->variant = v;
+	s->run = labrun_start(lab, v, &o, s->run_error, sizeof s->run_error);
+	if (!s->run) {
+		errbuf_set(errbuf, errlen, "lab %d (%s) could not run: %s", lab->number, v->name,
+		           s->run_error);
+		free(s);
+		return NULL;
+	}
+	return s;
+}
+
+struct tui_src *src_file_new(const char *path, char *errbuf, size_t errlen)
+{
+	struct tui_src *s = calloc(1, sizeof *s);
+
+	if (!s) {
+		errbuf_set(errbuf, errlen, "out of memory");
+		return NULL;
+	}
+	s->refs = 1;
+	s->ix = pktindex_open(path, errbuf, errlen);
+	if (!s->ix) {
+		free(s);
+		return NULL;
+	}
+	/* The first screenful at once; the rest between keys. */
+	if (pktindex_step(s->ix, 2000, errbuf, errlen) < 0) {
+		src_unref(s);
+		return NULL;
+	}
+	return s;
+}
+
+struct tui_src *src_ref(struct tui_src *s)
+{
+	s->refs++;
+	return s;
+}
+
+void src_unref(struct tui_src *s)
+{
+	if (!s || --s->refs > 0)
+		return;
+	if (s->run)
+		labrun_free(s->run);
+	pktindex_free(s->ix);
+	if (s->have_prog)
+		pcap_freecode(&s->prog);
+	if (s->dead)
+		pcap_close(s->dead);
+	free(s->vis);
+	free(s->match);
+	free(s);
+}
+
+bool src_orphan(const struct tui_src *s)
+{
+	return s->refs == 1;
+}
+
+bool src_busy(const struct tui_src *s)
+{
+	if (s->run)
+		return s->run->st != NULL && !s->run_error[0];
+	return s->ix && !pktindex_done(s->ix) && !s->index_error[0];
+}
+
+int src_pollfds(const struct tui_src *s, struct pollfd *fds, int max, int *timeout_ms)
+{
+	*timeout_ms = -1;
+	if (!src_busy(s))
+		return 0;
+	if (s->run)
+		return labrun_pollfds(s->run, fds, max, timeout_ms);
+	*timeout_ms = 0;        /* indexing: come back at once, after the keys */
+	return 0;
+}
+
+static void filter_catch_up(struct tui_src *s);
+
+bool src_step(struct tui_src *s)
+{
+	size_t before = src_count(s);
+
+	if (!src_busy(s))
+		return false;
+	if (s->run) {
+		bool was = s->run->done;
+		if (labrun_step(s->run, s->run_error, sizeof s->run_error) < 0 && !s->run_error[0])
+			snprintf(s->run_error, sizeof s->run_error, "the run failed");
+		timeline_build(&s->run->tl);
+		filter_catch_up(s);
+		return src_count(s) != before || s->run->done != was || s->run_error[0];
+	}
+	if (pktindex_step(s->ix, INDEX_CHUNK, s->index_error, sizeof s->index_error) < 0 &&
+	    !s->index_error[0])
+		snprintf(s->index_error, sizeof s->index_error, "indexing failed");
+	filter_catch_up(s);
+	return true;
+}
+
+size_t src_count(const struct tui_src *s)
+{
+	return s->run ? s->run->tl.nseg : pktindex_count(s->ix);
+}
+
+size_t src_nvis(const struct tui_src *s)
+{
+	return s->have_prog ? s->nvis : src_count(s);
+}
+
+size_t src_vis(const struct tui_src *s, size_t k)
+{
+	return s->have_prog ? s->vis[k] : k;
+}
+
+size_t src_vis_find(const struct tui_src *s, size_t i)
+{
+	size_t lo = 0, hi;
+
+	if (!s->have_prog)
+		return i;
+	hi = s->nvis;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (s->vis[mid] < i)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+bool src_matches(const struct tui_src *s, size_t i)
+{
+	return !s->have_prog || (i < s->scanned && s->match[i]);
+}
+
+uint64_t src_t0(const struct tui_src *s)
+{
+	if (s->run)
+		return s->run->tl.nentry ? s->run->tl.t0 :
+		       s->run->tl.nseg ? s->run->tl.seg[0].seg.ts_ns : 0;
+	const struct pktindex_ent *e = pktindex_get(s->ix, 0);
+	return e ? e->ts_ns : 0;
+}
+
+void src_row(const struct tui_src *s, size_t i, struct tui_row *r)
+{
+	memset(r, 0, sizeof *r);
+	if (s->run) {
+		const struct flow_seg *fs = &s->run->tl.seg[i];
+		char a[48];
+
+		r->frame = fs->seg.frame;
+		r->ts_ns = fs->seg.ts_ns;
+		r->conn = fs->conn_id;
+		r->dir = fs->dir;
+		r->flags = fs->seg.flags;
+		r->rel_seq = fs->rel_seq;
+		r->rel_ack = fs->rel_ack;
+		r->len = fs->seg.len;
+		r->win = fs->win_scaled;
+		r->analysis = fs->analysis;
+		snprintf(r->src, sizeof r->src, "%s:%u", dissect_addr_str(&fs->seg, true, a, sizeof a),
+		         fs->seg.sport);
+		snprintf(r->dst, sizeof r->dst, "%s:%u", dissect_addr_str(&fs->seg, false, a, sizeof a),
+		         fs->seg.dport);
+		return;
+	}
+	const struct pktindex_ent *e = pktindex_get(s->ix, i);
+	if (!e)
+		return;
+	r->frame = e->frame;
+	r->ts_ns = e->ts_ns;
+	r->conn = e->conn;
+	r->dir = (enum flow_dir)e->dir;
+	r->malformed = e->malformed;
+	r->flags = e->flags;
+	r->rel_seq = e->rel_seq;
+	r->rel_ack = e->rel_ack;
+	r->len = e->len;
+	r->win = e->win;
+	r->analysis = e->analysis;
+	if (e->conn != PKTINDEX_NOCONN && !e->malformed) {
+		const struct flow_conn *c = flow_get(pktindex_flows(s->ix), e->conn);
+		flow_endpoint_str(c, r->dir, r->src, sizeof r->src);
+		flow_endpoint_str(c, r->dir == FLOW_C2S ? FLOW_S2C : FLOW_C2S, r->dst, sizeof r->dst);
+	} else {
+		snprintf(r->src, sizeof r->src, "?");
+		snprintf(r->dst, sizeof r->dst, "?");
+	}
+}
+
+int src_seg(const struct tui_src *s, size_t i, struct flow_seg *fs, char *errbuf, size_t errlen)
+{
+	if (s->run) {
+		if (i >= s->run->tl.nseg)
+			return -1;
+		*fs = s->run->tl.seg[i];
+		return 0;
+	}
+	return pktindex_segment(s->ix, i, fs, errbuf, errlen);
+}
+
+/* A segment of a run as a raw IP packet (DLT_RAW), for the filter. Returns its length. */
+static size_t rebuild(const struct flow_seg *fs, uint8_t *p, size_t cap)
+{
+	const struct tcp_segment *g = &fs->seg;
+	size_t ip = g->family == AF_INET6 ? 40 : 20, pl = g->caplen_payload;
+	uint8_t *t = p + ip;
+
+	if (ip + 20 + pl > cap)
+		pl = cap - ip - 20;
+	memset(p, 0, ip + 20);
+	if (g->family == AF_INET6) {
+		p[0] = 0x60;
+		p[4] = (uint8_t)((20 + g->len) >> 8);
+		p[5] = (uint8_t)(20 + g->len);
+		p[6] = 6;
+		p[7] = g->ip_ttl;
+		memcpy(p + 8, g->src, 16);
+		memcpy(p + 24, g->dst, 16);
+	} else {
+		size_t tot = 40 + g->len;
+		p[0] = 0x45;
+		p[2] = (uint8_t)(tot >> 8);
+		p[3] = (uint8_t)tot;
+		p[4] = (uint8_t)(g->ip_id >> 8);
+		p[5] = (uint8_t)g->ip_id;
+		p[6] = g->ip_df ? 0x40 : 0;
+		p[8] = g->ip_ttl;
+		p[9] = 6;
+		memcpy(p + 12, g->src, 4);
+		memcpy(p + 16, g->dst, 4);
+	}
+	t[0] = (uint8_t)(g->sport >> 8); t[1] = (uint8_t)g->sport;
+	t[2] = (uint8_t)(g->dport >> 8); t[3] = (uint8_t)g->dport;
+	for (int k = 0; k < 4; k++) {
+		t[4 + k] = (uint8_t)(g->seq >> (24 - 8 * k));
+		t[8 + k] = (uint8_t)(g->ack >> (24 - 8 * k));
+	}
+	t[12] = (uint8_t)(5 << 4 | (g->flags >> 8 & 1));
+	t[13] = (uint8_t)g->flags;
+	t[14] = (uint8_t)(g->win >> 8); t[15] = (uint8_t)g->win;
+	if (pl && g->payload)
+		memcpy(t + 20, g->payload, pl);
+	return ip + 20 + pl;
+}
+
+static bool judge(struct tui_src *s, size_t i)
+{
+	struct pcap_pkthdr h = { 0 };
+
+	if (s->run) {
+		uint8_t pkt[2048];
+		h.caplen = h.len = (bpf_u_int32)rebuild(&s->run->tl.seg[i], pkt, sizeof pkt);
+		return pcap_offline_filter(&s->prog, &h, pkt) != 0;
+	}
+	size_t cl;
+	const uint8_t *p = pktindex_packet(s->ix, i, &cl);
+	h.caplen = h.len = (bpf_u_int32)cl;
+	return p && pcap_offline_filter(&s->prog, &h, p) != 0;
+}
+
+static void filter_catch_up(struct tui_src *s)
+{
+	size_t n = src_count(s);
+
+	if (!s->have_prog || s->scanned >= n)
+		return;
+	if (n > s->matchcap) {
+		size_t nc = n + n / 2 + 64;
+		uint8_t *m = realloc(s->match, nc);
+		uint32_t *v = realloc(s->vis, nc * sizeof *v);
+		if (m)
+			s->match = m;
+		if (v)
+			s->vis = v;
+		if (!m || !v)
+			return;     /* out of memory: the filter stops growing, shown so far stays */
+		s->matchcap = s->viscap = nc;
+	}
+	for (; s->scanned < n; s->scanned++) {
+		bool ok = judge(s, s->scanned);
+		s->match[s->scanned] = ok;
+		if (ok)
+			s->vis[s->nvis++] = (uint32_t)s->scanned;
+	}
+}
+
+int src_filter(struct tui_src *s, const char *expr, char *errbuf, size_t errlen)
+{
+	struct bpf_program prog;
+	int dlt = s->run ? DLT_RAW : pktindex_dlt(s->ix);
+
+	if (!*expr) {
+		if (s->have_prog)
+			pcap_freecode(&s->prog);
+		s->have_prog = false;
+		s->expr[0] = '\0';
+		return 0;
+	}
+	if (!s->dead && !(s->dead = pcap_open_dead(dlt, 262144))) {
+		errbuf_set(errbuf, errlen, "cannot compile filters: out of memory");
+		return -1;
+	}
+	if (pcap_compile(s->dead, &prog, expr, 1, PCAP_NETMASK_UNKNOWN) < 0) {
+		errbuf_set(errbuf, errlen, "%s", pcap_geterr(s->dead));
+		return -1;
+	}
+	if (s->have_prog)
+		pcap_freecode(&s->prog);
+	s->prog = prog;
+	s->have_prog = true;
+	snprintf(s->expr, sizeof s->expr, "%s", expr);
+	s->nvis = s->scanned = 0;
+	filter_catch_up(s);
+	return 0;
+}
+
+const char *src_filter_expr(const struct tui_src *s)
+{
+	return s->expr;
+}
+
+void src_state_str(const struct tui_src *s, char *buf, size_t len)
+{
+	if (s->run) {
+		const struct labrun *r = s->run;
+		if (s->run_error[0])
+			snprintf(buf, len, "failed: %s", s->run_error);
+		else if (!r->done)
+			snprintf(buf, len, "running live: %zu segments, %zu calls", r->tl.nseg, r->tl.ncall);
+		else {
+			size_t pass = 0;
+			for (size_t i = 0; i < r->ncheck; i++)
+				pass += r->check[i].r.verdict == EXPECT_PASS;
+			snprintf(buf, len, "done: %zu segments, %zu of %zu checks passed", r->tl.nseg,
+			         pass, r->ncheck);
+		}
+		return;
+	}
+	if (s->index_error[0])
+		snprintf(buf, len, "%zu segments; %s", src_count(s), s->index_error);
+	else if (!pktindex_done(s->ix))
+		snprintf(buf, len, "indexing %.0f%%: %zu segments", 100 * pktindex_progress(s->ix),
+		         src_count(s));
+	else if (pktindex_error(s->ix)[0])
+		snprintf(buf, len, "%zu segments of %u packets; %s", src_count(s),
+		         pktindex_frames(s->ix), pktindex_error(s->ix));
+	else
+		snprintf(buf, len, "%zu segments of %u packets", src_count(s), pktindex_frames(s->ix));
+}
+
+struct labrun *src_labrun(const struct tui_src *s) { return s->run; }
+const char *src_run_error(const struct tui_src *s) { return s->run_error; }
+const struct lab *src_lab(const struct tui_src *s) { return s->lab; }
+const struct lab_variant *src_variant(const struct tui_src *s) { return s->variant; }

@@ -1,0 +1,355 @@
+/* summary: the TUI's main loop: terminal set-up and restore, the screen stack, the filter prompt, one poll(). */
+#include <curses.h>
+#include <errno.h>
+#include <locale.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/signalfd.h>
+#include <termios.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "tui/tui.h"
+#include "util/errbuf.h"
+
+#define MAX_SCREENS 16
+#define MAX_POLL 12
+
+struct screen {
+	const struct tui_view *v;
+	void *priv;
+};
+
+struct tui {
+	const struct tui_opts *o;
+	struct screen stack[MAX_SCREENS];
+	int depth;
+	bool dirty;
+	bool quit;
+	char status[512];
+	bool status_error;
+	/* the filter prompt, when open */
+	bool prompting;
+	char prompt[256];
+	size_t plen;
+	struct tui_src *served;         /* the source in progress the loop serves */
+};
+
+/*
+ * Crash safety. If tcplab itself dies on SIGSEGV/SIGBUS/SIGABRT/SIGFPE, endwin() cannot be
+ * called (it is not async-signal-safe), so the handler puts back the terminal modes saved
+ * before initscr() (tcsetattr is safe), leaves the alternate screen and shows the cursor
+ * with one write(), then dies of the same signal. This needs the saved modes where the
+ * handler can find them: the one mutable global of the TUI, written once before any
+ * handler is installed.
+ */
+static struct termios crash_saved;
+
+static void crash_handler(int sig)
+{
+	static const char reset[] = "\033[0m\033[?1049l\033[?25h\r\n";
+
+	tcsetattr(STDIN_FILENO, TCSANOW, &crash_saved);
+	if (write(STDOUT_FILENO, reset, sizeof reset - 1) < 0) {
+		/* nothing more can be done from here */
+	}
+	signal(sig, SIG_DFL);
+	raise(sig);
+}
+
+int tui_push(struct tui *t, const struct tui_view *v, void *priv)
+{
+	if (t->depth == MAX_SCREENS) {
+		if (v->close)
+			v->close(t, priv);
+		tui_status(t, true, "too many screens open: press q to go back");
+		return -1;
+	}
+	t->stack[t->depth++] = (struct screen){ v, priv };
+	t->dirty = true;
+	return 0;
+}
+
+static void pop(struct tui *t)
+{
+	struct screen *s = &t->stack[--t->depth];
+
+	if (s->v->close)
+		s->v->close(t, s->priv);
+	t->dirty = true;
+}
+
+const struct tui_opts *tui_opts(const struct tui *t)
+{
+	return t->o;
+}
+
+void tui_status(struct tui *t, bool error, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(t->status, sizeof t->status, fmt, ap);
+	va_end(ap);
+	t->status_error = error;
+	t->dirty = true;
+}
+
+void tui_serve(struct tui *t, struct tui_src *s)
+{
+	if (t->served)
+		src_unref(t->served);
+	t->served = s ? src_ref(s) : NULL;
+}
+
+static void draw(struct tui *t)
+{
+	struct screen *s = &t->stack[t->depth - 1];
+
+	erase();
+	if (LINES < 10 || COLS < 40) {
+		draw_text(0, 0, COLS, R_ERROR, "terminal too small: 80x24 or more, please");
+	} else {
+		s->v->draw(t, s->priv);
+		if (t->prompting) {
+			draw_fmt(LINES - 1, 0, COLS, R_NORMAL, "filter (BPF): %s", t->prompt);
+			move(LINES - 1, (int)(14 + t->plen) < COLS ? (int)(14 + t->plen) : COLS - 1);
+		} else if (t->status[0]) {
+			draw_text(LINES - 1, 0, COLS, t->status_error ? R_ERROR : R_HEAD, t->status);
+		}
+	}
+	curs_set(t->prompting ? 1 : 0);
+	wnoutrefresh(stdscr);
+	doupdate();
+	t->dirty = false;
+}
+
+static void prompt_key(struct tui *t, int ch)
+{
+	struct screen *s = &t->stack[t->depth - 1];
+	char err[512];
+
+	t->dirty = true;
+	if (ch == 27) {
+		t->prompting = false;
+	} else if (ch == '\n' || ch == '\r' || ch == KEY_ENTER) {
+		t->prompting = false;
+		err[0] = '\0';
+		if (s->v->filter(t, s->priv, t->prompt, err, sizeof err) < 0)
+			tui_status(t, true, "filter '%s': %s", t->prompt, err);
+		else if (t->prompt[0])
+			tui_status(t, false, "filter: %s", t->prompt);
+		else
+			tui_status(t, false, "filter cleared");
+	} else if (ch == KEY_BACKSPACE || ch == 127 || ch == 8) {
+		if (t->plen)
+			t->prompt[--t->plen] = '\0';
+	} else if (ch == 21) {          /* ^U */
+		t->plen = 0;
+		t->prompt[0] = '\0';
+	} else if (ch >= ' ' && ch < 127 && t->plen < sizeof t->prompt - 1) {
+		t->prompt[t->plen++] = (char)ch;
+		t->prompt[t->plen] = '\0';
+	}
+}
+
+static void key(struct tui *t, int ch)
+{
+	struct screen *s = &t->stack[t->depth - 1];
+	enum tui_act a;
+
+	if (ch == KEY_RESIZE) {
+		clearok(curscr, TRUE);
+		t->dirty = true;
+		return;
+	}
+	if (t->prompting) {
+		prompt_key(t, ch);
+		return;
+	}
+	a = tui_key_action(ch);
+	if (t->status[0]) {
+		t->status[0] = '\0';
+		t->dirty = true;
+	}
+	switch (a) {
+	case ACT_HELP:
+		if (strcmp(s->v->name, "help"))
+			screen_help_open(t);
+		return;
+	case ACT_REDRAW:
+		clearok(curscr, TRUE);
+		t->dirty = true;
+		return;
+	case ACT_QUIT:
+		t->quit = true;
+		return;
+	case ACT_FILTER:
+		if (!s->v->filter) {
+			tui_status(t, true, "no display filter on this screen");
+			return;
+		}
+		t->prompting = true;
+		t->dirty = true;
+		return;
+	default:
+		break;
+	}
+	switch (s->v->key(t, s->priv, a, ch)) {
+	case TUI_CLOSE:
+		pop(t);
+		if (!t->depth)
+			t->quit = true;
+		break;
+	case TUI_QUIT:
+		t->quit = true;
+		break;
+	case TUI_STAY:
+		break;
+	}
+	t->dirty = true;
+}
+
+static int loop(struct tui *t, int sigfd)
+{
+	while (!t->quit && t->depth) {
+		struct pollfd fds[MAX_POLL];
+		struct screen *top;
+		int n = 0, timeout = -1, tmo, ch;
+
+		if (t->dirty)
+			draw(t);
+		/* A run no screen shows any more is stopped, not left running unseen. */
+		if (t->served && src_orphan(t->served))
+			tui_serve(t, NULL);
+		top = &t->stack[t->depth - 1];
+		fds[n++] = (struct pollfd){ .fd = STDIN_FILENO, .events = POLLIN };
+		fds[n++] = (struct pollfd){ .fd = sigfd, .events = POLLIN };
+		if (t->served && src_busy(t->served)) {
+			n += src_pollfds(t->served, fds + n, MAX_POLL - n, &tmo);
+			if (tmo >= 0)
+				timeout = tmo;
+		}
+		if (top->v->wait_ms && (tmo = top->v->wait_ms(t, top->priv)) >= 0 &&
+		    (timeout < 0 || tmo < timeout))
+			timeout = tmo;
+		if (poll(fds, (nfds_t)n, timeout) < 0 && errno != EINTR)
+			return -1;
+		if (fds[1].revents & POLLIN) {
+			struct signalfd_siginfo si;
+			if (read(sigfd, &si, sizeof si) > 0)
+				return 1;
+		}
+		/* Keys first: they stay responsive while a capture is indexed. */
+		while ((ch = getch()) != ERR && !t->quit && t->depth)
+			key(t, ch);
+		if (t->quit || !t->depth)
+			break;
+		if (t->served && src_busy(t->served) && src_step(t->served))
+			t->dirty = true;
+		top = &t->stack[t->depth - 1];
+		if (top->v->tick && top->v->wait_ms && top->v->wait_ms(t, top->priv) == 0) {
+			top->v->tick(t, top->priv);
+			t->dirty = true;
+		}
+	}
+	return 0;
+}
+
+int tui_main(const struct tui_opts *o, char *errbuf, size_t errlen)
+{
+	struct tui t = { .o = o };
+	sigset_t mask, old;
+	int sigfd, rc, r = 0;
+	bool color;
+
+	if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO)) {
+		errbuf_set(errbuf, errlen, "the TUI needs a terminal (use 'tcplab run N' or "
+		           "'tcplab inspect --tsv FILE' for text)");
+		return -1;
+	}
+	setlocale(LC_ALL, "");
+	color = !getenv("NO_COLOR") || !getenv("NO_COLOR")[0];
+	/* SIGINT/SIGTERM/SIGHUP arrive on a descriptor the loop polls, so the way out is the
+	 * normal one, endwin() included. Lab programs get a clean mask back (proc.c). */
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGINT);
+	sigaddset(&mask, SIGTERM);
+	sigaddset(&mask, SIGHUP);
+	sigaddset(&mask, SIGQUIT);
+	if (sigprocmask(SIG_BLOCK, &mask, &old) < 0 ||
+	    (sigfd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK)) < 0) {
+		errbuf_set(errbuf, errlen, "cannot set up signals for the TUI");
+		return -1;
+	}
+	signal(SIGPIPE, SIG_IGN);
+	tcgetattr(STDIN_FILENO, &crash_saved);
+	signal(SIGSEGV, crash_handler);
+	signal(SIGBUS, crash_handler);
+	signal(SIGABRT, crash_handler);
+	signal(SIGFPE, crash_handler);
+	if (!initscr()) {
+		errbuf_set(errbuf, errlen, "cannot start curses on this terminal (is TERM right?)");
+		close(sigfd);
+		sigprocmask(SIG_SETMASK, &old, NULL);
+		return -1;
+	}
+	raw();
+	noecho();
+	nonl();
+	keypad(stdscr, TRUE);
+	nodelay(stdscr, TRUE);
+	set_escdelay(25);
+	curs_set(0);
+	draw_init(color);
+
+	switch (o->mode) {
+	case TUI_MENU:
+		rc = screen_menu_open(&t);
+		break;
+	case TUI_INSPECT: {
+		char err[512];
+		struct tui_src *s = src_file_new(o->path, err, sizeof err);
+		rc = -1;
+		if (!s) {
+			errbuf_set(errbuf, errlen, "%s", err);
+			break;
+		}
+		tui_serve(&t, s);
+		rc = screen_segs_open(&t, s, 0);
+		src_unref(s);
+		break;
+	}
+	case TUI_DEMO:
+		rc = screen_demo_open(&t, &o->labs[0], o->variant, o->path, o->auto_s);
+		break;
+	default:
+		rc = -1;
+	}
+	if (rc == 0) {
+		t.dirty = true;
+		r = loop(&t, sigfd);
+	} else if (errbuf && errlen && !errbuf[0]) {
+		errbuf_set(errbuf, errlen, "the first screen could not open");
+	}
+	while (t.depth)
+		pop(&t);
+	tui_serve(&t, NULL);
+	endwin();
+	signal(SIGSEGV, SIG_DFL);
+	signal(SIGBUS, SIG_DFL);
+	signal(SIGABRT, SIG_DFL);
+	signal(SIGFPE, SIG_DFL);
+	close(sigfd);
+	sigprocmask(SIG_SETMASK, &old, NULL);
+	if (r < 0) {
+		errbuf_set(errbuf, errlen, "the TUI's poll loop failed");
+		return -1;
+	}
+	if (rc < 0)
+		return -1;
+	return 0;
+}

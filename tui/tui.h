@@ -1,0 +1,224 @@
+/* summary: the curses TUI: one poll loop, a stack of screens, shared keys, drawing and data sources. */
+#ifndef TCPLAB_TUI_TUI_H
+#define TCPLAB_TUI_TUI_H
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "capture/flow.h"
+#include "engine/lab.h"
+
+/*
+ * Contract: tui_main() owns the terminal from initscr() to endwin() and gives it back in
+ * the state it found it on every way out (return, error, SIGINT/SIGTERM/SIGHUP, a crash of
+ * tcplab itself: see tui.c). One poll() loop serves the keyboard, the live lab run (its
+ * descriptors and deadline), the capture being indexed and the screens' timers; nothing
+ * blocks it.
+ *
+ * Screens are a stack. Each is a tui_view (tig's view_ops): key handlers change state and
+ * return what to do; only the main loop draws, and it redraws the top screen after any
+ * change. KEY_RESIZE re-lays out everything because every draw reads LINES and COLS.
+ * Keys are read through one table (keys.c) mapping keys to actions, the same on every
+ * screen; '?' lists it.
+ */
+
+enum tui_mode { TUI_MENU, TUI_INSPECT, TUI_DEMO };
+
+struct tui_opts {
+	enum tui_mode mode;
+	const char *build;              /* for lab runs */
+	const struct lab *labs;         /* TUI_MENU: every lab; TUI_DEMO: labs[0] is shown */
+	size_t nlab;
+	const char *path;               /* TUI_INSPECT: the capture; TUI_DEMO: --pcap or NULL */
+	const char *variant;            /* TUI_DEMO: variant to run first, NULL: the first */
+	double auto_s;                  /* TUI_DEMO: advance every auto_s seconds, 0: by hand */
+	const char *sandbox_error;      /* why lab runs cannot work here, or NULL */
+};
+
+/* 0 when the user quit, -1 when the screen could not start (errbuf). */
+int tui_main(const struct tui_opts *o, char *errbuf, size_t errlen);
+
+/* ---- for screens ---- */
+
+enum tui_act {
+	ACT_NONE,
+	ACT_UP, ACT_DOWN, ACT_PREV, ACT_NEXT, ACT_PGUP, ACT_PGDN, ACT_HOME, ACT_END,
+	ACT_TAB, ACT_ENTER, ACT_BACK, ACT_QUIT, ACT_HELP, ACT_FILTER, ACT_REDRAW,
+	ACT_RUN, ACT_VARIANT, ACT_CHECKS, ACT_LADDER, ACT_SEGMENTS, ACT_FOLLOW,
+	ACT_PLAY, ACT_FASTER, ACT_SLOWER, ACT_RESTART,
+	ACT_N
+};
+
+struct tui_key {
+	int key;                /* curses key code or character */
+	enum tui_act act;
+	const char *name;       /* as the help screen shows it: "Down j" */
+	const char *help;       /* what it does, the same on every screen */
+};
+
+/* The key table, KEYS_N entries; an action may appear in several rows. */
+extern const struct tui_key tui_keys[];
+extern const size_t tui_nkeys;
+enum tui_act tui_key_action(int ch);
+
+/* What a key handler asks the loop to do. */
+enum tui_ret { TUI_STAY, TUI_CLOSE, TUI_QUIT };
+
+struct tui;
+
+struct tui_view {
+	const char *name;                               /* shown in the title bar */
+	void (*draw)(struct tui *t, void *priv);
+	enum tui_ret (*key)(struct tui *t, void *priv, enum tui_act a, int ch);
+	/* Optional: apply a display filter ("" clears it). 0, or -1 with the reason. */
+	int (*filter)(struct tui *t, void *priv, const char *expr, char *errbuf, size_t errlen);
+	/* Optional: ms until tick() wants to run, -1 for never. */
+	int (*wait_ms)(struct tui *t, void *priv);
+	void (*tick)(struct tui *t, void *priv);
+	void (*close)(struct tui *t, void *priv);
+};
+
+/* Push a screen; priv is the screen's own and is handed to close(). */
+int tui_push(struct tui *t, const struct tui_view *v, void *priv);
+const struct tui_opts *tui_opts(const struct tui *t);
+/* A line for the status bar until the next key ("" clears); error: shown as an error. */
+void tui_status(struct tui *t, bool error, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+/* ---- drawing (draw.c) ---- */
+
+enum tui_role {
+	R_NORMAL, R_TITLE, R_SEL, R_C2S, R_S2C, R_EXPERT, R_ERROR, R_PASS, R_FAIL, R_DIM,
+	R_HEAD, R_WIRE_NOTE, R_N
+};
+
+struct tui_glyphs {
+	const char *hline, *vline, *rarrow, *larrow, *ellipsis;
+};
+
+void draw_init(bool color);
+const struct tui_glyphs *draw_glyphs(void);
+int draw_attr(enum tui_role r);
+/* Text at (y, x), at most w columns, the rest of the w columns blanked. */
+void draw_text(int y, int x, int w, enum tui_role r, const char *s);
+void draw_fmt(int y, int x, int w, enum tui_role r, const char *fmt, ...)
+	__attribute__((format(printf, 5, 6)));
+/* A horizontal run of the line glyph. */
+void draw_hline(int y, int x, int w, enum tui_role r);
+/* Title bar (row 0) and key hints (last row). */
+void draw_title(const char *left, const char *right);
+void draw_hints(const char *hints);
+/* Lines of a paragraph joined with spaces; blank lines, indented lines and list items
+ * keep their breaks. out is NUL-terminated, cut at len. */
+void draw_reflow(const char *s, char *out, size_t len);
+/* Wrap text to width w into at most maxl lines; each line is a slice of s. Returns lines. */
+size_t draw_wrap(const char *s, int w, const char **start, int *len, size_t maxl);
+
+/* ---- data: a live lab run or an indexed capture file (source.c) ---- */
+
+struct labrun;
+struct pktindex;
+struct pollfd;
+
+struct tui_src;
+
+/* One segment as lists and ladders show it. */
+struct tui_row {
+	uint32_t frame;
+	uint64_t ts_ns;
+	uint32_t conn;
+	enum flow_dir dir;
+	bool malformed;
+	uint16_t flags;
+	uint32_t rel_seq, rel_ack, len;
+	int64_t win;
+	uint32_t analysis;
+	char src[64], dst[64];
+};
+
+struct tui_src *src_run_new(const struct lab *lab, const struct lab_variant *v,
+                            const char *build, char *errbuf, size_t errlen);
+struct tui_src *src_file_new(const char *path, char *errbuf, size_t errlen);
+struct tui_src *src_ref(struct tui_src *s);
+void src_unref(struct tui_src *s);
+/* Only one holder is left (the loop's own reference: no screen shows it any more). */
+bool src_orphan(const struct tui_src *s);
+
+/* Advance what is in progress; true when something changed. */
+bool src_busy(const struct tui_src *s);
+int src_pollfds(const struct tui_src *s, struct pollfd *fds, int max, int *timeout_ms);
+bool src_step(struct tui_src *s);
+
+/* Segments in arrival order, and the ones the display filter lets through. */
+size_t src_count(const struct tui_src *s);
+size_t src_nvis(const struct tui_src *s);
+size_t src_vis(const struct tui_src *s, size_t k);    /* segment index of visible k */
+/* Visible position of segment i, or the nearest one after it. */
+size_t src_vis_find(const struct tui_src *s, size_t i);
+bool src_matches(const struct tui_src *s, size_t i);
+void src_row(const struct tui_src *s, size_t i, struct tui_row *row);
+/* The whole segment (payload included). 0 or -1 (errbuf: why it cannot be decoded). */
+int src_seg(const struct tui_src *s, size_t i, struct flow_seg *fs, char *errbuf, size_t errlen);
+uint64_t src_t0(const struct tui_src *s);
+int src_filter(struct tui_src *s, const char *expr, char *errbuf, size_t errlen);
+const char *src_filter_expr(const struct tui_src *s);
+/* One line on what the source is doing ("running: 7 segments", "indexed 40%"). */
+void src_state_str(const struct tui_src *s, char *buf, size_t len);
+
+/* Run sources only (NULL / false for files). */
+struct labrun *src_labrun(const struct tui_src *s);
+const char *src_run_error(const struct tui_src *s);   /* "" unless it failed */
+const struct lab *src_lab(const struct tui_src *s);
+const struct lab_variant *src_variant(const struct tui_src *s);
+
+/* The loop serves one source in progress at a time; screens register theirs. */
+void tui_serve(struct tui *t, struct tui_src *s);
+
+/* ---- the ladder: client calls | segments as arrows | server calls (screen_ladder.c) ---- */
+
+enum { LROW_SEG, LROW_CALL, LROW_OUT };
+
+struct tui_lrow {
+	uint8_t kind, phase;    /* LROW_*, enum tl_phase */
+	uint32_t index;         /* segment index (source), or tl.call[] / tl.out[] index */
+	uint64_t t_ns;
+};
+
+struct ladder_model {
+	struct tui_lrow *row;   /* a run's rows, rebuilt by ladder_rows(); NULL for a file */
+	size_t n, cap;
+};
+
+/* Rows of the source: a run's timeline (calls and output too when calls), filtered
+ * segments of a file (virtual: ladder_row() computes them). Returns the row count. */
+size_t ladder_rows(const struct tui_src *s, bool calls, struct ladder_model *m);
+void ladder_row(const struct tui_src *s, const struct ladder_model *m, size_t k,
+                struct tui_lrow *out);
+void ladder_model_release(struct ladder_model *m);
+/* Column header (2 rows from y) and one row at y across the whole width. */
+void ladder_draw_head(const struct tui_src *s, int y);
+void ladder_draw_row(const struct tui_src *s, const struct tui_lrow *r, int y, bool sel);
+
+/* ---- plain-words explanation of a segment (explain.c) ---- */
+
+/* Calls line() once per line of the detail: fields, options, labels, payload hex. */
+void explain_segment(const struct flow_seg *fs, uint64_t t0,
+                     void (*line)(void *ctx, enum tui_role r, const char *text), void *ctx);
+/* One sentence for the demo's narration line. */
+void explain_brief(const struct flow_seg *fs, char *buf, size_t len);
+
+/* ---- screens ---- */
+
+int screen_menu_open(struct tui *t);
+int screen_lesson_open(struct tui *t, const struct lab *lab);
+int screen_segs_open(struct tui *t, struct tui_src *s, long select);
+int screen_ladder_open(struct tui *t, struct tui_src *s);
+int screen_checks_open(struct tui *t, struct tui_src *s);
+int screen_follow_open(struct tui *t, struct tui_src *s, uint32_t conn);
+int screen_help_open(struct tui *t);
+int screen_demo_open(struct tui *t, const struct lab *lab, const char *variant,
+                     const char *pcap, double auto_s);
+
+#endif
