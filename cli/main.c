@@ -1,6 +1,7 @@
 /* summary: tcplab's entry point: dispatch to a subcommand from a table. */
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli/cli.h"
 
@@ -12,9 +13,11 @@ static const struct command {
 	{ "list",    cmd_list,    "list the numbered labs" },
 	{ "lesson",  cmd_lesson,  "print a lab's lesson, step by step" },
 	{ "run",     cmd_run,     "run a lab and check the wire against its lesson" },
+	{ "grade",   cmd_grade,   "build, run and grade your exercise for a lab" },
 	{ "inspect", cmd_inspect, "list the TCP segments or connections of a pcap/pcapng file" },
 	{ "check",   cmd_check,   "match a capture against an expected-sequence file" },
 	{ "doctor",  cmd_doctor,  "say what this system allows and how to fix what it does not" },
+	{ "demo",    cmd_demo,    "instructor demo: a lab's segments revealed one at a time" },
 };
 
 static void usage(FILE *out)
@@ -30,7 +33,9 @@ static void usage(FILE *out)
 int main(int argc, char **argv)
 {
 	if (argc < 2) {
-		/* The curses TUI will live here; until then, point at the headless commands. */
+		/* On a terminal, the TUI's lab menu; in a pipe or script, the usage. */
+		if (isatty(STDIN_FILENO) && isatty(STDOUT_FILENO))
+			return cmd_tui(argc, argv);
 		usage(stdout);
 		return 0;
 	}
