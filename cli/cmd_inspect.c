@@ -4,12 +4,16 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "capture/dissect.h"
 #include "capture/expert.h"
 #include "capture/flow.h"
 #include "capture/pcapio.h"
+#include "capture/pktindex.h"
 #include "cli/cli.h"
+#include "tui/tui.h"
 
 /*
  * Streaming: one packet at a time through dissect -> flow -> expert, so memory grows with
@@ -18,12 +22,15 @@
  * nothing per packet.
  */
 
-enum mode { MODE_TSV, MODE_STATS };
+enum mode { MODE_TUI, MODE_TSV, MODE_STATS, MODE_INDEX };
 
 static const char usage_text[] =
-	"usage: tcplab inspect [--tsv | --stats] FILE\n"
+	"usage: tcplab inspect [--tsv | --stats | --index-only] FILE\n"
 	"\n"
 	"Read a pcap or pcapng file (\"-\" for standard input) and show its TCP traffic.\n"
+	"On a terminal, without --tsv or --stats, it opens in the TUI: the segment list,\n"
+	"every field of the selected segment in plain words, the ladder ('a'), the\n"
+	"stream ('f') and a BPF display filter ('/'); '?' lists the keys.\n"
 	"\n"
 	"  --tsv    one line per TCP segment (the default), tab-separated: frame number,\n"
 	"           seconds since the first packet, source address and port, destination\n"
@@ -32,6 +39,8 @@ static const char usage_text[] =
 	"           calculates it (scaled), and Wireshark's analysis labels or '-'\n"
 	"  --stats  one line per connection (packets and bytes each way, how it began and\n"
 	"           ended, each side's final state, analysis counts), then capture totals\n"
+	"  --index-only  build the TUI's index of the file and say how long the first\n"
+	"           screen and the whole file took (for 'make bench')\n"
 	"  --help   this text\n"
 	"\n"
 	"Non-TCP packets are skipped; a damaged TCP packet is listed as 'malformed'.\n";
@@ -224,9 +233,57 @@ static void stats_conn(FILE *out, const struct flow_conn *c)
 	fputs(any ? "\n" : "-\n", out);
 }
 
+static int inspect_tui(const char *path)
+{
+	struct tui_opts o = { .mode = TUI_INSPECT, .path = path };
+	char err[1024] = "";
+
+	if (tui_main(&o, err, sizeof err) < 0) {
+		fprintf(stderr, "tcplab: %s\n", err);
+		return 1;
+	}
+	return 0;
+}
+
+static double secs(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* What the TUI does before its first screen, then the rest of the file, timed. */
+static int index_only(const char *path)
+{
+	char err[512];
+	double t0 = secs(), t1;
+	struct pktindex *ix = pktindex_open(path, err, sizeof err);
+	int r;
+
+	if (!ix) {
+		fprintf(stderr, "tcplab: %s\n", err);
+		return 1;
+	}
+	r = pktindex_step(ix, 2000, err, sizeof err);
+	t1 = secs();
+	while (r > 0)
+		r = pktindex_step(ix, 50000, err, sizeof err);
+	if (r < 0) {
+		fprintf(stderr, "tcplab: %s: %s\n", path, err);
+		pktindex_free(ix);
+		return 1;
+	}
+	printf("indexed %zu segments of %u packets: first screen %.3f s, whole file %.3f s, "
+	       "%zu bytes a segment%s%s\n", pktindex_count(ix), pktindex_frames(ix), t1 - t0,
+	       secs() - t0, sizeof(struct pktindex_ent), pktindex_error(ix)[0] ? "; " : "",
+	       pktindex_error(ix));
+	pktindex_free(ix);
+	return 0;
+}
+
 int cmd_inspect(int argc, char **argv)
 {
-	enum mode mode = MODE_TSV;
+	enum mode mode = MODE_TUI;
 	const char *path = NULL;
 	int rc = 1;
 
@@ -238,6 +295,8 @@ int cmd_inspect(int argc, char **argv)
 			mode = MODE_TSV;
 		} else if (!strcmp(argv[i], "--stats")) {
 			mode = MODE_STATS;
+		} else if (!strcmp(argv[i], "--index-only")) {
+			mode = MODE_INDEX;
 		} else if (argv[i][0] == '-' && argv[i][1] != '\0') {
 			fprintf(stderr, "tcplab: inspect: unknown option '%s'\n%s", argv[i], usage_text);
 			return 2;
@@ -252,6 +311,14 @@ int cmd_inspect(int argc, char **argv)
 	if (!path) {
 		fprintf(stderr, "tcplab: inspect: no capture file given\n%s", usage_text);
 		return 2;
+	}
+
+	if (mode == MODE_INDEX)
+		return index_only(path);
+	if (mode == MODE_TUI) {
+		if (isatty(STDIN_FILENO) && isatty(STDOUT_FILENO) && strcmp(path, "-"))
+			return inspect_tui(path);
+		mode = MODE_TSV;
 	}
 
 	char err[256];
