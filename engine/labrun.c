@@ -528,6 +528,86 @@ static void lab_checks(struct labrun_state *c)
 	free(segs);
 }
 
+/*
+ * Why a side sent RST instead of FIN, from its own socket calls: the wire alone cannot
+ * tell SO_LINGER {1,0} from unread data from a kill (RFC 9293 section 3.10.4 lets ABORT,
+ * and Linux's close() with unread data, send RST). "" when the trace does not say.
+ */
+static void rst_cause(const struct labrun_state *c, const struct flow_conn *fc, char *buf,
+                      size_t len)
+{
+	const struct timeline *tl = &c->run->tl;
+	int dir = fc->first_rst, host = dir == FLOW_C2S ? HOST_CLIENT : HOST_SERVER;
+	const struct prog *pr = &c->prog[host];
+	uint64_t arrived = fc->side[!dir].bytes, read = 0, closed = 0, before_close = 0;
+
+	buf[0] = '\0';
+	for (size_t i = 0; i < tl->ncall; i++) {
+		const struct trace_event *ev = &tl->call[i].ev;
+
+		if ((int)tl->call[i].host != host)
+			continue;
+		if (ev->call == TRACE_SETSOCKOPT && strstr(ev->detail, "SO_LINGER") &&
+		    strstr(ev->detail, "{1,0}") && ev->ret == 0) {
+			snprintf(buf, len, "the %s set SO_LINGER {1,0} with setsockopt(), so its close()"
+			         " aborted the connection with RST and skipped TIME-WAIT", pr->role);
+			return;
+		}
+		if (ev->call == TRACE_RECV && ev->ret > 0)
+			read += (uint64_t)ev->ret;
+		if (ev->call == TRACE_CLOSE && !closed && ev->ret == 0)
+			closed = ev->t_enter_ns;
+	}
+	/* What had arrived by the time close() ran, from the wire. */
+	for (size_t i = 0; closed && i < tl->nseg; i++)
+		if (tl->seg[i].conn_id == fc->id && (int)tl->seg[i].dir != dir &&
+		    tl->seg[i].seg.ts_ns < closed)
+			before_close += tl->seg[i].seg.len;
+	if (arrived > read && (pr->killed_by_lab || (pr->exited && WIFSIGNALED(c->run->status[host]))))
+		snprintf(buf, len, "the %s was killed with %llu unread bytes in its receive buffer,"
+		         " and the kernel closed its socket with RST", pr->role,
+		         (unsigned long long)(arrived - read));
+	else if (closed && before_close > read)
+		snprintf(buf, len, "unread data was still in the %s's receive buffer when close() ran:"
+		         " the %s read %llu of the %llu bytes that had arrived", pr->role, pr->role,
+		         (unsigned long long)read, (unsigned long long)before_close);
+	else if (closed && arrived > before_close)
+		snprintf(buf, len, "data arrived after the %s had closed its socket (close() at"
+		         " +%.3f ms), and a closed socket answers data with RST: the %s read %llu of"
+		         " the %llu bytes sent to it", pr->role,
+		         closed > fc->first_ns ? (double)(closed - fc->first_ns) / 1e6 : 0.0, pr->role,
+		         (unsigned long long)read, (unsigned long long)arrived);
+	else if (arrived > read)
+		snprintf(buf, len, "unread data was still in the %s's receive buffer when its socket"
+		         " closed: the %s read %llu of the %llu bytes that arrived", pr->role, pr->role,
+		         (unsigned long long)read, (unsigned long long)arrived);
+}
+
+/* Name the cause of a RST in every explanation that mentions one. */
+static void explain_resets(struct labrun_state *c)
+{
+	struct labrun *run = c->run;
+	const struct flow_conn *fc;
+	char cause[300];
+
+	if (run->conn_id < 0)
+		return;
+	fc = flow_get(c->ft, (size_t)run->conn_id);
+	if (!fc || fc->first_rst < 0)
+		return;
+	rst_cause(c, fc, cause, sizeof(cause));
+	if (!cause[0])
+		return;
+	for (size_t i = 0; i < run->ncheck; i++) {
+		char *e = run->check[i].r.explain;
+		size_t used = strlen(e);
+
+		if (run->check[i].r.verdict != EXPECT_PASS && strstr(e, "RST") &&
+		    used + 8 < sizeof(run->check[i].r.explain))
+			snprintf(e + used, sizeof(run->check[i].r.explain) - used, "; here: %s", cause);
+	}
+}
+
 /* The engine's own checks, then the expected-sequence file's, against the lab connection. */
 static int judge(struct labrun_state *c, char *errbuf, size_t errlen)
 {
@@ -551,7 +631,10 @@ static int judge(struct labrun_state *c, char *errbuf, size_t errlen)
 		goto out;
 	}
 
-	for (int h = HOST_SERVER; h >= HOST_CLIENT; h--) {
+	/* The student's program first: its failure is the one worth naming. */
+	for (int k = 0; k < 2; k++) {
+		int h = run->variant->student == HOST_CLIENT ? (k ? HOST_SERVER : HOST_CLIENT) :
+		        (k ? HOST_CLIENT : HOST_SERVER);
 		const struct prog *pr = &c->prog[h];
 		int st = run->status[h];
 
@@ -578,6 +661,7 @@ static int judge(struct labrun_state *c, char *errbuf, size_t errlen)
 
 	if (match_connections(c, spec, res, incomplete, errbuf, errlen) < 0)
 		goto out;
+	explain_resets(c);
 	lab_checks(c);
 	ret = 0;
 out:

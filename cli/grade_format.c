@@ -1,0 +1,219 @@
+/* summary: print a grade in each output format (see grade_format.h). */
+#include "cli/grade_format.h"
+
+#include <stdio.h>
+#include <string.h>
+
+static const char *const format_names[] = {
+	[GF_TEXT] = "text", [GF_JSON] = "json", [GF_JUNIT] = "junit", [GF_TAP] = "tap",
+	[GF_GRADESCOPE] = "gradescope",
+};
+
+int grade_format_parse(const char *name)
+{
+	for (size_t i = 0; i < sizeof(format_names) / sizeof(format_names[0]); i++)
+		if (!strcmp(name, format_names[i]))
+			return (int)i;
+	return -1;
+}
+
+/* A JSON string literal (RFC 8259 section 7): quotes, backslashes and controls escaped. */
+static void json_str(FILE *out, const char *s)
+{
+	fputc('"', out);
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+		if (*p == '"' || *p == '\\')
+			fprintf(out, "\\%c", *p);
+		else if (*p == '\n')
+			fputs("\\n", out);
+		else if (*p == '\t')
+			fputs("\\t", out);
+		else if (*p < 0x20 || *p == 0x7f)
+			fprintf(out, "\\u%04x", *p);
+		else
+			fputc(*p, out);
+	}
+	fputc('"', out);
+}
+
+/* XML character data or attribute value: markup escaped, controls XML 1.0 forbids dropped. */
+static void xml_str(FILE *out, const char *s)
+{
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+		switch (*p) {
+		case '&': fputs("&amp;", out); break;
+		case '<': fputs("&lt;", out); break;
+		case '>': fputs("&gt;", out); break;
+		case '"': fputs("&quot;", out); break;
+		case '\'': fputs("&apos;", out); break;
+		default:
+			if (*p >= 0x20 || *p == '\n' || *p == '\t')
+				fputc(*p, out);
+		}
+	}
+}
+
+static const char *verdict_word(enum expect_verdict v)
+{
+	return v == EXPECT_PASS ? "pass" : v == EXPECT_FAIL ? "fail" : "inconclusive";
+}
+
+static void print_text(FILE *out, const struct grade_result *g)
+{
+	fprintf(out, "grading lab %d: %s\nsource: %s\n", g->lab, g->title, g->src);
+	if (g->outcome == GRADE_BUILD_FAILED) {
+		fprintf(out, "\nbuild failed; the compiler said:\n\n%s\nscore: 0/1 (fix the build"
+		        " first)\n", g->build_log);
+		return;
+	}
+	if (g->build_log[0])
+		fprintf(out, "\nthe build passed with warnings:\n\n%s", g->build_log);
+	fprintf(out, "\n");
+	for (size_t i = 0; i < g->ncheck; i++) {
+		const struct grade_check *c = &g->check[i];
+
+		fprintf(out, "  %-12s %s\n", expect_verdict_str(c->verdict), c->name);
+		if (c->verdict != EXPECT_PASS && c->explain[0])
+			fprintf(out, "  %-12s %s\n", "", c->explain);
+	}
+	fprintf(out, "\nscore: %g/%g%s\n", g->score, g->max,
+	        g->score == g->max ? " - every check passed" : "");
+	if (g->note[0])
+		fprintf(out, "note: %s\n", g->note);
+}
+
+static void print_json(FILE *out, const struct grade_result *g)
+{
+	fprintf(out, "{\"lab\": %d, \"title\": ", g->lab);
+	json_str(out, g->title);
+	fprintf(out, ", \"source\": ");
+	json_str(out, g->src);
+	fprintf(out, ", \"outcome\": \"%s\", \"build_log\": ",
+	        g->outcome == GRADE_RAN ? "ran" : "build_failed");
+	json_str(out, g->build_log);
+	fprintf(out, ", \"score\": %g, \"max_score\": %g, \"passed\": %s, \"seconds\": %.3f,"
+	        " \"checks\": [", g->score, g->outcome == GRADE_RAN ? g->max : 1,
+	        grade_passed(g) ? "true" : "false", g->seconds);
+	for (size_t i = 0; i < g->ncheck; i++) {
+		const struct grade_check *c = &g->check[i];
+
+		fprintf(out, "%s\n  {\"name\": ", i ? "," : "");
+		json_str(out, c->name);
+		fprintf(out, ", \"verdict\": \"%s\", \"score\": %g, \"max_score\": %g,"
+		        " \"explanation\": ", verdict_word(c->verdict), c->score, c->max);
+		json_str(out, c->explain);
+		fputc('}', out);
+	}
+	fprintf(out, "%s]}\n", g->ncheck ? "\n" : "");
+}
+
+static void print_junit(FILE *out, const struct grade_result *g)
+{
+	size_t failures = 0, skipped = 0, tests = g->outcome == GRADE_RAN ? g->ncheck : 1;
+
+	for (size_t i = 0; i < g->ncheck; i++) {
+		failures += g->check[i].verdict == EXPECT_FAIL;
+		skipped += g->check[i].verdict == EXPECT_INCONCLUSIVE;
+	}
+	if (g->outcome == GRADE_BUILD_FAILED)
+		failures = 1;
+	fprintf(out, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites>\n"
+	        "  <testsuite name=\"tcplab lab %d\" tests=\"%zu\" failures=\"%zu\" errors=\"0\""
+	        " skipped=\"%zu\" time=\"%.3f\">\n", g->lab, tests, failures, skipped, g->seconds);
+	if (g->outcome == GRADE_BUILD_FAILED) {
+		fprintf(out, "    <testcase classname=\"lab%d\" name=\"build\">\n      <failure"
+		        " message=\"the build failed\">", g->lab);
+		xml_str(out, g->build_log);
+		fprintf(out, "</failure>\n    </testcase>\n");
+	}
+	for (size_t i = 0; i < g->ncheck; i++) {
+		const struct grade_check *c = &g->check[i];
+
+		fprintf(out, "    <testcase classname=\"lab%d\" name=\"", g->lab);
+		xml_str(out, c->name);
+		fprintf(out, "\">");
+		if (c->verdict == EXPECT_FAIL) {
+			fprintf(out, "\n      <failure message=\"");
+			xml_str(out, c->explain);
+			fprintf(out, "\"/>\n    ");
+		} else if (c->verdict == EXPECT_INCONCLUSIVE) {
+			fprintf(out, "\n      <skipped message=\"");
+			xml_str(out, c->explain);
+			fprintf(out, "\"/>\n    ");
+		}
+		fprintf(out, "</testcase>\n");
+	}
+	fprintf(out, "  </testsuite>\n</testsuites>\n");
+}
+
+/* A TAP YAML block line: the text on one line, quoted. */
+static void tap_message(FILE *out, const char *text)
+{
+	fprintf(out, "  ---\n  message: ");
+	json_str(out, text);        /* a JSON string is a valid YAML double-quoted scalar */
+	fprintf(out, "\n  ...\n");
+}
+
+static void print_tap(FILE *out, const struct grade_result *g)
+{
+	fprintf(out, "TAP version 13\n");
+	if (g->outcome == GRADE_BUILD_FAILED) {
+		fprintf(out, "1..1\nnot ok 1 - build\n");
+		tap_message(out, g->build_log);
+		return;
+	}
+	fprintf(out, "1..%zu\n", g->ncheck);
+	for (size_t i = 0; i < g->ncheck; i++) {
+		const struct grade_check *c = &g->check[i];
+
+		fprintf(out, "%s %zu - %s%s\n", c->verdict == EXPECT_FAIL ? "not ok" : "ok", i + 1,
+		        c->name, c->verdict == EXPECT_INCONCLUSIVE ? " # SKIP inconclusive" : "");
+		if (c->verdict != EXPECT_PASS)
+			tap_message(out, c->explain);
+	}
+}
+
+/* Gradescope's autograder results.json: score, output, tests[name, score, max_score, ...]. */
+static void print_gradescope(FILE *out, const struct grade_result *g)
+{
+	char summary[256];
+
+	if (g->outcome == GRADE_BUILD_FAILED) {
+		fprintf(out, "{\"score\": 0, \"output\": ");
+		json_str(out, "The build failed. The compiler said:\n\n");
+		fprintf(out, ", \"tests\": [{\"name\": \"build\", \"score\": 0, \"max_score\": 1,"
+		        " \"status\": \"failed\", \"output\": ");
+		json_str(out, g->build_log);
+		fprintf(out, "}]}\n");
+		return;
+	}
+	snprintf(summary, sizeof(summary), "lab %d: %g of %g checks passed", g->lab, g->score,
+	         g->max);
+	fprintf(out, "{\"score\": %g, \"output\": ", g->score);
+	json_str(out, summary);
+	fprintf(out, ", \"tests\": [");
+	for (size_t i = 0; i < g->ncheck; i++) {
+		const struct grade_check *c = &g->check[i];
+		char text[600];
+
+		snprintf(text, sizeof(text), "%s%s",
+		         c->verdict == EXPECT_INCONCLUSIVE ? "inconclusive: " : "", c->explain);
+		fprintf(out, "%s\n  {\"name\": ", i ? "," : "");
+		json_str(out, c->name);
+		fprintf(out, ", \"score\": %g, \"max_score\": %g, \"status\": \"%s\", \"output\": ",
+		        c->score, c->max, c->verdict == EXPECT_PASS ? "passed" : "failed");
+		json_str(out, text);
+		fputc('}', out);
+	}
+	fprintf(out, "%s]}\n", g->ncheck ? "\n" : "");
+}
+
+void grade_format_print(FILE *out, enum grade_format f, const struct grade_result *g)
+{
+	static void (*const printers[])(FILE *, const struct grade_result *) = {
+		[GF_TEXT] = print_text, [GF_JSON] = print_json, [GF_JUNIT] = print_junit,
+		[GF_TAP] = print_tap, [GF_GRADESCOPE] = print_gradescope,
+	};
+
+	printers[f](out, g);
+}

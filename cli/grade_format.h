@@ -1,0 +1,21 @@
+/* summary: a grade as text, JSON, JUnit XML, TAP or Gradescope's results.json. */
+#ifndef TCPLAB_CLI_GRADE_FORMAT_H
+#define TCPLAB_CLI_GRADE_FORMAT_H
+
+#include <stdio.h>
+
+#include "engine/grade.h"
+
+/*
+ * Every format carries the same facts: each check with its verdict, points and
+ * explanation, the total, and the compiler's output when the build failed. Inconclusive
+ * checks are failures for the score and are marked as such where the format can say so
+ * (TAP "# SKIP", JUnit <skipped>, Gradescope output text).
+ */
+enum grade_format { GF_TEXT, GF_JSON, GF_JUNIT, GF_TAP, GF_GRADESCOPE };
+
+/* "json" -> GF_JSON; -1 when unknown. */
+int grade_format_parse(const char *name);
+void grade_format_print(FILE *out, enum grade_format f, const struct grade_result *g);
+
+#endif

@@ -1,0 +1,65 @@
+/* summary: grade a student's exercise: build it, run it against the reference peer, score it. */
+#ifndef TCPLAB_ENGINE_GRADE_H
+#define TCPLAB_ENGINE_GRADE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "capture/expect.h"
+#include "engine/lab.h"
+#include "engine/labrun.h"
+
+/*
+ * Contract: grade_run() compiles the C files of the student's folder (default: the lab's
+ * exercise folder) with the project's warning flags into a temporary folder, runs the
+ * result in the lab's sandbox as the exercise's role (client or server) against the
+ * reference peer, with limits on CPU time, memory, processes, open files and output and a
+ * wall-clock timeout, and scores every check of the exercise: its expected-sequence file
+ * (the wire), its call checks (the socket calls), its output checks (what it printed).
+ * One point per check; partial credit is the sum. Whether the capture kept up is reported
+ * but scores nothing: that is tcplab's business, not the student's.
+ *
+ * The outcome is a result even when the student's code fails to build or misbehaves:
+ * GRADE_BUILD_FAILED carries the compiler's output as it printed it; a submission that
+ * loops, floods or crashes is graded (its checks fail, with the reason). grade_run()
+ * returns -1 only when grading itself could not happen (no compiler, no sandbox): errbuf.
+ */
+
+enum grade_outcome { GRADE_RAN, GRADE_BUILD_FAILED };
+
+struct grade_check {
+	char name[160];
+	enum expect_verdict verdict;
+	char explain[512];      /* why, in TCP terms, with segment numbers and times as evidence */
+	double score, max;      /* max 1 (0 for tcplab's own capture check); score max on PASS */
+};
+
+struct grade_result {
+	int lab;
+	char title[128];
+	char src[600];          /* the folder that was graded */
+	enum grade_outcome outcome;
+	char build_log[16384];  /* the compiler's output, cut at the end if longer */
+	size_t ncheck;
+	struct grade_check *check;
+	double score, max;
+	double seconds;         /* wall time of build and run */
+	char note[300];         /* something the student should know that is not a check */
+	struct labrun *run;     /* the run (timeline, checks); NULL when the build failed */
+};
+
+struct grade_opts {
+	const char *build;      /* tcplab's build directory: peers, tracer */
+	const char *src;        /* student's folder; NULL: the lab's exercise folder */
+	const char *cc;         /* compiler; NULL: $CC or "cc" */
+	const char *pcap_path;  /* save the capture, or NULL */
+};
+
+int grade_run(const struct lab *lab, const struct grade_opts *o, struct grade_result **out,
+              char *errbuf, size_t errlen);
+void grade_free(struct grade_result *g);
+
+/* Every check passed (exit status 0 of 'tcplab grade'). */
+bool grade_passed(const struct grade_result *g);
+
+#endif
