@@ -13,7 +13,6 @@ int cmd_list(int argc, char **argv);
 int cmd_lesson(int argc, char **argv);
 int cmd_run(int argc, char **argv);
 int cmd_grade(int argc, char **argv);
-int cmd_grade(int argc, char **argv);
 int cmd_inspect(int argc, char **argv);
 int cmd_check(int argc, char **argv);
 int cmd_doctor(int argc, char **argv);

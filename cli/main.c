@@ -14,7 +14,6 @@ static const struct command {
 	{ "lesson",  cmd_lesson,  "print a lab's lesson, step by step" },
 	{ "run",     cmd_run,     "run a lab and check the wire against its lesson" },
 	{ "grade",   cmd_grade,   "build, run and grade your exercise for a lab" },
-	{ "grade",   cmd_grade,   "build, run and grade your exercise for a lab" },
 	{ "inspect", cmd_inspect, "list the TCP segments or connections of a pcap/pcapng file" },
 	{ "check",   cmd_check,   "match a capture against an expected-sequence file" },
 	{ "doctor",  cmd_doctor,  "say what this system allows and how to fix what it does not" },
