@@ -76,6 +76,8 @@ static void print_text(FILE *out, const struct grade_result *g)
 		if (c->verdict != EXPECT_PASS && c->explain[0])
 			fprintf(out, "  %-12s %s\n", "", c->explain);
 	}
+	for (size_t i = 0; g->run && i < g->run->ninfo; i++)
+		fprintf(out, "  %-12s %s\n", "seen", g->run->info[i]);
 	fprintf(out, "\nscore: %g/%g%s\n", g->score, g->max,
 	        g->score == g->max ? " - every check passed" : "");
 	if (g->note[0])
@@ -104,7 +106,12 @@ static void print_json(FILE *out, const struct grade_result *g)
 		json_str(out, c->explain);
 		fputc('}', out);
 	}
-	fprintf(out, "%s]}\n", g->ncheck ? "\n" : "");
+	fprintf(out, "%s], \"seen\": [", g->ncheck ? "\n" : "");
+	for (size_t i = 0; g->run && i < g->run->ninfo; i++) {
+		fprintf(out, "%s", i ? ", " : "");
+		json_str(out, g->run->info[i]);
+	}
+	fprintf(out, "]}\n");
 }
 
 static void print_junit(FILE *out, const struct grade_result *g)
@@ -176,7 +183,8 @@ static void print_tap(FILE *out, const struct grade_result *g)
 /* Gradescope's autograder results.json: score, output, tests[name, score, max_score, ...]. */
 static void print_gradescope(FILE *out, const struct grade_result *g)
 {
-	char summary[256];
+	char summary[1024];
+	size_t used;
 
 	if (g->outcome == GRADE_BUILD_FAILED) {
 		fprintf(out, "{\"score\": 0, \"output\": ");
@@ -187,8 +195,11 @@ static void print_gradescope(FILE *out, const struct grade_result *g)
 		fprintf(out, "}]}\n");
 		return;
 	}
-	snprintf(summary, sizeof(summary), "lab %d: %g of %g checks passed", g->lab, g->score,
-	         g->max);
+	used = (size_t)snprintf(summary, sizeof(summary), "lab %d: %g of %g checks passed", g->lab,
+	                        g->score, g->max);
+	for (size_t i = 0; g->run && i < g->run->ninfo && used < sizeof(summary); i++)
+		used += (size_t)snprintf(summary + used, sizeof(summary) - used, "\nseen: %s",
+		                         g->run->info[i]);
 	fprintf(out, "{\"score\": %g, \"output\": ", g->score);
 	json_str(out, summary);
 	fprintf(out, ", \"tests\": [");

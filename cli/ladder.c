@@ -99,5 +99,7 @@ void ladder_print_checks(FILE *out, const struct labrun *run)
 		if (k->r.explain[0])
 			fprintf(out, "  %-12s %s\n", "", k->r.explain);
 	}
+	for (size_t i = 0; i < run->ninfo; i++)
+		fprintf(out, "  %-12s %s\n", "seen", run->info[i]);
 	fprintf(out, "\n%zu of %zu checks passed\n", passed, run->ncheck);
 }

@@ -52,6 +52,7 @@ static const struct {
 	enum labcheck_kind kind;
 } check_keys[] = {
 	{ "call", LABCHECK_CALL }, { "output", LABCHECK_OUTPUT }, { "wire", LABCHECK_WIRE },
+	{ "info", LABCHECK_CALL },
 };
 
 static const char *const action_names[] = {
@@ -119,6 +120,7 @@ static int set_key(struct lab *lab, struct lab_variant *v, const char *k, const 
 		if (labcheck_parse(check_keys[i].kind, val, &v->check[v->ncheck], why,
 		                   sizeof(why)) < 0)
 			return snprintf(err, errlen, "%s: %s", k, why), -1;
+		v->check[v->ncheck].info = !strcmp(k, "info");
 		v->ncheck++;
 		return 0;
 	}

@@ -27,6 +27,7 @@ enum labcheck_metric { LC_RTT_MEDIAN, LC_RTT_MAX, LC_SEGMENTS_C2S, LC_SEGMENTS_S
 
 struct labcheck {
 	enum labcheck_kind kind;
+	bool info;                      /* an "info" line: reported when it passes, never scored */
 	char name[160];
 	int who;                        /* enum sandbox_host */
 	/* call */

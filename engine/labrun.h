@@ -57,6 +57,8 @@ struct labrun {
 	struct timeline tl;
 	struct labrun_check *check;
 	size_t ncheck;
+	char info[LAB_MAX_CHECKS][160];     /* the variant's "info" lines that matched */
+	size_t ninfo;
 	uint64_t received, dropped;     /* from pcap_stats */
 	bool marker_seen;               /* the capture caught up with the end of the run */
 	int status[2];                  /* wait status of client [HOST_CLIENT] and server */

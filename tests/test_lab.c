@@ -160,7 +160,9 @@ Test(lab, on_lines_and_timeout_are_read)
 {
 	char *dir = conf_dir("number = 2\ntitle = t\n[variant a]\nserver = s\nclient = c\n"
 	                     "expect = e\ntimeout = 12.5\non = client \"pull the cable\" cut-cable\n"
-	                     "on = server \"now\"   kill-server\n"), err[512];
+	                     "on = server \"now\"   kill-server\n"
+	                     "info = \"fix: NODELAY\" client setsockopt has=TCP_NODELAY\n"
+	                     "call = \"sends\" client send count>=2\n"), err[512];
 	struct lab lab;
 
 	cr_assert_eq(lab_load(dir, &lab, err, sizeof(err)), 0, "%s", err);
@@ -173,6 +175,11 @@ Test(lab, on_lines_and_timeout_are_read)
 	cr_expect_eq(lab.variant[0].action[1].who, HOST_SERVER);
 	cr_expect_eq(lab.variant[0].action[1].kind, LAB_ACT_KILL_SERVER);
 	cr_expect_str_eq(lab_action_name(LAB_ACT_KILL_SERVER), "kill-server");
+	cr_assert_eq(lab.variant[0].ncheck, 2);
+	cr_expect(lab.variant[0].check[0].info, "an info line is reported, not scored");
+	cr_expect_str_eq(lab.variant[0].check[0].name, "fix: NODELAY");
+	cr_expect(!lab.variant[0].check[1].info);
+	cr_expect_eq(lab.variant[0].check[1].count_op, LC_GE);
 }
 
 Test(lesson, steps_titles_text_and_runs)
