@@ -1,0 +1,226 @@
+/* summary: lab 4 run for real: each variant passes, and its capture alone shows FIN, RST or silence. */
+#include <criterion/criterion.h>
+#include <criterion/parameterized.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "capture/capfile.h"
+#include "capture/dissect.h"
+#include "capture/expert.h"
+#include "tests/lib/tcplab_run.h"
+
+/* How the connection ends on the wire, as the lesson tells it. */
+enum ending {
+	END_FIN,                /* the server's FIN first, the client's FIN, no RST */
+	END_RST,                /* the server's RST, no FIN from anyone */
+	END_KEEPALIVE,          /* after the pull: 3 keepalive probes 1 s apart, a client RST */
+	END_USER_TIMEOUT,       /* after the pull: a ping retransmitted with doubling waits */
+	END_HEARTBEAT,          /* after the pull: retransmissions, then the client's RST */
+};
+
+struct variant {
+	char name[32];
+	enum ending end;
+	int min_checks;
+	char call[96];          /* a line the ladder must show: the call the lesson is about */
+};
+
+static struct variant variants[] = {
+	{ "orderly", END_FIN, 11, "recv(3, 512) = 0" },
+	{ "close-unread", END_RST, 10, "= -1 ECONNRESET" },
+	{ "kill-unread", END_RST, 10, "= -1 ECONNRESET" },
+	{ "kill-read", END_FIN, 11, "recv(3, 512) = 0" },
+	{ "linger", END_RST, 10, "setsockopt(4, SO_LINGER, {1,0}) = 0" },
+	{ "cable-keepalive", END_KEEPALIVE, 10, "= -1 ETIMEDOUT" },
+	{ "cable-user-timeout", END_USER_TIMEOUT, 10, "= -1 ETIMEDOUT" },
+	{ "cable-heartbeat", END_HEARTBEAT, 11, "the server is gone" },
+};
+
+static void assert_all_passed(const char *out, int min_checks)
+{
+	const char *line = strstr(out, " checks passed");
+	int passed = -1, total = -2;
+
+	cr_assert_not_null(line, "no summary line in:\n%s", out);
+	while (line > out && line[-1] != '\n')
+		line--;
+	cr_assert_eq(sscanf(line, "%d of %d", &passed, &total), 2);
+	cr_expect_eq(passed, total, "%s", out);
+	cr_expect_geq(total, min_checks, "%s", out);
+	cr_expect_null(strstr(out, "FAIL"), "%s", out);
+}
+
+static double secs(const struct flow_seg *a, const struct flow_seg *b)
+{
+	return (double)(b->seg.ts_ns - a->seg.ts_ns) / 1e9;
+}
+
+static bool has(const struct flow_seg *s, uint16_t flag)
+{
+	return (s->seg.flags & flag) != 0;
+}
+
+/* Index of the server's last segment: the pong just before the pull. */
+static size_t last_from_server(const struct capfile_conn *cc)
+{
+	size_t last = 0;
+
+	for (size_t i = 0; i < cc->nseg; i++)
+		if (cc->seg[i].dir == FLOW_S2C)
+			last = i;
+	return last;
+}
+
+static void check_fin(const struct flow_conn *fc, const struct capfile_conn *cc)
+{
+	const struct flow_seg *s = cc->seg + cc->nseg - 3;
+
+	cr_assert_geq(cc->nseg, 7);
+	cr_expect_eq(fc->first_fin, FLOW_S2C, "the server's FIN must come first");
+	cr_expect_eq(fc->first_rst, -1, "a close with nothing unread sends no RST");
+	cr_expect(s[0].dir == FLOW_S2C && has(&s[0], TCP_FIN));
+	cr_expect(s[1].dir == FLOW_C2S && has(&s[1], TCP_FIN));
+	cr_expect(s[2].dir == FLOW_S2C && s[2].seg.flags == TCP_ACK);
+	cr_expect_eq(fc->side[FLOW_S2C].state, TCPS_TIME_WAIT);
+	cr_expect_eq(fc->side[FLOW_C2S].state, TCPS_CLOSED);
+}
+
+static void check_rst(const struct flow_conn *fc, const struct capfile_conn *cc)
+{
+	const struct flow_seg *last = cc->seg + cc->nseg - 1;
+
+	cr_expect_eq(fc->first_fin, -1, "an abort sends no FIN");
+	cr_expect_eq(fc->first_rst, FLOW_S2C);
+	cr_expect(last->dir == FLOW_S2C && has(last, TCP_RST), "the RST must end it");
+	cr_expect_eq(fc->side[FLOW_S2C].state, TCPS_CLOSED, "no TIME-WAIT after an abort");
+	cr_expect_eq(fc->side[FLOW_C2S].state, TCPS_CLOSED);
+}
+
+/* After the pull: only the client's segments, the first its ACK of the last pong. */
+static const struct flow_seg *after_pull(const struct capfile_conn *cc, size_t *n)
+{
+	size_t pong = last_from_server(cc);
+
+	cr_assert_geq(pong, 8, "the two pings and pongs before the pull are missing");
+	cr_assert_lt(pong + 1, cc->nseg);
+	cr_expect(cc->seg[pong].seg.len == 5, "the server's last segment is a pong");
+	*n = cc->nseg - pong - 1;
+	return cc->seg + pong + 1;
+}
+
+static void check_keepalive(const struct flow_conn *fc, const struct capfile_conn *cc)
+{
+	size_t n;
+	const struct flow_seg *s = after_pull(cc, &n);
+
+	cr_assert_eq(n, 5, "after the pull: an ACK, 3 probes and a RST, not %zu segments", n);
+	for (size_t i = 1; i <= 3; i++) {
+		double gap = secs(&s[i - 1], &s[i]);
+
+		cr_expect(s[i].analysis & EXPERT_BIT(EXPERT_I_KEEP_ALIVE), "segment %zu", i);
+		cr_expect(gap > 0.95 && gap < 1.2, "probe %zu came %.3f s after the last", i, gap);
+	}
+	cr_expect(has(&s[4], TCP_RST), "the kernel gives up with a RST");
+	cr_expect_eq(fc->first_fin, -1);
+}
+
+static void check_user_timeout(const struct flow_conn *fc, const struct capfile_conn *cc)
+{
+	size_t n;
+	const struct flow_seg *s = after_pull(cc, &n);
+	double prev = 0;
+
+	cr_assert_eq(n, 6, "after the pull: an ACK, a ping and 4 copies, not %zu segments", n);
+	cr_expect(!(s[1].analysis & EXPERT_BIT(EXPERT_I_RETRANSMISSION)));
+	for (size_t i = 2; i < n; i++) {
+		double gap = secs(&s[i - 1], &s[i]);
+
+		cr_expect(s[i].analysis & EXPERT_BIT(EXPERT_I_RETRANSMISSION), "segment %zu", i);
+		cr_expect_eq(s[i].rel_seq, s[1].rel_seq);
+		/* The probe and the first timeout both wait the 200 ms floor; then it doubles. */
+		if (i > 3)
+			cr_expect(gap > 1.8 * prev && gap < 2.2 * prev, "wait %.3f after %.3f", gap,
+			          prev);
+		prev = gap;
+	}
+	cr_expect_eq(fc->first_rst, -1, "TCP_USER_TIMEOUT ends the connection silently");
+	cr_expect_eq(fc->first_fin, -1);
+}
+
+static void check_heartbeat(const struct flow_conn *fc, const struct capfile_conn *cc)
+{
+	size_t n;
+	const struct flow_seg *s = after_pull(cc, &n);
+	double dead;
+
+	cr_assert_eq(n, 6, "after the pull: an ACK, a ping, 3 copies and a RST, not %zu", n);
+	for (size_t i = 2; i <= 4; i++)
+		cr_expect(s[i].analysis & EXPERT_BIT(EXPERT_I_RETRANSMISSION), "segment %zu", i);
+	cr_expect(has(&s[5], TCP_RST));
+	dead = secs(&s[0], &s[5]);
+	cr_expect(dead > 1.45 && dead < 1.7, "the abort came %.3f s after the last pong", dead);
+	cr_expect_eq(fc->first_rst, FLOW_C2S);
+}
+
+ParameterizedTestParameters(lab4, passes_and_the_capture_agrees)
+{
+	return cr_make_param_array(struct variant, variants, sizeof(variants) / sizeof(variants[0]));
+}
+
+ParameterizedTest(struct variant *v, lab4, passes_and_the_capture_agrees, .timeout = 60)
+{
+	char pcap[] = "/tmp/tcplab-lab4-XXXXXX", err[256];
+	struct tcplab_result r;
+	const struct flow_conn *fc;
+	const struct capfile_conn *cc;
+	struct capfile cf;
+	int fd;
+
+	if (geteuid() != 0)
+		cr_skip_test("the two-host lab needs root here (lab 1's test covers the"
+		             " unprivileged path)");
+	fd = mkstemp(pcap);
+	cr_assert_geq(fd, 0);
+	close(fd);
+	tcplab_run(&r, (const char *[]){ "run", "4", "--variant", v->name, "--pcap", pcap, NULL });
+	cr_expect_eq(r.status, 0, "exit %d\n%s%s", r.status, r.out, r.err);
+	assert_all_passed(r.out, v->min_checks);
+	cr_expect(strstr(r.out, v->call), "no '%s' in:\n%s", v->call, r.out);
+
+	/* The capture on its own, whatever the run's checks said. */
+	cr_assert_eq(capfile_load(pcap, -1, 1000, &cf, err, sizeof(err)), 0, "%s", err);
+	unlink(pcap);
+	cr_assert_str_empty(cf.read_error);
+	cr_assert_eq(flow_count(cf.ft), 1, "the lab made %zu connections", flow_count(cf.ft));
+	fc = flow_get(cf.ft, 0);
+	cc = capfile_conn(&cf, 0);
+	switch (v->end) {
+	case END_FIN: check_fin(fc, cc); break;
+	case END_RST: check_rst(fc, cc); break;
+	case END_KEEPALIVE: check_keepalive(fc, cc); break;
+	case END_USER_TIMEOUT: check_user_timeout(fc, cc); break;
+	case END_HEARTBEAT: check_heartbeat(fc, cc); break;
+	}
+	capfile_release(&cf);
+}
+
+Test(lab4, the_reference_solution_passes_and_the_starter_does_not, .timeout = 90)
+{
+	char src[600];
+	struct tcplab_result r;
+
+	if (geteuid() != 0)
+		cr_skip_test("the two-host lab needs root here");
+	snprintf(src, sizeof(src), "%s/solutions/04-rst", test_root());
+	tcplab_run(&r, (const char *[]){ "grade", "4", "--src", src, NULL });
+	cr_expect_eq(r.status, 0, "exit %d\n%s%s", r.status, r.out, r.err);
+	cr_expect(strstr(r.out, "every check passed"), "%s", r.out);
+
+	tcplab_run(&r, (const char *[]){ "grade", "4", NULL });
+	cr_expect_eq(r.status, 1, "exit %d\n%s%s", r.status, r.out, r.err);
+	cr_expect(strstr(r.out, "FAIL         client 2 is reported reset"), "%s", r.out);
+	cr_expect(strstr(r.out, "FAIL         client 3 is reported vanished"), "%s", r.out);
+	cr_expect(strstr(r.out, "PASS         client 1 is reported closed"), "%s", r.out);
+}
