@@ -39,6 +39,12 @@ static void help_draw(struct tui *t, void *priv)
 		draw_text(y, x + 13, colw - 14, R_NORMAL, tui_keys[i].help);
 		y++;
 	}
+	if (y + 1 < LINES - 1 && !h->top) {
+		draw_text(LINES - 3, 1, COLS - 1, R_DIM,
+		          "/ takes tcpdump's filter words: 'tcp port 8000', 'tcp[13] & 4 != 0' (RST),");
+		draw_text(LINES - 2, 1, COLS - 1, R_DIM,
+		          "'src host 10.99.0.1', 'greater 100'; Enter on an empty filter clears it.");
+	}
 	draw_hints("Up/Down scroll  q back");
 }
 

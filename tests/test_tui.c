@@ -1,0 +1,386 @@
+/* summary: screen tests of the TUI: the real program in a terminal at a pinned size, driven by keys, against screen dumps. */
+#include <criterion/criterion.h>
+#include <regex.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "engine/sandbox.h"
+#include "tests/lib/tcplab_run.h"
+#include "tests/lib/tmuxterm.h"
+
+/*
+ * Dumps are in tests/data/tui/NAME.txt; regenerate them deliberately with
+ * TCPLAB_UPDATE_GOLDEN=1 and read them before committing. Every test runs in LANG=C (ASCII
+ * lines and arrows) unless it says otherwise, and with a fresh XDG_STATE_HOME (no progress).
+ * The menu is shown over a tree holding lab 1 alone, so that labs being added elsewhere do
+ * not change its dump.
+ */
+
+#define CAPTURE "tests/captures/client_close_first.pcap"
+#define WAIT_MS 10000
+
+static char cmd[2048];
+
+static const char *tcplab(const char *args)
+{
+	struct stat st;
+	char bin[1024];
+
+	snprintf(bin, sizeof bin, "%s/tcplab", test_build());
+	if (stat(bin, &st) < 0)
+		cr_skip_test("'%s' is not built (run 'make')", bin);
+	snprintf(cmd, sizeof cmd, "exec %s %s", bin, args);
+	return cmd;
+}
+
+/* A root with labs/README.md and lab 1 only (a symlink to the real one). */
+static char *one_lab_root(void)
+{
+	static char dir[128];
+	char path[1024], target[1024];
+	FILE *f;
+
+	snprintf(dir, sizeof dir, "/tmp/tcplab-tui-root-XXXXXX");
+	cr_assert_not_null(mkdtemp(dir));
+	snprintf(path, sizeof path, "%s/labs", dir);
+	cr_assert_eq(mkdir(path, 0755), 0);
+	snprintf(path, sizeof path, "%s/labs/README.md", dir);
+	f = fopen(path, "w");
+	cr_assert_not_null(f);
+	fputs("labs\n", f);
+	fclose(f);
+	if (test_root()[0] == '/')
+		snprintf(target, sizeof target, "%s/labs/01-handshake", test_root());
+	else {
+		char cwd[512];
+		cr_assert_not_null(getcwd(cwd, sizeof cwd));
+		snprintf(target, sizeof target, "%s/%s/labs/01-handshake", cwd, test_root());
+	}
+	snprintf(path, sizeof path, "%s/labs/01-handshake", dir);
+	cr_assert_eq(symlink(target, path), 0);
+	return dir;
+}
+
+static void rm_rf(const char *dir)
+{
+	char c[256];
+	snprintf(c, sizeof c, "rm -rf '%s'", dir);
+	cr_assert_eq(system(c), 0);
+}
+
+Test(tui, menu_lists_the_labs_with_progress, .timeout = 30)
+{
+	char *root = one_lab_root(), env[256];
+	const char *e[] = { env, NULL };
+	struct term *t;
+	char *s;
+
+	snprintf(env, sizeof env, "TCPLAB_ROOT=%s", root);
+	t = term_start(80, 24, e, tcplab(""));
+	s = term_wait(t, "Enter open the lesson", WAIT_MS);
+	term_expect(s, "menu_80x24");
+	free(s);
+	term_stop(t);
+	rm_rf(root);
+}
+
+Test(tui, lesson_step_shows_text_and_step_count, .timeout = 30)
+{
+	char *root = one_lab_root(), env[256];
+	const char *e[] = { env, NULL };
+	const char *enter[] = { "Enter", NULL };
+	struct term *t;
+	char *s;
+
+	snprintf(env, sizeof env, "TCPLAB_ROOT=%s", root);
+	t = term_start(80, 24, e, tcplab(""));
+	free(term_wait(t, "Enter open the lesson", WAIT_MS));
+	term_keys(t, enter);
+	s = term_wait(t, "step 1/", WAIT_MS);
+	term_expect(s, "lesson_step1_80x24");
+	free(s);
+	term_stop(t);
+	rm_rf(root);
+}
+
+Test(tui, inspect_opens_on_the_syn_and_explains_it, .timeout = 30)
+{
+	struct term *t = term_start(80, 24, NULL, tcplab("inspect " CAPTURE));
+	char *s = term_wait(t, "10 segments of 12 packets", WAIT_MS);
+
+	cr_expect(strstr(s, "the receiver (client) can take 65,495 more bytes"));
+	term_expect(s, "inspect_syn_80x24");
+	free(s);
+	term_stop(t);
+}
+
+Test(tui, detail_of_an_ack_says_what_it_acknowledges, .timeout = 30)
+{
+	struct term *t = term_start(80, 24, NULL, tcplab("inspect " CAPTURE));
+	const char *down[] = { "j", "j", "j", "j", NULL };
+	char *s;
+
+	free(term_wait(t, "10 segments of 12 packets", WAIT_MS));
+	term_keys(t, down);
+	s = term_wait(t, "Frame 7 ", WAIT_MS);
+	cr_expect(strstr(s, "this ACK acknowledges bytes 1-5"), "screen:\n%s", s);
+	free(s);
+	term_stop(t);
+}
+
+Test(tui, help_lists_every_key, .timeout = 30)
+{
+	struct term *t = term_start(80, 24, NULL, tcplab("inspect " CAPTURE));
+	const char *help[] = { "?", NULL };
+	char *s;
+
+	free(term_wait(t, "10 segments of 12 packets", WAIT_MS));
+	term_keys(t, help);
+	s = term_wait(t, "help: keys", WAIT_MS);
+	term_expect(s, "help_80x24");
+	free(s);
+	term_stop(t);
+}
+
+Test(tui, resize_lays_everything_out_again, .timeout = 30)
+{
+	struct term *t = term_start(80, 24, NULL, tcplab("inspect " CAPTURE));
+	char *s;
+
+	free(term_wait(t, "10 segments of 12 packets", WAIT_MS));
+	term_resize(t, 100, 30);
+	/* At 100 columns the title's right part ends at column 99. */
+	s = term_wait(t, "                    10 segments of 12 packets", WAIT_MS);
+	term_expect(s, "inspect_syn_100x30");
+	free(s);
+	term_resize(t, 80, 24);
+	s = term_wait(t, "q back  Tab pane", WAIT_MS);
+	free(s);
+	s = term_wait(t, "10 segments of 12 packets", WAIT_MS);
+	term_expect(s, "inspect_syn_80x24");
+	free(s);
+	term_stop(t);
+}
+
+/* Any SGR with a foreground or background colour: ESC [ ... 3x or 4x ... m */
+static bool has_colour(const char *s)
+{
+	regex_t re;
+	bool found;
+
+	cr_assert_eq(regcomp(&re, "\033\\[([0-9]+;)*[34][0-7](;[0-9]+)*m", REG_EXTENDED), 0);
+	found = regexec(&re, s, 0, NULL, 0) == 0;
+	regfree(&re);
+	return found;
+}
+
+Test(tui, no_color_means_no_colour_at_80x24, .timeout = 30)
+{
+	const char *nc[] = { "NO_COLOR=1", "TERM=screen-256color", NULL };
+	const char *col[] = { "TERM=screen-256color", NULL };
+	struct term *t = term_start(80, 24, nc, tcplab("inspect " CAPTURE));
+	char *s, *esc;
+
+	s = term_wait(t, "10 segments of 12 packets", WAIT_MS);
+	esc = term_screen(t, true);
+	cr_expect(!has_colour(esc), "NO_COLOR set, but the screen has colours:\n%s", esc);
+	cr_expect(strstr(esc, "\033[7m") || strstr(esc, ";7m"), "the selection is not in reverse video");
+	term_expect(s, "inspect_syn_80x24");
+	free(s);
+	free(esc);
+	term_stop(t);
+
+	/* The same screen without NO_COLOR has colours: the check above can fail. */
+	t = term_start(80, 24, col, tcplab("inspect " CAPTURE));
+	free(term_wait(t, "10 segments of 12 packets", WAIT_MS));
+	esc = term_screen(t, true);
+	cr_expect(has_colour(esc), "without NO_COLOR the screen should have colours");
+	free(esc);
+	term_stop(t);
+}
+
+Test(tui, utf8_locale_draws_box_glyphs, .timeout = 30)
+{
+	const char *e[] = { "LANG=C.UTF-8", "LC_ALL=C.UTF-8", NULL };
+	struct term *t = term_start(80, 24, e, tcplab("inspect " CAPTURE));
+	char *s = term_wait(t, "10 segments of 12 packets", WAIT_MS);
+
+	cr_expect(strstr(s, "\u2500\u2500 detail"), "no UTF-8 line glyphs:\n%s", s);
+	free(s);
+	term_stop(t);
+}
+
+Test(tui, invalid_filter_shows_libpcaps_message, .timeout = 30)
+{
+	struct term *t = term_start(80, 24, NULL, tcplab("inspect " CAPTURE));
+	const char *slash[] = { "/", NULL };
+	const char *enter[] = { "Enter", NULL };
+	const char *clear[] = { "/", "C-u", NULL };
+	char *s, *esc;
+
+	free(term_wait(t, "10 segments of 12 packets", WAIT_MS));
+	term_keys(t, slash);
+	term_type(t, "tcp port");
+	free(term_wait(t, "filter (BPF): tcp port", WAIT_MS));
+	term_keys(t, enter);
+	s = term_wait(t, "filter 'tcp port': ", WAIT_MS);
+	cr_expect(strstr(s, "syntax error"), "libpcap's message is missing:\n%s", s);
+	esc = term_screen(t, true);
+	cr_expect(strstr(esc, "\033[1m") || has_colour(esc));
+	free(esc);
+	free(s);
+	term_keys(t, clear);
+	term_type(t, "tcp[13] & 2 != 0");
+	term_keys(t, enter);
+	s = term_wait(t, "2 shown", WAIT_MS);
+	cr_expect(strstr(s, "     3 ") && strstr(s, "     4 ") && !strstr(s, "     5 "),
+	          "the filter should keep frames 3 and 4 only:\n%s", s);
+	free(s);
+	term_stop(t);
+}
+
+Test(tui, demo_steps_forward_and_back, .timeout = 30)
+{
+	struct term *t = term_start(80, 24, NULL, tcplab("demo 1 --pcap " CAPTURE));
+	const char *fwd[] = { "Right", "Right", "Right", NULL };
+	const char *back[] = { "Left", NULL };
+	char *s;
+
+	free(term_wait(t, "replay  1/10", WAIT_MS));
+	term_keys(t, fwd);
+	s = term_wait(t, "replay  4/10", WAIT_MS);
+	term_expect(s, "demo_step4_80x24");
+	free(s);
+	term_keys(t, back);
+	s = term_wait(t, "replay  3/10", WAIT_MS);
+	term_expect(s, "demo_step3_80x24");
+	free(s);
+	term_stop(t);
+}
+
+Test(tui, demo_auto_advances_on_its_own, .timeout = 30)
+{
+	struct term *t = term_start(80, 24, NULL, tcplab("demo 1 --auto 0.25 --pcap " CAPTURE));
+	char *s = term_wait(t, "replay  10/10  playing", WAIT_MS);
+
+	free(s);
+	term_stop(t);
+}
+
+/* The wire's rows of a ladder dump, times cut off, runs of blanks and dashes squeezed. */
+static char *wire_rows(const char *screen)
+{
+	char *out = calloc(1, strlen(screen) + 1), *o = out;
+	const char *l = screen;
+
+	cr_assert_not_null(out);
+	while (*l) {
+		const char *e = strchr(l, '\n');
+		size_t n = e ? (size_t)(e - l) : strlen(l);
+		char line[512];
+
+		snprintf(line, sizeof line, "%.*s", (int)n, l);
+		if (strstr(line, "---") && (strstr(line, "->") || strstr(line, "<-"))) {
+			char *p = line;
+			while (*p == ' ' || (*p >= '0' && *p <= '9') || *p == '.')
+				p++;
+			for (char last = 0; *p; p++) {
+				if ((*p == ' ' || *p == '-') && last == *p)
+					continue;
+				*o++ = last = *p;
+			}
+			*o++ = '\n';
+		}
+		l = e ? e + 1 : l + n;
+	}
+	return out;
+}
+
+Test(tui, ladder_of_lab1_live_shows_calls_and_segments, .timeout = 60)
+{
+	struct sandbox_caps caps;
+	const char *keys1[] = { "Enter", NULL };
+	const char *next[] = { "Right", NULL };
+	const char *ladder[] = { "a", NULL };
+	char *root, env[256], *s, *rows;
+	const char *e[] = { env, NULL };
+	struct term *t;
+
+	sandbox_probe(&caps);
+	if (!caps.netns || !caps.veth || !caps.capture)
+		cr_skip_test("lab runs are not possible here: %s%s%s", caps.netns_why, caps.veth_why,
+		             caps.capture_why);
+	root = one_lab_root();
+	snprintf(env, sizeof env, "TCPLAB_ROOT=%s", root);
+	t = term_start(120, 60, e, tcplab(""));
+	free(term_wait(t, "Enter open the lesson", WAIT_MS));
+	term_keys(t, keys1);
+	free(term_wait(t, "step 1/", WAIT_MS));
+	term_keys(t, next);
+	s = term_wait(t, "checks passed", 30000);
+	cr_expect(strstr(s, "step 2/"));
+	free(s);
+	term_keys(t, ladder);
+	s = term_wait(t, "ladder  lab 1 client-first", WAIT_MS);
+	cr_expect(strstr(s, "connect(3, 10.99.0.2:8000) ..."), "connect's entry:\n%s", s);
+	cr_expect(strstr(s, "connect() = 0 blocked "), "connect's return:\n%s", s);
+	cr_expect(strstr(s, "accept() = 4 blocked "), "accept's return:\n%s", s);
+	rows = wire_rows(s);
+	term_expect(rows, "lab1_ladder_wire");
+	free(rows);
+	free(s);
+	term_stop(t);
+	rm_rf(root);
+}
+
+/* Leaving restores the terminal: same stty settings, alternate screen off. */
+static void left_cleanly(const char *how, int sig)
+{
+	char dir[] = "/tmp/tcplab-tui-tty-XXXXXX", c[4096], a[256], b[256], pidf[256];
+	const char *q[] = { "q", NULL };
+	struct term *t;
+	char *s, *before, *after, *alt;
+
+	cr_assert_not_null(mkdtemp(dir));
+	snprintf(a, sizeof a, "%s/after", dir);
+	snprintf(b, sizeof b, "%s/before", dir);
+	snprintf(pidf, sizeof pidf, "%s/pid", dir);
+	tcplab("inspect " CAPTURE);
+	snprintf(c, sizeof c, "stty -g > %s; sh -c \"echo \\$\\$ > %s; %s\"; stty -g > %s; "
+	         "echo LEFT-%s; read x", b, pidf, cmd, a, how);
+	t = term_start(80, 24, NULL, c);
+	free(term_wait(t, "10 segments of 12 packets", WAIT_MS));
+	alt = term_query(t, "#{alternate_on}");
+	cr_expect_str_eq(alt, "1", "the TUI should use the alternate screen");
+	free(alt);
+	if (sig) {
+		char *p = test_slurp(pidf);
+		cr_assert_eq(kill((pid_t)atoi(p), sig), 0);
+		free(p);
+	} else {
+		term_keys(t, q);
+	}
+	snprintf(c, sizeof c, "LEFT-%s", how);
+	s = term_wait(t, c, WAIT_MS);
+	cr_expect(!strstr(s, "segments of 12 packets"), "the TUI's screen is still shown:\n%s", s);
+	free(s);
+	before = test_slurp(b);
+	after = test_slurp(a);
+	cr_expect_str_eq(after, before, "terminal modes changed after leaving by %s", how);
+	alt = term_query(t, "#{alternate_on}");
+	cr_expect_str_eq(alt, "0", "still on the alternate screen after leaving by %s", how);
+	free(alt);
+	free(before);
+	free(after);
+	term_stop(t);
+	rm_rf(dir);
+}
+
+Test(tui, q_restores_the_terminal, .timeout = 30) { left_cleanly("q", 0); }
+Test(tui, sigterm_restores_the_terminal, .timeout = 30) { left_cleanly("term", SIGTERM); }
+Test(tui, sighup_restores_the_terminal, .timeout = 30) { left_cleanly("hup", SIGHUP); }
+Test(tui, a_crash_restores_the_terminal, .timeout = 30) { left_cleanly("segv", SIGSEGV); }
