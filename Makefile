@@ -63,7 +63,7 @@ deps:
 	@sh mk/deps.sh libpcap ncursesw
 
 deps-test:
-	@sh mk/deps.sh libpcap ncursesw criterion
+	@sh mk/deps.sh libpcap ncursesw criterion tmux
 
 # The whole suite twice: as built for users, then with the sanitizers.
 test: deps-test

@@ -7,7 +7,11 @@ set -u
 
 missing=""
 for pc in "$@"; do
-	pkg-config --exists "$pc" 2>/dev/null || missing="$missing $pc"
+	case "$pc" in
+	# tmux is the terminal emulator of the TUI's screen tests: a program, not a library.
+	tmux) command -v tmux >/dev/null 2>&1 || missing="$missing tmux" ;;
+	*) pkg-config --exists "$pc" 2>/dev/null || missing="$missing $pc" ;;
+	esac
 done
 command -v pkg-config >/dev/null 2>&1 || missing="$missing pkg-config"
 [ -z "$missing" ] && exit 0
@@ -17,6 +21,7 @@ deb_name() {
 	libpcap) echo libpcap-dev ;;
 	ncursesw) echo libncurses-dev ;;
 	criterion) echo libcriterion-dev ;;
+	tmux) echo tmux ;;
 	pkg-config) echo pkg-config ;;
 	esac
 }
