@@ -113,6 +113,19 @@ else
 	fi
 fi
 
+# The TUI's index of the same file ('tcplab inspect FILE' on a terminal): time to the first
+# screen (what the user waits for) and to the whole file; peak RSS is the index's memory.
+TUI_FIRST=""
+if [ -x "$TCPLAB" ]; then
+	measure tui-index "$TCPLAB" inspect --index-only "$PCAP"
+	if [ "$M_OK" = 1 ]; then
+		TUI_FIRST=$(sed -n 's/.*first screen \([0-9.]*\) s.*/\1/p' "$OUT/tui-index.out")
+		row "tcplab TUI index" "$N" "$M_WALL" "$M_RSS" "first screen after ${TUI_FIRST:-?} s"
+	else
+		row "tcplab TUI index" "$N" "" "" "failed: $(head -n 1 "$OUT/tui-index.err")"
+	fi
+fi
+
 for mode in default buffered; do
 	measure "bareloop-$mode" "$BIN/bareloop" "$PCAP" "$mode"
 	got=$(sed -n 's/.*packets=\([0-9]*\).*/\1/p' "$OUT/bareloop-$mode.out")
@@ -229,4 +242,7 @@ else
 fi
 target "peak memory < 64 MiB" "$(calc "sprintf(\"%.1f MiB\", $T_RSS / 1024)")" \
 	"$(verdict "$T_RSS < 64 * 1024")"
+if [ -n "$TUI_FIRST" ]; then
+	target "TUI: first screen of the capture < 1 s" "$TUI_FIRST s" "$(verdict "$TUI_FIRST < 1")"
+fi
 exit 0
