@@ -363,6 +363,14 @@ static void eval_call(const struct labcheck *c, const struct labcheck_ctx *ctx,
 		snprintf(r->explain + used, sizeof(r->explain) - used, "; wanted count %s %lld",
 		         op_text[c->count_op], c->count);
 	}
+	if (r->verdict == EXPECT_FAIL && ctx->trace_drops[c->who]) {
+		/* Calls the tracer could not report may be the ones missing: cannot tell. */
+		r->verdict = EXPECT_INCONCLUSIVE;
+		used = strlen(r->explain);
+		snprintf(r->explain + used, sizeof(r->explain) - used, "; the tracer dropped %llu of"
+		         " the %s's events, so this cannot be judged: run it again",
+		         (unsigned long long)ctx->trace_drops[c->who], who);
+	}
 }
 
 static void eval_output(const struct labcheck *c, const struct labcheck_ctx *ctx,

@@ -60,6 +60,8 @@ struct labcheck_ctx {
 	size_t nseg;
 	uint64_t cut_ns;                /* when the cable was cut, 0 if never */
 	const char *role[2];            /* "client", "server": how messages name the programs */
+	uint64_t trace_drops[2];        /* events the tracer dropped, per host: a call check
+	                                   that fails on such a host is inconclusive */
 };
 
 int labcheck_parse(enum labcheck_kind kind, const char *text, struct labcheck *out,

@@ -123,7 +123,7 @@ static void on_packet(void *arg, const uint8_t *pkt, size_t caplen, size_t wirel
 
 static void read_trace(struct labrun_state *c, struct prog *pr)
 {
-	char buf[4096], why[160];
+	char buf[65536], why[160];
 	struct trace_event ev;
 	ssize_t n = read(pr->trace_fd, buf, sizeof(buf));
 
@@ -144,6 +144,8 @@ static void read_trace(struct labrun_state *c, struct prog *pr)
 			continue;       /* a hostile program may write junk: skip the line */
 		if (ev.call == TRACE_LISTEN && ev.ret == 0)
 			pr->listened = true;
+		if (ev.call == TRACE_EXIT && ev.ret > 0)
+			c->run->trace_drops[pr->host] += (uint64_t)ev.ret;
 		if (timeline_add_call(&c->run->tl, pr->host, &ev) < 0)
 			c->oom = true;
 	}
@@ -323,6 +325,8 @@ static int start_prog(struct labrun_state *c, enum sandbox_host host, const char
 		snprintf(errbuf, errlen, "cannot make a pipe: %s", strerror(errno));
 		return -1;
 	}
+	/* Before the program starts: a burst must not lose events to a 64 KiB pipe. */
+	fcntl(fds[0], F_SETPIPE_SZ, 1 << 20);
 	snprintf(env_fd, sizeof(env_fd), "%s=%d", TRACE_WIRE_ENV_FD, fds[1]);
 	memset(&spec, 0, sizeof(spec));
 	spec.argv = (const char *const *)argv;
@@ -344,8 +348,6 @@ static int start_prog(struct labrun_state *c, enum sandbox_host host, const char
 	}
 	pr->trace_fd = fds[0];
 	fcntl(pr->trace_fd, F_SETFL, O_NONBLOCK);
-	/* A bursty program must not lose events to a full 64 KiB pipe; best effort. */
-	fcntl(pr->trace_fd, F_SETPIPE_SZ, 1 << 20);
 	return 0;
 }
 
@@ -505,6 +507,7 @@ static void lab_checks(struct labrun_state *c)
 	struct labcheck_ctx ctx = {
 		.tl = &run->tl, .segs = segs, .cut_ns = run->cut_ns,
 		.role = { "client", "server" },
+		.trace_drops = { run->trace_drops[0], run->trace_drops[1] },
 	};
 
 	for (size_t j = 0; segs && j < run->tl.nseg; j++) {

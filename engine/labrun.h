@@ -60,6 +60,7 @@ struct labrun {
 	char info[LAB_MAX_CHECKS][160];     /* the variant's "info" lines that matched */
 	size_t ninfo;
 	uint64_t received, dropped;     /* from pcap_stats */
+	uint64_t trace_drops[2];        /* socket calls the tracer could not report, per host */
 	bool marker_seen;               /* the capture caught up with the end of the run */
 	int status[2];                  /* wait status of client [HOST_CLIENT] and server */
 	bool timed_out;

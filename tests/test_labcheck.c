@@ -116,6 +116,27 @@ Test(labcheck, after_cut_measures_from_the_cut)
 	timeline_release(&tl);
 }
 
+Test(labcheck, a_failing_call_check_is_inconclusive_when_the_tracer_dropped_events)
+{
+	struct labcheck c = parse_ok(LABCHECK_CALL, "\"ten sends\" client send count=10");
+	struct timeline tl;
+	struct labcheck_ctx ctx = { .tl = &tl, .role = { "client", "server" } };
+	struct expect_result r;
+
+	client_run(&tl);
+	labcheck_eval(&c, &ctx, &r);
+	cr_expect_eq(r.verdict, EXPECT_FAIL, "%s", r.explain);
+	ctx.trace_drops[HOST_CLIENT] = 8;
+	labcheck_eval(&c, &ctx, &r);
+	cr_expect_eq(r.verdict, EXPECT_INCONCLUSIVE, "%s", r.explain);
+	cr_expect(strstr(r.explain, "the tracer dropped 8 of the client's events"), "%s", r.explain);
+	ctx.trace_drops[HOST_CLIENT] = 0;
+	ctx.trace_drops[HOST_SERVER] = 8;       /* the other program's drops do not matter */
+	labcheck_eval(&c, &ctx, &r);
+	cr_expect_eq(r.verdict, EXPECT_FAIL, "%s", r.explain);
+	timeline_release(&tl);
+}
+
 Test(labcheck, output_lines_are_searched)
 {
 	char why[512];
