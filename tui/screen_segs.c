@@ -76,7 +76,7 @@ static void row_text(const struct tui_src *src, size_t i, char *buf, size_t len,
 
 	src_row(src, i, &r);
 	if (r.malformed) {
-		snprintf(buf, len, "%6u %10.6f %s > %s  [Malformed Packet]", r.frame,
+		snprintf(buf, len, "%7u %10.6f %s > %s  [Malformed Packet]", r.frame,
 		         (double)(r.ts_ns - src_t0(src)) / 1e9, r.src, r.dst);
 		return;
 	}
@@ -92,7 +92,7 @@ static void row_text(const struct tui_src *src, size_t i, char *buf, size_t len,
 		const char *sp = strrchr(r.src, ':'), *dp = strrchr(r.dst, ':');
 		snprintf(ends, sizeof ends, "%5s>%-5s", sp ? sp + 1 : "?", dp ? dp + 1 : "?");
 	}
-	snprintf(buf, len, "%6u %10.6f %s %-4s %8u %8s %5u %7lld %s", r.frame,
+	snprintf(buf, len, "%7u %10.6f %s %-4s %8u %8s %5u %7lld %s", r.frame,
 	         (double)(r.ts_ns - src_t0(src)) / 1e9, ends, fl, r.rel_seq, ack, r.len,
 	         (long long)r.win, r.analysis ? an : "");
 }
@@ -123,7 +123,7 @@ static void segs_draw(struct tui *t, void *priv)
 	else
 		snprintf(buf, sizeof buf, "segments");
 	draw_title(buf, state);
-	draw_fmt(1, 0, COLS, R_HEAD, "%6s %10s %s %-4s %8s %8s %5s %7s %s", "No", "Time",
+	draw_fmt(1, 0, COLS, R_HEAD, "%7s %10s %s %-4s %8s %8s %5s %7s %s", "No", "Time",
 	         wide ? "               Source >  Destination          " : "sport>dport",
 	         "Flg", "Seq", "Ack", "Len", "Win", "Analysis");
 	for (y = 0; y < listh; y++) {
