@@ -333,6 +333,18 @@ Test(tui, ladder_of_lab1_live_shows_calls_and_segments, .timeout = 60)
 	term_expect(rows, "lab1_ladder_wire");
 	free(rows);
 	free(s);
+
+	/* The checks, and Enter on the handshake's jumps to the segment it points at. */
+	const char *checks[] = { "q", "c", NULL };
+	const char *third[] = { "j", "j", "Enter", NULL };
+	term_keys(t, checks);
+	s = term_wait(t, "Enter the segment it points at", WAIT_MS);
+	cr_expect(strstr(s, " PASS         three-way handshake"), "checks:\n%s", s);
+	free(s);
+	term_keys(t, third);
+	s = term_wait(t, "SYN  synchronize", WAIT_MS);
+	cr_expect(strstr(s, "client -> server"), "the handshake check points at the SYN:\n%s", s);
+	free(s);
 	term_stop(t);
 	rm_rf(root);
 }
