@@ -256,6 +256,11 @@ static int next_record(struct pktindex *ix, uint64_t *off, uint32_t *caplen, uin
 			         blen);
 			return 0;
 		}
+		if (rd32(ix, b + blen - 4) != blen) {
+			snprintf(ix->error, sizeof ix->error, "block at byte %zu has a length %u in its "
+			         "header but %u in its trailer", b, blen, rd32(ix, b + blen - 4));
+			return 0;
+		}
 		ix->pos = b + blen;
 		if (type == 1) {
 			pcapng_idb(ix, b + 8, blen - 12);
@@ -264,6 +269,13 @@ static int next_record(struct pktindex *ix, uint64_t *off, uint32_t *caplen, uin
 			uint64_t t = (uint64_t)rd32(ix, b + 12) << 32 | rd32(ix, b + 16);
 			uint64_t res = ifid < ix->nif ? ix->tsres[ifid] : 1000000;
 
+			/* libpcap refuses these too; and dissecting with no link type would mark
+			 * the packet malformed while pktindex_segment() decodes it as Ethernet. */
+			if (ix->dlt < 0 || (ifid >= ix->nif && ix->nif < sizeof ix->tsres / sizeof ix->tsres[0])) {
+				snprintf(ix->error, sizeof ix->error, "packet block at byte %zu is for "
+				         "interface %u, which no interface description block declared", b, ifid);
+				return 0;
+			}
 			if (cl > blen - 32 || cl > MAX_CAPLEN) {
 				snprintf(ix->error, sizeof ix->error, "packet block at byte %zu is damaged", b);
 				return 0;
@@ -274,6 +286,11 @@ static int next_record(struct pktindex *ix, uint64_t *off, uint32_t *caplen, uin
 			return 1;
 		} else if (type == 3 && blen >= 16) {
 			uint32_t cl = rd32(ix, b + 8);
+			if (ix->dlt < 0 || ix->nif == 0) {
+				snprintf(ix->error, sizeof ix->error, "packet block at byte %zu is for "
+				         "interface 0, which no interface description block declared", b);
+				return 0;
+			}
 			if (cl > blen - 16)
 				cl = blen - 16;
 			*off = b + 12;
