@@ -12,13 +12,13 @@
 # findings are files already (name them .pcap, .expect, .lesson).
 set -u
 dir=$1 secs=$2; shift 2
-[ $# -gt 0 ] || set -- fuzz_dissect fuzz_pcapin fuzz_flow fuzz_expect fuzz_lesson
+[ $# -gt 0 ] || set -- fuzz_dissect fuzz_pcapin fuzz_pktindex fuzz_flow fuzz_expect fuzz_lesson
 
 seeds=$dir/seeds
 rm -rf "$seeds"
-mkdir -p "$seeds/fuzz_pcapin" "$seeds/fuzz_expect" "$seeds/fuzz_lesson"
+mkdir -p "$seeds/fuzz_pcapin" "$seeds/fuzz_pktindex" "$seeds/fuzz_expect" "$seeds/fuzz_lesson"
 for f in tests/captures/*.pcap* tests/malformed/*.pcap*; do
-	[ -f "$f" ] && cp "$f" "$seeds/fuzz_pcapin/"
+	[ -f "$f" ] && cp "$f" "$seeds/fuzz_pcapin/" && cp "$f" "$seeds/fuzz_pktindex/"
 done
 "$dir/mkseeds" "$seeds" tests/captures/*.pcap* 2>/dev/null || exit 1
 n=0

@@ -13,6 +13,7 @@
 #include "capture/dissect.h"
 #include "capture/expect.h"
 #include "capture/pcapio.h"
+#include "capture/pktindex.h"
 #include "engine/lesson.h"
 #include "tests/lib/tcplab_run.h"
 
@@ -21,6 +22,11 @@
  * the outcomes). One parameterized test per file, each in its own Criterion process, so a
  * crash names the file, and its peak memory is its own. The sanitized pass of 'make test'
  * runs all of this, 'tcplab' included, under ASan and UBSan.
+ *
+ * The TUI's own reader (pktindex, over a mapping) must agree with pcapin on every file
+ * pcapin reads, and fail (with a reason) where pcapin fails midway. It is more lenient
+ * about file headers (it reads a pcap of version 3, and a pcapng section without
+ * interfaces as empty), so on files pcapin refuses it only has to stay whole.
  */
 
 #define CORPUS "tests/malformed"
@@ -199,6 +205,54 @@ static void check_capfile(const struct mcase *c, const char *path, const char *w
 	capfile_release(&cf);
 }
 
+/* The TUI's mapped reader: same frames, same verdicts, and its re-decoding agrees. */
+static void check_pktindex(const struct mcase *c, const char *path, const char *want)
+{
+	char err[512] = "";
+	struct pktindex *ix = pktindex_open(path, err, sizeof err);
+	int r;
+
+	if (!ix) {
+		cr_assert_neq(err[0], '\0', "%s: pktindex refused without a reason", c->file);
+		cr_assert_str_eq(c->outcome, "open", "%s: pktindex refuses what pcapin reads: %s",
+		                 c->file, err);
+		return;
+	}
+	while ((r = pktindex_step(ix, 64, err, sizeof err)) == 1)
+		;
+	cr_assert_eq(r, 0, "%s: pktindex: %s", c->file, err);
+	size_t n = pktindex_count(ix), nbad = 0;
+	for (size_t i = 0; i < n; i++) {
+		const struct pktindex_ent *e = pktindex_get(ix, i);
+		struct flow_seg fs;
+		char why[256] = "";
+		int d = pktindex_segment(ix, i, &fs, why, sizeof why);
+		if (e->malformed) {
+			nbad++;
+			cr_assert_lt(d, 0, "%s: frame %u indexed as malformed but decodes", c->file,
+			             e->frame);
+			if (!strcmp(c->outcome, "malformed"))
+				cr_assert_str_eq(why, want, "%s: pktindex's reason", c->file);
+		} else {
+			cr_assert_eq(d, 0, "%s: frame %u indexed but does not decode: %s", c->file,
+			             e->frame, why);
+		}
+	}
+	if (!strcmp(c->outcome, "read")) {
+		cr_assert_eq(pktindex_frames(ix), (uint32_t)c->n, "%s: pktindex read %u frames",
+		             c->file, pktindex_frames(ix));
+		cr_assert_neq(pktindex_error(ix)[0], '\0', "%s: pktindex saw no damage", c->file);
+	} else if (strcmp(c->outcome, "open") != 0) {
+		cr_assert_eq(pktindex_frames(ix), (uint32_t)c->n, "%s: pktindex read %u frames",
+		             c->file, pktindex_frames(ix));
+		cr_assert_str_eq(pktindex_error(ix), "", "%s: pktindex", c->file);
+		bool none = !strcmp(c->outcome, "not-tcp");
+		cr_assert_eq(n, none ? 0 : (size_t)c->n, "%s: pktindex indexed %zu", c->file, n);
+		cr_assert_eq(nbad, !strcmp(c->outcome, "malformed") ? n : 0, "%s", c->file);
+	}
+	pktindex_free(ix);
+}
+
 static size_t count_lines(const char *s)
 {
 	size_t n = 0;
@@ -334,6 +388,7 @@ ParameterizedTest(struct mcase *c, malformed, every_file, .timeout = 60)
 	} else {
 		check_reader(c, path, want);
 		check_capfile(c, path, want);
+		check_pktindex(c, path, want);
 	}
 	double t = now() - t0;
 	cr_assert_lt(t, MAX_SECONDS, "%s: took %.1f s in-process", c->file, t);

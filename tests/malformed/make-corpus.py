@@ -4,6 +4,7 @@
 # usage: tests/malformed/make-corpus.py   (from anywhere; writes next to itself)
 # Deterministic: the same bytes every run. What each file must produce is in MANIFEST,
 # written by hand: this script only makes the bytes. Standard library only.
+import base64
 import os
 import random
 import struct
@@ -188,6 +189,14 @@ files['pcapng_packet_cut.pcapng'] = (shb() + idb() + epb(SYN))[:-20]
 files['pcapng_caplen_past_block.pcapng'] = shb() + idb() + epb(SYN, caplen=4000)
 files['pcapng_packet_for_missing_interface_3.pcapng'] = shb() + idb() + pcapng_block(
     6, struct.pack('<IIIII', 3, 0, 0, len(SYN), len(SYN)) + SYN)
+
+files['pcapng_packet_before_any_interface_block.pcapng'] = shb() + epb(SYN)
+# Found by fuzz_pktindex: a packet block with no interface block before it (the block of
+# type 0x10000 where the interface should be is skipped as unknown), kept as found.
+files['fuzz_pktindex_packet_without_interface.pcapng'] = base64.b64decode(
+    'Cg0NChwAAABNPCsaAQAAAP///////yr/HAAAAAAAAQAUAAAAAQAAAAAABAAUAAAABgAAAFgAAAAAAAAAAAAAAAAA'
+    'AAA2AAAANgAAAAIAAAAaAgIAAAAAAQgARQAAKAABAABABmbNCgAAAQoAAAKcQABQAAAD6AAAAABQAv//AAAAAAAA'
+    '5wMAAA==')
 
 # Expected-sequence specs (docs/expect-format.md) and lessons that are hostile text.
 files['spec_empty.expect'] = b''
