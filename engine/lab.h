@@ -19,7 +19,7 @@
  * are replaced by the run's addresses and port, and {student} by the student's program.
  */
 
-#define LAB_MAX_VARIANTS 8
+#define LAB_MAX_VARIANTS 12
 #define LAB_MAX_ARGS 24
 #define LAB_MAX_ACTIONS 4
 #define LAB_MAX_CHECKS 16
