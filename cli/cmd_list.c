@@ -74,8 +74,13 @@ int cmd_list(int argc, char **argv)
 			snprintf(state, sizeof(state), "%s", progress_state_str(pl.state));
 		printf("%s%2d  %s  [%s]\n    %s\n", i ? "\n" : "", labs[i].number, labs[i].title,
 		       state, labs[i].summary);
+		int width = 0;
+
 		for (size_t j = 0; j < labs[i].nvariant; j++)
-			printf("    --variant %-13s %s\n", labs[i].variant[j].name,
+			if ((int)strlen(labs[i].variant[j].name) > width)
+				width = (int)strlen(labs[i].variant[j].name);
+		for (size_t j = 0; j < labs[i].nvariant; j++)
+			printf("    --variant %-*s %s\n", width, labs[i].variant[j].name,
 			       labs[i].variant[j].summary);
 	}
 	free(labs);
