@@ -4,6 +4,7 @@
 #   make run      build and run lab 1 (installs missing libraries on Debian/Ubuntu)
 #   make test     build and run every test, then again under AddressSanitizer and UBSan
 #   make bench    compare 'tcplab inspect' with libpcap, tcpdump and tshark on 1M segments
+#   make soak     every variant of every lab SOAK times (default 50): verdicts never change
 #   make fuzz     run each libFuzzer target FUZZ_TIME seconds (clang; fuzz-ci: FUZZ_CI_TIME)
 #
 # Variables: BUILD (output directory), WERROR=1 (warnings are errors; CI sets it),
@@ -51,7 +52,7 @@ LIB       := $(BUILD)/libtcplab.a
 TRACE_SO  := $(BUILD)/libtcplab-trace.so
 PROGRAM   := $(BUILD)/tcplab
 
-.PHONY: all run test check-unit bench deps deps-test clean fuzz fuzz-ci fuzz-build fuzz-deps
+.PHONY: all run test check-unit soak bench deps deps-test clean fuzz fuzz-ci fuzz-build fuzz-deps
 .DEFAULT_GOAL := all
 
 all: $(PROGRAM) $(TRACE_SO) $(LAB_BIN)
@@ -65,10 +66,26 @@ deps:
 deps-test:
 	@sh mk/deps.sh libpcap ncursesw criterion tmux
 
-# The whole suite twice: as built for users, then with the sanitizers.
+TOTALS = $(abspath $(BUILD)/test-totals)
+SOAK ?= 50
+# CI's share of the soak: every variant a few times, enough to catch a flaky expectation.
+SOAK_CI ?= 3
+
+# The whole suite twice: as built for users, then with the sanitizers; then a short soak.
 test: deps-test
-	@$(MAKE) --no-print-directory check-unit
-	@$(MAKE) --no-print-directory check-unit BUILD=$(BUILD)/san SAN=1
+	@mkdir -p $(BUILD) && rm -f $(TOTALS)
+	@st=0; \
+	TCPLAB_TOTALS=$(TOTALS) $(MAKE) --no-print-directory check-unit || st=1; \
+	TCPLAB_TOTALS=$(TOTALS) $(MAKE) --no-print-directory check-unit \
+		BUILD=$(BUILD)/san SAN=1 || st=1; \
+	TCPLAB_TOTALS=$(TOTALS) $(MAKE) --no-print-directory soak \
+		SOAK=$(SOAK_CI) || st=1; \
+	awk '{p += $$1; f += $$2; s += $$3} END {printf "tests: %d passed, %d failed, %d skipped\n", p, f, s}' \
+		$(TOTALS); \
+	exit $$st
+
+soak: all
+	@sh tests/soak.sh $(BUILD) $(SOAK)
 
 check-unit: all $(TEST_BIN) $(TESTPROG_BIN)
 	@sh tests/run.sh $(BUILD) $(TEST_BIN)

@@ -36,4 +36,6 @@ for t in "$@"; do
 	[ "$tested" -gt 0 ] || [ "$sk" -gt 0 ] || { echo "tests: $t ran no test" >&2; status=1; }
 done
 echo "$build: $passed passed, $failed failed, $skipped skipped"
+# 'make test' adds up every part of the suite into one closing line.
+[ -n "${TCPLAB_TOTALS:-}" ] && echo "$passed $failed $skipped" >> "$TCPLAB_TOTALS"
 exit $status
