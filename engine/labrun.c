@@ -398,24 +398,30 @@ static void add_check(struct labrun *run, const char *name, enum expect_verdict 
 
 static void describe_exit(const struct prog *pr, int status, char *buf, size_t len)
 {
+	char how[300];
+
+	if (pr->p && pr->exited)
+		proc_describe(pr->p, how, sizeof(how));
 	if (pr->killed_by_lab)
 		snprintf(buf, len, "the %s was killed by the lab, as the lesson planned", pr->role);
 	else if (pr->timed_out)
-		snprintf(buf, len, "the %s was still running at the run's deadline and was killed",
-		         pr->role);
+		/* Its CPU time tells a busy loop from a program waiting for what never came. */
+		snprintf(buf, len, "the %s was still running at the run's deadline and was killed;"
+		         " it had used %.1f s of CPU%s", pr->role, pr->p ? proc_cpu_s(pr->p) : 0.0,
+		         pr->p && proc_cpu_s(pr->p) >= 1.0 ? " (an endless loop?)" :
+		         " (was it waiting for something that never came?)");
 	else if (pr->flooded)
-		snprintf(buf, len, "the %s printed more than %d bytes and was killed", pr->role,
-		         OUTPUT_LIMIT);
+		snprintf(buf, len, "the %s printed more than %d MiB and was killed", pr->role,
+		         OUTPUT_LIMIT >> 20);
 	else if (!pr->exited)
 		snprintf(buf, len, "the %s was still running at the deadline and was killed",
 		         pr->role);
 	else if (WIFSIGNALED(status))
-		snprintf(buf, len, "the %s was killed by signal %d (%s)", pr->role, WTERMSIG(status),
-		         strsignal(WTERMSIG(status)));
-	else
-		snprintf(buf, len, "the %s exited with status %d%s%s%s", pr->role,
-		         WEXITSTATUS(status), pr->last[0] ? "; its last words: '" : "", pr->last,
-		         pr->last[0] ? "'" : "");
+		snprintf(buf, len, "the %s %s", pr->role, pr->p ? how : "was killed by a signal");
+	else if (snprintf(buf, len, "the %s %s%s%s%s", pr->role, pr->p ? how : "exited",
+	                  pr->last[0] ? "; its last words: '" : "", pr->last,
+	                  pr->last[0] ? "'" : "") >= (int)len)
+		buf[len - 2] = '.';     /* cut: its last words were long */
 }
 
 static int worse(enum expect_verdict a, enum expect_verdict b)

@@ -10,6 +10,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/capability.h>
+#include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
@@ -30,10 +32,15 @@ struct proc {
 	bool reaped;
 	bool timed_out;
 	int status;
+	bool limited;           /* spawned with limits: isolated, counted when killed */
+	struct proc_limits lim; /* the numbers only (pointers cleared) */
+	struct rusage ru;
+	long group_peak;
 };
 
 /* What the child sends back through the CLOEXEC pipe when it cannot reach exec. */
-enum child_stage { STAGE_SETNS = 1, STAGE_STDIO, STAGE_KEEPFD, STAGE_LIMITS, STAGE_EXEC };
+enum child_stage { STAGE_SETNS = 1, STAGE_STDIO, STAGE_KEEPFD, STAGE_LIMITS, STAGE_ISOLATE,
+                   STAGE_HIDE, STAGE_EXEC };
 struct child_report {
 	int stage;
 	int err;
@@ -137,8 +144,10 @@ static bool real_root(void)
 struct child_limits {
 	bool on;
 	struct rlimit cpu, as, nproc, nofile, fsize;
-	bool drop;
+	bool drop;              /* become nobody (real root) */
+	bool drop_caps;         /* stay who we are, without capabilities (user namespace) */
 	const char *cwd;
+	const char *const *hide;
 };
 
 static void limits_prepare(const struct proc_limits *l, struct child_limits *cl)
@@ -153,10 +162,61 @@ static void limits_prepare(const struct proc_limits *l, struct child_limits *cl)
 	cl->nofile.rlim_cur = cl->nofile.rlim_max = l->nofile ? (rlim_t)l->nofile : RLIM_INFINITY;
 	cl->fsize.rlim_cur = cl->fsize.rlim_max = l->fsize ? l->fsize : RLIM_INFINITY;
 	cl->drop = l->drop_user && real_root();
+	cl->drop_caps = l->drop_user && !cl->drop && geteuid() == 0;
 	/* nobody runs next to nothing of its own; a student runs a desktop's worth. */
 	cl->nproc.rlim_cur = cl->nproc.rlim_max = !l->nproc ? RLIM_INFINITY :
 	                                          (rlim_t)(l->nproc + (cl->drop ? 0 : user_processes()));
 	cl->cwd = l->cwd;
+	cl->hide = l->hide;
+}
+
+/*
+ * In the child, in its fresh mount namespace: everything read-only, the hidden paths
+ * covered, its own /proc, cwd writable. Async-signal-safe calls only. On failure returns
+ * the stage and leaves errno.
+ */
+static int isolate(const struct child_limits *cl)
+{
+	struct mount_attr ro = { .attr_set = MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID };
+	struct mount_attr rw = { .attr_clr = MOUNT_ATTR_RDONLY };
+
+	/* Nothing done here may reach tcplab's namespace (or the host's, through shared
+	 * propagation). */
+	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
+		return STAGE_ISOLATE;
+	if (cl->cwd && mount(cl->cwd, cl->cwd, NULL, MS_BIND, NULL) < 0)
+		return STAGE_ISOLATE;
+	if (mount_setattr(AT_FDCWD, "/", AT_RECURSIVE, &ro, sizeof(ro)) < 0)
+		return STAGE_ISOLATE;
+	if (cl->cwd && mount_setattr(AT_FDCWD, cl->cwd, 0, &rw, sizeof(rw)) < 0)
+		return STAGE_ISOLATE;
+	for (size_t i = 0; cl->hide && cl->hide[i]; i++) {
+		if (mount("tcplab-hidden", cl->hide[i], "tmpfs",
+		          MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, "size=4k,mode=0555") < 0 &&
+		    errno != ENOENT)
+			return STAGE_HIDE;
+	}
+	/* Its own processes only. Best effort: a kernel that refuses leaves the old /proc,
+	 * read-only, which shows other processes but lets it change nothing. */
+	(void)mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL);
+	return 0;
+}
+
+/* uid 0 of a user namespace keeps its capabilities across exec unless told otherwise. */
+static int drop_capabilities(void)
+{
+	struct __user_cap_header_struct hdr = { .version = _LINUX_CAPABILITY_VERSION_3 };
+	struct __user_cap_data_struct data[2];
+
+	/* SECBIT_NOROOT (1<<0), _LOCKED (1<<1), NO_SETUID_FIXUP (1<<2), _LOCKED (1<<3). */
+	if (prctl(PR_SET_SECUREBITS, 0xfUL, 0, 0, 0) < 0)
+		return -1;
+	for (int cap = 0; cap < 64; cap++)
+		if (prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) < 0 && errno == EINVAL)
+			break;
+	(void)prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0);
+	memset(data, 0, sizeof(data));
+	return (int)syscall(SYS_capset, &hdr, data);
 }
 
 /* In the child: async-signal-safe calls only. */
@@ -172,6 +232,10 @@ static int limits_apply(const struct child_limits *cl)
 		return -1;
 	if (cl->drop && (setgroups(0, NULL) < 0 || setgid(65534) < 0 || setuid(65534) < 0))
 		return -1;
+	if (cl->drop_caps && drop_capabilities() < 0)
+		return -1;
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+		return -1;
 	return 0;
 }
 
@@ -181,7 +245,7 @@ static void child_run(const struct proc_spec *spec, int nsfd, int out_w, int rep
 {
 	struct sigaction dfl;
 	sigset_t none;
-	int devnull;
+	int devnull, stage;
 
 	memset(&dfl, 0, sizeof(dfl));
 	dfl.sa_handler = SIG_DFL;
@@ -191,10 +255,13 @@ static void child_run(const struct proc_spec *spec, int nsfd, int out_w, int rep
 	sigprocmask(SIG_SETMASK, &none, NULL);
 	setpgid(0, 0);
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
-	if (getppid() != parent)   /* the parent died before PDEATHSIG was armed */
+	/* In a PID namespace of its own the parent is not visible (getppid() is 0). */
+	if (!cl->on && getppid() != parent)   /* the parent died before PDEATHSIG was armed */
 		_exit(127);
 	if (setns(nsfd, CLONE_NEWNET) < 0)
 		child_fail(report_w, STAGE_SETNS, errno);
+	if (cl->on && (stage = isolate(cl)) != 0)
+		child_fail(report_w, stage, errno);
 	devnull = open("/dev/null", O_RDONLY);
 	if (devnull < 0 || dup2(devnull, 0) < 0 || dup2(out_w, 1) < 0 || dup2(out_w, 2) < 0)
 		child_fail(report_w, STAGE_STDIO, errno);
@@ -210,6 +277,19 @@ static void child_run(const struct proc_spec *spec, int nsfd, int out_w, int rep
 		child_fail(report_w, STAGE_LIMITS, errno);
 	execve(spec->argv[0], (char *const *)spec->argv, env);
 	child_fail(report_w, STAGE_EXEC, errno);
+}
+
+/*
+ * fork(), or for a program with limits a fork into new PID and mount namespaces. The raw
+ * clone (no stack: fork semantics) skips glibc's atfork handlers, which the child does
+ * not need: it only makes async-signal-safe calls before exec.
+ */
+static pid_t spawn_fork(bool isolated)
+{
+	if (!isolated)
+		return fork();
+	return (pid_t)syscall(SYS_clone, (unsigned long)(CLONE_NEWPID | CLONE_NEWNS | SIGCHLD),
+	                      NULL, NULL, NULL, NULL);
 }
 
 struct proc *proc_spawn(struct sandbox *sb, const struct proc_spec *spec,
@@ -241,7 +321,13 @@ struct proc *proc_spawn(struct sandbox *sb, const struct proc_spec *spec,
 		goto fail;
 	}
 	limits_prepare(spec->limits, &cl);
-	pid = fork();
+	if (spec->limits) {
+		p->limited = true;
+		p->lim = *spec->limits;
+		p->lim.cwd = NULL;
+		p->lim.hide = NULL;
+	}
+	pid = spawn_fork(cl.on);
 	if (pid < 0) {
 		errbuf_set(errbuf, errlen, "cannot run '%s': fork: %s", name, strerror(errno));
 		goto fail;
@@ -269,6 +355,13 @@ struct proc *proc_spawn(struct sandbox *sb, const struct proc_spec *spec,
 		else if (n == (ssize_t)sizeof(r) && r.stage == STAGE_LIMITS)
 			errbuf_set(errbuf, errlen, "cannot run '%s': cannot apply its limits: %s", name,
 			        strerror(r.err));
+		else if (n == (ssize_t)sizeof(r) && r.stage == STAGE_ISOLATE)
+			errbuf_set(errbuf, errlen, "cannot run '%s': cannot give it a read-only view of"
+			        " the file system: %s (Linux 5.12 or later needed; run 'tcplab doctor')",
+			        name, strerror(r.err));
+		else if (n == (ssize_t)sizeof(r) && r.stage == STAGE_HIDE)
+			errbuf_set(errbuf, errlen, "cannot run '%s': cannot hide the reference solutions"
+			        " from it: %s", name, strerror(r.err));
 		else if (n == (ssize_t)sizeof(r) && r.stage == STAGE_KEEPFD)
 			errbuf_set(errbuf, errlen, "cannot run '%s': cannot pass fd %d: %s", name,
 			        spec->keep_fd, strerror(r.err));
@@ -338,12 +431,70 @@ bool proc_timed_out(const struct proc *p)
 	return p->timed_out;
 }
 
+/* Processes in the PID namespace whose init is pid (a program with limits), or in its
+ * process group otherwise. */
+static long group_size(pid_t pid, bool by_pidns)
+{
+	char path[300], want[64] = "", got[64];
+	DIR *d;
+	struct dirent *de;
+	long n = 0;
+	ssize_t len;
+
+	if (by_pidns) {
+		snprintf(path, sizeof(path), "/proc/%d/ns/pid", (int)pid);
+		len = readlink(path, want, sizeof(want) - 1);
+		if (len <= 0)
+			return 0;
+		want[len] = '\0';
+	}
+	d = opendir("/proc");
+	if (!d)
+		return 0;
+	while ((de = readdir(d))) {
+		if (de->d_name[0] < '0' || de->d_name[0] > '9')
+			continue;
+		if (by_pidns) {
+			snprintf(path, sizeof(path), "/proc/%s/ns/pid", de->d_name);
+			len = readlink(path, got, sizeof(got) - 1);
+			if (len > 0) {
+				got[len] = '\0';
+				n += !strcmp(got, want);
+			}
+		} else {
+			char stat[512], *rp;
+			int fd, pgrp;
+
+			snprintf(path, sizeof(path), "/proc/%s/stat", de->d_name);
+			fd = open(path, O_RDONLY | O_CLOEXEC);
+			if (fd < 0)
+				continue;
+			len = read(fd, stat, sizeof(stat) - 1);
+			close(fd);
+			if (len <= 0)
+				continue;
+			stat[len] = '\0';
+			rp = strrchr(stat, ')');
+			if (rp && sscanf(rp + 1, " %*c %*d %d", &pgrp) == 1 && pgrp == pid)
+				n++;
+		}
+	}
+	closedir(d);
+	return n;
+}
+
 /* Kills the group and reaps the leader. The leader, zombie or alive, still holds the group
  * id until it is reaped, so the id cannot have been reused by then. */
 static void kill_and_reap(struct proc *p)
 {
+	if (p->limited) {
+		long n = group_size(p->pid, true);
+
+		if (n > p->group_peak)
+			p->group_peak = n;
+	}
 	kill(-p->pid, SIGKILL);
-	while (waitpid(p->pid, &p->status, 0) < 0) {
+	while (wait4(p->pid, &p->status, 0, &p->ru) < 0) {
 		if (errno != EINTR) {
 			/* Someone else reaped it (a waitpid(-1) elsewhere): the status is lost. */
 			p->status = 0;
@@ -376,6 +527,47 @@ void proc_kill(struct proc *p)
 {
 	if (!p->reaped)
 		kill_and_reap(p);
+}
+
+double proc_cpu_s(const struct proc *p)
+{
+	return (double)p->ru.ru_utime.tv_sec + (double)p->ru.ru_utime.tv_usec / 1e6 +
+	       (double)p->ru.ru_stime.tv_sec + (double)p->ru.ru_stime.tv_usec / 1e6;
+}
+
+unsigned long long proc_maxrss(const struct proc *p)
+{
+	return (unsigned long long)p->ru.ru_maxrss * 1024;
+}
+
+long proc_group_peak(const struct proc *p)
+{
+	return p->group_peak;
+}
+
+void proc_describe(const struct proc *p, char *buf, size_t len)
+{
+	int st = p->status, sig = WIFSIGNALED(st) ? WTERMSIG(st) : 0;
+	double cpu = proc_cpu_s(p);
+	char how[160];
+	bool failed = sig || (WIFEXITED(st) && WEXITSTATUS(st) != 0);
+
+	if (sig)
+		snprintf(how, sizeof(how), "was killed by signal %d (%s)", sig, strsignal(sig));
+	else
+		snprintf(how, sizeof(how), "exited with status %d", WEXITSTATUS(st));
+	if (p->limited && p->lim.cpu_s > 0 && (sig == SIGXCPU || (sig == SIGKILL &&
+	    cpu >= p->lim.cpu_s - 0.05)))
+		snprintf(buf, len, "%s after using %.1f s of CPU (its limit)", how, cpu);
+	else if (p->limited && p->lim.nproc > 0 && p->group_peak >= p->lim.nproc * 9 / 10)
+		snprintf(buf, len, "could not fork: it reached its process limit (%ld processes) and"
+		         " %s", p->lim.nproc, how);
+	else if (p->limited && p->lim.mem_bytes && failed &&
+	         proc_maxrss(p) >= p->lim.mem_bytes / 4 * 3)
+		snprintf(buf, len, "ran out of memory (its limit is %llu MiB; it used %llu MiB) and %s",
+		         p->lim.mem_bytes >> 20, proc_maxrss(p) >> 20, how);
+	else
+		snprintf(buf, len, "%s", how);
 }
 
 void proc_free(struct proc *p)

@@ -34,7 +34,19 @@
  * count is the user's, as the kernel counts it, so it is set above what the user already
  * runs. With drop_user, a tcplab running as real root runs the program as nobody
  * (65534); in a user namespace of its own there is no other user to become, and the
- * program runs as the student who started tcplab, which it already is.
+ * program runs as the student who started tcplab, which it already is, with every
+ * capability dropped (it is uid 0 of tcplab's user namespace, and must not keep the power
+ * to undo its mounts).
+ *
+ * A program with limits is also isolated (Linux 5.12 or later):
+ *  - in a PID namespace of its own, as its init: when it ends, or is killed, or tcplab
+ *    dies, the kernel kills every process it started, even ones that left its group;
+ *  - in a mount namespace of its own where the whole file system is read-only (it can
+ *    write only in cwd, which must be given), every path of hide is covered by an empty
+ *    read-only tmpfs (the reference solutions, the labs' expected results), and /proc is
+ *    its PID namespace's own (it sees no other process);
+ *  - with no_new_privs: no set-uid program gives it privileges back.
+ * Isolation that cannot be set up is an error, never a silent run without it.
  */
 struct proc_limits {
 	double cpu_s;                   /* RLIMIT_CPU, seconds of CPU */
@@ -43,7 +55,10 @@ struct proc_limits {
 	long nofile;                    /* RLIMIT_NOFILE */
 	unsigned long long fsize;       /* RLIMIT_FSIZE: the largest file it may write */
 	bool drop_user;
-	const char *cwd;                /* working directory, or NULL to keep tcplab's */
+	const char *cwd;                /* working directory, the only writable one; NULL: keep
+	                                 * tcplab's (and the whole file system is read-only) */
+	const char *const *hide;        /* directories it must not see; NULL-terminated, may be
+	                                 * NULL; a path that does not exist is skipped */
 };
 
 struct proc_spec {
@@ -70,6 +85,23 @@ int proc_deadline_ms(const struct proc *p);
 int proc_reap(struct proc *p, int *status);
 bool proc_timed_out(const struct proc *p);  /* ended because proc_reap() hit the deadline */
 void proc_kill(struct proc *p);             /* SIGKILL to the whole group, then reap */
+
+/* Once ended (proc_reap() returned 1): CPU seconds it used (user + system), its largest
+ * resident size in bytes, and, for a program with limits, how many processes it had at
+ * its largest when tcplab killed it (0 when it ended on its own). */
+double proc_cpu_s(const struct proc *p);
+unsigned long long proc_maxrss(const struct proc *p);
+long proc_group_peak(const struct proc *p);
+
+/*
+ * How an ended program ended, in words, without its name, naming the limit it hit when
+ * one explains it: "was killed by signal 24 (CPU time limit exceeded) after using 10.0 s
+ * of CPU (its limit)", "ran out of memory (its limit is 512 MiB) and was killed by signal
+ * 11 (Segmentation fault)", "could not fork: it reached its process limit (64)",
+ * "exited with status 3". Heuristic where the kernel does not say: memory is named when
+ * the program used at least 3/4 of its limit and then failed.
+ */
+void proc_describe(const struct proc *p, char *buf, size_t len);
 void proc_free(struct proc *p);             /* kills if still running, closes fds */
 
 #endif
