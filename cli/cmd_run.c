@@ -1,5 +1,7 @@
 /* summary: 'tcplab run N': run a lab headless and print its ladder and checks. */
+#include <errno.h>
 #include <getopt.h>
+#include <poll.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -8,6 +10,7 @@
 
 #include "cli/cli.h"
 #include "cli/ladder.h"
+#include "cli/stopsig.h"
 #include "engine/lab.h"
 #include "engine/labrun.h"
 #include "engine/paths.h"
@@ -45,15 +48,56 @@ static void variant_path(const char *path, const char *variant, char *buf, size_
 	snprintf(buf, len, "%.*s-%s%s", (int)(dot - path), path, variant, dot);
 }
 
+/*
+ * labrun_run()'s loop, with SIGINT, SIGTERM and SIGHUP caught in the wait: on one, the run
+ * is freed (programs killed, namespaces gone, the capture file closed with what it holds)
+ * and the signal comes back as a negative number.
+ */
+static int run_loop(const struct lab *lab, const struct lab_variant *v,
+                    const struct labrun_opts *o, struct labrun **out, char *err, size_t errlen)
+{
+	struct labrun *run = labrun_start(lab, v, o, err, errlen);
+	int r;
+
+	*out = NULL;
+	if (!run)
+		return stopsig_caught() ? -stopsig_caught() : -1;
+	while ((r = labrun_step(run, err, errlen)) == 1) {
+		struct pollfd fds[LABRUN_MAX_FDS];
+		int timeout, n = labrun_pollfds(run, fds, LABRUN_MAX_FDS, &timeout);
+
+		if (stopsig_poll(fds, (nfds_t)n, timeout) < 0 && errno == EINTR &&
+		    stopsig_caught()) {
+			labrun_free(run);
+			return -stopsig_caught();
+		}
+	}
+	if (r < 0) {
+		labrun_free(run);
+		return -1;
+	}
+	*out = run;
+	return 0;
+}
+
 static int run_one(const struct lab *lab, const struct lab_variant *v, struct labrun_opts *o)
 {
 	struct labrun *run;
 	char err[1024];
-	int status;
+	int status, r;
 
 	printf("lab %d: %s\nvariant %s: %s\n\n", lab->number, lab->title, v->name, v->summary);
 	fflush(stdout);
-	if (labrun_run(lab, v, o, &run, err, sizeof(err)) < 0) {
+	r = run_loop(lab, v, o, &run, err, sizeof(err));
+	if (r < -1) {
+		fprintf(stderr, "tcplab: stopped by %s: the lab's programs were killed and its"
+		        " namespaces removed", stopsig_name(-r));
+		if (o->pcap_path)
+			fprintf(stderr, "; the capture so far is in %s", o->pcap_path);
+		fprintf(stderr, "\n");
+		return 128 - r;
+	}
+	if (r < 0) {
 		fprintf(stderr, "tcplab: lab %d (%s) could not run: %s\n", lab->number, v->name, err);
 		return 1;
 	}
@@ -134,6 +178,11 @@ int cmd_run(int argc, char **argv)
 			return 1;
 		}
 	}
+	if (stopsig_install() < 0) {
+		perror("tcplab: cannot catch SIGINT");
+		free(labs);
+		return 1;
+	}
 	if (variant && !strcmp(variant, "all")) {
 		const char *pcap = o.pcap_path;
 		char path[1024];
@@ -146,6 +195,10 @@ int cmd_run(int argc, char **argv)
 			if (i)
 				printf("\n");
 			status |= run_one(lab, &lab->variant[i], &o);
+			if (stopsig_caught()) {
+				status = 128 + stopsig_caught();
+				break;
+			}
 		}
 	} else {
 		const struct lab_variant *v = lab_variant_find(lab, variant);

@@ -581,3 +581,69 @@ void proc_free(struct proc *p)
 		close(p->pidfd);
 	free(p);
 }
+
+int proc_guard_start(struct proc_guard *g, const char *dir, char *errbuf, size_t errlen)
+{
+	const char *argv[] = { "rm", "-rf", "--", dir, NULL };
+	int fds[2];
+	pid_t pid;
+
+	g->pid = 0;
+	g->fd = -1;
+	if (pipe2(fds, O_CLOEXEC) < 0) {
+		errbuf_set(errbuf, errlen, "cannot guard '%s': pipe: %s", dir, strerror(errno));
+		return -1;
+	}
+	pid = fork();
+	if (pid == 0) {
+		/* Async-signal-safe calls only: the parent may have threads. */
+		pid_t group = 0, got;
+		ssize_t n;
+
+		signal(SIGINT, SIG_IGN);
+		signal(SIGTERM, SIG_IGN);
+		signal(SIGHUP, SIG_IGN);
+		signal(SIGQUIT, SIG_IGN);
+		if (dup2(fds[0], 3) != 3 || close_range(4, ~0U, 0) < 0)
+			_exit(1);
+		while ((n = read(3, &got, sizeof(got))) != 0) {
+			if (n == (ssize_t)sizeof(got))
+				group = got;
+			else if (n < 0 && errno != EINTR)
+				break;
+		}
+		if (group > 0)
+			kill(-group, SIGKILL);
+		execve("/bin/rm", (char *const *)argv, (char *const[]){ NULL });
+		_exit(1);
+	}
+	close(fds[0]);
+	if (pid < 0) {
+		close(fds[1]);
+		errbuf_set(errbuf, errlen, "cannot guard '%s': fork: %s", dir, strerror(errno));
+		return -1;
+	}
+	g->pid = pid;
+	g->fd = fds[1];
+	return 0;
+}
+
+void proc_guard_group(struct proc_guard *g, pid_t pgid)
+{
+	/* A pipe write of a pid is atomic; the guard keeps the last one. */
+	if (g->fd >= 0)
+		(void)!write(g->fd, &pgid, sizeof(pgid));
+}
+
+void proc_guard_end(struct proc_guard *g)
+{
+	if (g->pid <= 0)
+		return;
+	if (g->fd >= 0)
+		close(g->fd);
+	g->fd = -1;
+	if (g->pid > 0)
+		while (waitpid(g->pid, NULL, 0) < 0 && errno == EINTR)
+			;
+	g->pid = 0;
+}

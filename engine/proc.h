@@ -104,4 +104,22 @@ long proc_group_peak(const struct proc *p);
 void proc_describe(const struct proc *p, char *buf, size_t len);
 void proc_free(struct proc *p);             /* kills if still running, closes fds */
 
+/*
+ * A guard for a temporary folder that must not outlive tcplab, even a SIGKILLed one: a
+ * process forked before anything is written there waits for EOF on a pipe only tcplab
+ * holds (CLOEXEC: no program inherits it), then SIGKILLs the process group it was told
+ * about, if any (a compiler that would go on writing), and removes the folder (rm -rf).
+ * EOF comes when proc_guard_end() closes the pipe or the kernel closes it for a dead
+ * tcplab, however it died. The guard ignores SIGINT, SIGTERM, SIGHUP and SIGQUIT, so a
+ * Ctrl-C to the terminal's process group cannot stop it before it has cleaned. It holds
+ * no other descriptor of tcplab's (no namespace, socket or pipe).
+ */
+struct proc_guard {
+	pid_t pid;      /* 0: not started */
+	int fd;
+};
+int proc_guard_start(struct proc_guard *g, const char *dir, char *errbuf, size_t errlen);
+void proc_guard_group(struct proc_guard *g, pid_t pgid);   /* kill this group too */
+void proc_guard_end(struct proc_guard *g);     /* the folder is gone when it returns */
+
 #endif
