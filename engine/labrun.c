@@ -407,9 +407,11 @@ static void describe_exit(const struct prog *pr, int status, char *buf, size_t l
 	else if (pr->timed_out)
 		/* Its CPU time tells a busy loop from a program waiting for what never came. */
 		snprintf(buf, len, "the %s was still running at the run's deadline and was killed;"
-		         " it had used %.1f s of CPU%s", pr->role, pr->p ? proc_cpu_s(pr->p) : 0.0,
-		         pr->p && proc_cpu_s(pr->p) >= 1.0 ? " (an endless loop?)" :
-		         " (was it waiting for something that never came?)");
+		         " %s%.1f s of CPU%s", pr->role, pr->p && proc_hit_nproc(pr->p) ?
+		         "it could not fork: it had reached its process limit; its processes used " :
+		         "it had used ", pr->p ? proc_cpu_s(pr->p) : 0.0,
+		         pr->p && proc_hit_nproc(pr->p) ? "" : pr->p && proc_cpu_s(pr->p) >= 1.0 ?
+		         " (an endless loop?)" : " (was it waiting for something that never came?)");
 	else if (pr->flooded)
 		snprintf(buf, len, "the %s printed more than %d MiB and was killed", pr->role,
 		         OUTPUT_LIMIT >> 20);

@@ -545,6 +545,12 @@ long proc_group_peak(const struct proc *p)
 	return p->group_peak;
 }
 
+bool proc_hit_nproc(const struct proc *p)
+{
+	/* nobody's other processes count against the same limit: allow a few. */
+	return p->limited && p->lim.nproc > 0 && p->group_peak >= p->lim.nproc * 9 / 10;
+}
+
 void proc_describe(const struct proc *p, char *buf, size_t len)
 {
 	int st = p->status, sig = WIFSIGNALED(st) ? WTERMSIG(st) : 0;
@@ -559,7 +565,7 @@ void proc_describe(const struct proc *p, char *buf, size_t len)
 	if (p->limited && p->lim.cpu_s > 0 && (sig == SIGXCPU || (sig == SIGKILL &&
 	    cpu >= p->lim.cpu_s - 0.05)))
 		snprintf(buf, len, "%s after using %.1f s of CPU (its limit)", how, cpu);
-	else if (p->limited && p->lim.nproc > 0 && p->group_peak >= p->lim.nproc * 9 / 10)
+	else if (proc_hit_nproc(p))
 		snprintf(buf, len, "could not fork: it reached its process limit (%ld processes) and"
 		         " %s", p->lim.nproc, how);
 	else if (p->limited && p->lim.mem_bytes && failed &&

@@ -92,6 +92,9 @@ void proc_kill(struct proc *p);             /* SIGKILL to the whole group, then 
 double proc_cpu_s(const struct proc *p);
 unsigned long long proc_maxrss(const struct proc *p);
 long proc_group_peak(const struct proc *p);
+/* It had (nearly) as many processes as its limit allows when it was killed: its forks
+ * were failing. */
+bool proc_hit_nproc(const struct proc *p);
 
 /*
  * How an ended program ended, in words, without its name, naming the limit it hit when

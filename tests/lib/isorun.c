@@ -1,0 +1,301 @@
+/* summary: run tcplab with a private /tmp and prove it left nothing behind (see isorun.h). */
+#include "tests/lib/isorun.h"
+
+#include <criterion/criterion.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "tests/lib/tcplab_run.h"
+
+static void host_devices(char *buf, size_t len)
+{
+	DIR *d = opendir("/sys/class/net");
+	struct dirent *e;
+	size_t used = 0;
+
+	buf[0] = '\0';
+	cr_assert_not_null(d);
+	/* readdir order is stable for an unchanged directory: good enough to compare. */
+	while ((e = readdir(d)))
+		if (e->d_name[0] != '.' && used + strlen(e->d_name) + 2 < len)
+			used += (size_t)snprintf(buf + used, len - used, "%s ", e->d_name);
+	closedir(d);
+}
+
+void isorun_start(struct isorun *r, const char *const *args)
+{
+	char prog[1024];
+	const char *argv[32];
+	int p[2];
+	size_t n = 0;
+
+	if (geteuid() != 0)
+		cr_skip_test("needs root: a private /tmp for tcplab and every process's namespaces");
+	memset(r, 0, sizeof(*r));
+	r->out = -1;
+	snprintf(prog, sizeof(prog), "%s/tcplab", test_build());
+	if (access(prog, X_OK) != 0)
+		cr_skip_test("'%s' is not built (run the tests through 'make test')", prog);
+	cr_assert_eq(prctl(PR_SET_CHILD_SUBREAPER, 1), 0);
+	snprintf(r->tmp, sizeof(r->tmp), "/tmp/isorun-XXXXXX");
+	cr_assert_not_null(mkdtemp(r->tmp));
+	chmod(r->tmp, 01777);
+	host_devices(r->devs, sizeof(r->devs));
+	argv[n++] = prog;
+	for (; args[n - 1]; n++) {
+		cr_assert_lt(n, 31);
+		argv[n] = args[n - 1];
+	}
+	argv[n] = NULL;
+	cr_assert_eq(pipe2(p, O_CLOEXEC), 0);
+	r->pid = fork();
+	cr_assert_geq(r->pid, 0);
+	if (r->pid == 0) {
+		if (unshare(CLONE_NEWNS) < 0 || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0 ||
+		    mount(r->tmp, "/tmp", NULL, MS_BIND, NULL) < 0)
+			_exit(126);
+		dup2(p[1], 1);
+		dup2(p[1], 2);
+		if (chdir(test_root()) == 0)
+			execv(prog, (char *const *)argv);
+		_exit(127);
+	}
+	close(p[1]);
+	r->out = p[0];
+	r->cap = 65536;
+	r->buf = calloc(1, r->cap);
+	cr_assert_not_null(r->buf);
+}
+
+/* One read; false at EOF. */
+static bool read_some(struct isorun *r)
+{
+	ssize_t n;
+
+	if (r->len + 4096 + 1 > r->cap) {
+		/* Keep at most 4 MiB: a flood is cut, not a reason for the test to run out. */
+		if (r->cap >= (4u << 20)) {
+			memmove(r->buf, r->buf + r->len / 2, r->len - r->len / 2 + 1);
+			r->len -= r->len / 2;
+		} else {
+			r->cap *= 2;
+			r->buf = realloc(r->buf, r->cap);
+			cr_assert_not_null(r->buf);
+		}
+	}
+	do
+		n = read(r->out, r->buf + r->len, r->cap - r->len - 1);
+	while (n < 0 && errno == EINTR);
+	if (n <= 0)
+		return false;
+	r->len += (size_t)n;
+	r->buf[r->len] = '\0';
+	return true;
+}
+
+bool isorun_read_lines(struct isorun *r, size_t n)
+{
+	for (;;) {
+		size_t lines = 0;
+
+		for (const char *c = r->buf; (c = strchr(c, '\n')); c++)
+			lines++;
+		if (lines >= n)
+			return true;
+		if (!read_some(r))
+			return false;
+	}
+}
+
+int isorun_finish(struct isorun *r)
+{
+	int st;
+
+	while (read_some(r))
+		;
+	if (!r->waited) {
+		cr_assert_eq(waitpid(r->pid, &st, 0), r->pid);
+		r->status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+		r->waited = true;
+	}
+	return r->status;
+}
+
+static bool link_is(const char *path, unsigned long ino)
+{
+	char target[64];
+	unsigned long got;
+	ssize_t n = readlink(path, target, sizeof(target) - 1);
+
+	if (n <= 0)
+		return false;
+	target[n] = '\0';
+	return sscanf(target, "net:[%lu]", &got) == 1 && got == ino;
+}
+
+bool isorun_netns_in_use(unsigned long ino)
+{
+	static const char *const subdirs[] = { "fd", "task" };
+	DIR *procd = opendir("/proc");
+	struct dirent *p;
+	bool found = false;
+
+	cr_assert_not_null(procd);
+	while (!found && (p = readdir(procd))) {
+		char path[512];
+
+		if (p->d_name[0] < '0' || p->d_name[0] > '9')
+			continue;
+		snprintf(path, sizeof(path), "/proc/%s/ns/net", p->d_name);
+		found = link_is(path, ino);
+		for (size_t i = 0; i < 2 && !found; i++) {
+			DIR *d;
+			struct dirent *e;
+
+			snprintf(path, sizeof(path), "/proc/%s/%s", p->d_name, subdirs[i]);
+			if (!(d = opendir(path)))
+				continue;
+			while (!found && (e = readdir(d))) {
+				char sub[800];
+
+				if (e->d_name[0] == '.')
+					continue;
+				snprintf(sub, sizeof(sub), "%s/%s%s", path, e->d_name, i ? "/ns/net" : "");
+				found = link_is(sub, ino);
+			}
+			closedir(d);
+		}
+	}
+	closedir(procd);
+	return found;
+}
+
+/* Our children now: with the subreaper bit, every orphan of the run is one of them. */
+static int children(pid_t *pids, int max)
+{
+	DIR *d = opendir("/proc");
+	struct dirent *e;
+	int n = 0;
+
+	cr_assert_not_null(d);
+	while ((e = readdir(d)) && n < max) {
+		char path[300], stat[512], *rp;
+		int fd, ppid;
+		ssize_t len;
+
+		if (e->d_name[0] < '0' || e->d_name[0] > '9')
+			continue;
+		snprintf(path, sizeof(path), "/proc/%s/stat", e->d_name);
+		if ((fd = open(path, O_RDONLY)) < 0)
+			continue;
+		len = read(fd, stat, sizeof(stat) - 1);
+		close(fd);
+		if (len <= 0)
+			continue;
+		stat[len] = '\0';
+		rp = strrchr(stat, ')');
+		if (rp && sscanf(rp + 1, " %*c %d", &ppid) == 1 && ppid == getpid())
+			pids[n++] = atoi(e->d_name);
+	}
+	closedir(d);
+	return n;
+}
+
+static long long now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+void isorun_assert_clean(struct isorun *r, int grace_ms)
+{
+	long long until = now_ms() + grace_ms;
+	pid_t pids[64];
+	int n;
+	DIR *d;
+	struct dirent *e;
+	char devs[4096];
+
+	isorun_finish(r);
+	/* Whatever is left must end by itself within the grace (killed by the kernel, or a
+	 * guard finishing its cleaning): wait on each through a pidfd, then judge. */
+	while ((n = children(pids, 64)) > 0) {
+		int pfd = (int)syscall(SYS_pidfd_open, pids[0], 0);
+		long long left = until - now_ms();
+		char path[64], cmd[256] = "";
+		int fd;
+
+		if (pfd >= 0) {
+			struct pollfd p = { pfd, POLLIN, 0 };
+
+			if (left > 0 && poll(&p, 1, (int)left) == 1) {
+				close(pfd);
+				waitpid(pids[0], NULL, 0);
+				continue;
+			}
+			close(pfd);
+		}
+		snprintf(path, sizeof(path), "/proc/%d/cmdline", (int)pids[0]);
+		if ((fd = open(path, O_RDONLY)) >= 0) {
+			ssize_t k = read(fd, cmd, sizeof(cmd) - 1);
+
+			cmd[k > 0 ? k : 0] = '\0';
+			close(fd);
+		}
+		if (pfd < 0) {       /* gone already, not yet reaped */
+			waitpid(pids[0], NULL, 0);
+			continue;
+		}
+		kill(pids[0], SIGKILL);
+		waitpid(pids[0], NULL, 0);
+		cr_assert_fail("process %d ('%s') outlived tcplab by more than %d ms", (int)pids[0],
+		               cmd, grace_ms);
+	}
+	d = opendir(r->tmp);
+	cr_assert_not_null(d);
+	while ((e = readdir(d)))
+		cr_expect(e->d_name[0] == '.', "left in /tmp: '%s'", e->d_name);
+	closedir(d);
+	for (const char *c = r->buf; (c = strstr(c, "net:[")); c++) {
+		unsigned long ino = strtoul(c + 5, NULL, 10);
+
+		cr_expect_not(isorun_netns_in_use(ino), "network namespace %lu outlived the run", ino);
+	}
+	host_devices(devs, sizeof(devs));
+	cr_expect_str_eq(devs, r->devs, "the host's network devices changed");
+}
+
+void isorun_release(struct isorun *r)
+{
+	char cmd[300];
+
+	if (r->out >= 0)
+		close(r->out);
+	r->out = -1;
+	if (r->pid > 0 && !r->waited) {
+		kill(r->pid, SIGKILL);
+		waitpid(r->pid, NULL, 0);
+	}
+	free(r->buf);
+	r->buf = NULL;
+	if (r->tmp[0]) {
+		snprintf(cmd, sizeof(cmd), "rm -rf -- '%s'", r->tmp);
+		(void)!system(cmd);
+	}
+}

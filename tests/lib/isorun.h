@@ -1,0 +1,46 @@
+/* summary: test helper: run tcplab with a private /tmp, read its output live, kill it, and prove it left nothing behind. */
+#ifndef TCPLAB_TESTS_LIB_ISORUN_H
+#define TCPLAB_TESTS_LIB_ISORUN_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+/*
+ * For Criterion tests that need root (they skip otherwise). isorun_start() makes the
+ * calling test process a child subreaper (every orphan of the run becomes its child, so
+ * "nothing left" can be proved by waiting, not guessed), makes a fresh folder, and starts
+ * TCPLAB_BUILD/tcplab in TCPLAB_ROOT with that folder bind-mounted over /tmp in a mount
+ * namespace of its own: whatever tcplab or a student's program leaves in /tmp lands
+ * there and nowhere else, so tests running at the same time cannot be confused with ours.
+ * stdout and stderr come merged through a pipe.
+ *
+ * isorun_assert_clean() fails the test when, once tcplab has ended: a process it started
+ * is still alive after grace_ms (processes killed by the kernel are waited for through
+ * pidfds, never a sleep), the private /tmp holds anything, one of the network namespaces
+ * named by "net:[N]" in the output is still held by any process on the system, or the
+ * host's network devices changed.
+ */
+struct isorun {
+	pid_t pid;
+	int out;                /* read end, blocking */
+	char tmp[128];          /* the private /tmp */
+	char *buf;              /* everything read so far, NUL-terminated */
+	size_t len, cap;
+	int status;             /* once waited */
+	bool waited;
+	char devs[4096];        /* the host's devices at the start */
+};
+
+void isorun_start(struct isorun *r, const char *const *args);
+/* Read until the output holds n newlines (or EOF): false at EOF before that. */
+bool isorun_read_lines(struct isorun *r, size_t n);
+/* Read to EOF, then wait; the exit status (128 + signal when killed). */
+int isorun_finish(struct isorun *r);
+void isorun_assert_clean(struct isorun *r, int grace_ms);
+void isorun_release(struct isorun *r);
+
+/* Does any process, thread or open fd on the system refer to network namespace ino? */
+bool isorun_netns_in_use(unsigned long ino);
+
+#endif
