@@ -51,7 +51,7 @@ static void variant_path(const char *path, const char *variant, char *buf, size_
 /*
  * labrun_run()'s loop, with SIGINT, SIGTERM and SIGHUP caught in the wait: on one, the run
  * is freed (programs killed, namespaces gone, the capture file closed with what it holds)
- * and the signal comes back as a negative number.
+ * and the function returns 1 (stopsig_caught() says which signal).
  */
 static int run_loop(const struct lab *lab, const struct lab_variant *v,
                     const struct labrun_opts *o, struct labrun **out, char *err, size_t errlen)
@@ -61,7 +61,7 @@ static int run_loop(const struct lab *lab, const struct lab_variant *v,
 
 	*out = NULL;
 	if (!run)
-		return stopsig_caught() ? -stopsig_caught() : -1;
+		return -1;
 	while ((r = labrun_step(run, err, errlen)) == 1) {
 		struct pollfd fds[LABRUN_MAX_FDS];
 		int timeout, n = labrun_pollfds(run, fds, LABRUN_MAX_FDS, &timeout);
@@ -69,7 +69,7 @@ static int run_loop(const struct lab *lab, const struct lab_variant *v,
 		if (stopsig_poll(fds, (nfds_t)n, timeout) < 0 && errno == EINTR &&
 		    stopsig_caught()) {
 			labrun_free(run);
-			return -stopsig_caught();
+			return 1;
 		}
 	}
 	if (r < 0) {
@@ -89,13 +89,13 @@ static int run_one(const struct lab *lab, const struct lab_variant *v, struct la
 	printf("lab %d: %s\nvariant %s: %s\n\n", lab->number, lab->title, v->name, v->summary);
 	fflush(stdout);
 	r = run_loop(lab, v, o, &run, err, sizeof(err));
-	if (r < -1) {
+	if (r == 1) {
 		fprintf(stderr, "tcplab: stopped by %s: the lab's programs were killed and its"
-		        " namespaces removed", stopsig_name(-r));
+		        " namespaces removed", stopsig_name(stopsig_caught()));
 		if (o->pcap_path)
 			fprintf(stderr, "; the capture so far is in %s", o->pcap_path);
 		fprintf(stderr, "\n");
-		return 128 - r;
+		return 128 + stopsig_caught();
 	}
 	if (r < 0) {
 		fprintf(stderr, "tcplab: lab %d (%s) could not run: %s\n", lab->number, v->name, err);
