@@ -3,6 +3,7 @@
 #
 #   make run      build and run lab 1 (installs missing libraries on Debian/Ubuntu)
 #   make test     build and run every test, then again under AddressSanitizer and UBSan
+#   make check-valgrind  the unit tests that run no lab, under valgrind (memcheck)
 #   make bench    compare 'tcplab inspect' with libpcap, tcpdump and tshark on 1M segments
 #   make soak     every variant of every lab SOAK times (default 50): verdicts never change
 #   make fuzz     run each libFuzzer target FUZZ_TIME seconds (clang; fuzz-ci: FUZZ_CI_TIME)
@@ -71,7 +72,8 @@ SOAK ?= 50
 # CI's share of the soak: every variant a few times, enough to catch a flaky expectation.
 SOAK_CI ?= 3
 
-# The whole suite twice: as built for users, then with the sanitizers; then a short soak.
+# The whole suite twice: as built for users, then with the sanitizers; then a short soak
+# and every fuzz target for a short bounded time.
 test: deps-test
 	@mkdir -p $(BUILD) && rm -f $(TOTALS)
 	@st=0; \
@@ -80,6 +82,7 @@ test: deps-test
 		BUILD=$(BUILD)/san SAN=1 || st=1; \
 	TCPLAB_TOTALS=$(TOTALS) $(MAKE) --no-print-directory soak \
 		SOAK=$(SOAK_CI) || st=1; \
+	TCPLAB_TOTALS=$(TOTALS) $(MAKE) --no-print-directory fuzz-ci || st=1; \
 	awk '{p += $$1; f += $$2; s += $$3} END {printf "tests: %d passed, %d failed, %d skipped\n", p, f, s}' \
 		$(TOTALS); \
 	exit $$st
@@ -89,6 +92,12 @@ soak: all
 
 check-unit: all $(TEST_BIN) $(TESTPROG_BIN)
 	@sh tests/run.sh $(BUILD) $(TEST_BIN)
+
+# The unit tests that do not run real labs, under valgrind's memcheck (leaks, bad reads).
+VALGRIND_TESTS := $(addprefix $(BUILD)/tests/test_,capfile dissect expect flow lab labcheck \
+                    pcapio pktindex progress)
+check-valgrind: all $(VALGRIND_TESTS)
+	@sh tests/valgrind.sh $(BUILD) $(VALGRIND_TESTS)
 
 bench: all $(BENCH_BIN)
 	@sh bench/run.sh $(BUILD)
@@ -135,7 +144,7 @@ $(BUILD)/bench/%: bench/%.c $(LIB) | deps
 	$(CC) $(ALL_CFLAGS) $(PKG_CFLAGS) -o $@ $< $(LIB) $(PKG_LIBS)
 
 # libFuzzer targets: clang with ASan and UBSan, the capture sources compiled in directly
-# (libtcplab.a is gcc's and uninstrumented). Not part of 'make test'; see fuzz/run.sh.
+# (libtcplab.a is gcc's and uninstrumented). 'make test' runs fuzz-ci; see fuzz/run.sh.
 FUZZ_CC      ?= clang
 FUZZ_TIME    ?= 300
 FUZZ_CI_TIME ?= 20

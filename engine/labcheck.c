@@ -173,6 +173,12 @@ static int parse_call(char w[MAX_WORDS][128], int n, struct labcheck *c, char *e
 			c->ret = strtoll(w[i] + 3 + k, &end, 10);
 			if (end == w[i] + 3 + k || *end)
 				goto bad;
+		} else if (!strncmp(w[i], "arg", 3) && (k = parse_op(w[i] + 3, &op))) {
+			c->has_arg = true;
+			c->arg_op = op;
+			c->arg = strtoll(w[i] + 3 + k, &end, 10);
+			if (end == w[i] + 3 + k || *end)
+				goto bad;
 		} else if (!strncmp(w[i], "errno=", 6) && w[i][6]) {
 			if (!trace_wire_errno_value(w[i] + 6, strlen(w[i] + 6)) && strcmp(w[i] + 6, "none"))
 				return errbuf_set(errbuf, errlen, "unknown errno '%s'", w[i] + 6), -1;
@@ -204,7 +210,7 @@ static int parse_call(char w[MAX_WORDS][128], int n, struct labcheck *c, char *e
 	}
 	return 0;
 bad:
-	errbuf_set(errbuf, errlen, "cannot read '%s' (ret=N, errno=NAME, name=FUNC, has=TEXT,"
+	errbuf_set(errbuf, errlen, "cannot read '%s' (ret=N, arg=N, errno=NAME, name=FUNC, has=TEXT,"
 	           " count>=N, before CLASS, after cut A...B)", w[3 > n ? 0 : n - 1]);
 	return -1;
 }
@@ -278,6 +284,8 @@ static bool call_matches(const struct labcheck *c, const struct tl_call *tc)
 	if (c->func[0] && strcmp(ev->name, c->func))
 		return false;
 	if (c->has_ret && !compare((double)ev->ret, c->ret_op, (double)c->ret))
+		return false;
+	if (c->has_arg && !compare((double)ev->arg, c->arg_op, (double)c->arg))
 		return false;
 	if (c->err[0]) {
 		const char *name = ev->err ? trace_wire_errno_name(ev->err) : "none";

@@ -33,9 +33,9 @@ struct labcheck {
 	/* call */
 	enum trace_call cls;
 	char func[16];                  /* name=FUNC, "" for any */
-	bool has_ret;
-	enum labcheck_op ret_op;
-	long long ret;
+	bool has_ret, has_arg;
+	enum labcheck_op ret_op, arg_op;
+	long long ret, arg;             /* arg: bytes asked for, backlog, option value... */
 	char err[24];                   /* errno=NAME, "" for any */
 	size_t nhas;
 	char has[LABCHECK_MAX_HAS][48];

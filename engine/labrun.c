@@ -29,6 +29,7 @@
 #define CAPTURE_FILTER "tcp or udp port 9"
 #define OUTPUT_LIMIT (1 << 20)      /* bytes a program may print before it is killed */
 #define OUTPUT_LINES 2000           /* lines of a program kept on the timeline */
+#define CALLS_KEPT 50000            /* socket calls of a program kept on the timeline */
 
 struct prog {
 	struct proc *p;
@@ -42,6 +43,7 @@ struct prog {
 	bool flooded;                   /* killed for printing more than OUTPUT_LIMIT bytes */
 	bool timed_out;                 /* still running at the run's deadline, killed */
 	size_t out_bytes, out_lines;
+	size_t ncalls;                  /* socket calls reported, kept or not */
 	struct trace_reader *tr;
 	char line[200];                 /* output line being assembled */
 	size_t linelen;
@@ -146,6 +148,12 @@ static void read_trace(struct labrun_state *c, struct prog *pr)
 			pr->listened = true;
 		if (ev.call == TRACE_EXIT && ev.ret > 0)
 			c->run->trace_drops[pr->host] += (uint64_t)ev.ret;
+		/* A program spinning on a call (recv() = 0 forever) must not eat the machine:
+		 * past the cap its calls are counted as not kept, like the tracer's own drops. */
+		if (pr->ncalls++ >= CALLS_KEPT && ev.call != TRACE_EXIT) {
+			c->run->trace_drops[pr->host]++;
+			continue;
+		}
 		if (timeline_add_call(&c->run->tl, pr->host, &ev) < 0)
 			c->oom = true;
 	}

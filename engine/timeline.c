@@ -95,39 +95,74 @@ static int by_time(const void *a, const void *b)
 	return x->index < y->index ? -1 : x->index > y->index;
 }
 
-/* Did any segment, or another process's call, happen strictly inside (from, to)? */
-static int something_between(const struct timeline *tl, size_t self, uint64_t from, uint64_t to)
+static int by_u64(const void *a, const void *b)
 {
-	for (size_t i = 0; i < tl->nseg; i++)
-		if (tl->seg[i].seg.ts_ns > from && tl->seg[i].seg.ts_ns < to)
-			return 1;
-	for (size_t i = 0; i < tl->ncall; i++) {
-		uint64_t t = tl->call[i].ev.t_enter_ns;
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
 
-		if (i != self && t > from && t < to)
-			return 1;
+	return x < y ? -1 : x > y;
+}
+
+/* How many of the sorted times t[0..n) lie strictly inside (from, to). */
+static size_t count_inside(const uint64_t *t, size_t n, uint64_t from, uint64_t to)
+{
+	size_t lo = 0, hi = n, first;
+
+	while (lo < hi) {               /* first index with t > from */
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (t[mid] <= from)
+			lo = mid + 1;
+		else
+			hi = mid;
 	}
-	return 0;
+	first = lo;
+	hi = n;
+	while (lo < hi) {               /* first index with t >= to */
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (t[mid] < to)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo > first ? lo - first : 0;
 }
 
 int timeline_build(struct timeline *tl)
 {
 	size_t n = tl->nseg + 2 * tl->ncall + tl->nout, k = 0;
+	uint64_t *seg_t, *call_t;
 	struct tl_entry *e;
 
 	free(tl->entry);
 	tl->entry = NULL;
 	tl->nentry = 0;
 	e = malloc((n ? n : 1) * sizeof(*e));
-	if (!e)
+	seg_t = malloc((tl->nseg ? tl->nseg : 1) * sizeof(*seg_t));
+	call_t = malloc((tl->ncall ? tl->ncall : 1) * sizeof(*call_t));
+	if (!e || !seg_t || !call_t) {
+		free(e);
+		free(seg_t);
+		free(call_t);
 		return -1;
+	}
+	/* Sorted times, so "did anything happen during this call" is two binary searches. */
+	for (size_t i = 0; i < tl->nseg; i++)
+		seg_t[i] = tl->seg[i].seg.ts_ns;
+	for (size_t i = 0; i < tl->ncall; i++)
+		call_t[i] = tl->call[i].ev.t_enter_ns;
+	qsort(seg_t, tl->nseg, sizeof(*seg_t), by_u64);
+	qsort(call_t, tl->ncall, sizeof(*call_t), by_u64);
 	for (size_t i = 0; i < tl->nseg; i++)
 		e[k++] = (struct tl_entry){ tl->seg[i].seg.ts_ns, TL_SEGMENT, TL_PHASE_ONCE,
 		                            (uint32_t)i };
 	for (size_t i = 0; i < tl->ncall; i++) {
 		const struct trace_event *ev = &tl->call[i].ev;
 
-		if (something_between(tl, i, ev->t_enter_ns, ev->t_exit_ns)) {
+		/* A call's own entry is at from, never strictly inside (from, to). */
+		if (ev->t_exit_ns > ev->t_enter_ns &&
+		    (count_inside(seg_t, tl->nseg, ev->t_enter_ns, ev->t_exit_ns) ||
+		     count_inside(call_t, tl->ncall, ev->t_enter_ns, ev->t_exit_ns))) {
 			e[k++] = (struct tl_entry){ ev->t_enter_ns, TL_CALL, TL_PHASE_ENTER, (uint32_t)i };
 			e[k++] = (struct tl_entry){ ev->t_exit_ns, TL_CALL, TL_PHASE_EXIT, (uint32_t)i };
 		} else {
@@ -136,6 +171,8 @@ int timeline_build(struct timeline *tl)
 	}
 	for (size_t i = 0; i < tl->nout; i++)
 		e[k++] = (struct tl_entry){ tl->out[i].t_ns, TL_OUTPUT, TL_PHASE_ONCE, (uint32_t)i };
+	free(seg_t);
+	free(call_t);
 	qsort(e, k, sizeof(*e), by_time);
 	tl->entry = e;
 	tl->nentry = k;

@@ -29,7 +29,7 @@ for f in labs/*/lesson.txt tests/malformed/*.lesson; do
 	[ -f "$f" ] && { n=$((n + 1)); cp "$f" "$seeds/fuzz_lesson/$n-$(basename "$f")"; }
 done
 
-status=0 total=0
+status=0 total=0 ok=0 bad=0
 for t in "$@"; do
 	corpus=$dir/corpus/$t crashes=$dir/crashes/$t log=$dir/$t.log
 	mkdir -p "$corpus" "$crashes"
@@ -44,11 +44,16 @@ for t in "$@"; do
 	total=$((total + ${runs:-0}))
 	if [ "$rc" -ne 0 ] || [ "$after" -gt "$before" ]; then
 		status=1
+		bad=$((bad + 1))
 		grep -E '^(==[0-9]+==ERROR|SUMMARY|.*runtime error)' "$log" | head -n 5
 		for c in $(ls -t "$crashes" | head -n 3); do
 			echo "  replay: $dir/$t $crashes/$c   (full log: $log)"
 		done
+	else
+		ok=$((ok + 1))
 	fi
 done
 echo "fuzz: $total inputs run in all; $([ $status -eq 0 ] && echo 'no crash, hang or memory blow-up' || echo 'FINDINGS above')"
+# 'make test' adds every part of the suite into one closing line: a target is one test.
+[ -n "${TCPLAB_TOTALS:-}" ] && echo "$ok $bad 0" >> "$TCPLAB_TOTALS"
 exit $status

@@ -69,6 +69,10 @@ Test(labcheck, calls_match_on_class_result_errno_and_details)
 	cr_expect_eq(judge("\"a writev\" client send name=writev", LABCHECK_CALL, why, sizeof(why)),
 	             EXPECT_FAIL);
 	cr_expect(strstr(why, "no client send call matched (it made 2;"), "%s", why);
+	cr_expect_eq(judge("\"asked for 5\" client send arg=5", LABCHECK_CALL, why, sizeof(why)),
+	             EXPECT_FAIL, "the test's sends record no size (arg 0): %s", why);
+	cr_expect_eq(judge("\"asked for little\" client send arg<1 count=2", LABCHECK_CALL, why,
+	                   sizeof(why)), EXPECT_PASS, "%s", why);
 	cr_expect_eq(judge("\"MSG_MORE\" client send has=MSG_MORE", LABCHECK_CALL, why,
 	                   sizeof(why)), EXPECT_PASS, "%s", why);
 	cr_expect_eq(judge("\"no EPIPE\" client send errno=EPIPE count=0", LABCHECK_CALL, why,
