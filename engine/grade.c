@@ -2,6 +2,7 @@
 /* nftw() comes with _GNU_SOURCE, which the Makefile defines. */
 #include "engine/grade.h"
 
+#include <assert.h>
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -13,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -88,76 +90,6 @@ static int sources(const char *dir, char files[MAX_SOURCES][900], char *errbuf, 
 	return n;
 }
 
-/*
- * Run the compiler, its output (stdout and stderr, as it printed them) into log. 1 when it
- * built, 0 when it did not (the log says why), -1 when the compiler could not run.
- */
-static int compile(const char *cc, char files[MAX_SOURCES][900], int nfile, const char *out,
-                   char *log, size_t loglen, char *errbuf, size_t errlen)
-{
-	const char *argv[64];
-	size_t argc = 0, used = 0;
-	posix_spawn_file_actions_t fa;
-	int pipefd[2], status, rc;
-	double deadline = now_s() + BUILD_TIMEOUT_MS / 1000.0;
-	pid_t pid;
-
-	argv[argc++] = cc;
-	for (size_t i = 0; i < sizeof(cflags) / sizeof(cflags[0]); i++)
-		argv[argc++] = cflags[i];
-	argv[argc++] = "-o";
-	argv[argc++] = out;
-	for (int i = 0; i < nfile; i++)
-		argv[argc++] = files[i];
-	argv[argc] = NULL;
-	if (pipe2(pipefd, O_CLOEXEC) < 0) {
-		errbuf_set(errbuf, errlen, "cannot make a pipe: %s", strerror(errno));
-		return -1;
-	}
-	posix_spawn_file_actions_init(&fa);
-	posix_spawn_file_actions_adddup2(&fa, pipefd[1], 1);
-	posix_spawn_file_actions_adddup2(&fa, pipefd[1], 2);
-	rc = posix_spawnp(&pid, cc, &fa, NULL, (char *const *)argv, environ);
-	posix_spawn_file_actions_destroy(&fa);
-	close(pipefd[1]);
-	if (rc) {
-		close(pipefd[0]);
-		errbuf_set(errbuf, errlen, "cannot run the C compiler '%s': %s (install gcc, or set"
-		           " CC)", cc, strerror(rc));
-		return -1;
-	}
-	log[0] = '\0';
-	for (;;) {
-		struct pollfd pfd = { pipefd[0], POLLIN, 0 };
-		int left = (int)((deadline - now_s()) * 1000);
-		char buf[4096];
-		ssize_t n;
-
-		if (left <= 0 || poll(&pfd, 1, left) == 0) {
-			kill(pid, SIGKILL);
-			snprintf(log + used, loglen - used, "\ntcplab: the compiler took more than %d s"
-			         " and was stopped\n", BUILD_TIMEOUT_MS / 1000);
-			break;
-		}
-		n = read(pipefd[0], buf, sizeof(buf));
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			break;
-		if (used + 1 < loglen) {
-			size_t take = (size_t)n < loglen - used - 1 ? (size_t)n : loglen - used - 1;
-
-			memcpy(log + used, buf, take);
-			used += take;
-			log[used] = '\0';
-		}
-	}
-	close(pipefd[0]);
-	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-		;
-	return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 1 : 0;
-}
-
 static int copy_file(const char *from, const char *to, mode_t mode, char *errbuf, size_t errlen)
 {
 	int in = open(from, O_RDONLY | O_CLOEXEC), out = -1;
@@ -204,29 +136,187 @@ static int score(struct grade_result *g)
 	return 0;
 }
 
-int grade_run(const struct lab *lab, const struct grade_opts *o, struct grade_result **out,
-              char *errbuf, size_t errlen)
+/*
+ * A grading in progress. The compiler runs as a child whose output comes through a pipe and
+ * whose exit is seen on a pidfd, so a caller's poll() loop can wait for both; then the run
+ * goes through labrun's incremental API. The temporary folder (the student's binary, the
+ * tracer copy, the program's working folder) lives until the grading ends or is cancelled.
+ */
+enum grade_phase { PH_BUILD, PH_RUN, PH_DONE };
+
+struct grade {
+	const struct lab *lab;
+	enum grade_phase phase;
+	struct grade_result *g;
+	char tmp[32], bin[700], tracer[700], work[700];
+	struct proc_limits limits;
+	const char *hide[3];            /* the tree and the build folder, hidden from the program */
+	char root[512], buildp[512];
+	struct proc_guard guard;        /* removes tmp even if tcplab is SIGKILLed (proc.h) */
+	struct labrun_opts ro;
+	double t0, deadline;
+	/* the compiler */
+	pid_t pid;
+	int out_fd, pid_fd;
+	bool killed;
+	size_t used;
+};
+
+static void remove_tmp(struct grade *gr)
+{
+	if (gr->tmp[0] && gr->tmp[strlen(gr->tmp) - 1] != 'X')
+		nftw(gr->tmp, remove_one, 16, FTW_DEPTH | FTW_PHYS);
+	gr->tmp[0] = '\0';
+	proc_guard_end(&gr->guard);
+}
+
+/* Kill and reap the compiler if it still runs; close its descriptors. */
+static int compiler_end(struct grade *gr, bool kill_it)
+{
+	int status = 0;
+
+	if (gr->out_fd >= 0)
+		close(gr->out_fd);
+	gr->out_fd = -1;
+	if (gr->pid > 0) {
+		if (kill_it)
+			kill(gr->pid, SIGKILL);
+		while (waitpid(gr->pid, &status, 0) < 0 && errno == EINTR)
+			;
+		gr->pid = 0;
+	}
+	if (gr->pid_fd >= 0)
+		close(gr->pid_fd);
+	gr->pid_fd = -1;
+	return status;
+}
+
+/* Start the compiler, its output (stdout and stderr, as it printed them) into a pipe. */
+static int compile_start(struct grade *gr, const char *cc, char files[MAX_SOURCES][900],
+                         int nfile, char *errbuf, size_t errlen)
+{
+	const char *argv[64];
+	size_t argc = 0;
+	posix_spawn_file_actions_t fa;
+	int pipefd[2], rc;
+
+	argv[argc++] = cc;
+	for (size_t i = 0; i < sizeof(cflags) / sizeof(cflags[0]); i++)
+		argv[argc++] = cflags[i];
+	argv[argc++] = "-o";
+	argv[argc++] = gr->bin;
+	for (int i = 0; i < nfile; i++)
+		argv[argc++] = files[i];
+	argv[argc] = NULL;
+	if (pipe2(pipefd, O_CLOEXEC) < 0) {
+		errbuf_set(errbuf, errlen, "cannot make a pipe: %s", strerror(errno));
+		return -1;
+	}
+	posix_spawn_file_actions_init(&fa);
+	posix_spawn_file_actions_adddup2(&fa, pipefd[1], 1);
+	posix_spawn_file_actions_adddup2(&fa, pipefd[1], 2);
+	/* Its own process group, which the guard kills should tcplab die mid-build. */
+	posix_spawnattr_t at;
+
+	posix_spawnattr_init(&at);
+	posix_spawnattr_setflags(&at, POSIX_SPAWN_SETPGROUP);
+	posix_spawnattr_setpgroup(&at, 0);
+	/* Its temporary files (cc*.s, cc*.o) go into our folder, which the guard removes. */
+	size_t nenv = 0, k = 0;
+	char tmpdir[64], **env;
+
+	while (environ[nenv])
+		nenv++;
+	env = calloc(nenv + 2, sizeof(*env));
+	snprintf(tmpdir, sizeof(tmpdir), "TMPDIR=%s", gr->tmp);
+	for (size_t i = 0; env && i < nenv; i++)
+		if (strncmp(environ[i], "TMPDIR=", 7))
+			env[k++] = environ[i];
+	if (env)
+		env[k] = tmpdir;
+	rc = posix_spawnp(&gr->pid, cc, &fa, &at, (char *const *)argv, env ? env : environ);
+	free(env);
+	posix_spawnattr_destroy(&at);
+	posix_spawn_file_actions_destroy(&fa);
+	if (!rc)
+		proc_guard_group(&gr->guard, gr->pid);
+	close(pipefd[1]);
+	if (rc) {
+		close(pipefd[0]);
+		gr->pid = 0;
+		errbuf_set(errbuf, errlen, "cannot run the C compiler '%s': %s (install gcc, or set"
+		           " CC)", cc, strerror(rc));
+		return -1;
+	}
+	gr->out_fd = pipefd[0];
+	fcntl(gr->out_fd, F_SETFL, fcntl(gr->out_fd, F_GETFL) | O_NONBLOCK);
+	/* Without a pidfd (kernels before 5.3) the exit is reaped once the output ends. */
+	gr->pid_fd = (int)syscall(SYS_pidfd_open, gr->pid, 0);
+	gr->deadline = now_s() + BUILD_TIMEOUT_MS / 1000.0;
+	gr->g->build_log[0] = '\0';
+	return 0;
+}
+
+/* Read what the compiler printed so far. true once its output has ended. */
+static bool compile_read(struct grade *gr)
+{
+	struct grade_result *g = gr->g;
+	size_t loglen = sizeof(g->build_log);
+
+	for (;;) {
+		char buf[4096];
+		ssize_t n = read(gr->out_fd, buf, sizeof(buf));
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+			return false;
+		if (n <= 0)
+			return true;
+		if (gr->used + 1 < loglen) {
+			size_t take = (size_t)n < loglen - gr->used - 1 ? (size_t)n : loglen - gr->used - 1;
+
+			memcpy(g->build_log + gr->used, buf, take);
+			gr->used += take;
+			g->build_log[gr->used] = '\0';
+		}
+	}
+}
+
+static void finish(struct grade *gr)
+{
+	gr->phase = PH_DONE;
+	gr->g->seconds = now_s() - gr->t0;
+	remove_tmp(gr);
+}
+
+struct grade *grade_start(const struct lab *lab, const struct grade_opts *o, char *errbuf,
+                          size_t errlen)
 {
 	const struct lab_variant *ex = &lab->exercise;
-	char files[MAX_SOURCES][900], tmp[] = "/tmp/tcplab-grade-XXXXXX", bin[700], tracer[700];
-	char work[700], from[700], why[256];
-	struct proc_limits limits = student_limits_template;
-	struct labrun_opts ro = { 0 };
-	struct grade_result *g;
+	char files[MAX_SOURCES][900], from[700];
 	const char *cc = o->cc ? o->cc : getenv("CC") && *getenv("CC") ? getenv("CC") : "cc";
-	double t0 = now_s();
-	int nfile, built, ret = -1;
+	struct grade *gr;
+	struct grade_result *g;
+	int nfile;
 
-	*out = NULL;
 	if (!lab->has_exercise) {
 		errbuf_set(errbuf, errlen, "lab %d has no exercise to grade", lab->number);
-		return -1;
+		return NULL;
 	}
+	gr = calloc(1, sizeof(*gr));
 	g = calloc(1, sizeof(*g));
-	if (!g) {
+	if (!gr || !g) {
+		free(gr);
+		free(g);
 		errbuf_set(errbuf, errlen, "out of memory");
-		return -1;
+		return NULL;
 	}
+	gr->lab = lab;
+	gr->g = g;
+	gr->t0 = now_s();
+	gr->out_fd = gr->pid_fd = -1;
+	gr->limits = student_limits_template;
 	g->lab = lab->number;
 	snprintf(g->title, sizeof(g->title), "%s", lab->title);
 	if (o->src)
@@ -235,63 +325,205 @@ int grade_run(const struct lab *lab, const struct grade_opts *o, struct grade_re
 		snprintf(g->src, sizeof(g->src), "%s/%s", lab->dir, ex->source);
 	nfile = sources(g->src, files, errbuf, errlen);
 	if (nfile < 0)
-		goto out;
-	if (!mkdtemp(tmp)) {
+		goto fail;
+	snprintf(gr->tmp, sizeof(gr->tmp), "/tmp/tcplab-grade-XXXXXX");
+	if (!mkdtemp(gr->tmp)) {
 		errbuf_set(errbuf, errlen, "cannot make a temporary folder in /tmp: %s",
 		           strerror(errno));
-		goto out;
+		gr->tmp[0] = '\0';
+		goto fail;
+	}
+	if (proc_guard_start(&gr->guard, gr->tmp, errbuf, errlen) < 0) {
+		rmdir(gr->tmp);
+		gr->tmp[0] = '\0';
+		goto fail;
 	}
 	/* The student's program may run as nobody: it must reach its files and the tracer. */
-	chmod(tmp, 0755);
-	snprintf(bin, sizeof(bin), "%s/%s", tmp, ex->binary);
-	snprintf(tracer, sizeof(tracer), "%s/libtcplab-trace.so", tmp);
-	snprintf(work, sizeof(work), "%s/work", tmp);
+	chmod(gr->tmp, 0755);
+	snprintf(gr->bin, sizeof(gr->bin), "%s/%s", gr->tmp, ex->binary);
+	snprintf(gr->tracer, sizeof(gr->tracer), "%s/libtcplab-trace.so", gr->tmp);
+	snprintf(gr->work, sizeof(gr->work), "%s/work", gr->tmp);
 	snprintf(from, sizeof(from), "%s/libtcplab-trace.so", o->build);
-	if (mkdir(work, 0777) < 0 || chmod(work, 0777) < 0 ||
-	    copy_file(from, tracer, 0644, errbuf, errlen) < 0) {
+	if (mkdir(gr->work, 0777) < 0 || chmod(gr->work, 0777) < 0 ||
+	    copy_file(from, gr->tracer, 0644, errbuf, errlen) < 0) {
 		if (!errbuf[0])
-			errbuf_set(errbuf, errlen, "cannot prepare '%s': %s", work, strerror(errno));
-		goto out;
+			errbuf_set(errbuf, errlen, "cannot prepare '%s': %s", gr->work, strerror(errno));
+		goto fail;
 	}
+	gr->limits.cwd = gr->work;
+	/* The tree (reference solutions, tests, the labs' expected results) and the built lab
+	 * programs (a working client is one exec away) are out of the program's sight. */
+	if (realpath(lab->dir, gr->root) && strrchr(gr->root, '/')) {
+		*strrchr(gr->root, '/') = '\0';        /* ROOT/labs */
+		if (strrchr(gr->root, '/') && strrchr(gr->root, '/') != gr->root) {
+			*strrchr(gr->root, '/') = '\0';    /* ROOT */
+			gr->hide[0] = gr->root;
+		}
+	}
+	if (realpath(o->build, gr->buildp))
+		gr->hide[gr->hide[0] ? 1 : 0] = gr->buildp;
+	gr->limits.hide = gr->hide;
+	gr->ro.build = o->build;
+	gr->ro.pcap_path = o->pcap_path;
+	gr->ro.tracer = gr->tracer;
+	gr->ro.student = gr->bin;
+	gr->ro.student_limits = &gr->limits;
 	if (nfile == 0) {
 		g->outcome = GRADE_BUILD_FAILED;
 		snprintf(g->build_log, sizeof(g->build_log), "tcplab: no .c file in '%s'\n", g->src);
-		ret = 0;
-		goto out;
+		finish(gr);
+		return gr;
 	}
-	built = compile(cc, files, nfile, bin, g->build_log, sizeof(g->build_log), errbuf, errlen);
-	if (built < 0)
-		goto out;
-	if (!built) {
+	if (compile_start(gr, cc, files, nfile, errbuf, errlen) < 0)
+		goto fail;
+	gr->phase = PH_BUILD;
+	return gr;
+fail:
+	grade_cancel(gr);
+	return NULL;
+}
+
+int grade_pollfds(const struct grade *gr, struct pollfd *fds, int max, int *timeout_ms)
+{
+	int n = 0;
+
+	*timeout_ms = -1;
+	if (gr->phase == PH_RUN)
+		return labrun_pollfds(gr->g->run, fds, max, timeout_ms);
+	if (gr->phase != PH_BUILD)
+		return 0;
+	if (gr->out_fd >= 0 && n < max)
+		fds[n++] = (struct pollfd){ .fd = gr->out_fd, .events = POLLIN };
+	else if (gr->pid_fd >= 0 && n < max)
+		fds[n++] = (struct pollfd){ .fd = gr->pid_fd, .events = POLLIN };
+	if (gr->out_fd < 0 && gr->pid_fd < 0)
+		*timeout_ms = 0;
+	else {
+		double left = (gr->deadline - now_s()) * 1000;
+		*timeout_ms = left > 0 ? (int)left + 1 : 0;
+	}
+	return n;
+}
+
+/* The compiler's part of a step: 1 still building, 0 moved on, -1 failed. */
+static int build_step(struct grade *gr, char *errbuf, size_t errlen)
+{
+	struct grade_result *g = gr->g;
+	int status;
+
+	if (gr->out_fd >= 0) {
+		if (now_s() >= gr->deadline) {
+			snprintf(g->build_log + gr->used, sizeof(g->build_log) - gr->used,
+			         "\ntcplab: the compiler took more than %d s and was stopped\n",
+			         BUILD_TIMEOUT_MS / 1000);
+			gr->killed = true;
+		} else if (!compile_read(gr)) {
+			return 1;
+		}
+		close(gr->out_fd);
+		gr->out_fd = -1;
+	}
+	/* Output ended: wait for the exit on the pidfd rather than in waitpid(). */
+	if (!gr->killed && gr->pid_fd >= 0) {
+		struct pollfd p = { .fd = gr->pid_fd, .events = POLLIN };
+
+		if (poll(&p, 1, 0) == 0 && now_s() < gr->deadline)
+			return 1;
+	}
+	status = compiler_end(gr, gr->killed);
+	if (!(WIFEXITED(status) && WEXITSTATUS(status) == 0)) {
 		g->outcome = GRADE_BUILD_FAILED;
-		ret = 0;
-		goto out;
+		finish(gr);
+		return 0;
 	}
-	limits.cwd = work;
-	ro.build = o->build;
-	ro.pcap_path = o->pcap_path;
-	ro.tracer = tracer;
-	ro.student = bin;
-	ro.student_limits = &limits;
-	if (labrun_run(lab, ex, &ro, &g->run, errbuf, errlen) < 0)
-		goto out;
+	g->run = labrun_start(gr->lab, &gr->lab->exercise, &gr->ro, errbuf, errlen);
+	if (!g->run)
+		return -1;
+	gr->phase = PH_RUN;
+	return 0;
+}
+
+int grade_step(struct grade *gr, char *errbuf, size_t errlen)
+{
+	struct grade_result *g = gr->g;
+	char why[256];
+	int r;
+
+	if (gr->phase == PH_BUILD) {
+		r = build_step(gr, errbuf, errlen);
+		if (r != 0)
+			return r;
+	}
+	if (gr->phase == PH_DONE)
+		return 0;
+	r = labrun_step(g->run, errbuf, errlen);
+	if (r != 0)
+		return r;
 	g->outcome = GRADE_RAN;
 	if (score(g) < 0) {
 		errbuf_set(errbuf, errlen, "out of memory");
-		goto out;
-	}
-	if (progress_graded(lab->number, g->score, g->max, why, sizeof(why)) < 0)
-		snprintf(g->note, sizeof(g->note), "your progress was not saved: %s", why);
-	ret = 0;
-out:
-	g->seconds = now_s() - t0;
-	if (tmp[strlen(tmp) - 1] != 'X')
-		nftw(tmp, remove_one, 16, FTW_DEPTH | FTW_PHYS);
-	if (ret < 0) {
-		grade_free(g);
 		return -1;
 	}
-	*out = g;
+	if (progress_graded(gr->lab->number, g->score, g->max, why, sizeof(why)) < 0)
+		snprintf(g->note, sizeof(g->note), "your progress was not saved: %s", why);
+	finish(gr);
+	return 0;
+}
+
+bool grade_building(const struct grade *gr)
+{
+	return gr->phase == PH_BUILD;
+}
+
+const struct grade_result *grade_current(const struct grade *gr)
+{
+	return gr->g;
+}
+
+struct grade_result *grade_take(struct grade *gr)
+{
+	struct grade_result *g = gr->g;
+
+	assert(gr->phase == PH_DONE);
+	gr->g = NULL;
+	grade_cancel(gr);
+	return g;
+}
+
+void grade_cancel(struct grade *gr)
+{
+	if (!gr)
+		return;
+	compiler_end(gr, true);
+	grade_free(gr->g);
+	remove_tmp(gr);
+	free(gr);
+}
+
+int grade_run(const struct lab *lab, const struct grade_opts *o, struct grade_result **out,
+              char *errbuf, size_t errlen)
+{
+	struct grade *gr = grade_start(lab, o, errbuf, errlen);
+	int r;
+
+	*out = NULL;
+	if (!gr)
+		return -1;
+	while ((r = grade_step(gr, errbuf, errlen)) == 1) {
+		struct pollfd fds[GRADE_MAX_FDS];
+		int timeout, n = grade_pollfds(gr, fds, GRADE_MAX_FDS, &timeout);
+
+		if (poll(fds, (nfds_t)n, timeout) < 0 && errno != EINTR) {
+			errbuf_set(errbuf, errlen, "poll failed: %s", strerror(errno));
+			r = -1;
+			break;
+		}
+	}
+	if (r < 0) {
+		grade_cancel(gr);
+		return -1;
+	}
+	*out = grade_take(gr);
 	return 0;
 }
 

@@ -59,6 +59,35 @@ int grade_run(const struct lab *lab, const struct grade_opts *o, struct grade_re
               char *errbuf, size_t errlen);
 void grade_free(struct grade_result *g);
 
+/*
+ * The same grading for a caller with a poll() loop of its own (the TUI), as labrun does:
+ * grade_start() prepares the folder and starts the compiler; whenever grade_pollfds()'s
+ * descriptors are ready or its timeout passes, grade_step() serves what is ready and never
+ * blocks (the compiler's output comes through a pipe, its exit through a pidfd, the run
+ * through labrun_step()). grade_run() is exactly this loop.
+ *
+ * grade_current() is the result so far, owned by the grading: src at once, build_log while
+ * the compiler prints, run (its timeline growing) once the program runs, the checks and
+ * score once grade_step() has returned 0. grade_take() hands a finished result to the
+ * caller (grade_free() it) and frees the grading; grade_cancel() stops one at any point
+ * (compiler killed, run stopped, temporary folder removed) and frees everything.
+ * grade_start() and grade_step() fail (NULL, -1) as grade_run() does: errbuf.
+ */
+struct grade;
+struct pollfd;
+
+#define GRADE_MAX_FDS LABRUN_MAX_FDS
+
+struct grade *grade_start(const struct lab *lab, const struct grade_opts *o, char *errbuf,
+                          size_t errlen);
+int grade_pollfds(const struct grade *gr, struct pollfd *fds, int max, int *timeout_ms);
+/* 1 while building or running, 0 once done and scored, -1 failed. */
+int grade_step(struct grade *gr, char *errbuf, size_t errlen);
+bool grade_building(const struct grade *gr);
+const struct grade_result *grade_current(const struct grade *gr);
+struct grade_result *grade_take(struct grade *gr);
+void grade_cancel(struct grade *gr);
+
 /* Every check passed (exit status 0 of 'tcplab grade'). */
 bool grade_passed(const struct grade_result *g);
 
