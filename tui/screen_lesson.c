@@ -146,9 +146,9 @@ static void les_draw(struct tui *t, void *priv)
 			}
 			draw_run_pane(l, s, ry + 1, LINES - 2 - ry - 1);
 		}
-		draw_hints("Left/Right step  r run again  Tab pane  Enter/a ladder  s segments  c checks  ? help  q back");
+		draw_hints("Left/Right step  r run again  Tab pane  Enter/a ladder  s segments  c checks  e grade  ? help  q back");
 	} else {
-		draw_hints("Left/Right or Space: step  Up/Down scroll  ? help  q back");
+		draw_hints("Left/Right or Space: step  Up/Down scroll  e grade the exercise  ? help  q back");
 	}
 }
 
@@ -225,6 +225,9 @@ static enum tui_ret les_key(struct tui *t, void *priv, enum tui_act a, int ch)
 	case ACT_CHECKS:
 		if (s)
 			screen_checks_open(t, s);
+		break;
+	case ACT_GRADE:
+		screen_grade_open(t, l->lab);
 		break;
 	case ACT_HOME:
 		l->step = 0;

@@ -48,7 +48,7 @@ static void menu_draw(struct tui *t, void *priv)
 		         l->variant[v].summary);
 	if (o->sandbox_error)
 		draw_text(LINES - 2, 0, COLS, R_ERROR, o->sandbox_error);
-	draw_hints("Up/Down choose  Enter open the lesson  ? help  q quit");
+	draw_hints("Up/Down choose  Enter open the lesson  e grade the exercise  ? help  q quit");
 }
 
 static enum tui_ret menu_key(struct tui *t, void *priv, enum tui_act a, int ch)
@@ -75,6 +75,10 @@ static enum tui_ret menu_key(struct tui *t, void *priv, enum tui_act a, int ch)
 	case ACT_ENTER:
 		if (o->nlab)
 			screen_lesson_open(t, &o->labs[m->sel]);
+		break;
+	case ACT_GRADE:
+		if (o->nlab)
+			screen_grade_open(t, &o->labs[m->sel]);
 		break;
 	case ACT_BACK:
 		return TUI_CLOSE;

@@ -8,6 +8,7 @@
 
 #include "capture/dissect.h"
 #include "capture/pktindex.h"
+#include "engine/grade.h"
 #include "engine/labrun.h"
 #include "tui/tui.h"
 #include "util/errbuf.h"
@@ -32,6 +33,9 @@ struct tui_src {
 	const struct lab *lab;
 	const struct lab_variant *variant;
 	char run_error[1024];
+	/* a grading: run is the grading's own (borrowed) once its program runs */
+	struct grade *grade;
+	bool graded;
 	/* a file */
 	struct pktindex *ix;
 	char index_error[256];
@@ -70,6 +74,39 @@ struct tui_src *src_run_new(const struct lab *lab, const struct lab_variant *v,
 	return s;
 }
 
+struct tui_src *src_grade_new(const struct lab *lab, const char *dir, const char *build,
+                              char *errbuf, size_t errlen)
+{
+	struct grade_opts o = { .build = build, .src = dir };
+	struct tui_src *s = calloc(1, sizeof *s);
+
+	if (!s) {
+		errbuf_set(errbuf, errlen, "out of memory");
+		return NULL;
+	}
+	s->refs = 1;
+	s->lab = lab;
+	s->variant = &lab->exercise;
+	s->grade = grade_start(lab, &o, s->run_error, sizeof s->run_error);
+	if (!s->grade) {
+		errbuf_set(errbuf, errlen, "cannot grade lab %d: %s", lab->number, s->run_error);
+		free(s);
+		return NULL;
+	}
+	s->graded = grade_current(s->grade)->outcome == GRADE_BUILD_FAILED;
+	return s;
+}
+
+const struct grade_result *src_grade(const struct tui_src *s)
+{
+	return s->grade ? grade_current(s->grade) : NULL;
+}
+
+bool src_grade_done(const struct tui_src *s)
+{
+	return s->grade && s->graded;
+}
+
 struct tui_src *src_file_new(const char *path, char *errbuf, size_t errlen)
 {
 	struct tui_src *s = calloc(1, sizeof *s);
@@ -102,7 +139,9 @@ void src_unref(struct tui_src *s)
 {
 	if (!s || --s->refs > 0)
 		return;
-	if (s->run)
+	if (s->grade)
+		grade_cancel(s->grade);         /* its run with it */
+	else if (s->run)
 		labrun_free(s->run);
 	pktindex_free(s->ix);
 	if (s->have_prog)
@@ -121,6 +160,8 @@ bool src_orphan(const struct tui_src *s)
 
 bool src_busy(const struct tui_src *s)
 {
+	if (s->grade)
+		return !s->graded && !s->run_error[0];
 	if (s->run)
 		return s->run->st != NULL && !s->run_error[0];
 	return s->ix && !pktindex_done(s->ix) && !s->index_error[0];
@@ -131,6 +172,8 @@ int src_pollfds(const struct tui_src *s, struct pollfd *fds, int max, int *timeo
 	*timeout_ms = -1;
 	if (!src_busy(s))
 		return 0;
+	if (s->grade)
+		return grade_pollfds(s->grade, fds, max, timeout_ms);
 	if (s->run)
 		return labrun_pollfds(s->run, fds, max, timeout_ms);
 	*timeout_ms = 0;        /* indexing: come back at once, after the keys */
@@ -145,6 +188,20 @@ bool src_step(struct tui_src *s)
 
 	if (!src_busy(s))
 		return false;
+	if (s->grade) {
+		int r = grade_step(s->grade, s->run_error, sizeof s->run_error);
+
+		if (r < 0 && !s->run_error[0])
+			snprintf(s->run_error, sizeof s->run_error, "grading failed");
+		s->graded = r == 0;
+		s->run = grade_current(s->grade)->run;
+		if (s->run) {
+			timeline_build(&s->run->tl);
+			filter_catch_up(s);
+		}
+		/* The compiler's output and the run's segments show as they come. */
+		return true;
+	}
 	if (s->run) {
 		bool was = s->run->done;
 		if (labrun_step(s->run, s->run_error, sizeof s->run_error) < 0 && !s->run_error[0])
@@ -162,7 +219,7 @@ bool src_step(struct tui_src *s)
 
 size_t src_count(const struct tui_src *s)
 {
-	return s->run ? s->run->tl.nseg : pktindex_count(s->ix);
+	return s->run ? s->run->tl.nseg : s->ix ? pktindex_count(s->ix) : 0;
 }
 
 size_t src_nvis(const struct tui_src *s)
@@ -202,7 +259,7 @@ uint64_t src_t0(const struct tui_src *s)
 	if (s->run)
 		return s->run->tl.nentry ? s->run->tl.t0 :
 		       s->run->tl.nseg ? s->run->tl.seg[0].seg.ts_ns : 0;
-	const struct pktindex_ent *e = pktindex_get(s->ix, 0);
+	const struct pktindex_ent *e = s->ix ? pktindex_get(s->ix, 0) : NULL;
 	return e ? e->ts_ns : 0;
 }
 
@@ -353,7 +410,7 @@ static void filter_catch_up(struct tui_src *s)
 int src_filter(struct tui_src *s, const char *expr, char *errbuf, size_t errlen)
 {
 	struct bpf_program prog;
-	int dlt = s->run ? DLT_RAW : pktindex_dlt(s->ix);
+	int dlt = s->run || s->grade ? DLT_RAW : s->ix ? pktindex_dlt(s->ix) : DLT_RAW;
 
 	if (!*expr) {
 		if (s->have_prog)
@@ -387,6 +444,16 @@ const char *src_filter_expr(const struct tui_src *s)
 
 void src_state_str(const struct tui_src *s, char *buf, size_t len)
 {
+	if (s->grade && (s->run_error[0] || !s->run)) {
+		const struct grade_result *g = grade_current(s->grade);
+		if (s->run_error[0])
+			snprintf(buf, len, "failed: %s", s->run_error);
+		else if (g->outcome == GRADE_BUILD_FAILED)
+			snprintf(buf, len, "the build failed");
+		else
+			snprintf(buf, len, "building");
+		return;
+	}
 	if (s->run) {
 		const struct labrun *r = s->run;
 		if (s->run_error[0])

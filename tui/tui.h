@@ -47,7 +47,7 @@ enum tui_act {
 	ACT_UP, ACT_DOWN, ACT_PREV, ACT_NEXT, ACT_PGUP, ACT_PGDN, ACT_HOME, ACT_END,
 	ACT_TAB, ACT_ENTER, ACT_BACK, ACT_QUIT, ACT_HELP, ACT_FILTER, ACT_REDRAW,
 	ACT_RUN, ACT_VARIANT, ACT_CHECKS, ACT_LADDER, ACT_SEGMENTS, ACT_FOLLOW,
-	ACT_PLAY, ACT_FASTER, ACT_SLOWER, ACT_RESTART,
+	ACT_PLAY, ACT_FASTER, ACT_SLOWER, ACT_RESTART, ACT_GRADE,
 	ACT_N
 };
 
@@ -140,6 +140,10 @@ struct tui_row {
 
 struct tui_src *src_run_new(const struct lab *lab, const struct lab_variant *v,
                             const char *build, char *errbuf, size_t errlen);
+/* Grade the lab's exercise (the .c files of dir; NULL: the lab's exercise folder): the
+ * compiler, then the run, served like a run; the run's segments once the program runs. */
+struct tui_src *src_grade_new(const struct lab *lab, const char *dir, const char *build,
+                              char *errbuf, size_t errlen);
 struct tui_src *src_file_new(const char *path, char *errbuf, size_t errlen);
 struct tui_src *src_ref(struct tui_src *s);
 void src_unref(struct tui_src *s);
@@ -172,6 +176,11 @@ struct labrun *src_labrun(const struct tui_src *s);
 const char *src_run_error(const struct tui_src *s);   /* "" unless it failed */
 const struct lab *src_lab(const struct tui_src *s);
 const struct lab_variant *src_variant(const struct tui_src *s);
+
+/* Grade sources only: the result so far (NULL for others), and whether it is final. */
+struct grade_result;
+const struct grade_result *src_grade(const struct tui_src *s);
+bool src_grade_done(const struct tui_src *s);
 
 /* The loop serves one source in progress at a time; screens register theirs. */
 void tui_serve(struct tui *t, struct tui_src *s);
@@ -218,6 +227,7 @@ int screen_ladder_open(struct tui *t, struct tui_src *s);
 int screen_checks_open(struct tui *t, struct tui_src *s);
 int screen_follow_open(struct tui *t, struct tui_src *s, uint32_t conn);
 int screen_help_open(struct tui *t);
+int screen_grade_open(struct tui *t, const struct lab *lab);
 int screen_demo_open(struct tui *t, const struct lab *lab, const char *variant,
                      const char *pcap, double auto_s);
 
