@@ -1,5 +1,6 @@
 /* summary: instructor demo mode: a large ladder revealed one segment at a time, with a narration line each. */
 #include <curses.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,7 +30,58 @@ struct demo {
 	int step_ms;
 	long long next_ms;      /* CLOCK_MONOTONIC ms of the next reveal while playing */
 	char previous[256];     /* the run before this one, to compare */
+	struct narration *narr; /* the lab's narration.txt, NULL: generated narration only */
+	char narr_error[512];
+	size_t narr_for;        /* source index the cached narration is for, SIZE_MAX: none */
+	char narr_text[512];
+	struct flow_seg *segs;  /* scratch: the connection's segments up to the newest */
+	size_t segcap;
 };
+
+/* Narration is matched over the connection's segments so far; past this many the
+ * generated sentence is used (a replay of a huge capture stays instant). */
+#define NARR_MAX_SEGS 20000
+
+/* The narration for segment i: the lab's rule that ends there, else the generated one. */
+static const char *narrate(struct demo *d, size_t i)
+{
+	struct flow_seg fs;
+	const char *said = NULL;
+	size_t n = 0;
+
+	if (d->narr_for == i)
+		return d->narr_text;
+	if (src_seg(d->src, i, &fs, NULL, 0) < 0) {
+		snprintf(d->narr_text, sizeof d->narr_text, "A packet that cannot be decoded.");
+		d->narr_for = i;
+		return d->narr_text;
+	}
+	if (d->narr && i < NARR_MAX_SEGS) {
+		if (d->segcap < i + 1) {
+			struct flow_seg *ns = realloc(d->segs, (i + 1) * sizeof *ns);
+			if (ns) {
+				d->segs = ns;
+				d->segcap = i + 1;
+			}
+		}
+		if (d->segcap >= i + 1) {
+			for (size_t j = 0; j <= i; j++) {
+				struct tui_row r;
+				src_row(d->src, j, &r);
+				if (r.conn == fs.conn_id && !r.malformed &&
+				    src_seg(d->src, j, &d->segs[n], NULL, 0) == 0)
+					n++;
+			}
+			said = narration_find(d->narr, d->segs, n);
+		}
+	}
+	if (said)
+		snprintf(d->narr_text, sizeof d->narr_text, "%s", said);
+	else
+		explain_brief(&fs, d->narr_text, sizeof d->narr_text);
+	d->narr_for = i;
+	return d->narr_text;
+}
 
 static long long mono_ms(void)
 {
@@ -64,6 +116,7 @@ static void load(struct tui *t, struct demo *d, bool live)
 		d->src = NULL;
 	}
 	d->error[0] = '\0';
+	d->narr_for = SIZE_MAX;
 	d->shown = 1;
 	d->next_ms = mono_ms() + d->step_ms;
 	if (!live && d->pcap) {
@@ -164,14 +217,10 @@ static void demo_draw(struct tui *t, void *priv)
 	}
 	/* The narration: what the newest segment means. */
 	if (d->shown) {
-		struct flow_seg fs;
 		const char *lines[3];
 		int lens[3];
 
-		if (src_seg(d->src, src_vis(d->src, d->shown - 1), &fs, NULL, 0) == 0)
-			explain_brief(&fs, text, sizeof text);
-		else
-			snprintf(text, sizeof text, "A packet that cannot be decoded.");
+		snprintf(text, sizeof text, "%s", narrate(d, src_vis(d->src, d->shown - 1)));
 		size_t n = draw_wrap(text, COLS - 4, lines, lens, 2);
 		draw_hline(LINES - 4, 0, COLS, R_DIM);
 		for (size_t i = 0; i < n; i++)
@@ -288,6 +337,8 @@ static void demo_close(struct tui *t, void *priv)
 
 	(void)t;
 	src_unref(d->src);
+	narration_free(d->narr);
+	free(d->segs);
 	free(d);
 }
 
@@ -310,6 +361,12 @@ int screen_demo_open(struct tui *t, const struct lab *lab, const char *variant,
 		return -1;
 	d->lab = lab;
 	d->pcap = pcap;
+	d->narr_for = SIZE_MAX;
+	if (lab) {
+		char path[1024];
+		snprintf(path, sizeof path, "%s/narration.txt", lab->dir);
+		d->narr = narration_load(path, d->narr_error, sizeof d->narr_error);
+	}
 	d->step_ms = auto_s > 0 ? (int)(auto_s * 1000) : 2000;
 	d->playing = auto_s > 0;
 	if (lab && variant)
@@ -317,5 +374,9 @@ int screen_demo_open(struct tui *t, const struct lab *lab, const char *variant,
 			if (!strcmp(lab->variant[i].name, variant))
 				d->variant = i;
 	load(t, d, false);
-	return tui_push(t, &demo_view, d);
+	if (tui_push(t, &demo_view, d) < 0)
+		return -1;
+	if (d->narr_error[0])
+		tui_status(t, true, "%s (the generated narration is used)", d->narr_error);
+	return 0;
 }

@@ -218,6 +218,19 @@ void explain_segment(const struct flow_seg *fs, uint64_t t0,
 /* One sentence for the demo's narration line. */
 void explain_brief(const struct flow_seg *fs, char *buf, size_t len);
 
+/* ---- the demo's narration from the lab's data (narrate.c; format in docs/tui.md) ---- */
+
+struct narration;
+/* NULL with errbuf "" when the file does not exist (the lab has no narration); NULL with
+ * errbuf "FILE:LINE: what is wrong" when it is broken. */
+struct narration *narration_load(const char *path, char *errbuf, size_t errlen);
+struct narration *narration_parse(const char *text, size_t len, const char *name,
+                                  char *errbuf, size_t errlen);
+void narration_free(struct narration *n);
+/* The text of the first rule whose lines match segs (one connection's segments in order)
+ * ending at the last of them; NULL when none does. */
+const char *narration_find(const struct narration *n, const struct flow_seg *segs, size_t nseg);
+
 /* ---- screens ---- */
 
 int screen_menu_open(struct tui *t);
