@@ -37,6 +37,46 @@ static const char *tcplab(const char *args)
 	return cmd;
 }
 
+/* The real tree's absolute path (test_root() may be relative). */
+static void abs_root(char *out, size_t len)
+{
+	char cwd[512];
+
+	if (test_root()[0] == '/') {
+		snprintf(out, len, "%s", test_root());
+		return;
+	}
+	cr_assert_not_null(getcwd(cwd, sizeof cwd));
+	snprintf(out, len, "%s/%s", cwd, test_root());
+}
+
+/* A root with labs/README.md and labs 1 and 2 (symlinks to the real ones), so that labs
+ * being written elsewhere in the tree cannot break 'tcplab demo 2'. */
+static char *two_lab_root(void)
+{
+	static char dir[128];
+	char path[1024], target[1024], root[700];
+	FILE *f;
+
+	snprintf(dir, sizeof dir, "/tmp/tcplab-tui-root-XXXXXX");
+	cr_assert_not_null(mkdtemp(dir));
+	snprintf(path, sizeof path, "%s/labs", dir);
+	cr_assert_eq(mkdir(path, 0755), 0);
+	snprintf(path, sizeof path, "%s/labs/README.md", dir);
+	f = fopen(path, "w");
+	cr_assert_not_null(f);
+	fputs("labs\n", f);
+	fclose(f);
+	abs_root(root, sizeof root);
+	for (int i = 0; i < 2; i++) {
+		const char *slug = i ? "02-nagle" : "01-handshake";
+		snprintf(target, sizeof target, "%s/labs/%s", root, slug);
+		snprintf(path, sizeof path, "%s/labs/%s", dir, slug);
+		cr_assert_eq(symlink(target, path), 0);
+	}
+	return dir;
+}
+
 /* A root with labs/README.md and lab 1 only (a symlink to the real one). */
 static char *one_lab_root(void)
 {
@@ -396,3 +436,243 @@ Test(tui, q_restores_the_terminal, .timeout = 30) { left_cleanly("q", 0); }
 Test(tui, sigterm_restores_the_terminal, .timeout = 30) { left_cleanly("term", SIGTERM); }
 Test(tui, sighup_restores_the_terminal, .timeout = 30) { left_cleanly("hup", SIGHUP); }
 Test(tui, a_crash_restores_the_terminal, .timeout = 30) { left_cleanly("segv", SIGSEGV); }
+
+/* ---- grading, narration, a failing check, an unprivileged user ---- */
+
+static void need_lab_runs(void)
+{
+	struct sandbox_caps caps;
+
+	sandbox_probe(&caps);
+	if (!caps.netns || !caps.veth || !caps.capture)
+		cr_skip_test("lab runs are not possible here: %s%s%s", caps.netns_why, caps.veth_why,
+		             caps.capture_why);
+}
+
+/* The lines of a screen that start with a verdict or the score (times vary, these do not). */
+static char *verdict_rows(const char *screen)
+{
+	char *out = calloc(1, strlen(screen) + 1), *o = out;
+	const char *l = screen;
+
+	cr_assert_not_null(out);
+	while (*l) {
+		const char *e = strchr(l, '\n');
+		size_t n = e ? (size_t)(e - l) : strlen(l);
+
+		if (!strncmp(l, " PASS ", 6) || !strncmp(l, " FAIL ", 6) ||
+		    !strncmp(l, " inconclusive ", 14) || !strncmp(l, " score: ", 8)) {
+			memcpy(o, l, n);
+			o += n;
+			*o++ = '\n';
+		}
+		l = e ? e + 1 : l + n;
+	}
+	return out;
+}
+
+Test(tui, demo_narrates_the_nagle_stall_from_the_labs_data, .timeout = 30)
+{
+	char *root = two_lab_root(), env[256];
+	const char *e[] = { env, NULL };
+	const char *fwd[] = { "Right", "Right", "Right", "Right", "Right", "Right", "Right",
+	                      "Right", "Right", "Right", "Right", NULL };
+	const char *back[] = { "Left", NULL };
+	struct term *t;
+	char *s;
+
+	snprintf(env, sizeof env, "TCPLAB_ROOT=%s", root);
+	t = term_start(80, 24, e, tcplab("demo 2 --pcap tests/data/tui/lab2_nagle.pcap"));
+	free(term_wait(t, "replay  1/107", WAIT_MS));
+	term_keys(t, fwd);
+	/* Segment 12: the body, after the header's ACK came ~40 ms late. */
+	s = term_wait(t, "replay  12/107", WAIT_MS);
+	cr_expect(strstr(s, "The body waits: Nagle holds it until the header is ACKed; the server"
+	                 " delays\n  that ACK ~40 ms."), "the lab's narration of the stall:\n%s", s);
+	term_expect(s, "demo_lab2_stall_80x24");
+	free(s);
+	term_keys(t, back);
+	s = term_wait(t, "replay  11/107", WAIT_MS);
+	cr_expect(strstr(s, "the server's delayed-ACK timer fires"), "the delayed ACK:\n%s", s);
+	free(s);
+	/* A segment no rule matches keeps the generated sentence. */
+	term_keys(t, back);
+	s = term_wait(t, "replay  10/107", WAIT_MS);
+	cr_expect(strstr(s, "A request's 4-byte header leaves at once"), "%s", s);
+	free(s);
+	term_keys(t, back);
+	s = term_wait(t, "replay  9/107", WAIT_MS);
+	cr_expect(strstr(s, "The client acknowledges the server's bytes up to 23."), "%s", s);
+	free(s);
+	term_stop(t);
+	rm_rf(root);
+}
+
+Test(tui, grade_screen_passes_the_reference_solution, .timeout = 90)
+{
+	char *root, env[256], src[900], abs[700], *s, *rows;
+	const char *e[] = { env, src, NULL };
+	const char *grade[] = { "e", NULL };
+	const char *third[] = { "j", "j", "Enter", NULL };
+	const char *back[] = { "q", "q", NULL };
+	struct term *t;
+
+	need_lab_runs();
+	root = one_lab_root();
+	abs_root(abs, sizeof abs);
+	snprintf(env, sizeof env, "TCPLAB_ROOT=%s", root);
+	snprintf(src, sizeof src, "TCPLAB_GRADE_SRC=%s/solutions/01-handshake", abs);
+	t = term_start(80, 24, e, tcplab(""));
+	free(term_wait(t, "Enter open the lesson", WAIT_MS));
+	term_keys(t, grade);
+	s = term_wait(t, "every check passed", 60000);
+	cr_expect(strstr(s, "source: ") && strstr(s, "/solutions/01-handshake"), "%s", s);
+	rows = verdict_rows(s);
+	term_expect(rows, "grade_lab1_solution");
+	free(rows);
+	free(s);
+	/* Enter on the handshake's check opens the segment it points at: the SYN. */
+	term_keys(t, third);
+	s = term_wait(t, "SYN  synchronize", WAIT_MS);
+	cr_expect(strstr(s, "client -> server"), "%s", s);
+	free(s);
+	/* The grade is recorded: the menu says so. */
+	term_keys(t, back);
+	s = term_wait(t, "exercise passed", WAIT_MS);
+	free(s);
+	term_stop(t);
+	rm_rf(root);
+}
+
+Test(tui, grade_screen_shows_the_compilers_output, .timeout = 60)
+{
+	char dir[] = "/tmp/tcplab-tui-broken-XXXXXX", path[128], env[256], src[256], *s, *p;
+	char *root;
+	const char *e[] = { env, src, NULL };
+	const char *grade[] = { "e", NULL };
+	struct term *t;
+	FILE *f;
+
+	need_lab_runs();
+	root = one_lab_root();
+	cr_assert_not_null(mkdtemp(dir));
+	snprintf(path, sizeof path, "%s/echo_client.c", dir);
+	f = fopen(path, "w");
+	cr_assert_not_null(f);
+	fputs("int main(void)\n{\n\treturn missing_function(;\n}\n", f);
+	fclose(f);
+	snprintf(env, sizeof env, "TCPLAB_ROOT=%s", root);
+	snprintf(src, sizeof src, "TCPLAB_GRADE_SRC=%s", dir);
+	t = term_start(80, 24, e, tcplab(""));
+	free(term_wait(t, "Enter open the lesson", WAIT_MS));
+	term_keys(t, grade);
+	s = term_wait(t, "the build failed; the compiler said:", 30000);
+	cr_expect(strstr(s, "echo_client.c:3:"), "the compiler's own words:\n%s", s);
+	cr_expect(strstr(s, "error: expected expression"), "%s", s);
+	/* The folder's random name, made stable for the dump. */
+	while ((p = strstr(s, dir)))
+		memcpy(p, "/tmp/tcplab-tui-broken-DIRDIR", strlen(dir));
+	term_expect(s, "grade_build_failed_80x24");
+	free(s);
+	term_stop(t);
+	rm_rf(dir);
+	rm_rf(root);
+}
+
+/* A lab 1 whose only variant runs the server-first programs against client-first.expect. */
+static char *fake_lab1_root(void)
+{
+	static char dir[128];
+	char path[2048], root[700];
+	FILE *f;
+
+	snprintf(dir, sizeof dir, "/tmp/tcplab-tui-fake-XXXXXX");
+	cr_assert_not_null(mkdtemp(dir));
+	abs_root(root, sizeof root);
+	snprintf(path, sizeof path, "mkdir -p '%s/labs/01-handshake' && : > '%s/labs/README.md' && "
+	         "cp '%s/labs/01-handshake/client-first.expect' '%s/labs/01-handshake/'",
+	         dir, dir, root, dir);
+	cr_assert_eq(system(path), 0, "%s", path);
+	snprintf(path, sizeof path, "%s/labs/01-handshake/lab.conf", dir);
+	f = fopen(path, "w");
+	cr_assert_not_null(f);
+	fputs("number = 1\ntitle = the wrong closer\ntopology = two-hosts\nlesson = lesson.txt\n"
+	      "[variant v]\nserver = echo_server --addr {server} --port {port} --close first\n"
+	      "client = echo_client --host {server} --port {port} --close after-peer\n"
+	      "expect = client-first.expect\n", f);
+	fclose(f);
+	snprintf(path, sizeof path, "%s/labs/01-handshake/lesson.txt", dir);
+	f = fopen(path, "w");
+	cr_assert_not_null(f);
+	fputs("## Who closes first\nrun: v\nThe server closes first here.\n", f);
+	fclose(f);
+	return dir;
+}
+
+Test(tui, checks_screen_shows_a_fail_with_the_reason, .timeout = 60)
+{
+	char *root, env[256], *s, *rows;
+	const char *e[] = { env, NULL };
+	const char *open[] = { "Enter", NULL };
+	const char *checks[] = { "c", NULL };
+	struct term *t;
+
+	need_lab_runs();
+	root = fake_lab1_root();
+	snprintf(env, sizeof env, "TCPLAB_ROOT=%s", root);
+	t = term_start(100, 40, e, tcplab(""));
+	free(term_wait(t, "Enter open the lesson", WAIT_MS));
+	term_keys(t, open);
+	free(term_wait(t, "checks passed", 30000));
+	term_keys(t, checks);
+	s = term_wait(t, "Enter the segment it points at", WAIT_MS);
+	cr_expect(strstr(s, "the server closed first"), "the reason:\n%s", s);
+	rows = verdict_rows(s);
+	term_expect(rows, "checks_fail_lab1");
+	free(rows);
+	free(s);
+	term_stop(t);
+	rm_rf(root);
+}
+
+Test(tui, runs_a_lab_live_as_an_unprivileged_user, .timeout = 60)
+{
+	char *root, env[256], state[] = "/tmp/tcplab-tui-nobody-XXXXXX", xdg[256], c[2048];
+	char *s;
+	const char *e[] = { env, xdg, NULL };
+	const char *keys1[] = { "Enter", NULL };
+	const char *next[] = { "Right", NULL };
+	struct sandbox_caps caps;
+	struct term *t;
+
+	if (geteuid() != 0)
+		cr_skip_test("runs as the user it is (not root): the other tests already are unprivileged");
+	if (system("command -v setpriv >/dev/null 2>&1") != 0)
+		cr_skip_test("setpriv (util-linux) is not installed: cannot drop to nobody in the terminal");
+	sandbox_probe(&caps);
+	if (!caps.userns)
+		cr_skip_test("an unprivileged user cannot make namespaces here: %s", caps.userns_why);
+	root = one_lab_root();
+	cr_assert_eq(chmod(root, 0755), 0);        /* mkdtemp made it 0700 */
+	cr_assert_not_null(mkdtemp(state));
+	cr_assert_eq(chmod(state, 0777), 0);
+	snprintf(env, sizeof env, "TCPLAB_ROOT=%s", root);
+	snprintf(xdg, sizeof xdg, "XDG_STATE_HOME=%s", state);
+	/* The TUI as uid/gid 65534 in the terminal tmux gives it. */
+	snprintf(c, sizeof c, "setpriv --reuid=65534 --regid=65534 --clear-groups %s", tcplab("") + 5);
+	t = term_start(80, 24, e, c);
+	free(term_wait(t, "Enter open the lesson", WAIT_MS));
+	term_keys(t, keys1);
+	free(term_wait(t, "step 1/", WAIT_MS));
+	term_keys(t, next);
+	s = term_wait(t, "checks passed", 30000);
+	cr_expect(strstr(s, "8 of 8 checks passed"), "as nobody:\n%s", s);
+	free(s);
+	term_stop(t);
+	snprintf(c, sizeof c, "%s/tcplab/progress", state);
+	s = test_slurp(c);
+	cr_expect(strstr(s, "1 demo"), "progress written by nobody: '%s'", s);
+	free(s);
+	rm_rf(state);
+	rm_rf(root);
+}
