@@ -36,11 +36,32 @@ static void host_devices(char *buf, size_t len)
 	closedir(d);
 }
 
+/* mkdir -p: every level of an absolute path. */
+static int mkdir_p(const char *path)
+{
+	char buf[1024];
+
+	snprintf(buf, sizeof(buf), "%s", path);
+	for (char *q = buf + 1; ; q++) {
+		if (*q == '/' || !*q) {
+			char c = *q;
+
+			*q = '\0';
+			if (mkdir(buf, 0755) < 0 && errno != EEXIST)
+				return -1;
+			*q = c;
+			if (!c)
+				return 0;
+		}
+	}
+}
+
 void isorun_start(struct isorun *r, const char *const *args)
 {
 	char prog[1024];
 	const char *argv[32];
 	int p[2];
+	char orig[160];
 	size_t n = 0;
 
 	if (geteuid() != 0)
@@ -61,13 +82,42 @@ void isorun_start(struct isorun *r, const char *const *args)
 		argv[n] = args[n - 1];
 	}
 	argv[n] = NULL;
+	/*
+	 * The checkout itself may live in /tmp (a CI clone): the real /tmp is bound at
+	 * .orig inside the private one first, the tree and the build folder are bound back
+	 * from there at their own paths, and .orig is then detached.
+	 */
+	for (int i = 0; i < 2; i++) {
+		const char *path = i ? test_build() : test_root();
+
+		if (!strncmp(path, "/tmp/", 5))
+			snprintf(r->keep[i], sizeof(r->keep[i]), "%.*s", (int)strcspn(path + 5, "/"),
+			         path + 5);
+	}
+	snprintf(orig, sizeof(orig), "%s/.orig", r->tmp);
+	cr_assert_eq(mkdir(orig, 0700), 0);
 	cr_assert_eq(pipe2(p, O_CLOEXEC), 0);
 	r->pid = fork();
 	cr_assert_geq(r->pid, 0);
 	if (r->pid == 0) {
 		if (unshare(CLONE_NEWNS) < 0 || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0 ||
-		    mount(r->tmp, "/tmp", NULL, MS_BIND, NULL) < 0)
+		    mount("/tmp", orig, NULL, MS_BIND, NULL) < 0 ||
+		    mount(r->tmp, "/tmp", NULL, MS_BIND | MS_REC, NULL) < 0)
 			_exit(126);
+		for (int i = 0; i < 2; i++) {
+			const char *path = i ? test_build() : test_root();
+			char src[1100];
+
+			if (strncmp(path, "/tmp/", 5))
+				continue;
+			snprintf(src, sizeof(src), "/tmp/.orig/%s", path + 5);
+			if (mkdir_p(path) < 0 || mount(src, path, NULL, MS_BIND | MS_REC, NULL) < 0)
+				_exit(126);
+		}
+		if (umount2("/tmp/.orig", MNT_DETACH) < 0)
+			_exit(126);
+		/* Progress tcplab records is its state, not a leftover: keep it apart. */
+		setenv("XDG_STATE_HOME", "/tmp/.state", 1);
 		dup2(p[1], 1);
 		dup2(p[1], 2);
 		if (chdir(test_root()) == 0)
@@ -270,7 +320,8 @@ void isorun_assert_clean(struct isorun *r, int grace_ms)
 	d = opendir(r->tmp);
 	cr_assert_not_null(d);
 	while ((e = readdir(d)))
-		cr_expect(e->d_name[0] == '.', "left in /tmp: '%s'", e->d_name);
+		cr_expect(e->d_name[0] == '.' || !strcmp(e->d_name, r->keep[0]) ||
+		          !strcmp(e->d_name, r->keep[1]), "left in /tmp: '%s'", e->d_name);
 	closedir(d);
 	for (const char *c = r->buf; (c = strstr(c, "net:[")); c++) {
 		unsigned long ino = strtoul(c + 5, NULL, 10);

@@ -25,6 +25,7 @@ struct isorun {
 	pid_t pid;
 	int out;                /* read end, blocking */
 	char tmp[128];          /* the private /tmp */
+	char keep[2][128];      /* names in it that are the tree's own mount points, not leftovers */
 	char *buf;              /* everything read so far, NUL-terminated */
 	size_t len, cap;
 	int status;             /* once waited */
