@@ -1,10 +1,13 @@
 /* summary: 'tcplab grade N': build the student's exercise, run it, print the grade. */
+#include <errno.h>
 #include <getopt.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cli/cli.h"
+#include "cli/stopsig.h"
 #include "cli/grade_format.h"
 #include "engine/grade.h"
 #include "engine/lab.h"
@@ -31,6 +34,38 @@ static void usage(FILE *out)
 	        "Your program runs without root, with limits on CPU time (10 s), memory (512 MiB),\n"
 	        "processes, open files and output, and is killed when the run ends.\n"
 	        "Exit status: 0 when every check passed, 1 otherwise, 2 for a usage error.\n");
+}
+
+/*
+ * grade_run()'s loop, with SIGINT, SIGTERM and SIGHUP caught in the wait: on one, the
+ * grading is cancelled (compiler or programs killed, namespaces and temporary folder gone)
+ * and the function returns 1; stopsig_caught() says which signal.
+ */
+static int grade_loop(const struct lab *lab, const struct grade_opts *o,
+                      struct grade_result **out, char *err, size_t errlen)
+{
+	struct grade *gr = grade_start(lab, o, err, errlen);
+	int r;
+
+	*out = NULL;
+	if (!gr)
+		return -1;
+	while ((r = grade_step(gr, err, errlen)) == 1) {
+		struct pollfd fds[GRADE_MAX_FDS];
+		int timeout, n = grade_pollfds(gr, fds, GRADE_MAX_FDS, &timeout);
+
+		if (stopsig_poll(fds, (nfds_t)n, timeout) < 0 && errno == EINTR &&
+		    stopsig_caught()) {
+			grade_cancel(gr);
+			return 1;
+		}
+	}
+	if (r < 0) {
+		grade_cancel(gr);
+		return -1;
+	}
+	*out = grade_take(gr);
+	return 0;
 }
 
 int cmd_grade(int argc, char **argv)
@@ -98,12 +133,24 @@ int cmd_grade(int argc, char **argv)
 		free(labs);
 		return 1;
 	}
-	if (grade_run(lab, &o, &g, err, sizeof(err)) < 0) {
-		fprintf(stderr, "tcplab: cannot grade lab %d: %s\n", lab->number, err);
+	if (stopsig_install() < 0) {
+		fprintf(stderr, "tcplab: cannot set up signal handling: %s\n", strerror(errno));
 		if (out != stdout)
 			fclose(out);
 		free(labs);
 		return 1;
+	}
+	status = grade_loop(lab, &o, &g, err, sizeof(err));
+	if (status) {
+		if (status == 1)
+			fprintf(stderr, "tcplab: grading stopped by %s: your program was killed and the"
+			        " sandbox removed\n", stopsig_name(stopsig_caught()));
+		else
+			fprintf(stderr, "tcplab: cannot grade lab %d: %s\n", lab->number, err);
+		if (out != stdout)
+			fclose(out);
+		free(labs);
+		return status == 1 ? 128 + stopsig_caught() : 1;
 	}
 	grade_format_print(out, (enum grade_format)format, g);
 	status = grade_passed(g) ? 0 : 1;
