@@ -1,4 +1,4 @@
-/* summary: 'tcplab demo [N]': instructor demo mode, live or replaying a saved capture. */
+/* summary: 'tcplab demo [N]': instructor demo mode, live or replaying a saved capture, one run or two side by side. */
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,6 +13,8 @@ static void usage(FILE *out)
 {
 	fprintf(out,
 	        "usage: tcplab demo [N] [--variant NAME] [--auto SECONDS] [--pcap FILE]\n"
+	        "       tcplab demo [N] --compare V1,V2 [--pcap FILE1 --pcap FILE2] [--auto SECONDS]\n"
+	        "       tcplab demo [N] --pcap FILE1 --pcap FILE2\n"
 	        "\n"
 	        "Presents lab N (default 1) for a projector: a large ladder of the real segments,\n"
 	        "revealed one at a time, each with a line saying what it means.\n"
@@ -21,9 +23,15 @@ static void usage(FILE *out)
 	        "  --auto S        advance on its own every S seconds (p pauses, + and - change it)\n"
 	        "  --pcap FILE     replay a saved capture instead of running live (no capture\n"
 	        "                  rights needed); r and v still run live where that is allowed\n"
+	        "  --compare V1,V2 two ladders side by side, V1 left and V2 right, each with its\n"
+	        "                  measures (median round trip, delayed ACKs, segments, time,\n"
+	        "                  checks): both variants run live, one after the other; with two\n"
+	        "                  --pcap the captures are replayed instead, named V1 and V2\n"
 	        "\n"
 	        "Keys: Right/Left step, p play/pause, +/- speed, 0 restart, r re-run live,\n"
-	        "v re-run live with the next variant, a ladder, s segments, ? help, q quit.\n");
+	        "v re-run live with the next variant, C compare the previous run (or the next\n"
+	        "variant) side by side with this one, a ladder, s segments, ? help, q quit.\n"
+	        "In the comparison, Tab picks what steps: both sides, the left or the right.\n");
 }
 
 int cmd_demo(int argc, char **argv)
@@ -32,14 +40,16 @@ int cmd_demo(int argc, char **argv)
 		{ "variant", required_argument, NULL, 'v' },
 		{ "auto", required_argument, NULL, 'a' },
 		{ "pcap", required_argument, NULL, 'w' },
+		{ "compare", required_argument, NULL, 'c' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct tui_opts o = { .mode = TUI_DEMO };
 	struct paths p;
 	struct lab *labs = NULL, *lab = NULL;
-	char why[512], err[1024] = "", *end;
-	int c, status;
+	char why[512], err[1024] = "", *end, pair[80];
+	const char *pcap[3] = { NULL, NULL, NULL };
+	int c, status, npcap = 0;
 
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
@@ -56,8 +66,26 @@ int cmd_demo(int argc, char **argv)
 			}
 			break;
 		case 'w':
-			o.path = optarg;
+			if (npcap == 2) {
+				fprintf(stderr, "tcplab: at most two --pcap files (one for each side)\n");
+				return 2;
+			}
+			pcap[npcap++] = optarg;
 			break;
+		case 'c': {
+			char *comma;
+			snprintf(pair, sizeof pair, "%s", optarg);
+			comma = strchr(pair, ',');
+			if (!comma || comma == pair || !comma[1] || strchr(comma + 1, ',')) {
+				fprintf(stderr, "tcplab: --compare '%s' is not two variants 'V1,V2' "
+				        "(e.g. --compare nagle,nodelay)\n", optarg);
+				return 2;
+			}
+			*comma = '\0';
+			o.compare[0] = pair;
+			o.compare[1] = comma + 1;
+			break;
+		}
 		case 'h':
 			usage(stdout);
 			return 0;
@@ -70,14 +98,33 @@ int cmd_demo(int argc, char **argv)
 		usage(stderr);
 		return 2;
 	}
+	if (o.compare[0] && o.variant) {
+		fprintf(stderr, "tcplab: give either --variant or --compare, not both\n");
+		return 2;
+	}
+	if (o.compare[0] && npcap == 1) {
+		fprintf(stderr, "tcplab: --compare with --pcap needs two captures, one for each "
+		        "variant (--pcap FILE1 --pcap FILE2)\n");
+		return 2;
+	}
+	if (npcap == 2 && o.variant) {
+		fprintf(stderr, "tcplab: two --pcap files are compared; name them with --compare "
+		        "V1,V2, not --variant\n");
+		return 2;
+	}
+	o.path = pcap[0];
+	o.path2 = pcap[1];
 	status = cli_lab(optind < argc ? argv[optind] : "1", &p, &labs, &lab);
 	if (status)
 		return status;
-	if (o.variant && !lab_variant_find(lab, o.variant)) {
-		fprintf(stderr, "tcplab: lab %d has no variant '%s' ('tcplab list' names them)\n",
-		        lab->number, o.variant);
-		free(labs);
-		return 2;
+	for (int k = 0; k < 3; k++) {
+		const char *v = k < 2 ? o.compare[k] : o.variant;
+		if (v && !lab_variant_find(lab, v)) {
+			fprintf(stderr, "tcplab: lab %d has no variant '%s' ('tcplab list' names them)\n",
+			        lab->number, v);
+			free(labs);
+			return 2;
+		}
 	}
 	if (cli_tui_prepare(why, sizeof why) < 0)
 		o.sandbox_error = why;

@@ -41,6 +41,7 @@ const struct tui_key tui_keys[] = {
 	{ '=',         ACT_FASTER,   NULL,          NULL },
 	{ '-',         ACT_SLOWER,   NULL,          NULL },
 	{ '0',         ACT_RESTART,  "0",           "demo: restart" },
+	{ 'C',         ACT_COMPARE,  "C",           "demo: compare side by side" },
 	{ CTRL('l'),   ACT_REDRAW,   "^L",          "redraw the screen" },
 	{ '?',         ACT_HELP,     "?",           "this help" },
 	{ 'q',         ACT_BACK,     "q Esc",       "back (quits 1st screen)" },

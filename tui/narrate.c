@@ -162,3 +162,56 @@ const char *narration_find(const struct narration *n, const struct flow_seg *seg
 			return n->rule[i].text;
 	return NULL;
 }
+
+/* Rules are matched over the connection's segments so far; past this many the generated
+ * sentence is used (a replay of a huge capture stays instant). */
+#define NARR_MAX_SEGS 20000
+
+const char *narration_at(const struct narration *n, const struct tui_src *s, size_t i,
+                         struct narration_cache *c)
+{
+	struct flow_seg fs;
+	const char *said = NULL;
+	size_t k = 0;
+
+	if (c->for_i == i)
+		return c->text;
+	if (src_seg(s, i, &fs, NULL, 0) < 0) {
+		snprintf(c->text, sizeof c->text, "A packet that cannot be decoded.");
+		c->for_i = i;
+		return c->text;
+	}
+	if (n && i < NARR_MAX_SEGS) {
+		if (c->cap < i + 1) {
+			struct flow_seg *ns = realloc(c->segs, (i + 1) * sizeof *ns);
+			if (ns) {
+				c->segs = ns;
+				c->cap = i + 1;
+			}
+		}
+		if (c->cap >= i + 1) {
+			for (size_t j = 0; j <= i; j++) {
+				struct tui_row r;
+				src_row(s, j, &r);
+				if (r.conn == fs.conn_id && !r.malformed &&
+				    src_seg(s, j, &c->segs[k], NULL, 0) == 0)
+					k++;
+			}
+			said = narration_find(n, c->segs, k);
+		}
+	}
+	if (said)
+		snprintf(c->text, sizeof c->text, "%s", said);
+	else
+		explain_brief(&fs, c->text, sizeof c->text);
+	c->for_i = i;
+	return c->text;
+}
+
+void narration_cache_release(struct narration_cache *c)
+{
+	free(c->segs);
+	c->segs = NULL;
+	c->cap = 0;
+	c->for_i = SIZE_MAX;
+}

@@ -30,58 +30,11 @@ struct demo {
 	int step_ms;
 	long long next_ms;      /* CLOCK_MONOTONIC ms of the next reveal while playing */
 	char previous[256];     /* the run before this one, to compare */
+	struct tui_src *prev;   /* that run, kept for the side-by-side comparison (C) */
 	struct narration *narr; /* the lab's narration.txt, NULL: generated narration only */
 	char narr_error[512];
-	size_t narr_for;        /* source index the cached narration is for, SIZE_MAX: none */
-	char narr_text[512];
-	struct flow_seg *segs;  /* scratch: the connection's segments up to the newest */
-	size_t segcap;
+	struct narration_cache nc;
 };
-
-/* Narration is matched over the connection's segments so far; past this many the
- * generated sentence is used (a replay of a huge capture stays instant). */
-#define NARR_MAX_SEGS 20000
-
-/* The narration for segment i: the lab's rule that ends there, else the generated one. */
-static const char *narrate(struct demo *d, size_t i)
-{
-	struct flow_seg fs;
-	const char *said = NULL;
-	size_t n = 0;
-
-	if (d->narr_for == i)
-		return d->narr_text;
-	if (src_seg(d->src, i, &fs, NULL, 0) < 0) {
-		snprintf(d->narr_text, sizeof d->narr_text, "A packet that cannot be decoded.");
-		d->narr_for = i;
-		return d->narr_text;
-	}
-	if (d->narr && i < NARR_MAX_SEGS) {
-		if (d->segcap < i + 1) {
-			struct flow_seg *ns = realloc(d->segs, (i + 1) * sizeof *ns);
-			if (ns) {
-				d->segs = ns;
-				d->segcap = i + 1;
-			}
-		}
-		if (d->segcap >= i + 1) {
-			for (size_t j = 0; j <= i; j++) {
-				struct tui_row r;
-				src_row(d->src, j, &r);
-				if (r.conn == fs.conn_id && !r.malformed &&
-				    src_seg(d->src, j, &d->segs[n], NULL, 0) == 0)
-					n++;
-			}
-			said = narration_find(d->narr, d->segs, n);
-		}
-	}
-	if (said)
-		snprintf(d->narr_text, sizeof d->narr_text, "%s", said);
-	else
-		explain_brief(&fs, d->narr_text, sizeof d->narr_text);
-	d->narr_for = i;
-	return d->narr_text;
-}
 
 static long long mono_ms(void)
 {
@@ -112,11 +65,15 @@ static void load(struct tui *t, struct demo *d, bool live)
 
 	if (d->src) {
 		summary(d, d->previous, sizeof d->previous);
-		src_unref(d->src);
+		src_unref(d->prev);
+		/* A run cut short is no run to compare with: it is stopped, not kept. */
+		d->prev = src_busy(d->src) ? NULL : d->src;
+		if (!d->prev)
+			src_unref(d->src);
 		d->src = NULL;
 	}
 	d->error[0] = '\0';
-	d->narr_for = SIZE_MAX;
+	d->nc.for_i = SIZE_MAX;
 	d->shown = 1;
 	d->next_ms = mono_ms() + d->step_ms;
 	if (!live && d->pcap) {
@@ -220,7 +177,7 @@ static void demo_draw(struct tui *t, void *priv)
 		const char *lines[3];
 		int lens[3];
 
-		snprintf(text, sizeof text, "%s", narrate(d, src_vis(d->src, d->shown - 1)));
+		snprintf(text, sizeof text, "%s", narration_at(d->narr, d->src, src_vis(d->src, d->shown - 1), &d->nc));
 		size_t n = draw_wrap(text, COLS - 4, lines, lens, 2);
 		draw_hline(LINES - 4, 0, COLS, R_DIM);
 		for (size_t i = 0; i < n; i++)
@@ -231,7 +188,38 @@ static void demo_draw(struct tui *t, void *priv)
 	}
 	if (d->previous[0])
 		draw_fmt(3, 1, COLS - 2, R_DIM, "before: %s", d->previous);
-	draw_hints("Left/Right step  p play/pause  +/- speed  0 restart  r re-run  v other variant  q quit");
+	draw_hints("Left/Right step  p play  +/- speed  0 restart  r re-run  v variant  C compare"
+	           "  q quit");
+}
+
+/* Side by side: the previous run on the left and this one on the right; with no previous
+ * run, this one on the left and a live run of the next variant on the right. */
+static void compare(struct tui *t, struct demo *d)
+{
+	struct compare_side side[2] = { { 0 } };
+
+	if (!d->src && !d->prev) {
+		tui_status(t, true, "nothing to compare yet: r runs the lab live");
+		return;
+	}
+	if (d->prev && d->src) {
+		side[0].src = d->prev;
+		side[1].src = d->src;
+	} else {
+		side[0].src = d->src ? d->src : d->prev;
+	}
+	/* A source that is no run is the capture the demo replays: named after its file. */
+	for (int k = 0; k < 2; k++)
+		if (side[k].src && !src_labrun(side[k].src))
+			side[k].pcap = d->pcap;
+	if (!side[1].src) {
+		if (!d->lab || !d->lab->nvariant) {
+			tui_status(t, true, "this lab has no variant to compare with");
+			return;
+		}
+		side[1].variant = d->lab->variant[(d->variant + 1) % d->lab->nvariant].name;
+	}
+	screen_compare_open(t, d->lab, side, d->playing ? d->step_ms / 1000.0 : 0);
 }
 
 static enum tui_ret demo_key(struct tui *t, void *priv, enum tui_act a, int ch)
@@ -279,6 +267,9 @@ static enum tui_ret demo_key(struct tui *t, void *priv, enum tui_act a, int ch)
 			d->variant = (d->variant + 1) % d->lab->nvariant;
 			load(t, d, true);
 		}
+		break;
+	case ACT_COMPARE:
+		compare(t, d);
 		break;
 	case ACT_LADDER: case ACT_ENTER:
 		if (d->src)
@@ -328,6 +319,7 @@ static int demo_filter(struct tui *t, void *priv, const char *expr, char *errbuf
 		return -1;
 	}
 	d->shown = 1;
+	d->nc.for_i = SIZE_MAX;
 	return src_filter(d->src, expr, errbuf, errlen);
 }
 
@@ -337,8 +329,9 @@ static void demo_close(struct tui *t, void *priv)
 
 	(void)t;
 	src_unref(d->src);
+	src_unref(d->prev);
 	narration_free(d->narr);
-	free(d->segs);
+	narration_cache_release(&d->nc);
 	free(d);
 }
 
@@ -361,7 +354,7 @@ int screen_demo_open(struct tui *t, const struct lab *lab, const char *variant,
 		return -1;
 	d->lab = lab;
 	d->pcap = pcap;
-	d->narr_for = SIZE_MAX;
+	d->nc.for_i = SIZE_MAX;
 	if (lab) {
 		char path[1024];
 		snprintf(path, sizeof path, "%s/narration.txt", lab->dir);

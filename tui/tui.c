@@ -324,7 +324,15 @@ int tui_main(const struct tui_opts *o, char *errbuf, size_t errlen)
 		break;
 	}
 	case TUI_DEMO:
-		rc = screen_demo_open(&t, &o->labs[0], o->variant, o->path, o->auto_s);
+		if (o->compare[0] || o->path2) {
+			struct compare_side side[2] = {
+				{ .pcap = o->path, .variant = o->compare[0] },
+				{ .pcap = o->path2, .variant = o->compare[1] },
+			};
+			rc = screen_compare_open(&t, &o->labs[0], side, o->auto_s);
+		} else {
+			rc = screen_demo_open(&t, &o->labs[0], o->variant, o->path, o->auto_s);
+		}
 		break;
 	default:
 		rc = -1;

@@ -32,6 +32,9 @@ struct tui_opts {
 	const struct lab *labs;         /* TUI_MENU: every lab; TUI_DEMO: labs[0] is shown */
 	size_t nlab;
 	const char *path;               /* TUI_INSPECT: the capture; TUI_DEMO: --pcap or NULL */
+	const char *path2;              /* TUI_DEMO: a second --pcap: compare the two replays */
+	const char *compare[2];         /* TUI_DEMO: --compare V1,V2 (names the replays, or runs
+	                                   both live one after the other); NULL: no comparison */
 	const char *variant;            /* TUI_DEMO: variant to run first, NULL: the first */
 	double auto_s;                  /* TUI_DEMO: advance every auto_s seconds, 0: by hand */
 	const char *sandbox_error;      /* why lab runs cannot work here, or NULL */
@@ -47,7 +50,7 @@ enum tui_act {
 	ACT_UP, ACT_DOWN, ACT_PREV, ACT_NEXT, ACT_PGUP, ACT_PGDN, ACT_HOME, ACT_END,
 	ACT_TAB, ACT_ENTER, ACT_BACK, ACT_QUIT, ACT_HELP, ACT_FILTER, ACT_REDRAW,
 	ACT_RUN, ACT_VARIANT, ACT_CHECKS, ACT_LADDER, ACT_SEGMENTS, ACT_FOLLOW,
-	ACT_PLAY, ACT_FASTER, ACT_SLOWER, ACT_RESTART, ACT_GRADE,
+	ACT_PLAY, ACT_FASTER, ACT_SLOWER, ACT_RESTART, ACT_GRADE, ACT_COMPARE,
 	ACT_N
 };
 
@@ -231,6 +234,20 @@ void narration_free(struct narration *n);
  * ending at the last of them; NULL when none does. */
 const char *narration_find(const struct narration *n, const struct flow_seg *segs, size_t nseg);
 
+/* The line a demo shows for segment i of s: the lab's rule that ends there (n may be NULL),
+ * else the generated sentence. c caches the last answer and the scratch segments; zero it
+ * and set for_i = SIZE_MAX to start, set for_i = SIZE_MAX again when s changes or is
+ * filtered, and release it with narration_cache_release(). */
+struct narration_cache {
+	size_t for_i;
+	char text[512];
+	struct flow_seg *segs;
+	size_t cap;
+};
+const char *narration_at(const struct narration *n, const struct tui_src *s, size_t i,
+                         struct narration_cache *c);
+void narration_cache_release(struct narration_cache *c);
+
 /* ---- screens ---- */
 
 int screen_menu_open(struct tui *t);
@@ -243,5 +260,16 @@ int screen_help_open(struct tui *t);
 int screen_grade_open(struct tui *t, const struct lab *lab);
 int screen_demo_open(struct tui *t, const struct lab *lab, const char *variant,
                      const char *pcap, double auto_s);
+
+/* One side of a comparison: an existing source (a reference is taken), else a saved
+ * capture (labelled with variant when given), else a live run of variant. */
+struct compare_side {
+	struct tui_src *src;
+	const char *pcap;
+	const char *variant;
+};
+/* Two ladders side by side (screen_compare.c); live runs start one after the other. */
+int screen_compare_open(struct tui *t, const struct lab *lab, const struct compare_side side[2],
+                        double auto_s);
 
 #endif

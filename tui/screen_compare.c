@@ -1,0 +1,675 @@
+/* summary: the demo's comparison: two ladders side by side (two variants, two runs or two captures), each with a line of measures. */
+#include <curses.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "capture/dissect.h"
+#include "capture/expert.h"
+#include "capture/pktindex.h"
+#include "engine/labrun.h"
+#include "tui/tui.h"
+
+/*
+ * Left and right are the same kind of thing: a source (a live run or a replayed capture),
+ * how many of its segments are revealed, and its measures. Stepping moves the focused side,
+ * or both together (Tab picks: both, left, right).
+ *
+ * The loop serves one source in progress at a time (tui_serve), and two live runs of one
+ * lab would fight over its namespaces and port anyway, so a side that runs live waits
+ * ("pending") until the other side's source is finished; the screen's wait_ms asks for a
+ * tick at once when there is such a hand-over to make, and tick makes it.
+ *
+ * The measures are computed once a side's source is complete, over all its segments (not
+ * the filtered ones): they describe the run, not the view.
+ */
+
+#define MIN_STEP_MS 250
+#define MAX_STEP_MS 8000
+#define BOTH 2
+
+/*
+ * A delayed ACK is a pure ACK the receiver held back in the hope of sending it with data
+ * (RFC 9293 section 3.8.6.3: "an ACK should not be excessively delayed; in particular, the
+ * delay MUST be less than 0.5 seconds"). Linux holds it 40-48 ms (TCP-FACTS.md); a pure ACK
+ * of new data that comes 30 ms or more after that data was sent is counted as one, a stall
+ * whenever the sender was waiting for it (Nagle).
+ */
+#define DELACK_MIN_NS 30000000ULL
+
+struct measure {
+	bool done;              /* computed (the source is complete) */
+	size_t nseg;
+	double dur_ms;
+	size_t nrtt;
+	double rtt_median_ms;
+	size_t delacks;
+	bool checks;            /* a live run: its checks */
+	size_t pass, ncheck;
+};
+
+struct side {
+	struct tui_src *src;
+	int variant;            /* index into lab->variant, -1: none (an unnamed capture) */
+	const char *pcap;
+	char name[48];
+	char error[1024];
+	size_t shown;           /* segments revealed (visible positions) */
+	bool pending;           /* a live run to start when the other side's source is done */
+	struct measure m;
+	struct narration_cache nc;
+};
+
+struct compare {
+	const struct lab *lab;
+	struct side side[2];
+	int focus;              /* 0 left, 1 right, BOTH */
+	int serving;            /* the side whose source the loop serves, -1: none */
+	bool playing;
+	int step_ms;
+	long long next_ms;
+	struct narration *narr;
+};
+
+static long long mono_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static int by_value(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* Round trips as the lab's "wire rtt-median" check takes them (engine/labcheck.c): a
+ * request starts with the client's first data after the last reply and ends with the
+ * server's next data; retransmissions do not count. */
+static void measure(const struct tui_src *s, struct measure *m)
+{
+	size_t n = src_count(s);
+	double *rtt = malloc((n ? n : 1) * sizeof *rtt);
+	uint64_t start[64] = { 0 }, data_ts[64][2] = { { 0 } };
+	uint32_t acked[64][2] = { { 0 } };
+	const struct labrun *run = src_labrun(s);
+	struct tui_row a, b;
+
+	memset(m, 0, sizeof *m);
+	m->done = true;
+	m->nseg = n;
+	if (n) {
+		src_row(s, 0, &a);
+		src_row(s, n - 1, &b);
+		m->dur_ms = (double)(b.ts_ns - a.ts_ns) / 1e6;
+	}
+	for (size_t i = 0; i < n; i++) {
+		struct tui_row r;
+		unsigned c, d, o;
+
+		src_row(s, i, &r);
+		if (r.malformed || r.conn == PKTINDEX_NOCONN)
+			continue;
+		c = r.conn % 64;
+		d = r.dir == FLOW_C2S ? 0 : 1;
+		o = 1 - d;
+		if (r.len && !(r.analysis & EXPERT_BIT(EXPERT_I_RETRANSMISSION))) {
+			data_ts[c][d] = r.ts_ns;
+			if (d == 0 && !start[c])
+				start[c] = r.ts_ns;
+			else if (d == 1 && start[c]) {
+				if (rtt)
+					rtt[m->nrtt++] = (double)(r.ts_ns - start[c]) / 1e6;
+				start[c] = 0;
+			}
+		}
+		if (!(r.flags & TCP_ACK))
+			continue;
+		if (!r.len && !(r.flags & (TCP_SYN | TCP_FIN | TCP_RST)) && r.rel_ack > acked[c][d] &&
+		    data_ts[c][o] && r.ts_ns - data_ts[c][o] >= DELACK_MIN_NS)
+			m->delacks++;
+		if (r.rel_ack > acked[c][d])
+			acked[c][d] = r.rel_ack;
+	}
+	if (m->nrtt) {
+		qsort(rtt, m->nrtt, sizeof *rtt, by_value);
+		m->rtt_median_ms = m->nrtt % 2 ? rtt[m->nrtt / 2] :
+		                   (rtt[m->nrtt / 2 - 1] + rtt[m->nrtt / 2]) / 2;
+	}
+	free(rtt);
+	if (run && run->done) {
+		m->checks = true;
+		m->ncheck = run->ncheck;
+		for (size_t i = 0; i < run->ncheck; i++)
+			m->pass += run->check[i].r.verdict == EXPECT_PASS;
+	}
+}
+
+/* The measures as one line that fits w columns: the items that differ most between
+ * variants first, each dropped when it no longer fits. */
+static void measure_line(const struct side *sd, int w, char *out, size_t len)
+{
+	const struct measure *m = &sd->m;
+	char item[4][2][64];
+	int n = 0, used = 0;
+
+	out[0] = '\0';
+	if (!sd->src) {
+		snprintf(out, len, "%s", sd->pending ? "waits for the other side's run" : "");
+		return;
+	}
+	if (!m->done) {
+		src_state_str(sd->src, out, len);
+		return;
+	}
+	if (m->nrtt) {
+		double v = m->rtt_median_ms;
+		int prec = v >= 10 ? 1 : v >= 1 ? 2 : 3;
+		snprintf(item[n][0], sizeof item[0][0], "median round trip %.*f ms", prec, v);
+		snprintf(item[n++][1], sizeof item[0][0], "RTT %.*fms", prec, v);
+	}
+	snprintf(item[n][0], sizeof item[0][0], "%zu delayed ACK%s", m->delacks,
+	         m->delacks != 1 ? "s" : "");
+	snprintf(item[n][1], sizeof item[0][0], "%s", item[n][0]);
+	n++;
+	snprintf(item[n][0], sizeof item[0][0], "%zu segments in %.0f ms", m->nseg, m->dur_ms);
+	snprintf(item[n++][1], sizeof item[0][0], "%zu segs", m->nseg);
+	if (m->checks) {
+		snprintf(item[n][0], sizeof item[0][0], "%zu/%zu checks passed", m->pass, m->ncheck);
+		snprintf(item[n++][1], sizeof item[0][0], "%zu/%zu ok", m->pass, m->ncheck);
+	}
+	/* Each item in its long form where it fits, else its short one, else left out. */
+	for (int i = 0; i < n; i++) {
+		for (int f = 0; f < 2; f++) {
+			int l = (int)strlen(item[i][f]) + (used ? 2 : 0);
+			if (used + l > w)
+				continue;
+			snprintf(out + used, len - (size_t)used, "%s%s", used ? "  " : "", item[i][f]);
+			used += l;
+			break;
+		}
+	}
+}
+
+static bool busy(const struct side *sd)
+{
+	return sd->src && src_busy(sd->src);
+}
+
+/* Is there a hand-over for tick() to make: nothing served is busy, but a side is. */
+static bool handover_due(const struct compare *c)
+{
+	if (c->serving >= 0 && busy(&c->side[c->serving]))
+		return false;
+	for (int k = 0; k < 2; k++)
+		if (c->side[k].pending || (k != c->serving && busy(&c->side[k])))
+			return true;
+	return false;
+}
+
+static void start_live(struct tui *t, struct compare *c, int k)
+{
+	const struct tui_opts *o = tui_opts(t);
+	struct side *sd = &c->side[k];
+
+	sd->pending = false;
+	if (o->sandbox_error)
+		snprintf(sd->error, sizeof sd->error, "%s", o->sandbox_error);
+	else
+		sd->src = src_run_new(c->lab, &c->lab->variant[sd->variant], o->build, sd->error,
+		                      sizeof sd->error);
+}
+
+/* Serve the side in progress, else start the next pending live run. */
+static void handover(struct tui *t, struct compare *c)
+{
+	if (c->serving >= 0 && busy(&c->side[c->serving]))
+		return;
+	c->serving = -1;
+	for (int k = 0; k < 2 && c->serving < 0; k++)
+		if (busy(&c->side[k]))
+			c->serving = k;
+	for (int k = 0; k < 2 && c->serving < 0; k++)
+		if (c->side[k].pending) {
+			start_live(t, c, k);
+			if (c->side[k].src)
+				c->serving = k;
+		}
+	if (c->serving >= 0)
+		tui_serve(t, c->side[c->serving].src);
+}
+
+static void side_reset(struct side *sd)
+{
+	src_unref(sd->src);
+	sd->src = NULL;
+	sd->error[0] = '\0';
+	sd->shown = 1;
+	sd->m.done = false;
+	sd->nc.for_i = SIZE_MAX;
+}
+
+/* Both sides again, live, one after the other; an unnamed capture stays as it is. */
+static void rerun(struct tui *t, struct compare *c)
+{
+	for (int k = 0; k < 2; k++) {
+		struct side *sd = &c->side[k];
+
+		if (sd->variant < 0)
+			continue;
+		side_reset(sd);
+		sd->pcap = NULL;
+		sd->pending = true;
+	}
+	c->next_ms = mono_ms() + c->step_ms;
+	c->serving = -1;
+	handover(t, c);
+}
+
+static void name_side(struct side *sd, const struct lab *lab)
+{
+	const char *base;
+
+	if (sd->src && src_labrun(sd->src))
+		snprintf(sd->name, sizeof sd->name, "%s", src_variant(sd->src)->name);
+	else if (sd->variant >= 0)
+		snprintf(sd->name, sizeof sd->name, "%s", lab->variant[sd->variant].name);
+	else if (sd->pcap && (base = strrchr(sd->pcap, '/')))
+		snprintf(sd->name, sizeof sd->name, "%s", base + 1);
+	else
+		snprintf(sd->name, sizeof sd->name, "%s", sd->pcap ? sd->pcap : "capture");
+	if (sd->src && !src_labrun(sd->src) && sd->variant >= 0)
+		snprintf(sd->name + strlen(sd->name), sizeof sd->name - strlen(sd->name), " (replay)");
+}
+
+/* One side's ladder in columns [x, x + w): one row a segment, the newest at the bottom. */
+static void draw_side(struct compare *c, int k, int x, int w, int y0, int rows)
+{
+	const struct tui_glyphs *g = draw_glyphs();
+	struct side *sd = &c->side[k];
+	bool focused = c->focus == BOTH || c->focus == k, wide = w >= 56;
+	int tw = w >= 46 ? 8 : 0, lx = x + tw + 1, rx = x + w - 2, first;
+	char head[128], pos[48], line[256];
+	size_t nvis;
+
+	name_side(sd, c->lab);
+	nvis = sd->src ? src_nvis(sd->src) : 0;
+	if (sd->shown > nvis)
+		sd->shown = nvis;
+	if (!sd->shown && nvis)
+		sd->shown = 1;
+	snprintf(pos, sizeof pos, "%zu/%zu", sd->shown, nvis);
+	snprintf(head, sizeof head, "%s %s", focused ? g->rarrow : " ", sd->name);
+	draw_text(y0, x, w, focused ? R_SEL : R_HEAD, head);
+	draw_text(y0, x + w - (int)strlen(pos) - 1, (int)strlen(pos), focused ? R_SEL : R_HEAD, pos);
+	if (sd->src && !sd->m.done && !src_busy(sd->src))
+		measure(sd->src, &sd->m);
+	measure_line(sd, w - 2, line, sizeof line);
+	draw_text(y0 + 1, x + 1, w - 1, R_NORMAL, line);
+	if (!sd->src) {
+		const char *ls[6];
+		int lens[6];
+		size_t n = draw_wrap(sd->error, w - 2, ls, lens, 6);
+		for (size_t i = 0; i < n; i++)
+			draw_fmt(y0 + 3 + (int)i, x + 1, w - 1, R_ERROR, "%.*s", lens[i], ls[i]);
+		return;
+	}
+	/* client and server: with addresses when both fit */
+	{
+		char cl[80], sv[80];
+		struct tui_row r;
+		int room = rx - lx + 1;
+
+		snprintf(cl, sizeof cl, "client");
+		snprintf(sv, sizeof sv, "server");
+		if (nvis) {
+			src_row(sd->src, src_vis(sd->src, 0), &r);
+			snprintf(cl, sizeof cl, "client %s", r.dir == FLOW_C2S ? r.src : r.dst);
+			snprintf(sv, sizeof sv, "server %s", r.dir == FLOW_C2S ? r.dst : r.src);
+			if ((int)(strlen(cl) + strlen(sv)) + 1 > room) {
+				snprintf(cl, sizeof cl, "client");
+				snprintf(sv, sizeof sv, "server");
+			}
+		}
+		draw_text(y0 + 2, lx, (int)strlen(cl), R_HEAD, cl);
+		draw_text(y0 + 2, rx + 1 - (int)strlen(sv), (int)strlen(sv), R_HEAD, sv);
+	}
+	first = (int)sd->shown > rows ? (int)sd->shown - rows : 0;
+	for (int i = 0; i < rows; i++) {
+		int y = y0 + 3 + i;
+		size_t v = (size_t)(first + i);
+		struct tui_row r;
+		char fl[16], lbl[128];
+		enum tui_role role;
+
+		mvaddstr(y, lx, g->vline);
+		mvaddstr(y, rx, g->vline);
+		if (v >= sd->shown)
+			continue;
+		src_row(sd->src, src_vis(sd->src, v), &r);
+		role = v + 1 == sd->shown ? R_SEL : r.dir == FLOW_C2S ? R_C2S : R_S2C;
+		dissect_flags_str(r.flags, fl, sizeof fl);
+		if (!wide)
+			snprintf(lbl, sizeof lbl, " %s ", fl);
+		else if (r.len)
+			snprintf(lbl, sizeof lbl, " %s seq %u len %u ack %u ", fl, r.rel_seq, r.len,
+			         r.rel_ack);
+		else if (r.flags & TCP_ACK)
+			snprintf(lbl, sizeof lbl, " %s seq %u ack %u ", fl, r.rel_seq, r.rel_ack);
+		else
+			snprintf(lbl, sizeof lbl, " %s seq %u ", fl, r.rel_seq);
+		if (r.analysis) {
+			/* Wide: the expert label in words; narrow: a '!' after the flags. */
+			const char *an = "expert";
+			size_t l = strlen(lbl);
+			for (int e = 0; e < EXPERT_NLABELS; e++)
+				if (r.analysis & EXPERT_BIT(e)) {
+					an = expert_labels[e].wireshark;
+					break;
+				}
+			if (wide)
+				snprintf(lbl + l, sizeof lbl - l, "[%s] ", an);
+			else
+				snprintf(lbl + l - 1, sizeof lbl - l + 1, "! ");
+		}
+		draw_hline(y, lx + 1, rx - lx - 1, role);
+		attrset(draw_attr(role));
+		if (r.dir == FLOW_C2S)
+			mvaddstr(y, rx - 1, g->rarrow);
+		else
+			mvaddstr(y, lx + 1, g->larrow);
+		attrset(A_NORMAL);
+		int lw = (int)strlen(lbl);
+		if (lw > rx - lx - 3)
+			lw = rx - lx - 3;
+		draw_text(y, (lx + rx - lw + 1) / 2, lw, r.analysis ? R_EXPERT : role, lbl);
+		if (tw)
+			draw_fmt(y, x, tw, R_DIM, "%7.2f", (double)(r.ts_ns - src_t0(sd->src)) / 1e6);
+	}
+}
+
+/* The narration of a side's newest segment, wrapped into [x, x + w), at most maxl lines. */
+static void draw_narration(struct compare *c, int k, int x, int w, int y, int maxl)
+{
+	struct side *sd = &c->side[k];
+	const char *ls[8];
+	int lens[8];
+	char text[600];
+	size_t n;
+
+	if (!sd->src || !sd->shown)
+		return;
+	snprintf(text, sizeof text, "%s",
+	         narration_at(c->narr, sd->src, src_vis(sd->src, sd->shown - 1), &sd->nc));
+	n = draw_wrap(text, w, ls, lens, maxl > 8 ? 8 : (size_t)maxl);
+	for (size_t i = 0; i < n; i++)
+		draw_fmt(y + (int)i, x, w, R_HEAD, "%.*s", lens[i], ls[i]);
+}
+
+static void compare_draw(struct tui *t, void *priv)
+{
+	struct compare *c = priv;
+	const struct tui_glyphs *g = draw_glyphs();
+	static const char *const focus_name[] = { "left", "right", "both" };
+	char title[256], right[96];
+	int w = (COLS - 1) / 2, nl = w >= 56 ? 3 : 4, rows;
+
+	(void)t;
+	snprintf(title, sizeof title, "compare  lab %d: %s", c->lab ? c->lab->number : 0,
+	         c->lab ? c->lab->title : "");
+	snprintf(right, sizeof right, "step %s  %s %.2g s", focus_name[c->focus],
+	         c->playing ? "playing" : "paused", c->step_ms / 1000.0);
+	draw_title(title, right);
+	/* title; name, measures, endpoints; rows; rule; narration; hints */
+	rows = LINES - 4 - 1 - nl - 1;
+	for (int k = 0; k < 2; k++)
+		draw_side(c, k, k ? w + 1 : 0, w, 1, rows);
+	for (int y = 1; y < LINES - 2 - nl; y++)
+		mvaddstr(y, w, g->vline);
+	draw_hline(LINES - 2 - nl, 0, COLS, R_DIM);
+	for (int k = 0; k < 2; k++)
+		draw_narration(c, k, (k ? w + 1 : 0) + 1, w - 2, LINES - 1 - nl, nl);
+	draw_hints("Tab side  Left/Right step  p play  0 restart  r re-run  v variant  q back");
+}
+
+enum { STEP_FIRST = 100, STEP_LAST = 101 };
+
+/* by: +1 or -1 segment, or STEP_FIRST / STEP_LAST, on the focused side or both. */
+static void step(struct compare *c, int by)
+{
+	for (int k = 0; k < 2; k++) {
+		struct side *sd = &c->side[k];
+		size_t nvis = sd->src ? src_nvis(sd->src) : 0;
+
+		if (c->focus != BOTH && c->focus != k)
+			continue;
+		if (by == STEP_FIRST)
+			sd->shown = 1;
+		else if (by == STEP_LAST)
+			sd->shown = nvis;
+		else if (by > 0 && sd->shown < nvis)
+			sd->shown++;
+		else if (by < 0 && sd->shown > 1)
+			sd->shown--;
+	}
+	c->next_ms = mono_ms() + c->step_ms;
+}
+
+/* Side k runs live with the variant after its own, skipping the other side's. */
+static void next_variant(struct compare *c, int k)
+{
+	const struct lab *lab = c->lab;
+	int v = c->side[k].variant, other = c->side[1 - k].variant;
+
+	if (!lab || !lab->nvariant)
+		return;
+	for (size_t i = 0; i < lab->nvariant; i++) {
+		v = (v + 1) % (int)lab->nvariant;
+		if (v != other || lab->nvariant == 1)
+			break;
+	}
+	side_reset(&c->side[k]);
+	c->side[k].variant = v;
+	c->side[k].pcap = NULL;
+	c->side[k].pending = true;
+}
+
+static enum tui_ret compare_key(struct tui *t, void *priv, enum tui_act a, int ch)
+{
+	struct compare *c = priv;
+	struct side *sd = &c->side[c->focus == BOTH ? 0 : c->focus];
+
+	(void)ch;
+	switch (a) {
+	case ACT_TAB:
+		c->focus = c->focus == BOTH ? 0 : c->focus == 0 ? 1 : BOTH;
+		break;
+	case ACT_NEXT: case ACT_DOWN:
+		step(c, 1);
+		break;
+	case ACT_PREV: case ACT_UP:
+		step(c, -1);
+		break;
+	case ACT_RESTART: case ACT_HOME:
+		step(c, STEP_FIRST);
+		break;
+	case ACT_END:
+		step(c, STEP_LAST);
+		break;
+	case ACT_PLAY:
+		c->playing = !c->playing;
+		c->next_ms = mono_ms() + c->step_ms;
+		break;
+	case ACT_FASTER:
+		if (c->step_ms > MIN_STEP_MS)
+			c->step_ms /= 2;
+		break;
+	case ACT_SLOWER:
+		if (c->step_ms < MAX_STEP_MS)
+			c->step_ms *= 2;
+		break;
+	case ACT_RUN:
+		if (c->lab)
+			rerun(t, c);
+		break;
+	case ACT_VARIANT:
+		if (c->lab) {
+			next_variant(c, c->focus == 0 ? 0 : 1);
+			handover(t, c);
+		}
+		break;
+	case ACT_LADDER: case ACT_ENTER:
+		if (sd->src)
+			screen_ladder_open(t, sd->src);
+		break;
+	case ACT_SEGMENTS:
+		if (sd->src)
+			screen_segs_open(t, sd->src, sd->shown ? (long)src_vis(sd->src, sd->shown - 1) : 0);
+		break;
+	case ACT_BACK:
+		return TUI_CLOSE;
+	default:
+		break;
+	}
+	return TUI_STAY;
+}
+
+static bool can_step(const struct compare *c)
+{
+	for (int k = 0; k < 2; k++)
+		if ((c->focus == BOTH || c->focus == k) && c->side[k].src &&
+		    c->side[k].shown < src_nvis(c->side[k].src))
+			return true;
+	return false;
+}
+
+static int compare_wait(struct tui *t, void *priv)
+{
+	struct compare *c = priv;
+	long long left;
+
+	(void)t;
+	if (handover_due(c))
+		return 0;
+	if (!c->playing || !can_step(c))
+		return -1;
+	left = c->next_ms - mono_ms();
+	return left > 0 ? (int)left : 0;
+}
+
+static void compare_tick(struct tui *t, void *priv)
+{
+	struct compare *c = priv;
+
+	if (handover_due(c)) {
+		handover(t, c);
+		return;
+	}
+	step(c, 1);
+}
+
+static int compare_filter(struct tui *t, void *priv, const char *expr, char *errbuf,
+                          size_t errlen)
+{
+	struct compare *c = priv;
+	int rc = 0;
+
+	(void)t;
+	for (int k = 0; k < 2; k++) {
+		struct side *sd = &c->side[k];
+		if (!sd->src)
+			continue;
+		sd->shown = 1;
+		sd->nc.for_i = SIZE_MAX;
+		if (src_filter(sd->src, expr, errbuf, errlen) < 0)
+			rc = -1;
+	}
+	return rc;
+}
+
+static void compare_close(struct tui *t, void *priv)
+{
+	struct compare *c = priv;
+
+	for (int k = 0; k < 2; k++) {
+		struct side *sd = &c->side[k];
+		/* A run the screen below still shows goes on being served there. */
+		if (busy(sd) && !src_orphan(sd->src))
+			tui_serve(t, sd->src);
+		src_unref(sd->src);
+		narration_cache_release(&sd->nc);
+	}
+	narration_free(c->narr);
+	free(c);
+}
+
+static const struct tui_view compare_view = {
+	.name = "compare",
+	.draw = compare_draw,
+	.key = compare_key,
+	.filter = compare_filter,
+	.wait_ms = compare_wait,
+	.tick = compare_tick,
+	.close = compare_close,
+};
+
+static int variant_index(const struct lab *lab, const char *name)
+{
+	if (lab && name)
+		for (size_t i = 0; i < lab->nvariant; i++)
+			if (!strcmp(lab->variant[i].name, name))
+				return (int)i;
+	return -1;
+}
+
+int screen_compare_open(struct tui *t, const struct lab *lab, const struct compare_side side[2],
+                        double auto_s)
+{
+	struct compare *c = calloc(1, sizeof *c);
+	char err[512];
+
+	if (!c)
+		return -1;
+	c->lab = lab;
+	c->focus = BOTH;
+	c->serving = -1;
+	c->step_ms = auto_s > 0 ? (int)(auto_s * 1000) : 2000;
+	c->playing = auto_s > 0;
+	c->next_ms = mono_ms() + c->step_ms;
+	err[0] = '\0';
+	if (lab) {
+		char path[1024];
+		snprintf(path, sizeof path, "%s/narration.txt", lab->dir);
+		c->narr = narration_load(path, err, sizeof err);
+	}
+	for (int k = 0; k < 2; k++) {
+		struct side *sd = &c->side[k];
+
+		sd->nc.for_i = SIZE_MAX;
+		sd->shown = 1;
+		sd->pcap = side[k].pcap;
+		sd->variant = variant_index(lab, side[k].variant);
+		if (side[k].src) {
+			sd->src = src_ref(side[k].src);
+			if (src_labrun(sd->src))
+				sd->variant = variant_index(lab, src_variant(sd->src)->name);
+		} else if (sd->pcap) {
+			sd->src = src_file_new(sd->pcap, sd->error, sizeof sd->error);
+		} else if (sd->variant >= 0) {
+			sd->pending = true;
+		} else {
+			snprintf(sd->error, sizeof sd->error, "lab %d has no variant '%s'",
+			         lab ? lab->number : 0, side[k].variant ? side[k].variant : "");
+		}
+	}
+	handover(t, c);
+	if (tui_push(t, &compare_view, c) < 0)
+		return -1;
+	if (err[0])
+		tui_status(t, true, "%s (the generated narration is used)", err);
+	return 0;
+}
