@@ -174,7 +174,7 @@ static void measure_line(const struct side *sd, int w, char *out, size_t len)
 	}
 	snprintf(item[n][0], sizeof item[0][0], "%zu delayed ACK%s", m->delacks,
 	         m->delacks != 1 ? "s" : "");
-	snprintf(item[n][1], sizeof item[0][0], "%s", item[n][0]);
+	memcpy(item[n][1], item[n][0], sizeof item[n][1]);
 	n++;
 	snprintf(item[n][0], sizeof item[0][0], "%zu segments in %.0f ms", m->nseg, m->dur_ms);
 	snprintf(item[n++][1], sizeof item[0][0], "%zu segs", m->nseg);
