@@ -676,3 +676,187 @@ Test(tui, runs_a_lab_live_as_an_unprivileged_user, .timeout = 60)
 	rm_rf(state);
 	rm_rf(root);
 }
+
+/* ---- the demo's side-by-side comparison ---- */
+
+#define CMP_ARGS "demo 2 --compare nagle,nodelay --pcap tests/data/tui/lab2_nagle.pcap " \
+                 "--pcap tests/data/tui/lab2_nodelay.pcap"
+
+/* The comparison of lab 2 from two saved captures, stepped to segment 12 on both sides. */
+static struct term *compare_at_12(int cols, int rows, const char *const *env)
+{
+	const char *fwd[] = { "Right", "Right", "Right", "Right", "Right", "Right", "Right",
+	                      "Right", "Right", "Right", "Right", NULL };
+	struct term *t = term_start(cols, rows, env, tcplab(CMP_ARGS));
+
+	free(term_wait(t, "1/88", WAIT_MS));
+	term_keys(t, fwd);
+	return t;
+}
+
+Test(tui, compare_shows_nagle_and_nodelay_side_by_side_at_80x24, .timeout = 30)
+{
+	char *root = two_lab_root(), env[256], *s, *esc;
+	const char *e[] = { env, "NO_COLOR=1", "TERM=screen-256color", NULL };
+	struct term *t;
+
+	snprintf(env, sizeof env, "TCPLAB_ROOT=%s", root);
+	t = compare_at_12(80, 24, e);
+	s = term_wait(t, "12/88", WAIT_MS);
+	/* Each side's measures: the stall is in the numbers, not only in the ladder. */
+	cr_expect(strstr(s, "nagle (replay)") && strstr(s, "nodelay (replay)"), "%s", s);
+	cr_expect(strstr(s, "RTT 43.8ms  19 delayed ACKs  107 segs |"), "nagle's measures:\n%s", s);
+	cr_expect(strstr(s, "| RTT 0.059ms  0 delayed ACKs  88 segs"), "nodelay's measures:\n%s", s);
+	/* Each side narrated from the lab's data: Nagle holds the body, NODELAY does not. */
+	cr_expect(strstr(s, "The body waits: Nagle holds it until"), "%s", s);
+	esc = term_screen(t, true);
+	cr_expect(!has_colour(esc), "NO_COLOR set, but the screen has colours:\n%s", esc);
+	free(esc);
+	term_expect(s, "compare_lab2_80x24");
+	free(s);
+	term_stop(t);
+	rm_rf(root);
+}
+
+Test(tui, compare_steps_both_together_or_each_alone, .timeout = 30)
+{
+	char *root = two_lab_root(), env[256], *s;
+	const char *e[] = { env, NULL };
+	const char *left_back[] = { "Tab", "Left", "Left", NULL };
+	const char *right_fwd[] = { "Tab", "Right", NULL };
+	const char *both_back[] = { "Tab", "Left", NULL };
+	const char *restart[] = { "0", NULL };
+	const char *last[] = { "G", NULL };
+	struct term *t;
+
+	snprintf(env, sizeof env, "TCPLAB_ROOT=%s", root);
+	t = compare_at_12(80, 24, e);
+	free(term_wait(t, "12/107 |", WAIT_MS));
+	/* Tab: the left side alone steps back; the right stays where it was. */
+	term_keys(t, left_back);
+	s = term_wait(t, "step left", WAIT_MS);
+	free(s);
+	s = term_wait(t, "10/107 |", WAIT_MS);
+	cr_expect(strstr(s, "12/88"), "the right side moved with the left:\n%s", s);
+	cr_expect(strstr(s, " A request's 4-byte header leaves at"), "left's narration:\n%s", s);
+	free(s);
+	/* Tab again: the right side alone steps forward. */
+	term_keys(t, right_fwd);
+	s = term_wait(t, "13/88", WAIT_MS);
+	cr_expect(strstr(s, "step right") && strstr(s, "10/107 |"), "%s", s);
+	free(s);
+	/* Tab again: both, one step back each. */
+	term_keys(t, both_back);
+	s = term_wait(t, "12/88", WAIT_MS);
+	cr_expect(strstr(s, "step both") && strstr(s, " 9/107 |"), "%s", s);
+	free(s);
+	term_keys(t, last);
+	s = term_wait(t, "88/88", WAIT_MS);
+	cr_expect(strstr(s, "107/107 |"), "%s", s);
+	free(s);
+	term_keys(t, restart);
+	s = term_wait(t, "1/88", WAIT_MS);
+	cr_expect(strstr(s, " 1/107 |"), "%s", s);
+	free(s);
+	term_stop(t);
+	rm_rf(root);
+}
+
+Test(tui, compare_at_140x40_shows_times_addresses_and_full_labels, .timeout = 30)
+{
+	char *root = two_lab_root(), env[256], *s;
+	const char *e[] = { env, NULL };
+	struct term *t;
+
+	snprintf(env, sizeof env, "TCPLAB_ROOT=%s", root);
+	t = compare_at_12(140, 40, e);
+	s = term_wait(t, "12/88", WAIT_MS);
+	cr_expect(strstr(s, "median round trip 43.8 ms  19 delayed ACKs  107 segments in"), "%s", s);
+	cr_expect(strstr(s, "  42.07  |---------------- P. seq 19 len 10 ack 24"), "%s", s);
+	term_expect(s, "compare_lab2_140x40");
+	free(s);
+	/* Resizing to 80x24 lays it out again, compact. */
+	term_resize(t, 80, 24);
+	s = term_wait(t, "RTT 43.8ms", WAIT_MS);
+	free(s);
+	s = term_wait(t, "12/88", WAIT_MS);
+	term_expect(s, "compare_lab2_80x24");
+	free(s);
+	term_stop(t);
+	rm_rf(root);
+}
+
+Test(tui, compare_key_opens_it_from_the_demo, .timeout = 60)
+{
+	char *root = two_lab_root(), env[256], *s;
+	const char *e[] = { env, NULL };
+	const char *cmp[] = { "C", NULL };
+	const char *back[] = { "q", NULL };
+	struct term *t;
+
+	snprintf(env, sizeof env, "TCPLAB_ROOT=%s", root);
+	t = term_start(80, 24, e, tcplab("demo 2 --pcap tests/data/tui/lab2_nagle.pcap"));
+	free(term_wait(t, "replay  1/107", WAIT_MS));
+	term_keys(t, cmp);
+	/* Left: the replay; right: the next variant, run live (or why it cannot run here). */
+	s = term_wait(t, "compare  lab 2", WAIT_MS);
+	cr_expect(strstr(s, "lab2_nagle.pcap") && strstr(s, "nodelay"), "%s", s);
+	free(s);
+	term_keys(t, back);
+	s = term_wait(t, "replay  1/107", WAIT_MS);
+	cr_expect(strstr(s, "C compare"), "the demo lists the key:\n%s", s);
+	free(s);
+	term_stop(t);
+	rm_rf(root);
+}
+
+Test(tui, compare_runs_both_variants_live_one_after_the_other, .timeout = 90)
+{
+	char *root, env[256], *s;
+	const char *e[] = { env, NULL };
+	const char *last[] = { "G", NULL };
+	struct term *t;
+
+	need_lab_runs();
+	root = two_lab_root();
+	snprintf(env, sizeof env, "TCPLAB_ROOT=%s", root);
+	t = term_start(120, 30, e, tcplab("demo 2 --compare nagle,nodelay"));
+	/* The right side waits for the left's run: one lab run at a time. */
+	s = term_wait(t, "waits for the other side's run", WAIT_MS);
+	free(s);
+	s = term_wait(t, "0 delayed ACKs", 60000);
+	cr_expect(strstr(s, "> nagle ") && strstr(s, "> nodelay "), "%s", s);
+	cr_expect(strstr(s, "19 delayed ACKs"), "nagle's stalls:\n%s", s);
+	free(s);
+	term_keys(t, last);
+	s = term_wait(t, "F. seq", WAIT_MS);
+	free(s);
+	term_stop(t);
+	rm_rf(root);
+}
+
+Test(tui, demo_compare_options_are_checked, .timeout = 30)
+{
+	static const struct {
+		const char *args[10];
+		const char *says;
+	} bad[] = {
+		{ { "demo", "2", "--compare", "nagle", NULL }, "is not two variants" },
+		{ { "demo", "2", "--compare", "nagle,bogus", NULL }, "no variant 'bogus'" },
+		{ { "demo", "2", "--compare", "nagle,nodelay", "--variant", "nagle", NULL },
+		  "either --variant or --compare" },
+		{ { "demo", "2", "--compare", "nagle,nodelay", "--pcap", "x.pcap", NULL },
+		  "needs two captures" },
+		{ { "demo", "2", "--pcap", "a", "--pcap", "b", "--pcap", "c" }, "at most two" },
+	};
+	struct tcplab_result r;
+
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		tcplab_run(&r, bad[i].args);
+		cr_expect_eq(r.status, 2, "%s: status %d", bad[i].args[3], r.status);
+		cr_expect(strstr(r.err, bad[i].says), "%s: stderr '%s'", bad[i].says, r.err);
+	}
+	const char *help[] = { "demo", "--help", NULL };
+	tcplab_run(&r, help);
+	cr_expect(strstr(r.out, "--compare V1,V2"), "%s", r.out);
+}

@@ -182,16 +182,23 @@ static void measure_line(const struct side *sd, int w, char *out, size_t len)
 		snprintf(item[n][0], sizeof item[0][0], "%zu/%zu checks passed", m->pass, m->ncheck);
 		snprintf(item[n++][1], sizeof item[0][0], "%zu/%zu ok", m->pass, m->ncheck);
 	}
-	/* Each item in its long form where it fits, else its short one, else left out. */
-	for (int i = 0; i < n; i++) {
-		for (int f = 0; f < 2; f++) {
+	/* Long forms while at least three items fit (every item when there are fewer), else
+	 * short forms; items that do not fit are left out from the end. */
+	for (int f = 0; f < 2; f++) {
+		int kept = 0;
+
+		used = 0;
+		out[0] = '\0';
+		for (int i = 0; i < n; i++) {
 			int l = (int)strlen(item[i][f]) + (used ? 2 : 0);
 			if (used + l > w)
-				continue;
+				break;
 			snprintf(out + used, len - (size_t)used, "%s%s", used ? "  " : "", item[i][f]);
 			used += l;
-			break;
+			kept++;
 		}
+		if (kept >= (n < 3 ? n : 3))
+			break;
 	}
 }
 
@@ -303,7 +310,7 @@ static void draw_side(struct compare *c, int k, int x, int w, int y0, int rows)
 	if (!sd->shown && nvis)
 		sd->shown = 1;
 	snprintf(pos, sizeof pos, "%zu/%zu", sd->shown, nvis);
-	snprintf(head, sizeof head, "%s %s", focused ? g->rarrow : " ", sd->name);
+	snprintf(head, sizeof head, "%c %s", focused ? '>' : ' ', sd->name);
 	draw_text(y0, x, w, focused ? R_SEL : R_HEAD, head);
 	draw_text(y0, x + w - (int)strlen(pos) - 1, (int)strlen(pos), focused ? R_SEL : R_HEAD, pos);
 	if (sd->src && !sd->m.done && !src_busy(sd->src))

@@ -188,8 +188,7 @@ static void demo_draw(struct tui *t, void *priv)
 	}
 	if (d->previous[0])
 		draw_fmt(3, 1, COLS - 2, R_DIM, "before: %s", d->previous);
-	draw_hints("Left/Right step  p play  +/- speed  0 restart  r re-run  v variant  C compare"
-	           "  q quit");
+	draw_hints("Left/Right step  p play  0 restart  r re-run  v variant  C compare  q quit");
 }
 
 /* Side by side: the previous run on the left and this one on the right; with no previous
