@@ -12,7 +12,7 @@
 #include "engine/lab.h"
 #include "engine/labrun.h"
 #include "tests/lib/privdrop.h"
-#include "tests/lib/tcplab_run.h"
+#include "tests/lib/labtest.h"
 
 struct variant {
 	char name[32];
@@ -41,20 +41,6 @@ static void final_states(const char *pcap, enum tcp_state *client, enum tcp_stat
 	capfile_release(&cf);
 }
 
-static void assert_all_passed(const char *out)
-{
-	const char *line = strstr(out, " checks passed");
-	int passed = -1, total = -2;
-
-	cr_assert_not_null(line, "no summary line in:\n%s", out);
-	while (line > out && line[-1] != '\n')
-		line--;
-	cr_assert_eq(sscanf(line, "%d of %d", &passed, &total), 2);
-	cr_expect_eq(passed, total, "%s", out);
-	cr_expect_geq(total, 8, "%s", out);
-	cr_expect_null(strstr(out, "FAIL"), "%s", out);
-}
-
 ParameterizedTestParameters(lab1, passes_as_root_and_the_capture_agrees)
 {
 	return cr_make_param_array(struct variant, variants, sizeof(variants) / sizeof(variants[0]));
@@ -62,19 +48,13 @@ ParameterizedTestParameters(lab1, passes_as_root_and_the_capture_agrees)
 
 ParameterizedTest(struct variant *v, lab1, passes_as_root_and_the_capture_agrees, .timeout = 30)
 {
-	char pcap[] = "/tmp/tcplab-lab1-XXXXXX";
+	char pcap[64];
 	struct tcplab_result r;
 	enum tcp_state client, server;
-	int fd, first_fin;
+	int first_fin;
 
-	if (geteuid() != 0)
-		cr_skip_test("the root path needs root (the unprivileged path has its own test)");
-	fd = mkstemp(pcap);
-	cr_assert_geq(fd, 0);
-	close(fd);
-	tcplab_run(&r, (const char *[]){ "run", "1", "--variant", v->name, "--pcap", pcap, NULL });
-	cr_expect_eq(r.status, 0, "exit %d\n%s%s", r.status, r.out, r.err);
-	assert_all_passed(r.out);
+	labtest_run(&r, 1, v->name, pcap, sizeof(pcap));
+	labtest_all_passed(r.out, 8);
 	/* The ladder: both programs' calls and the wire, in one listing. */
 	cr_expect(strstr(r.out, "connect(3, 10.99.0.2:8000)"), "%s", r.out);
 	cr_expect(strstr(r.out, "#1 S   seq 0 -->"), "%s", r.out);

@@ -8,7 +8,7 @@
 
 #include "capture/capfile.h"
 #include "capture/dissect.h"
-#include "tests/lib/tcplab_run.h"
+#include "tests/lib/labtest.h"
 
 /*
  * What each variant's capture must show, measured from the capture alone (not from the
@@ -69,20 +69,6 @@ static void capture_shape(const char *pcap, struct shape *s)
 	capfile_release(&cf);
 }
 
-static void assert_all_passed(const char *out)
-{
-	const char *line = strstr(out, " checks passed");
-	int passed = -1, total = -2;
-
-	cr_assert_not_null(line, "no summary line in:\n%s", out);
-	while (line > out && line[-1] != '\n')
-		line--;
-	cr_assert_eq(sscanf(line, "%d of %d", &passed, &total), 2);
-	cr_expect_eq(passed, total, "%s", out);
-	cr_expect_geq(total, 10, "%s", out);
-	cr_expect_null(strstr(out, "FAIL"), "%s", out);
-}
-
 ParameterizedTestParameters(lab2, passes_and_the_capture_agrees)
 {
 	return cr_make_param_array(struct variant, variants, sizeof(variants) / sizeof(variants[0]));
@@ -90,19 +76,12 @@ ParameterizedTestParameters(lab2, passes_and_the_capture_agrees)
 
 ParameterizedTest(struct variant *v, lab2, passes_and_the_capture_agrees, .timeout = 60)
 {
-	char pcap[] = "/tmp/tcplab-lab2-XXXXXX";
+	char pcap[64];
 	struct tcplab_result r;
 	struct shape s;
-	int fd;
 
-	if (geteuid() != 0)
-		cr_skip_test("the lab runs need root here (lab 1's test covers the unprivileged path)");
-	fd = mkstemp(pcap);
-	cr_assert_geq(fd, 0);
-	close(fd);
-	tcplab_run(&r, (const char *[]){ "run", "2", "--variant", v->name, "--pcap", pcap, NULL });
-	cr_expect_eq(r.status, 0, "exit %d\n%s%s", r.status, r.out, r.err);
-	assert_all_passed(r.out);
+	labtest_run(&r, 2, v->name, pcap, sizeof(pcap));
+	labtest_all_passed(r.out, 10);
 	capture_shape(pcap, &s);
 	unlink(pcap);
 	cr_expect(s.c2s >= v->min_c2s && s.c2s <= v->max_c2s, "%s: %d client data segments,"

@@ -9,7 +9,7 @@
 
 #include "capture/capfile.h"
 #include "capture/dissect.h"
-#include "tests/lib/tcplab_run.h"
+#include "tests/lib/labtest.h"
 
 /*
  * What the capture alone must show for each variant, whatever the run's own checks said:
@@ -31,20 +31,6 @@ static struct variant variants[] = {
 	  "recv(4, 1000) = 1", "24 bytes in" },
 	{ "split-header", 2, { 2, 31 }, "recv(4, 1000) = 2", "33 bytes in 2 recv calls" },
 };
-
-static void assert_all_passed(const char *out, int at_least)
-{
-	const char *line = strstr(out, " checks passed");
-	int passed = -1, total = -2;
-
-	cr_assert_not_null(line, "no summary line in:\n%s", out);
-	while (line > out && line[-1] != '\n')
-		line--;
-	cr_assert_eq(sscanf(line, "%d of %d", &passed, &total), 2);
-	cr_expect_eq(passed, total, "%s", out);
-	cr_expect_geq(total, at_least, "%s", out);
-	cr_expect_null(strstr(out, "FAIL"), "%s", out);
-}
 
 /* The one connection's client data segments, from the saved capture alone. */
 static void check_capture(const char *pcap, const struct variant *v)
@@ -84,19 +70,11 @@ ParameterizedTestParameters(lab3, passes_and_the_capture_shows_the_counts)
 ParameterizedTest(struct variant *v, lab3, passes_and_the_capture_shows_the_counts,
                   .timeout = 30)
 {
-	char pcap[] = "/tmp/tcplab-lab3-XXXXXX";
+	char pcap[64];
 	struct tcplab_result r;
-	int fd;
 
-	if (geteuid() != 0)
-		cr_skip_test("running a lab here needs root (lab 1's test covers the unprivileged"
-		             " path)");
-	fd = mkstemp(pcap);
-	cr_assert_geq(fd, 0);
-	close(fd);
-	tcplab_run(&r, (const char *[]){ "run", "3", "--variant", v->name, "--pcap", pcap, NULL });
-	cr_expect_eq(r.status, 0, "exit %d\n%s%s", r.status, r.out, r.err);
-	assert_all_passed(r.out, 12);
+	labtest_run(&r, 3, v->name, pcap, sizeof(pcap));
+	labtest_all_passed(r.out, 12);
 	cr_expect(strstr(r.out, v->recv_line), "no '%s' in:\n%s", v->recv_line, r.out);
 	cr_expect(strstr(r.out, v->output), "no '%s' in:\n%s", v->output, r.out);
 	check_capture(pcap, v);

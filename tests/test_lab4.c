@@ -9,7 +9,7 @@
 #include "capture/capfile.h"
 #include "capture/dissect.h"
 #include "capture/expert.h"
-#include "tests/lib/tcplab_run.h"
+#include "tests/lib/labtest.h"
 
 /* How the connection ends on the wire, as the lesson tells it. */
 enum ending {
@@ -37,20 +37,6 @@ static struct variant variants[] = {
 	{ "cable-user-timeout", END_USER_TIMEOUT, 10, "= -1 ETIMEDOUT" },
 	{ "cable-heartbeat", END_HEARTBEAT, 11, "the server is gone" },
 };
-
-static void assert_all_passed(const char *out, int min_checks)
-{
-	const char *line = strstr(out, " checks passed");
-	int passed = -1, total = -2;
-
-	cr_assert_not_null(line, "no summary line in:\n%s", out);
-	while (line > out && line[-1] != '\n')
-		line--;
-	cr_assert_eq(sscanf(line, "%d of %d", &passed, &total), 2);
-	cr_expect_eq(passed, total, "%s", out);
-	cr_expect_geq(total, min_checks, "%s", out);
-	cr_expect_null(strstr(out, "FAIL"), "%s", out);
-}
 
 static double secs(const struct flow_seg *a, const struct flow_seg *b)
 {
@@ -177,22 +163,14 @@ ParameterizedTestParameters(lab4, passes_and_the_capture_agrees)
 
 ParameterizedTest(struct variant *v, lab4, passes_and_the_capture_agrees, .timeout = 60)
 {
-	char pcap[] = "/tmp/tcplab-lab4-XXXXXX", err[256];
+	char pcap[64], err[256];
 	struct tcplab_result r;
 	const struct flow_conn *fc;
 	const struct capfile_conn *cc;
 	struct capfile cf;
-	int fd;
 
-	if (geteuid() != 0)
-		cr_skip_test("the two-host lab needs root here (lab 1's test covers the"
-		             " unprivileged path)");
-	fd = mkstemp(pcap);
-	cr_assert_geq(fd, 0);
-	close(fd);
-	tcplab_run(&r, (const char *[]){ "run", "4", "--variant", v->name, "--pcap", pcap, NULL });
-	cr_expect_eq(r.status, 0, "exit %d\n%s%s", r.status, r.out, r.err);
-	assert_all_passed(r.out, v->min_checks);
+	labtest_run(&r, 4, v->name, pcap, sizeof(pcap));
+	labtest_all_passed(r.out, v->min_checks);
 	cr_expect(strstr(r.out, v->call), "no '%s' in:\n%s", v->call, r.out);
 
 	/* The capture on its own, whatever the run's checks said. */

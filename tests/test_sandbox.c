@@ -25,6 +25,7 @@
 
 #include "capture/dissect.h"
 #include "engine/sandbox.h"
+#include "tests/lib/isorun.h"
 #include "tests/lib/privdrop.h"
 
 #define PORT 7001
@@ -364,53 +365,6 @@ static void collect_net_link(const char *path, unsigned long *inos, int *n, int 
 		inos[(*n)++] = ino;
 }
 
-static bool link_is(const char *path, unsigned long ino)
-{
-	unsigned long got[1];
-	int n = 0;
-
-	collect_net_link(path, got, &n, 1);
-	return n == 1 && got[0] == ino;
-}
-
-/* Does any process, thread or open fd on the system refer to namespace ino? */
-static bool netns_in_use(unsigned long ino)
-{
-	static const char *const subdirs[] = { "fd", "task" };
-	DIR *procd = opendir("/proc");
-	struct dirent *p;
-	bool found = false;
-
-	cr_assert_not_null(procd);
-	while (!found && (p = readdir(procd))) {
-		char path[512];
-
-		if (p->d_name[0] < '0' || p->d_name[0] > '9')
-			continue;
-		snprintf(path, sizeof(path), "/proc/%s/ns/net", p->d_name);
-		found = link_is(path, ino);
-		for (size_t i = 0; i < 2 && !found; i++) {
-			DIR *d;
-			struct dirent *e;
-
-			snprintf(path, sizeof(path), "/proc/%s/%s", p->d_name, subdirs[i]);
-			if (!(d = opendir(path)))
-				continue;
-			while (!found && (e = readdir(d))) {
-				char sub[800];
-				if (e->d_name[0] == '.')
-					continue;
-				/* fd/N is the link itself; task/T/ns/net is each thread's namespace. */
-				snprintf(sub, sizeof(sub), "%s/%s%s", path, e->d_name, i ? "/ns/net" : "");
-				found = link_is(sub, ino);
-			}
-			closedir(d);
-		}
-	}
-	closedir(procd);
-	return found;
-}
-
 Test(sandbox, namespaces_vanish_when_the_process_is_killed, .timeout = 20)
 {
 	int info[2], hold[2];
@@ -467,14 +421,14 @@ Test(sandbox, namespaces_vanish_when_the_process_is_killed, .timeout = 20)
 			inos[i--] = inos[--n];
 	cr_assert_eq(n, 3, "expected client, server and wire namespaces, got %d", n);
 	for (int i = 0; i < n; i++)
-		cr_assert(netns_in_use(inos[i]), "namespace %lu not seen while its holder lives: "
+		cr_assert(isorun_netns_in_use(inos[i]), "namespace %lu not seen while its holder lives: "
 		          "the scan is blind", inos[i]);
 	cr_assert_eq(kill(pid, SIGKILL), 0);
 	/* Reaped means its fds are closed: the namespaces have no holder left. */
 	cr_assert_eq(waitpid(pid, NULL, 0), pid);
 	close(hold[1]);
 	for (int i = 0; i < n; i++)
-		cr_assert_not(netns_in_use(inos[i]), "namespace %lu outlived its SIGKILLed holder",
+		cr_assert_not(isorun_netns_in_use(inos[i]), "namespace %lu outlived its SIGKILLed holder",
 		              inos[i]);
 }
 
