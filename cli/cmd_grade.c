@@ -36,6 +36,17 @@ static void usage(FILE *out)
 	        "Exit status: 0 when every check passed, 1 otherwise, 2 for a usage error.\n");
 }
 
+/* The grading API in stopsig_drive()'s shape. */
+static int grade_stepper(void *gr, char *err, size_t errlen)
+{
+	return grade_step(gr, err, errlen);
+}
+
+static int grade_fds(const void *gr, struct pollfd *fds, int max, int *timeout_ms)
+{
+	return grade_pollfds(gr, fds, max, timeout_ms);
+}
+
 /*
  * grade_run()'s loop, with SIGINT, SIGTERM and SIGHUP caught in the wait: on one, the
  * grading is cancelled (compiler or programs killed, namespaces and temporary folder gone)
@@ -50,19 +61,10 @@ static int grade_loop(const struct lab *lab, const struct grade_opts *o,
 	*out = NULL;
 	if (!gr)
 		return -1;
-	while ((r = grade_step(gr, err, errlen)) == 1) {
-		struct pollfd fds[GRADE_MAX_FDS];
-		int timeout, n = grade_pollfds(gr, fds, GRADE_MAX_FDS, &timeout);
-
-		if (stopsig_poll(fds, (nfds_t)n, timeout) < 0 && errno == EINTR &&
-		    stopsig_caught()) {
-			grade_cancel(gr);
-			return 1;
-		}
-	}
-	if (r < 0) {
+	r = stopsig_drive(gr, grade_stepper, grade_fds, err, errlen);
+	if (r) {
 		grade_cancel(gr);
-		return -1;
+		return r;
 	}
 	*out = grade_take(gr);
 	return 0;

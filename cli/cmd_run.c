@@ -53,6 +53,22 @@ static void variant_path(const char *path, const char *variant, char *buf, size_
  * is freed (programs killed, namespaces gone, the capture file closed with what it holds)
  * and the function returns 1 (stopsig_caught() says which signal).
  */
+/* The labrun API in stopsig_drive()'s shape. */
+static int run_step(void *run, char *err, size_t errlen)
+{
+	return labrun_step(run, err, errlen);
+}
+
+static int run_fds(const void *run, struct pollfd *fds, int max, int *timeout_ms)
+{
+	return labrun_pollfds(run, fds, max, timeout_ms);
+}
+
+/*
+ * labrun_run()'s loop, with SIGINT, SIGTERM and SIGHUP caught in the wait: on one, the run
+ * is freed (programs killed, namespaces gone, the capture file closed with what it holds)
+ * and the function returns 1 (stopsig_caught() says which signal).
+ */
 static int run_loop(const struct lab *lab, const struct lab_variant *v,
                     const struct labrun_opts *o, struct labrun **out, char *err, size_t errlen)
 {
@@ -62,19 +78,10 @@ static int run_loop(const struct lab *lab, const struct lab_variant *v,
 	*out = NULL;
 	if (!run)
 		return -1;
-	while ((r = labrun_step(run, err, errlen)) == 1) {
-		struct pollfd fds[LABRUN_MAX_FDS];
-		int timeout, n = labrun_pollfds(run, fds, LABRUN_MAX_FDS, &timeout);
-
-		if (stopsig_poll(fds, (nfds_t)n, timeout) < 0 && errno == EINTR &&
-		    stopsig_caught()) {
-			labrun_free(run);
-			return 1;
-		}
-	}
-	if (r < 0) {
+	r = stopsig_drive(run, run_step, run_fds, err, errlen);
+	if (r) {
 		labrun_free(run);
-		return -1;
+		return r;
 	}
 	*out = run;
 	return 0;

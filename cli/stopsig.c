@@ -58,3 +58,19 @@ const char *stopsig_name(int sig)
 	return sig == SIGINT ? "SIGINT" : sig == SIGTERM ? "SIGTERM" : sig == SIGHUP ? "SIGHUP" :
 	       "a signal";
 }
+
+int stopsig_drive(void *job, int (*step)(void *job, char *err, size_t errlen),
+                  int (*pollfds)(const void *job, struct pollfd *fds, int max, int *timeout_ms),
+                  char *err, size_t errlen)
+{
+	int r;
+
+	while ((r = step(job, err, errlen)) == 1) {
+		struct pollfd fds[STOPSIG_MAX_FDS];
+		int timeout, n = pollfds(job, fds, STOPSIG_MAX_FDS, &timeout);
+
+		if (stopsig_poll(fds, (nfds_t)n, timeout) < 0 && errno == EINTR && stopsig_caught())
+			return 1;
+	}
+	return r;
+}

@@ -3,6 +3,7 @@
 #define TCPLAB_CLI_STOPSIG_H
 
 #include <poll.h>
+#include <stddef.h>
 
 /*
  * Contract: stopsig_install() blocks SIGINT, SIGTERM and SIGHUP and installs a handler
@@ -18,5 +19,15 @@ int stopsig_install(void);
 int stopsig_poll(struct pollfd *fds, nfds_t n, int timeout_ms);
 int stopsig_caught(void);
 const char *stopsig_name(int sig);     /* "SIGINT" */
+
+/*
+ * Drive an incremental job (a lab run, a grading) to its end: step() until it returns 0
+ * (done) or -1 (failed, err says why), waiting in stopsig_poll() on what pollfds() names.
+ * Returns 0, -1, or 1 when a stop signal came first (the caller then cancels the job).
+ */
+#define STOPSIG_MAX_FDS 16
+int stopsig_drive(void *job, int (*step)(void *job, char *err, size_t errlen),
+                  int (*pollfds)(const void *job, struct pollfd *fds, int max, int *timeout_ms),
+                  char *err, size_t errlen);
 
 #endif
