@@ -794,6 +794,13 @@ static int finish(struct labrun_state *c, char *errbuf, size_t errlen)
 	struct labrun *run = c->run;
 
 	live_stats(c->cap, &run->received, &run->dropped);
+	/*
+	 * Fault injection for tests (docs/security.md): kernel drops cannot be caused on
+	 * demand, so TCPLAB_FAULT=capture-drop makes the run count one, to prove the verdicts
+	 * turn inconclusive rather than wrong.
+	 */
+	if (getenv("TCPLAB_FAULT") && strstr(getenv("TCPLAB_FAULT"), "capture-drop"))
+		run->dropped++;
 	if (c->oom) {
 		snprintf(errbuf, errlen, "out of memory while recording the run");
 		return -1;

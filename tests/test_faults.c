@@ -243,3 +243,19 @@ Test(faults, a_server_whose_port_is_in_use_says_so, .timeout = 60)
 	isorun_assert_clean(&r, 2000);
 	isorun_release(&r);
 }
+
+/* A run whose capture dropped packets is not a pass (test_lab1 shows it is no FAIL either). */
+Test(faults, a_capture_with_drops_is_inconclusive_not_a_pass, .timeout = 60)
+{
+	struct tcplab_result r;
+
+	if (geteuid() != 0)
+		cr_skip_test("running a lab inside the test needs root");
+	setenv("TCPLAB_FAULT", "capture-drop", 1);
+	tcplab_run(&r, (const char *[]){ "run", "1", NULL });
+	cr_expect_eq(r.status, 1, "an incomplete capture is not a pass: %s", r.out);
+	cr_expect(strstr(r.out, "inconclusive the capture is complete"), "%s", r.out);
+	cr_expect(strstr(r.out, "the kernel dropped 1 of"), "%s", r.out);
+	cr_expect_null(strstr(r.out, "FAIL"), "%s", r.out);
+	unsetenv("TCPLAB_FAULT");
+}

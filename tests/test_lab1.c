@@ -273,3 +273,25 @@ Test(lab1, a_missing_program_says_to_build, .timeout = 30)
 	cr_expect(strstr(r.err, "labs/01-handshake/no_such_program' is missing (run 'make')"),
 	          "%s", r.err);
 }
+
+Test(lab1, a_dropping_capture_turns_would_be_failures_into_inconclusive, .timeout = 30)
+{
+	char dir[] = "/tmp/tcplab-fake-XXXXXX";
+	struct tcplab_result r;
+
+	if (geteuid() != 0)
+		cr_skip_test("needs root to run the lab inside the test (see the nobody test)");
+	/* As the_wrong_closer_fails_with_the_reason, but the capture "dropped" a packet. */
+	fake_lab(dir, "echo_server --addr {server} --port {port} --close first",
+	         "echo_client --host {server} --port {port} --close after-peer",
+	         "client-first.expect");
+	setenv("TCPLAB_FAULT", "capture-drop", 1);
+	tcplab_run(&r, (const char *[]){ "run", "1", NULL });
+	unsetenv("TCPLAB_FAULT");
+	unstage(dir);
+	cr_expect_eq(r.status, 1, "%s%s", r.out, r.err);
+	cr_expect_null(strstr(r.out, "FAIL"), "no wire check may FAIL on an incomplete capture:"
+	               " %s", r.out);
+	cr_expect(strstr(r.out, "inconclusive the client sends the first FIN"), "%s", r.out);
+	cr_expect(strstr(r.out, "the capture dropped packets; cannot tell"), "%s", r.out);
+}
