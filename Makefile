@@ -1,7 +1,8 @@
 # summary: non-recursive build of tcplab: the core library, the program, the syscall tracer,
 # the lab programs and the tests.
 #
-#   make run      build and run lab 1 (installs missing libraries on Debian/Ubuntu)
+#   make run      build and open tcplab's lab menu; lab 1 headless without a terminal
+#                 (installs missing libraries on Debian/Ubuntu)
 #   make test     build and run every test, then again under AddressSanitizer and UBSan
 #   make check-valgrind  the unit tests that run no lab, under valgrind (memcheck)
 #   make bench    compare 'tcplab inspect' with libpcap, tcpdump and tshark on 1M segments
@@ -58,8 +59,9 @@ PROGRAM   := $(BUILD)/tcplab
 
 all: $(PROGRAM) $(TRACE_SO) $(LAB_BIN)
 
+# On a terminal the TUI's lab menu; anywhere else lab 1, headless.
 run: all
-	$(PROGRAM) run 1
+	@if [ -t 0 ] && [ -t 1 ]; then $(PROGRAM); else $(PROGRAM) run 1; fi
 
 deps:
 	@sh mk/deps.sh libpcap ncursesw
