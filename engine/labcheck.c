@@ -414,12 +414,37 @@ static int by_value(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
+double labcheck_rtt_feed(struct labcheck_rtt *st, uint32_t conn, int dir, uint32_t len,
+                         uint32_t analysis, uint64_t ts_ns)
+{
+	uint64_t *start = &st->start[conn % 64];
+	double ms = -1;
+
+	if (!len || analysis & EXPERT_BIT(EXPERT_I_RETRANSMISSION))
+		return -1;
+	if (dir == FLOW_C2S && !*start) {
+		*start = ts_ns;
+	} else if (dir == FLOW_S2C && *start) {
+		ms = (double)(ts_ns - *start) / 1e6;
+		*start = 0;
+	}
+	return ms;
+}
+
+double labcheck_median(double *v, size_t n)
+{
+	if (!n)
+		return 0;
+	qsort(v, n, sizeof(*v), by_value);
+	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
 static void eval_wire(const struct labcheck *c, const struct labcheck_ctx *ctx,
                       struct expect_result *r)
 {
 	double *rtt = malloc((ctx->nseg ? ctx->nseg : 1) * sizeof(*rtt)), value = 0;
 	size_t nrtt = 0, data[2] = { 0, 0 }, m;
-	uint64_t start[64] = { 0 };     /* by connection id, mod 64: request start times */
+	struct labcheck_rtt rs = { { 0 } };
 	const char *what = "?", *unit = "";
 
 	if (!rtt) {
@@ -430,20 +455,15 @@ static void eval_wire(const struct labcheck *c, const struct labcheck_ctx *ctx,
 	for (m = 0; m < sizeof(metrics) / sizeof(metrics[0]); m++)
 		if (metrics[m].metric == c->metric)
 			what = metrics[m].what, unit = metrics[m].unit;
-	/* A request starts with the client's first data segment after the last reply. */
 	for (size_t i = 0; i < ctx->nseg; i++) {
 		const struct flow_seg *fs = &ctx->segs[i];
-		uint64_t *s = &start[fs->conn_id % 64];
+		double ms = labcheck_rtt_feed(&rs, fs->conn_id, fs->dir, fs->seg.len, fs->analysis,
+		                              fs->seg.ts_ns);
 
-		if (!fs->seg.len || fs->analysis & (EXPERT_BIT(EXPERT_I_RETRANSMISSION)))
-			continue;
-		data[fs->dir]++;
-		if (fs->dir == FLOW_C2S && !*s)
-			*s = fs->seg.ts_ns;
-		else if (fs->dir == FLOW_S2C && *s) {
-			rtt[nrtt++] = (double)(fs->seg.ts_ns - *s) / 1e6;
-			*s = 0;
-		}
+		if (fs->seg.len && !(fs->analysis & EXPERT_BIT(EXPERT_I_RETRANSMISSION)))
+			data[fs->dir]++;
+		if (ms >= 0)
+			rtt[nrtt++] = ms;
 	}
 	switch (c->metric) {
 	case LC_RTT_MEDIAN:
@@ -455,9 +475,9 @@ static void eval_wire(const struct labcheck *c, const struct labcheck_ctx *ctx,
 			         " client sent no data that the server answered");
 			return;
 		}
-		qsort(rtt, nrtt, sizeof(*rtt), by_value);
-		value = c->metric == LC_RTT_MAX ? rtt[nrtt - 1] :
-		        nrtt % 2 ? rtt[nrtt / 2] : (rtt[nrtt / 2 - 1] + rtt[nrtt / 2]) / 2;
+		value = labcheck_median(rtt, nrtt);     /* sorts rtt */
+		if (c->metric == LC_RTT_MAX)
+			value = rtt[nrtt - 1];
 		break;
 	case LC_SEGMENTS_C2S:
 		value = (double)data[FLOW_C2S];

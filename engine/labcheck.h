@@ -64,6 +64,22 @@ struct labcheck_ctx {
 	                                   that fails on such a host is inconclusive */
 };
 
+/*
+ * The request/response rule of the rtt-* metrics, for anyone who measures the same way
+ * (the TUI's comparison): feed every segment in capture order; a request starts with the
+ * client's first data segment after the last reply, and its round trip ends with the
+ * server's next data segment (retransmissions do not count). labcheck_rtt_feed() returns
+ * the round trip in ms a segment ends, or -1.
+ */
+struct labcheck_rtt {
+	uint64_t start[64];             /* by connection id mod 64: when its request began */
+};
+
+double labcheck_rtt_feed(struct labcheck_rtt *st, uint32_t conn, int dir, uint32_t len,
+                         uint32_t analysis, uint64_t ts_ns);
+/* The median of v[0..n) (v is sorted in place); 0 when n is 0. */
+double labcheck_median(double *v, size_t n);
+
 int labcheck_parse(enum labcheck_kind kind, const char *text, struct labcheck *out,
                    char *errbuf, size_t errlen);
 void labcheck_eval(const struct labcheck *c, const struct labcheck_ctx *ctx,

@@ -9,6 +9,7 @@
 #include "capture/dissect.h"
 #include "capture/expert.h"
 #include "capture/pktindex.h"
+#include "engine/labcheck.h"
 #include "engine/labrun.h"
 #include "tui/tui.h"
 
@@ -80,21 +81,14 @@ static long long mono_ms(void)
 	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-static int by_value(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return x < y ? -1 : x > y;
-}
-
-/* Round trips as the lab's "wire rtt-median" check takes them (engine/labcheck.c): a
- * request starts with the client's first data after the last reply and ends with the
- * server's next data; retransmissions do not count. */
+/* Round trips by the rule of the lab's "wire rtt-median" check (labcheck_rtt_feed), and
+ * delayed ACKs: pure ACKs of new data 30 ms or more after that data. */
 static void measure(const struct tui_src *s, struct measure *m)
 {
 	size_t n = src_count(s);
 	double *rtt = malloc((n ? n : 1) * sizeof *rtt);
-	uint64_t start[64] = { 0 }, data_ts[64][2] = { { 0 } };
+	struct labcheck_rtt rs = { { 0 } };
+	uint64_t data_ts[64][2] = { { 0 } };
 	uint32_t acked[64][2] = { { 0 } };
 	const struct labrun *run = src_labrun(s);
 	struct tui_row a, b;
@@ -118,14 +112,11 @@ static void measure(const struct tui_src *s, struct measure *m)
 		d = r.dir == FLOW_C2S ? 0 : 1;
 		o = 1 - d;
 		if (r.len && !(r.analysis & EXPERT_BIT(EXPERT_I_RETRANSMISSION))) {
+			double ms = labcheck_rtt_feed(&rs, r.conn, r.dir, r.len, r.analysis, r.ts_ns);
+
 			data_ts[c][d] = r.ts_ns;
-			if (d == 0 && !start[c])
-				start[c] = r.ts_ns;
-			else if (d == 1 && start[c]) {
-				if (rtt)
-					rtt[m->nrtt++] = (double)(r.ts_ns - start[c]) / 1e6;
-				start[c] = 0;
-			}
+			if (ms >= 0 && rtt)
+				rtt[m->nrtt++] = ms;
 		}
 		if (!(r.flags & TCP_ACK))
 			continue;
@@ -135,11 +126,8 @@ static void measure(const struct tui_src *s, struct measure *m)
 		if (r.rel_ack > acked[c][d])
 			acked[c][d] = r.rel_ack;
 	}
-	if (m->nrtt) {
-		qsort(rtt, m->nrtt, sizeof *rtt, by_value);
-		m->rtt_median_ms = m->nrtt % 2 ? rtt[m->nrtt / 2] :
-		                   (rtt[m->nrtt / 2 - 1] + rtt[m->nrtt / 2]) / 2;
-	}
+	if (m->nrtt)
+		m->rtt_median_ms = labcheck_median(rtt, m->nrtt);
 	free(rtt);
 	if (run && run->done) {
 		m->checks = true;
