@@ -1,0 +1,42 @@
+/* summary: show untrusted text (a student's program output, compiler output) without letting it drive the terminal. */
+#ifndef TCPLAB_UTIL_TEXTESC_H
+#define TCPLAB_UTIL_TEXTESC_H
+
+#include <stddef.h>
+#include <stdio.h>
+
+/*
+ * Contract: what a student's program prints, and what the compiler says about the
+ * student's code, reaches the instructor's terminal in text reports and in the TUI. An
+ * escape sequence in it could clear the screen and paint a fake score, so every such text
+ * goes through this one function before it is shown:
+ *
+ *   ESC                      -> \e
+ *   other C0 controls, DEL   -> \xNN          (newline too, unless TEXTESC_LINES)
+ *   tab                      -> spaces to the next multiple of 8 columns
+ *   invalid UTF-8 bytes      -> \xNN, one per byte
+ *   C1 controls (U+0080-009F, which some terminals obey as ESC [) and the bidirectional
+ *   overrides and isolates (U+202A-202E, U+2066-2069, which reorder what is shown)
+ *                            -> \xNN for each of their bytes
+ *   valid UTF-8 otherwise    -> kept, or one '?' per character under TEXTESC_ASCII
+ *
+ * Backslashes are kept as they are: the result is for people, not for parsing. JSON and
+ * XML reports have their own escaping and do not use this.
+ */
+
+enum textesc_flags {
+	TEXTESC_LINES = 1,      /* newline stays a line break (multi-line text: a build log) */
+	TEXTESC_ASCII = 2,      /* output only printable ASCII (curses without wide characters) */
+};
+
+/*
+ * Escape the len bytes at s into buf, always NUL-terminated when buflen > 0 and never
+ * cutting an escape in half. Returns the length the whole escaped text needs, as
+ * snprintf() does: a result >= buflen means buf holds a cut prefix.
+ */
+size_t textesc(char *buf, size_t buflen, const char *s, size_t len, unsigned flags);
+
+/* Print the NUL-terminated s escaped. */
+void textesc_fputs(FILE *out, const char *s, unsigned flags);
+
+#endif
