@@ -779,6 +779,23 @@ const char *expect_check_name(const struct expect_spec *spec, size_t i)
 	return spec->checks[i].name;
 }
 
+bool expect_check_timed(const struct expect_spec *spec, size_t i)
+{
+	const struct check *c;
+
+	if (!spec || i >= spec->ncheck)
+		return false;
+	c = &spec->checks[i];
+	/* A retransmission is a timer's doing: a machine that held a program up (its reply
+	 * late, so the peer's timer fired) can send one where TCP on an idle machine would not. */
+	if (c->kind != CHECK_SECTION)
+		return c->akind == A_NO_RETRANS;
+	for (size_t k = 0; k < c->nlines; k++)
+		if (spec->lines[c->first + k].tkind != T_NONE)
+			return true;
+	return false;
+}
+
 const char *expect_verdict_str(enum expect_verdict v)
 {
 	switch (v) {
@@ -884,12 +901,35 @@ static uint64_t seg_time(const struct mctx *m, size_t q)
 	return t >= m->t0 ? t - m->t0 : 0;
 }
 
-static uint64_t seg_gap(const struct mctx *m, size_t q)
+/* The wire's gap: from the previous segment to segment q. */
+static uint64_t seg_gap_wire(const struct mctx *m, size_t q)
 {
 	if (q == 0)
 		return 0;
 	uint64_t a = m->segs[q - 1].seg.ts_ns, b = m->segs[q].seg.ts_ns;
 	return b >= a ? b - a : 0;
+}
+
+/*
+ * TCP's own delay: data its program handed over after the previous segment counts from
+ * then (struct flow_seg's ready_ns), so a program that called late is not a late wire.
+ * Only the upper bound of a window is held to this; the lower bound ("at least 10 ms
+ * after the previous segment") is a claim about the wire and is held to seg_gap_wire().
+ */
+static uint64_t seg_gap(const struct mctx *m, size_t q)
+{
+	if (q == 0)
+		return 0;
+	uint64_t a = m->segs[q - 1].seg.ts_ns, b = m->segs[q].seg.ts_ns;
+	if (m->segs[q].ready_ns > a)
+		a = m->segs[q].ready_ns;
+	return b >= a ? b - a : 0;
+}
+
+/* The gap was counted from the program's call, not from the previous segment. */
+static bool seg_gap_from_call(const struct mctx *m, size_t q)
+{
+	return q > 0 && m->segs[q].ready_ns > m->segs[q - 1].seg.ts_ns;
 }
 
 static uint64_t field_value(const struct flow_seg *s, enum field_index f)
@@ -931,8 +971,11 @@ static unsigned mismatch(const struct mctx *m, const struct seg_line *l, size_t 
 		bad |= M_ACK;
 	if (l->retrans && !(s->analysis & RETRANS_BITS))
 		bad |= M_RETRANS;
-	if (l->tkind != T_NONE) {
-		uint64_t t = l->tkind == T_REL ? seg_gap(m, q) : seg_time(m, q);
+	if (l->tkind == T_REL) {
+		if (seg_gap_wire(m, q) < l->t_lo || seg_gap(m, q) > l->t_hi)
+			bad |= M_TIME;
+	} else if (l->tkind != T_NONE) {
+		uint64_t t = seg_time(m, q);
 		if (t < l->t_lo || t > l->t_hi)
 			bad |= M_TIME;
 	}
@@ -980,7 +1023,7 @@ enum {
 	CTX_FIRST_FIN = 1 << 0, /* the seen segment is the connection's first FIN */
 	CTX_RETRANS = 1 << 1,   /* the seen segment is a retransmission */
 	CTX_TIME_ONLY = 1 << 2, /* it matches the line except for its time */
-	CTX_DELACK = 1 << 3,    /* a pure ACK 20-250 ms after the previous segment */
+	CTX_DELACK = 1 << 3,    /* a delayed ACK by expert_delack_feed() */
 	CTX_UNEXPECTED = 1 << 4,/* no line expected anything more */
 	CTX_END = 1 << 5,       /* no seen segment: the capture ended */
 	CTX_EXPECTED = 1 << 6,  /* a line expected something (not CTX_UNEXPECTED) */
@@ -1064,10 +1107,15 @@ static unsigned seg_context(const struct mctx *m, const struct seg_line *l, size
 		ctx |= CTX_FIRST_FIN;
 	if (bad == M_TIME)
 		ctx |= CTX_TIME_ONLY;
-	uint64_t gap = seg_gap(m, q);
-	if ((s->seg.flags & FLAG_MASK) == TCP_ACK && s->seg.len == 0 &&
-	    gap >= UINT64_C(20000000) && gap <= UINT64_C(250000000))
-		ctx |= CTX_DELACK;
+	/* The delayed-ACK rule the TUI's measures use too (capture/expert.h). */
+	struct expert_delack dl;
+	memset(&dl, 0, sizeof dl);
+	for (size_t i = 0; i <= q; i++) {
+		const struct flow_seg *x = &m->segs[i];
+		if (expert_delack_feed(&dl, x->dir, x->seg.flags, x->rel_seq, x->seg.len,
+		                       x->rel_ack, x->analysis, x->seg.ts_ns) && i == q)
+			ctx |= CTX_DELACK;
+	}
 	return ctx;
 }
 
@@ -1190,9 +1238,14 @@ static void sb_details(struct sbuf *b, const struct mctx *m, const struct seg_li
 	}
 	if (bad & M_TIME) {
 		sb_add(b, "%scame ", sep);
-		if (l->tkind == T_REL) {
-			sb_ms(b, seg_gap(m, q));
+		if (l->tkind == T_REL && seg_gap_wire(m, q) < l->t_lo) {
+			sb_ms(b, seg_gap_wire(m, q));
 			sb_add(b, " after the previous segment, expected within +");
+		} else if (l->tkind == T_REL) {
+			sb_ms(b, seg_gap(m, q));
+			sb_add(b, seg_gap_from_call(m, q) ? " after its program's call gave it the"
+			       " data, expected within +" : " after the previous segment, expected"
+			       " within +");
 		} else {
 			sb_ms(b, seg_time(m, q));
 			sb_add(b, " after the first segment, expected within ");
@@ -1204,40 +1257,51 @@ static void sb_details(struct sbuf *b, const struct mctx *m, const struct seg_li
 	}
 }
 
-/* The full explanation of line l failing at segment q (q == n: the capture ended). */
+/*
+ * The full explanation of line l failing at segment q (q == n: the capture ended): in
+ * words first (what TCP did, and why that is not what the lesson expects), then the
+ * notation as a detail a student can skip: "(detail: expected c>s F. (the client's FIN);
+ * saw c>s R. (segment 8, +2.152 ms))".
+ */
 static void explain_divergence(struct sbuf *b, const struct mctx *m, const struct seg_line *l,
                                size_t q, uint32_t matched)
 {
+	char nbuf[320];
+	struct sbuf note = { nbuf, sizeof nbuf, 0 };
 	unsigned bad = q < m->n ? mismatch(m, l, q) : 0;
-	sb_expected(b, l);
-	if (l->rmin > 1)
-		sb_add(b, " [%u of at least %u matched]", matched, l->rmin);
 	size_t d = find_divergence(m, l, q, bad);
 	const char *exps = l->dir == DIR_ANY ? "expected side" : side_names[l->dir];
+
+	nbuf[0] = '\0';
+	sb_expected(&note, l);
+	if (l->rmin > 1)
+		sb_add(&note, " [%u of at least %u matched]", matched, l->rmin);
 	if (q >= m->n) {
-		if (m->n)
-			sb_add(b, "; the connection's last segment is %" PRIu32, m->segs[m->n - 1].seg.frame);
-		else
-			sb_add(b, "; the connection has no segments");
 		if (d < NELEM(divergences))
-			sb_add(b, ": %s", divergences[d].why);
-		return;
-	}
-	sb_add(b, "; saw ");
-	sb_seen(b, m, q, bad);
-	sb_add(b, ": ");
-	if (bad & M_TIME) {
-		sb_details(b, m, l, q, bad);
-		if (d < NELEM(divergences)) {
-			sb_add(b, ": ");
+			sb_add(b, "%s", divergences[d].why);
+		else
+			sb_add(b, "the connection ended before the segment the lesson expects next");
+		if (m->n)
+			sb_add(&note, "; the connection's last segment is %" PRIu32,
+			       m->segs[m->n - 1].seg.frame);
+		else
+			sb_add(&note, "; the connection has no segments");
+	} else {
+		sb_add(&note, "; saw ");
+		sb_seen(&note, m, q, bad);
+		if (bad & M_TIME) {
+			sb_details(b, m, l, q, bad);
+			if (d < NELEM(divergences)) {
+				sb_add(b, ": ");
+				sb_template(b, divergences[d].why, exps, side_names[m->segs[q].dir]);
+			}
+		} else if (d < NELEM(divergences)) {
 			sb_template(b, divergences[d].why, exps, side_names[m->segs[q].dir]);
+		} else {
+			sb_details(b, m, l, q, bad);
 		}
-		return;
 	}
-	if (d < NELEM(divergences))
-		sb_template(b, divergences[d].why, exps, side_names[m->segs[q].dir]);
-	else
-		sb_details(b, m, l, q, bad);
+	sb_add(b, " (detail: %s)", nbuf);
 }
 
 /* ------------------------------------------------------------------------------------ */

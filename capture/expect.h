@@ -46,6 +46,11 @@ size_t expect_ncheck(const struct expect_spec *spec);
 /* The check's name as written ("three-way handshake"); NULL when i is out of range. */
 const char *expect_check_name(const struct expect_spec *spec, size_t i);
 
+/* The check has a time window (+A...B or A...B) on one of its lines, or is the
+ * no-retransmission assertion: a machine that stalled during the run can make it fail, so
+ * a run that stalled cannot judge it. */
+bool expect_check_timed(const struct expect_spec *spec, size_t i);
+
 enum expect_verdict { EXPECT_PASS, EXPECT_FAIL, EXPECT_INCONCLUSIVE };
 
 struct expect_result {

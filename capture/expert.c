@@ -206,3 +206,31 @@ classified:;
 	fwd->lastflags = a;
 	return a;
 }
+
+bool expert_delack_feed(struct expert_delack *d, int dir, uint16_t flags, uint32_t rel_seq,
+                        uint32_t len, uint32_t rel_ack, uint32_t analysis, uint64_t ts_ns)
+{
+	int o = 1 - dir;
+	bool delayed = false;
+
+	if (dir < 0 || dir > 1)
+		return false;
+	if (len && !(analysis & (EXPERT_BIT(EXPERT_I_RETRANSMISSION) |
+	                         EXPERT_BIT(EXPERT_I_FAST_RETRANSMISSION) |
+	                         EXPERT_BIT(EXPERT_I_SPURIOUS_RETRANSMISSION)))) {
+		d->data_ns[dir] = ts_ns;
+		if (rel_seq + len > d->data_end[dir])
+			d->data_end[dir] = rel_seq + len;
+	}
+	if (!(flags & TCP_ACK))
+		return false;
+	/* new data acknowledged: the ack moves, and the peer had data not yet acknowledged */
+	if (!len && !(flags & (TCP_SYN | TCP_FIN | TCP_RST)) && rel_ack > d->acked[dir] &&
+	    d->acked[dir] < d->data_end[o] && d->data_ns[o] &&
+	    ts_ns >= d->data_ns[o] + EXPERT_DELACK_MIN_NS &&
+	    ts_ns <= d->data_ns[o] + EXPERT_DELACK_MAX_NS)
+		delayed = true;
+	if (rel_ack > d->acked[dir])
+		d->acked[dir] = rel_ack;
+	return delayed;
+}

@@ -79,4 +79,28 @@ struct expert_in {
  */
 uint32_t expert_analyze(struct expert_dir *fwd, struct expert_dir *rev, const struct expert_in *in);
 
+/*
+ * The one delayed-ACK rule, for the checks' explanations and the TUI's measures alike.
+ * A delayed ACK is a pure ACK (no data, no SYN, FIN or RST) that acknowledges new data and
+ * comes EXPERT_DELACK_MIN_NS or more after the latest new data it acknowledges was sent:
+ * the receiver held it back hoping to send it with data (RFC 9293 section 3.8.6.3: "the
+ * delay MUST be less than 0.5 seconds"; Linux waits 40 ms at least, TCP-FACTS.md). Later
+ * than EXPERT_DELACK_MAX_NS it is no delayed ACK but a stall of another kind.
+ *
+ * Feed a connection's segments in capture order (dir: enum flow_dir, 0 or 1; relative
+ * seq and ack). Returns true when this segment is a delayed ACK. The ACK of a FIN alone
+ * acknowledges no data: it is none, however long after the peer's last data it comes.
+ */
+#define EXPERT_DELACK_MIN_NS UINT64_C(30000000)
+#define EXPERT_DELACK_MAX_NS UINT64_C(500000000)
+
+struct expert_delack {
+	uint64_t data_ns[2];    /* when each direction last sent new data, 0: never */
+	uint32_t data_end[2];   /* relative end (seq + len) of each direction's data */
+	uint32_t acked[2];      /* the highest relative ack each direction sent */
+};
+
+bool expert_delack_feed(struct expert_delack *d, int dir, uint16_t flags, uint32_t rel_seq,
+                        uint32_t len, uint32_t rel_ack, uint32_t analysis, uint64_t ts_ns);
+
 #endif

@@ -480,6 +480,7 @@ void flow_seg_set(struct flow_seg *fs, const struct tcp_segment *seg,
 	fs->rel_ack = fi->rel_ack;
 	fs->win_scaled = fi->win_scaled;
 	fs->analysis = fi->analysis;
+	fs->ready_ns = 0;
 }
 
 const char *flow_endpoint_str(const struct flow_conn *c, enum flow_dir side, char *buf,

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "util/errbuf.h"
+#include "util/safefile.h"
 
 #define PCAPIO_SNAPLEN 262144
 #define PCAPIO_BUFSIZE (1u << 20)
@@ -62,6 +63,8 @@ struct pcapout {
 	char *name;
 	int err_errno;           /* first write error, 0 if none */
 	char err[PCAP_ERRBUF_SIZE + 256];
+	bool has_sf;             /* opened by name: sf renames the file into place at close */
+	struct safefile sf;
 };
 
 /* libpcap's open errors, said for a person who gave us a file name. */
@@ -403,12 +406,27 @@ fail:
 
 struct pcapout *pcapout_open(const char *path, int dlt, char *errbuf, size_t errlen)
 {
-	FILE *fp = fopen(path, "wb");
+	struct safefile sf;
+	struct pcapout *out;
+	FILE *fp;
+
+	if (safefile_open(&sf, path, errbuf, errlen) < 0)
+		return NULL;
+	fp = fdopen(sf.fd, "wb");
 	if (!fp) {
 		errbuf_set(errbuf, errlen, "cannot create '%s': %s", path, strerror(errno));
+		close(sf.fd);
+		safefile_abort(&sf);
 		return NULL;
 	}
-	return out_start(fp, path, dlt, errbuf, errlen);
+	out = out_start(fp, path, dlt, errbuf, errlen);
+	if (!out) {
+		safefile_abort(&sf);
+		return NULL;
+	}
+	out->sf = sf;
+	out->has_sf = true;
+	return out;
 }
 
 struct pcapout *pcapout_fdopen(int fd, const char *name, int dlt, char *errbuf, size_t errlen)
@@ -468,6 +486,12 @@ int pcapout_close(struct pcapout *out, char *errbuf, size_t errlen)
 	errno = 0;
 	if (!out->err_errno && (pcap_dump_flush(out->d) != 0 || ferror(out->fp)))
 		out_fail(out, errno);
+	/* In place only when every byte got out; a failed file leaves no temporary behind. */
+	if (out->has_sf && !out->err_errno &&
+	    safefile_commit(&out->sf, out->err, sizeof out->err) < 0)
+		out->err_errno = EIO;
+	if (out->has_sf)
+		safefile_abort(&out->sf);
 	/* pcap_dump_close() fcloses without telling, so everything was flushed above. */
 	pcap_dump_close(out->d);
 	pcap_close(out->dead);

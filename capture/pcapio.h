@@ -45,7 +45,10 @@ int pcapin_dlt(const struct pcapin *in);
 
 void pcapin_free(struct pcapin *in);
 
-/* Create or truncate path. NULL on failure with the reason in errbuf. */
+/* Create or replace path, never through a symbolic link (util/safefile.h): the packets go
+ * to a temporary file beside it, renamed over path by pcapout_close() when every byte was
+ * written and removed otherwise; a device or FIFO is written in place. NULL on failure
+ * with the reason in errbuf ("'x.pcap' is a symbolic link: ..."). */
 struct pcapout *pcapout_open(const char *path, int dlt, char *errbuf, size_t errlen);
 
 /* Write to an already open descriptor (a pipe, stdout); the pcapout owns it from now on

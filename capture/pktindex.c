@@ -405,5 +405,6 @@ int pktindex_segment(const struct pktindex *ix, size_t i, struct flow_seg *out, 
 	out->rel_ack = e->rel_ack;
 	out->win_scaled = e->win;
 	out->analysis = e->analysis;
+	out->ready_ns = 0;
 	return 0;
 }

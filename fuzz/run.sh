@@ -8,23 +8,34 @@
 #   (over 5 s on one input) and memory blow-ups (over 1 GiB) go to FUZZDIR/crashes/TARGET/.
 # Exit 1 when any target found something: each finding is printed with the command that
 # replays it. Turn each into a case in tests/malformed/ (see its MANIFEST): a fuzz_dissect
-# finding becomes a pcap with fuzz/to-pcap.py; fuzz_pcapin, fuzz_expect and fuzz_lesson
-# findings are files already (name them .pcap, .expect, .lesson).
+# finding becomes a pcap with fuzz/to-pcap.py; fuzz_pcapin, fuzz_expect, fuzz_lesson and
+# fuzz_record findings are files already (name them .pcap, .expect, .lesson, .pcapng); a
+# fuzz_dfilter finding is a filter's text: add it to tests/test_dfilter.c's malformed inputs.
 set -u
 dir=$1 secs=$2; shift 2
-[ $# -gt 0 ] || set -- fuzz_dissect fuzz_pcapin fuzz_pktindex fuzz_flow fuzz_expect fuzz_lesson
+[ $# -gt 0 ] || set -- fuzz_dissect fuzz_pcapin fuzz_pktindex fuzz_flow fuzz_expect fuzz_lesson \
+	fuzz_record fuzz_dfilter
 
 seeds=$dir/seeds
 rm -rf "$seeds"
-mkdir -p "$seeds/fuzz_pcapin" "$seeds/fuzz_pktindex" "$seeds/fuzz_expect" "$seeds/fuzz_lesson"
-for f in tests/captures/*.pcap* tests/malformed/*.pcap*; do
+mkdir -p "$seeds/fuzz_pcapin" "$seeds/fuzz_pktindex" "$seeds/fuzz_expect" "$seeds/fuzz_lesson" \
+	"$seeds/fuzz_record" "$seeds/fuzz_dfilter"
+for f in tests/captures/*.pcap* tests/malformed/*.pcap* tests/data/record/*.pcapng; do
 	[ -f "$f" ] && cp "$f" "$seeds/fuzz_pcapin/" && cp "$f" "$seeds/fuzz_pktindex/"
+done
+# Run records (tcplab run N --record), and captures that are not records.
+for f in tests/data/record/*.pcapng tests/captures/client_close_first.pcap; do
+	[ -f "$f" ] && cp "$f" "$seeds/fuzz_record/"
 done
 "$dir/mkseeds" "$seeds" tests/captures/*.pcap* 2>/dev/null || exit 1
 n=0
 for f in labs/*/*.expect tests/data/expect/*.expect tests/malformed/*.expect; do
 	[ -f "$f" ] && { n=$((n + 1)); cp "$f" "$seeds/fuzz_expect/$n-$(basename "$f")"; }
 done
+# One display filter a seed, without its newline.
+while IFS= read -r line; do
+	n=$((n + 1)); printf '%s' "$line" > "$seeds/fuzz_dfilter/$n"
+done < fuzz/dfilter.seeds
 for f in labs/*/lesson.txt tests/malformed/*.lesson; do
 	[ -f "$f" ] && { n=$((n + 1)); cp "$f" "$seeds/fuzz_lesson/$n-$(basename "$f")"; }
 done

@@ -5,10 +5,14 @@
 #include <stdarg.h>
 #include <sys/wait.h>
 #include <fcntl.h>
+#include <dirent.h>
 #include <ftw.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "capture/dissect.h"
@@ -439,9 +443,64 @@ Test(pcapio, cannot_create_in_missing_directory)
 {
 	char err[256] = "", want[256];
 	const char *path = tmp("no/such/dir.pcap");
-	snprintf(want, sizeof want, "cannot create '%s': No such file or directory", path);
+	snprintf(want, sizeof want, "cannot create '%s': no such file or directory", path);
 	cr_assert_null(pcapout_open(path, 1, err, sizeof err));
 	cr_assert_str_eq(err, want);
+}
+
+/* ---- never through a link, whole or not at all (util/safefile.h) ---- */
+
+static int dir_entries(void)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	int n = 0;
+
+	cr_assert_not_null(d);
+	while ((e = readdir(d)))
+		n += strcmp(e->d_name, ".") && strcmp(e->d_name, "..");
+	closedir(d);
+	return n;
+}
+
+Test(pcapio, a_symbolic_link_is_refused_and_its_target_untouched)
+{
+	char err[512] = "", want[512];
+	struct stat st;
+
+	cr_assert_eq(symlink(tmp("victim"), tmp("cap.pcap")), 0);
+	cr_expect_null(pcapout_open(tmp("cap.pcap"), 1, err, sizeof err));
+	snprintf(want, sizeof want, "'%s' is a symbolic link: tcplab does not write through links"
+	         " (remove it, or give another name)", tmp("cap.pcap"));
+	cr_expect_str_eq(err, want);
+	cr_expect_eq(lstat(tmp("victim"), &st), -1, "the link's target was created");
+	cr_expect_eq(dir_entries(), 1, "a temporary file was left");
+}
+
+Test(pcapio, the_file_appears_at_close_and_a_failed_one_leaves_nothing)
+{
+	char err[512] = "";
+	static uint8_t pkt[65536];
+	struct rlimit small = { 4096, 4096 };
+	struct pcapout *o = pcapout_open(tmp("ok.pcap"), 1, err, sizeof err);
+
+	cr_assert_not_null(o, "%s", err);
+	cr_assert_eq(pcapout_write(o, syn, sizeof syn, sizeof syn, 1), 0);
+	cr_expect_eq(access(tmp("ok.pcap"), F_OK), -1, "visible before close");
+	cr_assert_eq(pcapout_close(o, err, sizeof err), 0, "%s", err);
+	cr_expect_eq(access(tmp("ok.pcap"), F_OK), 0);
+
+	/* Files over 4 KiB fail with EFBIG (this test runs in a process of its own). */
+	signal(SIGXFSZ, SIG_IGN);
+	cr_assert_eq(setrlimit(RLIMIT_FSIZE, &small), 0);
+	o = pcapout_open(tmp("big.pcap"), 1, err, sizeof err);
+	cr_assert_not_null(o, "%s", err);
+	for (int i = 0; i < 40; i++)
+		pcapout_write(o, pkt, sizeof pkt, sizeof pkt, (uint64_t)i);
+	cr_expect_eq(pcapout_close(o, err, sizeof err), -1);
+	cr_expect(strstr(err, "File too large"), "%s", err);
+	cr_expect_eq(access(tmp("big.pcap"), F_OK), -1, "a failed capture was put in place");
+	cr_expect_eq(dir_entries(), 1, "a temporary file was left");
 }
 
 /* ---- the direct reader for classic pcap files, against libpcap's ---- */
