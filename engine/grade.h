@@ -4,6 +4,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "capture/expect.h"
 #include "engine/lab.h"
@@ -44,8 +45,11 @@ struct grade_result {
 	struct grade_check *check;
 	double score, max;
 	double seconds;         /* wall time of build and run */
+	uint64_t seed;          /* the drivers' seed: 'tcplab grade --seed N' replays this grade */
+	int scenarios;          /* runs against the lab's drivers (each check is judged in all) */
 	char note[300];         /* something the student should know that is not a check */
 	struct labrun *run;     /* the run (timeline, checks); NULL when the build failed */
+	int attempt;            /* this lab's graded attempt number (progress.h); 0 unrecorded */
 };
 
 struct grade_opts {
@@ -53,6 +57,8 @@ struct grade_opts {
 	const char *src;        /* student's folder; NULL: the lab's exercise folder */
 	const char *cc;         /* compiler; NULL: $CC or "cc" */
 	const char *pcap_path;  /* save the capture, or NULL */
+	bool keep_frames;       /* keep the run's frames (g->run->frames), for a record */
+	uint64_t seed;          /* the drivers' seed; 0: a fresh random one */
 };
 
 int grade_run(const struct lab *lab, const struct grade_opts *o, struct grade_result **out,
@@ -60,6 +66,13 @@ int grade_run(const struct lab *lab, const struct grade_opts *o, struct grade_re
 void grade_free(struct grade_result *g);
 
 /*
+ * Scenarios: an exercise with "scenarios = N" runs N times against its drivers, each run
+ * with the grade's seed and its scenario number ({seed}, {scenario} in lab.conf), so that
+ * every way the lab's side can behave (an echo in one segment or in five, a client that
+ * closes or resets or vanishes first) is met on every grade. A check passes only when it
+ * passed in every run; its explanation is the one of the first run where it did worst,
+ * named ("scenario 2 of 3 (the echo came back in 3 pieces): ..."), and g->run is that run.
+ *
  * The same grading for a caller with a poll() loop of its own (the TUI), as labrun does:
  * grade_start() prepares the folder and starts the compiler; whenever grade_pollfds()'s
  * descriptors are ready or its timeout passes, grade_step() serves what is ready and never

@@ -105,6 +105,65 @@ static int parse_action(struct lab_variant *v, const char *val, char *err, size_
 	return -1;
 }
 
+static bool var_name_ok(const char *s, size_t n)
+{
+	if (!n || n >= sizeof(((struct lab_param *)0)->name))
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (!islower((unsigned char)s[i]) && !isdigit((unsigned char)s[i]) && s[i] != '_')
+			return false;
+	return true;
+}
+
+/* param = NAME text|int MIN MAX */
+static int parse_param(struct lab_variant *v, const char *val, char *err, size_t errlen)
+{
+	struct lab_param *p;
+	char name[64], kind[16];
+	long min, max;
+
+	if (v->nparam == LAB_MAX_PARAMS)
+		return snprintf(err, errlen, "more than %d params", LAB_MAX_PARAMS), -1;
+	if (sscanf(val, "%63s %15s %ld %ld", name, kind, &min, &max) != 4 ||
+	    (strcmp(kind, "text") && strcmp(kind, "int")) || min > max || min < 0 ||
+	    (!strcmp(kind, "text") && (min < 1 || max > 100)))
+		return snprintf(err, errlen, "param must be NAME text|int MIN MAX (text: 1 to 100"
+		                " characters)"), -1;
+	if (!var_name_ok(name, strlen(name)))
+		return snprintf(err, errlen, "param name '%s' must be lowercase letters, digits"
+		                " and _", name), -1;
+	p = &v->param[v->nparam++];
+	snprintf(p->name, sizeof(p->name), "%s", name);
+	p->text = !strcmp(kind, "text");
+	p->min = min;
+	p->max = max;
+	return 0;
+}
+
+/* "pace = client send within 40": see struct lab_pace. */
+static int parse_pace(struct lab_variant *v, const char *val, char *err, size_t errlen)
+{
+	char host[16], call[16], within[16];
+	double ms;
+	int n = 0;
+
+	if (sscanf(val, "%15s %15s %15s %lf %n", host, call, within, &ms, &n) != 4 ||
+	    val[n] || strcmp(within, "within") || !(ms > 0 && ms <= 60000))
+		return snprintf(err, errlen, "pace must read 'client|server CALL within MS'"
+		                " (MS from 1 to 60000)"), -1;
+	if (strcmp(host, "client") && strcmp(host, "server"))
+		return snprintf(err, errlen, "pace: '%s' is not client or server", host), -1;
+	v->pace.host = !strcmp(host, "client") ? HOST_CLIENT : HOST_SERVER;
+	for (int c = TRACE_SOCKET; c <= TRACE_GETSOCKOPT; c++)
+		if (!strcmp(call, trace_call_name((enum trace_call)c))) {
+			v->pace.cls = (enum trace_call)c;
+			v->pace.ms = ms;
+			v->pace.set = true;
+			return 0;
+		}
+	return snprintf(err, errlen, "pace: unknown call '%s'", call), -1;
+}
+
 static int set_key(struct lab *lab, struct lab_variant *v, const char *k, const char *val,
                    char *err, size_t errlen)
 {
@@ -134,6 +193,15 @@ static int set_key(struct lab *lab, struct lab_variant *v, const char *k, const 
 	if (v != &lab->exercise && (!strcmp(k, "student") || !strcmp(k, "source") ||
 	                            !strcmp(k, "binary")))
 		return snprintf(err, errlen, "'%s' belongs in the [exercise] section", k), -1;
+	if (v && !strcmp(k, "param"))
+		return parse_param(v, val, err, errlen);
+	if (v && !strcmp(k, "scenarios")) {
+		v->scenarios = atoi(val);
+		return v->scenarios >= 1 && v->scenarios <= 8 ? 0 :
+		       (snprintf(err, errlen, "scenarios must be between 1 and 8"), -1);
+	}
+	if (v && !strcmp(k, "pace"))
+		return parse_pace(v, val, err, errlen);
 	if (v && !strcmp(k, "timeout")) {
 		v->timeout_s = atof(val);
 		return v->timeout_s > 0 && v->timeout_s <= 600 ? 0 :
@@ -348,15 +416,13 @@ static int put(char *buf, size_t buflen, size_t *used, const char *s, size_t n)
 	return 0;
 }
 
-int lab_argv(const struct lab *lab, const char *line, const char *build, const char *server,
-             const char *client, const char *student, char *buf, size_t buflen, char **argv,
-             size_t maxargs, char *errbuf, size_t errlen)
+int lab_argv(const struct lab *lab, const char *line, const char *build,
+             const struct lab_vars *vars, const char *student, char *buf, size_t buflen,
+             char **argv, size_t maxargs, char *errbuf, size_t errlen)
 {
-	char port[16];
 	size_t used = 0, argc = 0;
 	const char *p = line;
 
-	snprintf(port, sizeof(port), "%d", lab->port);
 	while (*p) {
 		bool quoted = false;
 		size_t start;
@@ -384,23 +450,19 @@ int lab_argv(const struct lab *lab, const char *line, const char *build, const c
 				goto too_long;
 		}
 		for (; *p && (quoted || !isspace((unsigned char)*p)); p++) {
-			static const struct { const char *name; int which; } vars[] = {
-				{ "{server}", 0 }, { "{client}", 1 }, { "{port}", 2 },
-			};
-			const char *val = NULL;
+			const char *val = NULL, *end;
 			size_t skip = 0;
 
 			if (*p == '"') {
 				quoted = !quoted;
 				continue;
 			}
-			for (size_t i = 0; i < sizeof(vars) / sizeof(vars[0]); i++) {
-				size_t n = strlen(vars[i].name);
+			if (*p == '{' && (end = strchr(p, '}')) && var_name_ok(p + 1, (size_t)(end - p - 1))) {
+				char name[32];
 
-				if (!strncmp(p, vars[i].name, n)) {
-					val = vars[i].which == 0 ? server : vars[i].which == 1 ? client : port;
-					skip = n;
-				}
+				snprintf(name, sizeof(name), "%.*s", (int)(end - p - 1), p + 1);
+				val = lab_vars_get(vars, name);
+				skip = (size_t)(end - p + 1);
 			}
 			if (val) {
 				if (put(buf, buflen, &used, val, strlen(val)) < 0)
@@ -428,4 +490,189 @@ int lab_argv(const struct lab *lab, const char *line, const char *build, const c
 too_long:
 	snprintf(errbuf, errlen, "program line too long: '%s'", line);
 	return -1;
+}
+
+int lab_vars_set(struct lab_vars *vars, const char *name, const char *value)
+{
+	size_t i;
+
+	if (strlen(name) >= sizeof(vars->v[0].name) || strlen(value) >= sizeof(vars->v[0].value))
+		return -1;
+	for (i = 0; i < vars->n; i++)
+		if (!strcmp(vars->v[i].name, name))
+			break;
+	if (i == vars->n) {
+		if (vars->n == LAB_MAX_VARS)
+			return -1;
+		vars->n++;
+	}
+	snprintf(vars->v[i].name, sizeof(vars->v[i].name), "%s", name);
+	snprintf(vars->v[i].value, sizeof(vars->v[i].value), "%s", value);
+	return 0;
+}
+
+const char *lab_vars_get(const struct lab_vars *vars, const char *name)
+{
+	for (size_t i = 0; vars && i < vars->n; i++)
+		if (!strcmp(vars->v[i].name, name))
+			return vars->v[i].value;
+	return NULL;
+}
+
+/* splitmix64: small, fast, and the same on every machine, so a seed replays exactly. */
+static uint64_t mix(uint64_t *state)
+{
+	uint64_t z = (*state += 0x9e3779b97f4a7c15ull);
+
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+	return z ^ (z >> 31);
+}
+
+static uint64_t gcd(uint64_t a, uint64_t b)
+{
+	while (b) {
+		uint64_t t = a % b;
+
+		a = b;
+		b = t;
+	}
+	return a;
+}
+
+/*
+ * An int param's value in a scenario, as an offset from its minimum. The scenarios of one
+ * seed get distinct values while the range allows (a walk with a stride prime to the
+ * range), so a program that hard-codes one value passes one scenario at most, where
+ * independent draws let "20 of 20" pass both of lab 2's in 1 seed of 169.
+ */
+static long int_offset(const struct lab_param *p, uint64_t seed, int scenario)
+{
+	uint64_t range = (uint64_t)(p->max - p->min + 1), st = seed * 31, start, stride = 1;
+
+	for (const char *c = p->name; *c; c++)
+		st = st * 131 + (unsigned char)*c;
+	start = mix(&st) % range;
+	if (range > 2) {
+		stride = 1 + mix(&st) % (range - 1);
+		while (gcd(stride, range) != 1)
+			stride = stride % (range - 1) + 1;
+	}
+	return (long)((start + (uint64_t)scenario * stride) % range);
+}
+
+void lab_vars_init(struct lab_vars *vars, const struct lab *lab, const struct lab_variant *v,
+                   const char *server, const char *client, uint64_t seed, int scenario)
+{
+	static const char *const words[] = {
+		"ack", "window", "segment", "socket", "stream", "byte", "packet", "port", "peer",
+		"handshake", "timer", "buffer", "echo", "close", "reset", "probe", "queue", "route",
+	};
+	char num[32];
+
+	memset(vars, 0, sizeof(*vars));
+	lab_vars_set(vars, "server", server);
+	lab_vars_set(vars, "client", client);
+	snprintf(num, sizeof(num), "%d", lab->port);
+	lab_vars_set(vars, "port", num);
+	snprintf(num, sizeof(num), "%llu", (unsigned long long)seed);
+	lab_vars_set(vars, "seed", num);
+	snprintf(num, sizeof(num), "%d", scenario);
+	lab_vars_set(vars, "scenario", num);
+	for (size_t i = 0; v && i < v->nparam; i++) {
+		const struct lab_param *p = &v->param[i];
+		uint64_t st = seed * 31 + (uint64_t)scenario;
+		char val[128];
+
+		for (const char *c = p->name; *c; c++)
+			st = st * 131 + (unsigned char)*c;
+		if (p->text) {
+			size_t want = (size_t)p->min + (size_t)(mix(&st) % (uint64_t)(p->max - p->min + 1)), n = 0;
+
+			while (n < want) {
+				const char *w = words[mix(&st) % (sizeof(words) / sizeof(words[0]))];
+				size_t wl = strlen(w);
+
+				if (n && n < want)
+					val[n++] = ' ';
+				for (size_t k = 0; k < wl && n < want; k++)
+					val[n++] = w[k];
+			}
+			/* Never end on a space: a program may trim it. */
+			while (n > 1 && val[n - 1] == ' ')
+				n--;
+			val[n] = '\0';
+		} else {
+			snprintf(val, sizeof(val), "%ld", p->min + int_offset(p, seed, scenario));
+		}
+		lab_vars_set(vars, p->name, val);
+	}
+	vars->nfixed = vars->n;
+}
+
+bool lab_vars_announce(struct lab_vars *vars, const char *line)
+{
+	const char *p = strstr(line, LAB_DRIVER_PREFIX);
+
+	if (!p)
+		return false;
+	p += strlen(LAB_DRIVER_PREFIX);
+	while (*p) {
+		const char *eq, *end;
+		char name[32], value[128];
+
+		while (*p == ' ')
+			p++;
+		eq = strchr(p, '=');
+		if (!eq)
+			break;
+		/* say=... is a few words on the scenario: the rest of the line. */
+		end = eq - p == 3 && !strncmp(p, "say", 3) ? NULL : strchr(eq, ' ');
+		if (!end)
+			end = eq + strlen(eq);
+		if (var_name_ok(p, (size_t)(eq - p)) && (size_t)(end - eq - 1) < sizeof(value)) {
+			bool fixed = false;
+
+			snprintf(name, sizeof(name), "%.*s", (int)(eq - p), p);
+			snprintf(value, sizeof(value), "%.*s", (int)(end - eq - 1), eq + 1);
+			/* Announced values never replace the run's own (seed, addresses, params). */
+			for (size_t i = 0; i < vars->nfixed; i++)
+				fixed |= !strcmp(vars->v[i].name, name);
+			if (!fixed)
+				(void)lab_vars_set(vars, name, value);
+		}
+		p = end;
+	}
+	return true;
+}
+
+void lab_vars_expand(const struct lab_vars *vars, const char *text, char *buf, size_t len,
+                     int *missing)
+{
+	size_t used = 0;
+
+	if (!len)
+		return;
+	for (const char *p = text; *p && used + 1 < len;) {
+		const char *end = *p == '{' ? strchr(p, '}') : NULL;
+
+		if (end && var_name_ok(p + 1, (size_t)(end - p - 1))) {
+			char name[32];
+			const char *val;
+
+			snprintf(name, sizeof(name), "%.*s", (int)(end - p - 1), p + 1);
+			val = lab_vars_get(vars, name);
+			if (val) {
+				used += (size_t)snprintf(buf + used, len - used, "%s", val);
+				if (used >= len)
+					used = len - 1;
+				p = end + 1;
+				continue;
+			}
+			if (missing)
+				(*missing)++;
+		}
+		buf[used++] = *p++;
+	}
+	buf[used] = '\0';
 }

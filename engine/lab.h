@@ -4,6 +4,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "engine/labcheck.h"
 #include "engine/sandbox.h"
@@ -42,6 +43,19 @@ struct lab_action {
 	enum lab_action_kind kind;
 };
 
+/*
+ * "param = NAME text MIN MAX" or "param = NAME int MIN MAX": a value the run draws from its
+ * seed, the same for every use in one run ({NAME} in program lines and check texts), so
+ * that a program cannot be right by knowing the value in advance. text: MIN..MAX
+ * lowercase words and spaces; int: a decimal in MIN..MAX.
+ */
+#define LAB_MAX_PARAMS 4
+struct lab_param {
+	char name[24];
+	bool text;
+	long min, max;
+};
+
 struct lab_variant {
 	char name[32];
 	char summary[160];
@@ -53,6 +67,20 @@ struct lab_variant {
 	struct lab_action action[LAB_MAX_ACTIONS];
 	size_t ncheck;                  /* "call", "output" and "wire" lines, in file order */
 	struct labcheck check[LAB_MAX_CHECKS];
+	size_t nparam;
+	struct lab_param param[LAB_MAX_PARAMS];
+	int scenarios;                  /* "scenarios = N": runs per grade, {scenario} 0..N-1;
+	                                   0 or 1: one run */
+	/* "pace = HOST CALL within MS": the variant's wire claims assume HOST makes all its CALL
+	 * calls within MS ms (lab 2's burst must end before the peer's delayed ACK fires). A
+	 * run where they took longer was slowed by the machine, not by TCP: its wire checks
+	 * are timed, so a failure there is inconclusive and the run is tried again. */
+	struct lab_pace {
+		bool set;
+		int host;               /* HOST_CLIENT or HOST_SERVER */
+		enum trace_call cls;
+		double ms;
+	} pace;
 	/* [exercise] only: */
 	int student;                    /* the role the student's program plays, -1 if none */
 	char source[64];                /* starter folder, relative to the lab's folder */
@@ -90,12 +118,47 @@ int lab_load_all(const char *root, struct lab **out, size_t *n, char *errbuf, si
 const struct lab_variant *lab_variant_find(const struct lab *lab, const char *name);
 
 /*
- * Split a program line into argv after substituting {server}, {client}, {port}; the first
- * word is resolved to BUILD/labs/SLUG/WORD unless it is {student} (then student, which may
- * be NULL outside grading: an error). Strings live in buf. Returns argc or -1.
+ * A run's variables: {server}, {client}, {port}, {seed}, {scenario}, the variant's params,
+ * and what the lab's own programs announced while they ran (a line "tcplab-driver:
+ * KEY=VALUE ..." in their output: what the driver did in this run, for the output checks
+ * to compare the student's program with). Names are [a-z0-9_] words.
  */
-int lab_argv(const struct lab *lab, const char *line, const char *build, const char *server,
-             const char *client, const char *student, char *buf, size_t buflen, char **argv,
-             size_t maxargs, char *errbuf, size_t errlen);
+#define LAB_MAX_VARS 32
+struct lab_vars {
+	size_t n;
+	size_t nfixed;          /* the first nfixed are the run's own: no announcement changes them */
+	struct {
+		char name[24];
+		char value[128];
+	} v[LAB_MAX_VARS];
+};
+
+/* Set (or replace) a variable; -1 when the table is full or a name or value too long. */
+int lab_vars_set(struct lab_vars *vars, const char *name, const char *value);
+/* Its value, or NULL. */
+const char *lab_vars_get(const struct lab_vars *vars, const char *name);
+/* The variables of one run of variant v: addresses, port, seed, scenario, params drawn
+ * from the seed (the same seed and scenario always give the same values). */
+void lab_vars_init(struct lab_vars *vars, const struct lab *lab, const struct lab_variant *v,
+                   const char *server, const char *client, uint64_t seed, int scenario);
+/* A driver's output line: its KEY=VALUE words become variables. false when the line is not
+ * a driver announcement. */
+bool lab_vars_announce(struct lab_vars *vars, const char *line);
+/* text with every {NAME} replaced; an unknown name is left as it is and counted in
+ * *missing (may be NULL). Always NUL-terminates buf. */
+void lab_vars_expand(const struct lab_vars *vars, const char *text, char *buf, size_t len,
+                     int *missing);
+
+/* The prefix of a driver announcement line. */
+#define LAB_DRIVER_PREFIX "tcplab-driver:"
+
+/*
+ * Split a program line into argv after substituting the run's variables; the first word
+ * is resolved to BUILD/labs/SLUG/WORD unless it is {student} (then student, which may be
+ * NULL outside grading: an error). Strings live in buf. Returns argc or -1.
+ */
+int lab_argv(const struct lab *lab, const char *line, const char *build,
+             const struct lab_vars *vars, const char *student, char *buf, size_t buflen,
+             char **argv, size_t maxargs, char *errbuf, size_t errlen);
 
 #endif

@@ -6,8 +6,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "engine/lab.h"
 #include "engine/sandbox.h"
-#include "engine/trace_wire.h"
+#include <sys/socket.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include "util/errbuf.h"
 
 static const char *const op_text[] = {
@@ -59,7 +62,7 @@ static size_t parse_op(const char *s, enum labcheck_op *op)
 
 /* Words split on blanks, "quoted" words kept whole (quotes dropped). */
 #define MAX_WORDS 24
-static int split(const char *text, char words[MAX_WORDS][128], char *errbuf, size_t errlen)
+static int split(const char *text, char words[MAX_WORDS][300], char *errbuf, size_t errlen)
 {
 	int n = 0;
 
@@ -150,7 +153,7 @@ static int parse_class(const char *w, enum trace_call *cls, char *errbuf, size_t
 	return -1;
 }
 
-static int parse_call(char w[MAX_WORDS][128], int n, struct labcheck *c, char *errbuf,
+static int parse_call(char w[MAX_WORDS][300], int n, struct labcheck *c, char *errbuf,
                       size_t errlen)
 {
 	c->count_op = LC_GE;
@@ -180,7 +183,7 @@ static int parse_call(char w[MAX_WORDS][128], int n, struct labcheck *c, char *e
 			if (end == w[i] + 3 + k || *end)
 				goto bad;
 		} else if (!strncmp(w[i], "errno=", 6) && w[i][6]) {
-			if (!trace_wire_errno_value(w[i] + 6, strlen(w[i] + 6)) && strcmp(w[i] + 6, "none"))
+			if (!trace_errno_value(w[i] + 6) && strcmp(w[i] + 6, "none"))
 				return errbuf_set(errbuf, errlen, "unknown errno '%s'", w[i] + 6), -1;
 			snprintf(c->err, sizeof(c->err), "%.23s", w[i] + 6);
 		} else if (!strncmp(w[i], "name=", 5) && w[i][5]) {
@@ -194,6 +197,13 @@ static int parse_call(char w[MAX_WORDS][128], int n, struct labcheck *c, char *e
 			c->count = strtoll(w[i] + 5 + k, &end, 10);
 			if (end == w[i] + 5 + k || *end || c->count < 0)
 				goto bad;
+		} else if (!strcmp(w[i], "on=lab")) {
+			c->on_lab = true;
+		} else if (!strncmp(w[i], "total", 5) && (k = parse_op(w[i] + 5, &op)) &&
+		           w[i][5 + k] && strlen(w[i] + 5 + k) < sizeof(c->total)) {
+			c->has_total = true;
+			c->total_op = op;
+			snprintf(c->total, sizeof(c->total), "%s", w[i] + 5 + k);
 		} else if (!strcmp(w[i], "before") && i + 1 < n) {
 			c->before = true;
 			if (parse_class(w[++i], &c->before_cls, errbuf, errlen) < 0)
@@ -211,14 +221,14 @@ static int parse_call(char w[MAX_WORDS][128], int n, struct labcheck *c, char *e
 	return 0;
 bad:
 	errbuf_set(errbuf, errlen, "cannot read '%s' (ret=N, arg=N, errno=NAME, name=FUNC, has=TEXT,"
-	           " count>=N, before CLASS, after cut A...B)", w[3 > n ? 0 : n - 1]);
+	           " on=lab, count>=N, total>=N, before CLASS, after cut A...B)", w[3 > n ? 0 : n - 1]);
 	return -1;
 }
 
 int labcheck_parse(enum labcheck_kind kind, const char *text, struct labcheck *out,
                    char *errbuf, size_t errlen)
 {
-	char w[MAX_WORDS][128];
+	char w[MAX_WORDS][300];
 	int n;
 
 	memset(out, 0, sizeof(*out));
@@ -239,11 +249,26 @@ int labcheck_parse(enum labcheck_kind kind, const char *text, struct labcheck *o
 	case LABCHECK_CALL:
 		return parse_call(w, n, out, errbuf, errlen);
 	case LABCHECK_OUTPUT:
-		if (n != 3)
-			return errbuf_set(errbuf, errlen, "needs \"NAME\" WHO \"TEXT\""), -1;
+		if (n != 3 && n != 4)
+			return errbuf_set(errbuf, errlen, "needs \"NAME\" WHO \"TEXT\" [count OP N]"), -1;
 		if (parse_who(w[1], &out->who, errbuf, errlen) < 0)
 			return -1;
-		snprintf(out->text, sizeof(out->text), "%.127s", w[2]);
+		snprintf(out->text, sizeof(out->text), "%.255s", w[2]);
+		out->count_op = LC_GE;
+		out->count = 1;
+		if (n == 4) {
+			enum labcheck_op op;
+			size_t k;
+			char *end;
+
+			if (strncmp(w[3], "count", 5) || !(k = parse_op(w[3] + 5, &op)))
+				return errbuf_set(errbuf, errlen, "cannot read '%s' (count=N, count<=N...)",
+				                  w[3]), -1;
+			out->count_op = op;
+			out->count = strtoll(w[3] + 5 + k, &end, 10);
+			if (end == w[3] + 5 + k || *end || out->count < 0)
+				return errbuf_set(errbuf, errlen, "cannot read '%s' (count=N)", w[3]), -1;
+		}
 		return 0;
 	case LABCHECK_WIRE:
 		if (n != 4)
@@ -274,6 +299,48 @@ static double rel_ms(const struct labcheck_ctx *ctx, uint64_t t)
 	return t >= ctx->tl->t0 ? (double)(t - ctx->tl->t0) / 1e6 : 0;
 }
 
+/*
+ * has=WORD, judged on the event's fields: an option (TCP_NODELAY: set/getsockopt of it),
+ * a flag (MSG_MORE), a shutdown direction (SHUT_WR), a linger value ({1,0}), or the name
+ * of the system call itself.
+ */
+static const struct {
+	const char *word;
+	enum { HAS_FLAG, HAS_HOW, HAS_LINGER, HAS_LAST } kind;
+	long long value;
+} has_words[] = {
+	{ "MSG_MORE", HAS_FLAG, MSG_MORE }, { "MSG_PEEK", HAS_FLAG, MSG_PEEK },
+	{ "MSG_WAITALL", HAS_FLAG, MSG_WAITALL }, { "MSG_NOSIGNAL", HAS_FLAG, MSG_NOSIGNAL },
+	{ "MSG_DONTWAIT", HAS_FLAG, MSG_DONTWAIT }, { "MSG_OOB", HAS_FLAG, MSG_OOB },
+	{ "SHUT_RD", HAS_HOW, SHUT_RD }, { "SHUT_WR", HAS_HOW, SHUT_WR },
+	{ "SHUT_RDWR", HAS_HOW, SHUT_RDWR }, { "{1,0}", HAS_LINGER, 0 },
+	{ "last", HAS_LAST, 0 },
+};
+
+static bool has_matches(const char *word, const struct trace_event *ev)
+{
+	const char *opt;
+
+	for (size_t i = 0; i < sizeof(has_words) / sizeof(has_words[0]); i++) {
+		if (strcmp(word, has_words[i].word))
+			continue;
+		switch (has_words[i].kind) {
+		case HAS_FLAG:
+			return (ev->flags & (uint32_t)has_words[i].value) != 0;
+		case HAS_HOW:
+			return ev->call == TRACE_SHUTDOWN && ev->arg == has_words[i].value;
+		case HAS_LINGER:
+			return (ev->call == TRACE_SETSOCKOPT && ev->level == SOL_SOCKET &&
+			        ev->opt == SO_LINGER && ev->arg != 0 && ev->arg2 == 0);
+		case HAS_LAST:
+			return ev->call == TRACE_CLOSE && ev->last;
+		}
+	}
+	opt = (ev->call == TRACE_SETSOCKOPT || ev->call == TRACE_GETSOCKOPT) ?
+	      trace_opt_name(ev->level, ev->opt) : NULL;
+	return (opt && !strcmp(opt, word)) || !strcmp(ev->name, word);
+}
+
 /* Does one traced call satisfy the check's conditions (not count, before, after)? */
 static bool call_matches(const struct labcheck *c, const struct tl_call *tc)
 {
@@ -288,15 +355,23 @@ static bool call_matches(const struct labcheck *c, const struct tl_call *tc)
 	if (c->has_arg && !compare((double)ev->arg, c->arg_op, (double)c->arg))
 		return false;
 	if (c->err[0]) {
-		const char *name = ev->err ? trace_wire_errno_name(ev->err) : "none";
+		const char *name = ev->err ? trace_errno_name(ev->err) : "none";
 
 		if (!name || strcmp(name, c->err))
 			return false;
 	}
 	for (size_t i = 0; i < c->nhas; i++)
-		if (!strstr(ev->detail, c->has[i]) && !strstr(ev->name, c->has[i]))
+		if (!has_matches(c->has[i], ev))
 			return false;
 	return true;
+}
+
+static bool on_lab_socket(const struct labcheck_ctx *ctx, const struct trace_event *ev)
+{
+	for (size_t i = 0; ev->sock && i < ctx->nlab_socks; i++)
+		if (ctx->lab_socks[i] == ev->sock)
+			return true;
+	return false;
 }
 
 static void eval_call(const struct labcheck *c, const struct labcheck_ctx *ctx,
@@ -305,8 +380,9 @@ static void eval_call(const struct labcheck *c, const struct labcheck_ctx *ctx,
 	const struct timeline *tl = ctx->tl;
 	const char *who = ctx->role[c->who];
 	uint64_t first_before = UINT64_MAX;
-	long long matched = 0, seen = 0;
-	long first = -1, last_seen = -1;
+	long long matched = 0, seen = 0, total = 0;
+	long first = -1, last_seen = -1, outside = -1;
+	double outside_s = 0;
 	char text[300];
 	size_t used;
 
@@ -330,20 +406,50 @@ static void eval_call(const struct labcheck *c, const struct labcheck_ctx *ctx,
 		}
 		if (!call_matches(c, &tl->call[i]))
 			continue;
+		if (c->on_lab && !on_lab_socket(ctx, ev))
+			continue;
 		if (c->before && ev->t_enter_ns >= first_before)
 			continue;
 		if (c->after_cut) {
 			double s = ((double)ev->t_exit_ns - (double)ctx->cut_ns) / 1e9;
 
-			if (s < c->cut_lo || s > c->cut_hi)
+			if (s < c->cut_lo || s > c->cut_hi) {
+				/* The nearest miss tells the student how far off it was. */
+				if (s > c->cut_hi && outside < 0) {
+					outside = (long)i;
+					outside_s = s;
+				}
 				continue;
+			}
 		}
 		if (first < 0)
 			first = (long)i;
 		matched++;
+		/* A peek reads nothing out of the socket: it is not bytes received. */
+		if (ev->ret > 0 && !(ev->call == TRACE_RECV && (ev->flags & MSG_PEEK)))
+			total += ev->ret;
 	}
 	r->verdict = compare((double)matched, c->count_op, (double)c->count) ? EXPECT_PASS :
 	             EXPECT_FAIL;
+	if (r->verdict == EXPECT_PASS && c->has_total) {
+		char want[64];
+		int missing = 0;
+
+		lab_vars_expand(ctx->vars, c->total, want, sizeof(want), &missing);
+		if (missing || !isdigit((unsigned char)want[0])) {
+			r->verdict = EXPECT_INCONCLUSIVE;
+			snprintf(r->explain, sizeof(r->explain), "the lab did not say how much to expect"
+			         " ('%s'): a fault of the lab, not of your program", c->total);
+			return;
+		}
+		if (!compare((double)total, c->total_op, strtod(want, NULL))) {
+			r->verdict = EXPECT_FAIL;
+			snprintf(r->explain, sizeof(r->explain), "the %s's %s calls returned %lld bytes in"
+			         " all; %s %s were expected", who, trace_call_name(c->cls), total,
+			         op_text[c->total_op], want);
+			return;
+		}
+	}
 	if (first >= 0) {
 		const struct trace_event *ev = &tl->call[first].ev;
 
@@ -354,9 +460,17 @@ static void eval_call(const struct labcheck *c, const struct labcheck_ctx *ctx,
 		if (c->after_cut && used < sizeof(r->explain))
 			snprintf(r->explain + used, sizeof(r->explain) - used, ", %.3f s after the cut",
 			         ((double)ev->t_exit_ns - (double)ctx->cut_ns) / 1e9);
+	} else if (outside >= 0) {
+		trace_event_str(&tl->call[outside].ev, text, sizeof(text));
+		snprintf(r->explain, sizeof(r->explain), "the %s's %.200s came %.1f s after the cable"
+		         " was pulled; it must come within %.1f s", who, text, outside_s, c->cut_hi);
 	} else {
 		used = (size_t)snprintf(r->explain, sizeof(r->explain), "no %s %s call matched",
 		                        who, trace_call_name(c->cls));
+		if (c->after_cut && used < sizeof(r->explain))
+			used += (size_t)snprintf(r->explain + used, sizeof(r->explain) - used,
+			                         " within %.1f s of the cable pull (nothing came at all)",
+			                         c->cut_hi);
 		if (last_seen >= 0 && used < sizeof(r->explain)) {
 			trace_event_str(&tl->call[last_seen].ev, text, sizeof(text));
 			snprintf(r->explain + used, sizeof(r->explain) - used, " (it made %lld; the"
@@ -371,13 +485,22 @@ static void eval_call(const struct labcheck *c, const struct labcheck_ctx *ctx,
 		snprintf(r->explain + used, sizeof(r->explain) - used, "; wanted count %s %lld",
 		         op_text[c->count_op], c->count);
 	}
-	if (r->verdict == EXPECT_FAIL && ctx->trace_drops[c->who]) {
-		/* Calls the tracer could not report may be the ones missing: cannot tell. */
-		r->verdict = EXPECT_INCONCLUSIVE;
-		used = strlen(r->explain);
-		snprintf(r->explain + used, sizeof(r->explain) - used, "; the tracer dropped %llu of"
-		         " the %s's events, so this cannot be judged: run it again",
-		         (unsigned long long)ctx->trace_drops[c->who], who);
+}
+
+/* Does line contain one of the |-separated alternatives of want? */
+static bool line_has(const char *line, const char *want)
+{
+	for (const char *p = want;;) {
+		const char *bar = strchr(p, '|');
+		size_t n = bar ? (size_t)(bar - p) : strlen(p);
+		char alt[256];
+
+		snprintf(alt, sizeof(alt), "%.*s", (int)n, p);
+		if (n && strstr(line, alt))
+			return true;
+		if (!bar)
+			return false;
+		p = bar + 1;
 	}
 }
 
@@ -385,26 +508,63 @@ static void eval_output(const struct labcheck *c, const struct labcheck_ctx *ctx
                         struct expect_result *r)
 {
 	const struct timeline *tl = ctx->tl;
-	long last = -1;
+	char want[512];
+	int missing = 0;
+	long last = -1, first = -1, second = -1;
+	long long matched = 0;
 
+	/* {NAME}: a value of this run (a param drawn from the seed, or what the lab's driver
+	 * said it did), so the expected line is known only once the run has happened. */
+	lab_vars_expand(ctx->vars, c->text, want, sizeof(want), &missing);
+	if (missing) {
+		r->verdict = EXPECT_INCONCLUSIVE;
+		snprintf(r->explain, sizeof(r->explain), "the lab's own program did not say what it"
+		         " did, so '%s' cannot be checked (a fault of the lab, not of your program:"
+		         " report it)", c->text);
+		return;
+	}
 	for (size_t i = 0; i < tl->nout; i++) {
 		if (tl->out[i].host != c->who)
 			continue;
-		if (strstr(tl->out[i].text, c->text)) {
-			r->verdict = EXPECT_PASS;
-			snprintf(r->explain, sizeof(r->explain), "the %s printed '%s' at +%.3f ms",
-			         ctx->role[c->who], tl->out[i].text, rel_ms(ctx, tl->out[i].t_ns));
-			return;
+		if (line_has(tl->out[i].text, want)) {
+			if (!matched++)
+				first = (long)i;
+			else
+				second = second < 0 ? (long)i : second;
 		}
 		last = (long)i;
 	}
+	if (matched && compare((double)matched, c->count_op, (double)c->count)) {
+		r->verdict = EXPECT_PASS;
+		snprintf(r->explain, sizeof(r->explain), "the %s printed '%s' at +%.3f ms",
+		         ctx->role[c->who], tl->out[first].text, rel_ms(ctx, tl->out[first].t_ns));
+		return;
+	}
 	r->verdict = EXPECT_FAIL;
+	if (matched && c->count_op == LC_EQ && c->count == 0) {
+		snprintf(r->explain, sizeof(r->explain), "the %s printed '%s' at +%.3f ms; it must"
+		         " not", ctx->role[c->who], tl->out[first].text, rel_ms(ctx, tl->out[first].t_ns));
+		return;
+	}
+	if (matched && second >= 0) {
+		snprintf(r->explain, sizeof(r->explain), "the %s printed %lld lines with '%.80s' (the"
+		         " first '%.120s', then '%.120s'); it must print %s %lld", ctx->role[c->who],
+		         matched, want, tl->out[first].text, tl->out[second].text,
+		         op_text[c->count_op], c->count);
+		return;
+	}
+	if (matched) {
+		snprintf(r->explain, sizeof(r->explain), "the %s printed %lld line with '%.200s'; it must"
+		         " print %s %lld", ctx->role[c->who], matched, want, op_text[c->count_op],
+		         c->count);
+		return;
+	}
 	if (last >= 0)
-		snprintf(r->explain, sizeof(r->explain), "the %s never printed '%s'; its last line:"
-		         " '%s'", ctx->role[c->who], c->text, tl->out[last].text);
+		snprintf(r->explain, sizeof(r->explain), "the %s never printed '%.200s'; its last line:"
+		         " '%.200s'", ctx->role[c->who], want, tl->out[last].text);
 	else
 		snprintf(r->explain, sizeof(r->explain), "the %s printed nothing; it should print"
-		         " '%s'", ctx->role[c->who], c->text);
+		         " '%.200s'", ctx->role[c->who], want);
 }
 
 static int by_value(const void *a, const void *b)
@@ -417,11 +577,28 @@ static int by_value(const void *a, const void *b)
 double labcheck_rtt_feed(struct labcheck_rtt *st, uint32_t conn, int dir, uint32_t len,
                          uint32_t analysis, uint64_t ts_ns)
 {
-	uint64_t *start = &st->start[conn % 64];
+	uint64_t *start;
 	double ms = -1;
 
 	if (!len || analysis & EXPERT_BIT(EXPERT_I_RETRANSMISSION))
 		return -1;
+	if (conn >= st->n) {
+		/* Every connection its own slot: a capture of many connections measures each. */
+		size_t nn = st->n ? st->n : 64;
+		uint64_t *p;
+
+		while (nn <= conn)
+			nn *= 2;
+		p = realloc(st->start, nn * sizeof(*p));
+		if (!p) {
+			st->oom = true;
+			return -1;
+		}
+		memset(p + st->n, 0, (nn - st->n) * sizeof(*p));
+		st->start = p;
+		st->n = nn;
+	}
+	start = &st->start[conn];
 	if (dir == FLOW_C2S && !*start) {
 		*start = ts_ns;
 	} else if (dir == FLOW_S2C && *start) {
@@ -429,6 +606,12 @@ double labcheck_rtt_feed(struct labcheck_rtt *st, uint32_t conn, int dir, uint32
 		*start = 0;
 	}
 	return ms;
+}
+
+void labcheck_rtt_release(struct labcheck_rtt *st)
+{
+	free(st->start);
+	memset(st, 0, sizeof(*st));
 }
 
 double labcheck_median(double *v, size_t n)
@@ -444,7 +627,7 @@ static void eval_wire(const struct labcheck *c, const struct labcheck_ctx *ctx,
 {
 	double *rtt = malloc((ctx->nseg ? ctx->nseg : 1) * sizeof(*rtt)), value = 0;
 	size_t nrtt = 0, data[2] = { 0, 0 }, m;
-	struct labcheck_rtt rs = { { 0 } };
+	struct labcheck_rtt rs = { 0 };
 	const char *what = "?", *unit = "";
 
 	if (!rtt) {
@@ -465,6 +648,14 @@ static void eval_wire(const struct labcheck *c, const struct labcheck_ctx *ctx,
 		if (ms >= 0)
 			rtt[nrtt++] = ms;
 	}
+	if (rs.oom) {
+		labcheck_rtt_release(&rs);
+		free(rtt);
+		r->verdict = EXPECT_INCONCLUSIVE;
+		snprintf(r->explain, sizeof(r->explain), "out of memory");
+		return;
+	}
+	labcheck_rtt_release(&rs);
 	switch (c->metric) {
 	case LC_RTT_MEDIAN:
 	case LC_RTT_MAX:

@@ -11,6 +11,8 @@
 #include "engine/timeline.h"
 #include "engine/trace.h"
 
+struct lab_vars;
+
 /*
  * The "call", "output" and "wire" lines of a lab.conf variant or exercise, as
  * docs/lab-format.md defines them. labcheck_parse() turns one line into a check (errors
@@ -45,8 +47,12 @@ struct labcheck {
 	enum trace_call before_cls;
 	bool after_cut;
 	double cut_lo, cut_hi;          /* seconds */
+	bool on_lab;                    /* on=lab: only calls on a socket of the lab's port */
+	bool has_total;                 /* total OP N: the sum of the matching calls' results */
+	enum labcheck_op total_op;
+	char total[32];                 /* a number or {NAME}, read when judged */
 	/* output */
-	char text[128];
+	char text[256];                 /* output: alternatives separated by |, {NAME}s */
 	/* wire */
 	enum labcheck_metric metric;
 	enum labcheck_op op;
@@ -60,8 +66,9 @@ struct labcheck_ctx {
 	size_t nseg;
 	uint64_t cut_ns;                /* when the cable was cut, 0 if never */
 	const char *role[2];            /* "client", "server": how messages name the programs */
-	uint64_t trace_drops[2];        /* events the tracer dropped, per host: a call check
-	                                   that fails on such a host is inconclusive */
+	const struct lab_vars *vars;    /* {NAME} in output texts; NULL: none */
+	const uint64_t *lab_socks;      /* sockets (inodes) that used the lab's port */
+	size_t nlab_socks;
 };
 
 /*
@@ -72,11 +79,15 @@ struct labcheck_ctx {
  * the round trip in ms a segment ends, or -1.
  */
 struct labcheck_rtt {
-	uint64_t start[64];             /* by connection id mod 64: when its request began */
+	uint64_t *start;                /* by connection id: when its request began, 0: none */
+	size_t n;                       /* connections it has room for */
+	bool oom;                       /* a connection found no room: its trips are left out */
 };
 
+/* Zero the struct to start; labcheck_rtt_release() frees what feeding grew. */
 double labcheck_rtt_feed(struct labcheck_rtt *st, uint32_t conn, int dir, uint32_t len,
                          uint32_t analysis, uint64_t ts_ns);
+void labcheck_rtt_release(struct labcheck_rtt *st);
 /* The median of v[0..n) (v is sorted in place); 0 when n is 0. */
 double labcheck_median(double *v, size_t n);
 

@@ -2,6 +2,7 @@
 #include "engine/labrun.h"
 
 #include <arpa/inet.h>
+#include <assert.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
@@ -9,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <netinet/in.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -20,7 +22,6 @@
 #include "engine/proc.h"
 #include "engine/sandbox.h"
 #include "engine/trace.h"
-#include "engine/trace_wire.h"
 
 #define DEFAULT_TIMEOUT_S 15.0
 #define LISTEN_TIMEOUT_MS 5000      /* a server that has not listened by then never will */
@@ -30,12 +31,15 @@
 #define OUTPUT_LIMIT (1 << 20)      /* bytes a program may print before it is killed */
 #define OUTPUT_LINES 2000           /* lines of a program kept on the timeline */
 #define CALLS_KEPT 50000            /* socket calls of a program kept on the timeline */
+#define SEGS_KEPT 200000            /* segments kept on the timeline */
+#define CONNS_JUDGED 64             /* connections to the lab's port matched and allowed */
+#define STEP_TICK_MS 100            /* the longest a run waits between two steps */
+#define STALL_MS 250                /* later than that: the machine stalled */
 
 struct prog {
 	struct proc *p;
 	enum sandbox_host host;
 	const char *role;               /* "client" or "server", for messages */
-	int trace_fd;                   /* read end of the trace pipe; -1 after EOF */
 	bool out_eof;
 	bool exited;
 	bool listened;
@@ -44,10 +48,16 @@ struct prog {
 	bool timed_out;                 /* still running at the run's deadline, killed */
 	size_t out_bytes, out_lines;
 	size_t ncalls;                  /* socket calls reported, kept or not */
-	struct trace_reader *tr;
+	size_t idle;                    /* calls that moved nothing: EAGAIN, MSG_PEEK, 0 bytes */
+	size_t idle_again, idle_peek, idle_zero;
+	uint64_t first_idle_ns, last_idle_ns;
+	uint64_t start_ns, end_ns;      /* its exec and its end, from the tracer */
+	uint64_t cpu_ns;                /* CPU of all its processes, from the tracer */
 	char line[200];                 /* output line being assembled */
 	size_t linelen;
 	char last[200];                 /* last complete output line, for failure messages */
+	bool has_blocked;
+	struct trace_event blocked;     /* a call it was killed inside, from the tracer */
 };
 
 enum phase { PH_LISTEN, PH_RUN, PH_SETTLE, PH_MARKER, PH_DONE };
@@ -55,10 +65,10 @@ enum phase { PH_LISTEN, PH_RUN, PH_SETTLE, PH_MARKER, PH_DONE };
 struct labrun_state {
 	struct labrun *run;
 	char build[512];
-	char tracer[600];
 	char student[600];
 	const struct proc_limits *student_limits;   /* the caller's, alive for the run */
 	char pcap_path[1024];
+	bool keep_frames;
 	enum phase phase;
 	uint64_t phase_deadline;        /* CLOCK_MONOTONIC ms */
 	uint64_t deadline;              /* the whole run */
@@ -75,6 +85,7 @@ struct labrun_state {
 	bool fired[LAB_MAX_ACTIONS];    /* the variant's "on" lines already acted on */
 	char action_err[256];
 	struct prog prog[2];            /* [HOST_CLIENT], [HOST_SERVER] */
+	uint64_t last_step;             /* CLOCK_MONOTONIC ms of the previous step */
 };
 
 static uint64_t now_ms(void)
@@ -107,6 +118,10 @@ static void on_packet(void *arg, const uint8_t *pkt, size_t caplen, size_t wirel
 		return;
 	}
 	c->frame++;
+	/* Kept while the segments are: past the timeline's cap a flood is counted, not kept. */
+	if (c->keep_frames && c->run->tl.nseg < SEGS_KEPT &&
+	    record_frames_add(&c->run->frames, pkt, caplen, wirelen, ts_ns) < 0)
+		c->oom = true;
 	if (c->dump && !c->dump_err[0] &&
 	    pcapout_write(c->dump, pkt, caplen, wirelen, ts_ns) < 0)
 		snprintf(c->dump_err, sizeof(c->dump_err), "%s", pcapout_error(c->dump));
@@ -119,47 +134,73 @@ static void on_packet(void *arg, const uint8_t *pkt, size_t caplen, size_t wirel
 		return;
 	}
 	flow_seg_set(&fs, &seg, &fi);
-	if (timeline_add_segment(&c->run->tl, &fs) < 0)
+	/* A flood is counted, not kept: the run's memory stays bounded whatever is sent. */
+	if (c->run->tl.nseg >= SEGS_KEPT)
+		c->run->segs_unkept++;
+	else if (timeline_add_segment(&c->run->tl, &fs) < 0)
 		c->oom = true;
 }
 
 static void read_trace(struct labrun_state *c, struct prog *pr)
 {
-	char buf[65536], why[160];
-	struct trace_event ev;
-	ssize_t n = read(pr->trace_fd, buf, sizeof(buf));
+	struct trace_event ev[256];
+	size_t n;
 
-	if (n < 0 && (errno == EAGAIN || errno == EINTR))
-		return;
-	if (n <= 0) {
-		close(pr->trace_fd);
-		pr->trace_fd = -1;
-		return;
-	}
-	trace_reader_feed(pr->tr, buf, (size_t)n);
-	for (;;) {
-		int r = trace_reader_next(pr->tr, &ev, why, sizeof(why));
+	while ((n = proc_trace_take(pr->p, ev, sizeof(ev) / sizeof(ev[0]))) > 0) {
+		for (size_t i = 0; i < n; i++) {
+			if (ev[i].call == TRACE_OTHER)
+				continue;
+			/* A call the program was killed inside: what it waited for, for the
+			 * explanation of its end; it returned nothing, so no check counts it. */
+			if (ev[i].unfinished) {
+				pr->blocked = ev[i];
+				pr->has_blocked = true;
+				continue;
+			}
+			if (ev[i].call == TRACE_LISTEN && ev[i].ret == 0)
+				pr->listened = true;
+			if (ev[i].call == TRACE_WAIT && !ev[i].err && ev[i].arg >= 0 &&
+			    ev[i].t_exit_ns - ev[i].t_enter_ns > (uint64_t)ev[i].arg * 1000000u) {
+				uint64_t late = ev[i].t_exit_ns - ev[i].t_enter_ns - (uint64_t)ev[i].arg * 1000000u;
 
-		if (r == 0)
-			break;
-		if (r < 0)
-			continue;       /* a hostile program may write junk: skip the line */
-		if (ev.call == TRACE_LISTEN && ev.ret == 0)
-			pr->listened = true;
-		if (ev.call == TRACE_EXIT && ev.ret > 0)
-			c->run->trace_drops[pr->host] += (uint64_t)ev.ret;
-		/* A program spinning on a call (recv() = 0 forever) must not eat the machine:
-		 * past the cap its calls are counted as not kept, like the tracer's own drops. */
-		if (pr->ncalls++ >= CALLS_KEPT && ev.call != TRACE_EXIT) {
-			c->run->trace_drops[pr->host]++;
-			continue;
+				if (late > c->run->stall_ns) {
+					c->run->stall_ns = late;
+					snprintf(c->run->stall_why, sizeof(c->run->stall_why), "the %s's"
+					         " %s(%lld ms) woke %.1f s late", pr->role, ev[i].name,
+					         ev[i].arg, (double)late / 1e9);
+				}
+			}
+			if (ev[i].call == TRACE_START && !pr->start_ns)
+				pr->start_ns = ev[i].t_enter_ns;
+			if (ev[i].call == TRACE_EXIT && ev[i].pid == proc_pid(pr->p)) {
+				pr->end_ns = ev[i].t_exit_ns;
+				pr->cpu_ns = ev[i].cpu_ns;
+			}
+			if (trace_event_idle(&ev[i])) {
+				if (!pr->idle++)
+					pr->first_idle_ns = ev[i].t_enter_ns;
+				pr->last_idle_ns = ev[i].t_exit_ns;
+				if (ev[i].err)
+					pr->idle_again++;
+				else if (ev[i].flags & MSG_PEEK)
+					pr->idle_peek++;
+				else
+					pr->idle_zero++;
+			}
+			/* A program spinning on a call (recv() = 0 forever) must not eat the
+			 * machine: past the cap its calls are counted, not kept. */
+			if (pr->ncalls++ >= CALLS_KEPT && ev[i].call != TRACE_EXIT) {
+				c->run->calls_unkept[pr->host]++;
+				continue;
+			}
+			if (timeline_add_call(&c->run->tl, pr->host, &ev[i]) < 0)
+				c->oom = true;
 		}
-		if (timeline_add_call(&c->run->tl, pr->host, &ev) < 0)
-			c->oom = true;
 	}
 }
 
 static void act_on_output(struct labrun_state *c, const struct prog *pr, const char *line);
+static bool run_is_student(const struct labrun_state *c, enum sandbox_host host);
 
 static void read_output(struct labrun_state *c, struct prog *pr)
 {
@@ -193,6 +234,10 @@ static void read_output(struct labrun_state *c, struct prog *pr)
 		memcpy(pr->last, pr->line, pr->linelen);
 		pr->last[pr->linelen] = '\0';
 		pr->linelen = 0;
+		/* What the lab's own programs say they did is the run's record; a student's
+		 * program saying the same words is only output. */
+		if (!run_is_student(c, pr->host))
+			(void)lab_vars_announce(&c->run->vars, pr->last);
 		act_on_output(c, pr, pr->last);
 		if (i >= n)
 			break;
@@ -201,7 +246,7 @@ static void read_output(struct labrun_state *c, struct prog *pr)
 
 static bool prog_done(const struct prog *pr)
 {
-	return !pr->p || (pr->exited && pr->out_eof && pr->trace_fd < 0);
+	return !pr->p || (pr->exited && pr->out_eof && proc_trace_ended(pr->p));
 }
 
 static bool flows_settled(const struct flow_table *ft)
@@ -226,8 +271,8 @@ static int prog_fds(const struct prog *pr, struct pollfd *fds, enum fd_kind *kin
 {
 	if (!pr->p)
 		return n;
-	if (pr->trace_fd >= 0) {
-		fds[n] = (struct pollfd){ pr->trace_fd, POLLIN, 0 };
+	if (proc_trace_fd(pr->p) >= 0) {
+		fds[n] = (struct pollfd){ proc_trace_fd(pr->p), POLLIN, 0 };
 		kind[n++] = FD_TRACE;
 	}
 	if (!pr->out_eof) {
@@ -290,6 +335,7 @@ static void service(struct labrun_state *c)
 			if (proc_reap(pr->p, &status) == 1) {
 				pr->exited = true;
 				c->run->status[pr->host] = status;
+				read_trace(c, pr);      /* the records read ahead at the tracer's end */
 			}
 			break;
 		}
@@ -307,14 +353,11 @@ static int start_prog(struct labrun_state *c, enum sandbox_host host, const char
 {
 	const struct lab *lab = c->run->lab;
 	struct prog *pr = &c->prog[host];
-	char argbuf[1024], env_preload[640], env_fd[64], why[256];
+	char argbuf[1024], why[256];
 	char *argv[LAB_MAX_ARGS];
-	const char *env[3] = { env_preload, env_fd, NULL };
 	struct proc_spec spec;
-	int fds[2];
 
-	if (lab_argv(lab, line, c->build, c->run->server_addr, c->run->client_addr,
-	             c->student[0] ? c->student : NULL, argbuf,
+	if (lab_argv(lab, line, c->build, &c->run->vars, c->student[0] ? c->student : NULL, argbuf,
 	             sizeof(argbuf), argv, LAB_MAX_ARGS, why, sizeof(why)) < 0) {
 		snprintf(errbuf, errlen, "lab %d, %s program: %s", lab->number, pr->role, why);
 		return -1;
@@ -323,39 +366,19 @@ static int start_prog(struct labrun_state *c, enum sandbox_host host, const char
 		snprintf(errbuf, errlen, "lab program '%s' is missing (run 'make')", argv[0]);
 		return -1;
 	}
-	snprintf(env_preload, sizeof(env_preload), "LD_PRELOAD=%s", c->tracer);
-	if (access(env_preload + strlen("LD_PRELOAD="), R_OK) < 0) {
-		snprintf(errbuf, errlen, "the syscall tracer '%s' is missing (run 'make')",
-		         env_preload + strlen("LD_PRELOAD="));
-		return -1;
-	}
-	if (pipe2(fds, O_CLOEXEC) < 0) {
-		snprintf(errbuf, errlen, "cannot make a pipe: %s", strerror(errno));
-		return -1;
-	}
-	/* Before the program starts: a burst must not lose events to a 64 KiB pipe. */
-	fcntl(fds[0], F_SETPIPE_SZ, 1 << 20);
-	snprintf(env_fd, sizeof(env_fd), "%s=%d", TRACE_WIRE_ENV_FD, fds[1]);
 	memset(&spec, 0, sizeof(spec));
 	spec.argv = (const char *const *)argv;
 	spec.host = host;
-	spec.extra_env = env;
-	spec.keep_fd = fds[1];
-	spec.timeout_s = 0;
+	spec.keep_fd = -1;
+	spec.trace = true;
 	if (run_is_student(c, host))
 		spec.limits = c->student_limits;
 	pr->host = host;
-	pr->tr = trace_reader_new();
-	pr->p = pr->tr ? proc_spawn(c->sb, &spec, why, sizeof(why)) : NULL;
-	close(fds[1]);          /* the child has its copy: EOF comes when it exits */
+	pr->p = proc_spawn(c->sb, &spec, why, sizeof(why));
 	if (!pr->p) {
-		close(fds[0]);
-		snprintf(errbuf, errlen, "cannot start the %s: %s", pr->role,
-		         pr->tr ? why : "out of memory");
+		snprintf(errbuf, errlen, "cannot start the %s: %s", pr->role, why);
 		return -1;
 	}
-	pr->trace_fd = fds[0];
-	fcntl(pr->trace_fd, F_SETFL, O_NONBLOCK);
 	return 0;
 }
 
@@ -406,16 +429,29 @@ static void add_check(struct labrun *run, const char *name, enum expect_verdict 
 
 static void describe_exit(const struct prog *pr, int status, char *buf, size_t len)
 {
-	char how[300];
+	char how[300], blocked[200];
 
 	if (pr->p && pr->exited)
 		proc_describe(pr->p, how, sizeof(how));
+	/* What it was waiting in when killed: "inside recvfrom(3, 25) since +0.412 s". */
+	blocked[0] = '\0';
+	if (pr->has_blocked && pr->start_ns) {
+		char call[160];
+
+		char *dots;
+
+		trace_event_str(&pr->blocked, call, sizeof(call));
+		if ((dots = strstr(call, " ...")))
+			*dots = '\0';
+		snprintf(blocked, sizeof(blocked), " inside %.100s, where it had waited %.1f s",
+		         call, (double)trace_event_blocked_ns(&pr->blocked) / 1e9);
+	}
 	if (pr->killed_by_lab)
 		snprintf(buf, len, "the %s was killed by the lab, as the lesson planned", pr->role);
 	else if (pr->timed_out)
 		/* Its CPU time tells a busy loop from a program waiting for what never came. */
-		snprintf(buf, len, "the %s was still running at the run's deadline and was killed;"
-		         " %s%.1f s of CPU%s", pr->role, pr->p && proc_hit_nproc(pr->p) ?
+		snprintf(buf, len, "the %s was still running at the run's deadline and was killed%s;"
+		         " %s%.1f s of CPU%s", pr->role, blocked, pr->p && proc_hit_nproc(pr->p) ?
 		         "it could not fork: it had reached its process limit; its processes used " :
 		         "it had used ", pr->p ? proc_cpu_s(pr->p) : 0.0,
 		         pr->p && proc_hit_nproc(pr->p) ? "" : pr->p && proc_cpu_s(pr->p) >= 1.0 ?
@@ -445,52 +481,79 @@ static int worse(enum expect_verdict a, enum expect_verdict b)
 /*
  * Every connection to the lab's port against the expected sequence; a check's verdict is
  * its worst over them, explained by the connection that earned it. Segment indexes in the
- * results are turned into timeline indexes.
+ * results are turned into timeline indexes. Linear in segments: they are grouped by
+ * connection once (a program that opens 90,000 connections must not make judging
+ * quadratic), and at most CONNS_JUDGED connections are matched (the limits check says
+ * when there were more).
  */
-static int match_connections(struct labrun_state *c, const struct expect_spec *spec,
-                             struct expect_result *res, bool incomplete, char *errbuf,
-                             size_t errlen)
-{
-	struct labrun *run = c->run;
-	size_t nspec = expect_ncheck(spec), nconn = 0, base = run->ncheck;
-	struct flow_seg *segs = malloc((run->tl.nseg ? run->tl.nseg : 1) * sizeof(*segs));
-	size_t *where = malloc((run->tl.nseg ? run->tl.nseg : 1) * sizeof(*where));
+static void set_ready(const struct timeline *tl, const struct flow_conn *fc,
+                      struct flow_seg *segs, size_t n);
 
-	if (!segs || !where) {
+static int match_connections(struct labrun *run, const struct flow_table *ft,
+                             const struct expect_spec *spec, struct expect_result *res,
+                             bool incomplete, char *errbuf, size_t errlen)
+{
+	size_t nspec = expect_ncheck(spec), nconn = 0, base = run->ncheck, nflow = flow_count(ft);
+	size_t nseg = run->tl.nseg ? run->tl.nseg : 1;
+	struct flow_seg *segs = malloc(nseg * sizeof(*segs));
+	size_t *where = malloc(nseg * sizeof(*where));
+	size_t *start = calloc(nflow + 1, sizeof(*start)), *fill = calloc(nflow + 1, sizeof(*fill));
+	size_t *order = malloc(nseg * sizeof(*order));
+
+	if (!segs || !where || !start || !fill || !order) {
 		free(segs);
 		free(where);
+		free(start);
+		free(fill);
+		free(order);
 		snprintf(errbuf, errlen, "out of memory");
 		return -1;
+	}
+	/* Counting sort of the segments by connection: order[] lists each connection's
+	 * segments, in capture order, from start[id]. */
+	for (size_t j = 0; j < run->tl.nseg; j++)
+		if (run->tl.seg[j].conn_id < nflow)
+			start[run->tl.seg[j].conn_id + 1]++;
+	for (size_t i = 0; i < nflow; i++)
+		start[i + 1] += start[i];
+	for (size_t j = 0; j < run->tl.nseg; j++) {
+		uint32_t id = run->tl.seg[j].conn_id;
+
+		if (id < nflow)
+			order[start[id] + fill[id]++] = j;
 	}
 	run->conn_id = -1;
 	for (size_t k = 0; k < nspec; k++) {
 		struct labrun_check *chk = &run->check[base + k];
 
 		snprintf(chk->name, sizeof(chk->name), "%s", expect_check_name(spec, k));
+		chk->timed = expect_check_timed(spec, k) || run->variant->pace.set;
 		chk->r.verdict = incomplete ? EXPECT_INCONCLUSIVE : EXPECT_FAIL;
 		chk->r.seg_index = -1;
 		snprintf(chk->r.explain, sizeof(chk->r.explain), "no connection to port %d was"
 		         " captured", run->lab->port);
 	}
 	run->ncheck += nspec;
-	for (size_t i = 0; i < flow_count(c->ft); i++) {
-		const struct flow_conn *fc = flow_get(c->ft, i);
+	for (size_t i = 0; i < nflow && nconn < CONNS_JUDGED; i++) {
+		const struct flow_conn *fc = flow_get(ft, i);
 		char cl[96];
-		size_t nseg = 0;
+		size_t n = 0;
 
 		if (fc->side[FLOW_S2C].port != run->lab->port)
 			continue;
 		if (run->conn_id < 0)
 			run->conn_id = (long)fc->id;
-		for (size_t j = 0; j < run->tl.nseg; j++) {
-			if (run->tl.seg[j].conn_id == fc->id) {
-				where[nseg] = j;
-				segs[nseg++] = run->tl.seg[j];
-			}
+		for (size_t j = start[fc->id]; j < start[fc->id + 1]; j++) {
+			where[n] = order[j];
+			segs[n++] = run->tl.seg[order[j]];
 		}
-		if (expect_match(spec, fc, segs, nseg, incomplete, res) < 0) {
+		set_ready(&run->tl, fc, segs, n);
+		if (expect_match(spec, fc, segs, n, incomplete, res) < 0) {
 			free(segs);
 			free(where);
+			free(start);
+			free(fill);
+			free(order);
 			snprintf(errbuf, errlen, "matching the expected sequence ran out of memory");
 			return -1;
 		}
@@ -501,7 +564,7 @@ static int match_connections(struct labrun_state *c, const struct expect_spec *s
 			if (nconn && !worse(res[k].verdict, chk->r.verdict))
 				continue;
 			chk->r = res[k];
-			if (res[k].seg_index >= 0 && (size_t)res[k].seg_index < nseg)
+			if (res[k].seg_index >= 0 && (size_t)res[k].seg_index < n)
 				chk->r.seg_index = (long)where[res[k].seg_index];
 			if (nconn)      /* name the connection once there is more than one */
 				snprintf(chk->r.explain, sizeof(chk->r.explain), "connection from %s: %s",
@@ -511,23 +574,52 @@ static int match_connections(struct labrun_state *c, const struct expect_spec *s
 	}
 	free(segs);
 	free(where);
+	free(start);
+	free(fill);
+	free(order);
 	return 0;
 }
 
-/* The variant's call, output and wire lines, after the expected sequence's checks. */
-static void lab_checks(struct labrun_state *c)
+/* The sockets that used the lab's port: its connections' and the listener. */
+static size_t lab_sockets(const struct labrun *run, uint64_t *out, size_t max)
 {
-	struct labrun *run = c->run;
+	size_t n = 0;
+
+	for (size_t i = 0; i < run->tl.ncall && n < max; i++) {
+		const struct trace_event *ev = &run->tl.call[i].ev;
+		bool dup = false;
+
+		if (!ev->sock || (ev->local.port != run->lab->port && ev->peer.port != run->lab->port))
+			continue;
+		for (size_t k = 0; k < n && !dup; k++)
+			dup = out[k] == ev->sock;
+		if (!dup)
+			out[n++] = ev->sock;
+	}
+	return n;
+}
+
+/*
+ * The variant's call, output and wire lines, after the expected sequence's checks. An
+ * "info" line (which fix was used) is reported only when every scored check passed: a fix
+ * is named when the wire shows that it worked, never for an attempt that did not.
+ */
+static void lab_checks(struct labrun *run, const struct flow_table *ft)
+{
 	const struct lab_variant *v = run->variant;
 	struct flow_seg *segs = malloc((run->tl.nseg ? run->tl.nseg : 1) * sizeof(*segs));
+	uint64_t socks[256];
 	struct labcheck_ctx ctx = {
 		.tl = &run->tl, .segs = segs, .cut_ns = run->cut_ns,
 		.role = { "client", "server" },
-		.trace_drops = { run->trace_drops[0], run->trace_drops[1] },
+		.vars = &run->vars,
+		.lab_socks = socks,
 	};
+	bool all_passed;
 
+	ctx.nlab_socks = lab_sockets(run, socks, sizeof(socks) / sizeof(socks[0]));
 	for (size_t j = 0; segs && j < run->tl.nseg; j++) {
-		const struct flow_conn *fc = flow_get(c->ft, run->tl.seg[j].conn_id);
+		const struct flow_conn *fc = flow_get(ft, run->tl.seg[j].conn_id);
 
 		if (fc && fc->side[FLOW_S2C].port == run->lab->port)
 			segs[ctx.nseg++] = run->tl.seg[j];
@@ -535,19 +627,13 @@ static void lab_checks(struct labrun_state *c)
 	for (size_t i = 0; i < v->ncheck; i++) {
 		struct labrun_check *chk;
 
-		if (v->check[i].info) {
-			struct expect_result r;
-
-			if (!segs)
-				continue;
-			labcheck_eval(&v->check[i], &ctx, &r);
-			if (r.verdict == EXPECT_PASS)
-				snprintf(run->info[run->ninfo++], sizeof(run->info[0]), "%s",
-				         v->check[i].name);
+		if (v->check[i].info)
 			continue;
-		}
 		chk = &run->check[run->ncheck++];
 		snprintf(chk->name, sizeof(chk->name), "%s", v->check[i].name);
+		chk->timed = (v->check[i].kind == LABCHECK_WIRE && (v->check[i].metric == LC_RTT_MEDIAN ||
+		              v->check[i].metric == LC_RTT_MAX || v->pace.set)) ||
+		             (v->check[i].kind == LABCHECK_CALL && v->check[i].after_cut);
 		if (!segs) {
 			chk->r.verdict = EXPECT_INCONCLUSIVE;
 			chk->r.seg_index = -1;
@@ -556,7 +642,251 @@ static void lab_checks(struct labrun_state *c)
 		}
 		labcheck_eval(&v->check[i], &ctx, &chk->r);
 	}
+	all_passed = segs != NULL;
+	for (size_t i = 0; i < run->ncheck; i++)
+		all_passed &= run->check[i].r.verdict == EXPECT_PASS;
+	for (size_t i = 0; all_passed && i < v->ncheck; i++) {
+		struct expect_result r;
+
+		if (!v->check[i].info)
+			continue;
+		labcheck_eval(&v->check[i], &ctx, &r);
+		if (r.verdict == EXPECT_PASS)
+			snprintf(run->info[run->ninfo++], sizeof(run->info[0]), "%s: %.200s",
+			         v->check[i].name, r.explain);
+	}
 	free(segs);
+}
+
+/*
+ * The sockets (inodes) that carried connection fc on side dir in host's calls: those of
+ * the calls with its ports. Found in one pass, so that asking of every call whether it was
+ * on the connection stays linear. A few are enough: one socket, or its dup()s.
+ */
+#define CONN_SOCKS 8
+struct conn_socks {
+	uint16_t mine, theirs;
+	size_t n;
+	uint64_t ino[CONN_SOCKS];
+};
+
+static void conn_socks_find(const struct timeline *tl, int host, const struct flow_conn *fc,
+                            int dir, struct conn_socks *cs)
+{
+	cs->mine = fc->side[dir].port;
+	cs->theirs = fc->side[!dir].port;
+	cs->n = 0;
+	for (size_t i = 0; i < tl->ncall && cs->n < CONN_SOCKS; i++) {
+		const struct trace_event *o = &tl->call[i].ev;
+		bool known = false;
+
+		if ((int)tl->call[i].host != host || !o->sock || o->local.port != cs->mine ||
+		    o->peer.port != cs->theirs)
+			continue;
+		for (size_t k = 0; k < cs->n && !known; k++)
+			known = cs->ino[k] == o->sock;
+		if (!known)
+			cs->ino[cs->n++] = o->sock;
+	}
+}
+
+/* Was ev on the connection: by its ports, or, for a socket not connected yet when it was
+ * made (a setsockopt before connect), by the inode its later calls gave away? */
+static bool on_conn(const struct trace_event *ev, const struct conn_socks *cs)
+{
+	if (ev->local.port == cs->mine && ev->peer.port == cs->theirs)
+		return true;
+	for (size_t k = 0; ev->sock && !ev->peer.port && k < cs->n; k++)
+		if (cs->ino[k] == ev->sock)
+			return true;
+	return false;
+}
+
+/*
+ * Each data segment of a connection gets the time its program handed the kernel the
+ * segment's last byte (struct flow_seg's ready_ns): the entry of the send() call whose
+ * bytes reach that far in the stream, counting each side's successful sends on the
+ * connection's socket in order. The expected sequence's time windows then measure TCP's
+ * delay, not a program the machine held up before its call.
+ */
+static void set_ready(const struct timeline *tl, const struct flow_conn *fc,
+                      struct flow_seg *segs, size_t n)
+{
+	for (int dir = FLOW_C2S; dir <= FLOW_S2C; dir++) {
+		int host = dir == FLOW_C2S ? HOST_CLIENT : HOST_SERVER;
+		struct conn_socks cs;
+		uint64_t *end = NULL, *at = NULL, sum = 0;
+		size_t ns = 0, cap = 0;
+
+		conn_socks_find(tl, host, fc, dir, &cs);
+		for (size_t i = 0; i < tl->ncall; i++) {
+			const struct trace_event *ev = &tl->call[i].ev;
+
+			if ((int)tl->call[i].host != host || ev->call != TRACE_SEND || ev->ret <= 0 ||
+			    !on_conn(ev, &cs))
+				continue;
+			if (ns == cap) {
+				size_t nc = cap ? cap * 2 : 64;
+				uint64_t *e2 = realloc(end, nc * sizeof(*end)), *a2;
+
+				if (!e2)
+					break;
+				end = e2;
+				if (!(a2 = realloc(at, nc * sizeof(*at))))
+					break;
+				at = a2;
+				cap = nc;
+			}
+			sum += (uint64_t)ev->ret;
+			end[ns] = sum;
+			at[ns++] = ev->t_enter_ns;
+		}
+		for (size_t j = 0; j < n && ns; j++) {
+			struct flow_seg *s = &segs[j];
+			uint64_t last;
+			size_t lo = 0, hi = ns;
+
+			if ((int)s->dir != dir || !s->seg.len || s->rel_seq < 1)
+				continue;
+			/* rel_seq 1 is the stream's first byte, offset 0. */
+			last = (uint64_t)s->rel_seq - 1 + s->seg.len - 1;
+			while (lo < hi) {
+				size_t mid = lo + (hi - lo) / 2;
+
+				if (end[mid] > last)
+					hi = mid;
+				else
+					lo = mid + 1;
+			}
+			/* Never later than the segment: a call cannot hand over bytes already sent
+			 * (a trace cut short by the call cap would misplace them). */
+			if (lo < ns && at[lo] <= s->seg.ts_ns)
+				s->ready_ns = at[lo];
+		}
+		free(end);
+		free(at);
+	}
+}
+
+/*
+ * A program the machine held up. Meanwhile its peer's timers ran, and on loopback its own
+ * kernel work waited with it: the receiving kernel holds its ACK for the reply the program
+ * is about to send, and the sender's tail loss probe (a few ms on a fast link) resends a
+ * segment TCP never lost. Two kinds of call say the machine, not TCP, held a program:
+ * - a recv() that returned long after the data it returned had arrived (or after it was
+ *   entered, the data already there); the retransmission is toward that program;
+ * - a send() of a few bytes that took milliseconds (the socket buffer had room: a
+ *   lab's small write never waits for the peer); the retransmission is from that program.
+ * A check that failed on such a retransmission, resent while the program was held, says
+ * nothing about TCP or the student: it is inconclusive, and the run is disturbed (run
+ * again). Linear: each side's recv() calls and the data segments toward it are walked
+ * together in stream order (a retransmission, or a segment that filled a hole, is skipped).
+ */
+#define HELD_MIN_NS 2000000u        /* a recv() with its data there returns in well under */
+#define HELD_SEND_MAX 4096          /* a send() this small never fills a socket buffer */
+
+/* Turn each failed timed check whose evidence is a retransmission on fc in direction dir,
+ * sent between from and ev's exit, into inconclusive. */
+static void excuse_during(struct labrun *run, const struct flow_conn *fc, int dir,
+                          const char *role, const struct trace_event *ev, uint64_t from,
+                          const char *how)
+{
+	const struct timeline *tl = &run->tl;
+
+	for (size_t m = 0; m < run->ncheck; m++) {
+		struct labrun_check *chk = &run->check[m];
+		const struct flow_seg *rs;
+		char call[160], *eq;
+		size_t used;
+
+		if (chk->r.verdict != EXPECT_FAIL || !chk->timed || chk->r.seg_index < 0 ||
+		    (size_t)chk->r.seg_index >= tl->nseg)
+			continue;
+		rs = &tl->seg[chk->r.seg_index];
+		if (rs->conn_id != fc->id || (int)rs->dir != dir ||
+		    !(rs->analysis & (EXPERT_BIT(EXPERT_I_RETRANSMISSION) |
+		                      EXPERT_BIT(EXPERT_I_SPURIOUS_RETRANSMISSION))) ||
+		    rs->seg.ts_ns < from || rs->seg.ts_ns > ev->t_exit_ns)
+			continue;
+		trace_event_str(ev, call, sizeof(call));
+		if ((eq = strstr(call, " =")))
+			*eq = '\0';
+		chk->r.verdict = EXPECT_INCONCLUSIVE;
+		run->disturbed = true;
+		if (!run->stall_why[0])
+			snprintf(run->stall_why, sizeof(run->stall_why), "the %s's %.100s was held up"
+			         " %.1f ms by the machine", role, call,
+			         (double)(ev->t_exit_ns - from) / 1e6);
+		used = strlen(chk->r.explain);
+		snprintf(chk->r.explain + used, sizeof(chk->r.explain) - used, "; but the %s's"
+		         " %.100s was held up %.1f ms by the machine %s, and the segment was resent"
+		         " meanwhile: the peer's timer fired because the program was not run, not"
+		         " because TCP lost anything", role, call,
+		         (double)(ev->t_exit_ns - from) / 1e6, how);
+	}
+}
+
+static void excuse_held(struct labrun *run, const struct flow_table *ft)
+{
+	static const char *const role[] = { [HOST_CLIENT] = "client", [HOST_SERVER] = "server" };
+	const struct timeline *tl = &run->tl;
+	size_t nflow = flow_count(ft), nconn = 0;
+
+	for (size_t i = 0; i < nflow && nconn < CONNS_JUDGED; i++) {
+		const struct flow_conn *fc = flow_get(ft, i);
+
+		if (fc->side[FLOW_S2C].port != run->lab->port)
+			continue;
+		nconn++;
+		for (int h = HOST_CLIENT; h <= HOST_SERVER; h++) {
+			int mine = h == HOST_CLIENT ? FLOW_C2S : FLOW_S2C;
+			struct conn_socks cs;
+			uint64_t got = 0;
+			size_t j = 0;
+
+			conn_socks_find(tl, h, fc, mine, &cs);
+			if (!cs.n)
+				continue;
+			for (size_t k = 0; k < tl->ncall; k++) {
+				const struct trace_event *ev = &tl->call[k].ev;
+				uint64_t off = got, arrived = 0, from;
+
+				if ((int)tl->call[k].host != h || ev->err || !on_conn(ev, &cs))
+					continue;
+				if (ev->call == TRACE_SEND && ev->ret > 0 && ev->ret <= HELD_SEND_MAX &&
+				    ev->t_exit_ns >= ev->t_enter_ns + HELD_MIN_NS) {
+					excuse_during(run, fc, mine, role[h], ev, ev->t_enter_ns,
+					              "with room in its socket buffer");
+					continue;
+				}
+				if (ev->call != TRACE_RECV || ev->ret <= 0 || (ev->flags & MSG_PEEK))
+					continue;
+				got += (uint64_t)ev->ret;
+				/* The data segment toward h that carried byte off, in capture order. */
+				for (; j < tl->nseg; j++) {
+					const struct flow_seg *fs = &tl->seg[j];
+					uint64_t start;
+
+					if (fs->conn_id != fc->id || (int)fs->dir == mine || !fs->seg.len ||
+					    fs->rel_seq < 1)
+						continue;
+					start = (uint64_t)fs->rel_seq - 1;
+					if (start + fs->seg.len <= off)
+						continue;
+					if (start <= off)
+						arrived = fs->seg.ts_ns;
+					break;
+				}
+				if (!arrived)
+					continue;
+				from = ev->t_enter_ns > arrived ? ev->t_enter_ns : arrived;
+				if (ev->t_exit_ns < from + HELD_MIN_NS)
+					continue;
+				excuse_during(run, fc, !mine, role[h], ev, from,
+				              "with its data already there");
+			}
+		}
+	}
 }
 
 /*
@@ -571,15 +901,19 @@ static void rst_cause(const struct labrun_state *c, const struct flow_conn *fc, 
 	int dir = fc->first_rst, host = dir == FLOW_C2S ? HOST_CLIENT : HOST_SERVER;
 	const struct prog *pr = &c->prog[host];
 	uint64_t arrived = fc->side[!dir].bytes, read = 0, closed = 0, before_close = 0;
+	struct conn_socks cs;
 
 	buf[0] = '\0';
+	conn_socks_find(tl, host, fc, dir, &cs);
 	for (size_t i = 0; i < tl->ncall; i++) {
 		const struct trace_event *ev = &tl->call[i].ev;
 
-		if ((int)tl->call[i].host != host)
+		/* Only the calls on this connection's socket: the bytes of the others are not
+		 * this connection's unread data. */
+		if ((int)tl->call[i].host != host || !on_conn(ev, &cs))
 			continue;
-		if (ev->call == TRACE_SETSOCKOPT && strstr(ev->detail, "SO_LINGER") &&
-		    strstr(ev->detail, "{1,0}") && ev->ret == 0) {
+		if (ev->call == TRACE_SETSOCKOPT && ev->level == SOL_SOCKET && ev->opt == SO_LINGER &&
+		    ev->arg == 1 && ev->arg2 == 0 && ev->ret == 0) {
 			snprintf(buf, len, "the %s set SO_LINGER {1,0} with setsockopt(), so its close()"
 			         " aborted the connection with RST and skipped TIME-WAIT", pr->role);
 			return;
@@ -633,9 +967,280 @@ static void explain_resets(struct labrun_state *c)
 		char *e = run->check[i].r.explain;
 		size_t used = strlen(e);
 
-		if (run->check[i].r.verdict != EXPECT_PASS && strstr(e, "RST") &&
-		    used + 8 < sizeof(run->check[i].r.explain))
-			snprintf(e + used, sizeof(run->check[i].r.explain) - used, "; here: %s", cause);
+		char *detail = strstr(e, " (detail: ");
+		char tail[sizeof(run->check[i].r.explain)];
+
+		if (run->check[i].r.verdict == EXPECT_PASS || !strstr(e, "RST") ||
+		    used + 8 >= sizeof(run->check[i].r.explain))
+			continue;
+		/* The cause belongs with the words, before the notation's detail. */
+		if (detail) {
+			snprintf(tail, sizeof(tail), "%s", detail);
+			*detail = '\0';
+			used = strlen(e);
+		} else {
+			tail[0] = '\0';
+		}
+		snprintf(e + used, sizeof(run->check[i].r.explain) - used, "; here: %.300s%s", cause,
+		         tail);
+	}
+}
+
+/*
+ * A program that polls instead of blocking: its CPU time against its wall time, and the
+ * calls that returned nothing (EAGAIN, a MSG_PEEK, 0 bytes again and again). Either is
+ * the student's doing, so it is a FAIL, never inconclusive. A correct program blocks in
+ * recv(), accept() or poll(): it uses almost no CPU, and an event loop meets EAGAIN about
+ * once per readiness: at most 27 times (an epoll reader of lab 3's dribble), at under
+ * 100 a second, over every correct program of the corpus. A spin meets that many in a few
+ * milliseconds, even slowed by the tracer (40-70 us a call).
+ */
+#define BUSY_CPU_SHARE 0.5          /* of wall time, over at least BUSY_MIN_S */
+#define BUSY_MIN_S 0.5
+#define BUSY_IDLE_CALLS 100         /* calls that returned nothing... */
+#define BUSY_IDLE_RATE 200.0        /* ...at this many per second or more */
+
+static void busy_check(struct labrun_state *c, const struct prog *pr)
+{
+	struct labrun *run = c->run;
+	char name[80];
+	double wall = pr->end_ns > pr->start_ns ? (double)(pr->end_ns - pr->start_ns) / 1e9 : 0;
+	double cpu = (double)pr->cpu_ns / 1e9;
+	double span = pr->last_idle_ns > pr->first_idle_ns ?
+	              (double)(pr->last_idle_ns - pr->first_idle_ns) / 1e9 : 0;
+	double rate = span > 0 ? (double)pr->idle / span : 0;
+
+	snprintf(name, sizeof(name), "the %s waits instead of spinning", pr->role);
+	if (pr->idle >= BUSY_IDLE_CALLS && rate >= BUSY_IDLE_RATE)
+		add_check(run, name, EXPECT_FAIL, -1, "the %s made %zu calls that returned nothing"
+		          " in %.3f s (%zu EAGAIN, %zu MSG_PEEK, %zu that returned 0 again): it spins"
+		          " instead of blocking in poll() or recv() until data is there", pr->role,
+		          pr->idle, span, pr->idle_again, pr->idle_peek, pr->idle_zero);
+	else if (wall >= BUSY_MIN_S && cpu >= BUSY_CPU_SHARE * wall)
+		add_check(run, name, EXPECT_FAIL, -1, "the %s used %.1f s of CPU in %.1f s: it"
+		          " polls in a busy loop instead of blocking in poll() or recv()", pr->role,
+		          cpu, wall);
+	else
+		add_check(run, name, EXPECT_PASS, -1, "the %s used %.2f s of CPU in %.2f s and made"
+		          " %zu calls that returned nothing", pr->role, cpu, wall, pr->idle);
+}
+
+/*
+ * What the program did must be what the wire shows, and stay within the lab's limits:
+ * a connect() that succeeded has its SYN, a close() that released a connected socket
+ * its FIN or RST, the bytes its sends returned left on the wire. The tracer is outside
+ * the program, so these hold unless something is badly wrong; they are checked anyway,
+ * since a verdict is a claim, and they also name the floods that the caps stopped.
+ */
+/* Had the connection of ev's socket ended before the call at index upto: a call on it that
+ * failed with a reset or timeout, or a RST from its peer on the wire? */
+static bool socket_ended(const struct timeline *tl, enum sandbox_host host,
+                         const struct trace_event *ev, size_t upto)
+{
+	for (size_t i = 0; i < upto; i++) {
+		const struct trace_event *e = &tl->call[i].ev;
+
+		if (tl->call[i].host == host && e->sock == ev->sock &&
+		    (e->err == ECONNRESET || e->err == ETIMEDOUT || e->err == EPIPE ||
+		     e->err == ECONNABORTED))
+			return true;
+	}
+	for (size_t j = 0; j < tl->nseg; j++) {
+		const struct tcp_segment *sg = &tl->seg[j].seg;
+
+		if (sg->sport == ev->peer.port && sg->dport == ev->local.port &&
+		    (sg->flags & TCP_RST) && sg->ts_ns <= ev->t_exit_ns)
+			return true;
+	}
+	return false;
+}
+
+static void limits_check(struct labrun_state *c, const struct prog *pr, bool incomplete)
+{
+	struct labrun *run = c->run;
+	char name[100];
+	const struct timeline *tl = &run->tl;
+	size_t conns = 0;
+	char why[400] = "";
+
+	snprintf(name, sizeof(name), "the %s's calls agree with the wire, within the lab's limits",
+	         pr->role);
+	for (size_t i = 0; i < flow_count(c->ft); i++)
+		conns += flow_get(c->ft, i)->side[FLOW_S2C].port == run->lab->port;
+	if (run->calls_unkept[pr->host]) {
+		add_check(run, name, EXPECT_FAIL, -1, "the %s made %llu socket calls; this lab keeps"
+		          " %d: a program that needs that many is spinning or flooding", pr->role,
+		          (unsigned long long)(run->calls_unkept[pr->host] + CALLS_KEPT), CALLS_KEPT);
+		return;
+	}
+	if (conns > CONNS_JUDGED) {
+		add_check(run, name, EXPECT_FAIL, -1, "the programs opened %zu connections to port"
+		          " %d; this lab allows %d", conns, run->lab->port, CONNS_JUDGED);
+		return;
+	}
+	if (run->segs_unkept) {
+		add_check(run, name, EXPECT_FAIL, -1, "%llu segments crossed the wire; this lab"
+		          " keeps %d: the programs flooded the connection",
+		          (unsigned long long)(run->segs_unkept + SEGS_KEPT), SEGS_KEPT);
+		return;
+	}
+	for (size_t i = 0; i < tl->ncall && !why[0]; i++) {
+		const struct trace_event *ev = &tl->call[i].ev;
+		char call[200];
+		bool seen = false;
+
+		if (tl->call[i].host != pr->host || (ev->type & 0xf) != SOCK_STREAM || ev->err ||
+		    (ev->local.family != AF_INET && ev->local.family != AF_INET6) ||
+		    (ev->local.port != run->lab->port && ev->peer.port != run->lab->port))
+			continue;
+		/* A socket whose connection had already ended (the peer's RST, a timeout, a
+		 * reset seen by a call) sends nothing when closed; nor is anything captured from
+		 * the server once the cable is cut: nothing to cross-check then. */
+		if (ev->call == TRACE_CLOSE && (socket_ended(tl, pr->host, ev, i) ||
+		    (run->cut_ns && ev->t_enter_ns >= run->cut_ns)))
+			continue;
+		/* The segments this socket sent: from its local port to its peer's. */
+		for (size_t j = 0; j < tl->nseg && !seen; j++) {
+			const struct tcp_segment *sg = &tl->seg[j].seg;
+
+			if (sg->sport != ev->local.port || sg->dport != ev->peer.port)
+				continue;
+			if (ev->call == TRACE_CONNECT)
+				seen = (sg->flags & TCP_SYN) != 0;
+			else if (ev->call == TRACE_CLOSE)
+				seen = (sg->flags & (TCP_FIN | TCP_RST)) != 0;
+		}
+		trace_event_str(ev, call, sizeof(call));
+		if (ev->call == TRACE_CONNECT && ev->ret == 0 && !seen)
+			snprintf(why, sizeof(why), "the %s's %s succeeded, but no SYN left its socket",
+			         pr->role, call);
+		else if (ev->call == TRACE_CLOSE && ev->last && ev->peer.port && !seen)
+			snprintf(why, sizeof(why), "a %s was reported for the %s, but no FIN or RST"
+			         " left the socket", call, pr->role);
+		else if (ev->t_enter_ns && pr->start_ns && ev->t_enter_ns < pr->start_ns)
+			snprintf(why, sizeof(why), "the %s's %s is dated before the program started",
+			         pr->role, call);
+	}
+	if (why[0])
+		add_check(run, name, incomplete ? EXPECT_INCONCLUSIVE : EXPECT_FAIL, -1, "%s%s", why,
+		          incomplete ? " (but the capture is incomplete, so this cannot be judged)" :
+		          "");
+	else
+		add_check(run, name, EXPECT_PASS, -1, "%zu calls, %zu connections to port %d; every"
+		          " connect has its SYN and every close its FIN or RST", (size_t)tl->ncall,
+		          conns, run->lab->port);
+}
+
+/*
+ * "pace": the variant's claims hold only if a program made its calls of one kind within a
+ * time (lab 2's 300 writes before the server's delayed ACK). Slower than that, the machine
+ * held the program up, and the run counts as stalled: its wire checks are timed.
+ */
+static void pace_check(struct labrun *run)
+{
+	const struct lab_pace *pc = &run->variant->pace;
+	const struct timeline *tl = &run->tl;
+	uint64_t first = 0, last = 0, span;
+	size_t n = 0;
+
+	if (!pc->set)
+		return;
+	for (size_t i = 0; i < tl->ncall; i++) {
+		const struct trace_event *ev = &tl->call[i].ev;
+
+		if ((int)tl->call[i].host != pc->host || ev->call != pc->cls)
+			continue;
+		if (!n++)
+			first = ev->t_enter_ns;
+		if (ev->t_exit_ns > last)
+			last = ev->t_exit_ns;
+	}
+	if (n < 2 || last <= first)
+		return;
+	span = last - first;
+	if ((double)span / 1e6 <= pc->ms)
+		return;
+	run->late = true;
+	if (span > run->stall_ns) {
+		run->stall_ns = span;
+		snprintf(run->stall_why, sizeof(run->stall_why), "the %s's %zu %s() calls took"
+		         " %.1f ms, and this variant's claims assume they take under %g ms",
+		         pc->host == HOST_CLIENT ? "client" : "server", n, trace_call_name(pc->cls),
+		         (double)span / 1e6, pc->ms);
+	}
+}
+
+/*
+ * A timing check that failed on a run where the machine stalled says nothing about TCP
+ * or the student: it is inconclusive, and the run is marked disturbed so that the caller
+ * runs it again. A check that passed all the same stays passed.
+ */
+static void excuse_stalls(struct labrun *run)
+{
+	if (run->stall_ns < (uint64_t)STALL_MS * 1000000u && !run->late)
+		return;
+	for (size_t i = 0; i < run->ncheck; i++) {
+		struct labrun_check *k = &run->check[i];
+		size_t used = strlen(k->r.explain);
+
+		if (!k->timed || k->r.verdict != EXPECT_FAIL)
+			continue;
+		k->r.verdict = EXPECT_INCONCLUSIVE;
+		run->disturbed = true;
+		snprintf(k->r.explain + used, sizeof(k->r.explain) - used, "; but the machine stalled"
+		         " during this run (%s), so a timing cannot be judged on it", run->stall_why);
+	}
+}
+
+/*
+ * A wire check that failed says first what the student's program did just before the
+ * segment that went wrong (its last call on the lab's socket), then what the wire showed:
+ * "the client called close(3) at +1.214 ms; on the wire: expected ...". The notation
+ * stays, after the words.
+ */
+static void explain_with_calls(struct labrun_state *c, size_t from, size_t to)
+{
+	struct labrun *run = c->run;
+	const struct timeline *tl = &run->tl;
+	int host = run->variant->student;
+	int dir = host == HOST_CLIENT ? FLOW_C2S : FLOW_S2C;
+
+	for (size_t k = from; k < to && k < run->ncheck; k++) {
+		struct labrun_check *chk = &run->check[k];
+		const struct trace_event *last = NULL;
+		const struct flow_conn *fc;
+		struct conn_socks cs;
+		uint64_t t, t0;
+		char call[200], rest[sizeof(chk->r.explain)];
+
+		if (chk->r.verdict != EXPECT_FAIL || chk->r.seg_index < 0 ||
+		    (size_t)chk->r.seg_index >= tl->nseg)
+			continue;
+		t = tl->seg[chk->r.seg_index].seg.ts_ns;
+		fc = flow_get(c->ft, tl->seg[chk->r.seg_index].conn_id);
+		if (!fc)
+			continue;
+		/* Times as the wire's explanation gives them: from the connection's first segment. */
+		t0 = fc->first_ns;
+		conn_socks_find(tl, host, fc, dir, &cs);
+		for (size_t i = 0; i < tl->ncall; i++) {
+			const struct trace_event *ev = &tl->call[i].ev;
+
+			/* This connection's socket only, and nothing from before it began: another
+			 * connection's last call says nothing about this one. */
+			if ((int)tl->call[i].host != host || ev->t_enter_ns > t ||
+			    ev->t_exit_ns < t0 || !on_conn(ev, &cs))
+				continue;
+			last = ev;
+		}
+		if (!last)
+			continue;
+		trace_event_str(last, call, sizeof(call));
+		snprintf(rest, sizeof(rest), "%s", chk->r.explain);
+		snprintf(chk->r.explain, sizeof(chk->r.explain), "the %s called %.120s at %+.3f ms;"
+		         " on the wire: %.300s", c->prog[host].role, call,
+		         last->t_enter_ns > t0 ? (double)(last->t_enter_ns - t0) / 1e6 :
+		         -(double)(t0 - last->t_enter_ns) / 1e6, rest);
 	}
 }
 
@@ -649,13 +1254,14 @@ static int judge(struct labrun_state *c, char *errbuf, size_t errlen)
 	size_t nspec;
 	char path[800], why[400];
 	bool incomplete = run->dropped > 0 || !run->marker_seen;
+	size_t base;
 	int ret = -1;
 
 	snprintf(path, sizeof(path), "%s/%s", lab->dir, run->variant->expect);
 	if (expect_load(path, &spec, errbuf, errlen) < 0)
 		return -1;
 	nspec = expect_ncheck(spec);
-	run->check = calloc(nspec + 2 + run->variant->ncheck, sizeof(*run->check));
+	run->check = calloc(nspec + 4 + run->variant->ncheck, sizeof(*run->check));
 	res = calloc(nspec ? nspec : 1, sizeof(*res));
 	if (!run->check || !res) {
 		snprintf(errbuf, errlen, "out of memory");
@@ -690,12 +1296,76 @@ static int judge(struct labrun_state *c, char *errbuf, size_t errlen)
 		add_check(run, "the capture is complete", EXPECT_PASS, -1,
 		          "%llu packets captured, none dropped", (unsigned long long)run->received);
 
-	if (match_connections(c, spec, res, incomplete, errbuf, errlen) < 0)
+	if (run_is_student(c, (enum sandbox_host)run->variant->student)) {
+		busy_check(c, &c->prog[run->variant->student]);
+		limits_check(c, &c->prog[run->variant->student], incomplete);
+	}
+	base = run->ncheck;
+	if (match_connections(run, c->ft, spec, res, incomplete, errbuf, errlen) < 0)
 		goto out;
+	if (run_is_student(c, (enum sandbox_host)run->variant->student))
+		explain_with_calls(c, base, base + nspec);
 	explain_resets(c);
-	lab_checks(c);
+	lab_checks(run, c->ft);
+	pace_check(run);
+	excuse_held(run, c->ft);
+	excuse_stalls(run);
 	ret = 0;
 out:
+	free(res);
+	expect_free(spec);
+	return ret;
+}
+
+int labrun_rejudge(const struct labrun *saved, const struct flow_table *ft,
+                   const struct lab *lab, const struct lab_variant *v,
+                   struct labrun_check **out, size_t *nout, char *errbuf, size_t errlen)
+{
+	struct labrun *run = malloc(sizeof(*run));
+	struct expect_spec *spec = NULL;
+	struct expect_result *res = NULL;
+	char path[800];
+	size_t nspec;
+	int ret = -1;
+
+	*out = NULL;
+	*nout = 0;
+	if (!run) {
+		snprintf(errbuf, errlen, "out of memory");
+		return -1;
+	}
+	/* The saved run's timeline, variables and counters, read only; checks of its own. */
+	*run = *saved;
+	run->lab = lab;
+	run->variant = v;
+	run->st = NULL;
+	run->check = NULL;
+	run->ncheck = 0;
+	run->ninfo = 0;
+	snprintf(path, sizeof(path), "%s/%s", lab->dir, v->expect);
+	if (expect_load(path, &spec, errbuf, errlen) < 0)
+		goto out;
+	nspec = expect_ncheck(spec);
+	run->check = calloc(nspec + v->ncheck + 1, sizeof(*run->check));
+	res = calloc(nspec ? nspec : 1, sizeof(*res));
+	if (!run->check || !res) {
+		snprintf(errbuf, errlen, "out of memory");
+		goto out;
+	}
+	if (match_connections(run, ft, spec, res, saved->dropped > 0 || !saved->marker_seen,
+	                      errbuf, errlen) < 0)
+		goto out;
+	lab_checks(run, ft);
+	pace_check(run);
+	excuse_held(run, ft);
+	excuse_stalls(run);
+	*out = run->check;
+	*nout = run->ncheck;
+	run->check = NULL;
+	ret = 0;
+out:
+	free(run->check);
+	free(run);
 	free(res);
 	expect_free(spec);
 	return ret;
@@ -712,6 +1382,7 @@ static void act_on_output(struct labrun_state *c, const struct prog *pr, const c
 {
 	const struct lab_variant *v = c->run->variant;
 	char err[256], note[160];
+	uint64_t t;
 
 	for (size_t i = 0; i < v->naction; i++) {
 		const struct lab_action *a = &v->action[i];
@@ -743,8 +1414,12 @@ static void act_on_output(struct labrun_state *c, const struct prog *pr, const c
 			snprintf(note, sizeof(note), "tcplab: SIGKILL to the %s", victim->role);
 			break;
 		}
-		if (timeline_add_output(&c->run->tl, TL_HOST_WIRE, now_real_ns(), note,
-		                        strlen(note)) < 0)
+		/* Each "on" line acts once, so there is a mark for each. */
+		assert(c->run->nmark < LAB_MAX_ACTIONS);
+		t = now_real_ns();
+		c->run->mark[c->run->nmark++] = (struct labrun_mark){ a->kind, t,
+		                                                      (uint32_t)c->run->tl.nout };
+		if (timeline_add_output(&c->run->tl, TL_HOST_WIRE, t, note, strlen(note)) < 0)
 			c->oom = true;
 	}
 }
@@ -764,6 +1439,8 @@ static int start(struct labrun_state *c, const struct labrun_opts *o, char *errb
 		return -1;
 	snprintf(run->server_addr, sizeof(run->server_addr), "%s", sandbox_addr(c->sb, HOST_SERVER));
 	snprintf(run->client_addr, sizeof(run->client_addr), "%s", sandbox_addr(c->sb, HOST_CLIENT));
+	lab_vars_init(&run->vars, lab, run->variant, run->server_addr, run->client_addr, run->seed,
+	              run->scenario);
 	c->ft = flow_new();
 	if (!c->ft) {
 		snprintf(errbuf, errlen, "out of memory");
@@ -776,6 +1453,7 @@ static int start(struct labrun_state *c, const struct labrun_opts *o, char *errb
 	if (sandbox_leave(c->sb, errbuf, errlen) < 0 || !c->cap)
 		return -1;
 	c->dlt = live_dlt(c->cap);
+	run->frames.dlt = c->dlt;
 	if (o->pcap_path) {
 		c->dump = pcapout_open(o->pcap_path, c->dlt, errbuf, errlen);
 		if (!c->dump)
@@ -832,12 +1510,8 @@ static void state_free(struct labrun_state *c)
 {
 	if (!c)
 		return;
-	for (int h = 0; h < 2; h++) {
-		if (c->prog[h].trace_fd >= 0)
-			close(c->prog[h].trace_fd);
+	for (int h = 0; h < 2; h++)
 		proc_free(c->prog[h].p);
-		trace_reader_free(c->prog[h].tr);
-	}
 	if (c->dump) {
 		char ignored[64];
 
@@ -866,20 +1540,18 @@ struct labrun *labrun_start(const struct lab *lab, const struct lab_variant *v,
 	run->lab = lab;
 	run->variant = v;
 	run->conn_id = -1;
+	run->seed = o->seed;
+	run->scenario = o->scenario;
 	timeline_init(&run->tl);
+	record_frames_init(&run->frames, 0);
+	c->keep_frames = o->keep_frames;
 	c->run = run;
 	snprintf(c->build, sizeof(c->build), "%s", o->build);
-	if (o->tracer)
-		snprintf(c->tracer, sizeof(c->tracer), "%s", o->tracer);
-	else
-		snprintf(c->tracer, sizeof(c->tracer), "%s/libtcplab-trace.so", o->build);
 	if (o->student)
 		snprintf(c->student, sizeof(c->student), "%s", o->student);
 	c->student_limits = o->student_limits;
 	if (o->pcap_path)
 		snprintf(c->pcap_path, sizeof(c->pcap_path), "%s", o->pcap_path);
-	for (int h = 0; h < 2; h++)
-		c->prog[h].trace_fd = -1;
 	c->prog[HOST_CLIENT].role = "client";
 	c->prog[HOST_SERVER].role = "server";
 	if (start(c, o, errbuf, errlen) < 0) {
@@ -909,6 +1581,10 @@ int labrun_pollfds(const struct labrun *run, struct pollfd *fds, int max, int *t
 	if (c->phase == PH_RUN)
 		until = c->deadline;
 	*timeout_ms = until > now ? (int)(until - now) : 0;
+	/* Wake at least this often: a step that comes much later tells that tcplab itself was
+	 * not run (labrun_step() notes the stall). */
+	if (*timeout_ms > STEP_TICK_MS)
+		*timeout_ms = STEP_TICK_MS;
 	return n;
 }
 
@@ -922,6 +1598,13 @@ int labrun_step(struct labrun *run, char *errbuf, size_t errlen)
 		return run->done ? 0 : -1;
 	service(c);
 	now = now_ms();
+	if (c->last_step && now - c->last_step > STEP_TICK_MS + STALL_MS &&
+	    (now - c->last_step - STEP_TICK_MS) * 1000000u > run->stall_ns) {
+		run->stall_ns = (now - c->last_step - STEP_TICK_MS) * 1000000u;
+		snprintf(run->stall_why, sizeof(run->stall_why), "tcplab itself was not run for %.1f"
+		         " s", (double)run->stall_ns / 1e9);
+	}
+	c->last_step = now;
 	switch (c->phase) {
 	case PH_LISTEN:
 		if (c->prog[HOST_SERVER].listened) {
@@ -1007,6 +1690,7 @@ void labrun_free(struct labrun *run)
 		return;
 	state_free(run->st);
 	timeline_release(&run->tl);
+	record_frames_release(&run->frames);
 	free(run->check);
 	free(run);
 }

@@ -8,6 +8,7 @@
 
 #include "capture/expect.h"
 #include "engine/lab.h"
+#include "engine/record.h"
 #include "engine/timeline.h"
 
 /*
@@ -26,7 +27,7 @@
  * Two ways to drive it. labrun_run() runs to the end in its own poll loop. A caller with a
  * poll loop of its own (the TUI) calls labrun_start(), then, whenever labrun_pollfds()'s
  * descriptors are ready or its timeout passes, labrun_step(), which never blocks; between
- * steps run->tl holds what happened so far (timeline_build() it to read it in order).
+ * steps run->tl holds what happened so far (engine/ladder.c reads it in order as it grows).
  *
  * labrun_run() and labrun_step() fail (-1) only when the lab could not run at all (errbuf
  * says why and what to do); a lab that ran and failed its checks ends with failing verdicts.
@@ -35,17 +36,28 @@
 struct proc_limits;
 
 struct labrun_opts {
-	const char *build;          /* directory with libtcplab-trace.so and labs/SLUG/ programs */
+	const char *build;          /* directory with the labs/SLUG/ programs */
 	const char *pcap_path;      /* save the capture here, or NULL */
 	double timeout_s;           /* whole run; 0: the variant's, else 15 s */
-	const char *tracer;         /* the tracer library; NULL: BUILD/libtcplab-trace.so */
 	const char *student;        /* the student's program, for {student}; NULL outside grading */
 	const struct proc_limits *student_limits;   /* for the program the student wrote */
+	uint64_t seed;              /* {seed} for the lab's drivers and params */
+	int scenario;               /* {scenario}: which of the variant's scenarios */
+	bool keep_frames;           /* keep the raw frames in run->frames, for a record */
 };
 
 struct labrun_check {
 	char name[160];
 	struct expect_result r;
+	bool timed;                     /* a timing claim: a stalled machine can fail it */
+};
+
+/* A cable cut or a kill the lab's "on" lines did: its note is the timeline's output line
+ * out_index (host TL_HOST_WIRE), so a record can say which lines are the lab's acts. */
+struct labrun_mark {
+	enum lab_action_kind kind;
+	uint64_t t_ns;
+	uint32_t out_index;
 };
 
 struct labrun_state;
@@ -54,19 +66,35 @@ struct labrun {
 	const struct lab *lab;
 	const struct lab_variant *variant;
 	char server_addr[64], client_addr[64];
+	uint64_t seed;
+	int scenario;
+	struct lab_vars vars;           /* the run's variables, and what its drivers announced */
 	struct timeline tl;
 	struct labrun_check *check;
 	size_t ncheck;
-	char info[LAB_MAX_CHECKS][160];     /* the variant's "info" lines that matched */
+	char info[LAB_MAX_CHECKS][400];     /* the variant's "info" lines that matched, with the call
+	                                       that matched them: "fix: ...: setsockopt(3, ...)" */
 	size_t ninfo;
 	uint64_t received, dropped;     /* from pcap_stats */
-	uint64_t trace_drops[2];        /* socket calls the tracer could not report, per host */
+	uint64_t calls_unkept[2];       /* socket calls past the cap of those kept, per host */
+	uint64_t segs_unkept;           /* segments past the cap of those kept */
+	/* Stalls: the machine did not run a program (a timed wait of its woke late) or tcplab
+	 * itself for a while. A timing check that failed on a run that stalled is
+	 * inconclusive, never FAIL, and the run is disturbed: run it again. */
+	uint64_t stall_ns;              /* the longest stall seen */
+	char stall_why[200];            /* it, in words: "the client's poll(500 ms) woke 2.8 s late" */
+	bool late;                      /* a program was slower than the variant's pace */
+	bool disturbed;
 	bool marker_seen;               /* the capture caught up with the end of the run */
 	int status[2];                  /* wait status of client [HOST_CLIENT] and server */
 	bool timed_out;
 	long conn_id;                   /* the connection checked, -1 when none was seen */
 	bool done;                      /* ended and judged: check[] is final */
 	uint64_t cut_ns;                /* when an 'on' line cut the cable, 0 if never */
+	struct labrun_mark mark[LAB_MAX_ACTIONS];
+	size_t nmark;
+	struct record_frames frames;    /* the frames as captured, with opts.keep_frames (else
+	                                   none): what a record saves */
 	struct labrun_state *st;        /* the run in progress (private); NULL once done */
 	char pcap_error[1400];          /* saving --pcap failed: why; "" when it worked */
 };
@@ -95,5 +123,21 @@ void labrun_free(struct labrun *run);
 
 /* Every check passed. */
 bool labrun_passed(const struct labrun *run);
+
+/*
+ * Judge a finished run again from what it left (a record read back, engine/record.h): the
+ * checks of variant v's expected-sequence file, matched against the connections of ft (the
+ * run's frames as flow.c tracked them), and the variant's call, output and wire lines,
+ * on the run's timeline and variables, as the live run judged them (a timing that failed
+ * while the machine stalled is inconclusive here too). The engine's own checks (the
+ * programs ran to completion, the capture is complete, busy loops, calls against the
+ * wire) need the live programs and are not judged again, and a failing wire check's
+ * explanation lacks the program's calls the live one prepends. *out is malloc'ed (free()
+ * it), *nout checks, in the live run's order. 0, or -1 (errbuf: the spec, memory).
+ */
+struct flow_table;
+int labrun_rejudge(const struct labrun *saved, const struct flow_table *ft,
+                   const struct lab *lab, const struct lab_variant *v,
+                   struct labrun_check **out, size_t *nout, char *errbuf, size_t errlen);
 
 #endif

@@ -6,7 +6,9 @@
 #include <stddef.h>
 #include <sys/types.h>
 
+#include "engine/jail.h"
 #include "engine/sandbox.h"
+#include "engine/trace.h"
 
 /*
  * Contract: proc_spawn() forks; the child enters the host's network namespace, becomes the
@@ -29,38 +31,6 @@
  * Not thread-safe per struct proc. Reaping is by pid: do not install a SIGCHLD handler that
  * reaps every child (waitpid(-1)).
  */
-/*
- * Limits for an untrusted program (a student's): each 0 means "no limit". The process
- * count is the user's, as the kernel counts it, so it is set above what the user already
- * runs. With drop_user, a tcplab running as real root runs the program as nobody
- * (65534); in a user namespace of its own there is no other user to become, and the
- * program runs as the student who started tcplab, which it already is, with every
- * capability dropped (it is uid 0 of tcplab's user namespace, and must not keep the power
- * to undo its mounts).
- *
- * A program with limits is also isolated (Linux 5.12 or later):
- *  - in a PID namespace of its own, as its init: when it ends, or is killed, or tcplab
- *    dies, the kernel kills every process it started, even ones that left its group;
- *  - in a mount namespace of its own where the whole file system is read-only (it can
- *    write only in cwd, which must be given), every path of hide is covered by an empty
- *    read-only tmpfs (the reference solutions, the labs' expected results), and /proc is
- *    its PID namespace's own (it sees no other process);
- *  - with no_new_privs: no set-uid program gives it privileges back.
- * Isolation that cannot be set up is an error, never a silent run without it.
- */
-struct proc_limits {
-	double cpu_s;                   /* RLIMIT_CPU, seconds of CPU */
-	unsigned long long mem_bytes;   /* RLIMIT_AS */
-	long nproc;                     /* processes beyond those the user already has */
-	long nofile;                    /* RLIMIT_NOFILE */
-	unsigned long long fsize;       /* RLIMIT_FSIZE: the largest file it may write */
-	bool drop_user;
-	const char *cwd;                /* working directory, the only writable one; NULL: keep
-	                                 * tcplab's (and the whole file system is read-only) */
-	const char *const *hide;        /* directories it must not see; NULL-terminated, may be
-	                                 * NULL; a path that does not exist is skipped */
-};
-
 struct proc_spec {
 	const char *const *argv;        /* argv[0] is a path */
 	enum sandbox_host host;
@@ -69,10 +39,13 @@ struct proc_spec {
 	int keep_fd;                    /* kept open across exec at the same number, > 2; -1 none */
 	double timeout_s;               /* wall-clock limit from the spawn; <= 0 none */
 	const struct proc_limits *limits;   /* NULL: none */
+	bool trace;                     /* trace its socket calls (tracer.h): proc_trace_take() */
 };
 
 struct proc;
 
+/* sb NULL: a program with limits only (spec->host unused), cloned into a fresh network
+ * namespace of its own with nothing in it but a loopback that is down (the compiler). */
 struct proc *proc_spawn(struct sandbox *sb, const struct proc_spec *spec,
                         char *errbuf, size_t errlen);
 pid_t proc_pid(const struct proc *p);
@@ -80,6 +53,19 @@ int proc_output_fd(const struct proc *p);   /* nonblocking, CLOEXEC; owned by th
 int proc_exit_fd(const struct proc *p);     /* pidfd; owned by the proc */
 /* Milliseconds until the deadline (0 once passed), or -1 without a deadline: a poll timeout. */
 int proc_deadline_ms(const struct proc *p);
+
+/*
+ * A traced program's socket calls, in the order they returned, as struct trace_event
+ * (trace.h). Poll proc_trace_fd() (-1 once the tracer's records have all been read, or
+ * when not traced) and take what came with proc_trace_take(), which never blocks and
+ * returns 0 when nothing is waiting. The last event is the program's own TRACE_EXIT;
+ * proc_trace_ended() says every record has been taken. The tracer process is the
+ * program's parent: proc_exit_fd() and proc_reap() watch it, so a program has ended only
+ * once everything it started has gone and its last records are written.
+ */
+int proc_trace_fd(const struct proc *p);
+size_t proc_trace_take(struct proc *p, struct trace_event *ev, size_t max);
+bool proc_trace_ended(const struct proc *p);
 /* Nonblocking: 1 when the program has ended (*status as from waitpid, may be NULL), 0 while
  * it runs. Past the deadline it kills the group first and returns 1. Repeatable. */
 int proc_reap(struct proc *p, int *status);

@@ -9,6 +9,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "engine/grade.h"
+#include "engine/paths.h"
 #include "util/errbuf.h"
 
 static const char *const state_words[] = {
@@ -25,9 +27,36 @@ static const char *const state_text[] = {
 	[PROGRESS_PASSED] = "exercise passed",
 };
 
+static const char *const verdict_words[] = {
+	[PROGRESS_FAIL] = "fail",
+	[PROGRESS_PASS] = "pass",
+	[PROGRESS_INCONCLUSIVE] = "inconclusive",
+};
+
+static const char *const keep_words[] = {
+	[PROGRESS_KEEP_LAST] = "last",
+	[PROGRESS_KEEP_BEST] = "best",
+};
+
+#define COUNT(a) (sizeof(a) / sizeof((a)[0]))
+
 const char *progress_state_str(enum progress_state s)
 {
-	return (size_t)s < sizeof(state_text) / sizeof(state_text[0]) ? state_text[s] : "?";
+	return (size_t)s < COUNT(state_text) ? state_text[s] : "?";
+}
+
+const char *progress_verdict_str(enum progress_verdict v)
+{
+	return (size_t)v < COUNT(verdict_words) ? verdict_words[v] : "?";
+}
+
+/* Index of word in a table of words, or -1. */
+static int word_index(const char *const *words, size_t n, const char *word)
+{
+	for (size_t i = 0; i < n; i++)
+		if (words[i] && !strcmp(word, words[i]))
+			return (int)i;
+	return -1;
 }
 
 /* $XDG_STATE_HOME/tcplab, or ~/.local/state/tcplab; created when create is set. */
@@ -67,12 +96,131 @@ static int state_dir(char *buf, size_t len, int create, char *errbuf, size_t err
 	return 0;
 }
 
-int progress_load(struct progress *p, char *errbuf, size_t errlen)
+int progress_keep_load(const char *root, enum progress_keep *keep, char *errbuf, size_t errlen)
+{
+	struct paths p;
+	char path[700], line[256], why[128];
+	FILE *f;
+	int lineno = 0, rc = 0;
+
+	*keep = PROGRESS_KEEP_LAST;
+	if (!root) {
+		/* No tree found: no instructor's choice to honour, and that is no error here. */
+		if (paths_find(&p, why, sizeof(why)) < 0)
+			return 0;
+		root = p.root;
+	}
+	snprintf(path, sizeof(path), "%s/tcplab.conf", root);
+	f = fopen(path, "r");
+	if (!f) {
+		if (errno == ENOENT)
+			return 0;
+		errbuf_set(errbuf, errlen, "cannot read '%s': %s", path,
+		           errbuf_strerror(errno, why, sizeof(why)));
+		return -1;
+	}
+	while (fgets(line, sizeof(line), f)) {
+		char key[32], value[32], *hash = strchr(line, '#');
+		int k;
+
+		lineno++;
+		if (hash)
+			*hash = '\0';
+		if (sscanf(line, " %31[a-z_] = %31s", key, value) != 2 || strcmp(key, "keep"))
+			continue;       /* blank, or another reader's key */
+		k = word_index(keep_words, COUNT(keep_words), value);
+		if (k < 0) {
+			errbuf_set(errbuf, errlen, "%s line %d: keep is '%s'; it must be 'last' or"
+			           " 'best'", path, lineno, value);
+			rc = -1;
+			break;
+		}
+		*keep = (enum progress_keep)k;
+	}
+	fclose(f);
+	return rc;
+}
+
+/* A lab's state by the policy, from its attempts; a lab without any keeps its own. */
+static enum progress_state state_of(const struct progress_lab *l, enum progress_keep keep)
+{
+	if (!l->nattempt)
+		return l->state;
+	if (keep == PROGRESS_KEEP_BEST)
+		return l->max > 0 && l->best >= l->max ? PROGRESS_PASSED : PROGRESS_TRIED;
+	return l->attempt[l->nattempt - 1].verdict == PROGRESS_PASS ? PROGRESS_PASSED :
+	       PROGRESS_TRIED;
+}
+
+static void add_attempt(struct progress_lab *l, const struct progress_attempt *a)
+{
+	if (l->nattempt == PROGRESS_MAX_ATTEMPTS) {
+		memmove(&l->attempt[0], &l->attempt[1], sizeof(l->attempt[0]) * (l->nattempt - 1));
+		l->nattempt--;
+	}
+	l->attempt[l->nattempt++] = *a;
+	if (a->number > l->attempts)
+		l->attempts = a->number;
+}
+
+static struct progress_lab *find(struct progress *p, int lab)
+{
+	for (size_t i = 0; i < p->n; i++)
+		if (p->lab[i].lab == lab)
+			return &p->lab[i];
+	return NULL;
+}
+
+/* One line of the file into p; a damaged one is skipped. */
+static void parse_line(struct progress *p, const char *line)
+{
+	char word[16];
+	long long when;
+	unsigned long long seed;
+	int lab, n;
+
+	if (!strncmp(line, "attempt ", 8)) {
+		struct progress_attempt a = { 0 };
+		struct progress_lab *l;
+		int v;
+
+		if (sscanf(line, "attempt %d %d %lf %lf %15s %llu %lld", &lab, &a.number, &a.score,
+		           &a.max, word, &seed, &when) != 7 || a.number <= 0 || a.max <= 0 ||
+		    (v = word_index(verdict_words, COUNT(verdict_words), word)) < 0 ||
+		    !(l = find(p, lab)))
+			return;
+		a.verdict = (enum progress_verdict)v;
+		a.seed = (uint64_t)seed;
+		a.when = when;
+		add_attempt(l, &a);
+		return;
+	}
+	if (p->n == PROGRESS_MAX_LABS)
+		return;
+	struct progress_lab *e = &p->lab[p->n];
+	int s;
+
+	memset(e, 0, sizeof(*e));
+	n = sscanf(line, "%d %15s %lf %lf %lld %d %d", &e->lab, word, &e->best, &e->max, &when,
+	           &e->best_attempt, &e->attempts);
+	if ((n != 5 && n != 7) || e->lab <= 0 || find(p, e->lab))
+		return;
+	s = word_index(state_words, COUNT(state_words), word);
+	if (s < 0)
+		return;
+	e->state = (enum progress_state)s;
+	e->when = when;
+	p->n++;
+}
+
+/* The file into p, and the state of each lab by keep. */
+static int load(struct progress *p, enum progress_keep keep, char *errbuf, size_t errlen)
 {
 	char dir[900], path[1000], line[256], why[128];
 	FILE *f;
 
 	memset(p, 0, sizeof(*p));
+	p->keep = keep;
 	if (state_dir(dir, sizeof(dir), 0, errbuf, errlen) < 0)
 		return -1;
 	snprintf(path, sizeof(path), "%s/progress", dir);
@@ -84,36 +232,60 @@ int progress_load(struct progress *p, char *errbuf, size_t errlen)
 		           errbuf_strerror(errno, why, sizeof(why)));
 		return -1;
 	}
-	while (fgets(line, sizeof(line), f) && p->n < PROGRESS_MAX_LABS) {
-		struct progress_lab e = { 0 };
-		char word[16];
-		long long when;
-		size_t s;
-
-		if (sscanf(line, "%d %15s %lf %lf %lld", &e.lab, word, &e.best, &e.max, &when) != 5 ||
-		    e.lab <= 0)
-			continue;       /* a damaged line loses that lab's entry, not the file */
-		for (s = 0; s < sizeof(state_words) / sizeof(state_words[0]); s++)
-			if (!strcmp(word, state_words[s]))
-				break;
-		if (s == sizeof(state_words) / sizeof(state_words[0]))
-			continue;
-		e.state = (enum progress_state)s;
-		e.when = when;
-		p->lab[p->n++] = e;
-	}
+	while (fgets(line, sizeof(line), f))
+		if (line[0] != '#')
+			parse_line(p, line);
 	fclose(f);
+	for (size_t i = 0; i < p->n; i++)
+		p->lab[i].state = state_of(&p->lab[i], keep);
 	return 0;
 }
 
-struct progress_lab progress_get(const struct progress *p, int lab)
+int progress_load(struct progress *p, char *errbuf, size_t errlen)
 {
-	struct progress_lab none = { .lab = lab };
+	enum progress_keep keep;
+
+	if (progress_keep_load(NULL, &keep, errbuf, errlen) < 0) {
+		memset(p, 0, sizeof(*p));
+		return -1;
+	}
+	return load(p, keep, errbuf, errlen);
+}
+
+const struct progress_lab *progress_get(const struct progress *p, int lab)
+{
+	static const struct progress_lab none;
 
 	for (size_t i = 0; i < p->n; i++)
 		if (p->lab[i].lab == lab)
-			return p->lab[i];
-	return none;
+			return &p->lab[i];
+	return &none;
+}
+
+const struct progress_attempt *progress_last(const struct progress_lab *l)
+{
+	return l->nattempt ? &l->attempt[l->nattempt - 1] : NULL;
+}
+
+void progress_summary(const struct progress_lab *l, char *buf, size_t len)
+{
+	const struct progress_attempt *last = progress_last(l);
+	int n = 0;
+
+	if (!len)
+		return;
+	buf[0] = '\0';
+	if (l->max <= 0)
+		return;
+	if (last)
+		n = snprintf(buf, len, "last %g/%g, ", last->score, last->max);
+	if (n < 0 || (size_t)n >= len)
+		return;
+	if (l->best_attempt > 0)
+		snprintf(buf + n, len - (size_t)n, "best %g/%g (attempt %d of %d)", l->best, l->max,
+		         l->best_attempt, l->attempts);
+	else
+		snprintf(buf + n, len - (size_t)n, "best %g/%g", l->best, l->max);
 }
 
 /* Write every entry to a temporary file, then rename it over the old one. */
@@ -137,10 +309,21 @@ static int save(const struct progress *p, char *errbuf, size_t errlen)
 		}
 		return -1;
 	}
-	fprintf(f, "# tcplab progress: lab state best max when\n");
-	for (size_t i = 0; i < p->n; i++)
-		fprintf(f, "%d %s %g %g %lld\n", p->lab[i].lab, state_words[p->lab[i].state],
-		        p->lab[i].best, p->lab[i].max, (long long)p->lab[i].when);
+	fprintf(f, "# tcplab progress: lab state best max when best_attempt attempts\n"
+	        "# attempt lab number score max verdict seed when\n");
+	for (size_t i = 0; i < p->n; i++) {
+		const struct progress_lab *l = &p->lab[i];
+
+		fprintf(f, "%d %s %g %g %lld %d %d\n", l->lab, state_words[l->state], l->best, l->max,
+		        (long long)l->when, l->best_attempt, l->attempts);
+		for (size_t j = 0; j < l->nattempt; j++) {
+			const struct progress_attempt *a = &l->attempt[j];
+
+			fprintf(f, "attempt %d %d %g %g %s %llu %lld\n", l->lab, a->number, a->score,
+			        a->max, verdict_words[a->verdict], (unsigned long long)a->seed,
+			        (long long)a->when);
+		}
+	}
 	if (fflush(f) || fsync(fileno(f)) || ferror(f)) {
 		errbuf_set(errbuf, errlen, "cannot write '%s': %s", tmp,
 		           errbuf_strerror(errno, why, sizeof(why)));
@@ -158,59 +341,98 @@ static int save(const struct progress *p, char *errbuf, size_t errlen)
 	return 0;
 }
 
-/* Load, let fn change the lab's entry, save. */
-static int update(int lab, void (*fn)(struct progress_lab *e, double a, double b), double a,
-                  double b, char *errbuf, size_t errlen)
+/*
+ * Load, let fn change the lab's entry, save. A tcplab.conf that cannot be read must not
+ * cost the student their progress: the state is then written by the default policy, and
+ * 'tcplab list' names the file's problem.
+ */
+static int update(int lab, void (*fn)(struct progress_lab *e, void *arg), void *arg,
+                  char *errbuf, size_t errlen)
 {
-	struct progress p;
-	struct progress_lab *e = NULL;
+	struct progress *p = malloc(sizeof(*p));
+	struct progress_lab *e;
+	enum progress_keep keep;
+	char ignored[256];
+	int rc = -1;
 
-	if (progress_load(&p, errbuf, errlen) < 0)
+	if (!p) {
+		errbuf_set(errbuf, errlen, "cannot keep progress: out of memory");
 		return -1;
-	for (size_t i = 0; i < p.n; i++)
-		if (p.lab[i].lab == lab)
-			e = &p.lab[i];
+	}
+	progress_keep_load(NULL, &keep, ignored, sizeof(ignored));
+	if (load(p, keep, errbuf, errlen) < 0)
+		goto out;
+	e = find(p, lab);
 	if (!e) {
-		if (p.n == PROGRESS_MAX_LABS) {
+		if (p->n == PROGRESS_MAX_LABS) {
 			errbuf_set(errbuf, errlen, "progress file holds %d labs already",
 			           PROGRESS_MAX_LABS);
-			return -1;
+			goto out;
 		}
-		e = &p.lab[p.n++];
+		e = &p->lab[p->n++];
 		memset(e, 0, sizeof(*e));
 		e->lab = lab;
 	}
-	fn(e, a, b);
+	fn(e, arg);
 	e->when = (int64_t)time(NULL);
-	return save(&p, errbuf, errlen);
+	e->state = state_of(e, keep);
+	rc = save(p, errbuf, errlen);
+out:
+	free(p);
+	return rc;
 }
 
-static void mark_demo(struct progress_lab *e, double a, double b)
+static void mark_demo(struct progress_lab *e, void *arg)
 {
-	(void)a;
-	(void)b;
+	(void)arg;
 	if (e->state == PROGRESS_NONE)
 		e->state = PROGRESS_DEMO;
 }
 
-static void mark_grade(struct progress_lab *e, double score, double max)
+static void mark_attempt(struct progress_lab *e, void *arg)
 {
-	if (e->max == 0 || score / max > e->best / e->max) {
-		e->best = score;
-		e->max = max;
+	struct progress_attempt *a = arg;
+
+	a->number = e->attempts + 1;
+	a->when = (int64_t)time(NULL);
+	add_attempt(e, a);
+	/* Ties keep the earlier attempt: the first time the student got there. */
+	if (e->max == 0 || (a->max > 0 && a->score / a->max > e->best / e->max)) {
+		e->best = a->score;
+		e->max = a->max;
+		e->best_attempt = a->number;
 	}
-	if (max > 0 && score >= max)
-		e->state = PROGRESS_PASSED;
-	else if (e->state != PROGRESS_PASSED)
-		e->state = PROGRESS_TRIED;
 }
 
 int progress_demo_ran(int lab, char *errbuf, size_t errlen)
 {
-	return update(lab, mark_demo, 0, 0, errbuf, errlen);
+	return update(lab, mark_demo, NULL, errbuf, errlen);
 }
 
-int progress_graded(int lab, double score, double max, char *errbuf, size_t errlen)
+int progress_record(int lab, struct progress_attempt *a, char *errbuf, size_t errlen)
 {
-	return update(lab, mark_grade, score, max, errbuf, errlen);
+	return update(lab, mark_attempt, a, errbuf, errlen);
+}
+
+int progress_graded(struct grade_result *g, char *errbuf, size_t errlen)
+{
+	struct progress_attempt a = {
+		.score = g->score,
+		.max = g->outcome == GRADE_RAN ? g->max : 1,
+		.seed = g->seed,
+	};
+	bool failed = g->outcome != GRADE_RAN, unsure = false;
+
+	for (size_t i = 0; i < g->ncheck && !failed; i++) {
+		if (g->check[i].max <= 0)
+			continue;       /* tcplab's own capture check scores nothing */
+		failed = g->check[i].verdict == EXPECT_FAIL;
+		unsure |= g->check[i].verdict == EXPECT_INCONCLUSIVE;
+	}
+	a.verdict = grade_passed(g) ? PROGRESS_PASS :
+	            !failed && unsure ? PROGRESS_INCONCLUSIVE : PROGRESS_FAIL;
+	if (progress_record(g->lab, &a, errbuf, errlen) < 0)
+		return -1;
+	g->attempt = a.number;
+	return 0;
 }

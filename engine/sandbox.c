@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
+#include <pwd.h>
 #include <pcap/pcap.h>
 #include <poll.h>
 #include <sched.h>
@@ -115,18 +116,134 @@ static long read_long(const char *path)
 	return v;
 }
 
+/* The subordinate range /etc/subuid (or /etc/subgid) grants the user, by name or number:
+ * at most SUBID_MAX ids from it. */
+#define SUBID_MAX 65536
+static bool subid_range(const char *file, const char *name, unsigned id, unsigned long *start,
+                        unsigned long *count)
+{
+	FILE *f = fopen(file, "re");
+	char line[256], num[16];
+	bool found = false;
+
+	if (!f)
+		return false;
+	snprintf(num, sizeof(num), "%u", id);
+	while (!found && fgets(line, sizeof(line), f)) {
+		char *colon = strchr(line, ':');
+
+		if (!colon)
+			continue;
+		*colon = '\0';
+		if ((strcmp(line, name) && strcmp(line, num)) ||
+		    sscanf(colon + 1, "%lu:%lu", start, count) != 2 || *count == 0)
+			continue;
+		if (*count > SUBID_MAX)
+			*count = SUBID_MAX;
+		found = true;
+	}
+	fclose(f);
+	return found;
+}
+
+static int run_wait(const char *const *argv)
+{
+	pid_t pid = fork();
+	int status;
+
+	if (pid == 0) {
+		execve(argv[0], (char *const *)argv, (char *const[]){ NULL });
+		_exit(127);
+	}
+	if (pid < 0)
+		return -1;
+	while (waitpid(pid, &status, 0) < 0)
+		if (errno != EINTR)
+			return -1;
+	return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : -1;
+}
+
+/*
+ * Before unshare(CLONE_NEWUSER): when the user has subordinate uids and gids and the
+ * set-uid newuidmap/newgidmap are installed, fork a helper that, once told the namespace
+ * exists, maps 0 to the user and 1..N to the subordinate range, so that a jailed program
+ * can run as a uid of its own (jail.h). The pid of the helper, or 0 without a range.
+ */
+static pid_t subid_helper(int *go_fd)
+{
+	struct passwd *pw = getpwuid(getuid());
+	const char *name = pw ? pw->pw_name : "";
+	unsigned long us, un, gs, gn;
+	char self[16], u[16], g[16], a[24], b[24], c[24], d[24];
+	int fds[2];
+	pid_t pid;
+
+	if (!subid_range("/etc/subuid", name, (unsigned)getuid(), &us, &un) ||
+	    !subid_range("/etc/subgid", name, (unsigned)getuid(), &gs, &gn) ||
+	    access("/usr/bin/newuidmap", X_OK) < 0 || access("/usr/bin/newgidmap", X_OK) < 0 ||
+	    pipe2(fds, O_CLOEXEC) < 0)
+		return 0;
+	snprintf(self, sizeof(self), "%d", (int)getpid());
+	snprintf(u, sizeof(u), "%u", (unsigned)geteuid());
+	snprintf(g, sizeof(g), "%u", (unsigned)getegid());
+	snprintf(a, sizeof(a), "%lu", us);
+	snprintf(b, sizeof(b), "%lu", un);
+	snprintf(c, sizeof(c), "%lu", gs);
+	snprintf(d, sizeof(d), "%lu", gn);
+	pid = fork();
+	if (pid == 0) {
+		const char *uargv[] = { "/usr/bin/newuidmap", self, "0", u, "1", "1", a, b, NULL };
+		const char *gargv[] = { "/usr/bin/newgidmap", self, "0", g, "1", "1", c, d, NULL };
+		char x;
+
+		close(fds[1]);
+		/* EOF without a byte: the parent gave up (or died); map nothing. */
+		if (read(fds[0], &x, 1) != 1)
+			_exit(1);
+		_exit(run_wait(uargv) == 0 && run_wait(gargv) == 0 ? 0 : 1);
+	}
+	close(fds[0]);
+	if (pid < 0) {
+		close(fds[1]);
+		return 0;
+	}
+	*go_fd = fds[1];
+	return pid;
+}
+
+/* Is the file empty (a map not written yet)? */
+static bool map_empty(const char *path)
+{
+	char c;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	ssize_t n;
+
+	if (fd < 0)
+		return true;
+	n = read(fd, &c, 1);
+	close(fd);
+	return n <= 0;
+}
+
 int sandbox_prepare(char *errbuf, size_t errlen)
 {
 	char eb[128], map[64];
 	uid_t uid = geteuid();
 	gid_t gid = getegid();
-	int rc;
+	int rc, go = -1, status;
+	pid_t helper = 0;
 
 	if (privileged_here())
 		return 0;
 	if (have_sys_admin())   /* already in a user namespace of our own: only a home is missing */
 		goto home;
+	helper = subid_helper(&go);
 	if (unshare(CLONE_NEWUSER) < 0) {
+		if (helper > 0) {
+			close(go);
+			while (waitpid(helper, NULL, 0) < 0 && errno == EINTR)
+				;
+		}
 		int e = errno;
 		if (e == EINVAL)
 			errbuf_set(errbuf, errlen, "cannot create a user namespace: the process already has "
@@ -139,16 +256,28 @@ int sandbox_prepare(char *errbuf, size_t errlen)
 			        errbuf_strerror(e, eb, sizeof(eb)));
 		return -e;
 	}
-	/* setgroups must be denied before an unprivileged process may write gid_map. */
-	rc = write_file("/proc/self/setgroups", "deny");
-	if (rc < 0 && rc != -ENOENT)
-		goto map_fail;
-	snprintf(map, sizeof(map), "0 %u 1\n", (unsigned)uid);
-	if ((rc = write_file("/proc/self/uid_map", map)) < 0)
-		goto map_fail;
-	snprintf(map, sizeof(map), "0 %u 1\n", (unsigned)gid);
-	if ((rc = write_file("/proc/self/gid_map", map)) < 0)
-		goto map_fail;
+	if (helper > 0) {
+		/* If the byte cannot go, the helper sees EOF and maps nothing: we map below. */
+		(void)!write(go, "1", 1);
+		close(go);
+		while (waitpid(helper, &status, 0) < 0 && errno == EINTR)
+			;
+	}
+	/* Without the helper, or where it failed part way, map ourselves only: setgroups must
+	 * be denied before an unprivileged process may write gid_map. */
+	if (map_empty("/proc/self/uid_map")) {
+		snprintf(map, sizeof(map), "0 %u 1\n", (unsigned)uid);
+		if ((rc = write_file("/proc/self/uid_map", map)) < 0)
+			goto map_fail;
+	}
+	if (map_empty("/proc/self/gid_map")) {
+		rc = write_file("/proc/self/setgroups", "deny");
+		if (rc < 0 && rc != -ENOENT)
+			goto map_fail;
+		snprintf(map, sizeof(map), "0 %u 1\n", (unsigned)gid);
+		if ((rc = write_file("/proc/self/gid_map", map)) < 0)
+			goto map_fail;
+	}
 	/* The original network namespace belongs to the initial user namespace, which we no
 	 * longer have rights in, so sandbox_leave() could not return to it: give the process a
 	 * home namespace of its own. */

@@ -44,15 +44,20 @@ int timeline_add_segment(struct timeline *tl, const struct flow_seg *fs)
 
 	if (grow((void **)&tl->seg, &tl->segcap, tl->nseg, sizeof(*tl->seg)) < 0)
 		return -1;
-	if (fs->seg.caplen_payload) {
+	/* Payload is kept for what people look at, up to a budget: a 10 GB transfer keeps
+	 * its first TIMELINE_PAYLOAD_KEPT bytes, then the headers of the rest. */
+	if (fs->seg.caplen_payload && tl->payload_bytes + fs->seg.caplen_payload <= TIMELINE_PAYLOAD_KEPT) {
 		copy = malloc(fs->seg.caplen_payload);
 		if (!copy)
 			return -1;
 		memcpy(copy, fs->seg.payload, fs->seg.caplen_payload);
+		tl->payload_bytes += fs->seg.caplen_payload;
 	}
 	dst = &tl->seg[tl->nseg++];
 	*dst = *fs;
 	dst->seg.payload = copy;
+	if (!copy)
+		dst->seg.caplen_payload = 0;
 	return 0;
 }
 

@@ -11,15 +11,21 @@
 
 /*
  * Contract: add segments, calls and output lines in any order while a lab runs, then call
- * timeline_build() once: it merges them into entry[], sorted by time, which the text ladder
- * and the TUI both walk. All times are CLOCK_REALTIME nanoseconds, the clock libpcap stamps
- * packets with on Linux, so calls and segments compare directly.
+ * timeline_build() once: it merges them into entry[], sorted by time, which the checks
+ * walk. The ladders do not: engine/ladder.c reads seg[], call[] and out[] as they grow
+ * and places each event once. All times are CLOCK_REALTIME nanoseconds, the clock libpcap
+ * stamps packets with on Linux, so calls and segments compare directly.
  *
  * A call that was still in progress while something else happened (connect() across the
  * handshake, a recv() that blocked) gets two entries: TL_PHASE_ENTER at its entry and
  * TL_PHASE_EXIT at its return; any other call gets one TL_PHASE_ONCE entry at its entry.
- * Segment payloads are copied, so the timeline owns everything it points to.
+ * Segment payloads are copied (up to TIMELINE_PAYLOAD_KEPT bytes in all), so the
+ * timeline owns everything it points to.
  */
+
+/* Payload bytes a timeline copies in all; later segments keep their headers only
+ * (caplen_payload 0, len as on the wire). */
+#define TIMELINE_PAYLOAD_KEPT (16u << 20)
 
 enum tl_kind { TL_SEGMENT, TL_CALL, TL_OUTPUT };
 enum tl_phase { TL_PHASE_ONCE, TL_PHASE_ENTER, TL_PHASE_EXIT };
@@ -55,6 +61,7 @@ struct timeline {
 	struct tl_entry *entry;
 	size_t nentry;
 	uint64_t t0;            /* time of the earliest entry, after timeline_build() */
+	size_t payload_bytes;   /* payload copied so far (at most TIMELINE_PAYLOAD_KEPT) */
 };
 
 void timeline_init(struct timeline *tl);

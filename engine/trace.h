@@ -1,23 +1,21 @@
-/* summary: parse the syscall trace lines written by libtcplab-trace.so into trace events. */
+/* summary: typed socket-call events, as the tracer (engine/tracer.c) sees them from outside the program. */
 #ifndef TCPLAB_ENGINE_TRACE_H
 #define TCPLAB_ENGINE_TRACE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
-#include "engine/trace_wire.h"
-
 /*
- * Contract: the line format is engine/trace_wire.h. Nothing here trusts a line: the pipe's
- * write end is held by the student's program, which can write anything to it. A line that
- * is not exactly in the format is rejected with a reason; an accepted event has every
- * string NUL-terminated and printable ASCII (bytes outside ' '..'~' become '?'), local
- * and peer contain no space, and t_enter_ns <= t_exit_ns.
+ * Contract: one trace_event is one system call a traced program made on a socket (or one
+ * life event of the program: its start, a fork, its exit), filled in by the tracer from
+ * the kernel's view of the call (ptrace, see tracer.h): nothing in it was written by the
+ * traced program, so it is evidence, not testimony. Every field is typed; code that
+ * judges reads fields, never text. trace_event_str() is for people only.
  *
- * Memory: a trace_reader holds at most the complete lines fed and not yet taken, plus one
- * partial line of at most TRACE_LINE_MAX bytes; a longer line is discarded up to its
- * newline and reported once as a bad line. Feed what one read() returned, then call
- * trace_reader_next() until it returns 0.
+ * Calls are classed by what they do to a socket, whatever the program called them:
+ * send() is the sendto system call, fclose() of an fdopen()ed socket is close(), a
+ * write() on a socket is a send. Calls on anything that is not a socket are not reported.
  */
 
 enum trace_call {
@@ -26,62 +24,96 @@ enum trace_call {
 	TRACE_LISTEN,
 	TRACE_ACCEPT,      /* accept, accept4 */
 	TRACE_CONNECT,
-	TRACE_SEND,        /* send, sendto, sendmsg, write, writev: the name field says which */
-	TRACE_RECV,        /* recv, recvfrom, recvmsg, read, readv */
+	TRACE_SEND,        /* sendto, sendmsg, sendmmsg, write, writev, pwritev2, sendfile, splice */
+	TRACE_RECV,        /* recvfrom, recvmsg, recvmmsg, read, readv, preadv2, splice from it */
 	TRACE_SHUTDOWN,
-	TRACE_CLOSE,
+	TRACE_CLOSE,       /* close, close_range, dup2/dup3 onto a socket's fd ("dup2"), and a
+	                      socket still open when its process ended ("exit") */
 	TRACE_SETSOCKOPT,
 	TRACE_GETSOCKOPT,
-	TRACE_START,       /* the program started (exec); detail is argv[0] */
-	TRACE_EXIT,        /* the program ended: arg = status (-1 unknown), ret = events dropped */
-	TRACE_OTHER        /* any other name ("fork": arg = parent pid) */
+	TRACE_START,       /* the program started (its exec) */
+	TRACE_EXIT,        /* a process ended: arg = wait status; the program's own one carries
+	                      cpu_ns, maxrss and tasks_peak */
+	TRACE_FORK,        /* a process was created: pid is the child, arg the parent */
+	TRACE_WAIT,        /* a timed wait (poll, sleep, select, epoll_wait) that woke much later
+	                      than asked: the machine did not run the program (a stall).
+	                      arg: the timeout asked for, in ms; only late ones are reported */
+	TRACE_OTHER
+};
+
+/* A socket address, typed. family 0: none or unknown. */
+struct trace_addr {
+	uint16_t family;        /* AF_INET, AF_INET6, AF_UNIX, or 0 */
+	uint16_t port;          /* host order */
+	uint8_t addr[16];       /* AF_INET: the first 4 bytes */
 };
 
 struct trace_event {
 	enum trace_call call;
-	char name[16];          /* as the program called it: "write", "recv", "accept4" */
-	int pid, fd;            /* fd: the call's fd argument, -1 when none (socket, start) */
-	long long arg;          /* requested bytes, backlog, shutdown how, option value: see
-	                           trace_wire.h; -1 when unknown */
-	long long ret;          /* return value; accept: the new fd */
-	int err;                /* errno value, 0 if none */
-	uint64_t t_enter_ns, t_exit_ns;   /* CLOCK_REALTIME, as pcap timestamps */
-	char local[64], peer[64];   /* "10.99.0.1:41234" or "" */
-	char detail[160];       /* the rest, human readable: "SOL_SOCKET SO_LINGER {1,0}",
-	                           "SHUT_WR", "MSG_MORE", "AF_INET SOCK_STREAM", "drops=0";
-	                           cut short (never an error) when longer */
+	char name[16];          /* the system call: "write", "sendto", "close_range", or the
+	                           life event: "start", "fork", "exit" */
+	int pid, tid;           /* as tcplab sees them: the process and the thread */
+	int fd;                 /* the fd argument; -1 when the call has none */
+	uint64_t sock;          /* the socket the call acted on (its inode), 0 when none:
+	                           socket() and accept() say here the socket they made */
+	uint64_t listen_sock;   /* accept: the listening socket */
+	long long arg;          /* what the program asked for: bytes (send/recv, the sum of an
+	                           iovec), backlog (listen), how (shutdown: SHUT_RD=0, WR=1,
+	                           RDWR=2), the option's value as an int (set/getsockopt;
+	                           SO_LINGER: l_onoff), the wait status (exit), the parent
+	                           (fork); -1 when unknown */
+	long long arg2;         /* SO_LINGER: l_linger; sendmmsg/recvmmsg: messages asked */
+	long long ret;          /* the return value; socket/accept: the new fd */
+	int err;                /* errno value, 0 when the call did not fail */
+	uint32_t flags;         /* MSG_* (send/recv), SOCK_* (socket type flags, accept4) */
+	int domain, type, protocol;     /* socket(); for other calls on a socket, its own
+	                                   domain and type when known, else 0 */
+	int level, opt;         /* set/getsockopt */
+	bool last;              /* close: the program held this socket nowhere else, so the
+	                           kernel released it (FIN or RST follows) */
+	bool unfinished;        /* the process ended inside this call (killed while recv()
+	                           blocked, say): ret and err mean nothing, t_exit_ns is its end */
+	uint64_t t_enter_ns, t_exit_ns;  /* CLOCK_REALTIME, as pcap timestamps */
+	struct trace_addr addr; /* bind/connect/sendto: the address given */
+	struct trace_addr local, peer;   /* the socket's own addresses, when known */
+	/* TRACE_EXIT of the program itself (pid == the program's first process): */
+	uint64_t cpu_ns;        /* user + system CPU of all its processes */
+	uint64_t maxrss;        /* bytes, its largest resident size */
+	uint32_t tasks_peak;    /* most processes and threads alive at once */
 };
-
-/* Parses one line (the trailing newline is optional). 0, or -1 with the reason in errbuf. */
-int trace_parse_line(const char *line, size_t len, struct trace_event *ev, char *errbuf,
-                     size_t errlen);
-
-/* Accumulates bytes read from a trace pipe and yields complete lines. */
-struct trace_reader;
-
-struct trace_reader *trace_reader_new(void);
-void trace_reader_free(struct trace_reader *r);
-
-/* Appends len bytes. 0, or -1 when more than 1 MiB of complete lines is waiting to be
- * taken (the bytes are dropped: call trace_reader_next() after every feed). */
-int trace_reader_feed(struct trace_reader *r, const char *buf, size_t len);
-
-/* 1: an event was taken; 0: no complete line yet; -1: a bad line was skipped, reason in
- * errbuf (keep calling: the lines after it are still read). */
-int trace_reader_next(struct trace_reader *r, struct trace_event *ev, char *errbuf,
-                      size_t errlen);
-
-/* Text for the ladder: "recv(4, 1000) = 5", "connect(3, 10.99.0.2:8000) = -1 ECONNREFUSED",
- * "setsockopt(3, TCP_NODELAY, 1) = 0". Always NUL-terminates buf (len > 0); returns buf. */
-const char *trace_event_str(const struct trace_event *ev, char *buf, size_t len);
 
 /* "socket", "send", ... "other": the class, not the name the program used. */
 const char *trace_call_name(enum trace_call c);
+
+/* "ECONNRESET" for ECONNRESET; NULL for an errno the table does not have. */
+const char *trace_errno_name(int e);
+/* The value of an errno name ("EPIPE"), or 0 when unknown. */
+int trace_errno_value(const char *name);
+
+/* "10.99.0.1:41234", "[::1]:8000", "unix:/path", "" when family is 0. Returns buf. */
+const char *trace_addr_str(const struct trace_addr *a, char *buf, size_t len);
+
+/* "TCP_NODELAY", "SO_LINGER", "SOL_SOCKET" ...: names of options and levels; NULL when
+ * not in the table. */
+const char *trace_opt_name(int level, int opt);
+const char *trace_level_name(int level);
+/* "MSG_MORE|MSG_NOSIGNAL" into buf ("" for 0); returns buf. */
+const char *trace_msgflags_str(uint32_t flags, char *buf, size_t len);
+
+/* Text for the ladder: "recvfrom(4, 1000) = 5", "connect(3, 10.99.0.2:8000) = -1
+ * ECONNREFUSED", "setsockopt(3, TCP_NODELAY, 1) = 0". Always NUL-terminates buf (len > 0);
+ * returns buf. */
+const char *trace_event_str(const struct trace_event *ev, char *buf, size_t len);
 
 /* How long the call blocked. */
 static inline uint64_t trace_event_blocked_ns(const struct trace_event *ev)
 {
 	return ev->t_exit_ns - ev->t_enter_ns;
 }
+
+/* A send or recv that moved no data and did not block: EAGAIN, a MSG_PEEK, or 0 bytes
+ * from a socket that was not at end of stream. Many of them in little time are a busy
+ * loop. */
+bool trace_event_idle(const struct trace_event *ev);
 
 #endif

@@ -94,9 +94,12 @@ Test(lab, argv_substitutes_addresses_and_keeps_quoted_words)
 {
 	struct lab lab = { .port = 8000, .slug = "01-x" };
 	char buf[512], err[256], *argv[LAB_MAX_ARGS];
-	int argc = lab_argv(&lab, "prog --to {server}:{port} --msg \"two words\" {client}", "/b",
-	                    "10.99.0.2", "10.99.0.1", NULL, buf, sizeof(buf), argv, LAB_MAX_ARGS,
-	                    err, sizeof(err));
+	struct lab_vars vars;
+	int argc;
+
+	lab_vars_init(&vars, &lab, NULL, "10.99.0.2", "10.99.0.1", 7, 0);
+	argc = lab_argv(&lab, "prog --to {server}:{port} --msg \"two words\" {client}", "/b",
+	                &vars, NULL, buf, sizeof(buf), argv, LAB_MAX_ARGS, err, sizeof(err));
 
 	cr_assert_eq(argc, 6, "%s", err);
 	cr_expect_str_eq(argv[0], "/b/labs/01-x/prog");
@@ -110,13 +113,106 @@ Test(lab, argv_rejects_unbalanced_quotes_and_overflow)
 {
 	struct lab lab = { .port = 8000, .slug = "01-x" };
 	char buf[32], err[256], *argv[LAB_MAX_ARGS];
+	struct lab_vars vars;
 
-	cr_expect_lt(lab_argv(&lab, "prog \"open", "/b", "a", "b", NULL, buf, sizeof(buf), argv,
+	lab_vars_init(&vars, &lab, NULL, "a", "b", 1, 0);
+	cr_expect_lt(lab_argv(&lab, "prog \"open", "/b", &vars, NULL, buf, sizeof(buf), argv,
 	                      LAB_MAX_ARGS, err, sizeof(err)), 0);
 	cr_expect(strstr(err, "quote"), "%s", err);
-	cr_expect_lt(lab_argv(&lab, "prog aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", "/b", "a", "b",
+	cr_expect_lt(lab_argv(&lab, "prog aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", "/b", &vars,
 	                      NULL, buf, sizeof(buf), argv, LAB_MAX_ARGS, err, sizeof(err)), 0);
 	cr_expect(strstr(err, "too long"), "%s", err);
+}
+
+Test(lab, params_are_drawn_from_the_seed_and_replay_exactly)
+{
+	struct lab lab = { .port = 8000, .slug = "01-x" };
+	struct lab_variant v = { .nparam = 2 };
+	struct lab_vars a, b, c;
+	char buf[256], err[256], *argv[LAB_MAX_ARGS];
+	bool differs = false;
+
+	snprintf(v.param[0].name, sizeof(v.param[0].name), "message");
+	v.param[0].text = true;
+	v.param[0].min = 8;
+	v.param[0].max = 40;
+	snprintf(v.param[1].name, sizeof(v.param[1].name), "count");
+	v.param[1].min = 5;
+	v.param[1].max = 9;
+	lab_vars_init(&a, &lab, &v, "s", "c", 42, 1);
+	lab_vars_init(&b, &lab, &v, "s", "c", 42, 1);
+	cr_assert_str_eq(lab_vars_get(&a, "message"), lab_vars_get(&b, "message"));
+	cr_assert_str_eq(lab_vars_get(&a, "count"), lab_vars_get(&b, "count"));
+	cr_expect_geq(strlen(lab_vars_get(&a, "message")), 8);
+	cr_expect_leq(strlen(lab_vars_get(&a, "message")), 40);
+	cr_expect(atoi(lab_vars_get(&a, "count")) >= 5 && atoi(lab_vars_get(&a, "count")) <= 9);
+	cr_expect_str_eq(lab_vars_get(&a, "seed"), "42");
+	cr_expect_str_eq(lab_vars_get(&a, "scenario"), "1");
+	for (uint64_t s = 1; s < 20 && !differs; s++) {
+		lab_vars_init(&c, &lab, &v, "s", "c", 42 + s, 1);
+		differs = strcmp(lab_vars_get(&a, "message"), lab_vars_get(&c, "message")) != 0;
+	}
+	cr_expect(differs, "another seed must give another message");
+	cr_assert_eq(lab_argv(&lab, "prog --message \"{message}\" --seed {seed}", "/b", &a, NULL,
+	                      buf, sizeof(buf), argv, LAB_MAX_ARGS, err, sizeof(err)), 5, "%s", err);
+	cr_expect_str_eq(argv[2], lab_vars_get(&a, "message"));
+	cr_expect_str_eq(argv[4], "42");
+}
+
+/*
+ * An int param differs between the scenarios of one grade while its range allows, so a
+ * program that hard-codes one value cannot pass them all (lab 2: requests 12..24, two
+ * scenarios; independent draws gave both the same value for 1 seed in 13). Across seeds
+ * every value of the range still comes up, in every scenario.
+ */
+Test(lab, an_int_param_differs_between_the_scenarios_of_a_seed)
+{
+	struct lab lab = { .port = 8000, .slug = "02-x" };
+	struct lab_variant v = { .nparam = 1 };
+	bool seen[3][13] = { { false } };
+
+	snprintf(v.param[0].name, sizeof(v.param[0].name), "requests");
+	v.param[0].min = 12;
+	v.param[0].max = 24;
+	for (uint64_t seed = 1; seed <= 2000; seed++) {
+		struct lab_vars s0, s1, s2;
+		int a, b, c;
+
+		lab_vars_init(&s0, &lab, &v, "s", "c", seed, 0);
+		lab_vars_init(&s1, &lab, &v, "s", "c", seed, 1);
+		lab_vars_init(&s2, &lab, &v, "s", "c", seed, 2);
+		a = atoi(lab_vars_get(&s0, "requests"));
+		b = atoi(lab_vars_get(&s1, "requests"));
+		c = atoi(lab_vars_get(&s2, "requests"));
+		cr_assert(a >= 12 && a <= 24 && b >= 12 && b <= 24 && c >= 12 && c <= 24,
+		          "seed %llu: %d %d %d", (unsigned long long)seed, a, b, c);
+		cr_assert(a != b && b != c && a != c, "seed %llu: scenarios drew %d, %d, %d",
+		          (unsigned long long)seed, a, b, c);
+		seen[0][a - 12] = seen[1][b - 12] = seen[2][c - 12] = true;
+	}
+	for (int k = 0; k < 3; k++)
+		for (int i = 0; i < 13; i++)
+			cr_expect(seen[k][i], "scenario %d never drew %d", k, 12 + i);
+}
+
+Test(lab, drivers_announce_values_but_never_replace_the_runs_own)
+{
+	struct lab lab = { .port = 8000, .slug = "01-x" };
+	struct lab_vars vars;
+	char out[128];
+	int missing = 0;
+
+	lab_vars_init(&vars, &lab, NULL, "10.99.0.2", "10.99.0.1", 9, 0);
+	cr_expect(!lab_vars_announce(&vars, "three_clients: client 1 closes"));
+	cr_expect(lab_vars_announce(&vars, "tcplab-driver: fate1=reset fate2=closed seed=1"));
+	cr_expect_str_eq(lab_vars_get(&vars, "fate1"), "reset");
+	cr_expect_str_eq(lab_vars_get(&vars, "seed"), "9", "the run's seed is not the driver's");
+	cr_expect(lab_vars_announce(&vars, "tcplab-driver: pieces=3 say=the echo comes in 3 pieces"));
+	cr_expect_str_eq(lab_vars_get(&vars, "pieces"), "3");
+	cr_expect_str_eq(lab_vars_get(&vars, "say"), "the echo comes in 3 pieces");
+	lab_vars_expand(&vars, "client 1: {fate1}, {nope}", out, sizeof(out), &missing);
+	cr_expect_str_eq(out, "client 1: reset, {nope}");
+	cr_expect_eq(missing, 1);
 }
 
 /* Arrays, not pointers: Criterion may run each case in a fresh exec of this binary. */
@@ -142,6 +238,14 @@ ParameterizedTestParameters(lab, broken_conf_is_named_with_its_line)
 		{ "number = 1\ntitle = t\n[variant a]\non = client \"x\" explode\n",
 		  "lab.conf:4: unknown action 'explode'" },
 		{ "number = 1\ntitle = t\n[variant a]\ntimeout = 0\n", "lab.conf:4: timeout must be" },
+		{ "number = 1\ntitle = t\n[variant a]\npace = client send in 40\n",
+		  "lab.conf:4: pace must read 'client|server CALL within MS'" },
+		{ "number = 1\ntitle = t\n[variant a]\npace = peer send within 40\n",
+		  "lab.conf:4: pace: 'peer' is not client or server" },
+		{ "number = 1\ntitle = t\n[variant a]\npace = client write within 40\n",
+		  "lab.conf:4: pace: unknown call 'write'" },
+		{ "number = 1\ntitle = t\n[variant a]\npace = client send within 40 ms\n",
+		  "lab.conf:4: pace must read" },
 	};
 	return cr_make_param_array(struct bad_conf, cases, sizeof(cases) / sizeof(cases[0]));
 }

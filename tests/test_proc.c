@@ -341,3 +341,67 @@ Test(proc, an_ignored_sigpipe_does_not_leak_into_the_program, .timeout = 10)
 	          "status %#x: SIGPIPE was still ignored in the program", status);
 	proc_free(p);
 }
+
+/* proc_spawn(NULL, ...) with limits: the compiler's case (engine/grade.c). */
+static struct proc *spawn_jailed(const char *const *argv, const struct proc_limits *l,
+                                 const char *const *extra)
+{
+	struct proc_spec spec = { .argv = argv, .keep_fd = -1, .timeout_s = 10, .limits = l,
+	                          .extra_env = extra };
+	char err[512];
+	struct proc *p = proc_spawn(NULL, &spec, err, sizeof(err));
+
+	cr_assert_not_null(p, "proc_spawn: %s", err);
+	return p;
+}
+
+Test(proc, a_jail_without_a_sandbox_has_an_empty_network_and_an_allowlisted_environment,
+     .timeout = 20)
+{
+	static const char *const argv[] = { "/bin/sh", "-c",
+		"env | sort; echo; echo net $(tail -n +3 /proc/net/dev | cut -d: -f1); ls /", NULL };
+	static const char *const extra[] = { "TCPLAB_EXTRA=kept", NULL };
+	struct proc_limits l = { .cpu_s = 5, .drop_user = true };
+	struct jail_report rep;
+	char out[8192];
+	struct proc *p;
+	int status;
+
+	need_sandbox();
+	l.report = &rep;
+	cr_assert_eq(setenv("TCPLAB_TEST_TOKEN", "must-not-leak", 1), 0);
+	p = spawn_jailed(argv, &l, extra);
+	read_output(p, out, sizeof(out), 10000);
+	status = wait_end(p, 10000);
+	proc_free(p);
+	cr_expect(WIFEXITED(status) && WEXITSTATUS(status) == 0, "status %d: %s", status, out);
+	cr_expect(strstr(out, "HOME=/\n") && strstr(out, "PATH=/usr/bin:/bin\n") &&
+	          strstr(out, "TERM=dumb\n") && strstr(out, "TMPDIR=/tmp\n"), "%s", out);
+	cr_expect(strstr(out, "TCPLAB_EXTRA=kept\n"), "extra_env is added: %s", out);
+	cr_expect_null(strstr(out, "must-not-leak"), "tcplab's environment leaked: %s", out);
+	/* A fresh network namespace: a loopback, nothing else. */
+	cr_expect(strstr(out, "\nnet lo\n"), "%s", out);
+	/* The root is the allowlist: none of the host's private places. */
+	for (const char *const *no = (const char *const[]){ "home", "root", "run", "var", "sys",
+	                                                    "srv", "mnt", "opt", NULL }; *no; no++) {
+		char line[16];
+
+		snprintf(line, sizeof(line), "\n%s\n", *no);
+		cr_expect_null(strstr(out, line), "/%s is in the jail: %s", *no, out);
+	}
+	cr_expect(strstr(out, "\nusr\n") && strstr(out, "\ntmp\n") && strstr(out, "\nproc\n"),
+	          "%s", out);
+}
+
+Test(proc, a_jails_missing_bind_is_an_error_that_names_it, .timeout = 10)
+{
+	static const char *const argv[] = { "/bin/true", NULL };
+	const struct jail_bind binds[] = { { "/nonexistent-tcplab", "/work", true }, { NULL, NULL, false } };
+	struct proc_limits l = { .cpu_s = 5, .binds = binds };
+	struct proc_spec spec = { .argv = argv, .keep_fd = -1, .limits = &l };
+	char err[512] = "";
+
+	need_sandbox();
+	cr_assert_null(proc_spawn(NULL, &spec, err, sizeof(err)));
+	cr_expect(strstr(err, "'/nonexistent-tcplab'"), "%s", err);
+}

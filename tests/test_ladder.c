@@ -1,0 +1,602 @@
+/* summary: the ladder model: rows built once from real captures, in one notation, with gaps, separators and measures. */
+#include <criterion/criterion.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "capture/capfile.h"
+#include "capture/dissect.h"
+#include "capture/pktindex.h"
+#include "engine/ladder.h"
+#include "engine/sandbox.h"
+
+/*
+ * Every ladder here reads a real capture: tests/captures/ (made by make-captures.sh on
+ * the loopback) and the two lab 2 runs the TUI tests replay. Calls, where a test needs
+ * them, are placed at the capture's own segment times, as the tracer would report the
+ * program around them.
+ */
+
+static const char *root(void)
+{
+	const char *r = getenv("TCPLAB_ROOT");
+	return r ? r : ".";
+}
+
+static void path_of(char *buf, size_t len, const char *name)
+{
+	snprintf(buf, len, "%s/%s", root(), name);
+}
+
+static int by_frame(const void *a, const void *b)
+{
+	const struct flow_seg *x = a, *y = b;
+	return x->seg.frame < y->seg.frame ? -1 : x->seg.frame > y->seg.frame;
+}
+
+/* The capture's segments in capture order (every connection). Caller frees. */
+static struct flow_seg *load_segs(const char *name, size_t *n)
+{
+	struct capfile cf;
+	char path[1024], err[256];
+	struct flow_seg *all;
+	size_t k = 0, total = 0;
+
+	path_of(path, sizeof path, name);
+	cr_assert_eq(capfile_load(path, -1, 100000, &cf, err, sizeof err), 0, "%s: %s", path, err);
+	for (size_t c = 0; c < cf.nconn; c++)
+		total += capfile_conn(&cf, c)->nseg;
+	all = calloc(total ? total : 1, sizeof *all);
+	cr_assert_not_null(all);
+	for (size_t c = 0; c < cf.nconn; c++) {
+		const struct capfile_conn *cc = capfile_conn(&cf, c);
+		memcpy(all + k, cc->seg, cc->nseg * sizeof *all);
+		k += cc->nseg;
+	}
+	qsort(all, total, sizeof *all, by_frame);
+	for (size_t i = 0; i < total; i++)
+		all[i].seg.caplen_payload = 0;  /* capfile keeps no payload */
+	capfile_release(&cf);
+	*n = total;
+	return all;
+}
+
+static void timeline_of(struct timeline *tl, const char *name)
+{
+	size_t n;
+	struct flow_seg *s = load_segs(name, &n);
+
+	timeline_init(tl);
+	for (size_t i = 0; i < n; i++)
+		cr_assert_eq(timeline_add_segment(tl, &s[i]), 0);
+	free(s);
+}
+
+static struct trace_event call_ev(enum trace_call call, const char *name, long long ret,
+                                  uint64_t enter, uint64_t exit)
+{
+	struct trace_event ev;
+
+	memset(&ev, 0, sizeof ev);
+	ev.call = call;
+	snprintf(ev.name, sizeof ev.name, "%s", name);
+	ev.fd = 3;
+	ev.ret = ret;
+	ev.arg = 4096;
+	ev.t_enter_ns = enter;
+	ev.t_exit_ns = exit;
+	return ev;
+}
+
+static size_t count_kind(const struct ladder *l, enum ladder_kind k)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < l->n; i++)
+		n += l->row[i].kind == k;
+	return n;
+}
+
+/* The label of the row that shows segment i. */
+static void seg_row_label(const struct ladder *l, size_t seg, char *buf, size_t len)
+{
+	for (size_t k = 0; k < l->n; k++)
+		if (l->row[k].kind == LADDER_SEG && l->row[k].index == seg) {
+			ladder_label(l, k, buf, len);
+			return;
+		}
+	cr_assert_fail("no row for segment %zu", seg);
+}
+
+Test(ladder, segments_read_in_tcpdumps_notation)
+{
+	struct timeline tl;
+	struct ladder l;
+	char b[128];
+	static const char *const want[] = {
+		"S 0", "S. 0 ack 1", ". ack 1", "P. 1:6(5) ack 1", ". ack 6", "P. 1:6(5) ack 6",
+		". ack 6", "F. 6 ack 6", "F. 6 ack 7", ". ack 7",
+	};
+
+	timeline_of(&tl, "tests/captures/client_close_first.pcap");
+	cr_assert_eq(ladder_init_run(&l, &tl, LADDER_WITH_CALLS), 0);
+	cr_assert_eq(tl.nseg, 10);
+	cr_assert_eq(count_kind(&l, LADDER_SEG), 10);
+	for (size_t i = 0; i < 10; i++) {
+		seg_row_label(&l, i, b, sizeof b);
+		cr_expect_str_eq(b, want[i], "segment %zu", i);
+	}
+	ladder_release(&l);
+	timeline_release(&tl);
+}
+
+Test(ladder, rows_are_in_time_order_and_point_at_their_segment)
+{
+	struct timeline tl;
+	struct ladder l;
+
+	timeline_of(&tl, "tests/captures/retransmission.pcap");
+	cr_assert_eq(ladder_init_run(&l, &tl, 0), 0);
+	cr_assert_eq(count_kind(&l, LADDER_SEG), tl.nseg);
+	for (size_t k = 0; k < l.n; k++) {
+		if (k)
+			cr_expect_geq(l.row[k].t_ns, l.row[k - 1].t_ns);
+		if (l.row[k].kind != LADDER_SEG)
+			continue;
+		const struct flow_seg *fs = &tl.seg[l.row[k].index];
+		cr_expect_eq(l.row[k].t_ns, fs->seg.ts_ns);
+		cr_expect_eq(l.row[k].analysis, fs->analysis);
+		cr_expect_eq(l.row[k].side, fs->dir == FLOW_C2S ? LADDER_CLIENT : LADDER_SERVER);
+	}
+	cr_expect_eq(ladder_t0(&l), tl.seg[0].seg.ts_ns);
+	cr_expect_float_eq(ladder_ms(&l, tl.seg[1].seg.ts_ns),
+	                   (double)(tl.seg[1].seg.ts_ns - tl.seg[0].seg.ts_ns) / 1e6, 1e-9);
+	ladder_release(&l);
+	timeline_release(&tl);
+}
+
+/* A RST's window means nothing (the connection is gone): never "win 0". */
+Test(ladder, a_rst_shows_no_window)
+{
+	static const char *const caps[] = { "tests/captures/refused.pcap",
+	                                    "tests/captures/rst_unread.pcap" };
+	size_t zero = 0;
+
+	for (size_t c = 0; c < 2; c++) {
+		struct timeline tl;
+		struct ladder l;
+		char b[128];
+		size_t rsts = 0;
+
+		timeline_of(&tl, caps[c]);
+		cr_assert_eq(ladder_init_run(&l, &tl, 0), 0);
+		for (size_t i = 0; i < tl.nseg; i++) {
+			if (!(tl.seg[i].seg.flags & TCP_RST))
+				continue;
+			rsts++;
+			zero += tl.seg[i].win_scaled == 0;
+			seg_row_label(&l, i, b, sizeof b);
+			cr_expect_null(strstr(b, "win"), "%s: '%s'", caps[c], b);
+			cr_expect_eq(strncmp(b, "R", 1), 0, "'%s'", b);
+		}
+		cr_expect_eq(rsts, 1, "%s", caps[c]);
+		ladder_release(&l);
+		timeline_release(&tl);
+	}
+	cr_expect_gt(zero, 0, "a RST with window 0 was labelled");
+}
+
+Test(ladder, a_refused_rst_shows_what_it_answers_not_a_sequence)
+{
+	struct timeline tl;
+	struct ladder l;
+	char b[128];
+
+	timeline_of(&tl, "tests/captures/refused.pcap");
+	cr_assert_eq(ladder_init_run(&l, &tl, 0), 0);
+	cr_assert_eq(tl.nseg, 2);
+	seg_row_label(&l, 1, b, sizeof b);
+	cr_expect_str_eq(b, "R. ack 1");
+	ladder_release(&l);
+	timeline_release(&tl);
+}
+
+Test(ladder, a_zero_window_is_shown_on_acks)
+{
+	struct timeline tl;
+	struct ladder l;
+	char b[128];
+	size_t found = 0;
+
+	timeline_of(&tl, "tests/captures/zero_window.pcap");
+	cr_assert_eq(ladder_init_run(&l, &tl, 0), 0);
+	for (size_t i = 0; i < tl.nseg; i++)
+		if (tl.seg[i].win_scaled == 0 && !(tl.seg[i].seg.flags & TCP_RST)) {
+			seg_row_label(&l, i, b, sizeof b);
+			cr_expect(strstr(b, " win 0"), "'%s'", b);
+			found++;
+		}
+	cr_expect_gt(found, 0);
+	ladder_release(&l);
+	timeline_release(&tl);
+}
+
+/* connect() from before the SYN to after the SYN-ACK; close() alone with nothing during it. */
+static void add_calls(struct timeline *tl)
+{
+	uint64_t syn = tl->seg[0].seg.ts_ns, synack = tl->seg[1].seg.ts_ns;
+	uint64_t fin = tl->seg[7].seg.ts_ns;
+	struct trace_event c = call_ev(TRACE_CONNECT, "connect", 0, syn - 5000, synack + 3000);
+	struct trace_event x = call_ev(TRACE_CLOSE, "close", 0, fin - 2000, fin - 1000);
+
+	cr_assert_eq(timeline_add_call(tl, HOST_CLIENT, &c), 0);
+	cr_assert_eq(timeline_add_call(tl, HOST_CLIENT, &x), 0);
+}
+
+Test(ladder, a_call_spanning_segments_shows_its_entry_and_exit)
+{
+	struct timeline tl;
+	struct ladder l;
+	char b[256];
+
+	timeline_of(&tl, "tests/captures/client_close_first.pcap");
+	add_calls(&tl);
+	cr_assert_eq(ladder_init_run(&l, &tl, LADDER_WITH_CALLS), 0);
+	cr_assert_eq(l.row[0].kind, LADDER_CALL);
+	cr_expect_eq(l.row[0].phase, TL_PHASE_ENTER);
+	ladder_label(&l, 0, b, sizeof b);
+	cr_expect_eq(strncmp(b, "connect(3, ", 11), 0, "'%s'", b);
+	cr_expect(strstr(b, ") ..."), "'%s'", b);
+	cr_expect_eq(l.row[1].kind, LADDER_SEG);
+	cr_expect_eq(l.row[2].kind, LADDER_SEG);
+	cr_assert_eq(l.row[3].kind, LADDER_CALL);
+	cr_expect_eq(l.row[3].phase, TL_PHASE_EXIT);
+	ladder_label(&l, 3, b, sizeof b);
+	cr_expect_str_eq(b, "connect() = 0 blocked 0.0 ms");
+	cr_expect_eq(l.row[3].side, LADDER_CLIENT);
+	/* close() had nothing inside it: one row, whole */
+	size_t once = 0;
+	for (size_t k = 0; k < l.n; k++)
+		if (l.row[k].kind == LADDER_CALL && l.row[k].index == 1) {
+			cr_expect_eq(l.row[k].phase, TL_PHASE_ONCE);
+			ladder_label(&l, k, b, sizeof b);
+			cr_expect_str_eq(b, "close(3) = 0");
+			once++;
+		}
+	cr_expect_eq(once, 1);
+	ladder_release(&l);
+	timeline_release(&tl);
+}
+
+static bool same_rows(const struct ladder *a, const struct ladder *b)
+{
+	if (a->n != b->n)
+		return false;
+	for (size_t k = 0; k < a->n; k++)
+		if (memcmp(&a->row[k], &b->row[k], sizeof a->row[k]))
+			return false;
+	return true;
+}
+
+/* A live run's ladder grows as segments and calls arrive, calls late (the tracer reports a
+ * call when it returns, the capture may hand a segment over after a call that followed
+ * it): the rows are those of the whole run read at once. */
+Test(ladder, growing_live_gives_the_rows_of_the_whole_run)
+{
+	struct timeline whole, live;
+	struct ladder a, b;
+	size_t n;
+	struct flow_seg *s = load_segs("tests/data/tui/lab2_nagle.pcap", &n);
+	uint64_t t1 = s[0].seg.ts_ns, t2 = s[1].seg.ts_ns, t9 = s[9].seg.ts_ns;
+	/* connect() around the handshake; recv() from before segment 3 to after segment 9 */
+	struct trace_event c = call_ev(TRACE_CONNECT, "connect", 0, t1 - 5000, t2 + 3000);
+	struct trace_event r = call_ev(TRACE_RECV, "recv", 5, s[3].seg.ts_ns - 100, t9 + 100);
+
+	timeline_init(&whole);
+	timeline_init(&live);
+	for (size_t i = 0; i < n; i++)
+		cr_assert_eq(timeline_add_segment(&whole, &s[i]), 0);
+	cr_assert_eq(timeline_add_call(&whole, HOST_CLIENT, &c), 0);
+	cr_assert_eq(timeline_add_call(&whole, HOST_SERVER, &r), 0);
+	cr_assert_eq(ladder_init_run(&a, &whole, LADDER_WITH_CALLS), 0);
+
+	cr_assert_eq(ladder_init_run(&b, &live, LADDER_WITH_CALLS), 0);
+	for (size_t i = 0; i < n; i++) {
+		cr_assert_eq(timeline_add_segment(&live, &s[i]), 0);
+		if (i == 5)     /* connect() reported after segments that followed it */
+			cr_assert_eq(timeline_add_call(&live, HOST_CLIENT, &c), 0);
+		if (i == 20)
+			cr_assert_eq(timeline_add_call(&live, HOST_SERVER, &r), 0);
+		cr_assert_geq(ladder_update(&b), 0);
+	}
+	cr_expect(same_rows(&a, &b), "rows differ: %zu whole, %zu live", a.n, b.n);
+	cr_expect_eq(count_kind(&b, LADDER_CALL), 4, "both calls spanned segments");
+	ladder_release(&a);
+	ladder_release(&b);
+	timeline_release(&whole);
+	timeline_release(&live);
+	free(s);
+}
+
+/* A segment captured during a call the ladder already placed whole, handed over late:
+ * that call becomes entry and exit. */
+Test(ladder, a_late_segment_inside_a_call_splits_it)
+{
+	struct timeline tl;
+	struct ladder l;
+	size_t n;
+	struct flow_seg *s = load_segs("tests/captures/client_close_first.pcap", &n);
+	struct trace_event r = call_ev(TRACE_RECV, "recv", 5, s[4].seg.ts_ns + 1, s[6].seg.ts_ns - 1);
+
+	timeline_init(&tl);
+	for (size_t i = 0; i < n; i++)
+		if (i != 5)
+			cr_assert_eq(timeline_add_segment(&tl, &s[i]), 0);
+	cr_assert_eq(timeline_add_call(&tl, HOST_CLIENT, &r), 0);
+	cr_assert_eq(ladder_init_run(&l, &tl, LADDER_WITH_CALLS), 0);
+	cr_expect_eq(count_kind(&l, LADDER_CALL), 1, "nothing during it yet: one row");
+	cr_assert_eq(timeline_add_segment(&tl, &s[5]), 0);
+	cr_assert_eq(ladder_update(&l), 1);
+	cr_expect_eq(count_kind(&l, LADDER_CALL), 2, "entry and exit");
+	for (size_t k = 1; k < l.n; k++)
+		cr_expect_geq(l.row[k].t_ns, l.row[k - 1].t_ns);
+	ladder_release(&l);
+	timeline_release(&tl);
+	free(s);
+}
+
+Test(ladder, the_nagle_stall_is_a_gap_row)
+{
+	struct timeline tl;
+	struct ladder l;
+	char b[64];
+	size_t gaps = 0;
+
+	timeline_of(&tl, "tests/data/tui/lab2_nagle.pcap");
+	cr_assert_eq(ladder_init_run(&l, &tl, LADDER_WITH_CALLS), 0);
+	for (size_t k = 0; k < l.n; k++) {
+		if (l.row[k].kind != LADDER_GAP)
+			continue;
+		gaps++;
+		cr_assert_lt(k + 1, l.n);
+		cr_expect_eq(l.row[k + 1].gap_ns, l.row[k].gap_ns, "the gap is the next row's");
+		cr_expect_geq(l.row[k].gap_ns, 30000000, "a gap of %.3f ms", l.row[k].gap_ns / 1e6);
+		cr_expect_leq(l.row[k].gap_ns, 60000000, "a gap of %.3f ms", l.row[k].gap_ns / 1e6);
+		ladder_label(&l, k, b, sizeof b);
+		cr_expect_eq(strncmp(b, "... 4", 5), 0, "'%s'", b);
+		cr_expect(strstr(b, " ms ..."), "'%s'", b);
+	}
+	cr_expect_geq(gaps, 10, "each stalled request shows its gap (%zu)", gaps);
+	ladder_release(&l);
+	timeline_release(&tl);
+
+	/* the same exchange without Nagle has nothing to show */
+	timeline_of(&tl, "tests/data/tui/lab2_nodelay.pcap");
+	cr_assert_eq(ladder_init_run(&l, &tl, LADDER_WITH_CALLS), 0);
+	cr_expect_eq(count_kind(&l, LADDER_GAP), 0);
+	ladder_release(&l);
+	timeline_release(&tl);
+}
+
+Test(ladder, connections_are_separated_and_labelled)
+{
+	struct timeline tl;
+	struct ladder l;
+	char b[128];
+	size_t conn_rows = 0;
+
+	timeline_of(&tl, "tests/captures/port_reuse.pcap");
+	cr_assert_eq(ladder_init_run(&l, &tl, LADDER_NO_GAPS), 0);
+	cr_assert_eq(ladder_nconns(&l), 2);
+	for (size_t k = 0; k < l.n; k++)
+		if (l.row[k].kind == LADDER_CONN) {
+			conn_rows++;
+			ladder_label(&l, k, b, sizeof b);
+			cr_expect_str_eq(b, "connection 2: 127.0.0.1:40000 -> 127.0.0.1:8000");
+			cr_expect_eq(l.row[k + 1].kind, LADDER_SEG);
+			cr_expect_eq(l.row[k + 1].conn, 1);
+		}
+	cr_expect_eq(conn_rows, 1);
+	/* one connection: its rows alone, no separator */
+	cr_assert_eq(ladder_set_conn(&l, 1), 0);
+	cr_expect_eq(count_kind(&l, LADDER_CONN), 0);
+	cr_expect_gt(l.n, 0);
+	for (size_t k = 0; k < l.n; k++)
+		cr_expect_eq(l.row[k].conn, 1);
+	ladder_release(&l);
+	timeline_release(&tl);
+}
+
+/* A file's index and a run's timeline of the same capture give the same rows. */
+Test(ladder, a_capture_index_gives_the_rows_of_a_timeline)
+{
+	struct timeline tl;
+	struct ladder a, b;
+	struct pktindex *ix;
+	char path[1024], err[256], la[128], lb[128];
+
+	path_of(path, sizeof path, "tests/captures/port_reuse.pcap");
+	ix = pktindex_open(path, err, sizeof err);
+	cr_assert_not_null(ix, "%s", err);
+	while (pktindex_step(ix, 5, err, sizeof err) > 0)
+		;
+	timeline_of(&tl, "tests/captures/port_reuse.pcap");
+	cr_assert_eq(ladder_init_run(&a, &tl, 0), 0);
+	cr_assert_eq(ladder_init_index(&b, ix, 0), 0);
+	cr_assert_eq(a.n, b.n);
+	for (size_t k = 0; k < a.n; k++) {
+		cr_expect_eq(a.row[k].kind, b.row[k].kind);
+		cr_expect_eq(a.row[k].t_ns, b.row[k].t_ns);
+		ladder_label(&a, k, la, sizeof la);
+		ladder_label(&b, k, lb, sizeof lb);
+		cr_expect_str_eq(la, lb);
+	}
+	ladder_release(&a);
+	ladder_release(&b);
+	timeline_release(&tl);
+	pktindex_free(ix);
+}
+
+/* The exchange of client_close_first.pcap as 70 connections, interleaved: every one of
+ * them is measured (a fixed table of 64 would let connection 64 overwrite connection 0). */
+Test(ladder, measures_count_every_connection_past_64)
+{
+	struct timeline tl;
+	struct ladder l;
+	struct ladder_measures one, many;
+	size_t n;
+	struct flow_seg *s = load_segs("tests/captures/client_close_first.pcap", &n);
+
+	timeline_init(&tl);
+	for (size_t i = 0; i < n; i++)
+		cr_assert_eq(timeline_add_segment(&tl, &s[i]), 0);
+	cr_assert_eq(ladder_init_run(&l, &tl, 0), 0);
+	cr_assert_eq(ladder_measure(&l, &one), 0);
+	cr_assert_gt(one.nrtt, 0);
+	ladder_release(&l);
+	timeline_release(&tl);
+
+	timeline_init(&tl);
+	for (size_t i = 0; i < n; i++)
+		for (uint32_t c = 0; c < 70; c++) {
+			struct flow_seg x = s[i];
+			x.conn_id = c;
+			x.seg.ts_ns += c;   /* interleaved, each keeps its own timing */
+			if (x.dir == FLOW_C2S)
+				x.seg.sport = (uint16_t)(40000 + c);
+			else
+				x.seg.dport = (uint16_t)(40000 + c);
+			cr_assert_eq(timeline_add_segment(&tl, &x), 0);
+		}
+	cr_assert_eq(ladder_init_run(&l, &tl, 0), 0);
+	cr_assert_eq(ladder_measure(&l, &many), 0);
+	cr_expect_eq(many.nrtt, 70 * one.nrtt, "%zu round trips, want %zu", many.nrtt,
+	             70 * one.nrtt);
+	cr_expect_float_eq(many.rtt_median_ms, one.rtt_median_ms, 1e-3);
+	cr_expect_eq(ladder_nconns(&l), 70);
+	ladder_release(&l);
+	timeline_release(&tl);
+	free(s);
+}
+
+Test(ladder, delayed_acks_by_the_checks_rule)
+{
+	struct timeline tl;
+	struct ladder l;
+	struct ladder_measures m;
+
+	timeline_of(&tl, "tests/data/tui/lab2_nagle.pcap");
+	cr_assert_eq(ladder_init_run(&l, &tl, 0), 0);
+	cr_assert_eq(ladder_measure(&l, &m), 0);
+	cr_expect_eq(m.delacks, 19);
+	cr_expect_eq(m.nseg, 107);
+	cr_expect(m.rtt_median_ms > 40 && m.rtt_median_ms < 48, "%.3f", m.rtt_median_ms);
+	ladder_release(&l);
+	timeline_release(&tl);
+
+	timeline_of(&tl, "tests/data/tui/lab2_nodelay.pcap");
+	cr_assert_eq(ladder_init_run(&l, &tl, 0), 0);
+	cr_assert_eq(ladder_measure(&l, &m), 0);
+	cr_expect_eq(m.delacks, 0);
+	ladder_release(&l);
+	timeline_release(&tl);
+}
+
+/* The nodelay run, its server closing 50 ms after its last reply: the client's ACK of that
+ * FIN comes long after the server's data, but acknowledges no data: no delayed ACK. */
+Test(ladder, the_ack_of_a_late_fin_is_no_delayed_ack)
+{
+	struct timeline tl;
+	struct ladder l;
+	struct ladder_measures m;
+	size_t n, fin = SIZE_MAX;
+	struct flow_seg *s = load_segs("tests/data/tui/lab2_nodelay.pcap", &n);
+
+	for (size_t i = 0; i < n && fin == SIZE_MAX; i++)
+		if (s[i].dir == FLOW_S2C && (s[i].seg.flags & TCP_FIN))
+			fin = i;
+	cr_assert_neq(fin, SIZE_MAX);
+	cr_assert_lt(fin + 1, n);
+	cr_assert_eq(s[fin].seg.len, 0, "a FIN without data");
+	timeline_init(&tl);
+	for (size_t i = 0; i < n; i++) {
+		if (i >= fin)
+			s[i].seg.ts_ns += 50000000;
+		cr_assert_eq(timeline_add_segment(&tl, &s[i]), 0);
+	}
+	cr_assert_eq(ladder_init_run(&l, &tl, 0), 0);
+	cr_assert_eq(ladder_measure(&l, &m), 0);
+	cr_expect_eq(m.delacks, 0);
+	ladder_release(&l);
+	timeline_release(&tl);
+	free(s);
+}
+
+static bool has_data(void *ctx, size_t i)
+{
+	const struct timeline *tl = ctx;
+	return tl->seg[i].seg.len > 0;
+}
+
+/* The engine's own notes (a cable cut) are markers on the wire; output is its host's. */
+Test(ladder, notes_are_markers_and_output_is_its_hosts)
+{
+	struct timeline tl;
+	struct ladder l;
+	char b[128];
+	static const char cut[] = "tcplab: the cable is cut", out[] = "echo_client: done";
+
+	timeline_of(&tl, "tests/captures/client_close_first.pcap");
+	cr_assert_eq(timeline_add_output(&tl, TL_HOST_WIRE, tl.seg[4].seg.ts_ns + 1, cut,
+	                                 strlen(cut)), 0);
+	cr_assert_eq(timeline_add_output(&tl, HOST_CLIENT, tl.seg[9].seg.ts_ns + 1, out,
+	                                 strlen(out)), 0);
+	cr_assert_eq(ladder_init_run(&l, &tl, LADDER_WITH_CALLS), 0);
+	cr_assert_eq(count_kind(&l, LADDER_MARKER), 1);
+	cr_assert_eq(count_kind(&l, LADDER_OUTPUT), 1);
+	for (size_t k = 0; k < l.n; k++) {
+		ladder_label(&l, k, b, sizeof b);
+		if (l.row[k].kind == LADDER_MARKER) {
+			cr_expect_eq(l.row[k].side, LADDER_WIRE);
+			cr_expect_str_eq(b, cut);
+			cr_expect_eq(l.row[k - 1].index, 4, "right after the segment before it");
+		} else if (l.row[k].kind == LADDER_OUTPUT) {
+			cr_expect_eq(l.row[k].side, LADDER_CLIENT);
+			cr_expect_str_eq(b, "> echo_client: done");
+			cr_expect_eq(k, l.n - 1);
+		}
+	}
+	/* without calls: segments alone */
+	ladder_release(&l);
+	cr_assert_eq(ladder_init_run(&l, &tl, 0), 0);
+	cr_expect_eq(l.n, tl.nseg);
+	ladder_release(&l);
+	timeline_release(&tl);
+}
+
+/* A display filter keeps its segments; the idle time is then between the rows shown. */
+Test(ladder, a_filter_keeps_its_segments_and_measures_gaps_between_them)
+{
+	struct timeline tl;
+	struct ladder l;
+	size_t data = 0;
+
+	timeline_of(&tl, "tests/data/tui/lab2_nagle.pcap");
+	for (size_t i = 0; i < tl.nseg; i++)
+		data += tl.seg[i].seg.len > 0;
+	cr_assert_eq(ladder_init_run(&l, &tl, LADDER_NO_GAPS), 0);
+	cr_assert_eq(ladder_set_filter(&l, has_data, &tl), 0);
+	cr_expect_eq(count_kind(&l, LADDER_SEG), data);
+	uint64_t prev = 0;
+	for (size_t k = 0; k < l.n; k++) {
+		cr_assert_eq(l.row[k].kind, LADDER_SEG);
+		cr_expect_gt(tl.seg[l.row[k].index].seg.len, 0);
+		if (k)
+			cr_expect_eq(l.row[k].gap_ns, l.row[k].t_ns - prev);
+		prev = l.row[k].t_ns;
+	}
+	cr_expect_eq(ladder_t0(&l), tl.seg[0].seg.ts_ns, "the start is the run's, filtered or not");
+	cr_assert_eq(ladder_set_filter(&l, NULL, NULL), 0);
+	cr_expect_eq(l.n, tl.nseg);
+	ladder_release(&l);
+	timeline_release(&tl);
+}
