@@ -1,6 +1,7 @@
 /* summary: lab 2's request/response server: answer each length-prefixed request at once. */
 /*
  * usage: rr_server --addr ADDR --port PORT [--mode reply|count [--busy MS]]
+ *                  [--seed S --scenario N [--requests N]]
  *
  *   reply  (default) a request is a 4-digit ASCII length and then that many bytes of body
  *          ("0010request 01"); the server reads both and answers with one send() of the
@@ -12,7 +13,24 @@
  *
  * The server never delays anything itself: every reply is one send() as soon as the whole
  * request is in. Whatever wait you see on the wire comes from the client's side of TCP.
+ *
+ * In the exercise (reply, with --seed and --scenario) the server is a driver: the seed and
+ * scenario decide how replies travel, so that only a client that reads each whole reply
+ * passes every time:
+ *   scenario 0  each reply in one send(), as above;
+ *   scenario 1  each reply in 2 send() calls 1-3 ms apart, cut at a seed-chosen byte, with
+ *               TCP_NODELAY so that they are 2 segments (and Nagle does not hold the second
+ *               piece for the client's delayed ACK: the wait would be the server's doing).
+ * It announces "tcplab-driver: answered=N reply_bytes=B say=..." at the start and after each
+ * reply: the requests answered so far, and the reply bytes the client is owed: the replies
+ * to the --requests N requests the run asks of it ("request 01" to "request NN"), or what
+ * was sent when that is more. Owed, not only sent: a client that closes early with replies
+ * unread resets the connection, the server stops, and "the client read every reply" must
+ * still fail for it.
  */
+#include <errno.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,16 +38,65 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "labs/lib/driver.h"
 #include "labs/lib/peer.h"
 
 #define HEADER_LEN 4
 #define BODY_MAX   1000
 
+/* How the exercise's scenarios send a reply, in the words a student reads. */
+static const char *const scenario_words[] = {
+	"each reply in one segment",
+	"each reply in 2 segments, 1-3 ms apart",
+};
+#define NSCENARIO (int)(sizeof(scenario_words) / sizeof(scenario_words[0]))
+
+/* One reply, shaped by the scenario (-1: no driver, one send()). */
+static int send_reply(int fd, const char *reply, size_t len, struct driver_rng *rng,
+                      int scenario)
+{
+	size_t cut;
+
+	if (scenario != 1 || len < 2)
+		return peer_send_all(fd, reply, len) < 0 ? -1 : 0;
+	cut = (size_t)driver_rand(rng, 1, (long)len - 1);
+	if (peer_send_all(fd, reply, cut) < 0)
+		return -1;
+	driver_pause_ms(driver_rand(rng, 1, 3));
+	return peer_send_all(fd, reply + cut, len - cut) < 0 ? -1 : 0;
+}
+
+/*
+ * The client aborted the connection (a close() with unread replies draws RST): the client's
+ * doing, which the grader's wire checks explain; the server did its part.
+ */
+static int client_reset(int served)
+{
+	printf("rr_server: answered %d requests; the client reset the connection\n", served);
+	return 0;
+}
+
+/* The bytes of the replies to requests 1..n as the lab's clients write them. */
+static long replies_owed(int n)
+{
+	long bytes = 0;
+
+	for (int i = 1; i <= n; i++)
+		bytes += HEADER_LEN + snprintf(NULL, 0, "reply to request %02d", i);
+	return bytes;
+}
+
 /* Answer requests until the client closes; returns the exit status. */
-static int serve_requests(int fd)
+static int serve_requests(int fd, struct driver_rng *rng, int scenario, int requests)
 {
 	char header[HEADER_LEN + 1], body[BODY_MAX + 1], reply[HEADER_LEN + BODY_MAX + 32];
+	long sent = 0, owed = replies_owed(requests);
 	int served = 0;
+
+	if (scenario == 1)
+		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &(int){ 1 }, sizeof(int));
+	if (scenario >= 0)
+		driver_announce("answered=0 reply_bytes=%ld say=%s", owed, scenario_words[scenario]);
 
 	for (;;) {
 		ssize_t got = peer_recv_n(fd, header, HEADER_LEN);
@@ -39,6 +106,8 @@ static int serve_requests(int fd)
 
 		if (got == 0)
 			break;
+		if (got < 0 && errno == ECONNRESET)
+			return client_reset(served);
 		if (got != HEADER_LEN) {
 			fprintf(stderr, "rr_server: a header cut short (%zd of %d bytes)\n", got,
 			        HEADER_LEN);
@@ -59,9 +128,13 @@ static int serve_requests(int fd)
 		n = snprintf(reply + HEADER_LEN, sizeof(reply) - HEADER_LEN, "reply to %s", body);
 		snprintf(header, sizeof(header), "%04d", n);
 		memcpy(reply, header, HEADER_LEN);
-		if (peer_send_all(fd, reply, (size_t)(HEADER_LEN + n)) < 0)
-			return 1;
+		if (send_reply(fd, reply, (size_t)(HEADER_LEN + n), rng, scenario) < 0)
+			return errno == ECONNRESET || errno == EPIPE ? client_reset(served) : 1;
 		served++;
+		sent += HEADER_LEN + n;
+		if (scenario >= 0)
+			driver_announce("answered=%d reply_bytes=%ld say=%s", served,
+			                sent > owed ? sent : owed, scenario_words[scenario]);
 	}
 	printf("rr_server: answered %d requests; the client closed\n", served);
 	return 0;
@@ -99,6 +172,10 @@ int main(int argc, char **argv)
 	int port = atoi(peer_opt(argc, argv, "--port", "8000"));
 	const char *mode = peer_opt(argc, argv, "--mode", "reply");
 	int busy_ms = atoi(peer_opt(argc, argv, "--busy", "0"));
+	const char *seed = peer_opt(argc, argv, "--seed", NULL);
+	int scenario = seed ? atoi(peer_opt(argc, argv, "--scenario", "0")) : -1;
+	int requests = atoi(peer_opt(argc, argv, "--requests", "0"));
+	struct driver_rng rng;
 	int lfd, fd, status;
 
 	peer_init(argv[0]);
@@ -106,6 +183,12 @@ int main(int argc, char **argv)
 		fprintf(stderr, "rr_server: --mode must be reply or count, not '%s'\n", mode);
 		return 2;
 	}
+	if ((seed && (scenario < 0 || scenario >= NSCENARIO)) || requests < 0 || requests > 99) {
+		fprintf(stderr, "rr_server: --scenario must be 0 to %d, --requests 0 to 99\n",
+		        NSCENARIO - 1);
+		return 2;
+	}
+	driver_rng_init(&rng, seed, scenario);
 	lfd = peer_listen(addr, port, 1);
 	if (lfd < 0)
 		return 1;
@@ -115,7 +198,7 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	close(lfd);
-	status = !strcmp(mode, "reply") ? serve_requests(fd) : count_bytes(fd, busy_ms);
+	status = !strcmp(mode, "reply") ? serve_requests(fd, &rng, scenario, requests) : count_bytes(fd, busy_ms);
 	close(fd);
 	return status;
 }

@@ -76,7 +76,7 @@ int peer_listen(const char *addr, int port, int backlog)
 	return fd;
 }
 
-int peer_connect(const char *host, int port)
+static int connect_type(const char *host, int port, int type)
 {
 	struct sockaddr_storage ss;
 	socklen_t len = make_addr(host, port, &ss);
@@ -86,7 +86,7 @@ int peer_connect(const char *host, int port)
 		fprintf(stderr, "%s: '%s' is not an IP address\n", prog, host);
 		return -1;
 	}
-	fd = socket(ss.ss_family, SOCK_STREAM, 0);
+	fd = socket(ss.ss_family, type, 0);
 	if (fd < 0) {
 		fail("socket for", host, port);
 		return -1;
@@ -97,6 +97,16 @@ int peer_connect(const char *host, int port)
 		return -1;
 	}
 	return fd;
+}
+
+int peer_connect(const char *host, int port)
+{
+	return connect_type(host, port, SOCK_STREAM);
+}
+
+int peer_connect_udp(const char *host, int port)
+{
+	return connect_type(host, port, SOCK_DGRAM);
 }
 
 ssize_t peer_send_all(int fd, const void *buf, size_t len)
@@ -145,4 +155,12 @@ const char *peer_opt(int argc, char **argv, const char *name, const char *def)
 		if (!strcmp(argv[i], name))
 			return argv[i + 1];
 	return def;
+}
+
+bool peer_flag(int argc, char **argv, const char *name)
+{
+	for (int i = 1; i < argc; i++)
+		if (!strcmp(argv[i], name))
+			return true;
+	return false;
 }

@@ -2,6 +2,7 @@
 #ifndef TCPLAB_LABS_PEER_H
 #define TCPLAB_LABS_PEER_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <sys/types.h>
 
@@ -20,6 +21,10 @@ int peer_listen(const char *addr, int port, int backlog);
 /* socket + connect(host:port), IPv4 or IPv6 literal. Returns the connected fd. */
 int peer_connect(const char *host, int port);
 
+/* A UDP socket connected to host:port: its errors (an ICMP port unreachable: ECONNREFUSED)
+ * come back on it. Returns the fd. */
+int peer_connect_udp(const char *host, int port);
+
 /* send() until all len bytes are gone: send() may take fewer than asked. */
 ssize_t peer_send_all(int fd, const void *buf, size_t len);
 
@@ -28,5 +33,8 @@ ssize_t peer_recv_n(int fd, void *buf, size_t len);
 
 /* Value of "--name VALUE" in argv, or def when absent. */
 const char *peer_opt(int argc, char **argv, const char *name, const char *def);
+
+/* Whether the flag "--name" (no value) is in argv. */
+bool peer_flag(int argc, char **argv, const char *name);
 
 #endif

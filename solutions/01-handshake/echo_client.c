@@ -1,5 +1,6 @@
 /*
- * Lab 1 reference solution: an echo client that reads the whole echo and closes first.
+ * Lab 1 reference solution: an echo client that reads the whole echo, however the server
+ * splits or delays it, and closes first.
  *
  * usage: echo_client --host ADDR --port PORT [--message TEXT]
  */
