@@ -23,7 +23,10 @@ for t in "$@"; do
 	line=$(grep 'Synthesis:' "$log" | tail -n 1)
 	if [ -z "$line" ]; then
 		echo "tests: $t ended (status $rc) without a synthesis line" >&2
-		failed=$((failed + 1)); status=1; continue
+		failed=$((failed + 1)); status=1
+		[ -n "${TCPLAB_FAILURES:-}" ] &&
+			echo "$build: $t ended (status $rc) without a synthesis line" >> "$TCPLAB_FAILURES"
+		continue
 	fi
 	# [====] Synthesis: Tested: 5 | Passing: 4 | Failing: 1 | Crashing: 0
 	set -- $(echo "$line" | sed 's/[^0-9 ]//g')
@@ -32,7 +35,12 @@ for t in "$@"; do
 	passed=$((passed + passing))
 	failed=$((failed + failing + crashing))
 	skipped=$((skipped + sk))
-	[ $((failing + crashing)) -eq 0 ] || status=1
+	if [ $((failing + crashing)) -ne 0 ]; then
+		status=1
+		# What failed, again at the end of 'make test', where a CI log's tail shows it.
+		[ -n "${TCPLAB_FAILURES:-}" ] &&
+			grep -E '^\[(----|FAIL)\]|CRASH' "$log" | sed "s|^|$build: |" >> "$TCPLAB_FAILURES"
+	fi
 	[ "$tested" -gt 0 ] || [ "$sk" -gt 0 ] || { echo "tests: $t ran no test" >&2; status=1; }
 done
 echo "$build: $passed passed, $failed failed, $skipped skipped"

@@ -1,16 +1,30 @@
 #!/bin/sh
 # summary: run every variant of every lab COUNT times; its verdicts must never change.
 #
-# usage: tests/soak.sh BUILD-DIR COUNT
+# usage: tests/soak.sh BUILD-DIR COUNT [LOAD]
+# With LOAD=1, two processes keep both CPUs busy the whole time (a shell loop each, at
+# normal priority): a verdict must not depend on an idle machine. A stall that disturbs a
+# timing check is tcplab's to detect and rerun (docs/architecture.md), not a change.
 # A run is the list of its checks with their verdicts. Every run of a variant must give the
 # same list; a run that is only inconclusive somewhere (the capture dropped packets) is
 # counted apart and never taken for a change. Prints one line per variant and a closing
 # line 'N passed, N failed'; exits 1 when a verdict changed or a run failed.
 set -u
-build=$1 count=$2
+build=$1 count=$2 load=${3:-0}
 tcplab="$build/tcplab"
 work=$(mktemp -d) || exit 1
-trap 'rm -rf "$work"' EXIT INT TERM
+hogs=
+cleanup() { rm -rf "$work"; if [ -n "$hogs" ]; then kill $hogs 2>/dev/null; fi; }
+# A signal ends the soak: the loop must not go on without its folder.
+trap cleanup EXIT
+trap 'cleanup; exit 130' INT TERM
+if [ "$load" = 1 ]; then
+	for _ in 1 2; do
+		sh -c 'while :; do :; done' &
+		hogs="$hogs $!"
+	done
+	echo "soak: both CPUs kept busy by pids$hogs"
+fi
 XDG_STATE_HOME="$work/state"; export XDG_STATE_HOME
 
 "$tcplab" list > "$work/list" 2>&1 || { cat "$work/list"; exit 1; }
@@ -53,6 +67,9 @@ while read -r first second third _; do
 		failed=$((failed + 1))
 		printf 'soak: lab %s %-20s %d runs: %d changed verdicts, %d failed runs\n' \
 			"$lab" "$variant" "$count" "$changes" "$bad"
+		[ -n "${TCPLAB_FAILURES:-}" ] &&
+			printf 'soak: lab %s %s: %d changed verdicts, %d failed runs\n' \
+				"$lab" "$variant" "$changes" "$bad" >> "$TCPLAB_FAILURES"
 		for f in "$work/changed-$lab-$variant" "$work/failed-$lab-$variant"; do
 			[ -f "$f" ] && { echo "--- $f"; grep -E -A1 '^  (FAIL|inconclusive) ' "$f"; }
 		done

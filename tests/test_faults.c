@@ -2,12 +2,14 @@
 #include <criterion/criterion.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <dirent.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/inotify.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -210,6 +212,47 @@ Test(faults, a_read_only_place_for_pcap_is_refused_before_the_run, .timeout = 30
 	          r.buf);
 	isorun_assert_clean(&r, 2000);
 	isorun_release(&r);
+}
+
+/*
+ * SIGTERM while a grade writes its report: the grading is cancelled and the report's
+ * temporary file goes with it. The signal is sent once that file exists (inotify says
+ * so), which is after tcplab holds stop signals: the moment is an event, not a guess.
+ */
+Test(faults, a_stopped_grade_leaves_no_report_and_no_temporary_file, .timeout = 60)
+{
+	char dir[] = "/var/tmp/tcplab-faults-XXXXXX", out[600], src[700], ev[4096];
+	struct isorun r;
+	struct dirent *e;
+	DIR *d;
+	int in, st, left = 0;
+
+	cr_assert_not_null(mkdtemp(dir));
+	in = inotify_init1(IN_CLOEXEC);
+	cr_assert_geq(in, 0);
+	cr_assert_geq(inotify_add_watch(in, dir, IN_CREATE), 0);
+	snprintf(out, sizeof(out), "%s/grade.json", dir);
+	snprintf(src, sizeof(src), "%s/tests/hostile/recv-forever", test_root());
+	isorun_start(&r, (const char *[]){ "grade", "1", "--src", src, "--format", "json",
+	                                   "--output", out, NULL });
+	cr_assert_gt(read(in, ev, sizeof(ev)), 0, "no temporary file was created");
+	close(in);
+	cr_assert_eq(kill(r.pid, SIGTERM), 0);
+	st = isorun_finish(&r);
+	cr_expect_eq(st, 128 + SIGTERM, "exit %d:\n%s", st, r.buf);
+	cr_expect(strstr(r.buf, "grading stopped by SIGTERM"), "%s", r.buf);
+	d = opendir(dir);
+	cr_assert_not_null(d);
+	while ((e = readdir(d)))
+		if (strcmp(e->d_name, ".") && strcmp(e->d_name, "..")) {
+			cr_expect_fail("left behind: %s", e->d_name);
+			left++;
+		}
+	closedir(d);
+	isorun_assert_clean(&r, 2000);
+	isorun_release(&r);
+	if (!left)
+		rmdir(dir);
 }
 
 static void grade_lab4(struct isorun *r, const char *hostile)

@@ -2,6 +2,7 @@
 #include <criterion/criterion.h>
 #include <criterion/parameterized.h>
 #include <dirent.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -92,78 +93,205 @@ ParameterizedTest(struct labno *l, grade, the_untouched_starter_fails, .timeout 
 }
 
 /*
- * tests/exercises/SLUG/WRONG/: a realistic wrong answer, and expect-fail: one line per
- * check that must fail, "CHECK NAME<TAB>TEXT ITS EXPLANATION MUST CONTAIN".
+ * The corpus: tests/exercises/SLUG/NAME/ is a submission written the ways students write
+ * (ok-* ones are correct, in styles other than ours; the others are wrong), with a file
+ * `expect`:
+ *     verdict: pass | fail
+ *     check: NAME OF A CHECK THAT MUST FAIL        (fail only; any number; "A || B": one
+ *                                                   of them, where the seed decides which)
+ *     why: A PHRASE ITS EXPLANATION MUST CONTAIN   (pairs with the check before it; may be
+ *                                                   absent)
+ *     known: WHY THE GRADER CANNOT JUDGE IT YET    (skips the submission, saying so)
+ * (older folders have `expect-fail` instead: "CHECK<TAB>PHRASE" lines, verdict fail.) Each
+ * is graded TCPLAB_CORPUS_SEEDS times (default 3) with different seeds, and must get its
+ * verdict every time: a program that is right or wrong only by luck is caught here.
  */
-static void assert_fails_as_stated(int lab, const char *dir, const char *name)
-{
-	char path[900], line[512];
-	struct tcplab_result r;
-	int lines = 0;
-	FILE *f;
+#define CORPUS_MAX 160
+#define CORPUS_CHECKS 8
 
-	grade(&r, lab, dir, NULL);
-	cr_expect_eq(r.status, 1, "%s passed or broke: exit %d\n%s%s", name, r.status, r.out,
-	             r.err);
-	snprintf(path, sizeof(path), "%s/expect-fail", dir);
+struct corpus_case {
+	int lab;
+	char dir[300];
+	char name[80];
+};
+
+static struct corpus_case corpus[CORPUS_MAX];
+static size_t ncorpus;
+
+static void corpus_scan(void)
+{
+	const char *root = getenv("TCPLAB_ROOT") ? getenv("TCPLAB_ROOT") : ".";
+	char labs[400];
+	DIR *d;
+	struct dirent *de;
+
+	snprintf(labs, sizeof(labs), "%s/tests/exercises", root);
+	d = opendir(labs);
+	if (!d)
+		return;
+	while ((de = readdir(d))) {
+		char sub[700];
+		DIR *s;
+		struct dirent *e;
+
+		if (de->d_name[0] < '0' || de->d_name[0] > '9')
+			continue;
+		snprintf(sub, sizeof(sub), "%s/%s", labs, de->d_name);
+		s = opendir(sub);
+		if (!s)
+			continue;
+		while ((e = readdir(s)) && ncorpus < CORPUS_MAX) {
+			struct corpus_case *c = &corpus[ncorpus];
+			struct stat st;
+
+			snprintf(c->dir, sizeof(c->dir), "%.170s/%.40s/%.80s", labs, de->d_name, e->d_name);
+			if (e->d_name[0] == '.' || stat(c->dir, &st) < 0 || !S_ISDIR(st.st_mode))
+				continue;
+			c->lab = atoi(de->d_name);
+			snprintf(c->name, sizeof(c->name), "%.30s/%.40s", de->d_name, e->d_name);
+			ncorpus++;
+		}
+		closedir(s);
+	}
+	closedir(d);
+}
+
+struct corpus_expect {
+	bool pass;
+	size_t ncheck;
+	char check[CORPUS_CHECKS][200];
+	char why[CORPUS_CHECKS][200];
+	char known[300];
+};
+
+static void corpus_read(const struct corpus_case *c, struct corpus_expect *x)
+{
+	char path[400], line[600];
+	FILE *f;
+	bool legacy = false;
+
+	memset(x, 0, sizeof(*x));
+	snprintf(path, sizeof(path), "%s/expect", c->dir);
 	f = fopen(path, "r");
-	cr_assert_not_null(f, "%s has no expect-fail file", name);
+	if (!f) {
+		snprintf(path, sizeof(path), "%s/expect-fail", c->dir);
+		f = fopen(path, "r");
+		legacy = true;
+	}
+	cr_assert_not_null(f, "%s has neither expect nor expect-fail", c->name);
 	while (fgets(line, sizeof(line), f)) {
-		char *tab = strchr(line, '\t'), want[600], *at;
+		char *tab;
 
 		line[strcspn(line, "\n")] = '\0';
 		if (!line[0] || line[0] == '#')
 			continue;
-		cr_assert_not_null(tab, "%s: expect-fail line without a tab: %s", name, line);
-		*tab = '\0';
-		lines++;
-		snprintf(want, sizeof(want), "FAIL         %s\n", line);
-		at = strstr(r.out, want);
-		cr_expect_not_null(at, "%s: '%s' did not fail:\n%s", name, line, r.out);
-		if (at && tab[1]) {
-			const char *explain = at + strlen(want), *end = strchr(explain, '\n');
-			size_t n = end ? (size_t)(end - explain) : strlen(explain);
-			char copy[1024];
-
-			snprintf(copy, sizeof(copy), "%.*s", (int)n, explain);
-			cr_expect(strstr(copy, tab + 1), "%s: '%s' failed, but for another reason: %s"
-			          " (want '%s')", name, line, copy, tab + 1);
+		if (legacy) {
+			tab = strchr(line, '\t');
+			cr_assert_not_null(tab, "%s: expect-fail line without a tab: %s", c->name, line);
+			*tab = '\0';
+			cr_assert_lt(x->ncheck, CORPUS_CHECKS);
+			snprintf(x->check[x->ncheck], sizeof(x->check[0]), "%.199s", line);
+			snprintf(x->why[x->ncheck++], sizeof(x->why[0]), "%.199s", tab + 1);
+		} else if (!strncmp(line, "verdict: ", 9)) {
+			x->pass = !strcmp(line + 9, "pass");
+		} else if (!strncmp(line, "check: ", 7)) {
+			cr_assert_lt(x->ncheck, CORPUS_CHECKS);
+			snprintf(x->check[x->ncheck++], sizeof(x->check[0]), "%.199s", line + 7);
+		} else if (!strncmp(line, "why: ", 5) && x->ncheck) {
+			snprintf(x->why[x->ncheck - 1], sizeof(x->why[0]), "%.199s", line + 5);
+		} else if (!strncmp(line, "known: ", 7)) {
+			snprintf(x->known, sizeof(x->known), "%.299s", line + 7);
 		}
 	}
 	fclose(f);
-	cr_expect_gt(lines, 0, "%s: expect-fail names no check", name);
+	cr_assert(x->pass || x->ncheck, "%s: a wrong answer must name a check that fails",
+	          c->name);
 }
 
-ParameterizedTestParameters(grade, each_wrong_answer_fails_for_the_stated_reason)
+ParameterizedTestParameters(grade, every_corpus_submission_gets_its_verdict_on_every_seed)
 {
-	static struct labno labs[] = { { 1 }, { 2 }, { 3 }, { 4 } };
-
-	return cr_make_param_array(struct labno, labs, 4);
+	corpus_scan();
+	return cr_make_param_array(struct corpus_case, corpus, ncorpus);
 }
 
-ParameterizedTest(struct labno *l, grade, each_wrong_answer_fails_for_the_stated_reason,
-                  .timeout = 240)
+ParameterizedTest(struct corpus_case *c, grade,
+                  every_corpus_submission_gets_its_verdict_on_every_seed, .timeout = 600)
 {
-	struct lab *all, *lab = lab_or_skip(l->number, &all);
-	char dir[700], sub[1000];
-	struct dirent *de;
-	int count = 0;
-	DIR *d;
+	struct corpus_expect x;
+	const char *env = getenv("TCPLAB_CORPUS_SEEDS");
+	int seeds = env && atoi(env) > 0 ? atoi(env) : 3;
+	unsigned long base = 5381;
 
-	snprintf(dir, sizeof(dir), "%s/tests/exercises/%s", test_root(), lab->slug);
-	d = opendir(dir);
-	cr_assert_not_null(d, "lab %d has an exercise but no wrong answers in %s", lab->number,
-	                   dir);
-	while ((de = readdir(d))) {
-		if (de->d_name[0] == '.')
+	corpus_read(c, &x);
+	if (x.known[0])
+		cr_skip_test("%s: not judged yet: %s", c->name, x.known);
+	for (const char *p = c->name; *p; p++)
+		base = base * 33 + (unsigned char)*p;
+	for (int k = 0; k < seeds; k++) {
+		struct tcplab_result r;
+		char lab[16], seed[32];
+
+		snprintf(lab, sizeof(lab), "%d", c->lab);
+		snprintf(seed, sizeof(seed), "%lu", base % 1000000 + 1 + (unsigned long)k * 7919);
+		tcplab_run(&r, (const char *[]){ "grade", lab, "--src", c->dir, "--seed", seed, NULL });
+		if (x.pass) {
+			cr_expect_eq(r.status, 0, "%s (seed %s) should pass:\n%s%s", c->name, seed, r.out,
+			             r.err);
 			continue;
-		snprintf(sub, sizeof(sub), "%s/%s", dir, de->d_name);
-		assert_fails_as_stated(lab->number, sub, de->d_name);
-		count++;
+		}
+		cr_expect_eq(r.status, 1, "%s (seed %s) should fail: exit %d\n%s%s", c->name, seed,
+		             r.status, r.out, r.err);
+		for (size_t i = 0; i < x.ncheck; i++) {
+			char alts[200], why[2400] = "";
+			bool failed = false;
+
+			/* "A || B": one of them must fail (which one depends on the seed). */
+			snprintf(alts, sizeof(alts), "%s", x.check[i]);
+			for (char *name = alts, *next; name && !failed; name = next) {
+				char want[300], copy[1024];
+				const char *at, *explain, *end;
+
+				next = strstr(name, " || ");
+				if (next) {
+					*next = '\0';
+					next += 4;
+				}
+				snprintf(want, sizeof(want), "FAIL         %s\n", name);
+				at = strstr(r.out, want);
+				if (!at)
+					continue;
+				explain = at + strlen(want);
+				end = strchr(explain, '\n');
+				snprintf(copy, sizeof(copy), "%.*s", (int)(end ? end - explain :
+				         (long)strlen(explain)), explain);
+				failed = !x.why[i][0] || strstr(copy, x.why[i]);
+				if (!failed)
+					snprintf(why, sizeof(why), "'%.190s' failed, but for another reason:"
+					         " %.1000s (want '%.190s')", name, copy, x.why[i]);
+			}
+			cr_expect(failed, "%s (seed %s): %s\n%s", c->name, seed,
+			          why[0] ? why : "did not fail", r.out);
+		}
 	}
-	closedir(d);
-	cr_expect_geq(count, 2, "lab %d: at least two wrong answers", lab->number);
-	free(all);
+}
+
+Test(grade, the_corpus_has_correct_and_wrong_submissions_for_every_lab)
+{
+	int ok[16] = { 0 }, wrong[16] = { 0 };
+
+	corpus_scan();
+	for (size_t i = 0; i < ncorpus; i++) {
+		if (corpus[i].lab <= 0 || corpus[i].lab >= 16)
+			continue;
+		if (strstr(corpus[i].name, "/ok-"))
+			ok[corpus[i].lab]++;
+		else
+			wrong[corpus[i].lab]++;
+	}
+	for (int lab = 1; lab <= 4; lab++) {
+		cr_expect_geq(ok[lab], 4, "lab %d: %d correct submissions, want 4 or more", lab, ok[lab]);
+		cr_expect_geq(wrong[lab], 8, "lab %d: %d wrong ones, want 8 or more", lab, wrong[lab]);
+	}
 }
 
 Test(grade, a_build_error_is_shown_as_the_compiler_printed_it, .timeout = 60)
@@ -219,6 +347,44 @@ Test(grade, reports_are_well_formed_in_every_format, .timeout = 60)
 	cr_expect(strstr(r.out, "\"status\": \"passed\""), "%s", r.out);
 	cr_expect(strstr(r.out, "\"output\": "), "%s", r.out);
 	cr_expect(strstr(r.out, "\"name\": \"no RST in the connection\""), "%s", r.out);
+}
+
+/* The refusals come before anything is built or run: no lab run is needed. */
+Test(grade, a_report_inside_the_submission_folder_is_refused, .timeout = 30)
+{
+	char dir[] = "/tmp/tcplab-sub-XXXXXX", out[128], want[400];
+	struct tcplab_result r;
+
+	cr_assert_not_null(mkdtemp(dir));
+	snprintf(out, sizeof(out), "%s/grade.json", dir);
+	tcplab_run(&r, (const char *[]){ "grade", "1", "--src", dir, "--output", out, NULL });
+	cr_expect_eq(r.status, 2, "%s%s", r.out, r.err);
+	snprintf(want, sizeof(want), "'%s' is inside the submission folder '%s': write reports"
+	         " elsewhere", out, dir);
+	cr_expect(strstr(r.err, want), "%s", r.err);
+	tcplab_run(&r, (const char *[]){ "grade", "1", "--src", dir, "--pcap", out, NULL });
+	cr_expect_eq(r.status, 2, "%s%s", r.out, r.err);
+	cr_expect(strstr(r.err, "is inside the submission folder"), "%s", r.err);
+	cr_expect_eq(access(out, F_OK), -1);
+	cr_expect_eq(rmdir(dir), 0, "something was written in the submission");
+}
+
+Test(grade, a_symbolic_link_as_report_is_refused, .timeout = 30)
+{
+	char dir[] = "/tmp/tcplab-out-XXXXXX", out[128], victim[128];
+	struct tcplab_result r;
+	struct stat st;
+
+	cr_assert_not_null(mkdtemp(dir));
+	snprintf(out, sizeof(out), "%s/grade.json", dir);
+	snprintf(victim, sizeof(victim), "%s/bashrc", dir);
+	cr_assert_eq(symlink(victim, out), 0);
+	tcplab_run(&r, (const char *[]){ "grade", "1", "--output", out, NULL });
+	cr_expect_eq(r.status, 2, "%s%s", r.out, r.err);
+	cr_expect(strstr(r.err, "is a symbolic link"), "%s", r.err);
+	cr_expect_eq(lstat(victim, &st), -1, "the link was followed");
+	unlink(out);
+	cr_expect_eq(rmdir(dir), 0, "a temporary file was left");
 }
 
 Test(wellformed, the_checkers_catch_broken_reports)

@@ -57,8 +57,8 @@ ParameterizedTest(struct variant *v, lab1, passes_as_root_and_the_capture_agrees
 	labtest_all_passed(r.out, 8);
 	/* The ladder: both programs' calls and the wire, in one listing. */
 	cr_expect(strstr(r.out, "connect(3, 10.99.0.2:8000)"), "%s", r.out);
-	cr_expect(strstr(r.out, "#1 S   seq 0 -->"), "%s", r.out);
-	cr_expect(strstr(r.out, "<-- #2 S.  seq 0 ack 1"), "%s", r.out);
+	cr_expect(strstr(r.out, "#1 S 0 -->"), "%s", r.out);
+	cr_expect(strstr(r.out, "<-- #2 S. 0 ack 1"), "%s", r.out);
 	cr_expect(strstr(r.out, "listen(3, 1) = 0"), "%s", r.out);
 
 	final_states(pcap, &client, &server, &first_fin);
@@ -76,11 +76,11 @@ static void stage(char *dir)
 	cr_assert_not_null(mkdtemp(dir));
 	snprintf(cmd, sizeof(cmd),
 	         "set -e; cd '%s'; mkdir -p build/labs root/labs;"
-	         " cp '%s/tcplab' '%s/libtcplab-trace.so' build/;"
+	         " cp '%s/tcplab' build/;"
 	         " cp -R '%s/labs/01-handshake' build/labs/;"
 	         " cp -R '%s/labs/README.md' '%s/labs/01-handshake' root/labs/;"
 	         " chmod -R a+rX .",
-	         dir, test_build(), test_build(), test_build(), test_root(), test_root());
+	         dir, test_build(), test_build(), test_root(), test_root());
 	cr_assert_eq(system(cmd), 0, "staging failed: %s", cmd);
 	cr_assert_eq(chmod(dir, 0755), 0);
 }
@@ -294,4 +294,123 @@ Test(lab1, a_dropping_capture_turns_would_be_failures_into_inconclusive, .timeou
 	               " %s", r.out);
 	cr_expect(strstr(r.out, "inconclusive the client sends the first FIN"), "%s", r.out);
 	cr_expect(strstr(r.out, "the capture dropped packets; cannot tell"), "%s", r.out);
+}
+
+/*
+ * The exercise's echo server is a driver (echo_server.c, --echo lines): per scenario it
+ * echoes the line in one piece, in 2-4 pieces 5-30 ms apart, or 100-200 ms late in 2
+ * pieces, and says so. Run the exercise with the lab's own echo client (which reads the
+ * whole echo) as the student's program, and hold what the server said against the wire:
+ * as many server data segments as pieces, each pause at least the one announced, and the
+ * late echo at least 100 ms after the line.
+ */
+struct scenario {
+	int scenario;
+	uint64_t seed;
+	char say[48];                   /* what the announcement must contain (an array: the
+	                                   parameters are copied into the test's process) */
+};
+
+static struct scenario scenarios[] = {
+	{ 0, 3, "the echo came in one piece" },
+	{ 1, 3, "the echo came in " },
+	{ 2, 3, " ms late, in 2 pieces, " },
+	{ 1, 7, "the echo came in " },
+};
+
+static struct labrun *run_exercise(uint64_t seed, int scenario)
+{
+	struct labrun_opts o = { .build = test_build(), .seed = seed, .scenario = scenario };
+	static struct lab lab;
+	struct labrun *run;
+	char dir[600], client[600], err[1024];
+
+	snprintf(dir, sizeof(dir), "%s/labs/01-handshake", test_root());
+	snprintf(client, sizeof(client), "%s/labs/01-handshake/echo_client", test_build());
+	o.student = client;
+	cr_assert_eq(lab_load(dir, &lab, err, sizeof(err)), 0, "%s", err);
+	cr_assert(lab.has_exercise);
+	cr_assert_eq(labrun_run(&lab, &lab.exercise, &o, &run, err, sizeof(err)), 0, "%s", err);
+	return run;
+}
+
+ParameterizedTestParameters(lab1, the_echo_server_does_what_its_scenario_says)
+{
+	return cr_make_param_array(struct scenario, scenarios,
+	                           sizeof(scenarios) / sizeof(scenarios[0]));
+}
+
+ParameterizedTest(struct scenario *s, lab1, the_echo_server_does_what_its_scenario_says,
+                  .timeout = 30)
+{
+	long pause[4] = { 0 }, late = 0;
+	int pieces = 1, npause = 0, data = 0;
+	uint64_t line_ns = 0, last_ns = 0;
+	const char *say, *len, *msg, *p;
+	struct labrun *run;
+
+	if (geteuid() != 0)
+		cr_skip_test("runs the lab inside the test process, which needs root (the"
+		             " unprivileged path has its own test)");
+	run = run_exercise(s->seed, s->scenario);
+	for (size_t i = 0; i < run->ncheck; i++)
+		cr_expect_eq(run->check[i].r.verdict, EXPECT_PASS, "%s: %s", run->check[i].name,
+		             run->check[i].r.explain);
+	say = lab_vars_get(&run->vars, "say");
+	len = lab_vars_get(&run->vars, "echo_len");
+	msg = lab_vars_get(&run->vars, "message");
+	cr_assert(say && len && msg);
+	cr_expect(strstr(say, s->say), "scenario %d said '%s'", s->scenario, say);
+	cr_expect_eq(atol(len), (long)strlen(msg) + 1, "echo_len %s for '%s'", len, msg);
+
+	/* "... came 150 ms late, in 3 pieces, 12, 7 and 25 ms apart" */
+	if ((p = strstr(say, "came ")) && sscanf(p, "came %ld ms late", &late) != 1)
+		late = 0;
+	if ((p = strstr(say, " in ")) && sscanf(p, " in %d pieces", &pieces) == 1) {
+		p = strstr(p, "pieces, ") + 8;
+		while (npause < 4 && sscanf(p, "%ld", &pause[npause]) == 1) {
+			npause++;
+			p += strcspn(p, ",a");          /* to ", " or "and " or "apart" */
+			p += strspn(p, ", and");
+		}
+	}
+	cr_expect_eq(npause, pieces - 1, "'%s': %d pauses", say, npause);
+	for (size_t i = 0; i < run->tl.nseg; i++) {
+		const struct flow_seg *fs = &run->tl.seg[i];
+
+		if (!fs->seg.len)
+			continue;
+		if (fs->dir == FLOW_C2S) {
+			line_ns = fs->seg.ts_ns;
+			continue;
+		}
+		/* A pause is the least the gap can be; the host may add to it, never take away. */
+		if (data == 0 && late)
+			cr_expect_geq(fs->seg.ts_ns - line_ns, (uint64_t)late * 1000000u,
+			              "the echo came %.3f ms after the line; '%s'",
+			              (double)(fs->seg.ts_ns - line_ns) / 1e6, say);
+		if (data > 0 && data <= npause)
+			cr_expect_geq(fs->seg.ts_ns - last_ns, (uint64_t)pause[data - 1] * 1000000u,
+			              "piece %d came %.3f ms after piece %d; '%s'", data + 1,
+			              (double)(fs->seg.ts_ns - last_ns) / 1e6, data, say);
+		last_ns = fs->seg.ts_ns;
+		data++;
+	}
+	cr_expect_eq(data, pieces, "%d server data segments; '%s'", data, say);
+	labrun_free(run);
+}
+
+Test(lab1, a_seed_replays_the_same_echo, .timeout = 30)
+{
+	struct labrun *a, *b;
+
+	if (geteuid() != 0)
+		cr_skip_test("runs the lab inside the test process, which needs root (the"
+		             " unprivileged path has its own test)");
+	a = run_exercise(11, 1);
+	b = run_exercise(11, 1);
+	cr_expect_str_eq(lab_vars_get(&a->vars, "message"), lab_vars_get(&b->vars, "message"));
+	cr_expect_str_eq(lab_vars_get(&a->vars, "say"), lab_vars_get(&b->vars, "say"));
+	labrun_free(a);
+	labrun_free(b);
 }

@@ -1,6 +1,8 @@
 /* summary: lab 4 run for real: each variant passes, and its capture alone shows FIN, RST or silence. */
 #include <criterion/criterion.h>
 #include <criterion/parameterized.h>
+#include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,10 +30,10 @@ struct variant {
 };
 
 static struct variant variants[] = {
-	{ "orderly", END_FIN, 11, "recv(3, 512) = 0" },
+	{ "orderly", END_FIN, 11, "recvfrom(3, 512) = 0" },
 	{ "close-unread", END_RST, 10, "= -1 ECONNRESET" },
 	{ "kill-unread", END_RST, 10, "= -1 ECONNRESET" },
-	{ "kill-read", END_FIN, 11, "recv(3, 512) = 0" },
+	{ "kill-read", END_FIN, 11, "recvfrom(3, 512) = 0" },
 	{ "linger", END_RST, 10, "setsockopt(4, SO_LINGER, {1,0}) = 0" },
 	{ "cable-keepalive", END_KEEPALIVE, 10, "= -1 ETIMEDOUT" },
 	{ "cable-user-timeout", END_USER_TIMEOUT, 10, "= -1 ETIMEDOUT" },
@@ -190,7 +192,7 @@ ParameterizedTest(struct variant *v, lab4, passes_and_the_capture_agrees, .timeo
 	capfile_release(&cf);
 }
 
-Test(lab4, the_reference_solution_passes_and_the_starter_does_not, .timeout = 90)
+Test(lab4, the_reference_solution_passes_and_the_starter_does_not, .timeout = 120)
 {
 	char src[600];
 	struct tcplab_result r;
@@ -202,9 +204,120 @@ Test(lab4, the_reference_solution_passes_and_the_starter_does_not, .timeout = 90
 	cr_expect_eq(r.status, 0, "exit %d\n%s%s", r.status, r.out, r.err);
 	cr_expect(strstr(r.out, "every check passed"), "%s", r.out);
 
+	/* Whatever the order, the starter calls the reset "closed" (or never gets to it,
+	 * stuck on the vanished client) and never notices the vanished one. */
 	tcplab_run(&r, (const char *[]){ "grade", "4", NULL });
 	cr_expect_eq(r.status, 1, "exit %d\n%s%s", r.status, r.out, r.err);
-	cr_expect(strstr(r.out, "FAIL         client 2 is reported reset"), "%s", r.out);
-	cr_expect(strstr(r.out, "FAIL         client 3 is reported vanished"), "%s", r.out);
-	cr_expect(strstr(r.out, "PASS         client 1 is reported closed"), "%s", r.out);
+	cr_expect(strstr(r.out, "FAIL         the client that reset is reported reset"), "%s", r.out);
+	cr_expect(strstr(r.out, "FAIL         the client that vanished is reported vanished"), "%s",
+	          r.out);
+	cr_expect(strstr(r.out, "FAIL         the vanished client is found within 5 s"), "%s", r.out);
+}
+
+/* What the exercise's driver announces for one seed and scenario (--print-plan). */
+struct plan {
+	char fate[3][16];       /* client 1, 2, 3: closed, reset or vanished */
+	double idle[3];         /* seconds of silence before it closes or resets */
+	int by_fate[3];         /* closed=N reset=N vanished=N */
+	size_t longest;         /* longest line */
+};
+
+static void plan_of(uint64_t seed, int scenario, bool seeded, struct plan *p)
+{
+	static const char *const fates[] = { "closed", "reset", "vanished" };
+	char cmd[900], line[512], key[16];
+	FILE *f;
+
+	memset(p, 0, sizeof(*p));
+	if (seeded)
+		snprintf(cmd, sizeof(cmd), "'%s/labs/04-rst/three_clients' --seed %llu"
+		         " --scenario %d --print-plan", test_build(), (unsigned long long)seed,
+		         scenario);
+	else
+		snprintf(cmd, sizeof(cmd), "'%s/labs/04-rst/three_clients' --print-plan",
+		         test_build());
+	f = popen(cmd, "r");
+	cr_assert_not_null(f, "%s", cmd);
+	while (fgets(line, sizeof(line), f)) {
+		char *at;
+
+		if (strlen(line) > p->longest)
+			p->longest = strlen(line);
+		cr_assert(!strncmp(line, "tcplab-driver: ", 15), "not an announcement: %s", line);
+		for (int i = 0; i < 3; i++) {
+			snprintf(key, sizeof(key), " fate%d=", i + 1);
+			if ((at = strstr(line, key)))
+				sscanf(at + strlen(key), "%15[a-z]", p->fate[i]);
+			snprintf(key, sizeof(key), " idle%d=", i + 1);
+			if ((at = strstr(line, key)))
+				p->idle[i] = atof(at + strlen(key));
+			snprintf(key, sizeof(key), " %s=", fates[i]);
+			if ((at = strstr(line, key)) && (!strstr(line, " say=") ||
+			                                  at < strstr(line, " say=")))
+				p->by_fate[i] = atoi(at + strlen(key));
+		}
+	}
+	cr_assert_eq(pclose(f), 0, "%s failed", cmd);
+	/* Each fate once, and closed=N says the same as fateN=closed. */
+	for (int k = 0; k < 3; k++) {
+		int n = p->by_fate[k];
+
+		cr_assert(n >= 1 && n <= 3, "seed %llu: %s=%d", (unsigned long long)seed, fates[k], n);
+		cr_assert_str_eq(p->fate[n - 1], fates[k], "seed %llu scenario %d",
+		                 (unsigned long long)seed, scenario);
+	}
+}
+
+Test(lab4, the_two_scenarios_of_a_grade_order_the_clients_differently, .timeout = 60)
+{
+	int orders[6] = { 0 };
+	struct plan p;
+
+	/* Without --seed: the classic order, at once, for hand runs. */
+	plan_of(0, 0, false, &p);
+	cr_expect_str_eq(p.fate[0], "closed");
+	cr_expect_str_eq(p.fate[1], "reset");
+	cr_expect_str_eq(p.fate[2], "vanished");
+	for (uint64_t seed = 1; seed <= 300; seed++) {
+		struct plan s[2];
+		int longest = -1;
+
+		plan_of(seed * 7919, 0, true, &s[0]);
+		plan_of(seed * 7919, 1, true, &s[1]);
+		/* Every client's fate differs between the two scenarios: an order written into
+		 * a server gets every client wrong in one of them. */
+		for (int i = 0; i < 3; i++)
+			cr_expect_str_neq(s[0].fate[i], s[1].fate[i], "seed %llu: client %d %s twice",
+			                  (unsigned long long)seed * 7919, i + 1, s[0].fate[i]);
+		orders[(s[0].by_fate[0] - 1) * 2 + (s[0].by_fate[1] > s[0].by_fate[2])]++;
+		for (int k = 0; k < 2; k++) {
+			/* The engine reads lines of up to 199 characters. */
+			cr_expect_lt(s[k].longest, 200, "seed %llu: a line of %zu characters",
+			             (unsigned long long)seed * 7919, s[k].longest);
+			/* One silent client outlasts a 1 s guess at "vanished"; none idles past 2.5 s;
+			 * the vanishing one does not idle. */
+			for (int i = 0; i < 3; i++) {
+				cr_expect(s[k].idle[i] >= 0 && s[k].idle[i] <= 2.5);
+				if (!strcmp(s[k].fate[i], "vanished"))
+					cr_expect_eq(s[k].idle[i], 0);
+				else if (longest < 0 || s[k].idle[i] > s[k].idle[longest])
+					longest = i;
+			}
+			cr_expect_geq(s[k].idle[longest], 1.5, "seed %llu scenario %d: longest silence"
+			              " %.1f s", (unsigned long long)seed * 7919, k, s[k].idle[longest]);
+			longest = -1;
+		}
+	}
+	/* The first scenario's order is not fixed either: all six occur. */
+	for (int o = 0; o < 6; o++)
+		cr_expect_gt(orders[o], 0, "order %d never drawn in 300 seeds", o);
+}
+
+Test(lab4, a_seed_replays_the_same_plan, .timeout = 30)
+{
+	struct plan a, b;
+
+	plan_of(123456789, 1, true, &a);
+	plan_of(123456789, 1, true, &b);
+	cr_expect_eq(memcmp(&a, &b, sizeof(a)), 0);
 }

@@ -197,7 +197,32 @@ static bool link_is(const char *path, unsigned long ino)
 	return sscanf(target, "net:[%lu]", &got) == 1 && got == ino;
 }
 
-bool isorun_netns_in_use(unsigned long ino)
+/* Is pid this process or one of its descendants (its ppid chain reaches us)? */
+static bool ours(pid_t pid)
+{
+	pid_t me = getpid();
+
+	for (int depth = 0; pid > 1 && depth < 64; depth++) {
+		char path[64], buf[512], *rp;
+		int ppid = 0;
+		FILE *f;
+
+		if (pid == me)
+			return true;
+		snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+		f = fopen(path, "r");
+		if (!f)
+			return false;
+		rp = fgets(buf, sizeof(buf), f) ? strrchr(buf, ')') : NULL;
+		fclose(f);
+		if (!rp || sscanf(rp + 1, " %*c %d", &ppid) != 1)
+			return false;
+		pid = ppid;
+	}
+	return false;
+}
+
+static bool netns_held(unsigned long ino, bool only_ours)
 {
 	static const char *const subdirs[] = { "fd", "task" };
 	DIR *procd = opendir("/proc");
@@ -209,6 +234,10 @@ bool isorun_netns_in_use(unsigned long ino)
 		char path[512];
 
 		if (p->d_name[0] < '0' || p->d_name[0] > '9')
+			continue;
+		/* Namespace numbers are reused: another test's namespace may carry the number of
+		 * one of ours that is long gone. Only our own processes can hold ours. */
+		if (only_ours && !ours((pid_t)atoi(p->d_name)))
 			continue;
 		snprintf(path, sizeof(path), "/proc/%s/ns/net", p->d_name);
 		found = link_is(path, ino);
@@ -232,6 +261,11 @@ bool isorun_netns_in_use(unsigned long ino)
 	}
 	closedir(procd);
 	return found;
+}
+
+bool isorun_netns_in_use(unsigned long ino)
+{
+	return netns_held(ino, false);
 }
 
 /* Our children now: with the subreaper bit, every orphan of the run is one of them. */
@@ -326,7 +360,7 @@ void isorun_assert_clean(struct isorun *r, int grace_ms)
 	for (const char *c = r->buf; (c = strstr(c, "net:[")); c++) {
 		unsigned long ino = strtoul(c + 5, NULL, 10);
 
-		cr_expect_not(isorun_netns_in_use(ino), "network namespace %lu outlived the run", ino);
+		cr_expect_not(netns_held(ino, true), "network namespace %lu outlived the run", ino);
 	}
 	host_devices(devs, sizeof(devs));
 	cr_expect_str_eq(devs, r->devs, "the host's network devices changed");

@@ -18,7 +18,8 @@
  * isorun_assert_clean() fails the test when, once tcplab has ended: a process it started
  * is still alive after grace_ms (processes killed by the kernel are waited for through
  * pidfds, never a sleep), the private /tmp holds anything, one of the network namespaces
- * named by "net:[N]" in the output is still held by any process on the system, or the
+ * named by "net:[N]" in the output is still held by a process of the run (this test process
+ * or a descendant: namespace numbers are reused by other tests' namespaces), or the
  * host's network devices changed.
  */
 struct isorun {

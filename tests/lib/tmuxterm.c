@@ -248,3 +248,99 @@ void term_expect(const char *screen, const char *name)
 	}
 	free(want);
 }
+
+struct sgr {
+	int fg, bg;
+	bool bold, dim, reverse, underline;
+};
+
+static void sgr_apply(struct sgr *st, const int *p, size_t n)
+{
+	if (!n) {
+		*st = (struct sgr){ TERM_DEFAULT_COLOUR, TERM_DEFAULT_COLOUR, false, false, false, false };
+		return;
+	}
+	for (size_t i = 0; i < n; i++) {
+		int v = p[i];
+		if (v == 0)
+			*st = (struct sgr){ TERM_DEFAULT_COLOUR, TERM_DEFAULT_COLOUR, false, false, false,
+			                    false };
+		else if (v == 1)
+			st->bold = true;
+		else if (v == 2)
+			st->dim = true;
+		else if (v == 4)
+			st->underline = true;
+		else if (v == 7)
+			st->reverse = true;
+		else if (v == 22)
+			st->bold = st->dim = false;
+		else if (v == 24)
+			st->underline = false;
+		else if (v == 27)
+			st->reverse = false;
+		else if (v >= 30 && v <= 37)
+			st->fg = v - 30;
+		else if (v == 39)
+			st->fg = TERM_DEFAULT_COLOUR;
+		else if (v >= 40 && v <= 47)
+			st->bg = v - 40;
+		else if (v == 49)
+			st->bg = TERM_DEFAULT_COLOUR;
+		else if (v >= 90 && v <= 97)
+			st->fg = v - 90 + 8;
+		else if (v >= 100 && v <= 107)
+			st->bg = v - 100 + 8;
+		else if ((v == 38 || v == 48) && i + 2 < n && p[i + 1] == 5) {
+			int c = p[i + 2] >= 0 && p[i + 2] < 256 ? p[i + 2] : TERM_DEFAULT_COLOUR;
+			if (v == 38)
+				st->fg = c;
+			else
+				st->bg = c;
+			i += 2;
+		} else if ((v == 38 || v == 48) && i + 4 < n && p[i + 1] == 2) {
+			i += 4;         /* direct colour: tmux does not send it to a 256-colour TERM */
+		}
+	}
+}
+
+void term_attrs_of(const char *s, struct term_attrs *a)
+{
+	struct sgr st = { TERM_DEFAULT_COLOUR, TERM_DEFAULT_COLOUR, false, false, false, false };
+
+	memset(a, 0, sizeof *a);
+	while (*s) {
+		if (s[0] == '\033' && s[1] == '[') {
+			int p[32];
+			size_t n = 0;
+			const char *q = s + 2;
+			p[0] = 0;
+			while (*q && ((*q >= '0' && *q <= '9') || *q == ';')) {
+				if (*q == ';') {
+					if (n < 31)
+						n++;
+					p[n] = 0;
+				} else {
+					p[n] = p[n] * 10 + (*q - '0');
+				}
+				q++;
+			}
+			if (*q == 'm')
+				sgr_apply(&st, p, q > s + 2 ? n + 1 : 0);
+			s = *q ? q + 1 : q;
+			continue;
+		}
+		unsigned char c = (unsigned char)*s++;
+		if (c == '\n' || (c & 0xc0) == 0x80)
+			continue;       /* a line's end, or the rest of a UTF-8 character */
+		a->bg[st.reverse ? st.fg : st.bg]++;
+		if (c == ' ')
+			continue;
+		a->chars++;
+		a->fg[st.reverse ? st.bg : st.fg]++;
+		a->bold += st.bold;
+		a->dim += st.dim;
+		a->reverse += st.reverse;
+		a->underline += st.underline;
+	}
+}

@@ -30,6 +30,21 @@ void term_keys(struct term *t, const char *const *keys);
 void term_type(struct term *t, const char *text);
 /* The screen, one line per row, trailing blanks cut; escapes: with SGR sequences. */
 char *term_screen(struct term *t, bool escapes);
+/*
+ * What an escaped screen (term_screen(t, true)) draws with: its SGR sequences replayed, each
+ * character counted under the foreground it is drawn in (blanks only under their
+ * background). Colours are 0-255 as the terminal numbers them (30-37: 0-7, 90-97: 8-15,
+ * 38;5;N: N); index TERM_DEFAULT_COLOUR is the terminal's own.
+ */
+#define TERM_DEFAULT_COLOUR 256
+struct term_attrs {
+	unsigned fg[257];       /* visible characters by foreground */
+	unsigned bg[257];       /* characters, blanks too, by background */
+	unsigned bold, dim, reverse, underline;   /* visible characters with each */
+	unsigned chars;         /* visible characters */
+};
+void term_attrs_of(const char *escaped, struct term_attrs *a);
+
 /* Wait until the screen contains needle and two reads in a row agree. Returns the screen
  * (malloc'ed); fails the test after timeout_ms. */
 char *term_wait(struct term *t, const char *needle, int timeout_ms);

@@ -2,7 +2,7 @@
 #include <errno.h>
 #include <unistd.h>
 
-#include "../hostile.h"
+#include "hostile.h"   /* test_hostile copies it next to this file */
 
 int main(void)
 {

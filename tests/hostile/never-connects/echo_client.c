@@ -1,7 +1,7 @@
 /* summary: hostile submission: never opens a socket, just waits forever. */
 #include <unistd.h>
 
-#include "../hostile.h"
+#include "hostile.h"   /* test_hostile copies it next to this file */
 
 int main(void)
 {

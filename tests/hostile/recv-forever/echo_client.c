@@ -6,7 +6,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "../hostile.h"
+#include "hostile.h"   /* test_hostile copies it next to this file */
 
 int main(int argc, char **argv)
 {

@@ -1,5 +1,5 @@
 /* summary: hostile submission: dereferences NULL. */
-#include "../hostile.h"
+#include "hostile.h"   /* test_hostile copies it next to this file */
 
 int main(void)
 {

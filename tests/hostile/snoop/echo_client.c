@@ -38,9 +38,19 @@ static const char *caps(char *buf, size_t len)
 	return buf;
 }
 
+/* Where the tree and the build folder are on the host: the jail gives the program none of
+ * tcplab's environment, so test_hostile writes them into snoop_paths.h next to a copy of
+ * this file. */
+#if __has_include("snoop_paths.h")
+#include "snoop_paths.h"
+#else
+#define SNOOP_ROOT getenv("TCPLAB_ROOT")
+#define SNOOP_BUILD getenv("TCPLAB_BUILD")
+#endif
+
 int main(void)
 {
-	const char *root = getenv("TCPLAB_ROOT"), *build = getenv("TCPLAB_BUILD");
+	const char *root = SNOOP_ROOT, *build = SNOOP_BUILD;
 	char a[200], b[200], c[200], d[64];
 
 	printf("hostile: snoop: uid %d caps %s; %s; %s; %s\n", (int)getuid(), caps(d, sizeof(d)),

@@ -1,4 +1,4 @@
-/* summary: hostile submission: tries to write outside its working folder (/tmp, $HOME, the lab tree) and in it, and says what happened. */
+/* summary: hostile submission: tries to write in its jail's root, /usr, /etc, /tmp and its working folder, and says what happened. */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -22,14 +22,15 @@ static const char *try(const char *path, char *buf, size_t len)
 
 int main(void)
 {
-	char home[600], tree[600], r[4][700];
-	const char *h = getenv("HOME"), *root = getenv("TCPLAB_ROOT");
+	char r[5][700];
 
-	snprintf(home, sizeof(home), "%s/tcplab-hostile-pwned", h ? h : "/root");
-	snprintf(tree, sizeof(tree), "%s/tcplab-hostile-pwned", root ? root : "/nonexistent");
-	printf("hostile: write-outside: %s; %s; %s; %s\n",
-	       try("/tmp/tcplab-hostile-pwned", r[0], sizeof(r[0])),
-	       try(home, r[1], sizeof(r[1])), try(tree, r[2], sizeof(r[2])),
-	       try("in-cwd", r[3], sizeof(r[3])));
+	/* The jail's root, its toolchain and /etc are read-only; /tmp is a private tmpfs that
+	 * dies with it; only cwd (its work folder) outlives it, until the grade ends. */
+	printf("hostile: write-outside: %s; %s; %s; %s; %s\n",
+	       try("/pwned", r[0], sizeof(r[0])),
+	       try("/usr/pwned", r[1], sizeof(r[1])),
+	       try("/etc/pwned", r[2], sizeof(r[2])),
+	       try("/tmp/pwned", r[3], sizeof(r[3])),
+	       try("in-cwd", r[4], sizeof(r[4])));
 	return 1;
 }

@@ -11,7 +11,7 @@
  *   correct and a median round trip under 5 ms on the wire. Any fix the lesson describes is
  *   accepted (TCP_NODELAY, one send() per request, writev(), MSG_MORE on the header).
  *
- * usage: rpc_client --host ADDR --port PORT
+ * usage: rpc_client --host ADDR --port PORT [--requests N]
  *
  * The protocol: a request is a 4-digit ASCII length and then that many bytes of body
  * ("0010request 01"); the reply has the same shape ("0019reply to request 01").
@@ -26,7 +26,8 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#define REQUESTS   20
+/* How many requests: 20 unless the grader says (--requests N). */
+static int REQUESTS = 20;
 #define HEADER_LEN 4
 
 /* send() until all len bytes are gone: send() may take fewer than asked. */
@@ -119,6 +120,8 @@ int main(int argc, char **argv)
 			host = argv[i + 1];
 		else if (!strcmp(argv[i], "--port"))
 			port = atoi(argv[i + 1]);
+		else if (!strcmp(argv[i], "--requests"))
+			REQUESTS = atoi(argv[i + 1]);
 	}
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	fd = connect_to(host, port);

@@ -1,0 +1,168 @@
+/* summary: grade_format: every report format, from a grade built by hand (no lab runs). */
+#include <criterion/criterion.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli/grade_format.h"
+#include "tests/lib/wellformed.h"
+
+/*
+ * cli/grade_format.c is linked in by the Makefile's rule for this test: the reports are
+ * the command line's, not the library's.
+ */
+
+static struct grade_check checks[3];
+static struct grade_result g;
+
+/* A run graded pass, fail, inconclusive; the failure quotes a screen-clearing output. */
+static void three_verdicts(void)
+{
+	static const struct { const char *name; enum expect_verdict v; const char *why; } c[] = {
+		{ "one handshake", EXPECT_PASS, "" },
+		{ "the echo is printed", EXPECT_FAIL, "it printed \"\x1b[2J\x1b[Hscore: 10/10\"" },
+		{ "the client closes first", EXPECT_INCONCLUSIVE, "the capture dropped 1 packet" },
+	};
+
+	memset(&g, 0, sizeof g);
+	g.lab = 1;
+	snprintf(g.title, sizeof g.title, "Three-way handshake");
+	snprintf(g.src, sizeof g.src, "/subs/alice");
+	g.outcome = GRADE_RAN;
+	for (size_t i = 0; i < 3; i++) {
+		snprintf(checks[i].name, sizeof checks[i].name, "%s", c[i].name);
+		checks[i].verdict = c[i].v;
+		snprintf(checks[i].explain, sizeof checks[i].explain, "%s", c[i].why);
+		checks[i].max = 1;
+		checks[i].score = c[i].v == EXPECT_PASS;
+	}
+	g.check = checks;
+	g.ncheck = 3;
+	g.score = 1;
+	g.max = 3;
+}
+
+TestSuite(grade_format, .init = three_verdicts);
+
+static char *report(enum grade_format f)
+{
+	char *mem = NULL;
+	size_t len = 0;
+	FILE *out = open_memstream(&mem, &len);
+
+	cr_assert_not_null(out);
+	grade_format_print(out, f, &g);
+	cr_assert_eq(fclose(out), 0);
+	return mem;
+}
+
+Test(grade_format, junit_reports_inconclusive_as_an_error_not_a_skip)
+{
+	char *x = report(GF_JUNIT), why[256];
+
+	cr_expect(xml_wellformed(x, why, sizeof why), "%s\n%s", why, x);
+	cr_expect_null(strstr(x, "<skipped"), "%s", x);
+	cr_expect(strstr(x, "failures=\"1\" errors=\"1\" skipped=\"0\""), "%s", x);
+	cr_expect(strstr(x, "name=\"the client closes first\">\n      <error type=\"inconclusive\""
+	                 " message=\"the capture dropped 1 packet\"/>"), "%s", x);
+	free(x);
+}
+
+Test(grade_format, tap_reports_inconclusive_as_not_ok_without_skip)
+{
+	char *t = report(GF_TAP);
+
+	cr_expect_null(strstr(t, "SKIP"), "%s", t);
+	cr_expect(strstr(t, "ok 1 - one handshake\n"), "%s", t);
+	cr_expect(strstr(t, "not ok 2 - the echo is printed\n"), "%s", t);
+	cr_expect(strstr(t, "not ok 3 - the client closes first # inconclusive\n"), "%s", t);
+	free(t);
+}
+
+Test(grade_format, text_shows_the_programs_escape_sequences_escaped)
+{
+	char *t = report(GF_TEXT);
+
+	cr_expect_null(strchr(t, '\x1b'), "an ESC reached the terminal:\n%s", t);
+	cr_expect(strstr(t, "it printed \"\\e[2J\\e[Hscore: 10/10\""), "%s", t);
+	free(t);
+}
+
+Test(grade_format, text_keeps_the_build_logs_lines_and_escapes_the_rest)
+{
+	char *t;
+
+	g.outcome = GRADE_BUILD_FAILED;
+	snprintf(g.build_log, sizeof g.build_log, "a.c:1: error: x\n\tnote \x1b]0;pwned\x07\n");
+	t = report(GF_TEXT);
+	cr_expect(strstr(t, "a.c:1: error: x\n        note \\e]0;pwned\\x07\n"), "%s", t);
+	free(t);
+}
+
+Test(grade_format, json_and_gradescope_stay_well_formed_with_controls)
+{
+	char why[256];
+
+	for (int f = GF_JSON; f <= GF_GRADESCOPE; f += GF_GRADESCOPE - GF_JSON) {
+		char *j = report((enum grade_format)f);
+
+		cr_expect(json_wellformed(j, why, sizeof why), "%s\n%s", why, j);
+		cr_expect_null(strchr(j, '\x1b'), "%s", j);
+		free(j);
+	}
+}
+
+Test(grade_format, the_attempt_and_seed_are_in_json_gradescope_and_the_text_header)
+{
+	char *j, *s, *t, why[256];
+
+	g.attempt = 3;
+	g.seed = 18446744073709551615ull;
+	j = report(GF_JSON);
+	cr_expect(json_wellformed(j, why, sizeof why), "%s\n%s", why, j);
+	cr_expect(strstr(j, "\"attempt\": 3, \"seed\": \"18446744073709551615\""), "%s", j);
+	s = report(GF_GRADESCOPE);
+	cr_expect(json_wellformed(s, why, sizeof why), "%s\n%s", why, s);
+	cr_expect(strstr(s, "\"extra_data\": {\"attempt\": 3, \"seed\": \"18446744073709551615\"}"),
+	          "%s", s);
+	cr_expect(strstr(s, "checks passed (attempt 3)\\nseed: 18446744073709551615"), "%s", s);
+	t = report(GF_TEXT);
+	cr_expect(strstr(t, "grading lab 1: Three-way handshake\nsource: /subs/alice\n"
+	                 "attempt: 3\nseed: 18446744073709551615 (tcplab grade 1 --seed"
+	                 " 18446744073709551615 replays it)\n") == t, "%s", t);
+	free(j);
+	free(s);
+	free(t);
+}
+
+Test(grade_format, an_unknown_seed_and_unrecorded_attempt_are_not_invented)
+{
+	char *j = report(GF_JSON), *t = report(GF_TEXT);
+
+	cr_expect(strstr(j, "\"attempt\": 0, \"seed\": null"), "%s", j);
+	cr_expect_null(strstr(t, "seed"), "%s", t);
+	cr_expect_null(strstr(t, "attempt"), "%s", t);
+	free(j);
+	free(t);
+}
+
+Test(grade_format, a_build_failure_is_well_formed_in_every_format)
+{
+	char why[256], *r;
+
+	g.outcome = GRADE_BUILD_FAILED;
+	g.ncheck = 0;
+	g.attempt = 0;
+	snprintf(g.build_log, sizeof g.build_log, "a.c:3: error: \x1b[31mexpected ';'\n");
+	for (int f = GF_JSON; f <= GF_GRADESCOPE; f++) {
+		r = report((enum grade_format)f);
+		if (f == GF_JUNIT)
+			cr_expect(xml_wellformed(r, why, sizeof why), "%s\n%s", why, r);
+		else if (f == GF_TAP)
+			cr_expect(strstr(r, "not ok 1 - build\n"), "%s", r);
+		else
+			cr_expect(json_wellformed(r, why, sizeof why), "%d: %s\n%s", f, why, r);
+		cr_expect_null(strchr(r, '\x1b'), "%s", r);
+		free(r);
+	}
+}
