@@ -19,6 +19,13 @@ int cmd_doctor(int argc, char **argv);
 int cmd_tui(int argc, char **argv);
 int cmd_demo(int argc, char **argv);
 
+/* The word after --theme ("default", "high-contrast", "light"): 0 and *theme, or 2 after
+ * printing what is accepted. */
+int cli_theme(const char *word, int *theme);
+#define CLI_THEME_HELP \
+	"  --theme NAME    colours: default, high-contrast (white on black) or light (black\n" \
+	"                  on white), for projectors; T cycles them; NO_COLOR turns colour off\n"
+
 /* Enter the lab sandbox's namespaces before curses starts (see sandbox_prepare()); -1 with
  * the reason when live runs will not work here (the TUI still opens). */
 int cli_tui_prepare(char *why, size_t len);

@@ -1,4 +1,4 @@
-/* summary: 'tcplab check FILE SPEC [--conn N]': match the connections of a capture against an expected-sequence file. */
+/* summary: 'tcplab check FILE SPEC [--conn N]': match a capture's connections against an expected-sequence file; 'tcplab check RECORD': judge a saved run again. */
 #include <errno.h>
 #include <inttypes.h>
 #include <stdbool.h>
@@ -11,6 +11,10 @@
 #include "capture/expect.h"
 #include "capture/flow.h"
 #include "cli/cli.h"
+#include "engine/lab.h"
+#include "engine/labrun.h"
+#include "engine/paths.h"
+#include "engine/record.h"
 
 /*
  * The whole capture goes through dissect -> flow once; the segments of each connection are
@@ -24,6 +28,7 @@
 
 static const char usage_text[] =
 	"usage: tcplab check FILE SPEC [--conn N]\n"
+	"       tcplab check RECORD\n"
 	"\n"
 	"Matches every TCP connection of the pcap/pcapng FILE (or only connection N, numbered\n"
 	"as 'tcplab inspect --stats' numbers them) against the expected-sequence file SPEC\n"
@@ -32,6 +37,13 @@ static const char usage_text[] =
 	"\n"
 	"A connection whose capture lost segments (an ACK for data that was never captured)\n"
 	"cannot be judged: its failing checks are reported as inconclusive.\n"
+	"\n"
+	"RECORD, a run saved by 'tcplab run N --record RECORD', is judged again from\n"
+	"what it holds, as the run was judged: its variant's expected sequence and its\n"
+	"call, output and wire checks, on its packets, socket calls, output and\n"
+	"variables. Each verdict is printed, and said when it differs from the one the\n"
+	"run gave (exit status 1); the run's checks of its programs and capture, which\n"
+	"need the live run, are printed as recorded.\n"
 	"\n"
 	"Exit status: 0 if every check of every matched connection passed, 1 otherwise or on\n"
 	"an unreadable file, 2 on a usage error.\n";
@@ -93,6 +105,101 @@ static bool check_conn(const struct expect_spec *spec, const struct flow_conn *f
 	return all;
 }
 
+/* The recorded check of that name, or NULL. */
+static const struct labrun_check *recorded(const struct labrun *run, const char *name)
+{
+	for (size_t i = 0; i < run->ncheck; i++)
+		if (!strcmp(run->check[i].name, name))
+			return &run->check[i];
+	return NULL;
+}
+
+/*
+ * A run record judged again (labrun_rejudge()) against the lab and variant it names, found
+ * in this tree. Exit status 0 when every check passed and every verdict judged again is
+ * the one the run gave; 1 otherwise.
+ */
+static int check_record(const char *file)
+{
+	struct record *rec = NULL;
+	struct labrun_check *again = NULL;
+	struct lab *labs = NULL;
+	const struct lab *lab = NULL;
+	const struct lab_variant *v;
+	struct paths p;
+	size_t nlabs, nagain = 0, differ = 0;
+	char err[1024];
+	bool all = true;
+	int status = 1;
+
+	if (record_read(file, &rec, err, sizeof err) < 0) {
+		fprintf(stderr, "tcplab: %s\n", err);
+		return 1;
+	}
+	if (rec->kind != RECORD_RUN) {
+		fprintf(stderr, "tcplab: '%s' is a grade's record: its checks sum up several runs, so"
+		        " it cannot be judged again ('tcplab inspect' shows it)\n", file);
+		goto out;
+	}
+	if (cli_labs(&p, &labs, &nlabs) < 0)
+		goto out;
+	for (size_t i = 0; i < nlabs && !lab; i++)
+		if (!strcmp(labs[i].slug, rec->lab_slug))
+			lab = &labs[i];
+	v = lab ? lab_variant_find(lab, rec->variant) : NULL;
+	if (!v) {
+		fprintf(stderr, "tcplab: '%s' is a run of lab '%s', variant '%s', which this tree does"
+		        " not have ('tcplab list' shows what it has)\n", file, rec->lab_slug,
+		        rec->variant);
+		goto out;
+	}
+	if (labrun_rejudge(rec->run, rec->ft, lab, v, &again, &nagain, err, sizeof err) < 0) {
+		fprintf(stderr, "tcplab: cannot judge '%s' again: %s\n", file, err);
+		goto out;
+	}
+	printf("run of lab %d (%s), variant %s, seed %llu: %zu checks judged again from the"
+	       " record\n", lab->number, lab->slug, v->name, (unsigned long long)rec->run->seed,
+	       nagain);
+	for (size_t i = 0; i < nagain; i++) {
+		const struct labrun_check *was = recorded(rec->run, again[i].name);
+
+		all &= again[i].r.verdict == EXPECT_PASS;
+		printf("%s  %s", expect_verdict_str(again[i].r.verdict), again[i].name);
+		if (!was || was->r.verdict != again[i].r.verdict) {
+			differ++;
+			printf("  (the run said %s)", was ? expect_verdict_str(was->r.verdict) :
+			       "nothing: it had no such check");
+		}
+		printf("\n");
+		if (again[i].r.verdict != EXPECT_PASS)
+			print_wrapped(again[i].r.explain);
+	}
+	printf("as recorded (they need the live programs):\n");
+	for (size_t i = 0; i < rec->run->ncheck; i++) {
+		const struct labrun_check *k = &rec->run->check[i];
+		bool judged = false;
+
+		for (size_t j = 0; j < nagain && !judged; j++)
+			judged = !strcmp(again[j].name, k->name);
+		if (judged)
+			continue;
+		all &= k->r.verdict == EXPECT_PASS;
+		printf("%s  %s\n", expect_verdict_str(k->r.verdict), k->name);
+		if (k->r.verdict != EXPECT_PASS)
+			print_wrapped(k->r.explain);
+	}
+	if (differ)
+		printf("%zu of %zu verdicts differ from the run's\n", differ, nagain);
+	else
+		printf("every verdict judged again is the run's\n");
+	status = all && !differ ? 0 : 1;
+out:
+	free(again);
+	free(labs);
+	record_free(rec);
+	return status;
+}
+
 int cmd_check(int argc, char **argv)
 {
 	const char *file = NULL, *specpath = NULL;
@@ -125,6 +232,8 @@ int cmd_check(int argc, char **argv)
 			return usage(false);
 		}
 	}
+	if (file && !specpath && only < 0 && strcmp(file, "-") && record_probe(file))
+		return check_record(file);
 	if (!file || !specpath)
 		return usage(false);
 

@@ -12,7 +12,7 @@
 static void usage(FILE *out)
 {
 	fprintf(out,
-	        "usage: tcplab demo [N] [--variant NAME] [--auto SECONDS] [--pcap FILE]\n"
+	        "usage: tcplab demo [N] [--variant NAME] [--auto SECONDS] [--pcap FILE] [--theme NAME]\n"
 	        "       tcplab demo [N] --compare V1,V2 [--pcap FILE1 --pcap FILE2] [--auto SECONDS]\n"
 	        "       tcplab demo [N] --pcap FILE1 --pcap FILE2\n"
 	        "\n"
@@ -27,6 +27,7 @@ static void usage(FILE *out)
 	        "                  measures (median round trip, delayed ACKs, segments, time,\n"
 	        "                  checks): both variants run live, one after the other; with two\n"
 	        "                  --pcap the captures are replayed instead, named V1 and V2\n"
+	        CLI_THEME_HELP
 	        "\n"
 	        "Keys: Right/Left step, p play/pause, +/- speed, 0 restart, r re-run live,\n"
 	        "v re-run live with the next variant, C compare the previous run (or the next\n"
@@ -41,6 +42,7 @@ int cmd_demo(int argc, char **argv)
 		{ "auto", required_argument, NULL, 'a' },
 		{ "pcap", required_argument, NULL, 'w' },
 		{ "compare", required_argument, NULL, 'c' },
+		{ "theme", required_argument, NULL, 't' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -72,6 +74,13 @@ int cmd_demo(int argc, char **argv)
 			}
 			pcap[npcap++] = optarg;
 			break;
+		case 't': {
+			int th, rc;
+			if ((rc = cli_theme(optarg, &th)))
+				return rc;
+			o.theme = (enum tui_theme)th;
+			break;
+		}
 		case 'c': {
 			char *comma;
 			snprintf(pair, sizeof pair, "%s", optarg);

@@ -1,14 +1,20 @@
 /* summary: 'tcplab doctor': say what this system allows for the labs, and exactly how to fix what it does not. */
+#include <errno.h>
+#include <poll.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "cli/cli.h"
 #include "engine/paths.h"
+#include "engine/proc.h"
 #include "engine/sandbox.h"
+#include "engine/tracer.h"
 
-#define TRACER "libtcplab-trace.so"
 
 /* A check's line, and when it failed, why and what to do; 'fatal' checks decide the exit. */
 static void report(bool ok, bool fatal, const char *what, const char *why, const char *fix)
@@ -44,11 +50,92 @@ static const char *userns_fix(const struct sandbox_caps *c)
 	       "--cap-add SYS_ADMIN --cap-add NET_ADMIN and seccomp allowing unshare/setns)";
 }
 
+/* What a jail (engine/jail.h) gets here, as 'tcplab grade' would build one. */
+struct jail_probe {
+	bool ok;
+	bool own_uid;           /* the program gets a uid of its own */
+	bool real_root;
+	unsigned uid;           /* which, as tcplab's user namespace numbers it */
+	struct jail_report rep;
+	char why[400];
+};
+
+/* In a forked child (it may have to enter a user namespace, as tcplab grade does): jail
+ * /bin/true with the student's limits and say what applied. */
+static void probe_jail(struct jail_probe *jp)
+{
+	static const char *const argv[] = { "/bin/true", NULL };
+	struct proc_limits l = { .cpu_s = 5, .mem_bytes = 512ull << 20, .nproc = 64,
+	                         .nofile = 256, .drop_user = true, .report = &jp->rep };
+	struct proc_spec spec = { .argv = argv, .keep_fd = -1, .timeout_s = 5, .limits = &l };
+	struct proc *p;
+	int status = 0;
+
+	memset(jp, 0, sizeof(*jp));
+	jp->real_root = jail_run_uid() == JAIL_UID;
+	if (sandbox_prepare(jp->why, sizeof(jp->why)) < 0)
+		return;
+	jp->uid = (unsigned)jail_run_uid();
+	jp->own_uid = jail_run_uid() != getuid();
+	p = proc_spawn(NULL, &spec, jp->why, sizeof(jp->why));
+	if (!p)
+		return;
+	while (proc_reap(p, &status) == 0) {
+		struct pollfd pfd = { .fd = proc_exit_fd(p), .events = POLLIN };
+
+		(void)poll(&pfd, 1, proc_deadline_ms(p));
+	}
+	jp->ok = WIFEXITED(status) && WEXITSTATUS(status) == 0;
+	if (!jp->ok)
+		proc_describe(p, jp->why, sizeof(jp->why));
+	proc_free(p);
+}
+
+static void jail_check(struct jail_probe *jp)
+{
+	int fds[2];
+	pid_t pid;
+	size_t have = 0;
+
+	memset(jp, 0, sizeof(*jp));
+	snprintf(jp->why, sizeof(jp->why), "the probe did not finish");
+	if (pipe(fds) < 0 || (pid = fork()) < 0)
+		return;
+	if (pid == 0) {
+		struct jail_probe mine;
+
+		close(fds[0]);
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		probe_jail(&mine);
+		_exit(write(fds[1], &mine, sizeof(mine)) == (ssize_t)sizeof(mine) ? 0 : 1);
+	}
+	close(fds[1]);
+	for (;;) {
+		struct pollfd pfd = { .fd = fds[0], .events = POLLIN };
+		ssize_t n;
+
+		if (poll(&pfd, 1, 10000) <= 0)
+			break;
+		n = read(fds[0], (char *)jp + have, sizeof(*jp) - have);
+		if (n <= 0 || (have += (size_t)n) == sizeof(*jp))
+			break;
+	}
+	close(fds[0]);
+	if (have != sizeof(*jp)) {
+		memset(jp, 0, sizeof(*jp));
+		snprintf(jp->why, sizeof(jp->why), "the probe did not finish");
+		kill(pid, SIGKILL);
+	}
+	while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+		;
+}
+
 int cmd_doctor(int argc, char **argv)
 {
+	struct jail_probe jp;
 	struct sandbox_caps c;
 	struct paths paths;
-	char tracer[1100], why[1200], err[1200], a[24], b[24], d[24];
+	char tracer[256] = "", why[1200], err[1200], a[24], b[24], d[24];
 	bool tracer_ok, can_run;
 
 	if (argc > 1) {
@@ -63,8 +150,7 @@ int cmd_doctor(int argc, char **argv)
 	/* Only the build directory matters here; a missing source tree is another command's
 	 * problem, so paths_find's verdict on it is ignored. */
 	(void)paths_find(&paths, err, sizeof(err));
-	snprintf(tracer, sizeof(tracer), "%s/%s", paths.build[0] ? paths.build : ".", TRACER);
-	tracer_ok = access(tracer, R_OK) == 0;
+	tracer_ok = tracer_probe(tracer, sizeof(tracer)) == 0;
 
 	printf("tcplab doctor: what this system allows for the labs\n\n");
 	if (c.root)
@@ -100,12 +186,36 @@ int cmd_doctor(int argc, char **argv)
 	report(c.capture, true, "live capture on 'lo' inside a sandbox (libpcap)", c.capture_why,
 	       "the kernel needs packet sockets (CONFIG_PACKET: sudo modprobe af_packet); run "
 	       "tcplab with sudo if capture is refused");
-	snprintf(why, sizeof(why), "'%s' is missing or unreadable", tracer);
-	snprintf(err, sizeof(err), "syscall tracer %s", tracer);
-	report(tracer_ok, true, err, why, "build it with 'make' in the tcplab source tree, or set "
-	       "TCPLAB_BUILD to the directory that holds it");
+	report(tracer_ok, true, "the syscall tracer (ptrace with a seccomp filter)", tracer,
+	       "inside a container, allow ptrace (docker run --cap-add SYS_PTRACE, or a seccomp"
+	       " profile that permits ptrace); on the host, set kernel.yama.ptrace_scope to 1 or"
+	       " less");
 
-	can_run = c.netns && c.veth && c.capture && tracer_ok;
+	jail_check(&jp);
+	report(jp.ok, true, "the jail 'tcplab grade' builds for the compiler and the student's"
+	       " program (an allowlisted root, its own /proc, IPC, UTS)", jp.why,
+	       "Linux 5.12 or later is needed; inside a container, /proc must not be masked"
+	       " (docker run --privileged, or --security-opt systempaths=unconfined)");
+	if (jp.ok)
+		report(jp.rep.cgroup, false, jp.rep.limits, jp.rep.cgroup ? NULL :
+		       "without a cgroup a program's processes each get the memory limit",
+		       "run tcplab as root, or from a cgroup v2 subtree delegated to you with the"
+		       " memory and pids controllers enabled");
+	if (jp.real_root)
+		report(true, false, "the compiler and the student's program run as uid 2147483000"
+		       " (no passwd entry, owns no file)", NULL, NULL);
+	else if (jp.own_uid) {
+		snprintf(err, sizeof(err), "the compiler and the student's program run as uid %u of"
+		         " tcplab's user namespace, a subordinate uid of yours (/etc/subuid)", jp.uid);
+		report(true, false, err, NULL, NULL);
+	} else
+		report(false, false, "the compiler and the student's program would run as you:"
+		       " 'tcplab grade' refuses unless --allow-same-uid",
+		       "/etc/subuid and /etc/subgid grant you no range, or newuidmap is missing",
+		       "as root, add 'USER:100000:65536' (a range no other user has) to /etc/subuid"
+		       " and /etc/subgid and install newuidmap (package uidmap); or grade as root");
+
+	can_run = c.netns && c.veth && c.capture && tracer_ok && jp.ok;
 	printf("\n%s\n", can_run ? "labs can run." : "labs cannot run until the FAIL lines above "
 	       "are fixed.");
 	return can_run ? 0 : 1;

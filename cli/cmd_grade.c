@@ -1,39 +1,71 @@
 /* summary: 'tcplab grade N': build the student's exercise, run it, print the grade. */
 #include <errno.h>
 #include <getopt.h>
+#include <pwd.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli/cli.h"
 #include "cli/stopsig.h"
 #include "cli/grade_format.h"
 #include "engine/grade.h"
+#include "engine/jail.h"
 #include "engine/lab.h"
 #include "engine/paths.h"
+#include "engine/record.h"
 #include "engine/sandbox.h"
+#include "util/safefile.h"
 
 static void usage(FILE *out)
 {
 	fprintf(out,
 	        "usage: tcplab grade N [--src DIR] [--format FORMAT] [--output FILE] [--pcap FILE]\n"
+	        "                      [--record FILE] [--seed N] [--allow-same-uid]\n"
 	        "\n"
-	        "Builds the C files of lab N's exercise (the lab's exercise folder, or DIR) with\n"
+	        "Builds the sources of lab N's exercise (the lab's exercise folder, or DIR) with\n"
 	        "the project's warning flags, runs the program in the lab's sandbox against the\n"
 	        "reference peer, and grades what it printed, the socket calls it made and the\n"
 	        "segments it put on the wire: one line per check, and the reason for each that\n"
-	        "failed. Compiler errors are shown as the compiler printed them.\n"
+	        "failed. Compiler errors are shown as the compiler printed them. Each grade of a\n"
+	        "program that built is an attempt in your progress: the report says which one,\n"
+	        "and 'tcplab list' shows your last grade and your best.\n"
 	        "\n"
-	        "  --src DIR        grade the .c files in DIR instead of the lab's exercise folder\n"
+	        "DIR's regular files (at most 32, 1 MiB each; no symlinks; subfolders and dot\n"
+	        "files left out) are copied and built in a jail: .c as C11 with $CC (cc),\n"
+	        ".cpp/.cc/.cxx as C++17 with $CXX (g++), linked with $CXX when any C++ is there.\n"
+	        "\n"
+	        "  --src DIR        grade the sources in DIR instead of the lab's exercise folder\n"
 	        "  --format FORMAT  text (default), json, junit (GitHub Classroom, CI), tap, or\n"
 	        "                   gradescope (an autograder results.json)\n"
 	        "  --output FILE    write the report to FILE instead of standard output\n"
 	        "  --pcap FILE      also save the capture of the run\n"
+	        "  --record FILE    save the grade as one pcapng file: the run the report\n"
+	        "                   names (its packets, socket calls, output, the lab's cuts\n"
+	        "                   and kills), the seed and every check with its score;\n"
+	        "                   'tcplab inspect FILE' shows it, Wireshark its packets\n"
+	        "  --seed N         replay the grade whose report printed this seed: the lab's\n"
+	        "                   drivers (how the echo is split, which client resets...) do\n"
+	        "                   exactly what they did then; without it, a fresh seed\n"
+	        "  --allow-same-uid when not root and no subordinate uid range is granted in\n"
+	        "                   /etc/subuid and /etc/subgid, compile and run the submission\n"
+	        "                   as yourself (a student grading their own work); otherwise\n"
+	        "                   tcplab refuses and says what to add\n"
 	        "\n"
-	        "Your program runs without root, with limits on CPU time (10 s), memory (512 MiB),\n"
-	        "processes, open files and output, and is killed when the run ends.\n"
-	        "Exit status: 0 when every check passed, 1 otherwise, 2 for a usage error.\n");
+	        "FILE is written whole or not at all (a temporary file beside it, renamed over it\n"
+	        "at the end) and never through a symbolic link; a FILE inside DIR is refused, so a\n"
+	        "submission cannot plant a link where its report will be written.\n"
+	        "\n"
+	        "Your program and the compiler run without root, without network (the compiler)\n"
+	        "or with only the lab's (the program), in a file system of their own (/usr, a few\n"
+	        "/etc files, /tmp, and the work folder /work), with limits on CPU time (10 s),\n"
+	        "memory (512 MiB), processes, open files and output, and are killed when done.\n"
+	        "Its socket calls are traced from outside it (ptrace), and the lab's programs\n"
+	        "vary what they do with the seed, over several scenarios per grade.\n"
+	        "Exit status: 0 when every check passed, 1 otherwise, 2 for a usage error\n"
+	        "(a refused --output, --pcap or --record included).\n");
 }
 
 /* The grading API in stopsig_drive()'s shape. */
@@ -70,6 +102,52 @@ static int grade_loop(const struct lab *lab, const struct grade_opts *o,
 	return 0;
 }
 
+/*
+ * --output, --pcap and --record name files tcplab will write, often next to the submissions: refused
+ * when they lie inside the graded folder or are symbolic links, before anything runs.
+ */
+static int check_targets(const char *src, const char *const targets[3])
+{
+	char err[1024];
+
+	for (int i = 0; i < 3; i++) {
+		if (!targets[i])
+			continue;
+		if ((src && safefile_outside(targets[i], src, "the submission folder", err,
+		                             sizeof(err)) < 0) ||
+		    safefile_check(targets[i], err, sizeof(err)) < 0) {
+			fprintf(stderr, "tcplab: %s\n", err);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* The report, written where it goes: standard output, or FILE's temporary renamed in place. */
+static int write_report(FILE *out, struct safefile *sf, const char *output,
+                        enum grade_format format, const struct grade_result *g)
+{
+	char err[1024];
+	int bad;
+
+	grade_format_print(out, format, g);
+	if (out == stdout)
+		return fflush(out) == 0 ? 0 : -1;
+	bad = fflush(out) != 0 || ferror(out);
+	if (bad) {
+		perror(output);
+		safefile_abort(sf);
+	} else if (safefile_commit(sf, err, sizeof(err)) < 0) {
+		fprintf(stderr, "tcplab: %s\n", err);
+		bad = 1;
+	}
+	if (fclose(out) != 0 && !bad) {
+		perror(output);
+		bad = 1;
+	}
+	return bad ? -1 : 0;
+}
+
 int cmd_grade(int argc, char **argv)
 {
 	static const struct option longopts[] = {
@@ -77,6 +155,9 @@ int cmd_grade(int argc, char **argv)
 		{ "format", required_argument, NULL, 'f' },
 		{ "output", required_argument, NULL, 'o' },
 		{ "pcap", required_argument, NULL, 'w' },
+		{ "record", required_argument, NULL, 'r' },
+		{ "seed", required_argument, NULL, 'S' },
+		{ "allow-same-uid", no_argument, NULL, 'u' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -84,8 +165,11 @@ int cmd_grade(int argc, char **argv)
 	struct grade_result *g;
 	struct paths p;
 	struct lab *labs = NULL, *lab = NULL;
-	const char *output = NULL;
+	struct safefile sf;
+	const char *output = NULL, *record = NULL;
 	int c, status, format = GF_TEXT;
+	bool same_uid_ok = false;
+	uid_t me = getuid();
 	char err[1024];
 	FILE *out = stdout;
 
@@ -109,6 +193,25 @@ int cmd_grade(int argc, char **argv)
 		case 'w':
 			o.pcap_path = optarg;
 			break;
+		case 'r':
+			record = optarg;
+			o.keep_frames = true;
+			break;
+		case 'S': {
+			char *end;
+
+			errno = 0;
+			o.seed = strtoull(optarg, &end, 10);
+			if (errno || *end || !o.seed || optarg[0] == '-') {
+				fprintf(stderr, "tcplab: '%s' is not a seed (a number from a grade report)\n",
+				        optarg);
+				return 2;
+			}
+			break;
+		}
+		case 'u':
+			same_uid_ok = true;
+			break;
 		case 'h':
 			usage(stdout);
 			return 0;
@@ -121,6 +224,8 @@ int cmd_grade(int argc, char **argv)
 		usage(stderr);
 		return 2;
 	}
+	if (check_targets(o.src, (const char *const[]){ output, o.pcap_path, record }) < 0)
+		return 2;
 	status = cli_lab(argv[optind], &p, &labs, &lab);
 	if (status)
 		return status;
@@ -130,38 +235,73 @@ int cmd_grade(int argc, char **argv)
 		free(labs);
 		return 1;
 	}
-	if (output && !(out = fopen(output, "w"))) {
-		perror(output);
+	/* Not root and no subordinate uid: the submission would run as this user, able to read
+	 * what they can in the jail's view. Fine for a student's own work, not for a class. */
+	if (jail_run_uid() == getuid() && !same_uid_ok) {
+		struct passwd *pw = getpwuid(me);
+		const char *name = pw ? pw->pw_name : "USER";
+
+		fprintf(stderr, "tcplab: cannot grade as '%s' with a uid of its own for the"
+		        " submission: /etc/subuid and /etc/subgid grant '%s' no range, or newuidmap"
+		        " is missing.\n"
+		        "  to fix, as root: add the line '%s:100000:65536' to both /etc/subuid and"
+		        " /etc/subgid (a range no other user has), and install newuidmap (package"
+		        " uidmap: 'make deps');\n"
+		        "  or grade as root;\n"
+		        "  or pass --allow-same-uid to grade your own work as yourself.\n",
+		        name, name, name);
 		free(labs);
 		return 1;
 	}
+	/*
+	 * Stop signals are held from here, before the report's temporary file exists: one that
+	 * comes now is taken at the first wait, which cancels the grading and removes the file.
+	 */
 	if (stopsig_install() < 0) {
 		fprintf(stderr, "tcplab: cannot set up signal handling: %s\n", strerror(errno));
-		if (out != stdout)
-			fclose(out);
 		free(labs);
 		return 1;
+	}
+	if (output) {
+		if (safefile_open(&sf, output, err, sizeof(err)) < 0) {
+			fprintf(stderr, "tcplab: %s\n", err);
+			free(labs);
+			return 1;
+		}
+		out = fdopen(sf.fd, "w");
+		if (!out) {
+			perror(output);
+			close(sf.fd);
+			safefile_abort(&sf);
+			free(labs);
+			return 1;
+		}
 	}
 	status = grade_loop(lab, &o, &g, err, sizeof(err));
 	if (status) {
+		/* Stopped or failed: no report, and no temporary file left beside its name. */
+		if (out != stdout) {
+			fclose(out);
+			safefile_abort(&sf);
+		}
 		if (status == 1)
 			fprintf(stderr, "tcplab: grading stopped by %s: your program was killed and the"
 			        " sandbox removed\n", stopsig_name(stopsig_caught()));
 		else
 			fprintf(stderr, "tcplab: cannot grade lab %d: %s\n", lab->number, err);
-		if (out != stdout)
-			fclose(out);
 		free(labs);
 		return status == 1 ? 128 + stopsig_caught() : 1;
 	}
-	grade_format_print(out, (enum grade_format)format, g);
 	status = grade_passed(g) ? 0 : 1;
-	if (out != stdout && fclose(out) != 0) {
-		perror(output);
+	if (write_report(out, &sf, output, (enum grade_format)format, g) < 0)
 		status = 1;
-	}
 	if (g->run && g->run->pcap_error[0]) {
 		fprintf(stderr, "tcplab: %s\n", g->run->pcap_error);
+		status = 1;
+	}
+	/* After the report: a full disk loses the record, not the grade. */
+	if (record && record_write_grade(record, g, err, sizeof(err)) < 0) {
+		fprintf(stderr, "tcplab: cannot save the grade record: %s\n", err);
 		status = 1;
 	}
 	grade_free(g);

@@ -13,6 +13,9 @@
 #include "capture/pcapio.h"
 #include "capture/pktindex.h"
 #include "cli/cli.h"
+#include "cli/ladder.h"
+#include "engine/labrun.h"
+#include "engine/record.h"
 #include "tui/tui.h"
 
 /*
@@ -22,15 +25,21 @@
  * nothing per packet.
  */
 
-enum mode { MODE_TUI, MODE_TSV, MODE_STATS, MODE_INDEX };
+enum mode { MODE_TUI, MODE_TSV, MODE_STATS, MODE_INDEX, MODE_LADDER };
 
 static const char usage_text[] =
-	"usage: tcplab inspect [--tsv | --stats | --index-only] FILE\n"
+	"usage: tcplab inspect [--tsv | --stats | --ladder | --index-only | --theme NAME]\n"
+	"                      FILE\n"
 	"\n"
 	"Read a pcap or pcapng file (\"-\" for standard input) and show its TCP traffic.\n"
+	"A run record ('tcplab run N --record FILE', 'tcplab grade N --record FILE') is\n"
+	"shown as 'tcplab run' showed the run: the ladder of both programs' socket\n"
+	"calls, their output and the segments, then the checks; --tsv and --stats show\n"
+	"its packets.\n"
 	"On a terminal, without --tsv or --stats, it opens in the TUI: the segment list,\n"
 	"every field of the selected segment in plain words, the ladder ('a'), the\n"
-	"stream ('f') and a BPF display filter ('/'); '?' lists the keys.\n"
+	"stream ('f') and a display filter ('/': BPF or Wireshark's fields); '?' lists\n"
+	"the keys.\n"
 	"\n"
 	"  --tsv    one line per TCP segment (the default), tab-separated: frame number,\n"
 	"           seconds since the first packet, source address and port, destination\n"
@@ -39,8 +48,11 @@ static const char usage_text[] =
 	"           calculates it (scaled), and Wireshark's analysis labels or '-'\n"
 	"  --stats  one line per connection (packets and bytes each way, how it began and\n"
 	"           ended, each side's final state, analysis counts), then capture totals\n"
+	"  --ladder a run record's ladder and checks (the default for a record when\n"
+	"           not on a terminal)\n"
 	"  --index-only  build the TUI's index of the file and say how long the first\n"
 	"           screen and the whole file took (for 'make bench')\n"
+	CLI_THEME_HELP
 	"  --help   this text\n"
 	"\n"
 	"Non-TCP packets are skipped; a damaged TCP packet is listed as 'malformed'.\n";
@@ -233,13 +245,40 @@ static void stats_conn(FILE *out, const struct flow_conn *c)
 	fputs(any ? "\n" : "-\n", out);
 }
 
-static int inspect_tui(const char *path)
+static int inspect_tui(const char *path, int theme)
 {
-	struct tui_opts o = { .mode = TUI_INSPECT, .path = path };
+	struct tui_opts o = { .mode = TUI_INSPECT, .path = path, .theme = (enum tui_theme)theme };
 	char err[1024] = "";
 
 	if (tui_main(&o, err, sizeof err) < 0) {
 		fprintf(stderr, "tcplab: %s\n", err);
+		return 1;
+	}
+	return 0;
+}
+
+/* A run record, shown as the run was: its header, the ladder, the checks. */
+static int show_record(const char *path)
+{
+	struct record *rec;
+	char err[1024];
+	const struct labrun *run;
+
+	if (record_read(path, &rec, err, sizeof err) < 0) {
+		fprintf(stderr, "tcplab: %s\n", err);
+		return 1;
+	}
+	run = rec->run;
+	printf("%s of lab %d: %s\nvariant %s, seed %llu, scenario %d\n\n",
+	       rec->kind == RECORD_GRADE ? "grade" : "run", rec->lab_number, rec->lab_title,
+	       rec->variant, (unsigned long long)run->seed, run->scenario);
+	ladder_print(stdout, run);
+	ladder_print_checks(stdout, run);
+	if (rec->kind == RECORD_GRADE)
+		printf("score %g of %g\n", rec->score, rec->max);
+	record_free(rec);
+	if (fflush(stdout) != 0) {
+		fprintf(stderr, "tcplab: cannot write the ladder to standard output\n");
 		return 1;
 	}
 	return 0;
@@ -285,7 +324,7 @@ int cmd_inspect(int argc, char **argv)
 {
 	enum mode mode = MODE_TUI;
 	const char *path = NULL;
-	int rc = 1;
+	int rc = 1, theme = TUI_THEME_DEFAULT;
 
 	for (int i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
@@ -297,6 +336,12 @@ int cmd_inspect(int argc, char **argv)
 			mode = MODE_STATS;
 		} else if (!strcmp(argv[i], "--index-only")) {
 			mode = MODE_INDEX;
+		} else if (!strcmp(argv[i], "--ladder")) {
+			mode = MODE_LADDER;
+		} else if (!strcmp(argv[i], "--theme")) {
+			if ((rc = cli_theme(i + 1 < argc ? argv[++i] : NULL, &theme)))
+				return rc;
+			rc = 1;
 		} else if (argv[i][0] == '-' && argv[i][1] != '\0') {
 			fprintf(stderr, "tcplab: inspect: unknown option '%s'\n%s", argv[i], usage_text);
 			return 2;
@@ -315,9 +360,14 @@ int cmd_inspect(int argc, char **argv)
 
 	if (mode == MODE_INDEX)
 		return index_only(path);
+	if (mode == MODE_LADDER)
+		return show_record(path);
 	if (mode == MODE_TUI) {
 		if (isatty(STDIN_FILENO) && isatty(STDOUT_FILENO) && strcmp(path, "-"))
-			return inspect_tui(path);
+			return inspect_tui(path, theme);
+		/* A record is shown as its run was; any other file as segments. */
+		if (strcmp(path, "-") && record_probe(path))
+			return show_record(path);
 		mode = MODE_TSV;
 	}
 

@@ -47,7 +47,7 @@ int cmd_list(int argc, char **argv)
 {
 	struct paths p;
 	struct lab *labs;
-	struct progress prog;
+	struct progress *prog;
 	char err[512];
 	size_t n;
 
@@ -56,24 +56,33 @@ int cmd_list(int argc, char **argv)
 
 		fprintf(help ? stdout : stderr, "usage: tcplab list\n\n"
 		        "Lists the numbered labs, each with your progress (kept in\n"
-		        "$XDG_STATE_HOME/tcplab/progress) and its variants ('tcplab run N --variant V').\n");
+		        "$XDG_STATE_HOME/tcplab/progress) and its variants ('tcplab run N --variant V').\n"
+		        "Progress is the lab's state, then your last grade and your best one with the\n"
+		        "attempt that got it: \"exercise tried, last 6/10, best 10/10 (attempt 3 of 5)\".\n"
+		        "The state follows your last attempt, or your best where the tree's tcplab.conf\n"
+		        "says \"keep = best\".\n");
 		return help ? 0 : 2;
 	}
-	if (cli_labs(&p, &labs, &n) < 0)
+	/* Fifty attempts for each of 64 labs: too big for a stack frame to be polite. */
+	prog = calloc(1, sizeof(*prog));
+	if (!prog) {
+		fprintf(stderr, "tcplab: out of memory\n");
 		return 1;
-	if (progress_load(&prog, err, sizeof(err)) < 0)
+	}
+	if (cli_labs(&p, &labs, &n) < 0) {
+		free(prog);
+		return 1;
+	}
+	if (progress_load(prog, err, sizeof(err)) < 0)
 		fprintf(stderr, "tcplab: note: %s (progress not shown)\n", err);
 	for (size_t i = 0; i < n; i++) {
-		struct progress_lab pl = progress_get(&prog, labs[i].number);
-		char state[80];
+		const struct progress_lab *pl = progress_get(prog, labs[i].number);
+		char grades[120];
 
-		if (pl.max > 0)
-			snprintf(state, sizeof(state), "%s, best grade %g/%g", progress_state_str(pl.state),
-			         pl.best, pl.max);
-		else
-			snprintf(state, sizeof(state), "%s", progress_state_str(pl.state));
-		printf("%s%2d  %s  [%s]\n    %s\n", i ? "\n" : "", labs[i].number, labs[i].title,
-		       state, labs[i].summary);
+		progress_summary(pl, grades, sizeof(grades));
+		printf("%s%2d  %s  [%s%s%s]\n    %s\n", i ? "\n" : "", labs[i].number, labs[i].title,
+		       progress_state_str(pl->state), grades[0] ? ", " : "", grades,
+		       labs[i].summary);
 		int width = 0;
 
 		for (size_t j = 0; j < labs[i].nvariant; j++)
@@ -84,5 +93,6 @@ int cmd_list(int argc, char **argv)
 			       labs[i].variant[j].summary);
 	}
 	free(labs);
+	free(prog);
 	return 0;
 }

@@ -1,6 +1,7 @@
 /* summary: 'tcplab' with no arguments: the curses TUI's lab menu (text usage when not on a terminal). */
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "cli/cli.h"
@@ -16,6 +17,27 @@ int cli_tui_prepare(char *why, size_t len)
 	return sandbox_prepare(why, len);
 }
 
+int cli_theme(const char *word, int *theme)
+{
+	int th = word ? tui_theme_parse(word) : -1;
+
+	if (th < 0) {
+		fprintf(stderr, "tcplab: --theme '%s' is not a theme (default, high-contrast or light)\n",
+		        word ? word : "");
+		return 2;
+	}
+	*theme = th;
+	return 0;
+}
+
+static const char usage_text[] =
+	"usage: tcplab [--theme NAME]\n"
+	"\n"
+	"On a terminal, the lab menu of the TUI: lessons, live runs, ladders, grading.\n"
+	"\n"
+	CLI_THEME_HELP;
+
+/* argv[0] is the program or "tcplab": the words after it are options only. */
 int cmd_tui(int argc, char **argv)
 {
 	struct tui_opts o = { .mode = TUI_MENU };
@@ -23,10 +45,22 @@ int cmd_tui(int argc, char **argv)
 	struct lab *labs = NULL;
 	size_t n;
 	char why[512], err[1024] = "";
-	int rc;
+	int rc, theme;
 
-	(void)argc;
-	(void)argv;
+	for (int i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--theme")) {
+			if ((rc = cli_theme(i + 1 < argc ? argv[++i] : NULL, &theme)))
+				return rc;
+			o.theme = (enum tui_theme)theme;
+		} else if (!strncmp(argv[i], "--theme=", 8)) {
+			if ((rc = cli_theme(argv[i] + 8, &theme)))
+				return rc;
+			o.theme = (enum tui_theme)theme;
+		} else {
+			fprintf(stderr, "tcplab: unknown option '%s'\n%s", argv[i], usage_text);
+			return 2;
+		}
+	}
 	if (cli_labs(&p, &labs, &n) < 0)
 		return 1;
 	if (cli_tui_prepare(why, sizeof why) < 0)

@@ -1,8 +1,11 @@
 /* summary: print a grade in each output format (see grade_format.h). */
 #include "cli/grade_format.h"
 
+#include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
+
+#include "util/textesc.h"
 
 static const char *const format_names[] = {
 	[GF_TEXT] = "text", [GF_JSON] = "json", [GF_JUNIT] = "junit", [GF_TAP] = "tap",
@@ -58,30 +61,68 @@ static const char *verdict_word(enum expect_verdict v)
 	return v == EXPECT_PASS ? "pass" : v == EXPECT_FAIL ? "fail" : "inconclusive";
 }
 
+/*
+ * The text report goes to a terminal: everything that came from the student's folder, the
+ * compiler or the program (paths, the build log, explanations quoting output) is escaped.
+ */
+static void text_line(FILE *out, const char *label, const char *s)
+{
+	fprintf(out, "  %-12s ", label);
+	textesc_fputs(out, s, 0);
+	fputc('\n', out);
+}
+
 static void print_text(FILE *out, const struct grade_result *g)
 {
-	fprintf(out, "grading lab %d: %s\nsource: %s\n", g->lab, g->title, g->src);
+	fprintf(out, "grading lab %d: ", g->lab);
+	textesc_fputs(out, g->title, 0);
+	fprintf(out, "\nsource: ");
+	textesc_fputs(out, g->src, 0);
+	fputc('\n', out);
+	if (g->attempt > 0)
+		fprintf(out, "attempt: %d\n", g->attempt);
+	if (g->seed && g->outcome == GRADE_RAN)
+		fprintf(out, "seed: %" PRIu64 " (tcplab grade %d --seed %" PRIu64 " replays it)\n",
+		        g->seed, g->lab, g->seed);
 	if (g->outcome == GRADE_BUILD_FAILED) {
-		fprintf(out, "\nbuild failed; the compiler said:\n\n%s\nscore: 0/1 (fix the build"
-		        " first)\n", g->build_log);
+		fprintf(out, "\nbuild failed; the compiler said:\n\n");
+		textesc_fputs(out, g->build_log, TEXTESC_LINES);
+		fprintf(out, "\nscore: 0/1 (fix the build first)\n");
 		return;
 	}
-	if (g->build_log[0])
-		fprintf(out, "\nthe build passed with warnings:\n\n%s", g->build_log);
+	if (g->build_log[0]) {
+		fprintf(out, "\nthe build passed with warnings:\n\n");
+		textesc_fputs(out, g->build_log, TEXTESC_LINES);
+	}
 	fprintf(out, "\n");
 	for (size_t i = 0; i < g->ncheck; i++) {
 		const struct grade_check *c = &g->check[i];
 
-		fprintf(out, "  %-12s %s\n", expect_verdict_str(c->verdict), c->name);
+		text_line(out, expect_verdict_str(c->verdict), c->name);
 		if (c->verdict != EXPECT_PASS && c->explain[0])
-			fprintf(out, "  %-12s %s\n", "", c->explain);
+			text_line(out, "", c->explain);
 	}
 	for (size_t i = 0; g->run && i < g->run->ninfo; i++)
-		fprintf(out, "  %-12s %s\n", "seen", g->run->info[i]);
+		text_line(out, "seen", g->run->info[i]);
 	fprintf(out, "\nscore: %g/%g%s\n", g->score, g->max,
 	        g->score == g->max ? " - every check passed" : "");
-	if (g->note[0])
-		fprintf(out, "note: %s\n", g->note);
+	if (g->note[0]) {
+		fprintf(out, "note: ");
+		textesc_fputs(out, g->note, 0);
+		fputc('\n', out);
+	}
+}
+
+/*
+ * A seed is a 64-bit number and JSON readers keep 53 bits of an integer (RFC 8259 section
+ * 6): a string of its digits, or null when unknown.
+ */
+static void json_seed(FILE *out, uint64_t seed)
+{
+	if (seed)
+		fprintf(out, "\"%" PRIu64 "\"", seed);
+	else
+		fputs("null", out);
 }
 
 static void print_json(FILE *out, const struct grade_result *g)
@@ -90,6 +131,8 @@ static void print_json(FILE *out, const struct grade_result *g)
 	json_str(out, g->title);
 	fprintf(out, ", \"source\": ");
 	json_str(out, g->src);
+	fprintf(out, ", \"attempt\": %d, \"seed\": ", g->attempt);
+	json_seed(out, g->seed);
 	fprintf(out, ", \"outcome\": \"%s\", \"build_log\": ",
 	        g->outcome == GRADE_RAN ? "ran" : "build_failed");
 	json_str(out, g->build_log);
@@ -116,17 +159,17 @@ static void print_json(FILE *out, const struct grade_result *g)
 
 static void print_junit(FILE *out, const struct grade_result *g)
 {
-	size_t failures = 0, skipped = 0, tests = g->outcome == GRADE_RAN ? g->ncheck : 1;
+	size_t failures = 0, errors = 0, tests = g->outcome == GRADE_RAN ? g->ncheck : 1;
 
 	for (size_t i = 0; i < g->ncheck; i++) {
 		failures += g->check[i].verdict == EXPECT_FAIL;
-		skipped += g->check[i].verdict == EXPECT_INCONCLUSIVE;
+		errors += g->check[i].verdict == EXPECT_INCONCLUSIVE;
 	}
 	if (g->outcome == GRADE_BUILD_FAILED)
 		failures = 1;
 	fprintf(out, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites>\n"
-	        "  <testsuite name=\"tcplab lab %d\" tests=\"%zu\" failures=\"%zu\" errors=\"0\""
-	        " skipped=\"%zu\" time=\"%.3f\">\n", g->lab, tests, failures, skipped, g->seconds);
+	        "  <testsuite name=\"tcplab lab %d\" tests=\"%zu\" failures=\"%zu\" errors=\"%zu\""
+	        " skipped=\"0\" time=\"%.3f\">\n", g->lab, tests, failures, errors, g->seconds);
 	if (g->outcome == GRADE_BUILD_FAILED) {
 		fprintf(out, "    <testcase classname=\"lab%d\" name=\"build\">\n      <failure"
 		        " message=\"the build failed\">", g->lab);
@@ -144,7 +187,8 @@ static void print_junit(FILE *out, const struct grade_result *g)
 			xml_str(out, c->explain);
 			fprintf(out, "\"/>\n    ");
 		} else if (c->verdict == EXPECT_INCONCLUSIVE) {
-			fprintf(out, "\n      <skipped message=\"");
+			/* An error, not a skip: a CI shows skips green, and this check scored 0. */
+			fprintf(out, "\n      <error type=\"inconclusive\" message=\"");
 			xml_str(out, c->explain);
 			fprintf(out, "\"/>\n    ");
 		}
@@ -173,11 +217,20 @@ static void print_tap(FILE *out, const struct grade_result *g)
 	for (size_t i = 0; i < g->ncheck; i++) {
 		const struct grade_check *c = &g->check[i];
 
-		fprintf(out, "%s %zu - %s%s\n", c->verdict == EXPECT_FAIL ? "not ok" : "ok", i + 1,
-		        c->name, c->verdict == EXPECT_INCONCLUSIVE ? " # SKIP inconclusive" : "");
+		/* Not "# SKIP": a skip counts as a pass, and an inconclusive check scored 0. */
+		fprintf(out, "%s %zu - %s%s\n", c->verdict == EXPECT_PASS ? "ok" : "not ok", i + 1,
+		        c->name, c->verdict == EXPECT_INCONCLUSIVE ? " # inconclusive" : "");
 		if (c->verdict != EXPECT_PASS)
 			tap_message(out, c->explain);
 	}
+}
+
+/* Gradescope keeps what it does not know in extra_data: the attempt and seed, for replay. */
+static void gradescope_extra(FILE *out, const struct grade_result *g)
+{
+	fprintf(out, ", \"extra_data\": {\"attempt\": %d, \"seed\": ", g->attempt);
+	json_seed(out, g->seed);
+	fputc('}', out);
 }
 
 /* Gradescope's autograder results.json: score, output, tests[name, score, max_score, ...]. */
@@ -192,16 +245,25 @@ static void print_gradescope(FILE *out, const struct grade_result *g)
 		fprintf(out, ", \"tests\": [{\"name\": \"build\", \"score\": 0, \"max_score\": 1,"
 		        " \"status\": \"failed\", \"output\": ");
 		json_str(out, g->build_log);
-		fprintf(out, "}]}\n");
+		fprintf(out, "}]");
+		gradescope_extra(out, g);
+		fprintf(out, "}\n");
 		return;
 	}
 	used = (size_t)snprintf(summary, sizeof(summary), "lab %d: %g of %g checks passed", g->lab,
 	                        g->score, g->max);
+	if (g->attempt > 0 && used < sizeof(summary))
+		used += (size_t)snprintf(summary + used, sizeof(summary) - used, " (attempt %d)",
+		                         g->attempt);
+	if (g->seed && used < sizeof(summary))
+		used += (size_t)snprintf(summary + used, sizeof(summary) - used, "\nseed: %" PRIu64,
+		                         g->seed);
 	for (size_t i = 0; g->run && i < g->run->ninfo && used < sizeof(summary); i++)
 		used += (size_t)snprintf(summary + used, sizeof(summary) - used, "\nseen: %s",
 		                         g->run->info[i]);
 	fprintf(out, "{\"score\": %g, \"output\": ", g->score);
 	json_str(out, summary);
+	gradescope_extra(out, g);
 	fprintf(out, ", \"tests\": [");
 	for (size_t i = 0; i < g->ncheck; i++) {
 		const struct grade_check *c = &g->check[i];

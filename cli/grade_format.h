@@ -9,8 +9,9 @@
 /*
  * Every format carries the same facts: each check with its verdict, points and
  * explanation, the total, and the compiler's output when the build failed. Inconclusive
- * checks are failures for the score and are marked as such where the format can say so
- * (TAP "# SKIP", JUnit <skipped>, Gradescope output text).
+ * checks are failures for the score and are reported as failures that say so, never as
+ * skips a CI would show green (TAP "not ok ... # inconclusive", JUnit <error
+ * type="inconclusive">, Gradescope status "failed" with "inconclusive: " in its output).
  */
 enum grade_format { GF_TEXT, GF_JSON, GF_JUNIT, GF_TAP, GF_GRADESCOPE };
 

@@ -27,7 +27,9 @@ static void usage(FILE *out)
 	        "network namespaces and shows their socket calls and the wire on one timeline.\n\n");
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
 		fprintf(out, "  %-8s  %s\n", commands[i].name, commands[i].help);
-	fprintf(out, "\n'tcplab COMMAND --help' describes each command. Start with 'tcplab run 1'.\n");
+	fprintf(out, "\nWithout a command, on a terminal: the TUI's lab menu (tcplab [--theme NAME]).\n"
+	        CLI_THEME_HELP
+	        "\n'tcplab COMMAND --help' describes each command. Start with 'tcplab run 1'.\n");
 }
 
 int main(int argc, char **argv)
@@ -43,6 +45,8 @@ int main(int argc, char **argv)
 		usage(stdout);
 		return 0;
 	}
+	if (!strncmp(argv[1], "--theme", 7))
+		return cmd_tui(argc, argv);     /* the lab menu, in a theme */
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
 		if (!strcmp(argv[1], commands[i].name))
 			return commands[i].run(argc - 1, argv + 1);

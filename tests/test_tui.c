@@ -112,6 +112,38 @@ static void rm_rf(const char *dir)
 	cr_assert_eq(system(c), 0);
 }
 
+/* Five attempts at lab 1, the third the best and the last a 6/10: the menu shows both. */
+Test(tui, menu_shows_the_last_and_the_best_grade, .timeout = 30)
+{
+	char *root = one_lab_root(), env[256], xdg[256], state[] = "/tmp/tcplab-tui-state-XXXXXX";
+	char path[300];
+	const char *e[] = { env, xdg, NULL };
+	struct term *t;
+	FILE *f;
+	char *s;
+
+	cr_assert_not_null(mkdtemp(state));
+	snprintf(path, sizeof path, "%s/tcplab", state);
+	cr_assert_eq(mkdir(path, 0700), 0);
+	snprintf(path, sizeof path, "%s/tcplab/progress", state);
+	f = fopen(path, "w");
+	cr_assert_not_null(f);
+	fputs("1 tried 10 10 1000 3 5\n"
+	      "attempt 1 1 4 10 fail 11 600\nattempt 1 2 8 10 fail 12 700\n"
+	      "attempt 1 3 10 10 pass 13 800\nattempt 1 4 9 10 fail 14 900\n"
+	      "attempt 1 5 6 10 fail 15 1000\n", f);
+	cr_assert_eq(fclose(f), 0);
+	snprintf(env, sizeof env, "TCPLAB_ROOT=%s", root);
+	snprintf(xdg, sizeof xdg, "XDG_STATE_HOME=%s", state);
+	t = term_start(80, 24, e, tcplab(""));
+	s = term_wait(t, "Enter open the lesson", WAIT_MS);
+	term_expect(s, "menu_grades_80x24");
+	free(s);
+	term_stop(t);
+	rm_rf(state);
+	rm_rf(root);
+}
+
 Test(tui, menu_lists_the_labs_with_progress, .timeout = 30)
 {
 	char *root = one_lab_root(), env[256];
@@ -168,6 +200,91 @@ Test(tui, detail_of_an_ack_says_what_it_acknowledges, .timeout = 30)
 	term_keys(t, down);
 	s = term_wait(t, "Frame 7 ", WAIT_MS);
 	cr_expect(strstr(s, "this ACK acknowledges bytes 1-5"), "screen:\n%s", s);
+	free(s);
+	term_stop(t);
+}
+
+/* A refused connection's RST: its window means nothing and it never had an ISN. */
+Test(tui, a_refused_rst_shows_no_window_and_no_isn, .timeout = 30)
+{
+	struct term *t = term_start(80, 24, NULL, tcplab("inspect tests/captures/refused.pcap"));
+	const char *down[] = { "j", NULL }, *ladder[] = { "a", NULL };
+	char *s;
+
+	free(term_wait(t, "2 segments of 2 packets", WAIT_MS));
+	term_keys(t, down);
+	s = term_wait(t, "Frame 2 ", WAIT_MS);
+	cr_expect_null(strstr(s, "receive buffer is full"), "a RST explained as a full buffer:\n%s", s);
+	cr_expect_null(strstr(s, "4294967295"), "an ISN the RST never had:\n%s", s);
+	cr_expect(strstr(s, "means nothing on a RST"), "%s", s);
+	cr_expect(strstr(s, "a RST answering a SYN"), "%s", s);
+	free(s);
+	term_keys(t, ladder);
+	s = term_wait(t, "R. ack 1", WAIT_MS);
+	cr_expect_null(strstr(s, "win 0"), "a RST's window on the ladder:\n%s", s);
+	free(s);
+	term_stop(t);
+}
+
+/* Frame 8 of the capture, 0.177 ms after the first packet, on the list, the detail and
+ * the ladder alike. */
+Test(tui, one_segment_reads_the_same_time_on_every_screen, .timeout = 30)
+{
+	struct term *t = term_start(80, 24, NULL, tcplab("inspect " CAPTURE));
+	const char *down[] = { "j", "j", "j", "j", "j", NULL }, *ladder[] = { "a", NULL };
+	char *s;
+
+	free(term_wait(t, "10 segments of 12 packets", WAIT_MS));
+	term_keys(t, down);
+	s = term_wait(t, "Frame 8 ", WAIT_MS);
+	cr_expect(strstr(s, "time: ms since the first packet"), "the screen says what times count from:\n%s", s);
+	cr_expect(strstr(s, "      8      0.177  8000>49090 P. "), "the list:\n%s", s);
+	cr_expect(strstr(s, "Frame 8 at 0.177 ms: server -> client"), "the detail:\n%s", s);
+	free(s);
+	term_keys(t, ladder);
+	s = term_wait(t, "P. 1:6(5) ack 6", WAIT_MS);
+	cr_expect(strstr(s, "time: ms since the first packet"), "the screen says what times count from:\n%s", s);
+	cr_expect(strstr(s, "   0.177 "), "the ladder:\n%s", s);
+	free(s);
+	term_stop(t);
+}
+
+/* Two connections of one capture: labelled apart, and c shows one at a time. */
+Test(tui, a_file_ladder_separates_connections_and_c_picks_one, .timeout = 30)
+{
+	struct term *t = term_start(80, 24, NULL, tcplab("inspect tests/captures/port_reuse.pcap"));
+	const char *ladder[] = { "a", NULL }, *c[] = { "c", NULL };
+	char *s;
+
+	free(term_wait(t, "segments of", WAIT_MS));
+	term_keys(t, ladder);
+	s = term_wait(t, "all 2 connections", WAIT_MS);
+	cr_expect(strstr(s, " connection 2: 127.0.0.1:40000 -> 127.0.0.1:8000 "), "%s", s);
+	cr_expect(strstr(s, "c next connection"), "the hint offers c:\n%s", s);
+	free(s);
+	term_keys(t, c);
+	s = term_wait(t, "connection 1 of 2", WAIT_MS);
+	cr_expect_null(strstr(s, "connection 2:"), "connection 1 alone:\n%s", s);
+	cr_expect(strstr(s, "R. 4 ack 4"), "its RST:\n%s", s);
+	free(s);
+	term_keys(t, c);
+	free(term_wait(t, "connection 2 of 2", WAIT_MS));
+	term_keys(t, c);
+	free(term_wait(t, "all 2 connections", WAIT_MS));
+	term_stop(t);
+}
+
+/* The header's ACK comes ~40 ms late: a row says so, at 80x24. */
+Test(tui, the_nagle_stall_is_a_gap_row_on_the_ladder, .timeout = 30)
+{
+	struct term *t = term_start(80, 24, NULL, tcplab("inspect tests/data/tui/lab2_nagle.pcap"));
+	const char *ladder[] = { "a", NULL };
+	char *s;
+
+	free(term_wait(t, "107 segments", WAIT_MS));
+	term_keys(t, ladder);
+	s = term_wait(t, "... 41.6 ms ...", WAIT_MS);
+	cr_expect(strstr(s, "  42.043 "), "the late ACK after it:\n%s", s);
 	free(s);
 	term_stop(t);
 }
@@ -265,10 +382,13 @@ Test(tui, invalid_filter_shows_libpcaps_message, .timeout = 30)
 	free(term_wait(t, "10 segments of 12 packets", WAIT_MS));
 	term_keys(t, slash);
 	term_type(t, "tcp port");
-	free(term_wait(t, "filter (BPF): tcp port", WAIT_MS));
+	free(term_wait(t, "filter (BPF or Wireshark): tcp port", WAIT_MS));
 	term_keys(t, enter);
 	s = term_wait(t, "filter 'tcp port': ", WAIT_MS);
 	cr_expect(strstr(s, "syntax error"), "libpcap's message is missing:\n%s", s);
+	/* ... and what is accepted, wrapped over the bottom rows rather than cut at 80 */
+	cr_expect(strstr(s, "tcpdump's BPF") && strstr(s, "tcp.flags.syn") &&
+	          strstr(s, "tcp.analysis.*"), "the message does not say what is accepted:\n%s", s);
 	esc = term_screen(t, true);
 	cr_expect(strstr(esc, "\033[1m") || has_colour(esc));
 	free(esc);
@@ -276,10 +396,112 @@ Test(tui, invalid_filter_shows_libpcaps_message, .timeout = 30)
 	term_keys(t, clear);
 	term_type(t, "tcp[13] & 2 != 0");
 	term_keys(t, enter);
-	s = term_wait(t, "2 shown", WAIT_MS);
+	s = term_wait(t, "filtered: tcp[13] & 2 != 0, 2 of 10", WAIT_MS);
 	cr_expect(strstr(s, "     3 ") && strstr(s, "     4 ") && !strstr(s, "     5 "),
 	          "the filter should keep frames 3 and 4 only:\n%s", s);
 	free(s);
+	term_stop(t);
+}
+
+/* What Wireshark users type works, and the status says what it became. */
+Test(tui, wireshark_filter_is_translated_applied_and_shown, .timeout = 30)
+{
+	struct term *t = term_start(80, 24, NULL, tcplab("inspect " CAPTURE));
+	const char *slash[] = { "/", NULL };
+	const char *enter[] = { "Enter", NULL };
+	char *s;
+
+	free(term_wait(t, "10 segments of 12 packets", WAIT_MS));
+	term_keys(t, slash);
+	term_type(t, "tcp.flags.syn==1");
+	term_keys(t, enter);
+	s = term_wait(t, "filtered: tcp.flags.syn==1, 2 of 10", WAIT_MS);
+	cr_expect(strstr(s, "filter: tcp.flags.syn==1  (BPF: "), "no translation shown:\n%s", s);
+	cr_expect(strstr(s, "     3 ") && strstr(s, "     4 ") && !strstr(s, "     5 "),
+	          "the filter should keep frames 3 and 4 only:\n%s", s);
+	free(s);
+	/* An analysis field: the label, not the bytes, decides. */
+	term_keys(t, slash);
+	term_keys(t, (const char *[]){ "C-u", NULL });
+	term_type(t, "tcp.port==8000 && !tcp.analysis.flags && tcp.len>0");
+	term_keys(t, enter);
+	s = term_wait(t, "filtered: tcp.port==8000 && !tcp.analysis.flags && tcp.len>0, 2 of 10",
+	              WAIT_MS);
+	cr_expect(strstr(s, "(BPF and tcplab's") && strstr(s, "tcp port 8000 and not analysis(any)") &&
+	          strstr(s, "0xf0) >> 2) > 0))"), "the translation is not shown whole:\n%s", s);
+	free(s);
+	term_stop(t);
+}
+
+/* Set on the segment list, the filter stays on in the ladder: its title says so. */
+Test(tui, every_filtered_screen_says_so_in_its_title, .timeout = 30)
+{
+	const char *filter[] = { "/", NULL };
+	const char *enter[] = { "Enter", NULL };
+	const char *ladder[] = { "a", NULL };
+	struct term *t = term_start(80, 24, NULL, tcplab("inspect " CAPTURE));
+	char *s;
+
+	free(term_wait(t, "10 segments of 12 packets", WAIT_MS));
+	term_keys(t, filter);
+	term_type(t, "tcp.len > 0");
+	term_keys(t, enter);
+	free(term_wait(t, "segments  filtered: tcp.len > 0, 2 of 10", WAIT_MS));
+	term_keys(t, ladder);
+	s = term_wait(t, "ladder  filtered: tcp.len > 0, 2 of 10", WAIT_MS);
+	free(s);
+	term_stop(t);
+
+	/* The demo, and the segment list opened from it. */
+	t = term_start(80, 24, NULL, tcplab("demo 1 --pcap " CAPTURE));
+	free(term_wait(t, "replay  1/10", WAIT_MS));
+	term_keys(t, filter);
+	term_type(t, "tcp.flags.fin == 1");
+	term_keys(t, enter);
+	s = term_wait(t, "filtered: tcp.flags.fin == 1, 2 of 10", WAIT_MS);
+	cr_expect(strstr(s, "replay  1/2"), "%s", s);
+	free(s);
+	term_keys(t, (const char *[]){ "s", NULL });
+	free(term_wait(t, "segments  filtered: tcp.flags.fin == 1, 2 of 10", WAIT_MS));
+	term_stop(t);
+}
+
+Test(tui, filter_prompt_recalls_earlier_filters_with_up_and_down, .timeout = 30)
+{
+	struct term *t = term_start(80, 24, NULL, tcplab("inspect " CAPTURE));
+	const char *fresh[] = { "/", "C-u", NULL };
+	const char *enter[] = { "Enter", NULL };
+	const char *up[] = { "Up", NULL };
+	const char *down[] = { "Down", NULL };
+	char *s;
+
+	free(term_wait(t, "10 segments of 12 packets", WAIT_MS));
+	term_keys(t, fresh);
+	term_type(t, "tcp.port == 8000");
+	term_keys(t, enter);
+	free(term_wait(t, "filtered: tcp.port == 8000, 10 of 10", WAIT_MS));
+	term_keys(t, fresh);
+	term_type(t, "tcp.len > 0");
+	term_keys(t, enter);
+	free(term_wait(t, "filtered: tcp.len > 0, 2 of 10", WAIT_MS));
+	term_keys(t, fresh);
+	term_type(t, "tcp.fl");
+	term_keys(t, up);
+	free(term_wait(t, "filter (BPF or Wireshark): tcp.len > 0", WAIT_MS));
+	term_keys(t, up);
+	free(term_wait(t, "filter (BPF or Wireshark): tcp.port == 8000", WAIT_MS));
+	term_keys(t, up);       /* the oldest stays */
+	free(term_wait(t, "filter (BPF or Wireshark): tcp.port == 8000", WAIT_MS));
+	term_keys(t, down);
+	free(term_wait(t, "filter (BPF or Wireshark): tcp.len > 0", WAIT_MS));
+	term_keys(t, down);     /* back to what was being typed */
+	s = term_wait(t, "filter (BPF or Wireshark): tcp.fl", WAIT_MS);
+	cr_expect(!strstr(s, "tcp.len > 0\n") || strstr(s, "filtered: tcp.len > 0"), "%s", s);
+	free(s);
+	term_keys(t, up);
+	term_keys(t, up);
+	term_keys(t, enter);
+	free(term_wait(t, "filtered: tcp.port == 8000, 10 of 10", WAIT_MS));
 	term_stop(t);
 }
 
@@ -363,7 +585,14 @@ Test(tui, ladder_of_lab1_live_shows_calls_and_segments, .timeout = 60)
 	term_keys(t, next);
 	s = term_wait(t, "checks passed", 30000);
 	cr_expect(strstr(s, "step 2/"));
+	/* the pane says what its times count from: on the run line, where there is room */
+	cr_expect(strstr(s, " time: ms since the run began "), "%s", s);
 	free(s);
+	/* at 80x24 the run line has no room: the pane's header says it, over "wire" */
+	term_resize(t, 80, 24);
+	free(term_wait(t, "  ms since the run began", WAIT_MS));
+	term_resize(t, 120, 60);
+	free(term_wait(t, " time: ms since the run began ", WAIT_MS));
 	term_keys(t, ladder);
 	s = term_wait(t, "ladder  lab 1 client-first", WAIT_MS);
 	cr_expect(strstr(s, "connect(3, 10.99.0.2:8000) ..."), "connect's entry:\n%s", s);
@@ -513,7 +742,7 @@ Test(tui, grade_screen_passes_the_reference_solution, .timeout = 90)
 	char *root, env[256], src[900], abs[700], *s, *rows;
 	const char *e[] = { env, src, NULL };
 	const char *grade[] = { "e", NULL };
-	const char *third[] = { "j", "j", "Enter", NULL };
+	const char *third[] = { "j", "j", "j", "j", "Enter", NULL };
 	const char *back[] = { "q", "q", NULL };
 	struct term *t;
 
@@ -531,7 +760,7 @@ Test(tui, grade_screen_passes_the_reference_solution, .timeout = 90)
 	term_expect(rows, "grade_lab1_solution");
 	free(rows);
 	free(s);
-	/* Enter on the handshake's check opens the segment it points at: the SYN. */
+	/* Enter on the handshake's check (the fifth) opens the segment it points at: the SYN. */
 	term_keys(t, third);
 	s = term_wait(t, "SYN  synchronize", WAIT_MS);
 	cr_expect(strstr(s, "client -> server"), "%s", s);
@@ -772,7 +1001,9 @@ Test(tui, compare_at_140x40_shows_times_addresses_and_full_labels, .timeout = 30
 	t = compare_at_12(140, 40, e);
 	s = term_wait(t, "12/88", WAIT_MS);
 	cr_expect(strstr(s, "median round trip 43.8 ms  19 delayed ACKs  107 segments in"), "%s", s);
-	cr_expect(strstr(s, "  42.07  |---------------- P. seq 19 len 10 ack 24"), "%s", s);
+	/* the segment in the ladder's one notation; the 40 ms stall before it, a gap row */
+	cr_expect(strstr(s, "  42.07  |------------------ P. 19:29(10) ack 24 ---"), "%s", s);
+	cr_expect(strstr(s, "|                     ... 41.6 ms ...                     |"), "%s", s);
 	term_expect(s, "compare_lab2_140x40");
 	free(s);
 	/* Resizing to 80x24 lays it out again, compact. */
@@ -829,7 +1060,7 @@ Test(tui, compare_runs_both_variants_live_one_after_the_other, .timeout = 90)
 	cr_expect(strstr(s, "19 delayed ACKs"), "nagle's stalls:\n%s", s);
 	free(s);
 	term_keys(t, last);
-	s = term_wait(t, "F. seq", WAIT_MS);
+	s = term_wait(t, "- F. ", WAIT_MS);
 	free(s);
 	term_stop(t);
 	rm_rf(root);
@@ -859,4 +1090,279 @@ Test(tui, demo_compare_options_are_checked, .timeout = 30)
 	const char *help[] = { "demo", "--help", NULL };
 	tcplab_run(&r, help);
 	cr_expect(strstr(r.out, "--compare V1,V2"), "%s", r.out);
+}
+
+/* '/' in the comparison filters both sides; the title says so, with each side's count. */
+Test(tui, compare_says_both_sides_are_filtered, .timeout = 30)
+{
+	char *root = two_lab_root(), env[256], *s;
+	const char *e[] = { env, NULL };
+	struct term *t;
+
+	snprintf(env, sizeof env, "TCPLAB_ROOT=%s", root);
+	t = term_start(80, 24, e, tcplab(CMP_ARGS));
+	free(term_wait(t, "1/88", WAIT_MS));
+	term_keys(t, (const char *[]){ "/", NULL });
+	term_type(t, "tcp.flags.syn==1");
+	term_keys(t, (const char *[]){ "Enter", NULL });
+	s = term_wait(t, "compare  filtered: tcp.flags.syn==1, 2 of 107 | 2 of 88", WAIT_MS);
+	cr_expect(strstr(s, "step both"), "the title still says what steps:\n%s", s);
+	cr_expect(strstr(s, "1/2"), "each side steps through its 2 segments:\n%s", s);
+	free(s);
+	term_stop(t);
+	rm_rf(root);
+}
+
+/* ---- themes for a projector ---- */
+
+/* Visible characters drawn in blue or yellow (normal or bright): what projectors lose. */
+static unsigned blue_or_yellow(const struct term_attrs *a)
+{
+	return a->fg[3] + a->fg[4] + a->fg[11] + a->fg[12];
+}
+
+/* The screens a projector shows most, in one theme: a segment list with its detail, the
+ * ladder, an error on the status line, the help. */
+static void check_theme_screens(const char *theme, int want_bg)
+{
+	const char *e[] = { "TERM=screen-256color", NULL };
+	char args[256];
+	struct term *t;
+	struct term_attrs a;
+	char *esc;
+	static const char *const keys[][3] = {
+		{ NULL }, { "a", NULL }, { "/", "x.y", NULL }, { "?", NULL },
+	};
+	static const char *const wait_for[] = {
+		"10 segments of 12 packets", "client", "filter 'x.y'", "help: keys",
+	};
+
+	snprintf(args, sizeof args, "inspect --theme %s " CAPTURE, theme);
+	t = term_start(80, 24, e, tcplab(args));
+	for (size_t k = 0; k < sizeof keys / sizeof keys[0]; k++) {
+		if (keys[k][0]) {
+			term_keys(t, (const char *[]){ keys[k][0], NULL });
+			if (keys[k][1]) {
+				term_type(t, keys[k][1]);
+				term_keys(t, (const char *[]){ "Enter", NULL });
+			}
+		}
+		free(term_wait(t, wait_for[k], WAIT_MS));
+		esc = term_screen(t, true);
+		term_attrs_of(esc, &a);
+		cr_expect_eq(blue_or_yellow(&a), 0, "--theme %s, screen %zu: %u characters in blue or "
+		             "yellow:\n%s", theme, k, blue_or_yellow(&a), esc);
+		/* The theme paints its own background: no character is left to the terminal's. */
+		cr_expect_eq(a.fg[TERM_DEFAULT_COLOUR], 0, "--theme %s, screen %zu: %u characters in "
+		             "the terminal's own colour", theme, k, a.fg[TERM_DEFAULT_COLOUR]);
+		cr_expect_gt(a.bg[want_bg], a.chars / 2, "--theme %s, screen %zu: the background is "
+		             "not mostly colour %d", theme, k, want_bg);
+		free(esc);
+	}
+	term_stop(t);
+
+	/* The demo, what a projector shows most, four segments in. */
+	snprintf(args, sizeof args, "demo 1 --theme %s --pcap " CAPTURE, theme);
+	t = term_start(80, 24, e, tcplab(args));
+	free(term_wait(t, "replay  1/10", WAIT_MS));
+	term_keys(t, (const char *[]){ "Right", "Right", "Right", NULL });
+	free(term_wait(t, "replay  4/10", WAIT_MS));
+	esc = term_screen(t, true);
+	term_attrs_of(esc, &a);
+	cr_expect_eq(blue_or_yellow(&a), 0, "--theme %s, the demo: %u characters in blue or "
+	             "yellow:\n%s", theme, blue_or_yellow(&a), esc);
+	cr_expect_eq(a.fg[TERM_DEFAULT_COLOUR], 0, "--theme %s, the demo: %u characters in the "
+	             "terminal's own colour", theme, a.fg[TERM_DEFAULT_COLOUR]);
+	cr_expect_gt(a.bg[want_bg], a.chars / 2);
+	free(esc);
+	term_stop(t);
+}
+
+Test(tui, high_contrast_theme_is_white_on_black_without_blue_or_yellow, .timeout = 60)
+{
+	check_theme_screens("high-contrast", 0);
+}
+
+Test(tui, light_theme_is_black_on_white_without_blue_or_yellow, .timeout = 60)
+{
+	check_theme_screens("light", 7);
+}
+
+/* The default theme does use blue and yellow (hints, headings): the checks above can fail.
+ * T cycles the themes, as --theme names them. */
+Test(tui, theme_key_cycles_default_high_contrast_light, .timeout = 30)
+{
+	const char *e[] = { "TERM=screen-256color", NULL };
+	struct term *t = term_start(80, 24, e, tcplab("inspect " CAPTURE));
+	struct term_attrs a;
+	char *esc;
+
+	free(term_wait(t, "10 segments of 12 packets", WAIT_MS));
+	esc = term_screen(t, true);
+	term_attrs_of(esc, &a);
+	cr_expect_gt(blue_or_yellow(&a), 0, "the default theme should draw hints in blue:\n%s", esc);
+	free(esc);
+	term_keys(t, (const char *[]){ "T", NULL });
+	free(term_wait(t, "theme: high-contrast", WAIT_MS));
+	esc = term_screen(t, true);
+	term_attrs_of(esc, &a);
+	cr_expect_eq(blue_or_yellow(&a), 0, "%s", esc);
+	cr_expect_gt(a.bg[0], a.chars / 2);
+	free(esc);
+	term_keys(t, (const char *[]){ "T", NULL });
+	free(term_wait(t, "theme: light", WAIT_MS));
+	esc = term_screen(t, true);
+	term_attrs_of(esc, &a);
+	cr_expect_eq(blue_or_yellow(&a), 0, "%s", esc);
+	cr_expect_gt(a.bg[7], a.chars / 2);
+	free(esc);
+	term_keys(t, (const char *[]){ "T", NULL });
+	free(term_wait(t, "theme: default", WAIT_MS));
+	term_stop(t);
+}
+
+/* NO_COLOR wins over any theme: no colour at all, and bold where dim was. */
+Test(tui, no_color_overrides_the_theme_and_never_dims, .timeout = 30)
+{
+	const char *e[] = { "NO_COLOR=1", "TERM=screen-256color", NULL };
+	struct term *t = term_start(80, 24, e, tcplab("inspect --theme light " CAPTURE));
+	struct term_attrs a;
+	char *esc;
+
+	free(term_wait(t, "10 segments of 12 packets", WAIT_MS));
+	esc = term_screen(t, true);
+	term_attrs_of(esc, &a);
+	cr_expect(!has_colour(esc), "NO_COLOR set, but the screen has colours:\n%s", esc);
+	cr_expect_eq(a.dim, 0, "%u characters are dim under NO_COLOR:\n%s", a.dim, esc);
+	cr_expect_gt(a.bold, 0);
+	cr_expect_gt(a.reverse, 0, "the title and selection should be in reverse video");
+	free(esc);
+	term_keys(t, (const char *[]){ "T", NULL });
+	free(term_wait(t, "no colours to change", WAIT_MS));
+	esc = term_screen(t, true);
+	cr_expect(!has_colour(esc), "T brought colours in under NO_COLOR:\n%s", esc);
+	free(esc);
+	term_stop(t);
+}
+
+Test(tui, theme_option_is_checked, .timeout = 30)
+{
+	struct tcplab_result r;
+	const char *bad[] = { "inspect", "--theme", "blue", CAPTURE, NULL };
+	const char *help[] = { "demo", "--help", NULL };
+
+	tcplab_run(&r, bad);
+	cr_expect_eq(r.status, 2);
+	cr_expect(strstr(r.err, "--theme 'blue' is not a theme (default, high-contrast or light)"),
+	          "%s", r.err);
+	tcplab_run(&r, help);
+	cr_expect(strstr(r.out, "--theme NAME") && strstr(r.out, "high-contrast"), "%s", r.out);
+}
+
+/* ---- search within a view: '/' is the display filter, so \ (or F3) asks, n and N repeat ---- */
+
+Test(tui, search_selects_the_next_match_and_n_N_step_through_them, .timeout = 30)
+{
+	struct term *t = term_start(80, 24, NULL, tcplab("inspect " CAPTURE));
+	const char *ask[] = { "\\", NULL };
+	const char *enter[] = { "Enter", NULL };
+	char *s;
+
+	free(term_wait(t, "10 segments of 12 packets", WAIT_MS));
+	term_keys(t, ask);
+	term_type(t, "p.");                     /* ignoring case */
+	free(term_wait(t, "search: p.", WAIT_MS));
+	term_keys(t, enter);
+	free(term_wait(t, " Frame 6 at 0.140 ms", WAIT_MS));
+	term_keys(t, (const char *[]){ "n", NULL });
+	free(term_wait(t, " Frame 8 at 0.177 ms", WAIT_MS));
+	term_keys(t, (const char *[]){ "n", NULL });
+	s = term_wait(t, " Frame 6 at 0.140 ms", WAIT_MS);
+	cr_expect(strstr(s, "search: p.  (from the top again)"), "%s", s);
+	free(s);
+	term_keys(t, (const char *[]){ "N", NULL });
+	s = term_wait(t, " Frame 8 at 0.177 ms", WAIT_MS);
+	cr_expect(strstr(s, "(from the bottom again)"), "%s", s);
+	free(s);
+	/* Esc leaves the prompt and n still looks for the last search. */
+	term_keys(t, ask);
+	term_type(t, "qqq");
+	free(term_wait(t, "search: qqq", WAIT_MS));
+	term_keys(t, (const char *[]){ "Escape", "n", NULL });
+	s = term_wait(t, " Frame 6 at 0.140 ms", WAIT_MS);
+	cr_expect(strstr(s, "search: p."), "%s", s);
+	free(s);
+	term_keys(t, (const char *[]){ "n", NULL });
+	free(term_wait(t, " Frame 8 at 0.177 ms", WAIT_MS));
+	/* Text that is not there: said, and the selection stays. */
+	term_keys(t, ask);
+	term_type(t, "zzz");
+	term_keys(t, enter);
+	s = term_wait(t, "'zzz' is not in this view", WAIT_MS);
+	cr_expect(strstr(s, " Frame 8 at 0.177 ms"), "%s", s);
+	free(s);
+	term_stop(t);
+}
+
+Test(tui, search_works_in_the_ladder_and_the_followed_stream, .timeout = 30)
+{
+	const char *nc[] = { "NO_COLOR=1", NULL };
+	struct term *t = term_start(80, 24, nc, tcplab("inspect " CAPTURE));
+	const char *enter[] = { "Enter", NULL };
+	char *s;
+
+	free(term_wait(t, "10 segments of 12 packets", WAIT_MS));
+	term_keys(t, (const char *[]){ "a", "F3", NULL });
+	term_type(t, "F.");
+	term_keys(t, enter);
+	free(term_wait(t, "The client closes its direction: FIN after byte 5.", WAIT_MS));
+	term_keys(t, (const char *[]){ "n", NULL });
+	s = term_wait(t, "search: F.", WAIT_MS);
+	cr_expect(!strstr(s, "The client closes its direction"), "n should move to the server's "
+	          "FIN:\n%s", s);
+	free(s);
+	term_keys(t, (const char *[]){ "q", "f", NULL });
+	free(term_wait(t, "follow stream: connection 0", WAIT_MS));
+	term_keys(t, (const char *[]){ "\\", NULL });
+	term_type(t, "hello");
+	term_keys(t, enter);
+	free(term_wait(t, "search: hello", WAIT_MS));
+	/* The line found is marked (reverse video without colour): the server's, after the
+	 * client's at the top. */
+	s = term_screen(t, true);
+	cr_expect(strstr(s, "\033[7m<s hello") && !strstr(s, "\033[7mc> hello"), "%s", s);
+	free(s);
+	term_keys(t, (const char *[]){ "\\", NULL });
+	term_type(t, "goodbye");
+	term_keys(t, enter);
+	free(term_wait(t, "'goodbye' is not in this view", WAIT_MS));
+	term_stop(t);
+}
+
+/* The issue's case: a filter set on a run's segment list stays on in the lesson's pane and
+ * the ladder; both say so. */
+Test(tui, a_filter_set_on_segments_is_said_in_the_lesson_and_ladder, .timeout = 90)
+{
+	char *root, env[256], *s;
+	const char *e[] = { env, NULL };
+	struct term *t;
+
+	need_lab_runs();
+	root = one_lab_root();
+	snprintf(env, sizeof env, "TCPLAB_ROOT=%s", root);
+	t = term_start(80, 24, e, tcplab(""));
+	free(term_wait(t, "Enter open the lesson", WAIT_MS));
+	term_keys(t, (const char *[]){ "Enter", "Right", NULL });
+	free(term_wait(t, "checks passed", 30000));
+	term_keys(t, (const char *[]){ "s", "/", NULL });
+	term_type(t, "tcp.flags.syn==1");
+	term_keys(t, (const char *[]){ "Enter", NULL });
+	free(term_wait(t, "segments  filtered: tcp.flags.syn==1, 2 of ", WAIT_MS));
+	term_keys(t, (const char *[]){ "q", NULL });
+	s = term_wait(t, "run client-first: filtered: tcp.flags.syn==1, 2 of ", WAIT_MS);
+	free(s);
+	term_keys(t, (const char *[]){ "a", NULL });
+	free(term_wait(t, "ladder  lab 1 client-first  filtered: tcp.flags.syn==1, 2 of ", WAIT_MS));
+	term_stop(t);
+	rm_rf(root);
 }

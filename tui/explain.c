@@ -50,6 +50,16 @@ static const char *commas(int64_t v, char *buf, size_t len)
 	return buf;
 }
 
+/* A RST|ACK that acknowledges only the peer's SYN and carries no data, from a side that
+ * never sent a SYN of its own (seq 0): the answer to a refused connection. */
+static bool rst_answers_syn(const struct flow_seg *fs)
+{
+	const struct tcp_segment *g = &fs->seg;
+
+	return (g->flags & (TCP_RST | TCP_ACK)) == (TCP_RST | TCP_ACK) && !(g->flags & TCP_SYN) &&
+	       fs->rel_ack == 1 && fs->rel_seq <= 1 && !g->len && g->seq == 0;
+}
+
 #define LINE(r, ...) do { snprintf(b, sizeof b, __VA_ARGS__); line(ctx, r, b); } while (0)
 
 void explain_segment(const struct flow_seg *fs, uint64_t t0,
@@ -59,8 +69,9 @@ void explain_segment(const struct flow_seg *fs, uint64_t t0,
 	char b[512], a1[48], a2[48], fl[16], n1[32];
 	uint32_t isn = g->seq - fs->rel_seq;
 
-	LINE(R_HEAD, "Frame %u at %.6f s: %s -> %s", g->frame,
-	     (double)(g->ts_ns - t0) / 1e9, who(fs->dir), other(fs->dir));
+	/* ms since the run (or capture) began: the time the list and the ladder show */
+	LINE(R_HEAD, "Frame %u at %.3f ms: %s -> %s", g->frame,
+	     (double)(g->ts_ns - t0) / 1e6, who(fs->dir), other(fs->dir));
 	LINE(R_NORMAL, "  from %s:%u to %s:%u", dissect_addr_str(g, true, a1, sizeof a1), g->sport,
 	     dissect_addr_str(g, false, a2, sizeof a2), g->dport);
 	if (g->family == AF_INET)
@@ -74,7 +85,14 @@ void explain_segment(const struct flow_seg *fs, uint64_t t0,
 		if (g->flags & flag_words[i].bit)
 			LINE(R_NORMAL, "  %-4s %s", flag_words[i].name, flag_words[i].meaning);
 
-	LINE(R_HEAD, "Sequence number %u (absolute %u; ISN %u)", fs->rel_seq, g->seq, isn);
+	if (rst_answers_syn(fs)) {
+		/* The sender had no connection, so no ISN: "seq - ISN" would be noise. */
+		LINE(R_HEAD, "Sequence number: absolute %u (no ISN: there was no connection)", g->seq);
+		LINE(R_NORMAL, "  a RST answering a SYN: nothing took the connection, so the RST "
+		     "carries seq 0 and acknowledges the SYN (RFC 9293 section 3.10.7.1)");
+	} else {
+		LINE(R_HEAD, "Sequence number %u (absolute %u; ISN %u)", fs->rel_seq, g->seq, isn);
+	}
 	if (g->flags & TCP_SYN)
 		LINE(R_NORMAL, "  the SYN itself counts as one number: the first data byte will be 1");
 	if (g->len)
@@ -98,13 +116,19 @@ void explain_segment(const struct flow_seg *fs, uint64_t t0,
 		LINE(R_HEAD, "Acknowledgment: none (no ACK flag; the field %u is ignored)", g->ack);
 	}
 
-	LINE(R_HEAD, "Window %s bytes (field %u%s)", commas(fs->win_scaled, n1, sizeof n1), g->win,
-	     g->flags & TCP_SYN ? ", never scaled on a SYN" :
-	     fs->win_scaled != g->win ? ", scaled" : "");
-	if (fs->win_scaled == 0)
+	if (g->flags & TCP_RST)
+		/* RFC 9293 section 3.10.7: a RST is judged by its sequence number alone; the
+		 * connection is gone, so its window describes no buffer. */
+		LINE(R_HEAD, "Window field %u: means nothing on a RST (the connection is gone)",
+		     g->win);
+	else
+		LINE(R_HEAD, "Window %s bytes (field %u%s)", commas(fs->win_scaled, n1, sizeof n1),
+		     g->win, g->flags & TCP_SYN ? ", never scaled on a SYN" :
+		     fs->win_scaled != g->win ? ", scaled" : "");
+	if (!(g->flags & TCP_RST) && fs->win_scaled == 0)
 		LINE(R_NORMAL, "  zero window: the %s's receive buffer is full; the %s must wait",
 		     who(fs->dir), other(fs->dir));
-	else
+	else if (!(g->flags & TCP_RST))
 		LINE(R_NORMAL, "  the receiver (%s) can take %s more bytes", who(fs->dir),
 		     commas(fs->win_scaled, n1, sizeof n1));
 

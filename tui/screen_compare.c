@@ -6,8 +6,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "capture/dissect.h"
-#include "capture/expert.h"
+#include "engine/ladder.h"
 #include "capture/pktindex.h"
 #include "engine/labcheck.h"
 #include "engine/labrun.h"
@@ -31,22 +30,9 @@
 #define MAX_STEP_MS 8000
 #define BOTH 2
 
-/*
- * A delayed ACK is a pure ACK the receiver held back in the hope of sending it with data
- * (RFC 9293 section 3.8.6.3: "an ACK should not be excessively delayed; in particular, the
- * delay MUST be less than 0.5 seconds"). Linux holds it 40-48 ms (TCP-FACTS.md); a pure ACK
- * of new data that comes 30 ms or more after that data was sent is counted as one, a stall
- * whenever the sender was waiting for it (Nagle).
- */
-#define DELACK_MIN_NS 30000000ULL
-
 struct measure {
 	bool done;              /* computed (the source is complete) */
-	size_t nseg;
-	double dur_ms;
-	size_t nrtt;
-	double rtt_median_ms;
-	size_t delacks;
+	struct ladder_measures m;
 	bool checks;            /* a live run: its checks */
 	size_t pass, ncheck;
 };
@@ -81,54 +67,17 @@ static long long mono_ms(void)
 	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-/* Round trips by the rule of the lab's "wire rtt-median" check (labcheck_rtt_feed), and
- * delayed ACKs: pure ACKs of new data 30 ms or more after that data. */
-static void measure(const struct tui_src *s, struct measure *m)
+/* The engine's measures of the whole run (engine/ladder.h: the checks' round-trip and
+ * delayed-ACK rules, every connection), and a live run's checks. */
+static void measure(struct tui_src *s, struct measure *m)
 {
-	size_t n = src_count(s);
-	double *rtt = malloc((n ? n : 1) * sizeof *rtt);
-	struct labcheck_rtt rs = { { 0 } };
-	uint64_t data_ts[64][2] = { { 0 } };
-	uint32_t acked[64][2] = { { 0 } };
 	const struct labrun *run = src_labrun(s);
-	struct tui_row a, b;
+	const struct ladder *l = src_ladder(s);
 
 	memset(m, 0, sizeof *m);
 	m->done = true;
-	m->nseg = n;
-	if (n) {
-		src_row(s, 0, &a);
-		src_row(s, n - 1, &b);
-		m->dur_ms = (double)(b.ts_ns - a.ts_ns) / 1e6;
-	}
-	for (size_t i = 0; i < n; i++) {
-		struct tui_row r;
-		unsigned c, d, o;
-
-		src_row(s, i, &r);
-		if (r.malformed || r.conn == PKTINDEX_NOCONN)
-			continue;
-		c = r.conn % 64;
-		d = r.dir == FLOW_C2S ? 0 : 1;
-		o = 1 - d;
-		if (r.len && !(r.analysis & EXPERT_BIT(EXPERT_I_RETRANSMISSION))) {
-			double ms = labcheck_rtt_feed(&rs, r.conn, r.dir, r.len, r.analysis, r.ts_ns);
-
-			data_ts[c][d] = r.ts_ns;
-			if (ms >= 0 && rtt)
-				rtt[m->nrtt++] = ms;
-		}
-		if (!(r.flags & TCP_ACK))
-			continue;
-		if (!r.len && !(r.flags & (TCP_SYN | TCP_FIN | TCP_RST)) && r.rel_ack > acked[c][d] &&
-		    data_ts[c][o] && r.ts_ns - data_ts[c][o] >= DELACK_MIN_NS)
-			m->delacks++;
-		if (r.rel_ack > acked[c][d])
-			acked[c][d] = r.rel_ack;
-	}
-	if (m->nrtt)
-		m->rtt_median_ms = labcheck_median(rtt, m->nrtt);
-	free(rtt);
+	if (l)
+		ladder_measure(l, &m->m);
 	if (run && run->done) {
 		m->checks = true;
 		m->ncheck = run->ncheck;
@@ -141,7 +90,7 @@ static void measure(const struct tui_src *s, struct measure *m)
  * variants first, each dropped when it no longer fits. */
 static void measure_line(const struct side *sd, int w, char *out, size_t len)
 {
-	const struct measure *m = &sd->m;
+	const struct ladder_measures *m = &sd->m.m;
 	char item[4][2][64];
 	int n = 0, used = 0;
 
@@ -150,7 +99,7 @@ static void measure_line(const struct side *sd, int w, char *out, size_t len)
 		snprintf(out, len, "%s", sd->pending ? "waits for the other side's run" : "");
 		return;
 	}
-	if (!m->done) {
+	if (!sd->m.done) {
 		src_state_str(sd->src, out, len);
 		return;
 	}
@@ -166,9 +115,10 @@ static void measure_line(const struct side *sd, int w, char *out, size_t len)
 	n++;
 	snprintf(item[n][0], sizeof item[0][0], "%zu segments in %.0f ms", m->nseg, m->dur_ms);
 	snprintf(item[n++][1], sizeof item[0][0], "%zu segs", m->nseg);
-	if (m->checks) {
-		snprintf(item[n][0], sizeof item[0][0], "%zu/%zu checks passed", m->pass, m->ncheck);
-		snprintf(item[n++][1], sizeof item[0][0], "%zu/%zu ok", m->pass, m->ncheck);
+	if (sd->m.checks) {
+		snprintf(item[n][0], sizeof item[0][0], "%zu/%zu checks passed", sd->m.pass,
+		         sd->m.ncheck);
+		snprintf(item[n++][1], sizeof item[0][0], "%zu/%zu ok", sd->m.pass, sd->m.ncheck);
 	}
 	/* Long forms while at least three items fit (every item when there are fewer), else
 	 * short forms; items that do not fit are left out from the end. */
@@ -287,7 +237,7 @@ static void draw_side(struct compare *c, int k, int x, int w, int y0, int rows)
 	const struct tui_glyphs *g = draw_glyphs();
 	struct side *sd = &c->side[k];
 	bool focused = c->focus == BOTH || c->focus == k, wide = w >= 56;
-	int tw = w >= 46 ? 8 : 0, lx = x + tw + 1, rx = x + w - 2, first;
+	int tw = w >= 46 ? 8 : 0, lx = x + tw + 1, rx = x + w - 2;
 	char head[128], pos[48], line[256];
 	size_t nvis;
 
@@ -333,57 +283,51 @@ static void draw_side(struct compare *c, int k, int x, int w, int y0, int rows)
 		draw_text(y0 + 2, lx, (int)strlen(cl), R_HEAD, cl);
 		draw_text(y0 + 2, rx + 1 - (int)strlen(sv), (int)strlen(sv), R_HEAD, sv);
 	}
-	first = (int)sd->shown > rows ? (int)sd->shown - rows : 0;
+	const struct ladder *lad = src_ladder(sd->src);
+	size_t want[64], nw = lad ? lview_reveal(lad, sd->shown, want, rows < 64 ? (size_t)rows : 64) : 0;
 	for (int i = 0; i < rows; i++) {
 		int y = y0 + 3 + i;
-		size_t v = (size_t)(first + i);
-		struct tui_row r;
-		char fl[16], lbl[128];
+		const struct ladder_row *r;
+		char lbl[200], an[160];
 		enum tui_role role;
+		int lw;
 
 		mvaddstr(y, lx, g->vline);
 		mvaddstr(y, rx, g->vline);
-		if (v >= sd->shown)
+		if ((size_t)i >= nw)
 			continue;
-		src_row(sd->src, src_vis(sd->src, v), &r);
-		role = v + 1 == sd->shown ? R_SEL : r.dir == FLOW_C2S ? R_C2S : R_S2C;
-		dissect_flags_str(r.flags, fl, sizeof fl);
-		if (!wide)
-			snprintf(lbl, sizeof lbl, " %s ", fl);
-		else if (r.len)
-			snprintf(lbl, sizeof lbl, " %s seq %u len %u ack %u ", fl, r.rel_seq, r.len,
-			         r.rel_ack);
-		else if (r.flags & TCP_ACK)
-			snprintf(lbl, sizeof lbl, " %s seq %u ack %u ", fl, r.rel_seq, r.rel_ack);
-		else
-			snprintf(lbl, sizeof lbl, " %s seq %u ", fl, r.rel_seq);
-		if (r.analysis) {
-			/* Wide: the expert label in words; narrow: a '!' after the flags. */
-			const char *an = "expert";
-			size_t l = strlen(lbl);
-			for (int e = 0; e < EXPERT_NLABELS; e++)
-				if (r.analysis & EXPERT_BIT(e)) {
-					an = expert_labels[e].wireshark;
-					break;
-				}
-			if (wide)
-				snprintf(lbl + l, sizeof lbl - l, "[%s] ", an);
-			else
-				snprintf(lbl + l - 1, sizeof lbl - l + 1, "! ");
+		r = &lad->row[want[i]];
+		lbl[0] = ' ';
+		ladder_label(lad, want[i], lbl + 1, sizeof lbl - 80);
+		if (r->kind != LADDER_SEG) {
+			lw = (int)strlen(lbl + 1);
+			if (lw > rx - lx - 3)
+				lw = rx - lx - 3;
+			draw_fmt(y, (lx + rx - lw + 1) / 2, lw, r->kind == LADDER_GAP ? R_HEAD :
+			         r->kind == LADDER_MARKER ? R_WIRE_NOTE : R_DIM, "%.*s", lw, lbl + 1);
+			continue;
 		}
+		role = (size_t)i + 1 == nw ? R_SEL : r->dir == FLOW_C2S ? R_C2S : R_S2C;
+		ladder_expert_label(r->analysis, false, an, sizeof an);
+		/* Wide: the expert label in words; narrow: a '!' after the label. */
+		if (an[0] && wide)
+			snprintf(lbl + strlen(lbl), sizeof lbl - strlen(lbl), " %s", an);
+		else if (an[0])
+			snprintf(lbl + strlen(lbl), sizeof lbl - strlen(lbl), "!");
+		snprintf(lbl + strlen(lbl), sizeof lbl - strlen(lbl), " ");
 		draw_hline(y, lx + 1, rx - lx - 1, role);
 		attrset(draw_attr(role));
-		if (r.dir == FLOW_C2S)
+		if (r->dir == FLOW_C2S)
 			mvaddstr(y, rx - 1, g->rarrow);
 		else
 			mvaddstr(y, lx + 1, g->larrow);
 		attrset(A_NORMAL);
-		int lw = (int)strlen(lbl);
+		lw = (int)strlen(lbl);
 		if (lw > rx - lx - 3)
 			lw = rx - lx - 3;
-		draw_text(y, (lx + rx - lw + 1) / 2, lw, r.analysis ? R_EXPERT : role, lbl);
+		draw_text(y, (lx + rx - lw + 1) / 2, lw, r->analysis ? R_EXPERT : role, lbl);
 		if (tw)
-			draw_fmt(y, x, tw, R_DIM, "%7.2f", (double)(r.ts_ns - src_t0(sd->src)) / 1e6);
+			draw_fmt(y, x, tw, R_DIM, "%7.2f", ladder_ms(lad, r->t_ns));
 	}
 }
 
@@ -410,14 +354,31 @@ static void compare_draw(struct tui *t, void *priv)
 	struct compare *c = priv;
 	const struct tui_glyphs *g = draw_glyphs();
 	static const char *const focus_name[] = { "left", "right", "both" };
-	char title[256], right[96];
+	char title[600], right[96];
 	int w = (COLS - 1) / 2, nl = w >= 56 ? 3 : 4, rows;
 
 	(void)t;
-	snprintf(title, sizeof title, "compare  lab %d: %s", c->lab ? c->lab->number : 0,
-	         c->lab ? c->lab->title : "");
+	snprintf(title, sizeof title, "compare  lab %d: %s%s", c->lab ? c->lab->number : 0,
+	         c->lab ? c->lab->title : "",
+	         w >= 46 ? "  (time: ms since each run began)" : "");
+	/* "filtered: EXPR, 12 of 107 | 10 of 88" in the lab's title's place (seen at 80
+	 * columns): '/' filters both sides with one expression */
+	for (int k = 0, any = 0; k < 2; k++) {
+		const struct tui_src *s = c->side[k].src;
+		size_t tl = strlen(title);
+		if (!s || !src_filter_expr(s)[0])
+			continue;
+		if (!any++)
+			snprintf(title, sizeof title, "compare  filtered: %s, ", src_filter_expr(s));
+		else
+			snprintf(title + tl, sizeof title - tl, " | ");
+		tl = strlen(title);
+		snprintf(title + tl, sizeof title - tl, "%zu of %zu", src_nvis(s), src_count(s));
+	}
 	snprintf(right, sizeof right, "step %s  %s %.2g s", focus_name[c->focus],
 	         c->playing ? "playing" : "paused", c->step_ms / 1000.0);
+	if ((int)(strlen(title) + strlen(right)) + 3 > COLS)
+		right[0] = '\0';       /* a long filter wins: the side marked '>' steps */
 	draw_title(title, right);
 	/* title; name, measures, endpoints; rows; rule; narration; hints */
 	rows = LINES - 4 - 1 - nl - 1;
@@ -581,7 +542,7 @@ static int compare_filter(struct tui *t, void *priv, const char *expr, char *err
 		sd->shown = 1;
 		sd->nc.for_i = SIZE_MAX;
 		if (src_filter(sd->src, expr, errbuf, errlen) < 0)
-			rc = -1;
+			return -1;      /* the reason, not the other side's translation */
 	}
 	return rc;
 }

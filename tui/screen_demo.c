@@ -6,8 +6,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "capture/dissect.h"
-#include "capture/expert.h"
+#include "engine/ladder.h"
 #include "engine/labrun.h"
 #include "tui/tui.h"
 
@@ -90,13 +89,51 @@ static void load(struct tui *t, struct demo *d, bool live)
 		tui_serve(t, d->src);
 }
 
+/* One row on two lines between the rails at cx and sx; newest: the segment just revealed. */
+static void draw_item(const struct ladder *l, size_t k, int y, int cx, int sx, bool newest)
+{
+	const struct tui_glyphs *g = draw_glyphs();
+	const struct ladder_row *r = &l->row[k];
+	char lbl[160], an[160];
+	enum tui_role role;
+	int lw;
+
+	ladder_label(l, k, lbl + 1, sizeof lbl - 2);
+	if (r->kind != LADDER_SEG) {
+		lw = (int)strlen(lbl + 1);
+		if (lw > sx - cx - 2)
+			lw = sx - cx - 2;
+		draw_fmt(y, (cx + sx - lw) / 2, lw, r->kind == LADDER_GAP ? R_HEAD :
+		         r->kind == LADDER_MARKER ? R_WIRE_NOTE : R_DIM, "%.*s", lw, lbl + 1);
+		return;
+	}
+	lbl[0] = ' ';
+	strcat(lbl, " ");
+	role = newest ? R_SEL : r->dir == FLOW_C2S ? R_C2S : R_S2C;
+	draw_hline(y, cx, sx - cx + 1, role);
+	attrset(draw_attr(role));
+	if (r->dir == FLOW_C2S)
+		mvaddstr(y, sx, g->rarrow);
+	else
+		mvaddstr(y, cx, g->larrow);
+	attrset(A_NORMAL);
+	lw = (int)strlen(lbl);
+	draw_text(y, (cx + sx - lw) / 2, lw, role, lbl);
+	draw_fmt(y, 0, cx - 1, R_DIM, "%7.2f", ladder_ms(l, r->t_ns));
+	ladder_expert_label(r->analysis, false, an, sizeof an);
+	if (an[0]) {
+		int w = (int)strlen(an);
+		draw_fmt(y + 1, (cx + sx - w) / 2, w, R_EXPERT, "%s", an);
+	}
+}
+
 static void demo_draw(struct tui *t, void *priv)
 {
 	struct demo *d = priv;
 	const struct tui_glyphs *g = draw_glyphs();
-	char title[256], right[128], text[512];
+	char title[600], right[128], text[512], note[300];
 	size_t nvis;
-	int cx = 10, sx = COLS - 11, rows, first;
+	int cx = 10, sx = COLS - 11, rows;
 
 	(void)t;
 	snprintf(title, sizeof title, "demo  lab %d: %s", d->lab ? d->lab->number : 0,
@@ -110,6 +147,10 @@ static void demo_draw(struct tui *t, void *priv)
 	nvis = src_nvis(d->src);
 	if (d->shown > nvis)
 		d->shown = nvis;
+	/* Filtered, the filter takes the lab's title's place: it must be seen at 80 columns. */
+	src_filter_note(d->src, note, sizeof note);
+	if (note[0])
+		snprintf(title, sizeof title, "demo  lab %d  %s", d->lab ? d->lab->number : 0, note);
 	snprintf(right, sizeof right, "%s  %zu/%zu  %s %.2g s",
 	         src_labrun(d->src) ? src_variant(d->src)->name : "replay", d->shown, nvis,
 	         d->playing ? "playing" : "paused", d->step_ms / 1000.0);
@@ -124,53 +165,19 @@ static void demo_draw(struct tui *t, void *priv)
 	}
 	draw_text(2, 1, COLS / 2 - 1, R_HEAD, cl);
 	draw_fmt(2, COLS / 2, COLS / 2 - 1, R_HEAD, "%*s", COLS / 2 - 2, sv);
-
-	/* Two rows a segment; the newest revealed one stays in view. */
+	/* Two lines a row; the newest revealed segment stays in view, at the bottom. */
 	rows = (LINES - 8) / 2;
-	first = (int)d->shown > rows ? (int)d->shown - rows : 0;
+	const struct ladder *lad = src_ladder(d->src);
+	size_t want[64], nw = lad ? lview_reveal(lad, d->shown, want, rows < 64 ? (size_t)rows : 64) : 0;
 	for (int k = 0; k < rows; k++) {
 		int y = 4 + 2 * k;
-		size_t v = (size_t)(first + k);
-		char fl[16], lbl[96];
-		struct tui_row rr;
-		enum tui_role role;
 
 		mvaddstr(y, cx - 1, g->vline);
 		mvaddstr(y + 1, cx - 1, g->vline);
 		mvaddstr(y, sx + 1, g->vline);
 		mvaddstr(y + 1, sx + 1, g->vline);
-		if (v >= d->shown)
-			continue;
-		src_row(d->src, src_vis(d->src, v), &rr);
-		role = v + 1 == d->shown ? R_SEL : rr.dir == FLOW_C2S ? R_C2S : R_S2C;
-		dissect_flags_str(rr.flags, fl, sizeof fl);
-		if (rr.len)
-			snprintf(lbl, sizeof lbl, " %s seq %u len %u ack %u ", fl, rr.rel_seq, rr.len,
-			         rr.rel_ack);
-		else if (rr.flags & TCP_ACK)
-			snprintf(lbl, sizeof lbl, " %s seq %u ack %u ", fl, rr.rel_seq, rr.rel_ack);
-		else
-			snprintf(lbl, sizeof lbl, " %s seq %u ", fl, rr.rel_seq);
-		draw_hline(y, cx, sx - cx + 1, role);
-		attrset(draw_attr(role));
-		if (rr.dir == FLOW_C2S)
-			mvaddstr(y, sx, g->rarrow);
-		else
-			mvaddstr(y, cx, g->larrow);
-		attrset(A_NORMAL);
-		int lw = (int)strlen(lbl);
-		draw_text(y, (cx + sx - lw) / 2, lw, role, lbl);
-		draw_fmt(y, 0, cx - 1, R_DIM, "%7.2f", (double)(rr.ts_ns - src_t0(d->src)) / 1e6);
-		if (rr.analysis) {
-			const char *an = "expert";
-			for (int i = 0; i < EXPERT_NLABELS; i++)
-				if (rr.analysis & EXPERT_BIT(i)) {
-					an = expert_labels[i].wireshark;
-					break;
-				}
-			draw_fmt(y + 1, (cx + sx - (int)strlen(an)) / 2 - 1, (int)strlen(an) + 2, R_EXPERT,
-			         "[%s]", an);
-		}
+		if ((size_t)k < nw)
+			draw_item(lad, want[k], y, cx, sx, (size_t)k + 1 == nw);
 	}
 	/* The narration: what the newest segment means. */
 	if (d->shown) {
@@ -186,8 +193,15 @@ static void demo_draw(struct tui *t, void *priv)
 		src_state_str(d->src, text, sizeof text);
 		draw_text(LINES - 3, 2, COLS - 2, R_DIM, text);
 	}
-	if (d->previous[0])
-		draw_fmt(3, 1, COLS - 2, R_DIM, "before: %s", d->previous);
+	{
+		/* what the times at the left count from, at the right under the server */
+		const char *tnote = src_time_note(d->src);
+		int nl = (int)strlen(tnote);
+
+		if (d->previous[0])
+			draw_fmt(3, 1, COLS - nl - 4, R_DIM, "before: %s", d->previous);
+		draw_text(3, COLS - nl - 2, nl, R_DIM, tnote);
+	}
 	draw_hints("Left/Right step  p play  0 restart  r re-run  v variant  C compare  q quit");
 }
 

@@ -21,6 +21,7 @@ struct follow {
 	struct fline *line;
 	size_t n;
 	int top;
+	int mark;               /* the line search found, -1 none */
 	bool cut;
 	uint64_t bytes[2];
 };
@@ -92,8 +93,8 @@ static void fol_draw(struct tui *t, void *priv)
 		f->top = 0;
 	for (int y = 0; y < h && f->top + y < (int)f->n; y++) {
 		const struct fline *l = &f->line[f->top + y];
-		draw_fmt(1 + y, 0, COLS, l->dir == FLOW_C2S ? R_C2S : R_S2C, "%s %s",
-		         l->dir == FLOW_C2S ? "c>" : "<s", l->text);
+		enum tui_role role = f->top + y == f->mark ? R_SEL : l->dir == FLOW_C2S ? R_C2S : R_S2C;
+		draw_fmt(1 + y, 0, COLS, role, "%s %s", l->dir == FLOW_C2S ? "c>" : "<s", l->text);
 	}
 	if (!f->n)
 		draw_text(2, 2, COLS - 2, R_DIM, "no data was sent on this connection");
@@ -120,6 +121,35 @@ static enum tui_ret fol_key(struct tui *t, void *priv, enum tui_act a, int ch)
 	return TUI_STAY;
 }
 
+struct fol_match {
+	const struct follow *f;
+	const char *text;
+};
+
+static bool fol_has(void *ctx, size_t k)
+{
+	struct fol_match *m = ctx;
+
+	return strcasestr(m->f->line[k].text, m->text) != NULL;
+}
+
+/* The line found becomes the top one. */
+static int fol_search(struct tui *t, void *priv, const char *text, int dir)
+{
+	struct follow *f = priv;
+	struct fol_match m = { f, text };
+	bool wrapped;
+	int cur = f->mark >= 0 ? f->mark : f->top;
+	size_t k = tui_search_rows(cur > 0 ? (size_t)cur : 0, f->n, dir, fol_has, &m, &wrapped);
+
+	(void)t;
+	if (k == SIZE_MAX)
+		return 0;
+	f->top = (int)k;
+	f->mark = (int)k;
+	return wrapped ? 2 : 1;
+}
+
 static void fol_close(struct tui *t, void *priv)
 {
 	struct follow *f = priv;
@@ -133,6 +163,7 @@ static const struct tui_view follow_view = {
 	.name = "follow",
 	.draw = fol_draw,
 	.key = fol_key,
+	.search = fol_search,
 	.close = fol_close,
 };
 
@@ -145,6 +176,7 @@ int screen_follow_open(struct tui *t, struct tui_src *s, uint32_t conn)
 		return -1;
 	}
 	f->conn = conn;
+	f->mark = -1;
 	collect(f, s);
 	return tui_push(t, &follow_view, f);
 }

@@ -1,5 +1,6 @@
 /* summary: grade the lab's exercise from the TUI: the compiler's output, or each check with its verdict, the score and what was seen. */
 #include <curses.h>
+#include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -174,10 +175,16 @@ static void grade_draw(struct tui *t, void *priv)
 	r = src_grade(g->src);
 	done = src_grade_done(g->src);
 	src_state_str(g->src, state, sizeof state);
-	if (done && r->outcome == GRADE_RAN)
+	if (done && r->outcome == GRADE_RAN && r->attempt > 0)
+		snprintf(state, sizeof state, "attempt %d, graded in %.1f s", r->attempt, r->seconds);
+	else if (done && r->outcome == GRADE_RAN)
 		snprintf(state, sizeof state, "graded in %.1f s", r->seconds);
 	draw_title(title, state);
-	draw_fmt(1, 1, COLS - 1, R_DIM, "source: %s", r->src);
+	/* A build that failed ran no driver: its seed means nothing. */
+	if (r->seed && r->outcome == GRADE_RAN)
+		draw_fmt(1, 1, COLS - 1, R_DIM, "source: %s  (seed %" PRIu64 ")", r->src, r->seed);
+	else
+		draw_fmt(1, 1, COLS - 1, R_DIM, "source: %s", r->src);
 	if (src_run_error(g->src)[0])
 		draw_text(2, 1, COLS - 1, R_ERROR, src_run_error(g->src));
 	layout(g, r, done);

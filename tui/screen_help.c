@@ -41,9 +41,9 @@ static void help_draw(struct tui *t, void *priv)
 	}
 	if (y + 1 < LINES - 1 && !h->top) {
 		draw_text(LINES - 3, 1, COLS - 1, R_DIM,
-		          "/ takes tcpdump's filter words: 'tcp port 8000', 'tcp[13] & 4 != 0' (RST),");
+		          "/ takes BPF ('tcp port 8000') or Wireshark's fields ('tcp.flags.syn==1',");
 		draw_text(LINES - 2, 1, COLS - 1, R_DIM,
-		          "'src host 10.99.0.1', 'greater 100'; Enter on an empty filter clears it.");
+		          "'tcp.analysis.retransmission'); Up/Down recall; empty Enter clears it.");
 	}
 	draw_hints("Up/Down scroll  q back");
 }

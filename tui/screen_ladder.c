@@ -4,10 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "capture/dissect.h"
-#include "capture/expert.h"
 #include "capture/pktindex.h"
-#include "cli/ladder.h"
+#include "engine/ladder.h"
 #include "engine/labrun.h"
 #include "tui/tui.h"
 
@@ -16,93 +14,47 @@ struct cols {
 	int tw, cx, cw, wx, ww, sx, sw;
 };
 
-static struct cols layout(void)
+static struct cols layout(const struct ladder *l)
 {
 	struct cols c;
 	int rest;
 
 	c.tw = 9;
 	rest = COLS - c.tw;
-	/* The wire needs about 22 columns for "P. 1:15(14) ack 1" and its arrow; calls
-	 * get the rest, split evenly. */
-	c.ww = rest * 3 / 10 < 22 ? 22 : rest * 3 / 10;
-	c.cw = c.sw = (rest - c.ww - 2) / 2;
+	if (l && !(l->tl && (l->opts & LADDER_WITH_CALLS))) {
+		/* No calls (a capture): the sides hold only expert labels, the wire the rest. */
+		c.cw = c.sw = rest / 4 < 16 ? rest / 4 : 16;
+		c.ww = rest - c.cw - c.sw - 2;
+	} else {
+		/* The wire needs about 26 columns for "P. 19:29(10) ack 24" and its arrow;
+		 * calls get the rest, split evenly. */
+		c.ww = rest * 3 / 10 < 26 ? 26 : rest * 3 / 10;
+		c.cw = c.sw = (rest - c.ww - 2) / 2;
+	}
 	c.cx = c.tw;
 	c.wx = c.cx + c.cw + 1;
 	c.sx = c.wx + c.ww + 1;
 	return c;
 }
 
-size_t ladder_rows(const struct tui_src *s, bool calls, struct ladder_model *m)
+void lview_draw_head(struct tui_src *s, const struct ladder *l, int y)
 {
-	const struct labrun *run = src_labrun(s);
-
-	if (!run) {
-		m->n = src_nvis(s);
-		return m->n;
-	}
-	const struct timeline *tl = &run->tl;
-	m->n = 0;
-	if (m->cap < tl->nentry + 1) {
-		struct tui_lrow *nr = realloc(m->row, (tl->nentry + 1) * sizeof *nr);
-		if (!nr)
-			return 0;
-		m->row = nr;
-		m->cap = tl->nentry + 1;
-	}
-	for (size_t i = 0; i < tl->nentry; i++) {
-		const struct tl_entry *e = &tl->entry[i];
-		struct tui_lrow r = { .phase = e->phase, .index = e->index, .t_ns = e->t_ns };
-
-		if (e->kind == TL_SEGMENT) {
-			if (!src_matches(s, e->index))
-				continue;
-			r.kind = LROW_SEG;
-		} else if (!calls) {
-			continue;
-		} else {
-			r.kind = e->kind == TL_CALL ? LROW_CALL : LROW_OUT;
-		}
-		m->row[m->n++] = r;
-	}
-	return m->n;
-}
-
-void ladder_row(const struct tui_src *s, const struct ladder_model *m, size_t k,
-                struct tui_lrow *out)
-{
-	if (src_labrun(s)) {
-		*out = m->row[k];
-		return;
-	}
-	struct tui_row r;
-	out->kind = LROW_SEG;
-	out->phase = 0;
-	out->index = (uint32_t)src_vis(s, k);
-	src_row(s, out->index, &r);
-	out->t_ns = r.ts_ns;
-}
-
-void ladder_model_release(struct ladder_model *m)
-{
-	free(m->row);
-	memset(m, 0, sizeof *m);
-}
-
-void ladder_draw_head(const struct tui_src *s, int y)
-{
-	struct cols c = layout();
+	struct cols c = layout(l);
 	const struct labrun *run = src_labrun(s);
 	char cl[64] = "", sv[64] = "";
 
 	if (run) {
 		snprintf(cl, sizeof cl, "%s", run->client_addr);
 		snprintf(sv, sizeof sv, "%s", run->server_addr);
-	} else if (src_nvis(s)) {
-		struct tui_row r;
-		src_row(s, src_vis(s, 0), &r);
-		snprintf(cl, sizeof cl, "%s", r.dir == FLOW_C2S ? r.src : r.dst);
-		snprintf(sv, sizeof sv, "%s", r.dir == FLOW_C2S ? r.dst : r.src);
+	} else if (l) {
+		/* a file: the connection shown, else the first one (each next one is labelled) */
+		uint32_t conn = l->conn != LADDER_ALL_CONNS ? l->conn : 0;
+		for (size_t k = 0; l->conn == LADDER_ALL_CONNS && k < l->n; k++)
+			if (l->row[k].kind == LADDER_SEG && l->row[k].conn != PKTINDEX_NOCONN) {
+				conn = l->row[k].conn;
+				break;
+			}
+		ladder_conn_ends(l, conn, cl, sv, sizeof cl);
 	}
 	draw_fmt(y, 0, c.tw, R_HEAD, "%8s", "ms");
 	/* "client ADDR" where it fits, else the address alone: the client is always left. */
@@ -111,37 +63,28 @@ void ladder_draw_head(const struct tui_src *s, int y)
 	draw_fmt(y, c.sx, c.sw, R_HEAD, "%s%s", (int)strlen(sv) + 7 <= c.sw ? "server " : "", sv);
 }
 
-/* "P. 1:15(14) ack 1" as tcpdump writes it. */
-static void seg_label(const struct tui_row *r, char *buf, size_t len)
+void lview_head_note(const struct ladder *l, int y, const char *note)
 {
-	char fl[16];
-	int n;
+	struct cols c = layout(l);
+	int n = (int)strlen(note);
 
-	dissect_flags_str(r->flags, fl, sizeof fl);
-	if (r->len)
-		n = snprintf(buf, len, "%s %u:%u(%u)", fl, r->rel_seq, r->rel_seq + r->len, r->len);
-	else if (r->flags & (TCP_SYN | TCP_FIN | TCP_RST) || !(r->flags & TCP_ACK))
-		n = snprintf(buf, len, "%s %u", fl, r->rel_seq);
-	else
-		n = snprintf(buf, len, "%s", fl);
-	if (r->flags & TCP_ACK && n > 0 && (size_t)n < len)
-		n += snprintf(buf + n, len - (size_t)n, " ack %u", r->rel_ack);
-	if (r->win == 0 && r->flags & TCP_ACK && n > 0 && (size_t)n < len)
-		snprintf(buf + n, len - (size_t)n, " win 0");
+	if (n > c.ww)
+		return;
+	draw_fmt(y, c.wx, c.ww, R_HEAD, "%*s", (c.ww + n) / 2, note);
 }
 
-static void draw_seg(const struct tui_src *s, const struct tui_lrow *lr, int y, bool sel,
-                     const struct cols *c)
+static void draw_seg(const struct ladder *l, size_t k, int y, bool sel, const struct cols *c)
 {
 	const struct tui_glyphs *g = draw_glyphs();
-	struct tui_row r;
-	char label[128], an[160] = "";
+	const struct ladder_row *r = &l->row[k];
+	struct ladder_seg sg;
+	char label[128], an[160];
 	enum tui_role role;
 	int tl, x;
 
-	src_row(s, lr->index, &r);
-	seg_label(&r, label, sizeof label);
-	role = r.dir == FLOW_C2S ? R_C2S : R_S2C;
+	ladder_seg_get(l, r->index, &sg);
+	ladder_label(l, k, label, sizeof label);
+	role = r->dir == FLOW_C2S ? R_C2S : R_S2C;
 	if (sel)
 		role = R_SEL;
 	draw_hline(y, c->wx, c->ww, role);
@@ -152,176 +95,245 @@ static void draw_seg(const struct tui_src *s, const struct tui_lrow *lr, int y, 
 	mvprintw(y, x - 1, " ");
 	draw_fmt(y, x, tl + 1, role, "%.*s ", tl, label);
 	attrset(draw_attr(role));
-	if (r.dir == FLOW_C2S)
+	if (r->dir == FLOW_C2S)
 		mvaddstr(y, c->wx + c->ww - 1, g->rarrow);
 	else
 		mvaddstr(y, c->wx, g->larrow);
 	attrset(A_NORMAL);
 	/* Wireshark's words in the sender's column, where nothing else is on this row. */
-	for (int i = 0; i < EXPERT_NLABELS; i++)
-		if (r.analysis & EXPERT_BIT(i)) {
-			const char *w = expert_labels[i].wireshark;
-			size_t n = strlen(an);
-			snprintf(an + n, sizeof an - n, "%s[%s]", n ? " " : "",
-			         strncmp(w, "TCP ", 4) ? w : w + 4);
-		}
-	if (r.malformed)
-		snprintf(an, sizeof an, "[Malformed]");
+	ladder_expert_label(r->analysis, sg.malformed, an, sizeof an);
 	if (an[0]) {
-		int w = r.dir == FLOW_C2S ? c->cw : c->sw, l = (int)strlen(an);
-		if (l > w)
-			l = w;
-		if (r.dir == FLOW_C2S)
-			draw_fmt(y, c->cx + c->cw - l, l, R_EXPERT, "%.*s", l, an);
+		int w = r->dir == FLOW_C2S ? c->cw : c->sw, n = (int)strlen(an);
+		if (n > w)
+			n = w;
+		if (r->dir == FLOW_C2S)
+			draw_fmt(y, c->cx + c->cw - n, n, R_EXPERT, "%.*s", n, an);
 		else
-			draw_fmt(y, c->sx, l, R_EXPERT, "%.*s", l, an);
+			draw_fmt(y, c->sx, n, R_EXPERT, "%.*s", n, an);
 	}
 }
 
-void ladder_draw_row(const struct tui_src *s, const struct tui_lrow *r, int y, bool sel)
+void lview_draw_row(const struct ladder *l, size_t k, int y, bool sel)
 {
-	struct cols c = layout();
-	const struct labrun *run = src_labrun(s);
+	struct cols c = layout(l);
+	const struct ladder_row *r = &l->row[k];
 	char text[512];
-	int host;
+	int n;
 
-	draw_fmt(y, 0, c.tw, sel ? R_SEL : R_DIM, "%8.3f", (double)(r->t_ns - src_t0(s)) / 1e6);
-	if (r->kind == LROW_SEG) {
-		draw_seg(s, r, y, sel, &c);
+	ladder_label(l, k, text, sizeof text);
+	switch ((enum ladder_kind)r->kind) {
+	case LADDER_SEG:
+		draw_fmt(y, 0, c.tw, sel ? R_SEL : R_DIM, "%8.3f", ladder_ms(l, r->t_ns));
+		draw_seg(l, k, y, sel, &c);
 		return;
+	case LADDER_GAP:
+		/* idle time: the rails go on, the time it lasted in the middle of the wire */
+		draw_text(y, 0, COLS, sel ? R_SEL : R_NORMAL, "");
+		n = (int)strlen(text);
+		draw_fmt(y, c.wx + (c.ww - n) / 2, n, sel ? R_SEL : R_HEAD, "%s", text);
+		return;
+	case LADDER_CONN:
+		draw_hline(y, 0, COLS, sel ? R_SEL : R_DIM);
+		n = (int)strlen(text) + 2;
+		if (n > COLS - 2)
+			n = COLS - 2;
+		draw_fmt(y, 2, n, sel ? R_SEL : R_HEAD, " %.*s ", n - 2, text);
+		return;
+	default:
+		break;
 	}
-	if (r->kind == LROW_CALL) {
-		const struct tl_call *call = &run->tl.call[r->index];
-		host = call->host;
-		if (r->phase == TL_PHASE_EXIT) {
-			double ms = (double)trace_event_blocked_ns(&call->ev) / 1e6;
-			int n = snprintf(text, sizeof text, "%s() = %lld", call->ev.name, call->ev.ret);
-			if (call->ev.err && n > 0)
-				n += snprintf(text + n, sizeof text - (size_t)n, " (errno %d)", call->ev.err);
-			if (n > 0)
-				snprintf(text + n, sizeof text - (size_t)n, " blocked %.1f ms", ms);
-		} else {
-			ladder_call_text(call, (enum tl_phase)r->phase, text, sizeof text);
-		}
-	} else {
-		const struct tl_output *o = &run->tl.out[r->index];
-		host = o->host;
-		snprintf(text, sizeof text, "> %s", o->text);
-	}
-	if (host == TL_HOST_WIRE)
+	draw_fmt(y, 0, c.tw, sel ? R_SEL : R_DIM, "%8.3f", ladder_ms(l, r->t_ns));
+	/* A call carries the program's bytes and output is the program's: draw_text shows
+	 * their escapes as text. */
+	if (r->side == LADDER_WIRE)
 		draw_text(y, c.wx, c.ww, sel ? R_SEL : R_WIRE_NOTE, text);
-	else if (host == HOST_CLIENT)
-		draw_text(y, c.cx, c.cw, sel ? R_SEL : r->kind == LROW_OUT ? R_DIM : R_NORMAL, text);
 	else
-		draw_text(y, c.sx, c.sw, sel ? R_SEL : r->kind == LROW_OUT ? R_DIM : R_NORMAL, text);
+		draw_text(y, r->side == LADDER_CLIENT ? c.cx : c.sx,
+		          r->side == LADDER_CLIENT ? c.cw : c.sw,
+		          sel ? R_SEL : r->kind == LADDER_OUTPUT ? R_DIM : R_NORMAL, text);
 }
 
-struct ladder {
+/* The rows a demo or a comparison shows: segments, idle gaps, connection changes and the engine's notes
+ * (calls belong to the full ladder), up to the shown-th segment; the last max of them into
+ * out. Returns how many. */
+size_t lview_reveal(const struct ladder *l, size_t shown, size_t *out, size_t max)
+{
+	size_t seen = 0, n = 0, start = 0;
+	size_t ring[64];
+
+	if (!max || !shown)
+		return 0;
+	for (size_t k = 0; k < l->n && seen < shown; k++) {
+		const struct ladder_row *r = &l->row[k];
+		if (r->kind == LADDER_CALL || r->kind == LADDER_OUTPUT)
+			continue;
+		/* a gap or a connection change shows with the segment after it */
+		ring[(start + n) % max] = k;
+		if (n < max)
+			n++;
+		else
+			start = (start + 1) % max;
+		seen += r->kind == LADDER_SEG;
+	}
+	for (size_t i = 0; i < n; i++)
+		out[i] = ring[(start + i) % max];
+	return n;
+}
+
+struct lscreen {
 	struct tui_src *src;
-	struct ladder_model m;
 	size_t sel, top;
 	bool tail;              /* keep the newest row in view while a run goes on */
 };
 
-static void full_text(const struct ladder *l, const struct tui_lrow *r, char *buf, size_t len)
+/* The bottom line: what the selected row means. */
+static void full_text(struct lscreen *v, const struct ladder *l, size_t k, char *buf,
+                      size_t len)
 {
-	const struct labrun *run = src_labrun(l->src);
+	const struct ladder_row *r = &l->row[k];
+	const struct labrun *run = src_labrun(v->src);
+	struct flow_seg fs;
 
-	if (r->kind == LROW_SEG) {
-		struct flow_seg fs;
-		if (src_seg(l->src, r->index, &fs, NULL, 0) == 0)
+	switch ((enum ladder_kind)r->kind) {
+	case LADDER_SEG:
+		if (src_seg(v->src, r->index, &fs, NULL, 0) == 0)
 			explain_brief(&fs, buf, len);
 		else
 			snprintf(buf, len, "a malformed packet");
-	} else if (r->kind == LROW_CALL) {
+		return;
+	case LADDER_CALL:
 		trace_event_str(&run->tl.call[r->index].ev, buf, len);
-	} else {
-		snprintf(buf, len, "%s", run->tl.out[r->index].text);
+		return;
+	case LADDER_GAP:
+		snprintf(buf, len, "nothing happened for %.1f ms: no segment, no call", r->gap_ns / 1e6);
+		return;
+	default:
+		ladder_label(l, k, buf, len);
+		return;
 	}
+}
+
+static bool is_file(struct lscreen *v)
+{
+	return !src_labrun(v->src) && !src_lab(v->src);
 }
 
 static void lad_draw(struct tui *t, void *priv)
 {
-	struct ladder *l = priv;
-	size_t n = ladder_rows(l->src, true, &l->m);
+	struct lscreen *v = priv;
+	struct ladder *l = src_ladder(v->src);
+	size_t n = l ? l->n : 0;
 	int h = LINES - 5;
-	char state[256], buf[512];
-	struct tui_lrow r;
+	char state[256], buf[512], conn[64] = "", note[300];
 
 	(void)t;
-	if (l->tail && n)
-		l->sel = n - 1;
-	if (l->sel >= n)
-		l->sel = n ? n - 1 : 0;
-	if (l->sel < l->top)
-		l->top = l->sel;
-	if (l->sel >= l->top + (size_t)h)
-		l->top = l->sel - (size_t)h + 1;
-	src_state_str(l->src, state, sizeof state);
-	if (src_lab(l->src))
-		snprintf(buf, sizeof buf, "ladder  lab %d %s", src_lab(l->src)->number,
-		         src_variant(l->src)->name);
-	else
-		snprintf(buf, sizeof buf, "ladder%s%s", src_filter_expr(l->src)[0] ? "  filter: " : "",
-		         src_filter_expr(l->src));
-	draw_title(buf, state);
-	ladder_draw_head(l->src, 1);
-	for (int y = 0; y < h && l->top + (size_t)y < n; y++) {
-		ladder_row(l->src, &l->m, l->top + (size_t)y, &r);
-		ladder_draw_row(l->src, &r, 2 + y, l->top + (size_t)y == l->sel);
+	if (v->tail && n)
+		v->sel = n - 1;
+	if (v->sel >= n)
+		v->sel = n ? n - 1 : 0;
+	if (v->sel < v->top)
+		v->top = v->sel;
+	if (v->sel >= v->top + (size_t)h)
+		v->top = v->sel - (size_t)h + 1;
+	src_state_str(v->src, state, sizeof state);
+	if (l && ladder_behind(l) && !src_labrun(v->src))
+		snprintf(state, sizeof state, "ladder of %zu segments so far", src_count(v->src) -
+		         ladder_behind(l));
+	if (l && is_file(v)) {
+		size_t nc = ladder_nconns(l);
+		if (l->conn != LADDER_ALL_CONNS)
+			snprintf(conn, sizeof conn, "  connection %u of %zu", l->conn + 1, nc);
+		else if (nc > 1)
+			snprintf(conn, sizeof conn, "  all %zu connections", nc);
 	}
+	src_filter_note(v->src, note, sizeof note);
+	if (src_lab(v->src))
+		snprintf(buf, sizeof buf, "ladder  lab %d %s%s%s", src_lab(v->src)->number,
+		         src_variant(v->src)->name, note[0] ? "  " : "", note);
+	else
+		snprintf(buf, sizeof buf, "ladder%s%s%s", conn, note[0] ? "  " : "", note);
+	if (note[0] && (int)(strlen(buf) + strlen(state)) + 3 > COLS)
+		state[0] = '\0';       /* the filter wins: its note counts the segments */
+	draw_title(buf, state);
+	lview_draw_head(v->src, l, 1);
+	for (int y = 0; y < h && v->top + (size_t)y < n; y++)
+		lview_draw_row(l, v->top + (size_t)y, 2 + y, v->top + (size_t)y == v->sel);
 	if (n) {
-		ladder_row(l->src, &l->m, l->sel, &r);
-		full_text(l, &r, buf, sizeof buf);
-		draw_hline(LINES - 3, 0, COLS, R_DIM);
+		full_text(v, l, v->sel, buf, sizeof buf);
 		draw_text(LINES - 2, 0, COLS, R_NORMAL, buf);
 	}
-	draw_hints("q back  Enter segment detail  / filter  c checks  s segments  ? help");
+	/* What the times count from, on the rule under the rows (the title has no room at
+	 * 80 columns): the same start as the segment list and the detail. */
+	draw_hline(LINES - 3, 0, COLS, R_DIM);
+	draw_fmt(LINES - 3, 2, (int)strlen(src_time_note(v->src)) + 2, R_DIM, " %s ",
+	         src_time_note(v->src));
+	if (is_file(v))
+		draw_hints(l && ladder_nconns(l) > 1 ?
+		           "q back  Enter detail  c next connection  / filter  s segments  ? help" :
+		           "q back  Enter segment detail  / filter  s segments  ? help");
+	else
+		draw_hints("q back  Enter segment detail  / filter  c checks  s segments  ? help");
+}
+
+/* c on a capture: every connection, then each one alone, then every one again. */
+static void next_conn(struct tui *t, struct lscreen *v, struct ladder *l)
+{
+	size_t nc = ladder_nconns(l);
+	uint32_t next;
+
+	if (nc < 2) {
+		tui_status(t, false, "this capture has one connection");
+		return;
+	}
+	next = l->conn == LADDER_ALL_CONNS ? 0 :
+	       l->conn + (size_t)1 < nc ? l->conn + 1 : LADDER_ALL_CONNS;
+	if (ladder_set_conn(l, next) < 0)
+		tui_status(t, true, "out of memory");
+	v->sel = v->top = 0;
 }
 
 static enum tui_ret lad_key(struct tui *t, void *priv, enum tui_act a, int ch)
 {
-	struct ladder *l = priv;
-	size_t n = ladder_rows(l->src, true, &l->m), page = (size_t)(LINES > 8 ? LINES - 6 : 2);
-	struct tui_lrow r;
+	struct lscreen *v = priv;
+	struct ladder *l = src_ladder(v->src);
+	size_t n = l ? l->n : 0, page = (size_t)(LINES > 8 ? LINES - 6 : 2);
 
 	(void)ch;
 	if (a != ACT_NONE)
-		l->tail = false;
+		v->tail = false;
 	switch (a) {
 	case ACT_UP: case ACT_PREV:
-		if (l->sel)
-			l->sel--;
+		if (v->sel)
+			v->sel--;
 		break;
 	case ACT_DOWN: case ACT_NEXT:
-		if (l->sel + 1 < n)
-			l->sel++;
+		if (v->sel + 1 < n)
+			v->sel++;
 		break;
 	case ACT_PGUP:
-		l->sel = l->sel > page ? l->sel - page : 0;
+		v->sel = v->sel > page ? v->sel - page : 0;
 		break;
 	case ACT_PGDN:
-		l->sel = l->sel + page < n ? l->sel + page : n ? n - 1 : 0;
+		v->sel = v->sel + page < n ? v->sel + page : n ? n - 1 : 0;
 		break;
 	case ACT_HOME:
-		l->sel = 0;
+		v->sel = 0;
 		break;
 	case ACT_END:
-		l->sel = n ? n - 1 : 0;
+		v->sel = n ? n - 1 : 0;
 		break;
 	case ACT_ENTER:
-		if (!n)
-			break;
-		ladder_row(l->src, &l->m, l->sel, &r);
-		if (r.kind == LROW_SEG)
-			screen_segs_open(t, l->src, (long)r.index);
+		if (v->sel < n && l->row[v->sel].kind == LADDER_SEG)
+			screen_segs_open(t, v->src, (long)l->row[v->sel].index);
 		break;
 	case ACT_SEGMENTS:
-		screen_segs_open(t, l->src, 0);
+		screen_segs_open(t, v->src, 0);
 		break;
 	case ACT_CHECKS:
-		if (src_labrun(l->src))
-			screen_checks_open(t, l->src);
+		if (src_labrun(v->src))
+			screen_checks_open(t, v->src);
+		else if (l && is_file(v))
+			next_conn(t, v, l);
 		break;
 	case ACT_BACK:
 		return TUI_CLOSE;
@@ -333,21 +345,78 @@ static enum tui_ret lad_key(struct tui *t, void *priv, enum tui_act a, int ch)
 
 static int lad_filter(struct tui *t, void *priv, const char *expr, char *errbuf, size_t errlen)
 {
-	struct ladder *l = priv;
+	struct lscreen *v = priv;
 
 	(void)t;
-	l->sel = l->top = 0;
-	return src_filter(l->src, expr, errbuf, errlen);
+	v->sel = v->top = 0;
+	return src_filter(v->src, expr, errbuf, errlen);
+}
+
+/* A big capture's ladder is built in steps: when the loop serves another source (or
+ * none), the screen asks for the next step itself. */
+static int lad_wait(struct tui *t, void *priv)
+{
+	struct lscreen *v = priv;
+	struct ladder *l = src_ladder(v->src);
+
+	(void)t;
+	return l && ladder_behind(l) ? 0 : -1;
+}
+
+static void lad_tick(struct tui *t, void *priv)
+{
+	struct lscreen *v = priv;
+
+	(void)t;
+	src_ladder(v->src);
+}
+
+struct lad_match {
+	struct lscreen *v;
+	const struct ladder *l;
+	const char *text;
+};
+
+/* A row's sentence (the line under the ladder), and a segment's label and analysis. */
+static bool lad_has(void *ctx, size_t k)
+{
+	struct lad_match *m = ctx;
+	char buf[600], lab[300];
+	size_t n;
+
+	full_text(m->v, m->l, k, buf, sizeof buf);
+	n = strlen(buf);
+	ladder_label(m->l, k, lab, sizeof lab);
+	snprintf(buf + n, sizeof buf - n, " %s", lab);
+	return strcasestr(buf, m->text) != NULL;
+}
+
+static int lad_search(struct tui *t, void *priv, const char *text, int dir)
+{
+	struct lscreen *v = priv;
+	struct ladder *l = src_ladder(v->src);
+	struct lad_match m = { v, l, text };
+	bool wrapped;
+	size_t k;
+
+	(void)t;
+	if (!l)
+		return 0;
+	k = tui_search_rows(v->sel, l->n, dir, lad_has, &m, &wrapped);
+	if (k == SIZE_MAX)
+		return 0;
+	v->sel = k;
+	v->tail = false;
+	return wrapped ? 2 : 1;
 }
 
 static void lad_close(struct tui *t, void *priv)
 {
-	struct ladder *l = priv;
+	struct lscreen *v = priv;
 
 	(void)t;
-	ladder_model_release(&l->m);
-	src_unref(l->src);
-	free(l);
+	src_unref(v->src);
+	free(v);
 }
 
 static const struct tui_view ladder_view = {
@@ -355,16 +424,19 @@ static const struct tui_view ladder_view = {
 	.draw = lad_draw,
 	.key = lad_key,
 	.filter = lad_filter,
+	.wait_ms = lad_wait,
+	.tick = lad_tick,
+	.search = lad_search,
 	.close = lad_close,
 };
 
 int screen_ladder_open(struct tui *t, struct tui_src *s)
 {
-	struct ladder *l = calloc(1, sizeof *l);
+	struct lscreen *v = calloc(1, sizeof *v);
 
-	if (!l)
+	if (!v)
 		return -1;
-	l->src = src_ref(s);
-	l->tail = src_busy(s) && src_labrun(s);
-	return tui_push(t, &ladder_view, l);
+	v->src = src_ref(s);
+	v->tail = src_busy(s) && src_labrun(s);
+	return tui_push(t, &ladder_view, v);
 }

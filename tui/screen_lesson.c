@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "engine/ladder.h"
 #include "engine/labrun.h"
 #include "engine/lesson.h"
 #include "engine/progress.h"
@@ -22,7 +23,6 @@ struct lesson_scr {
 	int text_top;
 	size_t sel;             /* row in the run pane, when focused */
 	bool tail;
-	struct ladder_model m;
 	char flow[8192];        /* the step's text reflowed for the screen's width */
 };
 
@@ -70,20 +70,18 @@ static void arrive(struct tui *t, struct lesson_scr *l)
 
 static void draw_run_pane(struct lesson_scr *l, struct tui_src *s, int y0, int h)
 {
-	size_t n = ladder_rows(s, true, &l->m);
+	const struct ladder *lad = src_ladder(s);
+	size_t n = lad ? lad->n : 0;
 	size_t top;
-	struct tui_lrow r;
 
 	if (l->tail && n)
 		l->sel = n - 1;
 	if (l->sel >= n)
 		l->sel = n ? n - 1 : 0;
-	top = l->sel >= (size_t)h ? l->sel - (size_t)h + 1 : 0;
-	ladder_draw_head(s, y0);
-	for (int y = 0; y < h - 1 && top + (size_t)y < n; y++) {
-		ladder_row(s, &l->m, top + (size_t)y, &r);
-		ladder_draw_row(s, &r, y0 + 1 + y, l->focus_run && top + (size_t)y == l->sel);
-	}
+	top = l->sel >= (size_t)h - 1 ? l->sel - (size_t)h + 2 : 0;
+	lview_draw_head(s, lad, y0);
+	for (int y = 0; y < h - 1 && top + (size_t)y < n; y++)
+		lview_draw_row(lad, top + (size_t)y, y0 + 1 + y, l->focus_run && top + (size_t)y == l->sel);
 }
 
 static void les_draw(struct tui *t, void *priv)
@@ -92,7 +90,7 @@ static void les_draw(struct tui *t, void *priv)
 	const struct lesson_step *st;
 	const char *lines[256];
 	int lens[256], text_h, y;
-	char title[256], right[64], state[600];
+	char title[256], right[64], state[600], note[300];
 	size_t n;
 
 	(void)t;
@@ -129,7 +127,10 @@ static void les_draw(struct tui *t, void *priv)
 			snprintf(state, sizeof state, "%s", l->run_error[l->step][0] ?
 			         l->run_error[l->step] : "not run yet: press r");
 		draw_hline(ry, 0, COLS, l->focus_run ? R_HEAD : R_DIM);
-		draw_fmt(ry, 2, COLS - 4, l->focus_run ? R_SEL : R_HEAD, " run %s: %s ", st->run, state);
+		if (s)
+			src_filter_note(s, note, sizeof note);
+		draw_fmt(ry, 2, COLS - 4, l->focus_run ? R_SEL : R_HEAD, " run %s: %s%s%s ", st->run,
+		         s ? note : "", s && note[0] ? "; " : "", state);
 		if (!s && l->run_error[l->step][0]) {
 			const char *el[6];
 			int ell[6];
@@ -145,6 +146,14 @@ static void les_draw(struct tui *t, void *priv)
 				progress_demo_ran(l->lab->number, err, sizeof err);
 			}
 			draw_run_pane(l, s, ry + 1, LINES - 2 - ry - 1);
+			/* what the pane's times count from: on the run line where it leaves room,
+			 * else in the pane's header, over "wire" */
+			const char *tnote = src_time_note(s);
+			int nl = (int)strlen(tnote) + 2, used = (int)(strlen(st->run) + strlen(state)) + 9;
+			if (used + nl + 2 <= COLS)
+				draw_fmt(ry, COLS - nl - 2, nl, R_DIM, " %s ", tnote);
+			else
+				lview_head_note(src_ladder(s), ry + 1, tnote + strlen("time: "));
 		}
 		draw_hints("Left/Right step  r run again  Tab pane  Enter/a ladder  s segments  c checks  e grade  ? help  q back");
 	} else {
@@ -156,7 +165,7 @@ static enum tui_ret les_key(struct tui *t, void *priv, enum tui_act a, int ch)
 {
 	struct lesson_scr *l = priv;
 	struct tui_src *s;
-	struct tui_lrow r;
+	const struct ladder *lad;
 
 	(void)ch;
 	if (l->load_error[0])
@@ -205,12 +214,10 @@ static enum tui_ret les_key(struct tui *t, void *priv, enum tui_act a, int ch)
 	case ACT_ENTER:
 		if (!s)
 			break;
-		if (l->focus_run && l->m.n && l->sel < l->m.n) {
-			ladder_row(s, &l->m, l->sel, &r);
-			if (r.kind == LROW_SEG) {
-				screen_segs_open(t, s, (long)r.index);
-				break;
-			}
+		lad = src_ladder(s);
+		if (l->focus_run && lad && l->sel < lad->n && lad->row[l->sel].kind == LADDER_SEG) {
+			screen_segs_open(t, s, (long)lad->row[l->sel].index);
+			break;
 		}
 		screen_ladder_open(t, s);
 		break;
@@ -264,7 +271,6 @@ static void les_close(struct tui *t, void *priv)
 	(void)t;
 	for (size_t i = 0; i < LESSON_MAX_STEPS; i++)
 		src_unref(l->run[i]);
-	ladder_model_release(&l->m);
 	if (!l->load_error[0])
 		lesson_release(&l->ls);
 	free(l);

@@ -29,7 +29,7 @@ static void menu_draw(struct tui *t, void *priv)
 		const char *state = "";
 
 		if (m->have_prog)
-			state = progress_state_str(progress_get(&m->prog, l->number).state);
+			state = progress_state_str(progress_get(&m->prog, l->number)->state);
 		draw_fmt(3 + (int)i, 0, COLS, i == m->sel ? R_SEL : R_NORMAL, "  %3d  %-*.*s %s",
 		         l->number, COLS - 26, COLS - 26, l->title, state);
 	}
@@ -43,6 +43,14 @@ static void menu_draw(struct tui *t, void *priv)
 	size_t n = draw_wrap(l->summary, COLS - 4, lines, lens, 2);
 	for (size_t i = 0; i < n; i++)
 		draw_fmt(y++, 2, COLS - 2, R_NORMAL, "%.*s", lens[i], lines[i]);
+	/* The grades behind the state, once there are any: the column has no room for them. */
+	if (m->have_prog) {
+		char grades[120];
+
+		progress_summary(progress_get(&m->prog, l->number), grades, sizeof grades);
+		if (grades[0])
+			draw_fmt(y++, 2, COLS - 2, R_HEAD, "your grades: %s", grades);
+	}
 	for (size_t v = 0; v < l->nvariant && y < LINES - 1; v++)
 		draw_fmt(y++, 2, COLS - 2, R_DIM, "variant %-14s %s", l->variant[v].name,
 		         l->variant[v].summary);

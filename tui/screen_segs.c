@@ -72,12 +72,12 @@ static void load_detail(struct segs *s)
 static void row_text(const struct tui_src *src, size_t i, char *buf, size_t len, bool wide)
 {
 	struct tui_row r;
-	char fl[16], an[160], ack[16], ends[140];
+	char fl[16], an[160], ack[16], ends[140], win[24];
 
 	src_row(src, i, &r);
 	if (r.malformed) {
-		snprintf(buf, len, "%7u %10.6f %s > %s  [Malformed Packet]", r.frame,
-		         (double)(r.ts_ns - src_t0(src)) / 1e9, r.src, r.dst);
+		snprintf(buf, len, "%7u %10.3f %s > %s  [Malformed Packet]", r.frame,
+		         (double)(r.ts_ns - src_t0(src)) / 1e6, r.src, r.dst);
 		return;
 	}
 	dissect_flags_str(r.flags, fl, sizeof fl);
@@ -92,9 +92,15 @@ static void row_text(const struct tui_src *src, size_t i, char *buf, size_t len,
 		const char *sp = strrchr(r.src, ':'), *dp = strrchr(r.dst, ':');
 		snprintf(ends, sizeof ends, "%5s>%-5s", sp ? sp + 1 : "?", dp ? dp + 1 : "?");
 	}
-	snprintf(buf, len, "%7u %10.6f %s %-4s %8u %8s %5u %7lld %s", r.frame,
-	         (double)(r.ts_ns - src_t0(src)) / 1e9, ends, fl, r.rel_seq, ack, r.len,
-	         (long long)r.win, r.analysis ? an : "");
+	/* A RST's window means nothing (the connection is gone): not shown as a number. */
+	if (r.flags & TCP_RST)
+		snprintf(win, sizeof win, "-");
+	else
+		snprintf(win, sizeof win, "%lld", (long long)r.win);
+	/* The same time as the ladder and the detail: ms since the run (or capture) began. */
+	snprintf(buf, len, "%7u %10.3f %s %-4s %8u %8s %5u %7s %s", r.frame,
+	         (double)(r.ts_ns - src_t0(src)) / 1e6, ends, fl, r.rel_seq, ack, r.len,
+	         win, r.analysis ? an : "");
 }
 
 static void segs_draw(struct tui *t, void *priv)
@@ -103,7 +109,7 @@ static void segs_draw(struct tui *t, void *priv)
 	size_t nvis = src_nvis(s->src);
 	int avail = LINES - 4, listh = avail * 2 / 5, y;
 	bool wide = COLS >= 110;
-	char state[256], buf[512];
+	char state[256], buf[512], note[300];
 
 	(void)t;
 	if (listh < 3)
@@ -118,12 +124,13 @@ static void segs_draw(struct tui *t, void *priv)
 		s->top = s->sel - (size_t)listh + 1;
 
 	src_state_str(s->src, state, sizeof state);
-	if (src_filter_expr(s->src)[0])
-		snprintf(buf, sizeof buf, "segments  [%s: %zu shown]", src_filter_expr(s->src), nvis);
-	else
-		snprintf(buf, sizeof buf, "segments");
+	src_filter_note(s->src, note, sizeof note);
+	snprintf(buf, sizeof buf, "segments%s%s", note[0] ? "  " : "", note);
+	/* A long filter wins over the state: its note already counts the segments. */
+	if (note[0] && (int)(strlen(buf) + strlen(state)) + 3 > COLS)
+		state[0] = '\0';
 	draw_title(buf, state);
-	draw_fmt(1, 0, COLS, R_HEAD, "%7s %10s %s %-4s %8s %8s %5s %7s %s", "No", "Time",
+	draw_fmt(1, 0, COLS, R_HEAD, "%7s %10s %s %-4s %8s %8s %5s %7s %s", "No", "ms",
 	         wide ? "               Source >  Destination          " : "sport>dport",
 	         "Flg", "Seq", "Ack", "Len", "Win", "Analysis");
 	for (y = 0; y < listh; y++) {
@@ -148,6 +155,9 @@ static void segs_draw(struct tui *t, void *priv)
 	y = 2 + listh;
 	draw_hline(y, 0, COLS, s->focus_detail ? R_HEAD : R_DIM);
 	draw_text(y, 2, 9, s->focus_detail ? R_SEL : R_DIM, " detail ");
+	/* What the list's and the detail's times count from: the ladder's start too. */
+	draw_fmt(y, 11, (int)strlen(src_time_note(s->src)) + 1, R_DIM, "%s ",
+	         src_time_note(s->src));
 	load_detail(s);
 	int dh = LINES - 1 - (y + 1);
 	if (s->dscroll > (int)s->nline - dh)
@@ -158,7 +168,7 @@ static void segs_draw(struct tui *t, void *priv)
 		const struct detail_line *l = &s->line[s->dscroll + k];
 		draw_text(y + 1 + k, 1, COLS - 1, l->r, l->text);
 	}
-	draw_hints("q back  Tab pane  / filter  a ladder  f follow  ? help");
+	draw_hints("q back  Tab pane  / filter  \\ search  a ladder  f follow  ? help");
 }
 
 static enum tui_ret segs_key(struct tui *t, void *priv, enum tui_act a, int ch)
@@ -246,6 +256,37 @@ static int segs_filter(struct tui *t, void *priv, const char *expr, char *errbuf
 	return 0;
 }
 
+struct seg_match {
+	const struct tui_src *src;
+	const char *text;
+};
+
+/* A row as the wide list shows it (addresses, flags, numbers, labels). */
+static bool seg_has(void *ctx, size_t k)
+{
+	struct seg_match *m = ctx;
+	char buf[512];
+
+	row_text(m->src, src_vis(m->src, k), buf, sizeof buf, true);
+	return strcasestr(buf, m->text) != NULL;
+}
+
+static int segs_search(struct tui *t, void *priv, const char *text, int dir)
+{
+	struct segs *s = priv;
+	struct seg_match m = { s->src, text };
+	bool wrapped;
+	size_t k = tui_search_rows(s->sel, src_nvis(s->src), dir, seg_has, &m, &wrapped);
+
+	(void)t;
+	if (k == SIZE_MAX)
+		return 0;
+	s->sel = k;
+	s->follow_tail = false;
+	s->focus_detail = false;
+	return wrapped ? 2 : 1;
+}
+
 static void segs_close(struct tui *t, void *priv)
 {
 	struct segs *s = priv;
@@ -260,6 +301,7 @@ static const struct tui_view segs_view = {
 	.draw = segs_draw,
 	.key = segs_key,
 	.filter = segs_filter,
+	.search = segs_search,
 	.close = segs_close,
 };
 

@@ -1,4 +1,4 @@
-/* summary: what the TUI shows segments from: a live lab run or an indexed capture file, with a BPF display filter. */
+/* summary: what the TUI shows segments from: a live lab run or an indexed capture file, with a display filter. */
 #include <pcap/pcap.h>
 #include <poll.h>
 #include <stdio.h>
@@ -6,9 +6,11 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include "capture/dfilter.h"
 #include "capture/dissect.h"
 #include "capture/pktindex.h"
 #include "engine/grade.h"
+#include "engine/ladder.h"
 #include "engine/labrun.h"
 #include "tui/tui.h"
 #include "util/errbuf.h"
@@ -17,8 +19,9 @@
  * A source is shared by the screens that show it (a lesson, its ladder, a segment list
  * pushed on top), so it is reference counted; the last screen to let go of a run stops it.
  *
- * The display filter is a libpcap BPF program compiled on a pcap_open_dead() handle and
- * run with pcap_offline_filter() on each packet. A file's packets are there as captured.
+ * The display filter is a dfilter (capture/dfilter.h): BPF as typed, or Wireshark's fields
+ * translated to BPF programs plus tests of the segment's analysis (its connection, its
+ * expert labels). The BPF parts run on each packet. A file's packets are there as captured.
  * A run's timeline keeps decoded segments, not frames, so a minimal IPv4/IPv6 + TCP packet
  * (DLT_RAW, options left out) is rebuilt for the filter: addresses, ports, flags, numbers,
  * window and payload all filter as they would on the wire.
@@ -40,15 +43,16 @@ struct tui_src {
 	struct pktindex *ix;
 	char index_error[256];
 	/* the display filter */
-	char expr[256];
-	pcap_t *dead;
-	struct bpf_program prog;
-	bool have_prog;
+	struct dfilter *df;     /* NULL: none */
 	uint32_t *vis;          /* segments that match, when a filter is set */
 	size_t nvis, viscap;
 	size_t scanned;         /* segments the filter has judged */
 	uint8_t *match;         /* per segment, when a filter is set */
 	size_t matchcap;
+	/* the ladder every screen draws (engine/ladder.h), over run or ix */
+	struct ladder lad;
+	bool have_lad;
+	const struct labrun *lad_run;   /* the run it reads (a grading changes runs) */
 };
 
 struct tui_src *src_run_new(const struct lab *lab, const struct lab_variant *v,
@@ -143,11 +147,10 @@ void src_unref(struct tui_src *s)
 		grade_cancel(s->grade);         /* its run with it */
 	else if (s->run)
 		labrun_free(s->run);
+	if (s->have_lad)
+		ladder_release(&s->lad);
 	pktindex_free(s->ix);
-	if (s->have_prog)
-		pcap_freecode(&s->prog);
-	if (s->dead)
-		pcap_close(s->dead);
+	dfilter_free(s->df);
 	free(s->vis);
 	free(s->match);
 	free(s);
@@ -164,7 +167,9 @@ bool src_busy(const struct tui_src *s)
 		return !s->graded && !s->run_error[0];
 	if (s->run)
 		return s->run->st != NULL && !s->run_error[0];
-	return s->ix && !pktindex_done(s->ix) && !s->index_error[0];
+	/* a file: indexing, or its ladder catching up (in steps, between keys) */
+	return s->ix && ((!pktindex_done(s->ix) && !s->index_error[0]) ||
+	                 (s->have_lad && ladder_behind(&s->lad)));
 }
 
 int src_pollfds(const struct tui_src *s, struct pollfd *fds, int max, int *timeout_ms)
@@ -182,6 +187,42 @@ int src_pollfds(const struct tui_src *s, struct pollfd *fds, int max, int *timeo
 
 static void filter_catch_up(struct tui_src *s);
 
+static bool lad_keep(void *ctx, size_t i)
+{
+	return src_matches(ctx, i);
+}
+
+/* The ladder's rows for what the source holds now: made on first use (a file's only when
+ * a screen asks: a big capture need not pay for it), grown after every step, the segment
+ * filter applied. A live run's rows are appended, never rebuilt (engine/ladder.h). */
+static void lad_grow(struct tui_src *s)
+{
+	if (s->have_lad && s->run && s->lad_run != s->run) {
+		ladder_release(&s->lad);        /* the grading moved on to its next run */
+		s->have_lad = false;
+	}
+	if (!s->have_lad) {
+		int rc = s->run ? ladder_init_run(&s->lad, &s->run->tl, LADDER_WITH_CALLS) :
+		         s->ix ? ladder_init_index(&s->lad, s->ix, LADDER_IN_STEPS) : -1;
+		if (rc < 0) {
+			ladder_release(&s->lad);
+			return;
+		}
+		s->have_lad = true;
+		s->lad_run = s->run;
+		if (s->df && ladder_set_filter(&s->lad, lad_keep, s) < 0)
+			return;
+		return;
+	}
+	ladder_update(&s->lad);
+}
+
+struct ladder *src_ladder(struct tui_src *s)
+{
+	lad_grow(s);
+	return s->have_lad ? &s->lad : NULL;
+}
+
 bool src_step(struct tui_src *s)
 {
 	size_t before = src_count(s);
@@ -196,8 +237,8 @@ bool src_step(struct tui_src *s)
 		s->graded = r == 0;
 		s->run = grade_current(s->grade)->run;
 		if (s->run) {
-			timeline_build(&s->run->tl);
 			filter_catch_up(s);
+			lad_grow(s);
 		}
 		/* The compiler's output and the run's segments show as they come. */
 		return true;
@@ -206,14 +247,17 @@ bool src_step(struct tui_src *s)
 		bool was = s->run->done;
 		if (labrun_step(s->run, s->run_error, sizeof s->run_error) < 0 && !s->run_error[0])
 			snprintf(s->run_error, sizeof s->run_error, "the run failed");
-		timeline_build(&s->run->tl);
 		filter_catch_up(s);
+		lad_grow(s);
 		return src_count(s) != before || s->run->done != was || s->run_error[0];
 	}
-	if (pktindex_step(s->ix, INDEX_CHUNK, s->index_error, sizeof s->index_error) < 0 &&
+	if (!pktindex_done(s->ix) && !s->index_error[0] &&
+	    pktindex_step(s->ix, INDEX_CHUNK, s->index_error, sizeof s->index_error) < 0 &&
 	    !s->index_error[0])
 		snprintf(s->index_error, sizeof s->index_error, "indexing failed");
 	filter_catch_up(s);
+	if (s->have_lad)
+		lad_grow(s);
 	return true;
 }
 
@@ -224,19 +268,19 @@ size_t src_count(const struct tui_src *s)
 
 size_t src_nvis(const struct tui_src *s)
 {
-	return s->have_prog ? s->nvis : src_count(s);
+	return s->df ? s->nvis : src_count(s);
 }
 
 size_t src_vis(const struct tui_src *s, size_t k)
 {
-	return s->have_prog ? s->vis[k] : k;
+	return s->df ? s->vis[k] : k;
 }
 
 size_t src_vis_find(const struct tui_src *s, size_t i)
 {
 	size_t lo = 0, hi;
 
-	if (!s->have_prog)
+	if (!s->df)
 		return i;
 	hi = s->nvis;
 	while (lo < hi) {
@@ -251,16 +295,23 @@ size_t src_vis_find(const struct tui_src *s, size_t i)
 
 bool src_matches(const struct tui_src *s, size_t i)
 {
-	return !s->have_prog || (i < s->scanned && s->match[i]);
+	return !s->df || (i < s->scanned && s->match[i]);
 }
 
 uint64_t src_t0(const struct tui_src *s)
 {
+	/* One start for every screen: the ladder's (a run's first event, of any kind). */
 	if (s->run)
-		return s->run->tl.nentry ? s->run->tl.t0 :
+		return s->have_lad && s->lad_run == s->run ? ladder_t0(&s->lad) :
 		       s->run->tl.nseg ? s->run->tl.seg[0].seg.ts_ns : 0;
 	const struct pktindex_ent *e = s->ix ? pktindex_get(s->ix, 0) : NULL;
 	return e ? e->ts_ns : 0;
+}
+
+const char *src_time_note(const struct tui_src *s)
+{
+	return s->run || s->grade ? "time: ms since the run began" :
+	       "time: ms since the first packet";
 }
 
 void src_row(const struct tui_src *s, size_t i, struct tui_row *r)
@@ -368,24 +419,30 @@ static size_t rebuild(const struct flow_seg *fs, uint8_t *p, size_t cap)
 
 static bool judge(struct tui_src *s, size_t i)
 {
-	struct pcap_pkthdr h = { 0 };
+	struct dfilter_seg sg;
 
 	if (s->run) {
+		const struct flow_seg *fs = &s->run->tl.seg[i];
 		uint8_t pkt[2048];
-		h.caplen = h.len = (bpf_u_int32)rebuild(&s->run->tl.seg[i], pkt, sizeof pkt);
-		return pcap_offline_filter(&s->prog, &h, pkt) != 0;
+		size_t n = rebuild(fs, pkt, sizeof pkt);
+		sg = (struct dfilter_seg){ fs->seg.frame, fs->conn_id, fs->rel_seq, fs->rel_ack,
+		                           fs->win_scaled, fs->analysis };
+		return dfilter_match(s->df, pkt, n, n, &sg);
 	}
 	size_t cl;
 	const uint8_t *p = pktindex_packet(s->ix, i, &cl);
-	h.caplen = h.len = (bpf_u_int32)cl;
-	return p && pcap_offline_filter(&s->prog, &h, p) != 0;
+	const struct pktindex_ent *e = pktindex_get(s->ix, i);
+	if (!p || !e)
+		return false;
+	sg = (struct dfilter_seg){ e->frame, e->conn, e->rel_seq, e->rel_ack, e->win, e->analysis };
+	return dfilter_match(s->df, p, cl, cl, &sg);
 }
 
 static void filter_catch_up(struct tui_src *s)
 {
 	size_t n = src_count(s);
 
-	if (!s->have_prog || s->scanned >= n)
+	if (!s->df || s->scanned >= n)
 		return;
 	if (n > s->matchcap) {
 		size_t nc = n + n / 2 + 64;
@@ -409,37 +466,44 @@ static void filter_catch_up(struct tui_src *s)
 
 int src_filter(struct tui_src *s, const char *expr, char *errbuf, size_t errlen)
 {
-	struct bpf_program prog;
+	struct dfilter *df;
 	int dlt = s->run || s->grade ? DLT_RAW : s->ix ? pktindex_dlt(s->ix) : DLT_RAW;
+	const char *p = expr;
 
-	if (!*expr) {
-		if (s->have_prog)
-			pcap_freecode(&s->prog);
-		s->have_prog = false;
-		s->expr[0] = '\0';
+	while (*p == ' ' || *p == '\t')
+		p++;
+	if (!*p) {
+		dfilter_free(s->df);
+		s->df = NULL;
+		errbuf_set(errbuf, errlen, "%s", "");
+		if (s->have_lad)
+			ladder_set_filter(&s->lad, NULL, NULL);
 		return 0;
 	}
-	if (!s->dead && !(s->dead = pcap_open_dead(dlt, 262144))) {
-		errbuf_set(errbuf, errlen, "cannot compile filters: out of memory");
+	if (dfilter_compile(expr, dlt, 0, &df, errbuf, errlen) < 0)
 		return -1;
-	}
-	if (pcap_compile(s->dead, &prog, expr, 1, PCAP_NETMASK_UNKNOWN) < 0) {
-		errbuf_set(errbuf, errlen, "%s", pcap_geterr(s->dead));
-		return -1;
-	}
-	if (s->have_prog)
-		pcap_freecode(&s->prog);
-	s->prog = prog;
-	s->have_prog = true;
-	snprintf(s->expr, sizeof s->expr, "%s", expr);
+	dfilter_free(s->df);
+	s->df = df;
 	s->nvis = s->scanned = 0;
 	filter_catch_up(s);
+	if (s->have_lad)
+		ladder_set_filter(&s->lad, lad_keep, s);
+	errbuf_set(errbuf, errlen, "%s", dfilter_translation(df));
 	return 0;
 }
 
 const char *src_filter_expr(const struct tui_src *s)
 {
-	return s->expr;
+	return s->df ? dfilter_expr(s->df) : "";
+}
+
+void src_filter_note(const struct tui_src *s, char *buf, size_t len)
+{
+	if (!s->df)
+		snprintf(buf, len, "%s", "");
+	else
+		snprintf(buf, len, "filtered: %s, %zu of %zu", dfilter_expr(s->df), src_nvis(s),
+		         src_count(s));
 }
 
 void src_state_str(const struct tui_src *s, char *buf, size_t len)

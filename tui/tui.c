@@ -17,6 +17,14 @@
 
 #define MAX_SCREENS 16
 #define MAX_POLL 12
+#define MAX_HISTORY 32
+#define STATUS_LINES 5          /* a long error wraps over up to this many bottom rows */
+
+/* The bottom-row prompts: the display filter, and the search within a view. */
+enum prompt_kind { P_NONE, P_FILTER, P_SEARCH };
+static const char *const prompt_label[] = {
+	[P_FILTER] = "filter (BPF or Wireshark): ", [P_SEARCH] = "search: ",
+};
 
 struct screen {
 	const struct tui_view *v;
@@ -31,10 +39,18 @@ struct tui {
 	bool quit;
 	char status[512];
 	bool status_error;
-	/* the filter prompt, when open */
-	bool prompting;
-	char prompt[256];
+	/* the prompt, when open; each kind keeps its own text */
+	enum prompt_kind prompting;
+	char prompt[256];       /* the filter's */
 	size_t plen;
+	char search[256];       /* the search's: also what n and N look for */
+	size_t slen;
+	char search_was[256];   /* put back when the prompt is left with Esc */
+	/* the filters entered this session, oldest first; Up/Down in the prompt recall them */
+	char history[MAX_HISTORY][256];
+	int nhistory;
+	int hpos;               /* entry shown by Up/Down; nhistory: the line being typed */
+	char typed[256];        /* what was being typed before Up was pressed */
 	struct tui_src *served;         /* the source in progress the loop serves */
 };
 
@@ -115,10 +131,20 @@ static void draw(struct tui *t)
 	} else {
 		s->v->draw(t, s->priv);
 		if (t->prompting) {
-			draw_fmt(LINES - 1, 0, COLS, R_NORMAL, "filter (BPF): %s", t->prompt);
-			move(LINES - 1, (int)(14 + t->plen) < COLS ? (int)(14 + t->plen) : COLS - 1);
+			const char *text = t->prompting == P_FILTER ? t->prompt : t->search;
+			int cx = (int)(strlen(prompt_label[t->prompting]) + strlen(text));
+			draw_fmt(LINES - 1, 0, COLS, R_NORMAL, "%s%s", prompt_label[t->prompting], text);
+			move(LINES - 1, cx < COLS ? cx : COLS - 1);
 		} else if (t->status[0]) {
-			draw_text(LINES - 1, 0, COLS, t->status_error ? R_ERROR : R_HEAD, t->status);
+			/* Read whole: a long status wraps over the bottom rows until the next key
+			 * rather than being cut (a filter's error says what failed and what is
+			 * accepted; its translation can be long). */
+			const char *ls[STATUS_LINES];
+			int ll[STATUS_LINES];
+			size_t n = draw_wrap(t->status, COLS, ls, ll, STATUS_LINES);
+			for (size_t i = 0; i < n; i++)
+				draw_fmt(LINES - (int)n + (int)i, 0, COLS,
+				         t->status_error ? R_ERROR : R_HEAD, "%.*s", ll[i], ls[i]);
 		}
 	}
 	curs_set(t->prompting ? 1 : 0);
@@ -127,19 +153,117 @@ static void draw(struct tui *t)
 	t->dirty = false;
 }
 
+static void prompt_set(struct tui *t, const char *text)
+{
+	snprintf(t->prompt, sizeof t->prompt, "%s", text);
+	t->plen = strlen(t->prompt);
+}
+
+/* Keep an entered filter for Up/Down (the same one twice in a row once). */
+static void history_add(struct tui *t, const char *expr)
+{
+	if (!expr[0] || (t->nhistory && !strcmp(t->history[t->nhistory - 1], expr)))
+		return;
+	if (t->nhistory == MAX_HISTORY) {
+		memmove(t->history[0], t->history[1], sizeof t->history[0] * (MAX_HISTORY - 1));
+		t->nhistory--;
+	}
+	snprintf(t->history[t->nhistory++], sizeof t->history[0], "%s", expr);
+}
+
+size_t tui_search_rows(size_t cur, size_t n, int dir, bool (*has)(void *ctx, size_t k),
+                       void *ctx, bool *wrapped)
+{
+	*wrapped = false;
+	if (!n)
+		return SIZE_MAX;
+	if (cur >= n)
+		cur = n - 1;
+	for (size_t step = 1, k = cur; step <= n; step++) {
+		if (dir > 0) {
+			k = k + 1 == n ? 0 : k + 1;
+			*wrapped |= k == 0;
+		} else {
+			*wrapped |= k == 0;
+			k = k ? k - 1 : n - 1;
+		}
+		if (has(ctx, k))
+			return k;
+	}
+	return SIZE_MAX;
+}
+
+/* Look for t->search in the top screen, forwards (1) or backwards (-1). */
+static void search(struct tui *t, int dir)
+{
+	struct screen *s = &t->stack[t->depth - 1];
+	int r;
+
+	if (!s->v->search) {
+		tui_status(t, true, "no search on this screen");
+		return;
+	}
+	if (!t->search[0]) {
+		tui_status(t, true, "nothing to look for yet: \\ (or F3) asks what to search");
+		return;
+	}
+	r = s->v->search(t, s->priv, t->search, dir);
+	if (!r)
+		tui_status(t, true, "'%s' is not in this view (n/N search again, \\ for other text)",
+		           t->search);
+	else
+		tui_status(t, false, "search: %s%s", t->search, r == 2 ? dir > 0 ?
+		           "  (from the top again)" : "  (from the bottom again)" : "");
+}
+
+static void search_prompt_key(struct tui *t, int ch)
+{
+	if (ch == 27) {
+		t->prompting = P_NONE;
+		snprintf(t->search, sizeof t->search, "%s", t->search_was);
+		t->slen = strlen(t->search);
+	} else if (ch == '\n' || ch == '\r' || ch == KEY_ENTER) {
+		t->prompting = P_NONE;
+		search(t, 1);
+	} else if (ch == KEY_BACKSPACE || ch == 127 || ch == 8) {
+		if (t->slen)
+			t->search[--t->slen] = '\0';
+	} else if (ch == 21) {          /* ^U */
+		t->slen = 0;
+		t->search[0] = '\0';
+	} else if (ch >= ' ' && ch < 127 && t->slen < sizeof t->search - 1) {
+		t->search[t->slen++] = (char)ch;
+		t->search[t->slen] = '\0';
+	}
+}
+
 static void prompt_key(struct tui *t, int ch)
 {
 	struct screen *s = &t->stack[t->depth - 1];
-	char err[512];
+	char err[1024];
 
 	t->dirty = true;
-	if (ch == 27) {
-		t->prompting = false;
+	if (t->prompting == P_SEARCH) {
+		search_prompt_key(t, ch);
+	} else if (ch == 27) {
+		t->prompting = P_NONE;
+	} else if (ch == KEY_UP) {
+		if (t->hpos == t->nhistory)
+			snprintf(t->typed, sizeof t->typed, "%s", t->prompt);
+		if (t->hpos > 0)
+			prompt_set(t, t->history[--t->hpos]);
+	} else if (ch == KEY_DOWN) {
+		if (t->hpos < t->nhistory)
+			t->hpos++;
+		prompt_set(t, t->hpos < t->nhistory ? t->history[t->hpos] : t->typed);
 	} else if (ch == '\n' || ch == '\r' || ch == KEY_ENTER) {
-		t->prompting = false;
+		t->prompting = P_NONE;
+		history_add(t, t->prompt);
 		err[0] = '\0';
 		if (s->v->filter(t, s->priv, t->prompt, err, sizeof err) < 0)
 			tui_status(t, true, "filter '%s': %s", t->prompt, err);
+		else if (t->prompt[0] && err[0])
+			tui_status(t, false, "filter: %s  (%s)", t->prompt, err);
 		else if (t->prompt[0])
 			tui_status(t, false, "filter: %s", t->prompt);
 		else
@@ -187,12 +311,39 @@ static void key(struct tui *t, int ch)
 	case ACT_QUIT:
 		t->quit = true;
 		return;
+	case ACT_THEME: {
+		enum tui_theme next = (draw_theme_current() + 1) % TUI_THEME_N;
+		if (draw_theme(next)) {
+			clearok(curscr, TRUE);
+			tui_status(t, false, "theme: %s", tui_theme_name(next));
+		} else {
+			tui_status(t, true, "no colours to change: NO_COLOR is set or the terminal has none");
+		}
+		return;
+	}
 	case ACT_FILTER:
 		if (!s->v->filter) {
 			tui_status(t, true, "no display filter on this screen");
 			return;
 		}
-		t->prompting = true;
+		t->prompting = P_FILTER;
+		t->hpos = t->nhistory;
+		t->dirty = true;
+		return;
+	case ACT_SEARCH:
+		if (!s->v->search) {
+			tui_status(t, true, "no search on this screen");
+			return;
+		}
+		t->prompting = P_SEARCH;
+		snprintf(t->search_was, sizeof t->search_was, "%s", t->search);
+		t->slen = 0;            /* a new search starts empty, as in less */
+		t->search[0] = '\0';
+		t->dirty = true;
+		return;
+	case ACT_SEARCH_NEXT:
+	case ACT_SEARCH_PREV:
+		search(t, a == ACT_SEARCH_NEXT ? 1 : -1);
 		t->dirty = true;
 		return;
 	default:
@@ -304,7 +455,7 @@ int tui_main(const struct tui_opts *o, char *errbuf, size_t errlen)
 	nodelay(stdscr, TRUE);
 	set_escdelay(25);
 	curs_set(0);
-	draw_init(color);
+	draw_init(color, o->theme);
 
 	switch (o->mode) {
 	case TUI_MENU:

@@ -26,6 +26,13 @@
 
 enum tui_mode { TUI_MENU, TUI_INSPECT, TUI_DEMO };
 
+/* Colour themes (draw.c): the terminal's own background, or for projectors white on black
+ * and black on white, neither with blue or yellow text. NO_COLOR overrides them all. */
+enum tui_theme { TUI_THEME_DEFAULT, TUI_THEME_HIGH_CONTRAST, TUI_THEME_LIGHT, TUI_THEME_N };
+/* "default", "high-contrast", "light": the theme, or -1. */
+int tui_theme_parse(const char *name);
+const char *tui_theme_name(enum tui_theme th);
+
 struct tui_opts {
 	enum tui_mode mode;
 	const char *build;              /* for lab runs */
@@ -38,6 +45,7 @@ struct tui_opts {
 	const char *variant;            /* TUI_DEMO: variant to run first, NULL: the first */
 	double auto_s;                  /* TUI_DEMO: advance every auto_s seconds, 0: by hand */
 	const char *sandbox_error;      /* why lab runs cannot work here, or NULL */
+	enum tui_theme theme;           /* --theme; 'T' cycles it */
 };
 
 /* 0 when the user quit, -1 when the screen could not start (errbuf). */
@@ -50,7 +58,8 @@ enum tui_act {
 	ACT_UP, ACT_DOWN, ACT_PREV, ACT_NEXT, ACT_PGUP, ACT_PGDN, ACT_HOME, ACT_END,
 	ACT_TAB, ACT_ENTER, ACT_BACK, ACT_QUIT, ACT_HELP, ACT_FILTER, ACT_REDRAW,
 	ACT_RUN, ACT_VARIANT, ACT_CHECKS, ACT_LADDER, ACT_SEGMENTS, ACT_FOLLOW,
-	ACT_PLAY, ACT_FASTER, ACT_SLOWER, ACT_RESTART, ACT_GRADE, ACT_COMPARE,
+	ACT_PLAY, ACT_FASTER, ACT_SLOWER, ACT_RESTART, ACT_GRADE, ACT_COMPARE, ACT_THEME,
+	ACT_SEARCH, ACT_SEARCH_NEXT, ACT_SEARCH_PREV,
 	ACT_N
 };
 
@@ -75,8 +84,14 @@ struct tui_view {
 	const char *name;                               /* shown in the title bar */
 	void (*draw)(struct tui *t, void *priv);
 	enum tui_ret (*key)(struct tui *t, void *priv, enum tui_act a, int ch);
-	/* Optional: apply a display filter ("" clears it). 0, or -1 with the reason. */
+	/* Optional: apply a display filter ("" clears it). 0, with errbuf saying what the
+	 * filter was read as ("BPF: ..." for a Wireshark filter, else ""), or -1 with the
+	 * reason. */
 	int (*filter)(struct tui *t, void *priv, const char *expr, char *errbuf, size_t errlen);
+	/* Optional: select the next row (dir 1) or the previous one (dir -1) after the
+	 * selection whose text holds text, ignoring case, wrapping around the ends (see
+	 * tui_search_rows()). 1 found, 2 found after wrapping, 0 not found. */
+	int (*search)(struct tui *t, void *priv, const char *text, int dir);
 	/* Optional: ms until tick() wants to run, -1 for never. */
 	int (*wait_ms)(struct tui *t, void *priv);
 	void (*tick)(struct tui *t, void *priv);
@@ -86,6 +101,11 @@ struct tui_view {
 /* Push a screen; priv is the screen's own and is handed to close(). */
 int tui_push(struct tui *t, const struct tui_view *v, void *priv);
 const struct tui_opts *tui_opts(const struct tui *t);
+/* For search(): rows 0..n-1 looked at from the one after cur (dir 1) or before it (dir -1)
+ * round to cur itself; has(ctx, k) says whether row k holds the text. The row found, or
+ * SIZE_MAX; *wrapped says whether the search passed an end. */
+size_t tui_search_rows(size_t cur, size_t n, int dir, bool (*has)(void *ctx, size_t k),
+                       void *ctx, bool *wrapped);
 /* A line for the status bar until the next key ("" clears); error: shown as an error. */
 void tui_status(struct tui *t, bool error, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
@@ -101,7 +121,10 @@ struct tui_glyphs {
 	const char *hline, *vline, *rarrow, *larrow, *ellipsis;
 };
 
-void draw_init(bool color);
+void draw_init(bool color, enum tui_theme theme);
+/* Switch theme (the next draw shows it); false when there is no colour to switch. */
+bool draw_theme(enum tui_theme theme);
+enum tui_theme draw_theme_current(void);
 const struct tui_glyphs *draw_glyphs(void);
 int draw_attr(enum tui_role r);
 /* Text at (y, x), at most w columns, the rest of the w columns blanked. */
@@ -169,8 +192,13 @@ void src_row(const struct tui_src *s, size_t i, struct tui_row *row);
 /* The whole segment (payload included). 0 or -1 (errbuf: why it cannot be decoded). */
 int src_seg(const struct tui_src *s, size_t i, struct flow_seg *fs, char *errbuf, size_t errlen);
 uint64_t src_t0(const struct tui_src *s);
+/* Apply a display filter (capture/dfilter.h: BPF or Wireshark's fields; "" clears it).
+ * 0 with errbuf set to its translation ("" for BPF as typed), or -1 with the reason. */
 int src_filter(struct tui_src *s, const char *expr, char *errbuf, size_t errlen);
-const char *src_filter_expr(const struct tui_src *s);
+const char *src_filter_expr(const struct tui_src *s);       /* "" when none */
+/* What every title over filtered content says: "filtered: tcp.port==8000, 12 of 48", or
+ * "" when no filter is set. */
+void src_filter_note(const struct tui_src *s, char *buf, size_t len);
 /* One line on what the source is doing ("running: 7 segments", "indexed 40%"). */
 void src_state_str(const struct tui_src *s, char *buf, size_t len);
 
@@ -190,28 +218,24 @@ void tui_serve(struct tui *t, struct tui_src *s);
 
 /* ---- the ladder: client calls | segments as arrows | server calls (screen_ladder.c) ---- */
 
-enum { LROW_SEG, LROW_CALL, LROW_OUT };
+/* The source's ladder (engine/ladder.h): its rows, built by the engine as the source
+ * grows, the display filter applied. NULL when memory ran out. */
+struct ladder;
+struct ladder *src_ladder(struct tui_src *s);
+/* What the times of every screen of s count from: "time: ms since the run began". */
+const char *src_time_note(const struct tui_src *s);
 
-struct tui_lrow {
-	uint8_t kind, phase;    /* LROW_*, enum tl_phase */
-	uint32_t index;         /* segment index (source), or tl.call[] / tl.out[] index */
-	uint64_t t_ns;
-};
-
-struct ladder_model {
-	struct tui_lrow *row;   /* a run's rows, rebuilt by ladder_rows(); NULL for a file */
-	size_t n, cap;
-};
-
-/* Rows of the source: a run's timeline (calls and output too when calls), filtered
- * segments of a file (virtual: ladder_row() computes them). Returns the row count. */
-size_t ladder_rows(const struct tui_src *s, bool calls, struct ladder_model *m);
-void ladder_row(const struct tui_src *s, const struct ladder_model *m, size_t k,
-                struct tui_lrow *out);
-void ladder_model_release(struct ladder_model *m);
-/* Column header (2 rows from y) and one row at y across the whole width. */
-void ladder_draw_head(const struct tui_src *s, int y);
-void ladder_draw_row(const struct tui_src *s, const struct tui_lrow *r, int y, bool sel);
+/* Column header (at y) and row k of l at y across the whole width: the ladder screen and
+ * the lesson pane draw with these. */
+void lview_draw_head(struct tui_src *s, const struct ladder *l, int y);
+void lview_draw_row(const struct ladder *l, size_t k, int y, bool sel);
+/* In place of the header's "wire": what the times count from (where nothing else has
+ * room to say it: the lesson pane at 80 columns). */
+void lview_head_note(const struct ladder *l, int y, const char *note);
+/* For the demo and the comparison, which reveal one segment at a time: the rows up to the
+ * shown-th segment without calls and output (segments, gaps, connection changes, the
+ * engine's notes), the last max (at most 64) of them into out. Returns how many. */
+size_t lview_reveal(const struct ladder *l, size_t shown, size_t *out, size_t max);
 
 /* ---- plain-words explanation of a segment (explain.c) ---- */
 
