@@ -1,5 +1,5 @@
 #!/bin/sh
-# summary: 'make bench': speed and peak memory of 'tcplab inspect --stats' against libpcap, tcpdump, tshark.
+# summary: 'make bench': speed and peak memory of 'tcplab inspect --stats' against libpcap, tcpdump, tshark; the tracer's cost per call.
 #
 # usage: sh bench/run.sh [BUILD]          (make bench runs it after building; it builds nothing)
 #
@@ -7,6 +7,7 @@
 #   BENCH_SEGMENTS          segments in the main capture          (default 1000000)
 #   BENCH_TSHARK_SEGMENTS   segments tshark reads, a prefix of it (default 100000)
 #   BENCH_RUNS              runs per tool; the best one counts     (default 3)
+#   BENCH_TRACE_PAIRS       send()+recv() pairs per tracer-cost run (default 100000)
 #
 # It measures, it does not test: it exits 0 when targets are missed (and says MISS), non-zero
 # only when it cannot measure at all (its own helpers missing, the capture not writable).
@@ -17,6 +18,7 @@ BUILD=${1:-build}
 N=${BENCH_SEGMENTS:-1000000}
 TN=${BENCH_TSHARK_SEGMENTS:-100000}
 RUNS=${BENCH_RUNS:-3}
+TRACE_PAIRS=${BENCH_TRACE_PAIRS:-100000}
 OUT=bench/out
 BIN=$BUILD/bench
 TCPLAB=$BUILD/tcplab
@@ -210,6 +212,15 @@ for layer in read dissect flow mmap; do
 	fi
 	printf '  %-8s %13.0f segments/s  %8.3f s  %s\n' "$layer" "$(calc "$N / $best")" "$best" "$what"
 done
+echo
+
+# What the syscall tracer costs a lab program per call (bench/tracecost.c): no target; it
+# needs a sandbox and ptrace, and says so when it has neither.
+if [ -x "$BIN/tracecost" ]; then
+	"$BIN/tracecost" "$TRACE_PAIRS" "$RUNS" 2>&1 || echo "tracer cost: failed"
+else
+	echo "tracer cost: '$BIN/tracecost' is not built: not measured"
+fi
 echo
 
 # verdict CONDITION: PASS or MISS.

@@ -1,7 +1,8 @@
 #!/bin/sh
 # summary: make sure the libraries tcplab builds against are installed; install them on Debian/Ubuntu.
 #
-# usage: mk/deps.sh PKGCONFIG-NAME...   (libpcap ncursesw criterion)
+# usage: mk/deps.sh PKGCONFIG-NAME...   (libpcap ncursesw criterion; tmux, newuidmap, g++ and
+#        tshark are programs)
 # Prints what it runs. On systems without apt-get it stops with the package names to install.
 set -u
 
@@ -10,6 +11,13 @@ for pc in "$@"; do
 	case "$pc" in
 	# tmux is the terminal emulator of the TUI's screen tests: a program, not a library.
 	tmux) command -v tmux >/dev/null 2>&1 || missing="$missing tmux" ;;
+	# newuidmap maps subordinate uids (/etc/subuid) so that a non-root 'tcplab grade' runs
+	# the student's program as a uid of its own: set-uid programs, not libraries.
+	newuidmap) command -v newuidmap >/dev/null 2>&1 || missing="$missing newuidmap" ;;
+	# g++ builds the C++ submissions 'tcplab grade' accepts (and the tests' C++ ones).
+	g++) command -v g++ >/dev/null 2>&1 || missing="$missing g++" ;;
+	# tshark proves that Wireshark's reader takes tcplab's run records (tests/test_record.c).
+	tshark) command -v tshark >/dev/null 2>&1 || missing="$missing tshark" ;;
 	*) pkg-config --exists "$pc" 2>/dev/null || missing="$missing $pc" ;;
 	esac
 done
@@ -22,6 +30,9 @@ deb_name() {
 	ncursesw) echo libncurses-dev ;;
 	criterion) echo libcriterion-dev ;;
 	tmux) echo tmux ;;
+	newuidmap) echo uidmap ;;
+	g++) echo g++ ;;
+	tshark) echo tshark ;;
 	pkg-config) echo pkg-config ;;
 	esac
 }
@@ -30,7 +41,7 @@ if ! command -v apt-get >/dev/null 2>&1; then
 	cat >&2 <<MSG
 tcplab: missing libraries:$missing
 install them with your package manager, then run make again:
-  Fedora/RHEL:  sudo dnf install libpcap-devel ncurses-devel criterion-devel pkgconf-pkg-config
+  Fedora/RHEL:  sudo dnf install libpcap-devel ncurses-devel criterion-devel pkgconf-pkg-config shadow-utils
   Arch:         sudo pacman -S libpcap ncurses criterion pkgconf
   macOS:        brew install libpcap ncurses criterion pkg-config
 MSG
