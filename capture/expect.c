@@ -888,6 +888,7 @@ struct mctx {
 	uint64_t t0;
 	uint32_t *peer_next;    /* relative seq the peer's data reaches before segment q */
 	uint8_t *peer_known;
+	uint8_t *delack;        /* segment q is a delayed ACK (expert_delack_feed), fed once */
 	uint8_t *cur, *nxt;     /* reach sets over positions 0..n */
 	int32_t *diff;
 	uint32_t *run, *stamp;  /* run length memo per line, valid when stamp == gen */
@@ -1107,15 +1108,8 @@ static unsigned seg_context(const struct mctx *m, const struct seg_line *l, size
 		ctx |= CTX_FIRST_FIN;
 	if (bad == M_TIME)
 		ctx |= CTX_TIME_ONLY;
-	/* The delayed-ACK rule the TUI's measures use too (capture/expert.h). */
-	struct expert_delack dl;
-	memset(&dl, 0, sizeof dl);
-	for (size_t i = 0; i <= q; i++) {
-		const struct flow_seg *x = &m->segs[i];
-		if (expert_delack_feed(&dl, x->dir, x->seg.flags, x->rel_seq, x->seg.len,
-		                       x->rel_ack, x->analysis, x->seg.ts_ns) && i == q)
-			ctx |= CTX_DELACK;
-	}
+	if (m->delack[q])
+		ctx |= CTX_DELACK;
 	return ctx;
 }
 
@@ -1680,6 +1674,7 @@ static void mctx_release(struct mctx *m)
 {
 	free(m->peer_next);
 	free(m->peer_known);
+	free(m->delack);
 	free(m->cur);
 	free(m->nxt);
 	free(m->diff);
@@ -1703,12 +1698,13 @@ int expect_match(const struct expect_spec *spec, const struct flow_conn *conn,
 	int ret = 0;
 	m.peer_next = calloc(nseg + 1, sizeof *m.peer_next);
 	m.peer_known = calloc(nseg + 1, 1);
+	m.delack = calloc(nseg + 1, 1);
 	m.cur = calloc(nseg + 1, 1);
 	m.nxt = calloc(nseg + 1, 1);
 	m.diff = calloc(nseg + 2, sizeof *m.diff);
 	m.run = calloc(nseg + 1, sizeof *m.run);
 	m.stamp = calloc(nseg + 1, sizeof *m.stamp);
-	if (!m.peer_next || !m.peer_known || !m.cur || !m.nxt || !m.diff || !m.run || !m.stamp ||
+	if (!m.peer_next || !m.peer_known || !m.delack || !m.cur || !m.nxt || !m.diff || !m.run || !m.stamp ||
 	    nseg >= UINT32_MAX) {
 		for (size_t i = 0; i < spec->ncheck; i++) {
 			set_result(&results[i], EXPECT_INCONCLUSIVE, -1);
@@ -1724,6 +1720,15 @@ int expect_match(const struct expect_spec *spec, const struct flow_conn *conn,
 	for (size_t q = nseg; q-- > 0;)
 		if (segs[q].seg.flags & TCP_FIN)
 			m.first_fin = q;
+	/* The delayed-ACK rule the TUI's measures use too (capture/expert.h), fed once in
+	 * order: asked per segment while explaining, it made a flood's matching quadratic. */
+	struct expert_delack dl;
+	memset(&dl, 0, sizeof dl);
+	for (size_t q = 0; q < nseg; q++) {
+		const struct flow_seg *x = &segs[q];
+		m.delack[q] = expert_delack_feed(&dl, x->dir, x->seg.flags, x->rel_seq, x->seg.len,
+		                                 x->rel_ack, x->analysis, x->seg.ts_ns);
+	}
 	/* What each side has sent so far, for ack=+ (SYN and FIN count one, RFC 9293 3.4). */
 	uint32_t next[2] = { 0, 0 };
 	bool known[2] = { false, false };
