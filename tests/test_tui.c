@@ -848,6 +848,79 @@ Test(tui, grade_screen_passes_the_reference_solution, .timeout = 90)
 	rm_rf(root);
 }
 
+/* The rows of a screen that start with a verdict (not the score). */
+static char *check_rows(const char *screen)
+{
+	char *rows = verdict_rows(screen), *sc = strstr(rows, " score: ");
+
+	if (sc) {
+		char *e = strchr(sc, '\n');
+		memmove(sc, e + 1, strlen(e + 1) + 1);
+	}
+	return rows;
+}
+
+static int count_rows(const char *rows, const char *prefix)
+{
+	int n = 0;
+
+	for (const char *l = rows; *l; l = strchr(l, '\n') + 1)
+		n += !strncmp(l, prefix, strlen(prefix)) &&
+		     !(strstr(l, "(not scored)") && strstr(l, "(not scored)") < strchr(l, '\n'));
+	return n;
+}
+
+/* The issue's "score 6/9" beside "7 of 10 passed": a grade counts each check's worst
+ * verdict over the scenarios and leaves tcplab's own capture check unscored, while the
+ * screens opened from it counted one run's checks, all of them. Now the segments, ladder and
+ * checks opened from a grade say the grade's score and which scenario's run they show, the
+ * checks screen lists the grade's verdicts, and the PASS rows add up to the score. */
+Test(tui, screens_opened_from_a_grade_count_what_the_grade_counts, .timeout = 90)
+{
+	char *root, env[256], src[900], abs[700], *s, *grade_rows, *rows, want[64];
+	const char *e[] = { env, src, NULL };
+	double score = -1, max = -1;
+	struct term *t;
+
+	need_lab_runs();
+	root = one_lab_root();
+	abs_root(abs, sizeof abs);
+	snprintf(env, sizeof env, "TCPLAB_ROOT=%s", root);
+	/* Reads the echo with one recv(): fails the scenarios whose echo comes in pieces. */
+	snprintf(src, sizeof src, "TCPLAB_GRADE_SRC=%s/tests/exercises/01-handshake/single-recv", abs);
+	t = term_start(140, 70, e, tcplab(""));
+	free(term_wait(t, "Enter open the lesson", WAIT_MS));
+	term_keys(t, (const char *[]){ "e", NULL });
+	s = term_wait(t, " score: ", 60000);
+	cr_assert_eq(sscanf(strstr(s, " score: "), " score: %lf/%lf", &score, &max), 2, "%s", s);
+	cr_expect(strstr(s, "the capture is complete (not scored)"), "%s", s);
+	grade_rows = check_rows(s);
+	cr_expect_eq(count_rows(grade_rows, " PASS "), (int)score, "%g passed:\n%s", score, grade_rows);
+	cr_expect_eq(count_rows(grade_rows, " PASS ") + count_rows(grade_rows, " FAIL ") +
+	             count_rows(grade_rows, " inconclusive "), (int)max, "%s", grade_rows);
+	free(s);
+	snprintf(want, sizeof want, "score %g/%g, scenario ", score, max);
+	term_keys(t, (const char *[]){ "s", NULL });
+	s = term_wait(t, want, WAIT_MS);
+	cr_expect(strstr(s, "segments") < strstr(s, want), "%s", s);
+	free(s);
+	term_keys(t, (const char *[]){ "q", "a", NULL });
+	free(term_wait(t, "ladder  ", WAIT_MS));
+	s = term_wait(t, want, WAIT_MS);
+	free(s);
+	term_keys(t, (const char *[]){ "q", "c", NULL });
+	s = term_wait(t, "checks  ", WAIT_MS);
+	free(s);
+	s = term_wait(t, want, WAIT_MS);
+	rows = check_rows(s);
+	cr_expect_str_eq(rows, grade_rows, "the checks screen lists the grade's verdicts");
+	free(rows);
+	free(s);
+	free(grade_rows);
+	term_stop(t);
+	rm_rf(root);
+}
+
 Test(tui, grade_screen_shows_the_compilers_output, .timeout = 60)
 {
 	char dir[] = "/tmp/tcplab-tui-broken-XXXXXX", path[128], env[256], src[256], *s, *p;
