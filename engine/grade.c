@@ -412,6 +412,7 @@ static int score(struct grade_result *g, struct labrun **runs, int nrun, int pla
 	}
 	show = showfail >= 0 ? showfail : show >= 0 ? show : 0;
 	g->run = runs[show];
+	g->run_scenario = show + 1;
 	for (int s = 0; s < nrun; s++) {
 		if (s != show)
 			labrun_free(runs[s]);

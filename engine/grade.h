@@ -49,6 +49,7 @@ struct grade_result {
 	int scenarios;          /* runs against the lab's drivers (each check is judged in all) */
 	char note[300];         /* something the student should know that is not a check */
 	struct labrun *run;     /* the run (timeline, checks); NULL when the build failed */
+	int run_scenario;       /* which scenario run is, 1..scenarios (the first to fail) */
 	int attempt;            /* this lab's graded attempt number (progress.h); 0 unrecorded */
 };
 

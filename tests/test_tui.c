@@ -50,9 +50,9 @@ static void abs_root(char *out, size_t len)
 	snprintf(out, len, "%s/%s", cwd, test_root());
 }
 
-/* A root with labs/README.md and labs 1 and 2 (symlinks to the real ones), so that labs
- * being written elsewhere in the tree cannot break 'tcplab demo 2'. */
-static char *two_lab_root(void)
+/* A root with labs/README.md and the labs named (symlinks to the real ones), so that labs
+ * being written elsewhere in the tree cannot break the screens under test. */
+static char *lab_root(const char *const *slugs)
 {
 	static char dir[128];
 	char path[1024], target[1024], root[700];
@@ -68,41 +68,24 @@ static char *two_lab_root(void)
 	fputs("labs\n", f);
 	fclose(f);
 	abs_root(root, sizeof root);
-	for (int i = 0; i < 2; i++) {
-		const char *slug = i ? "02-nagle" : "01-handshake";
-		snprintf(target, sizeof target, "%s/labs/%s", root, slug);
-		snprintf(path, sizeof path, "%s/labs/%s", dir, slug);
+	for (size_t i = 0; slugs[i]; i++) {
+		snprintf(target, sizeof target, "%s/labs/%s", root, slugs[i]);
+		snprintf(path, sizeof path, "%s/labs/%s", dir, slugs[i]);
 		cr_assert_eq(symlink(target, path), 0);
 	}
 	return dir;
 }
 
-/* A root with labs/README.md and lab 1 only (a symlink to the real one). */
+/* Labs 1 and 2 ('tcplab demo 2' and its comparison). */
+static char *two_lab_root(void)
+{
+	return lab_root((const char *const[]){ "01-handshake", "02-nagle", NULL });
+}
+
+/* Lab 1 alone: the menu's dump does not change as labs are added. */
 static char *one_lab_root(void)
 {
-	static char dir[128];
-	char path[1024], target[1024];
-	FILE *f;
-
-	snprintf(dir, sizeof dir, "/tmp/tcplab-tui-root-XXXXXX");
-	cr_assert_not_null(mkdtemp(dir));
-	snprintf(path, sizeof path, "%s/labs", dir);
-	cr_assert_eq(mkdir(path, 0755), 0);
-	snprintf(path, sizeof path, "%s/labs/README.md", dir);
-	f = fopen(path, "w");
-	cr_assert_not_null(f);
-	fputs("labs\n", f);
-	fclose(f);
-	if (test_root()[0] == '/')
-		snprintf(target, sizeof target, "%s/labs/01-handshake", test_root());
-	else {
-		char cwd[512];
-		cr_assert_not_null(getcwd(cwd, sizeof cwd));
-		snprintf(target, sizeof target, "%s/%s/labs/01-handshake", cwd, test_root());
-	}
-	snprintf(path, sizeof path, "%s/labs/01-handshake", dir);
-	cr_assert_eq(symlink(target, path), 0);
-	return dir;
+	return lab_root((const char *const[]){ "01-handshake", NULL });
 }
 
 static void rm_rf(const char *dir)
@@ -737,6 +720,98 @@ Test(tui, demo_narrates_the_nagle_stall_from_the_labs_data, .timeout = 30)
 	rm_rf(root);
 }
 
+/* Step the demo from segment 'from' to segment 'to' of 'total' and return the screen. */
+static char *demo_step(struct term *t, int from, int to, int total)
+{
+	char want[64];
+
+	for (int i = from; i != to; i += to > from ? 1 : -1)
+		term_keys(t, (const char *[]){ to > from ? "Right" : "Left", NULL });
+	snprintf(want, sizeof want, "replay  %d/%d", to, total);
+	return term_wait(t, want, WAIT_MS);
+}
+
+/* Lab 3's dribble (a real 'tcplab run 3 --variant dribble --pcap' capture): the narration
+ * follows the message byte by byte and says when the 4-byte length is whole. */
+Test(tui, demo_narrates_lab3s_dribble_byte_by_byte, .timeout = 30)
+{
+	char *root = lab_root((const char *const[]){ "03-stream", NULL }), env[256], *s;
+	const char *e[] = { env, NULL };
+	struct term *t;
+
+	snprintf(env, sizeof env, "TCPLAB_ROOT=%s", root);
+	t = term_start(80, 24, e, tcplab("demo 3 --pcap tests/data/tui/lab3_dribble.pcap"));
+	free(term_wait(t, "replay  1/54", WAIT_MS));
+	s = demo_step(t, 1, 4, 54);
+	cr_expect(strstr(s, "The dribble starts: byte 1 of the 4-byte length"), "%s", s);
+	free(s);
+	s = demo_step(t, 4, 10, 54);
+	cr_expect(strstr(s, "Byte 4: only now is the 4-byte length whole"), "%s", s);
+	term_expect(s, "demo_lab3_dribble_80x24");
+	free(s);
+	/* The ACK between two bytes, and a byte in the middle of the text. */
+	s = demo_step(t, 10, 11, 54);
+	cr_expect(strstr(s, "The sender waits for this ACK"), "%s", s);
+	free(s);
+	s = demo_step(t, 11, 12, 54);
+	cr_expect(strstr(s, "The next byte, 10 ms after the last one's ACK"), "%s", s);
+	free(s);
+	s = demo_step(t, 12, 53, 54);
+	cr_expect(strstr(s, "The reader's recv() returned 0, the FIN"), "%s", s);
+	free(s);
+	term_stop(t);
+	rm_rf(root);
+}
+
+/* Lab 4's keepalive (a real 'tcplab run 4 --variant cable-keepalive --pcap' capture): the
+ * cut, the three probes, then the RST the kernel gives up with. */
+Test(tui, demo_narrates_lab4s_keepalive_probes, .timeout = 30)
+{
+	char *root = lab_root((const char *const[]){ "04-rst", NULL }), env[256], *s;
+	const char *e[] = { env, NULL };
+	struct term *t;
+
+	snprintf(env, sizeof env, "TCPLAB_ROOT=%s", root);
+	t = term_start(80, 24, e, tcplab("demo 4 --pcap tests/data/tui/lab4_keepalive.pcap"));
+	free(term_wait(t, "replay  1/14", WAIT_MS));
+	s = demo_step(t, 1, 10, 14);
+	cr_expect(strstr(s, "prints 'pull the cable now'"), "%s", s);
+	free(s);
+	s = demo_step(t, 10, 11, 14);
+	cr_expect(strstr(s, "(TCP_KEEPIDLE 1): a keepalive probe"), "%s", s);
+	free(s);
+	s = demo_step(t, 11, 13, 14);
+	cr_expect(strstr(s, "Probe 3 (TCP_KEEPCNT 3), unanswered."), "%s", s);
+	free(s);
+	s = demo_step(t, 13, 14, 14);
+	cr_expect(strstr(s, "The kernel gives up: a RST nobody receives"), "%s", s);
+	free(s);
+	term_stop(t);
+	rm_rf(root);
+}
+
+/* Lab 4's close-unread: the RST is the same segment for three variants, and the narration
+ * says so rather than guess which one it saw. */
+Test(tui, demo_says_lab4s_three_aborts_look_alike, .timeout = 30)
+{
+	char *root = lab_root((const char *const[]){ "04-rst", NULL }), env[256], *s;
+	const char *e[] = { env, NULL };
+	struct term *t;
+
+	snprintf(env, sizeof env, "TCPLAB_ROOT=%s", root);
+	t = term_start(80, 24, e, tcplab("demo 4 --pcap tests/data/tui/lab4_close_unread.pcap"));
+	free(term_wait(t, "replay  1/6", WAIT_MS));
+	s = demo_step(t, 1, 5, 6);
+	cr_expect(strstr(s, "ACKs all 100 bytes at once, read or not"), "%s", s);
+	free(s);
+	s = demo_step(t, 5, 6, 6);
+	cr_expect(strstr(s, "RST, from the server's kernel: close() with 90 bytes unread"), "%s", s);
+	cr_expect(strstr(s, "SO_LINGER {1,0} all look just so"), "%s", s);
+	free(s);
+	term_stop(t);
+	rm_rf(root);
+}
+
 Test(tui, grade_screen_passes_the_reference_solution, .timeout = 90)
 {
 	char *root, env[256], src[900], abs[700], *s, *rows;
@@ -769,6 +844,79 @@ Test(tui, grade_screen_passes_the_reference_solution, .timeout = 90)
 	term_keys(t, back);
 	s = term_wait(t, "exercise passed", WAIT_MS);
 	free(s);
+	term_stop(t);
+	rm_rf(root);
+}
+
+/* The rows of a screen that start with a verdict (not the score). */
+static char *check_rows(const char *screen)
+{
+	char *rows = verdict_rows(screen), *sc = strstr(rows, " score: ");
+
+	if (sc) {
+		char *e = strchr(sc, '\n');
+		memmove(sc, e + 1, strlen(e + 1) + 1);
+	}
+	return rows;
+}
+
+static int count_rows(const char *rows, const char *prefix)
+{
+	int n = 0;
+
+	for (const char *l = rows; *l; l = strchr(l, '\n') + 1)
+		n += !strncmp(l, prefix, strlen(prefix)) &&
+		     !(strstr(l, "(not scored)") && strstr(l, "(not scored)") < strchr(l, '\n'));
+	return n;
+}
+
+/* The issue's "score 6/9" beside "7 of 10 passed": a grade counts each check's worst
+ * verdict over the scenarios and leaves tcplab's own capture check unscored, while the
+ * screens opened from it counted one run's checks, all of them. Now the segments, ladder and
+ * checks opened from a grade say the grade's score and which scenario's run they show, the
+ * checks screen lists the grade's verdicts, and the PASS rows add up to the score. */
+Test(tui, screens_opened_from_a_grade_count_what_the_grade_counts, .timeout = 90)
+{
+	char *root, env[256], src[900], abs[700], *s, *grade_rows, *rows, want[64];
+	const char *e[] = { env, src, NULL };
+	double score = -1, max = -1;
+	struct term *t;
+
+	need_lab_runs();
+	root = one_lab_root();
+	abs_root(abs, sizeof abs);
+	snprintf(env, sizeof env, "TCPLAB_ROOT=%s", root);
+	/* Reads the echo with one recv(): fails the scenarios whose echo comes in pieces. */
+	snprintf(src, sizeof src, "TCPLAB_GRADE_SRC=%s/tests/exercises/01-handshake/single-recv", abs);
+	t = term_start(140, 70, e, tcplab(""));
+	free(term_wait(t, "Enter open the lesson", WAIT_MS));
+	term_keys(t, (const char *[]){ "e", NULL });
+	s = term_wait(t, " score: ", 60000);
+	cr_assert_eq(sscanf(strstr(s, " score: "), " score: %lf/%lf", &score, &max), 2, "%s", s);
+	cr_expect(strstr(s, "the capture is complete (not scored)"), "%s", s);
+	grade_rows = check_rows(s);
+	cr_expect_eq(count_rows(grade_rows, " PASS "), (int)score, "%g passed:\n%s", score, grade_rows);
+	cr_expect_eq(count_rows(grade_rows, " PASS ") + count_rows(grade_rows, " FAIL ") +
+	             count_rows(grade_rows, " inconclusive "), (int)max, "%s", grade_rows);
+	free(s);
+	snprintf(want, sizeof want, "score %g/%g, scenario ", score, max);
+	term_keys(t, (const char *[]){ "s", NULL });
+	s = term_wait(t, want, WAIT_MS);
+	cr_expect(strstr(s, "segments") < strstr(s, want), "%s", s);
+	free(s);
+	term_keys(t, (const char *[]){ "q", "a", NULL });
+	free(term_wait(t, "ladder  ", WAIT_MS));
+	s = term_wait(t, want, WAIT_MS);
+	free(s);
+	term_keys(t, (const char *[]){ "q", "c", NULL });
+	s = term_wait(t, "checks  ", WAIT_MS);
+	free(s);
+	s = term_wait(t, want, WAIT_MS);
+	rows = check_rows(s);
+	cr_expect_str_eq(rows, grade_rows, "the checks screen lists the grade's verdicts");
+	free(rows);
+	free(s);
+	free(grade_rows);
 	term_stop(t);
 	rm_rf(root);
 }

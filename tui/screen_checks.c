@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "engine/grade.h"
 #include "engine/labrun.h"
 #include "tui/tui.h"
 
@@ -16,12 +17,28 @@ static enum tui_role verdict_role(enum expect_verdict v)
 	return v == EXPECT_PASS ? R_PASS : v == EXPECT_FAIL ? R_FAIL : R_HEAD;
 }
 
+void screen_checks_segment(struct tui *t, struct tui_src *s, size_t i)
+{
+	const struct grade_result *g = src_grade(s);
+	struct src_check k;
+
+	src_check(s, i, &k);
+	if (k.elsewhere && g)
+		tui_status(t, false, "this verdict comes from another scenario's run; the run shown"
+		           " is scenario %d's", g->run_scenario);
+	else if (k.seg < 0)
+		tui_status(t, false, "this check points at no particular segment");
+	else
+		screen_segs_open(t, s, k.seg);
+}
+
 static void chk_draw(struct tui *t, void *priv)
 {
 	struct checks *c = priv;
 	const struct labrun *run = src_labrun(c->src);
 	char state[256];
 	int y = 2;
+	size_t n;
 
 	(void)t;
 	src_state_str(c->src, state, sizeof state);
@@ -32,18 +49,21 @@ static void chk_draw(struct tui *t, void *priv)
 		draw_hints("q back  ? help");
 		return;
 	}
-	if (c->sel >= run->ncheck)
-		c->sel = run->ncheck ? run->ncheck - 1 : 0;
-	for (size_t i = 0; i < run->ncheck && y < LINES - 2; i++) {
-		const struct labrun_check *k = &run->check[i];
+	n = src_ncheck(c->src);
+	if (c->sel >= n)
+		c->sel = n ? n - 1 : 0;
+	for (size_t i = 0; i < n && y < LINES - 2; i++) {
+		struct src_check k;
 		const char *lines[16];
 		int lens[16];
 		size_t nl;
 
-		draw_fmt(y, 0, 14, verdict_role(k->r.verdict), " %-12s", expect_verdict_str(k->r.verdict));
-		draw_text(y, 14, COLS - 14, i == c->sel ? R_SEL : R_NORMAL, k->name);
+		src_check(c->src, i, &k);
+		draw_fmt(y, 0, 14, verdict_role(k.verdict), " %-12s", expect_verdict_str(k.verdict));
+		draw_fmt(y, 14, COLS - 14, i == c->sel ? R_SEL : R_NORMAL, "%s%s", k.name,
+		         k.scored ? "" : " (not scored)");
 		y++;
-		nl = draw_wrap(k->r.explain, COLS - 16, lines, lens, 16);
+		nl = draw_wrap(k.explain, COLS - 16, lines, lens, 16);
 		for (size_t j = 0; j < nl && y < LINES - 2; j++, y++)
 			draw_fmt(y, 14, COLS - 14, R_NORMAL, "%.*s", lens[j], lines[j]);
 	}
@@ -62,16 +82,13 @@ static enum tui_ret chk_key(struct tui *t, void *priv, enum tui_act a, int ch)
 			c->sel--;
 		break;
 	case ACT_DOWN: case ACT_NEXT:
-		if (c->sel + 1 < run->ncheck)
+		if (c->sel + 1 < src_ncheck(c->src))
 			c->sel++;
 		break;
 	case ACT_ENTER:
-		if (!run->done || c->sel >= run->ncheck)
+		if (!run->done || c->sel >= src_ncheck(c->src))
 			break;
-		if (run->check[c->sel].r.seg_index < 0)
-			tui_status(t, false, "this check points at no particular segment");
-		else
-			screen_segs_open(t, c->src, run->check[c->sel].r.seg_index);
+		screen_checks_segment(t, c->src, c->sel);
 		break;
 	case ACT_BACK:
 		return TUI_CLOSE;

@@ -40,7 +40,7 @@ struct grade_scr {
 	bool follow_sel;        /* scroll to the selection on the next draw */
 	struct grade_row row[MAX_ROWS];
 	int nrow;
-	char buf[LAB_MAX_CHECKS + 2][256];      /* storage for formatted rows */
+	char buf[LAB_MAX_CHECKS + 4][256];      /* storage for formatted rows */
 	int nbuf;
 };
 
@@ -150,7 +150,8 @@ static void layout(struct grade_scr *g, const struct grade_result *r, bool done)
 		                   c->verdict == EXPECT_FAIL ? R_FAIL : R_HEAD;
 
 		add(g, 1, vr, (long)i, expect_verdict_str(c->verdict), -1);
-		g->row[g->nrow - 1].tail = c->name;
+		/* Said, so that the PASS rows add up to the score. */
+		g->row[g->nrow - 1].tail = c->max > 0 ? c->name : fmt(g, "%s (not scored)", c->name);
 		g->row[g->nrow - 1].tail_role = i == g->sel ? R_SEL : R_NORMAL;
 		add_wrapped(g, 14, R_NORMAL, (long)i, c->explain);
 	}
@@ -266,10 +267,8 @@ static enum tui_ret grade_key(struct tui *t, void *priv, enum tui_act a, int ch)
 	case ACT_ENTER:
 		if (!checks || !run)
 			break;
-		if (g->sel < run->ncheck && run->check[g->sel].r.seg_index >= 0)
-			screen_segs_open(t, g->src, run->check[g->sel].r.seg_index);
-		else
-			tui_status(t, false, "this check points at no particular segment");
+		if (g->sel < src_ncheck(g->src))
+			screen_checks_segment(t, g->src, g->sel);
 		break;
 	case ACT_LADDER:
 		if (run)

@@ -1,4 +1,5 @@
 /* summary: what the TUI shows segments from: a live lab run or an indexed capture file, with a display filter. */
+#include <assert.h>
 #include <pcap/pcap.h>
 #include <poll.h>
 #include <stdio.h>
@@ -518,6 +519,20 @@ void src_state_str(const struct tui_src *s, char *buf, size_t len)
 			snprintf(buf, len, "building");
 		return;
 	}
+	if (s->grade && s->graded && s->run && !s->run_error[0]) {
+		const struct grade_result *g = grade_current(s->grade);
+		int n;
+
+		n = snprintf(buf, len, "score %g/%g, ", g->score, g->max);
+		if (n < 0 || (size_t)n >= len)
+			return;
+		if (g->scenarios > 1)
+			snprintf(buf + n, len - (size_t)n, "scenario %d of %d's run: %zu segments",
+			         g->run_scenario, g->scenarios, s->run->tl.nseg);
+		else
+			snprintf(buf + n, len - (size_t)n, "the run: %zu segments", s->run->tl.nseg);
+		return;
+	}
 	if (s->run) {
 		const struct labrun *r = s->run;
 		if (s->run_error[0])
@@ -543,6 +558,35 @@ void src_state_str(const struct tui_src *s, char *buf, size_t len)
 		         pktindex_frames(s->ix), pktindex_error(s->ix));
 	else
 		snprintf(buf, len, "%zu segments of %u packets", src_count(s), pktindex_frames(s->ix));
+}
+
+size_t src_ncheck(const struct tui_src *s)
+{
+	if (s->grade && s->graded && s->run)
+		return grade_current(s->grade)->ncheck;
+	return s->run && s->run->done ? s->run->ncheck : 0;
+}
+
+void src_check(const struct tui_src *s, size_t i, struct src_check *c)
+{
+	const struct labrun *run = s->run;
+
+	assert(i < src_ncheck(s));
+	if (s->grade && s->graded) {
+		const struct grade_check *k = &grade_current(s->grade)->check[i];
+		/* grade.c's score() keeps the run's order of checks */
+		const struct labrun_check *rk = i < run->ncheck && !strcmp(run->check[i].name, k->name) ?
+		                                &run->check[i] : NULL;
+
+		*c = (struct src_check){ k->name, k->explain, k->verdict, k->max > 0, false, -1 };
+		if (!rk || rk->r.verdict != k->verdict)
+			c->elsewhere = true;
+		else
+			c->seg = rk->r.seg_index;
+		return;
+	}
+	*c = (struct src_check){ run->check[i].name, run->check[i].r.explain,
+	                         run->check[i].r.verdict, true, false, run->check[i].r.seg_index };
 }
 
 struct labrun *src_labrun(const struct tui_src *s) { return s->run; }

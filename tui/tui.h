@@ -199,7 +199,10 @@ const char *src_filter_expr(const struct tui_src *s);       /* "" when none */
 /* What every title over filtered content says: "filtered: tcp.port==8000, 12 of 48", or
  * "" when no filter is set. */
 void src_filter_note(const struct tui_src *s, char *buf, size_t len);
-/* One line on what the source is doing ("running: 7 segments", "indexed 40%"). */
+/* One line on what the source is doing ("running: 7 segments", "indexed 40%"); for a run
+ * done, its checks passed ("done: 10 segments, 8 of 8 checks passed"); for a finished grade,
+ * the grade's score and which scenario's run the screen shows ("score 8/13, scenario 2 of
+ * 3's run: 14 segments"). */
 void src_state_str(const struct tui_src *s, char *buf, size_t len);
 
 /* Run sources only (NULL / false for files). */
@@ -212,6 +215,24 @@ const struct lab_variant *src_variant(const struct tui_src *s);
 struct grade_result;
 const struct grade_result *src_grade(const struct tui_src *s);
 bool src_grade_done(const struct tui_src *s);
+
+/*
+ * The checks a screen lists for a run or a grade, counted the way the title counts them
+ * (src_state_str): a finished grade's checks are the grade's (each one's worst verdict over
+ * the scenarios, "the capture is complete" not scored), so the grade screen and the
+ * checks, segments and ladder opened from it never disagree; a run's are its own.
+ * seg is the segment the check points at in the run shown, -1 for none; elsewhere says the
+ * verdict was earned in another scenario's run than the one shown (seg is then -1).
+ */
+struct src_check {
+	const char *name, *explain;
+	enum expect_verdict verdict;
+	bool scored;
+	bool elsewhere;
+	long seg;
+};
+size_t src_ncheck(const struct tui_src *s);
+void src_check(const struct tui_src *s, size_t i, struct src_check *c);
 
 /* The loop serves one source in progress at a time; screens register theirs. */
 void tui_serve(struct tui *t, struct tui_src *s);
@@ -279,6 +300,8 @@ int screen_lesson_open(struct tui *t, const struct lab *lab);
 int screen_segs_open(struct tui *t, struct tui_src *s, long select);
 int screen_ladder_open(struct tui *t, struct tui_src *s);
 int screen_checks_open(struct tui *t, struct tui_src *s);
+/* Open the segment check i of s points at (src_check), or say on the status line why not. */
+void screen_checks_segment(struct tui *t, struct tui_src *s, size_t i);
 int screen_follow_open(struct tui *t, struct tui_src *s, uint32_t conn);
 int screen_help_open(struct tui *t);
 int screen_grade_open(struct tui *t, const struct lab *lab);
