@@ -1,5 +1,6 @@
 /* summary: screen tests of the TUI: the real program in a terminal at a pinned size, driven by keys, against screen dumps. */
 #include <criterion/criterion.h>
+#include <dirent.h>
 #include <regex.h>
 #include <signal.h>
 #include <stdio.h>
@@ -1364,5 +1365,113 @@ Test(tui, a_filter_set_on_segments_is_said_in_the_lesson_and_ladder, .timeout = 
 	term_keys(t, (const char *[]){ "a", NULL });
 	free(term_wait(t, "ladder  lab 1 client-first  filtered: tcp.flags.syn==1, 2 of ", WAIT_MS));
 	term_stop(t);
+	rm_rf(root);
+}
+
+/* ---- issue 12: a grade started during a lesson's run, lesson anchors, compare's q, help ---- */
+
+/* The processes whose parent is pid, as "PID STATE" lines ("" when none). */
+static void children_of(const char *pid, char *out, size_t len)
+{
+	struct dirent *d;
+	DIR *dp = opendir("/proc");
+	size_t used = 0;
+
+	cr_assert_not_null(dp);
+	out[0] = '\0';
+	while ((d = readdir(dp))) {
+		char path[300], buf[1024], *rp, state;
+		long ppid;
+		FILE *f;
+		size_t n;
+
+		if (d->d_name[0] < '0' || d->d_name[0] > '9')
+			continue;
+		snprintf(path, sizeof path, "/proc/%s/stat", d->d_name);
+		if (!(f = fopen(path, "r")))
+			continue;       /* gone meanwhile */
+		n = fread(buf, 1, sizeof buf - 1, f);
+		fclose(f);
+		buf[n] = '\0';
+		/* "pid (comm) state ppid ...": comm may hold anything, so from the last ')' */
+		if (!(rp = strrchr(buf, ')')) || sscanf(rp + 1, " %c %ld", &state, &ppid) != 2)
+			continue;
+		if (ppid == atol(pid) && used < len)
+			used += (size_t)snprintf(out + used, len - used, "%s %c\n", d->d_name, state);
+	}
+	closedir(dp);
+}
+
+/* How many of pid's descriptors hold a network namespace (a lab's sandbox). */
+static int netns_fds(const char *pid)
+{
+	char dir[64], path[600], link[128];
+	struct dirent *d;
+	DIR *dp;
+	int n = 0;
+
+	snprintf(dir, sizeof dir, "/proc/%s/fd", pid);
+	dp = opendir(dir);
+	cr_assert_not_null(dp, "cannot read %s", dir);
+	while ((d = readdir(dp))) {
+		ssize_t k;
+		snprintf(path, sizeof path, "%s/%s", dir, d->d_name);
+		k = readlink(path, link, sizeof link - 1);
+		if (k > 0) {
+			link[k] = '\0';
+			n += !strncmp(link, "net:[", 5);
+		}
+	}
+	closedir(dp);
+	return n;
+}
+
+/* The issue's case: 'e' at once after a step's live run starts. The run is stopped before
+ * the grade starts (no program of it left, not even a zombie; its namespaces gone), and
+ * back in the lesson the pane says it was stopped, never "running live". */
+Test(tui, grade_right_after_a_run_starts_stops_the_run_cleanly, .timeout = 60)
+{
+	char dir[] = "/tmp/tcplab-tui-broken-XXXXXX", path[128], env[256], src[256], kids[4096];
+	char *root, *s, *pid;
+	const char *e[] = { env, src, NULL };
+	struct term *t;
+	FILE *f;
+
+	need_lab_runs();
+	root = one_lab_root();
+	/* A build that fails at once: the grade is over quickly, and runs nothing itself. */
+	cr_assert_not_null(mkdtemp(dir));
+	snprintf(path, sizeof path, "%s/echo_client.c", dir);
+	f = fopen(path, "w");
+	cr_assert_not_null(f);
+	fputs("int main(void) { return missing(; }\n", f);
+	fclose(f);
+	snprintf(env, sizeof env, "TCPLAB_ROOT=%s", root);
+	snprintf(src, sizeof src, "TCPLAB_GRADE_SRC=%s", dir);
+	t = term_start(80, 24, e, tcplab(""));
+	pid = term_query(t, "#{pane_pid}");
+	free(term_wait(t, "Enter open the lesson", WAIT_MS));
+	term_keys(t, (const char *[]){ "Enter", NULL });
+	free(term_wait(t, "step 1/", WAIT_MS));
+	/* One send: the run starts on Right, and 'e' comes before the loop serves it. */
+	term_keys(t, (const char *[]){ "Right", "e", NULL });
+	free(term_wait(t, "the build failed; the compiler said:", 30000));
+	children_of(pid, kids, sizeof kids);
+	cr_expect_str_eq(kids, "", "the run's processes are left while grading:\n%s", kids);
+	cr_expect_eq(netns_fds(pid), 0, "the run's namespaces are still held while grading");
+	term_keys(t, (const char *[]){ "q", NULL });
+	s = term_wait(t, "step 2/", WAIT_MS);
+	cr_expect(!strstr(s, "running live"), "the pane still says the run goes on:\n%s", s);
+	cr_expect(strstr(s, "run client-first: stopped"), "the pane does not say it stopped:\n%s", s);
+	cr_expect(strstr(s, "r runs it again"), "%s", s);
+	free(s);
+	children_of(pid, kids, sizeof kids);
+	cr_expect_str_eq(kids, "", "processes left after the grade:\n%s", kids);
+	/* And r runs it again, to the end. */
+	term_keys(t, (const char *[]){ "r", NULL });
+	free(term_wait(t, "checks passed", 30000));
+	free(pid);
+	term_stop(t);
+	rm_rf(dir);
 	rm_rf(root);
 }

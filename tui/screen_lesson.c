@@ -121,7 +121,9 @@ static void les_draw(struct tui *t, void *priv)
 		struct tui_src *s = l->run[l->step];
 		int ry = 2 + text_h;
 
-		if (s)
+		if (s && src_labrun(s)->stopped)
+			snprintf(state, sizeof state, "stopped before its end: r runs it again");
+		else if (s)
 			src_state_str(s, state, sizeof state);
 		else
 			snprintf(state, sizeof state, "%s", l->run_error[l->step][0] ?

@@ -156,6 +156,13 @@ void src_unref(struct tui_src *s)
 	free(s);
 }
 
+void src_stop(struct tui_src *s)
+{
+	/* A grading is not stopped halfway: nothing serves another source over its screen. */
+	if (s && !s->grade && s->run)
+		labrun_stop(s->run);
+}
+
 bool src_orphan(const struct tui_src *s)
 {
 	return s->refs == 1;
@@ -522,6 +529,9 @@ void src_state_str(const struct tui_src *s, char *buf, size_t len)
 		const struct labrun *r = s->run;
 		if (s->run_error[0])
 			snprintf(buf, len, "failed: %s", s->run_error);
+		else if (r->stopped)
+			snprintf(buf, len, "stopped before its end: %zu segments, %zu calls", r->tl.nseg,
+			         r->tl.ncall);
 		else if (!r->done)
 			snprintf(buf, len, "running live: %zu segments, %zu calls", r->tl.nseg, r->tl.ncall);
 		else {
@@ -546,6 +556,11 @@ void src_state_str(const struct tui_src *s, char *buf, size_t len)
 }
 
 struct labrun *src_labrun(const struct tui_src *s) { return s->run; }
-const char *src_run_error(const struct tui_src *s) { return s->run_error; }
+const char *src_run_error(const struct tui_src *s)
+{
+	if (!s->run_error[0] && s->run && s->run->stopped)
+		return "the run was stopped before its end, when another one started: run it again";
+	return s->run_error;
+}
 const struct lab *src_lab(const struct tui_src *s) { return s->lab; }
 const struct lab_variant *src_variant(const struct tui_src *s) { return s->variant; }

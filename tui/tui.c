@@ -116,8 +116,14 @@ void tui_status(struct tui *t, bool error, const char *fmt, ...)
 
 void tui_serve(struct tui *t, struct tui_src *s)
 {
-	if (t->served)
+	if (t->served == s)
+		return;
+	if (t->served) {
+		/* Stopped now, not left to a step that never comes (issue 12: a grade started
+		 * during a lesson's run left its programs as zombies and the pane "running"). */
+		src_stop(t->served);
 		src_unref(t->served);
+	}
 	t->served = s ? src_ref(s) : NULL;
 }
 

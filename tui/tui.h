@@ -173,6 +173,9 @@ struct tui_src *src_grade_new(const struct lab *lab, const char *dir, const char
 struct tui_src *src_file_new(const char *path, char *errbuf, size_t errlen);
 struct tui_src *src_ref(struct tui_src *s);
 void src_unref(struct tui_src *s);
+/* Stop a live run before its end (engine/labrun.h labrun_stop: programs reaped, namespaces
+ * gone); what it showed so far stays. Nothing for a file, a grading or a finished run. */
+void src_stop(struct tui_src *s);
 /* Only one holder is left (the loop's own reference: no screen shows it any more). */
 bool src_orphan(const struct tui_src *s);
 
@@ -204,7 +207,8 @@ void src_state_str(const struct tui_src *s, char *buf, size_t len);
 
 /* Run sources only (NULL / false for files). */
 struct labrun *src_labrun(const struct tui_src *s);
-const char *src_run_error(const struct tui_src *s);   /* "" unless it failed */
+/* "" unless it failed or was stopped before its end (then why) */
+const char *src_run_error(const struct tui_src *s);
 const struct lab *src_lab(const struct tui_src *s);
 const struct lab_variant *src_variant(const struct tui_src *s);
 
@@ -213,7 +217,9 @@ struct grade_result;
 const struct grade_result *src_grade(const struct tui_src *s);
 bool src_grade_done(const struct tui_src *s);
 
-/* The loop serves one source in progress at a time; screens register theirs. */
+/* The loop serves one source in progress at a time; screens register theirs. Serving
+ * another (or NULL) stops a live run still in progress (src_stop): nothing would step it
+ * any more, and its programs would be left unreaped while its screens said "running". */
 void tui_serve(struct tui *t, struct tui_src *s);
 
 /* ---- the ladder: client calls | segments as arrows | server calls (screen_ladder.c) ---- */
