@@ -1475,3 +1475,36 @@ Test(tui, grade_right_after_a_run_starts_stops_the_run_cleanly, .timeout = 60)
 	rm_rf(dir);
 	rm_rf(root);
 }
+
+/* The issue's case: 'q' in a comparison opened from the command line quit the program,
+ * though the hint says "back". It goes back to the lab's demo (the right side shown, the
+ * left as the run before it), from which C compares the two again and q quits. */
+Test(tui, q_in_a_comparison_opened_first_goes_back_to_the_demo, .timeout = 30)
+{
+	char *root = two_lab_root(), env[256], c[2200], *s;
+	const char *e[] = { env, NULL };
+	struct term *t;
+
+	snprintf(env, sizeof env, "TCPLAB_ROOT=%s", root);
+	/* not exec'ed: the shell says when the program has left */
+	snprintf(c, sizeof c, "%s; echo TCPLAB-LEFT; read x", tcplab(CMP_ARGS) + strlen("exec "));
+	t = term_start(80, 24, e, c);
+	free(term_wait(t, "1/88", WAIT_MS));
+	term_keys(t, (const char *[]){ "q", NULL });
+	s = term_wait(t, "demo  lab 2", WAIT_MS);
+	cr_expect(!strstr(s, "TCPLAB-LEFT"), "q quit the program:\n%s", s);
+	cr_expect(strstr(s, "replay  1/88"), "the demo shows the right side:\n%s", s);
+	cr_expect(strstr(s, "before: capture: 107 segments"), "the left is the run before:\n%s", s);
+	free(s);
+	term_keys(t, (const char *[]){ "C", NULL });
+	s = term_wait(t, "compare  lab 2", WAIT_MS);
+	cr_expect(strstr(s, "lab2_nagle.pcap") && strstr(s, "lab2_nodelay.pcap"), "%s", s);
+	cr_expect(strstr(s, "1/107 |") && strstr(s, "1/88"), "the same two sides:\n%s", s);
+	free(s);
+	term_keys(t, (const char *[]){ "q", NULL });
+	free(term_wait(t, "replay  1/88", WAIT_MS));
+	term_keys(t, (const char *[]){ "q", NULL });
+	free(term_wait(t, "TCPLAB-LEFT", WAIT_MS));
+	term_stop(t);
+	rm_rf(root);
+}

@@ -1,4 +1,5 @@
 /* summary: the TUI's main loop: terminal set-up and restore, the screen stack, the filter prompt, one poll(). */
+#include <assert.h>
 #include <curses.h>
 #include <errno.h>
 #include <locale.h>
@@ -87,6 +88,23 @@ int tui_push(struct tui *t, const struct tui_view *v, void *priv)
 	t->stack[t->depth++] = (struct screen){ v, priv };
 	t->dirty = true;
 	return 0;
+}
+
+int tui_push_under(struct tui *t, const struct tui_view *v, void *priv)
+{
+	assert(t->depth > 0);
+	if (tui_push(t, v, priv) < 0)
+		return -1;
+	/* swap the new screen with the one that was on top */
+	struct screen top = t->stack[t->depth - 2];
+	t->stack[t->depth - 2] = t->stack[t->depth - 1];
+	t->stack[t->depth - 1] = top;
+	return 0;
+}
+
+int tui_depth(const struct tui *t)
+{
+	return t->depth;
 }
 
 static void pop(struct tui *t)

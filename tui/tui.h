@@ -100,6 +100,11 @@ struct tui_view {
 
 /* Push a screen; priv is the screen's own and is handed to close(). */
 int tui_push(struct tui *t, const struct tui_view *v, void *priv);
+/* Put a screen under the top one (a screen opened first, from the command line, gives the
+ * one it goes back to there before it closes). */
+int tui_push_under(struct tui *t, const struct tui_view *v, void *priv);
+/* How many screens are open: 1 when the top one is the first. */
+int tui_depth(const struct tui *t);
 const struct tui_opts *tui_opts(const struct tui *t);
 /* For search(): rows 0..n-1 looked at from the one after cur (dir 1) or before it (dir -1)
  * round to cur itself; has(ctx, k) says whether row k holds the text. The row found, or
@@ -290,6 +295,11 @@ int screen_help_open(struct tui *t);
 int screen_grade_open(struct tui *t, const struct lab *lab);
 int screen_demo_open(struct tui *t, const struct lab *lab, const char *variant,
                      const char *pcap, double auto_s);
+/* A demo of sources that exist (references are taken): cur shown, prev as the run before
+ * it (NULL: none), each named after its pcap when it is a capture; put under the top
+ * screen, for the comparison opened from the command line to go back to. */
+int screen_demo_under(struct tui *t, const struct lab *lab, struct tui_src *cur,
+                      const char *cur_pcap, struct tui_src *prev, const char *prev_pcap);
 
 /* One side of a comparison: an existing source (a reference is taken), else a saved
  * capture (labelled with variant when given), else a live run of variant. */
