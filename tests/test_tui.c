@@ -290,18 +290,56 @@ Test(tui, the_nagle_stall_is_a_gap_row_on_the_ladder, .timeout = 30)
 	term_stop(t);
 }
 
-Test(tui, help_lists_every_key, .timeout = 30)
+/* The issue's case: '?' showed the same keys on every screen. It shows the keys of the
+ * screen it was pressed on, the title naming it; '?' again every key, with its screens. */
+Test(tui, help_shows_the_keys_of_its_screen_and_again_every_key, .timeout = 30)
 {
 	struct term *t = term_start(80, 24, NULL, tcplab("inspect " CAPTURE));
-	const char *help[] = { "?", NULL };
 	char *s;
 
 	free(term_wait(t, "10 segments of 12 packets", WAIT_MS));
-	term_keys(t, help);
-	s = term_wait(t, "help: keys", WAIT_MS);
-	term_expect(s, "help_80x24");
+	term_keys(t, (const char *[]){ "?", NULL });
+	s = term_wait(t, "help: keys on the segments screen", WAIT_MS);
+	cr_expect(strstr(s, "follow the stream"), "%s", s);
+	cr_expect(!strstr(s, "pause / play") && !strstr(s, "grade"), "the demo's keys:\n%s", s);
+	term_expect(s, "help_segments_80x24");
+	free(s);
+	term_keys(t, (const char *[]){ "?", NULL });
+	s = term_wait(t, "help: every key", WAIT_MS);
+	cr_expect(strstr(s, "? keys on the segments screen"), "the way back:\n%s", s);
+	term_expect(s, "help_every_key_80x24");
+	free(s);
+	/* the end of the table scrolls into view */
+	term_keys(t, (const char *[]){ "End", NULL });
+	s = term_wait(t, "quit at once", WAIT_MS);
+	cr_expect(strstr(s, "compare two runs side by side"), "%s", s);
+	free(s);
+	term_keys(t, (const char *[]){ "?", NULL });
+	free(term_wait(t, "help: keys on the segments screen", WAIT_MS));
+	term_keys(t, (const char *[]){ "q", NULL });
+	free(term_wait(t, "10 segments of 12 packets", WAIT_MS));
+	term_stop(t);
+}
+
+Test(tui, help_in_a_lesson_lists_the_lessons_keys, .timeout = 30)
+{
+	char *root = one_lab_root(), env[256], *s;
+	const char *e[] = { env, NULL };
+	struct term *t;
+
+	snprintf(env, sizeof env, "TCPLAB_ROOT=%s", root);
+	t = term_start(80, 24, e, tcplab(""));
+	free(term_wait(t, "Enter open the lesson", WAIT_MS));
+	term_keys(t, (const char *[]){ "Enter", NULL });
+	free(term_wait(t, "step 1/", WAIT_MS));
+	term_keys(t, (const char *[]){ "?", NULL });
+	s = term_wait(t, "help: keys on the lesson screen", WAIT_MS);
+	cr_expect(strstr(s, "run the step live again") && strstr(s, "grade your exercise"), "%s", s);
+	cr_expect(!strstr(s, "follow the stream") && !strstr(s, "pause / play"), "%s", s);
+	term_expect(s, "help_lesson_80x24");
 	free(s);
 	term_stop(t);
+	rm_rf(root);
 }
 
 Test(tui, resize_lays_everything_out_again, .timeout = 30)

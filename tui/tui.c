@@ -325,9 +325,11 @@ static void key(struct tui *t, int ch)
 	}
 	switch (a) {
 	case ACT_HELP:
-		if (strcmp(s->v->name, "help"))
-			screen_help_open(t);
-		return;
+		if (strcmp(s->v->name, "help")) {
+			screen_help_open(t, s->v->name);
+			return;
+		}
+		break;          /* the help screen's own: every key, or its screen's again */
 	case ACT_REDRAW:
 		clearok(curscr, TRUE);
 		t->dirty = true;

@@ -21,7 +21,7 @@
  * return what to do; only the main loop draws, and it redraws the top screen after any
  * change. KEY_RESIZE re-lays out everything because every draw reads LINES and COLS.
  * Keys are read through one table (keys.c) mapping keys to actions, the same on every
- * screen; '?' lists it.
+ * screen; '?' lists the rows of the screen it was pressed on, '?' again all of them.
  */
 
 enum tui_mode { TUI_MENU, TUI_INSPECT, TUI_DEMO };
@@ -66,14 +66,18 @@ enum tui_act {
 struct tui_key {
 	int key;                /* curses key code or character */
 	enum tui_act act;
-	const char *name;       /* as the help screen shows it: "Down j" */
-	const char *help;       /* what it does, the same on every screen */
+	const char *name;       /* as the help screen shows it: "Down j"; NULL: an alias */
+	const char *help;       /* what it does on the screens of on */
+	const char *on;         /* those screens (tui_view names, space-separated); NULL: all */
 };
 
-/* The key table, KEYS_N entries; an action may appear in several rows. */
+/* The key table, tui_nkeys rows; a key may have several (one per meaning, each with the
+ * screens it is said on), all with the same action. */
 extern const struct tui_key tui_keys[];
 extern const size_t tui_nkeys;
 enum tui_act tui_key_action(int ch);
+/* Row k is named and said on the screen of that view name (the help lists it there). */
+bool tui_key_on(const struct tui_key *k, const char *screen);
 
 /* What a key handler asks the loop to do. */
 enum tui_ret { TUI_STAY, TUI_CLOSE, TUI_QUIT };
@@ -291,7 +295,8 @@ int screen_segs_open(struct tui *t, struct tui_src *s, long select);
 int screen_ladder_open(struct tui *t, struct tui_src *s);
 int screen_checks_open(struct tui *t, struct tui_src *s);
 int screen_follow_open(struct tui *t, struct tui_src *s, uint32_t conn);
-int screen_help_open(struct tui *t);
+/* The keys of the screen named screen (a tui_view name); '?' there shows every key. */
+int screen_help_open(struct tui *t, const char *screen);
 int screen_grade_open(struct tui *t, const struct lab *lab);
 int screen_demo_open(struct tui *t, const struct lab *lab, const char *variant,
                      const char *pcap, double auto_s);
