@@ -1546,3 +1546,68 @@ Test(tui, q_in_a_comparison_opened_first_goes_back_to_the_demo, .timeout = 30)
 	term_stop(t);
 	rm_rf(root);
 }
+
+/* The first segment row of the lesson's run pane (the line under "run NAME:"), or "". */
+static void first_pane_segment(const char *screen, char *out, size_t len)
+{
+	const char *l = strstr(screen, "-- run ");
+
+	out[0] = '\0';
+	while (l && (l = strchr(l, '\n'))) {
+		const char *e = strchr(++l, '\n');
+		size_t n = e ? (size_t)(e - l) : strlen(l);
+		char line[512];
+
+		snprintf(line, sizeof line, "%.*s", (int)n, l);
+		if (strstr(line, "-->") || strstr(line, "<--")) {
+			snprintf(out, len, "%s", line);
+			return;
+		}
+	}
+}
+
+/* The issue's case: step 2 of lab 2 says "look at request 2" while the pane followed the
+ * run to request 20. Its "show:" line puts the pane on request 2's header, and the step
+ * after it, which runs nothing, keeps showing the run (at its end: no "show:" there). */
+Test(tui, a_lesson_step_shows_the_part_of_the_run_it_talks_about, .timeout = 90)
+{
+	char *root, env[256], *s, *rows, first[512];
+	const char *e[] = { env, NULL };
+	struct term *t;
+
+	need_lab_runs();
+	root = two_lab_root();
+	snprintf(env, sizeof env, "TCPLAB_ROOT=%s", root);
+	t = term_start(80, 24, e, tcplab(""));
+	free(term_wait(t, "Enter open the lesson", WAIT_MS));
+	term_keys(t, (const char *[]){ "Down", "Enter", NULL });
+	free(term_wait(t, "lab 2: ", WAIT_MS));
+	term_keys(t, (const char *[]){ "Right", NULL });
+	s = term_wait(t, "checks passed", 30000);
+	cr_expect(strstr(s, "Look at request 2 on the ladder"), "%s", s);
+	/* request 2: its header first, then the delayed ACK; not the run's end */
+	first_pane_segment(s, first, sizeof first);
+	cr_expect(strstr(first, "P. 15:19(4) ack 24"), "request 2's header is not first:\n%s", s);
+	cr_expect(strstr(s, " ack 19 "), "request 2's delayed ACK is not in view:\n%s", s);
+	rows = wire_rows(s);
+	cr_expect(!strstr(rows, "F."), "the pane shows the run's end:\n%s", s);
+	free(rows);
+	free(s);
+	/* the next step runs nothing: the same run stays in view, at its end */
+	term_keys(t, (const char *[]){ "Right", NULL });
+	s = term_wait(t, "step 3/", WAIT_MS);
+	cr_expect(strstr(s, "run nagle: done: "), "the pane is gone:\n%s", s);
+	rows = wire_rows(s);
+	cr_expect(strstr(rows, "F."), "the pane does not follow the end:\n%s", s);
+	free(rows);
+	free(s);
+	/* step 4 is about request 1: its "show:" puts the pane there, on the same run */
+	term_keys(t, (const char *[]){ "Right", NULL });
+	s = term_wait(t, "step 4/", WAIT_MS);
+	cr_expect(strstr(s, "run nagle: done: "), "%s", s);
+	first_pane_segment(s, first, sizeof first);
+	cr_expect(strstr(first, "P. 1:5(4) ack 1"), "request 1's header is not first:\n%s", s);
+	free(s);
+	term_stop(t);
+	rm_rf(root);
+}

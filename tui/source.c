@@ -424,7 +424,7 @@ static size_t rebuild(const struct flow_seg *fs, uint8_t *p, size_t cap)
 	return ip + 20 + pl;
 }
 
-static bool judge(struct tui_src *s, size_t i)
+static bool judge_with(const struct tui_src *s, const struct dfilter *df, size_t i)
 {
 	struct dfilter_seg sg;
 
@@ -434,7 +434,7 @@ static bool judge(struct tui_src *s, size_t i)
 		size_t n = rebuild(fs, pkt, sizeof pkt);
 		sg = (struct dfilter_seg){ fs->seg.frame, fs->conn_id, fs->rel_seq, fs->rel_ack,
 		                           fs->win_scaled, fs->analysis };
-		return dfilter_match(s->df, pkt, n, n, &sg);
+		return dfilter_match(df, pkt, n, n, &sg);
 	}
 	size_t cl;
 	const uint8_t *p = pktindex_packet(s->ix, i, &cl);
@@ -442,7 +442,20 @@ static bool judge(struct tui_src *s, size_t i)
 	if (!p || !e)
 		return false;
 	sg = (struct dfilter_seg){ e->frame, e->conn, e->rel_seq, e->rel_ack, e->win, e->analysis };
-	return dfilter_match(s->df, p, cl, cl, &sg);
+	return dfilter_match(df, p, cl, cl, &sg);
+}
+
+static bool judge(struct tui_src *s, size_t i)
+{
+	return judge_with(s, s->df, i);
+}
+
+long src_first_match(const struct tui_src *s, const struct dfilter *df, size_t from)
+{
+	for (size_t i = from, n = src_count(s); i < n; i++)
+		if (judge_with(s, df, i))
+			return (long)i;
+	return -1;
 }
 
 static void filter_catch_up(struct tui_src *s)

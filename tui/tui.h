@@ -208,6 +208,10 @@ uint64_t src_t0(const struct tui_src *s);
  * 0 with errbuf set to its translation ("" for BPF as typed), or -1 with the reason. */
 int src_filter(struct tui_src *s, const char *expr, char *errbuf, size_t errlen);
 const char *src_filter_expr(const struct tui_src *s);       /* "" when none */
+/* The first segment from index from on that df matches (whatever filter s has), or -1.
+ * df compiled for s: DLT_RAW for a run, the file's link type for a file. */
+struct dfilter;
+long src_first_match(const struct tui_src *s, const struct dfilter *df, size_t from);
 /* What every title over filtered content says: "filtered: tcp.port==8000, 12 of 48", or
  * "" when no filter is set. */
 void src_filter_note(const struct tui_src *s, char *buf, size_t len);
