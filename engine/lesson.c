@@ -46,7 +46,9 @@ static int append(char **text, const char *line, size_t len)
 	return 0;
 }
 
-/* "show: FILTER": checked as the TUI will compile it, for a run's segments (raw IP). */
+/* "show: FILTER": checked as the TUI will compile it, for a run's segments (raw IP).
+ * Wireshark's fields only: BPF would have libpcap resolve any host name a lesson holds
+ * (and the fuzzer feeds it anything). */
 static int parse_show(struct lesson_step *cur, const char *v, size_t vn, const char *name,
                       int lineno, char *errbuf, size_t errlen)
 {
@@ -68,7 +70,7 @@ static int parse_show(struct lesson_step *cur, const char *v, size_t vn, const c
 	}
 	memcpy(cur->show, v, vn);
 	cur->show[vn] = '\0';
-	if (dfilter_compile(cur->show, DLT_RAW, 0, &df, why, sizeof(why)) < 0) {
+	if (dfilter_compile(cur->show, DLT_RAW, DFILTER_NO_BPF, &df, why, sizeof(why)) < 0) {
 		snprintf(errbuf, errlen, "%s:%d: 'show:' filter '%s': %s", name, lineno, cur->show, why);
 		return -1;
 	}

@@ -104,7 +104,8 @@ static void arrive(struct tui *t, struct lesson_scr *l)
 	dfilter_free(l->show);
 	l->show = NULL;
 	/* checked when the lesson was loaded: a failure here is memory */
-	if (st->show[0] && dfilter_compile(st->show, DLT_RAW, 0, &l->show, err, sizeof err) < 0)
+	if (st->show[0] && dfilter_compile(st->show, DLT_RAW, DFILTER_NO_BPF, &l->show,
+	                                 err, sizeof err) < 0)
 		tui_status(t, true, "the step's 'show: %s' cannot be used: %s", st->show, err);
 	if (st->run[0] && !l->run[l->step] && !l->run_error[l->step][0])
 		start_run(t, l, l->step);
