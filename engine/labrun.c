@@ -1594,8 +1594,11 @@ int labrun_step(struct labrun *run, char *errbuf, size_t errlen)
 	uint64_t now;
 	char why[400];
 
-	if (!c)
+	if (!c) {
+		if (run->stopped)
+			snprintf(errbuf, errlen, "the run was stopped before its end: run it again");
 		return run->done ? 0 : -1;
+	}
 	service(c);
 	now = now_ms();
 	if (c->last_step && now - c->last_step > STEP_TICK_MS + STALL_MS &&
@@ -1682,6 +1685,15 @@ int labrun_run(const struct lab *lab, const struct lab_variant *v, const struct 
 	}
 	*out = run;
 	return 0;
+}
+
+void labrun_stop(struct labrun *run)
+{
+	if (!run || !run->st)
+		return;
+	state_free(run->st);
+	run->st = NULL;
+	run->stopped = true;
 }
 
 void labrun_free(struct labrun *run)

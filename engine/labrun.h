@@ -90,6 +90,7 @@ struct labrun {
 	bool timed_out;
 	long conn_id;                   /* the connection checked, -1 when none was seen */
 	bool done;                      /* ended and judged: check[] is final */
+	bool stopped;                   /* labrun_stop() ended it before the end: never judged */
 	uint64_t cut_ns;                /* when an 'on' line cut the cable, 0 if never */
 	struct labrun_mark mark[LAB_MAX_ACTIONS];
 	size_t nmark;
@@ -117,6 +118,15 @@ int labrun_pollfds(const struct labrun *run, struct pollfd *fds, int max, int *t
 
 /* Serve what is ready and move on. 1 while running, 0 once done and judged, -1 failed. */
 int labrun_step(struct labrun *run, char *errbuf, size_t errlen);
+
+/*
+ * Stop a run in progress before its end: its programs killed and reaped, its capture
+ * closed, its namespaces gone, as labrun_free() does, but the run itself kept: what it
+ * recorded so far stays in run->tl for the screens. It is never judged (done stays false,
+ * no checks); stopped says so, and labrun_step() returns -1 from then on. Nothing happens to
+ * a run that already ended.
+ */
+void labrun_stop(struct labrun *run);
 
 /* Stops a run in progress (its programs killed, namespaces gone) and frees it. */
 void labrun_free(struct labrun *run);

@@ -2,9 +2,12 @@
 #include "engine/lesson.h"
 
 #include <errno.h>
+#include <pcap/pcap.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "capture/dfilter.h"
 
 void lesson_release(struct lesson *l)
 {
@@ -40,6 +43,38 @@ static int append(char **text, const char *line, size_t len)
 	p[have + len] = '\n';
 	p[have + len + 1] = '\0';
 	*text = p;
+	return 0;
+}
+
+/* "show: FILTER": checked as the TUI will compile it, for a run's segments (raw IP).
+ * Wireshark's fields only: BPF would have libpcap resolve any host name a lesson holds
+ * (and the fuzzer feeds it anything). */
+static int parse_show(struct lesson_step *cur, const char *v, size_t vn, const char *name,
+                      int lineno, char *errbuf, size_t errlen)
+{
+	struct dfilter *df;
+	char why[512];
+
+	while (vn && *v == ' ')
+		v++, vn--;
+	while (vn && v[vn - 1] == ' ')
+		vn--;
+	if (!vn) {
+		snprintf(errbuf, errlen, "%s:%d: 'show:' needs a display filter", name, lineno);
+		return -1;
+	}
+	if (vn >= sizeof(cur->show)) {
+		snprintf(errbuf, errlen, "%s:%d: 'show:' filter longer than %zu characters", name,
+		         lineno, sizeof(cur->show) - 1);
+		return -1;
+	}
+	memcpy(cur->show, v, vn);
+	cur->show[vn] = '\0';
+	if (dfilter_compile(cur->show, DLT_RAW, DFILTER_NO_BPF, &df, why, sizeof(why)) < 0) {
+		snprintf(errbuf, errlen, "%s:%d: 'show:' filter '%s': %s", name, lineno, cur->show, why);
+		return -1;
+	}
+	dfilter_free(df);
 	return 0;
 }
 
@@ -102,6 +137,9 @@ int lesson_parse(const char *text, size_t len, const char *name, struct lesson *
 			}
 			memcpy(cur->run, v, vn);
 			cur->run[vn] = '\0';
+		} else if (n >= 5 && !strncmp(p, "show:", 5)) {
+			if (parse_show(cur, p + 5, n - 5, name, lineno, errbuf, errlen) < 0)
+				goto fail;
 		} else if (append(&cur->text, p, n) < 0) {
 			goto oom;
 		}
@@ -110,6 +148,14 @@ int lesson_parse(const char *text, size_t len, const char *name, struct lesson *
 	if (!out->nstep) {
 		snprintf(errbuf, errlen, "%s: no steps (a step starts with '## ')", name);
 		goto fail;
+	}
+	for (size_t i = 0, runs = 0; i < out->nstep; i++) {
+		runs += out->step[i].run[0] != '\0';
+		if (out->step[i].show[0] && !runs) {
+			snprintf(errbuf, errlen, "%s: step %zu ('%s'): 'show:' needs a 'run:' in the step "
+			         "or an earlier one", name, i + 1, out->step[i].title);
+			goto fail;
+		}
 	}
 	for (size_t i = 0; i < out->nstep; i++) {
 		if (!out->step[i].text && !(out->step[i].text = strdup("")))

@@ -5,10 +5,14 @@
 #include <stddef.h>
 
 /*
- * Format (labs/NN-name/lesson.txt): lines starting with '#' before the first step are
- * comments; "## Title" starts a step; a line "run: VARIANT" inside a step says the step runs
- * that variant; every other line is the step's text, kept as written. A lesson has at least
- * one step; bounded: at most LESSON_MAX_STEPS steps and LESSON_MAX_BYTES bytes.
+ * Format (labs/NN-name/lesson.txt, docs/lab-format.md): lines starting with '#' before the
+ * first step are comments; "## Title" starts a step; a line "run: VARIANT" inside a step
+ * says the step runs that variant; a line "show: FILTER" says which part of the run the
+ * step talks about: the first segment the display filter FILTER (capture/dfilter.h,
+ * Wireshark's fields only) matches, checked here; it needs a run in its step or an earlier one (a step without
+ * "run:" shows the earlier step's run). Every other line is the step's text, kept as
+ * written. A lesson has at least one step; bounded: at most LESSON_MAX_STEPS steps and
+ * LESSON_MAX_BYTES bytes.
  */
 
 #define LESSON_MAX_STEPS 64
@@ -18,6 +22,7 @@ struct lesson_step {
 	char *title;
 	char *text;             /* lines joined with '\n', leading and trailing blank lines cut */
 	char run[32];           /* variant to run, "" for none */
+	char show[200];         /* display filter: where the run pane opens, "" for the end */
 };
 
 struct lesson {

@@ -314,3 +314,41 @@ Test(lesson, errors_name_the_line)
 	cr_expect_lt(lesson_parse("# only comments\n", 16, "l.txt", &les, err, sizeof(err)), 0);
 	cr_expect(strstr(err, "no steps"), "%s", err);
 }
+
+Test(lesson, show_names_the_part_of_the_run_a_step_talks_about)
+{
+	const char *text = "## One\nrun: v1\nshow: tcp.seq == 15 && tcp.len == 4 \nbody\n"
+	                   "## Two\nshow: tcp.port == 8000\nmore\n## Three\nlast\n";
+	struct lesson les;
+	char err[512];
+
+	cr_assert_eq(lesson_parse(text, strlen(text), "t", &les, err, sizeof(err)), 0, "%s", err);
+	cr_assert_eq(les.nstep, 3);
+	cr_expect_str_eq(les.step[0].show, "tcp.seq == 15 && tcp.len == 4");
+	cr_expect_str_eq(les.step[0].text, "body", "the line is not the step's text");
+	/* a step without a run shows the earlier step's */
+	cr_expect_str_eq(les.step[1].show, "tcp.port == 8000");
+	cr_expect_str_eq(les.step[1].run, "");
+	cr_expect_str_eq(les.step[2].show, "");
+	lesson_release(&les);
+}
+
+Test(lesson, a_broken_show_is_named_with_its_line)
+{
+	const char *nofilter = "## a\nrun: v\nshow:\n";
+	const char *bad = "## a\nrun: v\n\nshow: tcp.nosuchfield == 1\n";
+	const char *norun = "## a\nshow: tcp.len > 0\n## b\nrun: v\n";
+	/* BPF would have libpcap resolve the name: a lesson takes Wireshark's fields only */
+	const char *bpf = "## a\nrun: v\nshow: host example.com\n";
+	struct lesson les;
+	char err[1024];
+
+	cr_expect_lt(lesson_parse(nofilter, strlen(nofilter), "l.txt", &les, err, sizeof(err)), 0);
+	cr_expect(strstr(err, "l.txt:3: 'show:' needs a display filter"), "%s", err);
+	cr_expect_lt(lesson_parse(bad, strlen(bad), "l.txt", &les, err, sizeof(err)), 0);
+	cr_expect(strstr(err, "l.txt:4: 'show:' filter 'tcp.nosuchfield == 1': "), "%s", err);
+	cr_expect_lt(lesson_parse(norun, strlen(norun), "l.txt", &les, err, sizeof(err)), 0);
+	cr_expect(strstr(err, "step 1 ('a'): 'show:' needs a 'run:'"), "%s", err);
+	cr_expect_lt(lesson_parse(bpf, strlen(bpf), "l.txt", &les, err, sizeof(err)), 0);
+	cr_expect(strstr(err, "l.txt:3: 'show:' filter 'host example.com': "), "%s", err);
+}

@@ -1,10 +1,13 @@
 /* summary: lab 1 run for real: each variant passes, as root and as nobody, on one timeline. */
 #include <criterion/criterion.h>
 #include <criterion/parameterized.h>
+#include <errno.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "capture/capfile.h"
@@ -191,6 +194,45 @@ Test(lab1, calls_and_segments_share_one_timeline, .timeout = 30)
 	cr_expect_lt(close_in, fin);
 	for (size_t i = 1; i < run->tl.nentry; i++)
 		cr_assert_geq(run->tl.entry[i].t_ns, run->tl.entry[i - 1].t_ns);
+	labrun_free(run);
+}
+
+/* A run stopped halfway (the TUI does it when a grade starts) leaves no process behind, not
+ * even a zombie, keeps what it recorded, and is never judged. */
+Test(lab1, a_stopped_run_leaves_no_process_and_is_not_judged, .timeout = 30)
+{
+	struct labrun_opts o = { .build = test_build() };
+	struct labrun *run;
+	struct lab lab;
+	char dir[600], err[1024];
+	int rc = 1;
+
+	if (geteuid() != 0)
+		cr_skip_test("runs the lab inside the test process, which needs root (the"
+		             " unprivileged path has its own test)");
+	snprintf(dir, sizeof(dir), "%s/labs/01-handshake", test_root());
+	cr_assert_eq(lab_load(dir, &lab, err, sizeof(err)), 0, "%s", err);
+	run = labrun_start(&lab, lab_variant_find(&lab, "client-first"), &o, err, sizeof(err));
+	cr_assert_not_null(run, "%s", err);
+	/* Until the server is traced listening: its programs are running. */
+	while (rc == 1 && run->tl.ncall == 0) {
+		struct pollfd fds[LABRUN_MAX_FDS];
+		int tmo, n = labrun_pollfds(run, fds, LABRUN_MAX_FDS, &tmo);
+		poll(fds, (nfds_t)n, tmo);
+		rc = labrun_step(run, err, sizeof(err));
+	}
+	cr_assert_eq(rc, 1, "the run ended before it could be stopped: %s", err);
+	labrun_stop(run);
+	cr_expect(run->stopped);
+	cr_expect(!run->done);
+	cr_expect_eq(run->ncheck, 0);
+	cr_expect_gt(run->tl.ncall, 0, "what the run recorded is kept");
+	cr_expect_eq(waitpid(-1, NULL, WNOHANG), -1, "a process of the run is left");
+	cr_expect_eq(errno, ECHILD);
+	err[0] = '\0';
+	cr_expect_eq(labrun_step(run, err, sizeof(err)), -1);
+	cr_expect(strstr(err, "stopped"), "%s", err);
+	labrun_stop(run);       /* twice is harmless */
 	labrun_free(run);
 }
 

@@ -1,5 +1,6 @@
 /* summary: screen tests of the TUI: the real program in a terminal at a pinned size, driven by keys, against screen dumps. */
 #include <criterion/criterion.h>
+#include <dirent.h>
 #include <regex.h>
 #include <signal.h>
 #include <stdio.h>
@@ -272,18 +273,56 @@ Test(tui, the_nagle_stall_is_a_gap_row_on_the_ladder, .timeout = 30)
 	term_stop(t);
 }
 
-Test(tui, help_lists_every_key, .timeout = 30)
+/* The issue's case: '?' showed the same keys on every screen. It shows the keys of the
+ * screen it was pressed on, the title naming it; '?' again every key, with its screens. */
+Test(tui, help_shows_the_keys_of_its_screen_and_again_every_key, .timeout = 30)
 {
 	struct term *t = term_start(80, 24, NULL, tcplab("inspect " CAPTURE));
-	const char *help[] = { "?", NULL };
 	char *s;
 
 	free(term_wait(t, "10 segments of 12 packets", WAIT_MS));
-	term_keys(t, help);
-	s = term_wait(t, "help: keys", WAIT_MS);
-	term_expect(s, "help_80x24");
+	term_keys(t, (const char *[]){ "?", NULL });
+	s = term_wait(t, "help: keys on the segments screen", WAIT_MS);
+	cr_expect(strstr(s, "follow the stream"), "%s", s);
+	cr_expect(!strstr(s, "pause / play") && !strstr(s, "grade"), "the demo's keys:\n%s", s);
+	term_expect(s, "help_segments_80x24");
+	free(s);
+	term_keys(t, (const char *[]){ "?", NULL });
+	s = term_wait(t, "help: every key", WAIT_MS);
+	cr_expect(strstr(s, "? keys on the segments screen"), "the way back:\n%s", s);
+	term_expect(s, "help_every_key_80x24");
+	free(s);
+	/* the end of the table scrolls into view */
+	term_keys(t, (const char *[]){ "End", NULL });
+	s = term_wait(t, "quit at once", WAIT_MS);
+	cr_expect(strstr(s, "compare two runs side by side"), "%s", s);
+	free(s);
+	term_keys(t, (const char *[]){ "?", NULL });
+	free(term_wait(t, "help: keys on the segments screen", WAIT_MS));
+	term_keys(t, (const char *[]){ "q", NULL });
+	free(term_wait(t, "10 segments of 12 packets", WAIT_MS));
+	term_stop(t);
+}
+
+Test(tui, help_in_a_lesson_lists_the_lessons_keys, .timeout = 30)
+{
+	char *root = one_lab_root(), env[256], *s;
+	const char *e[] = { env, NULL };
+	struct term *t;
+
+	snprintf(env, sizeof env, "TCPLAB_ROOT=%s", root);
+	t = term_start(80, 24, e, tcplab(""));
+	free(term_wait(t, "Enter open the lesson", WAIT_MS));
+	term_keys(t, (const char *[]){ "Enter", NULL });
+	free(term_wait(t, "step 1/", WAIT_MS));
+	term_keys(t, (const char *[]){ "?", NULL });
+	s = term_wait(t, "help: keys on the lesson screen", WAIT_MS);
+	cr_expect(strstr(s, "run the step live again") && strstr(s, "grade your exercise"), "%s", s);
+	cr_expect(!strstr(s, "follow the stream") && !strstr(s, "pause / play"), "%s", s);
+	term_expect(s, "help_lesson_80x24");
 	free(s);
 	term_stop(t);
+	rm_rf(root);
 }
 
 Test(tui, resize_lays_everything_out_again, .timeout = 30)
@@ -1511,6 +1550,212 @@ Test(tui, a_filter_set_on_segments_is_said_in_the_lesson_and_ladder, .timeout = 
 	free(s);
 	term_keys(t, (const char *[]){ "a", NULL });
 	free(term_wait(t, "ladder  lab 1 client-first  filtered: tcp.flags.syn==1, 2 of ", WAIT_MS));
+	term_stop(t);
+	rm_rf(root);
+}
+
+/* ---- issue 12: a grade started during a lesson's run, lesson anchors, compare's q, help ---- */
+
+/* The processes whose parent is pid, as "PID STATE" lines ("" when none). */
+static void children_of(const char *pid, char *out, size_t len)
+{
+	struct dirent *d;
+	DIR *dp = opendir("/proc");
+	size_t used = 0;
+
+	cr_assert_not_null(dp);
+	out[0] = '\0';
+	while ((d = readdir(dp))) {
+		char path[300], buf[1024], *rp, state;
+		long ppid;
+		FILE *f;
+		size_t n;
+
+		if (d->d_name[0] < '0' || d->d_name[0] > '9')
+			continue;
+		snprintf(path, sizeof path, "/proc/%s/stat", d->d_name);
+		if (!(f = fopen(path, "r")))
+			continue;       /* gone meanwhile */
+		n = fread(buf, 1, sizeof buf - 1, f);
+		fclose(f);
+		buf[n] = '\0';
+		/* "pid (comm) state ppid ...": comm may hold anything, so from the last ')' */
+		if (!(rp = strrchr(buf, ')')) || sscanf(rp + 1, " %c %ld", &state, &ppid) != 2)
+			continue;
+		if (ppid == atol(pid) && used < len)
+			used += (size_t)snprintf(out + used, len - used, "%s %c\n", d->d_name, state);
+	}
+	closedir(dp);
+}
+
+/* How many of pid's descriptors hold a network namespace (a lab's sandbox). */
+static int netns_fds(const char *pid)
+{
+	char dir[64], path[600], link[128];
+	struct dirent *d;
+	DIR *dp;
+	int n = 0;
+
+	snprintf(dir, sizeof dir, "/proc/%s/fd", pid);
+	dp = opendir(dir);
+	cr_assert_not_null(dp, "cannot read %s", dir);
+	while ((d = readdir(dp))) {
+		ssize_t k;
+		snprintf(path, sizeof path, "%s/%s", dir, d->d_name);
+		k = readlink(path, link, sizeof link - 1);
+		if (k > 0) {
+			link[k] = '\0';
+			n += !strncmp(link, "net:[", 5);
+		}
+	}
+	closedir(dp);
+	return n;
+}
+
+/* The issue's case: 'e' at once after a step's live run starts. The run is stopped before
+ * the grade starts (no program of it left, not even a zombie; its namespaces gone), and
+ * back in the lesson the pane says it was stopped, never "running live". */
+Test(tui, grade_right_after_a_run_starts_stops_the_run_cleanly, .timeout = 60)
+{
+	char dir[] = "/tmp/tcplab-tui-broken-XXXXXX", path[128], env[256], src[256], kids[4096];
+	char *root, *s, *pid;
+	const char *e[] = { env, src, NULL };
+	struct term *t;
+	FILE *f;
+
+	need_lab_runs();
+	root = one_lab_root();
+	/* A build that fails at once: the grade is over quickly, and runs nothing itself. */
+	cr_assert_not_null(mkdtemp(dir));
+	snprintf(path, sizeof path, "%s/echo_client.c", dir);
+	f = fopen(path, "w");
+	cr_assert_not_null(f);
+	fputs("int main(void) { return missing(; }\n", f);
+	fclose(f);
+	snprintf(env, sizeof env, "TCPLAB_ROOT=%s", root);
+	snprintf(src, sizeof src, "TCPLAB_GRADE_SRC=%s", dir);
+	t = term_start(80, 24, e, tcplab(""));
+	pid = term_query(t, "#{pane_pid}");
+	free(term_wait(t, "Enter open the lesson", WAIT_MS));
+	term_keys(t, (const char *[]){ "Enter", NULL });
+	free(term_wait(t, "step 1/", WAIT_MS));
+	/* One send: the run starts on Right, and 'e' comes before the loop serves it. */
+	term_keys(t, (const char *[]){ "Right", "e", NULL });
+	free(term_wait(t, "the build failed; the compiler said:", 30000));
+	children_of(pid, kids, sizeof kids);
+	cr_expect_str_eq(kids, "", "the run's processes are left while grading:\n%s", kids);
+	cr_expect_eq(netns_fds(pid), 0, "the run's namespaces are still held while grading");
+	term_keys(t, (const char *[]){ "q", NULL });
+	s = term_wait(t, "step 2/", WAIT_MS);
+	cr_expect(!strstr(s, "running live"), "the pane still says the run goes on:\n%s", s);
+	cr_expect(strstr(s, "run client-first: stopped"), "the pane does not say it stopped:\n%s", s);
+	cr_expect(strstr(s, "r runs it again"), "%s", s);
+	free(s);
+	children_of(pid, kids, sizeof kids);
+	cr_expect_str_eq(kids, "", "processes left after the grade:\n%s", kids);
+	/* And r runs it again, to the end. */
+	term_keys(t, (const char *[]){ "r", NULL });
+	free(term_wait(t, "checks passed", 30000));
+	free(pid);
+	term_stop(t);
+	rm_rf(dir);
+	rm_rf(root);
+}
+
+/* The issue's case: 'q' in a comparison opened from the command line quit the program,
+ * though the hint says "back". It goes back to the lab's demo (the right side shown, the
+ * left as the run before it), from which C compares the two again and q quits. */
+Test(tui, q_in_a_comparison_opened_first_goes_back_to_the_demo, .timeout = 30)
+{
+	char *root = two_lab_root(), env[256], c[2200], *s;
+	const char *e[] = { env, NULL };
+	struct term *t;
+
+	snprintf(env, sizeof env, "TCPLAB_ROOT=%s", root);
+	/* not exec'ed: the shell says when the program has left */
+	snprintf(c, sizeof c, "%s; echo TCPLAB-LEFT; read x", tcplab(CMP_ARGS) + strlen("exec "));
+	t = term_start(80, 24, e, c);
+	free(term_wait(t, "1/88", WAIT_MS));
+	term_keys(t, (const char *[]){ "q", NULL });
+	s = term_wait(t, "demo  lab 2", WAIT_MS);
+	cr_expect(!strstr(s, "TCPLAB-LEFT"), "q quit the program:\n%s", s);
+	cr_expect(strstr(s, "replay  1/88"), "the demo shows the right side:\n%s", s);
+	cr_expect(strstr(s, "before: capture: 107 segments"), "the left is the run before:\n%s", s);
+	free(s);
+	term_keys(t, (const char *[]){ "C", NULL });
+	s = term_wait(t, "compare  lab 2", WAIT_MS);
+	cr_expect(strstr(s, "lab2_nagle.pcap") && strstr(s, "lab2_nodelay.pcap"), "%s", s);
+	cr_expect(strstr(s, "1/107 |") && strstr(s, "1/88"), "the same two sides:\n%s", s);
+	free(s);
+	term_keys(t, (const char *[]){ "q", NULL });
+	free(term_wait(t, "replay  1/88", WAIT_MS));
+	term_keys(t, (const char *[]){ "q", NULL });
+	free(term_wait(t, "TCPLAB-LEFT", WAIT_MS));
+	term_stop(t);
+	rm_rf(root);
+}
+
+/* The first segment row of the lesson's run pane (the line under "run NAME:"), or "". */
+static void first_pane_segment(const char *screen, char *out, size_t len)
+{
+	const char *l = strstr(screen, "-- run ");
+
+	out[0] = '\0';
+	while (l && (l = strchr(l, '\n'))) {
+		const char *e = strchr(++l, '\n');
+		size_t n = e ? (size_t)(e - l) : strlen(l);
+		char line[512];
+
+		snprintf(line, sizeof line, "%.*s", (int)n, l);
+		if (strstr(line, "-->") || strstr(line, "<--")) {
+			snprintf(out, len, "%s", line);
+			return;
+		}
+	}
+}
+
+/* The issue's case: step 2 of lab 2 says "look at request 2" while the pane followed the
+ * run to request 20. Its "show:" line puts the pane on request 2's header, and the step
+ * after it, which runs nothing, keeps showing the run (at its end: no "show:" there). */
+Test(tui, a_lesson_step_shows_the_part_of_the_run_it_talks_about, .timeout = 90)
+{
+	char *root, env[256], *s, *rows, first[512];
+	const char *e[] = { env, NULL };
+	struct term *t;
+
+	need_lab_runs();
+	root = two_lab_root();
+	snprintf(env, sizeof env, "TCPLAB_ROOT=%s", root);
+	t = term_start(80, 24, e, tcplab(""));
+	free(term_wait(t, "Enter open the lesson", WAIT_MS));
+	term_keys(t, (const char *[]){ "Down", "Enter", NULL });
+	free(term_wait(t, "lab 2: ", WAIT_MS));
+	term_keys(t, (const char *[]){ "Right", NULL });
+	s = term_wait(t, "checks passed", 30000);
+	cr_expect(strstr(s, "Look at request 2 on the ladder"), "%s", s);
+	/* request 2: its header first, then the delayed ACK; not the run's end */
+	first_pane_segment(s, first, sizeof first);
+	cr_expect(strstr(first, "P. 15:19(4) ack 24"), "request 2's header is not first:\n%s", s);
+	cr_expect(strstr(s, " ack 19 "), "request 2's delayed ACK is not in view:\n%s", s);
+	rows = wire_rows(s);
+	cr_expect(!strstr(rows, "F."), "the pane shows the run's end:\n%s", s);
+	free(rows);
+	free(s);
+	/* the next step runs nothing: the same run stays in view, at its end */
+	term_keys(t, (const char *[]){ "Right", NULL });
+	s = term_wait(t, "step 3/", WAIT_MS);
+	cr_expect(strstr(s, "run nagle: done: "), "the pane is gone:\n%s", s);
+	rows = wire_rows(s);
+	cr_expect(strstr(rows, "F."), "the pane does not follow the end:\n%s", s);
+	free(rows);
+	free(s);
+	/* step 4 is about request 1: its "show:" puts the pane there, on the same run */
+	term_keys(t, (const char *[]){ "Right", NULL });
+	s = term_wait(t, "step 4/", WAIT_MS);
+	cr_expect(strstr(s, "run nagle: done: "), "%s", s);
+	first_pane_segment(s, first, sizeof first);
+	cr_expect(strstr(first, "P. 1:5(4) ack 1"), "request 1's header is not first:\n%s", s);
+	free(s);
 	term_stop(t);
 	rm_rf(root);
 }

@@ -1,59 +1,93 @@
-/* summary: the one key table of the TUI: every key, its action, and the words the help screen shows. */
+/* summary: the one key table of the TUI: every key, its action, and the words the help screen shows on each screen. */
 #include <curses.h>
+#include <string.h>
 
 #include "tui/tui.h"
 
 #define CTRL(c) ((c) & 0x1f)
 
-/* Same keys on every screen (htop's keys[ch] = action); a screen ignores what it lacks. */
+/* Screens by their view's name, as the rows' "on" lists them. */
+#define LISTS "menu ladder segments checks follow grade"
+#define PAGED "ladder segments follow grade"
+#define STEPPED "demo compare"
+
+/*
+ * Same keys on every screen (htop's keys[ch] = action); a screen ignores what it lacks.
+ * A key may have several named rows, one per meaning: each lists the screens it is said
+ * on (the help of a screen shows the rows that list it, in this order; NULL: every
+ * screen). Every row of one key has the same action. Rows without a name are aliases.
+ */
 const struct tui_key tui_keys[] = {
-	{ KEY_UP,      ACT_UP,       "Up k",        "move up" },
-	{ 'k',         ACT_UP,       NULL,          NULL },
-	{ KEY_DOWN,    ACT_DOWN,     "Down j",      "move down" },
-	{ 'j',         ACT_DOWN,     NULL,          NULL },
-	{ KEY_LEFT,    ACT_PREV,     "Left h",      "previous step or segment" },
-	{ 'h',         ACT_PREV,     NULL,          NULL },
-	{ KEY_RIGHT,   ACT_NEXT,     "Right l Spc", "next step or segment" },
-	{ 'l',         ACT_NEXT,     NULL,          NULL },
-	{ ' ',         ACT_NEXT,     NULL,          NULL },
-	{ KEY_PPAGE,   ACT_PGUP,     "PgUp ^B",     "page up" },
-	{ CTRL('b'),   ACT_PGUP,     NULL,          NULL },
-	{ KEY_NPAGE,   ACT_PGDN,     "PgDn ^F",     "page down" },
-	{ CTRL('f'),   ACT_PGDN,     NULL,          NULL },
-	{ KEY_HOME,    ACT_HOME,     "Home g",      "first row" },
-	{ 'g',         ACT_HOME,     NULL,          NULL },
-	{ KEY_END,     ACT_END,      "End G",       "last row" },
-	{ 'G',         ACT_END,      NULL,          NULL },
-	{ '\t',        ACT_TAB,      "Tab",         "next pane" },
-	{ '\n',        ACT_ENTER,    "Enter",       "open the selected item" },
-	{ '\r',        ACT_ENTER,    NULL,          NULL },
-	{ KEY_ENTER,   ACT_ENTER,    NULL,          NULL },
-	{ '/',         ACT_FILTER,   "/",           "filter: BPF or Wireshark's" },
+	{ KEY_UP,      ACT_UP,       "Up k",        "move up", LISTS },
+	{ KEY_UP,      ACT_UP,       "Up k",        "scroll up (Tab: in the run's rows)", "lesson" },
+	{ 'k',         ACT_UP,       NULL,          NULL, NULL },
+	{ KEY_DOWN,    ACT_DOWN,     "Down j",      "move down", LISTS },
+	{ KEY_DOWN,    ACT_DOWN,     "Down j",      "scroll down (Tab: in the run's rows)", "lesson" },
+	{ 'j',         ACT_DOWN,     NULL,          NULL, NULL },
+	{ KEY_LEFT,    ACT_PREV,     "Left h",      "previous step", "lesson" },
+	{ KEY_LEFT,    ACT_PREV,     "Left h",      "previous segment", STEPPED },
+	{ 'h',         ACT_PREV,     NULL,          NULL, NULL },
+	{ KEY_RIGHT,   ACT_NEXT,     "Right l Spc", "next step", "lesson" },
+	{ KEY_RIGHT,   ACT_NEXT,     "Right l Spc", "next segment", STEPPED },
+	{ 'l',         ACT_NEXT,     NULL,          NULL, NULL },
+	{ ' ',         ACT_NEXT,     NULL,          NULL, NULL },
+	{ KEY_PPAGE,   ACT_PGUP,     "PgUp ^B",     "page up", PAGED },
+	{ CTRL('b'),   ACT_PGUP,     NULL,          NULL, NULL },
+	{ KEY_NPAGE,   ACT_PGDN,     "PgDn ^F",     "page down", PAGED },
+	{ CTRL('f'),   ACT_PGDN,     NULL,          NULL, NULL },
+	{ KEY_HOME,    ACT_HOME,     "Home g",      "first row", "menu " PAGED },
+	{ KEY_HOME,    ACT_HOME,     "Home g",      "first step", "lesson" },
+	{ KEY_HOME,    ACT_HOME,     "Home g",      "first segment", STEPPED },
+	{ 'g',         ACT_HOME,     NULL,          NULL, NULL },
+	{ KEY_END,     ACT_END,      "End G",       "last row", "menu " PAGED },
+	{ KEY_END,     ACT_END,      "End G",       "last segment", STEPPED },
+	{ 'G',         ACT_END,      NULL,          NULL, NULL },
+	{ '\t',        ACT_TAB,      "Tab",         "text or run pane", "lesson" },
+	{ '\t',        ACT_TAB,      "Tab",         "list or detail", "segments" },
+	{ '\t',        ACT_TAB,      "Tab",         "step both sides, the left, the right", "compare" },
+	{ '\n',        ACT_ENTER,    "Enter",       "open the selected lab's lesson", "menu" },
+	{ '\n',        ACT_ENTER,    "Enter",       "the run's ladder (Tab: its segment)", "lesson" },
+	{ '\n',        ACT_ENTER,    "Enter",       "open the selected segment", "ladder" },
+	{ '\n',        ACT_ENTER,    "Enter",       "the selected segment's detail", "segments" },
+	{ '\n',        ACT_ENTER,    "Enter",       "the segment the check points at", "checks grade" },
+	{ '\n',        ACT_ENTER,    "Enter",       "the ladder (of the stepping side)", STEPPED },
+	{ '\r',        ACT_ENTER,    NULL,          NULL, NULL },
+	{ KEY_ENTER,   ACT_ENTER,    NULL,          NULL, NULL },
+	{ '/',         ACT_FILTER,   "/",           "filter: BPF or Wireshark's fields",
+	  "lesson ladder segments " STEPPED },
 	/* '/' being the filter, search takes htop's other key (and F3, as htop's does) */
-	{ '\\',        ACT_SEARCH,   "\\ F3",        "search text in this view" },
-	{ KEY_F(3),    ACT_SEARCH,   NULL,          NULL },
-	{ 'n',         ACT_SEARCH_NEXT, "n N",       "next / previous match" },
-	{ 'N',         ACT_SEARCH_PREV, NULL,        NULL },
-	{ 'r',         ACT_RUN,      "r",           "run the step live (again)" },
-	{ 'v',         ACT_VARIANT,  "v",           "re-run with next variant" },
-	{ 'a',         ACT_LADDER,   "a",           "ladder: calls + segments" },
-	{ 's',         ACT_SEGMENTS, "s",           "segment list and detail" },
-	{ 'c',         ACT_CHECKS,   "c",           "checks and verdicts" },
-	{ 'f',         ACT_FOLLOW,   "f",           "follow the stream" },
-	{ 'e',         ACT_GRADE,    "e",           "grade your exercise" },
-	{ 'p',         ACT_PLAY,     "p",           "demo: pause / play" },
-	{ '+',         ACT_FASTER,   "+ -",         "demo: faster / slower" },
-	{ '=',         ACT_FASTER,   NULL,          NULL },
-	{ '-',         ACT_SLOWER,   NULL,          NULL },
-	{ '0',         ACT_RESTART,  "0",           "demo: restart" },
-	{ 'C',         ACT_COMPARE,  "C",           "demo: compare side by side" },
-	{ 'T',         ACT_THEME,    "T",           "next colour theme" },
-	{ CTRL('l'),   ACT_REDRAW,   "^L",          "redraw the screen" },
-	{ '?',         ACT_HELP,     "?",           "this help" },
-	{ 'q',         ACT_BACK,     "q Esc",       "back (quits 1st screen)" },
-	{ 27,          ACT_BACK,     NULL,          NULL },
-	{ 'Q',         ACT_QUIT,     "Q ^C",        "quit at once" },
-	{ CTRL('c'),   ACT_QUIT,     NULL,          NULL },
+	{ '\\',        ACT_SEARCH,   "\\ F3",       "search text in this view", "ladder segments follow" },
+	{ KEY_F(3),    ACT_SEARCH,   NULL,          NULL, NULL },
+	{ 'n',         ACT_SEARCH_NEXT, "n N",      "next / previous match", "ladder segments follow" },
+	{ 'N',         ACT_SEARCH_PREV, NULL,       NULL, NULL },
+	{ 'r',         ACT_RUN,      "r",           "run the step live again", "lesson" },
+	{ 'r',         ACT_RUN,      "r",           "run live again", "demo" },
+	{ 'r',         ACT_RUN,      "r",           "run both sides live again", "compare" },
+	{ 'r',         ACT_RUN,      "r",           "grade again", "grade" },
+	{ 'v',         ACT_VARIANT,  "v",           "run live with the next variant", "demo" },
+	{ 'v',         ACT_VARIANT,  "v",           "the stepping side's next variant", "compare" },
+	{ 'a',         ACT_LADDER,   "a",           "ladder: calls + segments",
+	  "lesson segments grade " STEPPED },
+	{ 's',         ACT_SEGMENTS, "s",           "segment list and detail",
+	  "lesson ladder grade " STEPPED },
+	{ 'c',         ACT_CHECKS,   "c",           "checks and verdicts", "lesson segments grade" },
+	{ 'c',         ACT_CHECKS,   "c",           "checks (a run); a connection (a file)", "ladder" },
+	{ 'f',         ACT_FOLLOW,   "f",           "follow the stream", "segments" },
+	{ 'e',         ACT_GRADE,    "e",           "grade your exercise", "menu lesson" },
+	{ 'e',         ACT_GRADE,    "e",           "grade again", "grade" },
+	{ 'p',         ACT_PLAY,     "p",           "pause / play", STEPPED },
+	{ '+',         ACT_FASTER,   "+ -",         "faster / slower", STEPPED },
+	{ '=',         ACT_FASTER,   NULL,          NULL, NULL },
+	{ '-',         ACT_SLOWER,   NULL,          NULL, NULL },
+	{ '0',         ACT_RESTART,  "0",           "restart", STEPPED },
+	{ 'C',         ACT_COMPARE,  "C",           "compare two runs side by side", "demo" },
+	{ 'T',         ACT_THEME,    "T",           "next colour theme", NULL },
+	{ CTRL('l'),   ACT_REDRAW,   "^L",          "redraw the screen", NULL },
+	{ '?',         ACT_HELP,     "?",           "this screen's keys; again: every key", NULL },
+	{ 'q',         ACT_BACK,     "q Esc",       "back (quits the first screen)", NULL },
+	{ 27,          ACT_BACK,     NULL,          NULL, NULL },
+	{ 'Q',         ACT_QUIT,     "Q ^C",        "quit at once", NULL },
+	{ CTRL('c'),   ACT_QUIT,     NULL,          NULL, NULL },
 };
 
 const size_t tui_nkeys = sizeof tui_keys / sizeof tui_keys[0];
@@ -64,4 +98,18 @@ enum tui_act tui_key_action(int ch)
 		if (tui_keys[i].key == ch)
 			return tui_keys[i].act;
 	return ACT_NONE;
+}
+
+bool tui_key_on(const struct tui_key *k, const char *screen)
+{
+	size_t n = strlen(screen);
+
+	if (!k->name)
+		return false;
+	if (!k->on)
+		return true;
+	for (const char *p = k->on; (p = strstr(p, screen)); p += n)
+		if ((p == k->on || p[-1] == ' ') && (p[n] == ' ' || !p[n]))
+			return true;
+	return false;
 }

@@ -487,6 +487,12 @@ static enum tui_ret compare_key(struct tui *t, void *priv, enum tui_act a, int c
 			screen_segs_open(t, sd->src, sd->shown ? (long)src_vis(sd->src, sd->shown - 1) : 0);
 		break;
 	case ACT_BACK:
+		/* Back to where it was opened from, as the hint says: opened first, from the
+		 * command line ('tcplab demo N --compare'), that is the lab's demo, showing the
+		 * right side with the left as the run before it (C compares them again). */
+		if (tui_depth(t) == 1 && c->lab)
+			screen_demo_under(t, c->lab, c->side[1].src, c->side[1].pcap,
+			                  c->side[0].src, c->side[0].pcap);
 		return TUI_CLOSE;
 	default:
 		break;

@@ -30,6 +30,7 @@ struct demo {
 	long long next_ms;      /* CLOCK_MONOTONIC ms of the next reveal while playing */
 	char previous[256];     /* the run before this one, to compare */
 	struct tui_src *prev;   /* that run, kept for the side-by-side comparison (C) */
+	const char *prev_pcap;  /* the file prev replays, NULL when it is a run */
 	struct narration *narr; /* the lab's narration.txt, NULL: generated narration only */
 	char narr_error[512];
 	struct narration_cache nc;
@@ -42,19 +43,19 @@ static long long mono_ms(void)
 	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-static void summary(const struct demo *d, char *buf, size_t len)
+static void summary(struct tui_src *s, char *buf, size_t len)
 {
-	size_t n = src_count(d->src);
+	size_t n = src_count(s);
 	struct tui_row a, b;
 
 	if (!n) {
 		snprintf(buf, len, "no segments");
 		return;
 	}
-	src_row(d->src, 0, &a);
-	src_row(d->src, n - 1, &b);
+	src_row(s, 0, &a);
+	src_row(s, n - 1, &b);
 	snprintf(buf, len, "%s: %zu segments in %.3f ms",
-	         src_labrun(d->src) ? src_variant(d->src)->name : "capture", n,
+	         src_labrun(s) ? src_variant(s)->name : "capture", n,
 	         (double)(b.ts_ns - a.ts_ns) / 1e6);
 }
 
@@ -63,10 +64,11 @@ static void load(struct tui *t, struct demo *d, bool live)
 	const struct tui_opts *o = tui_opts(t);
 
 	if (d->src) {
-		summary(d, d->previous, sizeof d->previous);
+		summary(d->src, d->previous, sizeof d->previous);
 		src_unref(d->prev);
 		/* A run cut short is no run to compare with: it is stopped, not kept. */
 		d->prev = src_busy(d->src) ? NULL : d->src;
+		d->prev_pcap = d->prev && !src_labrun(d->prev) ? d->pcap : NULL;
 		if (!d->prev)
 			src_unref(d->src);
 		d->src = NULL;
@@ -224,7 +226,7 @@ static void compare(struct tui *t, struct demo *d)
 	/* A source that is no run is the capture the demo replays: named after its file. */
 	for (int k = 0; k < 2; k++)
 		if (side[k].src && !src_labrun(side[k].src))
-			side[k].pcap = d->pcap;
+			side[k].pcap = side[k].src == d->prev ? d->prev_pcap : d->pcap;
 	if (!side[1].src) {
 		if (!d->lab || !d->lab->nvariant) {
 			tui_status(t, true, "this lab has no variant to compare with");
@@ -358,16 +360,16 @@ static const struct tui_view demo_view = {
 	.close = demo_close,
 };
 
-int screen_demo_open(struct tui *t, const struct lab *lab, const char *variant,
-                     const char *pcap, double auto_s)
+static struct demo *demo_new(const struct lab *lab, const char *pcap, double auto_s)
 {
 	struct demo *d = calloc(1, sizeof *d);
 
 	if (!d)
-		return -1;
+		return NULL;
 	d->lab = lab;
 	d->pcap = pcap;
 	d->nc.for_i = SIZE_MAX;
+	d->shown = 1;
 	if (lab) {
 		char path[1024];
 		snprintf(path, sizeof path, "%s/narration.txt", lab->dir);
@@ -375,14 +377,55 @@ int screen_demo_open(struct tui *t, const struct lab *lab, const char *variant,
 	}
 	d->step_ms = auto_s > 0 ? (int)(auto_s * 1000) : 2000;
 	d->playing = auto_s > 0;
-	if (lab && variant)
-		for (size_t i = 0; i < lab->nvariant; i++)
-			if (!strcmp(lab->variant[i].name, variant))
+	d->next_ms = mono_ms() + d->step_ms;
+	return d;
+}
+
+static void variant_set(struct demo *d, const char *variant)
+{
+	if (d->lab && variant)
+		for (size_t i = 0; i < d->lab->nvariant; i++)
+			if (!strcmp(d->lab->variant[i].name, variant))
 				d->variant = i;
+}
+
+int screen_demo_open(struct tui *t, const struct lab *lab, const char *variant,
+                     const char *pcap, double auto_s)
+{
+	struct demo *d = demo_new(lab, pcap, auto_s);
+
+	if (!d)
+		return -1;
+	variant_set(d, variant);
 	load(t, d, false);
 	if (tui_push(t, &demo_view, d) < 0)
 		return -1;
 	if (d->narr_error[0])
 		tui_status(t, true, "%s (the generated narration is used)", d->narr_error);
 	return 0;
+}
+
+int screen_demo_under(struct tui *t, const struct lab *lab, struct tui_src *cur,
+                      const char *cur_pcap, struct tui_src *prev, const char *prev_pcap)
+{
+	struct demo *d = demo_new(lab, cur_pcap, 0);
+
+	if (!d)
+		return -1;
+	if (!cur) {
+		cur = prev;
+		d->pcap = prev_pcap;
+		prev = NULL;
+	}
+	d->src = cur ? src_ref(cur) : NULL;
+	if (d->src && src_labrun(d->src))
+		variant_set(d, src_variant(d->src)->name);
+	if (!d->src)
+		snprintf(d->error, sizeof d->error, "nothing was shown: r runs the lab live");
+	if (prev) {
+		d->prev = src_ref(prev);
+		d->prev_pcap = prev_pcap;
+		summary(prev, d->previous, sizeof d->previous);
+	}
+	return tui_push_under(t, &demo_view, d);
 }

@@ -63,6 +63,9 @@ static void start(struct tui *t, struct grade_scr *g)
 		         g->lab->number);
 		return;
 	}
+	/* A lab run still going (the lesson's below) is stopped before the grade starts: the
+	 * loop serves one source at a time, and the grade's run needs the machine to itself. */
+	tui_serve(t, NULL);
 	g->src = src_grade_new(g->lab, dir && *dir ? dir : NULL, o->build, g->error,
 	                       sizeof g->error);
 	if (g->src)

@@ -1,65 +1,140 @@
-/* summary: the help screen: every key of the one key table, with what it does. */
+/* summary: the help screen: the keys of the screen it was opened from, or every key with the screens it works on, from the one key table. */
 #include <curses.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "tui/tui.h"
 
-struct help {
-	int top;
+/*
+ * Both views are made from tui_keys (keys.c) alone: a screen's keys are the named rows
+ * that list it; every key is each named row with its screens. The body is laid out as
+ * lines for the current width on every draw, and scrolls when it does not fit.
+ */
+
+#define MAX_LINES 256
+#define NAME_W 12
+
+struct help_line {
+	const char *name;       /* the key, on its row's first line; NULL: none */
+	const char *help;
+	int hl;                 /* bytes of help (-1: all of it) */
+	const char *on;         /* a slice of the screens it works on (every key only) */
+	int onl;
+	enum tui_role role;
 };
+
+struct help {
+	char from[32];          /* the screen it was opened from */
+	bool all;               /* every key, not only the screen's */
+	int top;
+	int n, shown;           /* lines laid out, lines that fit: from the last draw */
+	struct help_line line[MAX_LINES];
+};
+
+static void add(struct help *h, struct help_line l)
+{
+	if (h->n < MAX_LINES)
+		h->line[h->n++] = l;
+}
+
+static void layout(struct help *h, int onw)
+{
+	bool filter = false;
+
+	h->n = 0;
+	for (size_t i = 0; i < tui_nkeys; i++) {
+		const struct tui_key *k = &tui_keys[i];
+		const char *on = k->on ? k->on : "every screen", *ls[8];
+		int ll[8];
+		size_t nl;
+
+		if (!k->name || (!h->all && !tui_key_on(k, h->from)))
+			continue;
+		filter |= k->act == ACT_FILTER;
+		if (!h->all) {
+			add(h, (struct help_line){ k->name, k->help, -1, NULL, 0, R_NORMAL });
+			continue;
+		}
+		nl = draw_wrap(on, onw, ls, ll, 8);
+		for (size_t j = 0; j < nl || j == 0; j++)
+			add(h, (struct help_line){ j ? NULL : k->name, j ? "" : k->help, -1,
+			                           nl ? ls[j] : "", nl ? ll[j] : 0, R_NORMAL });
+	}
+	if (filter) {
+		add(h, (struct help_line){ NULL, "", -1, NULL, 0, R_NORMAL });
+		add(h, (struct help_line){ NULL, "/ takes BPF ('tcp port 8000') or Wireshark's fields "
+		                           "('tcp.flags.syn==1')", -1, NULL, 0, R_DIM });
+	}
+}
 
 static void help_draw(struct tui *t, void *priv)
 {
 	struct help *h = priv;
-	int y = 2, row = 0, named = 0, x = 0, colw = COLS, rows = LINES - 3;
+	int helpw = 0, onx, y;
+	char title[128], hints[128];
 
 	(void)t;
 	for (size_t i = 0; i < tui_nkeys; i++)
-		named += tui_keys[i].name != NULL;
-	/* Two columns when one does not hold every key. */
-	if (named > rows && COLS >= 80) {
-		colw = COLS / 2;
-		rows = (named + 1) / 2;
+		if (tui_keys[i].help && (int)strlen(tui_keys[i].help) > helpw)
+			helpw = (int)strlen(tui_keys[i].help);
+	if (NAME_W + 1 + helpw + 12 > COLS)
+		helpw = COLS - NAME_W - 13;
+	onx = 1 + NAME_W + helpw + 1;
+	layout(h, COLS - onx - 1);
+	h->shown = LINES - 3;
+	if (h->top > h->n - h->shown)
+		h->top = h->n - h->shown;
+	if (h->top < 0)
+		h->top = 0;
+	if (h->all) {
+		draw_title("help: every key, and the screens it works on", "q back");
+		snprintf(hints, sizeof hints, "? keys on the %s screen  Up/Down scroll  q back", h->from);
+	} else {
+		snprintf(title, sizeof title, "help: keys on the %s screen", h->from);
+		draw_title(title, "? every key  q back");
+		snprintf(hints, sizeof hints, "? every key  Up/Down scroll  q back");
 	}
-	draw_title("help: keys (the same on every screen)", "q back");
-	for (size_t i = 0; i < tui_nkeys; i++) {
-		if (!tui_keys[i].name)
-			continue;
-		if (row++ < h->top)
-			continue;
-		if (y >= 2 + rows) {
-			if (x || colw == COLS)
-				break;
-			x = colw;
-			y = 2;
+	for (y = 0; y < h->shown && h->top + y < h->n; y++) {
+		const struct help_line *l = &h->line[h->top + y];
+
+		if (!l->name) {
+			/* a note across the width, or the screens' list going on */
+			if (!l->on)
+				draw_text(2 + y, 1, COLS - 1, l->role, l->help);
+		} else {
+			draw_fmt(2 + y, 1, NAME_W, R_HEAD, "%s", l->name);
+			draw_text(2 + y, 1 + NAME_W, h->all ? helpw : COLS - 1 - NAME_W, l->role, l->help);
 		}
-		if (y >= LINES - 1)
-			break;
-		draw_fmt(y, x + 1, 12, R_HEAD, "%s", tui_keys[i].name);
-		draw_text(y, x + 13, colw - 14, R_NORMAL, tui_keys[i].help);
-		y++;
+		if (h->all && l->on)
+			draw_fmt(2 + y, onx, COLS - onx, R_DIM, "%.*s", l->onl, l->on);
 	}
-	if (y + 1 < LINES - 1 && !h->top) {
-		draw_text(LINES - 3, 1, COLS - 1, R_DIM,
-		          "/ takes BPF ('tcp port 8000') or Wireshark's fields ('tcp.flags.syn==1',");
-		draw_text(LINES - 2, 1, COLS - 1, R_DIM,
-		          "'tcp.analysis.retransmission'); Up/Down recall; empty Enter clears it.");
-	}
-	draw_hints("Up/Down scroll  q back");
+	draw_hints(hints);
 }
 
 static enum tui_ret help_key(struct tui *t, void *priv, enum tui_act a, int ch)
 {
 	struct help *h = priv;
+	int page = h->shown > 1 ? h->shown - 1 : 1;
 
 	(void)t;
 	(void)ch;
-	if (a == ACT_DOWN && h->top < (int)tui_nkeys)
-		h->top++;
-	else if (a == ACT_UP && h->top > 0)
-		h->top--;
-	else if (a == ACT_BACK || a == ACT_ENTER)
+	switch (a) {
+	case ACT_DOWN: h->top++; break;           /* draw() keeps it in range */
+	case ACT_UP: h->top = h->top > 0 ? h->top - 1 : 0; break;
+	case ACT_PGDN: h->top += page; break;
+	case ACT_PGUP: h->top = h->top > page ? h->top - page : 0; break;
+	case ACT_HOME: h->top = 0; break;
+	case ACT_END: h->top = h->n; break;
+	case ACT_HELP:
+		h->all = !h->all;
+		h->top = 0;
+		break;
+	case ACT_BACK: case ACT_ENTER:
 		return TUI_CLOSE;
+	default:
+		break;
+	}
 	return TUI_STAY;
 }
 
@@ -76,9 +151,12 @@ static const struct tui_view help_view = {
 	.close = help_close,
 };
 
-int screen_help_open(struct tui *t)
+int screen_help_open(struct tui *t, const char *screen)
 {
 	struct help *h = calloc(1, sizeof *h);
 
-	return h ? tui_push(t, &help_view, h) : -1;
+	if (!h)
+		return -1;
+	snprintf(h->from, sizeof h->from, "%s", screen);
+	return tui_push(t, &help_view, h);
 }

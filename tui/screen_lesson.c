@@ -1,9 +1,11 @@
 /* summary: a lab's lesson step by step; a step that runs a variant runs it live in the pane below. */
 #include <curses.h>
+#include <pcap/pcap.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "capture/dfilter.h"
 #include "engine/ladder.h"
 #include "engine/labrun.h"
 #include "engine/lesson.h"
@@ -11,24 +13,56 @@
 #include "tui/tui.h"
 #include "util/errbuf.h"
 
+/*
+ * The pane below the text shows the run of the step, or of the nearest earlier step that
+ * has one (a step that explains what the last run showed keeps it in view). It follows the
+ * run's end, unless the step says which part it talks about ("show: FILTER"): then it
+ * follows the end only until the first segment the filter matches arrives, and from then
+ * on keeps that segment at its top (Up/Down after Tab still move).
+ */
+
+#define NO_RUN SIZE_MAX
+
 struct lesson_scr {
 	const struct lab *lab;
 	struct lesson ls;
 	char load_error[512];
 	size_t step;
-	struct tui_src *run[LESSON_MAX_STEPS];
+	struct tui_src *run[LESSON_MAX_STEPS];     /* by the step that has the "run:" */
 	bool recorded[LESSON_MAX_STEPS];
 	char run_error[LESSON_MAX_STEPS][512];
 	bool focus_run;
 	int text_top;
 	size_t sel;             /* row in the run pane, when focused */
-	bool tail;
+	size_t ptop;            /* the pane's first row */
+	bool tail;              /* the pane follows the run's end */
+	struct dfilter *show;   /* the step's "show:", compiled; NULL: none */
+	size_t show_from;       /* segments of the run it has been tried on */
+	bool anchored;          /* the pane was put on the segment it matched */
 	char flow[8192];        /* the step's text reflowed for the screen's width */
 };
 
-static void start_run(struct tui *t, struct lesson_scr *l)
+/* The step whose run the pane of step k shows: k's own, else the nearest earlier one's. */
+static size_t pane_step(const struct lesson_scr *l, size_t k)
 {
-	const struct lesson_step *st = &l->ls.step[l->step];
+	for (size_t i = k + 1; i-- > 0;)
+		if (l->ls.step[i].run[0])
+			return i;
+	return NO_RUN;
+}
+
+/* The pane starts over: at the run's end, looking for the step's segment again. */
+static void pane_reset(struct lesson_scr *l)
+{
+	l->tail = true;
+	l->sel = l->ptop = 0;
+	l->show_from = 0;
+	l->anchored = false;
+}
+
+static void start_run(struct tui *t, struct lesson_scr *l, size_t k)
+{
+	const struct lesson_step *st = &l->ls.step[k];
 	const struct lab_variant *v = lab_variant_find(l->lab, st->run);
 	const struct tui_opts *o = tui_opts(t);
 
@@ -38,50 +72,86 @@ static void start_run(struct tui *t, struct lesson_scr *l)
 			src_unref(l->run[i]);
 			l->run[i] = NULL;
 		}
-	if (l->run[l->step]) {
-		src_unref(l->run[l->step]);
-		l->run[l->step] = NULL;
+	if (l->run[k]) {
+		src_unref(l->run[k]);
+		l->run[k] = NULL;
 	}
-	l->run_error[l->step][0] = '\0';
-	l->tail = true;
+	l->run_error[k][0] = '\0';
+	pane_reset(l);
 	if (!v) {
-		snprintf(l->run_error[l->step], sizeof l->run_error[0],
+		snprintf(l->run_error[k], sizeof l->run_error[0],
 		         "lesson step runs variant '%s', which lab.conf does not define", st->run);
 		return;
 	}
 	if (o->sandbox_error) {
-		snprintf(l->run_error[l->step], sizeof l->run_error[0], "%s", o->sandbox_error);
+		snprintf(l->run_error[k], sizeof l->run_error[0], "%s", o->sandbox_error);
 		return;
 	}
-	l->run[l->step] = src_run_new(l->lab, v, o->build, l->run_error[l->step],
-	                              sizeof l->run_error[0]);
-	l->recorded[l->step] = false;
-	if (l->run[l->step])
-		tui_serve(t, l->run[l->step]);
+	l->run[k] = src_run_new(l->lab, v, o->build, l->run_error[k], sizeof l->run_error[0]);
+	l->recorded[k] = false;
+	if (l->run[k])
+		tui_serve(t, l->run[k]);
 }
 
 static void arrive(struct tui *t, struct lesson_scr *l)
 {
+	const struct lesson_step *st = &l->ls.step[l->step];
+	char err[512];
+
 	l->text_top = 0;
 	l->focus_run = false;
-	if (l->ls.step[l->step].run[0] && !l->run[l->step] && !l->run_error[l->step][0])
-		start_run(t, l);
+	pane_reset(l);
+	dfilter_free(l->show);
+	l->show = NULL;
+	/* checked when the lesson was loaded: a failure here is memory */
+	if (st->show[0] && dfilter_compile(st->show, DLT_RAW, DFILTER_NO_BPF, &l->show,
+	                                 err, sizeof err) < 0)
+		tui_status(t, true, "the step's 'show: %s' cannot be used: %s", st->show, err);
+	if (st->run[0] && !l->run[l->step] && !l->run_error[l->step][0])
+		start_run(t, l, l->step);
+}
+
+/* Put the pane on the step's segment once it is there: its row second from the top. */
+static void anchor(struct lesson_scr *l, struct tui_src *s, const struct ladder *lad)
+{
+	long seg;
+
+	if (!l->show || l->anchored || !lad)
+		return;
+	seg = src_first_match(s, l->show, l->show_from);
+	l->show_from = src_count(s);
+	if (seg < 0)
+		return;
+	for (size_t k = 0; k < lad->n; k++)
+		if (lad->row[k].kind == LADDER_SEG && lad->row[k].index >= (size_t)seg) {
+			l->sel = k;
+			l->ptop = k ? k - 1 : 0;
+			l->tail = false;
+			l->anchored = true;
+			return;
+		}
+	/* its row is not in the ladder yet (or filtered out): look again next time */
+	l->show_from = (size_t)seg;
 }
 
 static void draw_run_pane(struct lesson_scr *l, struct tui_src *s, int y0, int h)
 {
 	const struct ladder *lad = src_ladder(s);
-	size_t n = lad ? lad->n : 0;
-	size_t top;
+	size_t n = lad ? lad->n : 0, rows = h > 1 ? (size_t)h - 1 : 1;
 
+	anchor(l, s, lad);
 	if (l->tail && n)
 		l->sel = n - 1;
 	if (l->sel >= n)
 		l->sel = n ? n - 1 : 0;
-	top = l->sel >= (size_t)h - 1 ? l->sel - (size_t)h + 2 : 0;
+	/* the selected row in view: at the bottom when following the end */
+	if (l->sel < l->ptop)
+		l->ptop = l->sel;
+	if (l->sel >= l->ptop + rows)
+		l->ptop = l->sel - rows + 1;
 	lview_draw_head(s, lad, y0);
-	for (int y = 0; y < h - 1 && top + (size_t)y < n; y++)
-		lview_draw_row(lad, top + (size_t)y, y0 + 1 + y, l->focus_run && top + (size_t)y == l->sel);
+	for (size_t y = 0; y < rows && l->ptop + y < n; y++)
+		lview_draw_row(lad, l->ptop + y, y0 + 1 + (int)y, l->focus_run && l->ptop + y == l->sel);
 }
 
 static void les_draw(struct tui *t, void *priv)
@@ -91,7 +161,7 @@ static void les_draw(struct tui *t, void *priv)
 	const char *lines[256];
 	int lens[256], text_h, y;
 	char title[256], right[64], state[600], note[300];
-	size_t n;
+	size_t n, ps;
 
 	(void)t;
 	snprintf(title, sizeof title, "lab %d: %s", l->lab->number, l->lab->title);
@@ -102,13 +172,14 @@ static void les_draw(struct tui *t, void *priv)
 		return;
 	}
 	st = &l->ls.step[l->step];
+	ps = pane_step(l, l->step);
 	snprintf(right, sizeof right, "step %zu/%zu", l->step + 1, l->ls.nstep);
 	draw_title(title, right);
 	draw_text(1, 1, COLS - 1, R_HEAD, st->title);
 	draw_reflow(st->text, l->flow, sizeof l->flow);
 	n = draw_wrap(l->flow, COLS - 2, lines, lens, 256);
 	text_h = LINES - 4;
-	if (st->run[0])
+	if (ps != NO_RUN)
 		text_h = (int)n < (LINES - 4) / 2 ? (int)n : (LINES - 4) / 2;
 	if (l->text_top > (int)n - text_h)
 		l->text_top = (int)n - text_h;
@@ -117,39 +188,42 @@ static void les_draw(struct tui *t, void *priv)
 	for (y = 0; y < text_h && l->text_top + y < (int)n; y++)
 		draw_fmt(2 + y, 1, COLS - 1, R_NORMAL, "%.*s", lens[l->text_top + y],
 		         lines[l->text_top + y]);
-	if (st->run[0]) {
-		struct tui_src *s = l->run[l->step];
+	if (ps != NO_RUN) {
+		const char *variant = l->ls.step[ps].run;
+		struct tui_src *s = l->run[ps];
 		int ry = 2 + text_h;
 
-		if (s)
+		if (s && src_labrun(s)->stopped)
+			snprintf(state, sizeof state, "stopped before its end: r runs it again");
+		else if (s)
 			src_state_str(s, state, sizeof state);
 		else
-			snprintf(state, sizeof state, "%s", l->run_error[l->step][0] ?
-			         l->run_error[l->step] : "not run yet: press r");
+			snprintf(state, sizeof state, "%s", l->run_error[ps][0] ?
+			         l->run_error[ps] : "not run yet: press r");
 		draw_hline(ry, 0, COLS, l->focus_run ? R_HEAD : R_DIM);
 		if (s)
 			src_filter_note(s, note, sizeof note);
-		draw_fmt(ry, 2, COLS - 4, l->focus_run ? R_SEL : R_HEAD, " run %s: %s%s%s ", st->run,
+		draw_fmt(ry, 2, COLS - 4, l->focus_run ? R_SEL : R_HEAD, " run %s: %s%s%s ", variant,
 		         s ? note : "", s && note[0] ? "; " : "", state);
-		if (!s && l->run_error[l->step][0]) {
+		if (!s && l->run_error[ps][0]) {
 			const char *el[6];
 			int ell[6];
-			size_t en = draw_wrap(l->run_error[l->step], COLS - 4, el, ell, 6);
+			size_t en = draw_wrap(l->run_error[ps], COLS - 4, el, ell, 6);
 			for (size_t i = 0; i < en; i++)
 				draw_fmt(ry + 1 + (int)i, 2, COLS - 2, R_ERROR, "%.*s", ell[i], el[i]);
 		}
 		if (s) {
 			const struct labrun *run = src_labrun(s);
-			if (run->done && !l->recorded[l->step]) {
+			if (run->done && !l->recorded[ps]) {
 				char err[256];
-				l->recorded[l->step] = true;
+				l->recorded[ps] = true;
 				progress_demo_ran(l->lab->number, err, sizeof err);
 			}
 			draw_run_pane(l, s, ry + 1, LINES - 2 - ry - 1);
 			/* what the pane's times count from: on the run line where it leaves room,
 			 * else in the pane's header, over "wire" */
 			const char *tnote = src_time_note(s);
-			int nl = (int)strlen(tnote) + 2, used = (int)(strlen(st->run) + strlen(state)) + 9;
+			int nl = (int)strlen(tnote) + 2, used = (int)(strlen(variant) + strlen(state)) + 9;
 			if (used + nl + 2 <= COLS)
 				draw_fmt(ry, COLS - nl - 2, nl, R_DIM, " %s ", tnote);
 			else
@@ -166,11 +240,13 @@ static enum tui_ret les_key(struct tui *t, void *priv, enum tui_act a, int ch)
 	struct lesson_scr *l = priv;
 	struct tui_src *s;
 	const struct ladder *lad;
+	size_t ps;
 
 	(void)ch;
 	if (l->load_error[0])
 		return a == ACT_BACK ? TUI_CLOSE : TUI_STAY;
-	s = l->run[l->step];
+	ps = pane_step(l, l->step);
+	s = ps != NO_RUN ? l->run[ps] : NULL;
 	switch (a) {
 	case ACT_NEXT:
 		if (l->step + 1 < l->ls.nstep) {
@@ -187,6 +263,7 @@ static enum tui_ret les_key(struct tui *t, void *priv, enum tui_act a, int ch)
 	case ACT_UP:
 		if (l->focus_run) {
 			l->tail = false;
+			l->anchored = true;     /* moved by hand: the step's segment no longer */
 			if (l->sel)
 				l->sel--;
 		} else {
@@ -196,6 +273,7 @@ static enum tui_ret les_key(struct tui *t, void *priv, enum tui_act a, int ch)
 	case ACT_DOWN:
 		if (l->focus_run) {
 			l->tail = false;
+			l->anchored = true;
 			l->sel++;
 		} else {
 			l->text_top++;
@@ -206,8 +284,8 @@ static enum tui_ret les_key(struct tui *t, void *priv, enum tui_act a, int ch)
 			l->focus_run = !l->focus_run;
 		break;
 	case ACT_RUN:
-		if (l->ls.step[l->step].run[0])
-			start_run(t, l);
+		if (ps != NO_RUN)
+			start_run(t, l, ps);
 		else
 			tui_status(t, false, "this step runs nothing: the steps with a run show a pane below");
 		break;
@@ -255,13 +333,18 @@ static enum tui_ret les_key(struct tui *t, void *priv, enum tui_act a, int ch)
 static int les_filter(struct tui *t, void *priv, const char *expr, char *errbuf, size_t errlen)
 {
 	struct lesson_scr *l = priv;
+	size_t ps = pane_step(l, l->step);
+	int rc;
 
 	(void)t;
-	if (!l->run[l->step]) {
+	if (ps == NO_RUN || !l->run[ps]) {
 		snprintf(errbuf, errlen, "nothing to filter: this step has no run");
 		return -1;
 	}
-	return src_filter(l->run[l->step], expr, errbuf, errlen);
+	rc = src_filter(l->run[ps], expr, errbuf, errlen);
+	if (rc == 0 && l->show)
+		pane_reset(l);  /* other rows: the step's segment is looked for among them */
+	return rc;
 }
 
 static void les_close(struct tui *t, void *priv)
@@ -271,6 +354,7 @@ static void les_close(struct tui *t, void *priv)
 	(void)t;
 	for (size_t i = 0; i < LESSON_MAX_STEPS; i++)
 		src_unref(l->run[i]);
+	dfilter_free(l->show);
 	if (!l->load_error[0])
 		lesson_release(&l->ls);
 	free(l);

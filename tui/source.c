@@ -157,6 +157,13 @@ void src_unref(struct tui_src *s)
 	free(s);
 }
 
+void src_stop(struct tui_src *s)
+{
+	/* A grading is not stopped halfway: nothing serves another source over its screen. */
+	if (s && !s->grade && s->run)
+		labrun_stop(s->run);
+}
+
 bool src_orphan(const struct tui_src *s)
 {
 	return s->refs == 1;
@@ -418,7 +425,7 @@ static size_t rebuild(const struct flow_seg *fs, uint8_t *p, size_t cap)
 	return ip + 20 + pl;
 }
 
-static bool judge(struct tui_src *s, size_t i)
+static bool judge_with(const struct tui_src *s, const struct dfilter *df, size_t i)
 {
 	struct dfilter_seg sg;
 
@@ -428,7 +435,7 @@ static bool judge(struct tui_src *s, size_t i)
 		size_t n = rebuild(fs, pkt, sizeof pkt);
 		sg = (struct dfilter_seg){ fs->seg.frame, fs->conn_id, fs->rel_seq, fs->rel_ack,
 		                           fs->win_scaled, fs->analysis };
-		return dfilter_match(s->df, pkt, n, n, &sg);
+		return dfilter_match(df, pkt, n, n, &sg);
 	}
 	size_t cl;
 	const uint8_t *p = pktindex_packet(s->ix, i, &cl);
@@ -436,7 +443,20 @@ static bool judge(struct tui_src *s, size_t i)
 	if (!p || !e)
 		return false;
 	sg = (struct dfilter_seg){ e->frame, e->conn, e->rel_seq, e->rel_ack, e->win, e->analysis };
-	return dfilter_match(s->df, p, cl, cl, &sg);
+	return dfilter_match(df, p, cl, cl, &sg);
+}
+
+static bool judge(struct tui_src *s, size_t i)
+{
+	return judge_with(s, s->df, i);
+}
+
+long src_first_match(const struct tui_src *s, const struct dfilter *df, size_t from)
+{
+	for (size_t i = from, n = src_count(s); i < n; i++)
+		if (judge_with(s, df, i))
+			return (long)i;
+	return -1;
 }
 
 static void filter_catch_up(struct tui_src *s)
@@ -537,6 +557,9 @@ void src_state_str(const struct tui_src *s, char *buf, size_t len)
 		const struct labrun *r = s->run;
 		if (s->run_error[0])
 			snprintf(buf, len, "failed: %s", s->run_error);
+		else if (r->stopped)
+			snprintf(buf, len, "stopped before its end: %zu segments, %zu calls", r->tl.nseg,
+			         r->tl.ncall);
 		else if (!r->done)
 			snprintf(buf, len, "running live: %zu segments, %zu calls", r->tl.nseg, r->tl.ncall);
 		else {
@@ -590,6 +613,11 @@ void src_check(const struct tui_src *s, size_t i, struct src_check *c)
 }
 
 struct labrun *src_labrun(const struct tui_src *s) { return s->run; }
-const char *src_run_error(const struct tui_src *s) { return s->run_error; }
+const char *src_run_error(const struct tui_src *s)
+{
+	if (!s->run_error[0] && s->run && s->run->stopped)
+		return "the run was stopped before its end, when another one started: run it again";
+	return s->run_error;
+}
 const struct lab *src_lab(const struct tui_src *s) { return s->lab; }
 const struct lab_variant *src_variant(const struct tui_src *s) { return s->variant; }

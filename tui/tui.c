@@ -1,4 +1,5 @@
 /* summary: the TUI's main loop: terminal set-up and restore, the screen stack, the filter prompt, one poll(). */
+#include <assert.h>
 #include <curses.h>
 #include <errno.h>
 #include <locale.h>
@@ -89,6 +90,23 @@ int tui_push(struct tui *t, const struct tui_view *v, void *priv)
 	return 0;
 }
 
+int tui_push_under(struct tui *t, const struct tui_view *v, void *priv)
+{
+	assert(t->depth > 0);
+	if (tui_push(t, v, priv) < 0)
+		return -1;
+	/* swap the new screen with the one that was on top */
+	struct screen top = t->stack[t->depth - 2];
+	t->stack[t->depth - 2] = t->stack[t->depth - 1];
+	t->stack[t->depth - 1] = top;
+	return 0;
+}
+
+int tui_depth(const struct tui *t)
+{
+	return t->depth;
+}
+
 static void pop(struct tui *t)
 {
 	struct screen *s = &t->stack[--t->depth];
@@ -116,8 +134,14 @@ void tui_status(struct tui *t, bool error, const char *fmt, ...)
 
 void tui_serve(struct tui *t, struct tui_src *s)
 {
-	if (t->served)
+	if (t->served == s)
+		return;
+	if (t->served) {
+		/* Stopped now, not left to a step that never comes (issue 12: a grade started
+		 * during a lesson's run left its programs as zombies and the pane "running"). */
+		src_stop(t->served);
 		src_unref(t->served);
+	}
 	t->served = s ? src_ref(s) : NULL;
 }
 
@@ -301,9 +325,11 @@ static void key(struct tui *t, int ch)
 	}
 	switch (a) {
 	case ACT_HELP:
-		if (strcmp(s->v->name, "help"))
-			screen_help_open(t);
-		return;
+		if (strcmp(s->v->name, "help")) {
+			screen_help_open(t, s->v->name);
+			return;
+		}
+		break;          /* the help screen's own: every key, or its screen's again */
 	case ACT_REDRAW:
 		clearok(curscr, TRUE);
 		t->dirty = true;

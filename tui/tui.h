@@ -21,7 +21,7 @@
  * return what to do; only the main loop draws, and it redraws the top screen after any
  * change. KEY_RESIZE re-lays out everything because every draw reads LINES and COLS.
  * Keys are read through one table (keys.c) mapping keys to actions, the same on every
- * screen; '?' lists it.
+ * screen; '?' lists the rows of the screen it was pressed on, '?' again all of them.
  */
 
 enum tui_mode { TUI_MENU, TUI_INSPECT, TUI_DEMO };
@@ -66,14 +66,18 @@ enum tui_act {
 struct tui_key {
 	int key;                /* curses key code or character */
 	enum tui_act act;
-	const char *name;       /* as the help screen shows it: "Down j" */
-	const char *help;       /* what it does, the same on every screen */
+	const char *name;       /* as the help screen shows it: "Down j"; NULL: an alias */
+	const char *help;       /* what it does on the screens of on */
+	const char *on;         /* those screens (tui_view names, space-separated); NULL: all */
 };
 
-/* The key table, KEYS_N entries; an action may appear in several rows. */
+/* The key table, tui_nkeys rows; a key may have several (one per meaning, each with the
+ * screens it is said on), all with the same action. */
 extern const struct tui_key tui_keys[];
 extern const size_t tui_nkeys;
 enum tui_act tui_key_action(int ch);
+/* Row k is named and said on the screen of that view name (the help lists it there). */
+bool tui_key_on(const struct tui_key *k, const char *screen);
 
 /* What a key handler asks the loop to do. */
 enum tui_ret { TUI_STAY, TUI_CLOSE, TUI_QUIT };
@@ -100,6 +104,11 @@ struct tui_view {
 
 /* Push a screen; priv is the screen's own and is handed to close(). */
 int tui_push(struct tui *t, const struct tui_view *v, void *priv);
+/* Put a screen under the top one (a screen opened first, from the command line, gives the
+ * one it goes back to there before it closes). */
+int tui_push_under(struct tui *t, const struct tui_view *v, void *priv);
+/* How many screens are open: 1 when the top one is the first. */
+int tui_depth(const struct tui *t);
 const struct tui_opts *tui_opts(const struct tui *t);
 /* For search(): rows 0..n-1 looked at from the one after cur (dir 1) or before it (dir -1)
  * round to cur itself; has(ctx, k) says whether row k holds the text. The row found, or
@@ -173,6 +182,9 @@ struct tui_src *src_grade_new(const struct lab *lab, const char *dir, const char
 struct tui_src *src_file_new(const char *path, char *errbuf, size_t errlen);
 struct tui_src *src_ref(struct tui_src *s);
 void src_unref(struct tui_src *s);
+/* Stop a live run before its end (engine/labrun.h labrun_stop: programs reaped, namespaces
+ * gone); what it showed so far stays. Nothing for a file, a grading or a finished run. */
+void src_stop(struct tui_src *s);
 /* Only one holder is left (the loop's own reference: no screen shows it any more). */
 bool src_orphan(const struct tui_src *s);
 
@@ -196,6 +208,10 @@ uint64_t src_t0(const struct tui_src *s);
  * 0 with errbuf set to its translation ("" for BPF as typed), or -1 with the reason. */
 int src_filter(struct tui_src *s, const char *expr, char *errbuf, size_t errlen);
 const char *src_filter_expr(const struct tui_src *s);       /* "" when none */
+/* The first segment from index from on that df matches (whatever filter s has), or -1.
+ * df compiled for s: DLT_RAW for a run, the file's link type for a file. */
+struct dfilter;
+long src_first_match(const struct tui_src *s, const struct dfilter *df, size_t from);
 /* What every title over filtered content says: "filtered: tcp.port==8000, 12 of 48", or
  * "" when no filter is set. */
 void src_filter_note(const struct tui_src *s, char *buf, size_t len);
@@ -207,7 +223,8 @@ void src_state_str(const struct tui_src *s, char *buf, size_t len);
 
 /* Run sources only (NULL / false for files). */
 struct labrun *src_labrun(const struct tui_src *s);
-const char *src_run_error(const struct tui_src *s);   /* "" unless it failed */
+/* "" unless it failed or was stopped before its end (then why) */
+const char *src_run_error(const struct tui_src *s);
 const struct lab *src_lab(const struct tui_src *s);
 const struct lab_variant *src_variant(const struct tui_src *s);
 
@@ -234,7 +251,9 @@ struct src_check {
 size_t src_ncheck(const struct tui_src *s);
 void src_check(const struct tui_src *s, size_t i, struct src_check *c);
 
-/* The loop serves one source in progress at a time; screens register theirs. */
+/* The loop serves one source in progress at a time; screens register theirs. Serving
+ * another (or NULL) stops a live run still in progress (src_stop): nothing would step it
+ * any more, and its programs would be left unreaped while its screens said "running". */
 void tui_serve(struct tui *t, struct tui_src *s);
 
 /* ---- the ladder: client calls | segments as arrows | server calls (screen_ladder.c) ---- */
@@ -303,10 +322,16 @@ int screen_checks_open(struct tui *t, struct tui_src *s);
 /* Open the segment check i of s points at (src_check), or say on the status line why not. */
 void screen_checks_segment(struct tui *t, struct tui_src *s, size_t i);
 int screen_follow_open(struct tui *t, struct tui_src *s, uint32_t conn);
-int screen_help_open(struct tui *t);
+/* The keys of the screen named screen (a tui_view name); '?' there shows every key. */
+int screen_help_open(struct tui *t, const char *screen);
 int screen_grade_open(struct tui *t, const struct lab *lab);
 int screen_demo_open(struct tui *t, const struct lab *lab, const char *variant,
                      const char *pcap, double auto_s);
+/* A demo of sources that exist (references are taken): cur shown, prev as the run before
+ * it (NULL: none), each named after its pcap when it is a capture; put under the top
+ * screen, for the comparison opened from the command line to go back to. */
+int screen_demo_under(struct tui *t, const struct lab *lab, struct tui_src *cur,
+                      const char *cur_pcap, struct tui_src *prev, const char *prev_pcap);
 
 /* One side of a comparison: an existing source (a reference is taken), else a saved
  * capture (labelled with variant when given), else a live run of variant. */
