@@ -4,24 +4,35 @@
 #include <stdlib.h>
 
 #include "engine/labrun.h"
+#include "tui/list.h"
 #include "tui/tui.h"
 
 struct checks {
 	struct tui_src *src;
-	size_t sel;
+	struct tui_list list;
 };
+
+/* A check: its name, then why, each wrapped under the verdict's column. */
+#define CHK_X 14
 
 static enum tui_role verdict_role(enum expect_verdict v)
 {
 	return v == EXPECT_PASS ? R_PASS : v == EXPECT_FAIL ? R_FAIL : R_HEAD;
 }
 
+static int chk_rows(void *ctx, size_t i)
+{
+	const struct labrun_check *k = &((const struct labrun *)ctx)->check[i];
+
+	return draw_para_rows(k->name, COLS - CHK_X - 1) + draw_para_rows(k->r.explain, COLS - CHK_X - 1);
+}
+
 static void chk_draw(struct tui *t, void *priv)
 {
 	struct checks *c = priv;
-	const struct labrun *run = src_labrun(c->src);
+	struct labrun *run = src_labrun(c->src);
 	char state[256];
-	int y = 2;
+	int y = 2, h = LINES - 4;
 
 	(void)t;
 	src_state_str(c->src, state, sizeof state);
@@ -32,21 +43,17 @@ static void chk_draw(struct tui *t, void *priv)
 		draw_hints("q back  ? help");
 		return;
 	}
-	if (c->sel >= run->ncheck)
-		c->sel = run->ncheck ? run->ncheck - 1 : 0;
-	for (size_t i = 0; i < run->ncheck && y < LINES - 2; i++) {
+	list_fit(&c->list, run->ncheck, h, chk_rows, run);
+	for (size_t i = c->list.top; i < c->list.top + c->list.shown; i++) {
 		const struct labrun_check *k = &run->check[i];
-		const char *lines[16];
-		int lens[16];
-		size_t nl;
+		int left = 2 + h - y;
 
-		draw_fmt(y, 0, 14, verdict_role(k->r.verdict), " %-12s", expect_verdict_str(k->r.verdict));
-		draw_text(y, 14, COLS - 14, i == c->sel ? R_SEL : R_NORMAL, k->name);
-		y++;
-		nl = draw_wrap(k->r.explain, COLS - 16, lines, lens, 16);
-		for (size_t j = 0; j < nl && y < LINES - 2; j++, y++)
-			draw_fmt(y, 14, COLS - 14, R_NORMAL, "%.*s", lens[j], lines[j]);
+		draw_fmt(y, 0, CHK_X, verdict_role(k->r.verdict), " %-12s", expect_verdict_str(k->r.verdict));
+		y += draw_para(y, CHK_X, COLS - CHK_X - 1, left, i == c->list.sel ? R_SEL : R_NORMAL,
+		               k->name);
+		y += draw_para(y, CHK_X, COLS - CHK_X - 1, 2 + h - y, R_NORMAL, k->r.explain);
 	}
+	list_marks(&c->list, 1, LINES - 2);
 	draw_hints("q back  Up/Down select  Enter the segment it points at  ? help");
 }
 
@@ -54,24 +61,19 @@ static enum tui_ret chk_key(struct tui *t, void *priv, enum tui_act a, int ch)
 {
 	struct checks *c = priv;
 	const struct labrun *run = src_labrun(c->src);
+	size_t sel = c->list.sel;
 
 	(void)ch;
+	if (list_key(&c->list, a))
+		return TUI_STAY;
 	switch (a) {
-	case ACT_UP: case ACT_PREV:
-		if (c->sel)
-			c->sel--;
-		break;
-	case ACT_DOWN: case ACT_NEXT:
-		if (c->sel + 1 < run->ncheck)
-			c->sel++;
-		break;
 	case ACT_ENTER:
-		if (!run->done || c->sel >= run->ncheck)
+		if (!run->done || sel >= run->ncheck)
 			break;
-		if (run->check[c->sel].r.seg_index < 0)
+		if (run->check[sel].r.seg_index < 0)
 			tui_status(t, false, "this check points at no particular segment");
 		else
-			screen_segs_open(t, c->src, run->check[c->sel].r.seg_index);
+			screen_segs_open(t, c->src, run->check[sel].r.seg_index);
 		break;
 	case ACT_BACK:
 		return TUI_CLOSE;
