@@ -345,6 +345,255 @@ Test(tui, resize_lays_everything_out_again, .timeout = 30)
 	term_stop(t);
 }
 
+/* ---- issue 12: lists scroll, titles and hints keep what matters, prose is cut at a word ---- */
+
+static void need_lab_runs(void);
+
+/* Row k of a screen (malloc'ed, "" past the end). */
+static char *screen_row(const char *screen, int k)
+{
+	const char *l = screen;
+	size_t n;
+	char *out;
+
+	for (; k > 0 && l; k--) {
+		l = strchr(l, '\n');
+		l = l ? l + 1 : NULL;
+	}
+	if (!l)
+		l = "";
+	n = strcspn(l, "\n");
+	out = calloc(1, n + 1);
+	cr_assert_not_null(out);
+	memcpy(out, l, n);
+	return out;
+}
+
+/* A root whose labs are the real labs 1 to 4 (symlinks). */
+static char *four_lab_root(void)
+{
+	static const char *const slug[] = { "01-handshake", "02-nagle", "03-stream", "04-rst" };
+	static char dir[128];
+	char path[1024], target[1024], root[700];
+
+	snprintf(dir, sizeof dir, "/tmp/tcplab-tui-root-XXXXXX");
+	cr_assert_not_null(mkdtemp(dir));
+	abs_root(root, sizeof root);
+	snprintf(path, sizeof path, "mkdir -p '%s/labs' && : > '%s/labs/README.md'", dir, dir);
+	cr_assert_eq(system(path), 0);
+	for (int i = 0; i < 4; i++) {
+		snprintf(target, sizeof target, "%s/labs/%s", root, slug[i]);
+		snprintf(path, sizeof path, "%s/labs/%s", dir, slug[i]);
+		cr_assert_eq(symlink(target, path), 0);
+	}
+	return dir;
+}
+
+/* 20 made-up labs, the last with 12 variants whose summaries need two rows each: more than
+ * 80x24 holds, so the list scrolls and the variants are cut short. */
+static char *many_lab_root(void)
+{
+	static char dir[128];
+	char path[1024];
+	FILE *f;
+
+	snprintf(dir, sizeof dir, "/tmp/tcplab-tui-many-XXXXXX");
+	cr_assert_not_null(mkdtemp(dir));
+	for (int n = 1; n <= 20; n++) {
+		snprintf(path, sizeof path, "mkdir -p '%s/labs/%02d-lab' && : > '%s/labs/README.md'",
+		         dir, n, dir);
+		cr_assert_eq(system(path), 0);
+		snprintf(path, sizeof path, "%s/labs/%02d-lab/lab.conf", dir, n);
+		f = fopen(path, "w");
+		cr_assert_not_null(f);
+		fprintf(f, "number = %d\ntitle = made-up lab number %d\nsummary = lab %d's summary\n"
+		        "topology = two-hosts\nlesson = lesson.txt\n", n, n, n);
+		for (int v = 1; v <= (n == 20 ? 12 : 1); v++)
+			fprintf(f, "[variant v%d]\nsummary = variant %d of lab %d, whose summary goes on "
+			        "and on until it needs a second row at eighty columns\n"
+			        "server = echo_server\nclient = echo_client\nexpect = x.expect\n",
+			        v, v, n);
+		fclose(f);
+	}
+	return dir;
+}
+
+/* The lab menu at 80x24 over the labs of root, ready for keys. */
+static struct term *menu_over(const char *root)
+{
+	char env[256];
+	const char *e[] = { env, NULL };
+	struct term *t;
+
+	snprintf(env, sizeof env, "TCPLAB_ROOT=%s", root);
+	t = term_start(80, 24, e, tcplab(""));
+	free(term_wait(t, "Enter open the lesson", WAIT_MS));
+	return t;
+}
+
+Test(tui, menu_shows_all_of_lab_4s_variants, .timeout = 30)
+{
+	char *root = four_lab_root(), *s;
+	struct term *t = menu_over(root);
+
+	term_keys(t, (const char *[]){ "j", "j", "j", NULL });
+	s = term_wait(t, "FIN is a close, RST an abort", WAIT_MS);
+	/* the last of its eight variants, and every summary whole (wrapped, not cut) */
+	cr_expect(strstr(s, "variant cable-heartbeat"), "%s", s);
+	cr_expect(strstr(s, "notices in 1.5 s"), "%s", s);
+	term_expect(s, "menu_lab4_80x24");
+	free(s);
+	term_stop(t);
+	rm_rf(root);
+}
+
+Test(tui, menu_scrolls_with_marks_and_cuts_variants_with_an_ellipsis, .timeout = 30)
+{
+	char *root = many_lab_root(), env[256], *s, *row;
+	const char *e[] = { env, NULL };
+	struct term *t;
+
+	snprintf(env, sizeof env, "TCPLAB_ROOT=%s", root);
+	t = term_start(80, 24, e, tcplab(""));
+	s = term_wait(t, "Enter open the lesson", WAIT_MS);
+	cr_expect(strstr(s, " more \n") || strstr(s, " more -"), "a mark under the list:\n%s", s);
+	free(s);
+	term_keys(t, (const char *[]){ "End", NULL });
+	/* lab 20 selected is lab 20 shown, with what is above it counted */
+	s = term_wait(t, "made-up lab number 20", WAIT_MS);
+	row = screen_row(s, 1);
+	cr_expect(strstr(row, "^ ") && strstr(row, " more"), "a mark over the list: '%s'", row);
+	free(row);
+	term_expect(s, "menu_many_labs_80x24");
+	free(s);
+	term_keys(t, (const char *[]){ "Home", NULL });
+	s = term_wait(t, "lab 1's summary", WAIT_MS);
+	cr_expect(strstr(s, "made-up lab number 1 "), "%s", s);
+	free(s);
+	term_stop(t);
+	rm_rf(root);
+}
+
+Test(tui, segment_list_marks_the_rows_above_and_below, .timeout = 30)
+{
+	struct term *t = term_start(80, 24, NULL, tcplab("inspect " CAPTURE));
+	char *s;
+
+	s = term_wait(t, "10 segments of 12 packets", WAIT_MS);
+	cr_expect(strstr(s, "v 2 more"), "%s", s);
+	cr_expect(!strstr(s, "^ "), "%s", s);
+	free(s);
+	term_keys(t, (const char *[]){ "End", NULL });
+	s = term_wait(t, "^ 2 more", WAIT_MS);
+	cr_expect(!strstr(s, "v 2 more"), "%s", s);
+	free(s);
+	term_stop(t);
+}
+
+/* A long filter and the demo's state: the left part gives way, with an ellipsis. */
+Test(tui, title_shortens_its_left_part_to_keep_the_right_readable, .timeout = 30)
+{
+	struct term *t = term_start(80, 24, NULL, tcplab("demo 1 --pcap " CAPTURE));
+	char *s, *row, *r;
+
+	free(term_wait(t, "replay  1/10", WAIT_MS));
+	term_keys(t, (const char *[]){ "/", NULL });
+	term_type(t, "tcp.flags.fin == 1 || tcp.flags.syn == 1");
+	term_keys(t, (const char *[]){ "Enter", NULL });
+	s = term_wait(t, "replay  1/4  paused", WAIT_MS);
+	row = screen_row(s, 0);
+	r = strstr(row, "replay  1/4  paused");
+	cr_assert(r, "'%s'", row);
+	cr_expect(r > row && r[-1] == ' ', "a blank before the right part: '%s'", row);
+	while (r > row && r[-1] == ' ')
+		r--;
+	cr_expect(r - row > 3 && !strncmp(r - 3, "...", 3), "an ellipsis ends the left: '%s'", row);
+	cr_expect(!strncmp(row, "demo  lab 1  filtered: tcp.flags.fin == 1", 41), "'%s'", row);
+	free(row);
+	free(s);
+	term_stop(t);
+}
+
+Test(tui, hints_keep_q_and_help_at_80_columns, .timeout = 60)
+{
+	char *root, *s, *row;
+	struct term *t;
+
+	need_lab_runs();
+	root = one_lab_root();
+	t = menu_over(root);
+	/* the lesson's run step has the longest hints: about 100 columns of them */
+	term_keys(t, (const char *[]){ "Enter", "Right", NULL });
+	s = term_wait(t, "checks passed", 30000);
+	row = screen_row(s, 23);
+	cr_expect(strstr(row, "? help") && strstr(row, "q back"), "'%s'", row);
+	cr_expect(!strncmp(row, "Left/Right step  r run again", 28), "the first hints stay: '%s'", row);
+	free(row);
+	free(s);
+	term_stop(t);
+	rm_rf(root);
+}
+
+/* Lab 2's nagle run has 15 checks, 8 of them at 80x24: the selection takes the list along. */
+Test(tui, checks_screen_scrolls_to_the_selected_check, .timeout = 60)
+{
+	char *root, *s, *row;
+	struct term *t;
+
+	need_lab_runs();
+	root = two_lab_root();
+	t = menu_over(root);
+	term_keys(t, (const char *[]){ "j", "Enter", "Right", NULL });
+	free(term_wait(t, "15 of 15 checks passed", 30000));
+	term_keys(t, (const char *[]){ "c", NULL });
+	s = term_wait(t, "Enter the segment it points at", WAIT_MS);
+	row = screen_row(s, 22);
+	cr_expect(strstr(row, "v ") && strstr(row, " more"), "a mark under the list: '%s'", row);
+	free(row);
+	/* a check name too long for a row wraps at a word, it is not cut */
+	cr_expect(strstr(s, "the new connection's ACKs are immediate\n              (quickack)"),
+	          "%s", s);
+	free(s);
+	/* the twelfth check: off the screen before it scrolled */
+	term_keys(t, (const char *[]){ "j", "j", "j", "j", "j", "j", "j", "j", "j", "j", "j", NULL });
+	s = term_wait(t, "the client leaves Nagle on (no TCP_NODELAY)", WAIT_MS);
+	row = screen_row(s, 1);
+	cr_expect(strstr(row, "^ ") && strstr(row, " more"), "a mark over the list: '%s'", row);
+	free(row);
+	free(s);
+	term_keys(t, (const char *[]){ "End", NULL });
+	s = term_wait(t, "and no more than one delayed ACK", WAIT_MS);
+	cr_expect(!strstr(s, "three-way handshake"), "%s", s);
+	free(s);
+	term_stop(t);
+	rm_rf(root);
+}
+
+/* Lab 4's key line: the engine's note that the cable is cut, whole on its row and under. */
+Test(tui, ladder_shows_the_cable_note_whole, .timeout = 90)
+{
+	const char *note = "tcplab: the cable is cut (silently: no FIN, no RST)";
+	char *root, *s, *p;
+	struct term *t;
+
+	need_lab_runs();
+	root = four_lab_root();
+	t = menu_over(root);
+	term_keys(t, (const char *[]){ "j", "j", "j", "Enter", NULL });
+	free(term_wait(t, "step 1/", WAIT_MS));
+	term_keys(t, (const char *[]){ "Right", "Right", "Right", "Right", "Right", "Right", NULL });
+	free(term_wait(t, "run cable-keepalive: done", 60000));
+	term_keys(t, (const char *[]){ "a", "F3", NULL });
+	term_type(t, "the cable is cut");
+	term_keys(t, (const char *[]){ "Enter", NULL });
+	s = term_wait(t, note, WAIT_MS);
+	p = strstr(s, note);
+	cr_expect(p && strstr(p + 1, note), "the row and the line under the ladder:\n%s", s);
+	free(s);
+	term_stop(t);
+	rm_rf(root);
+}
+
 /* Any SGR with a foreground or background colour: ESC [ ... 3x or 4x ... m */
 static bool has_colour(const char *s)
 {

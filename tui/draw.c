@@ -18,8 +18,10 @@
  * in blue or yellow, which vanish on dark and light screens respectively.
  */
 
-static const struct tui_glyphs utf8_glyphs = { "\u2500", "\u2502", "\u25b6", "\u25c0", "\u2026" };
-static const struct tui_glyphs ascii_glyphs = { "-", "|", ">", "<", "~" };
+static const struct tui_glyphs utf8_glyphs = {
+	"\u2500", "\u2502", "\u25b6", "\u25c0", "\u25b2", "\u25bc", "\u2026", 1
+};
+static const struct tui_glyphs ascii_glyphs = { "-", "|", ">", "<", "^", "v", "...", 3 };
 
 struct role_style {
 	short fg, bg;
@@ -162,21 +164,11 @@ int draw_attr(enum tui_role r)
 	return (int)(COLOR_PAIR(r) | (chtype)themes[ds.theme][r].attr);
 }
 
-void draw_text(int y, int x, int w, enum tui_role r, const char *s)
+/* Text already escaped (ASCII, one column a byte) at (y, x), the rest of w blanked. */
+static void put_shown(int y, int x, int w, enum tui_role r, const char *shown)
 {
-	char shown[1024];
 	int n = 0;
 
-	if (w <= 0 || y < 0 || y >= LINES || x >= COLS)
-		return;
-	if (x + w > COLS)
-		w = COLS - x;
-	/*
-	 * Every text drawn passes here, and some of it is the student's (program output, the
-	 * compiler's messages): escaped, so an escape sequence shows as text instead of
-	 * repainting the screen, and ASCII only, as curses' addch() takes single bytes.
-	 */
-	textesc(shown, sizeof shown, s, strlen(s), TEXTESC_ASCII);
 	attrset(draw_attr(r));
 	move(y, x);
 	for (const char *p = shown; *p && n < w; p++, n++)
@@ -184,6 +176,112 @@ void draw_text(int y, int x, int w, enum tui_role r, const char *s)
 	for (; n < w; n++)
 		addch(' ');
 	attrset(draw_attr(R_NORMAL));
+}
+
+/* Clip w to the screen; false when nothing of (y, x, w) is on it. */
+static bool clip(int y, int x, int *w)
+{
+	if (*w <= 0 || y < 0 || y >= LINES || x < 0 || x >= COLS)
+		return false;
+	if (x + *w > COLS)
+		*w = COLS - x;
+	return true;
+}
+
+/*
+ * Every text drawn passes here, and some of it is the student's (program output, the
+ * compiler's messages): escaped, so an escape sequence shows as text instead of repainting
+ * the screen, and ASCII only, as curses' addch() takes single bytes.
+ */
+static void escape(char *shown, size_t len, const char *s)
+{
+	textesc(shown, len, s, strlen(s), TEXTESC_ASCII);
+}
+
+void draw_text(int y, int x, int w, enum tui_role r, const char *s)
+{
+	char shown[1024];
+
+	if (!clip(y, x, &w))
+		return;
+	escape(shown, sizeof shown, s);
+	put_shown(y, x, w, r, shown);
+}
+
+/* How many bytes of s to keep before the ellipsis so that both fit in w columns: up to
+ * the last blank that leaves a word whole, else (one long word) as many as fit. */
+static int cut_at_word(const char *s, int w)
+{
+	int lim = w - ds.g->ellipsis_cols, cut;
+
+	if (lim <= 0)
+		return 0;
+	for (cut = lim; cut > 0 && s[cut] != ' '; cut--)
+		;
+	if (!cut)
+		cut = lim;
+	while (cut > 0 && s[cut - 1] == ' ')
+		cut--;
+	return cut;
+}
+
+void draw_text_cut(int y, int x, int w, enum tui_role r, const char *s)
+{
+	char shown[1024];
+	int cut;
+
+	if (!clip(y, x, &w))
+		return;
+	escape(shown, sizeof shown, s);
+	if ((int)strlen(shown) <= w) {
+		put_shown(y, x, w, r, shown);
+		return;
+	}
+	cut = cut_at_word(shown, w);
+	shown[cut] = '\0';
+	put_shown(y, x, w, r, shown);
+	if (w >= ds.g->ellipsis_cols) {
+		attrset(draw_attr(r));
+		mvaddstr(y, x + cut, ds.g->ellipsis);
+		attrset(draw_attr(R_NORMAL));
+	}
+}
+
+#define PARA_MAX 64
+
+int draw_para_rows(const char *s, int w)
+{
+	const char *start[PARA_MAX];
+	int len[PARA_MAX];
+
+	return (int)draw_wrap(s, w, start, len, PARA_MAX);
+}
+
+int draw_para(int y, int x, int w, int maxl, enum tui_role r, const char *s)
+{
+	const char *start[PARA_MAX + 1];
+	int len[PARA_MAX + 1];
+	size_t cap = maxl < PARA_MAX ? (size_t)(maxl > 0 ? maxl : 0) : PARA_MAX;
+	size_t n = draw_wrap(s, w, start, len, cap + 1);
+	char rest[1024];
+
+	if (n > cap) {
+		/* the last row takes the rest of the text, one line, cut with an ellipsis */
+		n = cap;
+		if (!n)
+			return 0;
+		snprintf(rest, sizeof rest, "%s", start[n - 1]);
+		for (char *p = rest; *p; p++)
+			if (*p == '\n')
+				*p = ' ';
+		for (size_t i = 0; i + 1 < n; i++)
+			draw_fmt(y + (int)i, x, w, r, "%.*s", len[i], start[i]);
+		draw_text_cut(y + (int)n - 1, x, w, r, rest);
+		return (int)n;
+	}
+	for (size_t i = 0; i < n; i++)
+		draw_fmt(y + (int)i, x, w, r, "%.*s", len[i], start[i]);
+	return (int)n;
 }
 
 void draw_fmt(int y, int x, int w, enum tui_role r, const char *fmt, ...)
@@ -209,16 +307,62 @@ void draw_hline(int y, int x, int w, enum tui_role r)
 
 void draw_title(const char *left, const char *right)
 {
-	int rl = (int)strlen(right);
+	int rl = (int)strlen(right), room;
 
-	draw_text(0, 0, COLS, R_TITLE, left);
-	if (rl < COLS - 2)
-		draw_text(0, COLS - rl - 1, rl + 1, R_TITLE, right);
+	/* the right part says where you are (step 2/7, a run's state): whole, unless it
+	 * would leave the left part less than a third of the bar */
+	if (rl > COLS - COLS / 3 - 2)
+		rl = COLS - COLS / 3 - 2;
+	room = rl ? COLS - rl - 2 : COLS;
+	draw_text(0, 0, COLS, R_TITLE, "");
+	draw_text_cut(0, 0, room, R_TITLE, left);
+	if (rl > 0)
+		draw_text_cut(0, COLS - rl - 1, rl, R_TITLE, right);
+}
+
+#define HINTS_MAX 24
+
+/* A hint that always stays: its key (the first word) is q or ?. */
+static bool hint_kept(const char *h)
+{
+	return (h[0] == 'q' || h[0] == '?') && (h[1] == ' ' || h[1] == '\0');
 }
 
 void draw_hints(const char *hints)
 {
-	draw_text(LINES - 1, 0, COLS, R_DIM, hints);
+	char buf[512], out[512];
+	char *item[HINTS_MAX];
+	bool keep[HINTS_MAX];
+	size_t n = 0, o = 0;
+	int total = 0;
+
+	snprintf(buf, sizeof buf, "%s", hints);
+	for (char *p = buf; *p && n < HINTS_MAX;) {
+		char *e = strstr(p, "  ");
+		item[n] = p;
+		keep[n] = true;
+		n++;
+		if (!e)
+			break;
+		*e = '\0';
+		for (p = e + 2; *p == ' '; p++)
+			;
+	}
+	for (size_t i = 0; i < n; i++)
+		total += (int)strlen(item[i]) + (i ? 2 : 0);
+	/* the least useful (the last) go first; the way back and the help never go */
+	for (size_t i = n; i-- > 0 && total > COLS;) {
+		if (hint_kept(item[i]))
+			continue;
+		keep[i] = false;
+		total -= (int)strlen(item[i]) + 2;
+	}
+	out[0] = '\0';
+	for (size_t i = 0; i < n; i++)
+		if (keep[i])
+			o += (size_t)snprintf(out + o, o < sizeof out ? sizeof out - o : 0, "%s%s",
+			                      o ? "  " : "", item[i]);
+	draw_text(LINES - 1, 0, COLS, R_DIM, out);
 }
 
 size_t draw_wrap(const char *s, int w, const char **start, int *len, size_t maxl)
@@ -232,8 +376,11 @@ size_t draw_wrap(const char *s, int w, const char **start, int *len, size_t maxl
 		int l = nl ? (int)(nl - s) : (int)strlen(s);
 
 		if (l > w) {
-			int cut = w;
-			while (cut > w / 2 && s[cut] != ' ')
+			int cut = w, indent = 0;
+			while (s[indent] == ' ')
+				indent++;
+			/* the last blank after the indent keeps every word whole */
+			while (cut > indent && s[cut] != ' ')
 				cut--;
 			if (s[cut] != ' ')
 				cut = w;

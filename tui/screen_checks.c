@@ -5,12 +5,16 @@
 
 #include "engine/grade.h"
 #include "engine/labrun.h"
+#include "tui/list.h"
 #include "tui/tui.h"
 
 struct checks {
 	struct tui_src *src;
-	size_t sel;
+	struct tui_list list;
 };
+
+/* A check: its name, then why, each wrapped under the verdict's column. */
+#define CHK_X 14
 
 static enum tui_role verdict_role(enum expect_verdict v)
 {
@@ -32,13 +36,28 @@ void screen_checks_segment(struct tui *t, struct tui_src *s, size_t i)
 		screen_segs_open(t, s, k.seg);
 }
 
+/* Check i as drawn: its name (with "(not scored)" where the score leaves it out). */
+static void chk_get(const struct tui_src *s, size_t i, struct src_check *k, char *name, size_t len)
+{
+	src_check(s, i, k);
+	snprintf(name, len, "%s%s", k->name, k->scored ? "" : " (not scored)");
+}
+
+static int chk_rows(void *ctx, size_t i)
+{
+	struct src_check k;
+	char name[512];
+
+	chk_get(ctx, i, &k, name, sizeof name);
+	return draw_para_rows(name, COLS - CHK_X - 1) + draw_para_rows(k.explain, COLS - CHK_X - 1);
+}
+
 static void chk_draw(struct tui *t, void *priv)
 {
 	struct checks *c = priv;
 	const struct labrun *run = src_labrun(c->src);
 	char state[256];
-	int y = 2;
-	size_t n;
+	int y = 2, h = LINES - 4;
 
 	(void)t;
 	src_state_str(c->src, state, sizeof state);
@@ -49,24 +68,18 @@ static void chk_draw(struct tui *t, void *priv)
 		draw_hints("q back  ? help");
 		return;
 	}
-	n = src_ncheck(c->src);
-	if (c->sel >= n)
-		c->sel = n ? n - 1 : 0;
-	for (size_t i = 0; i < n && y < LINES - 2; i++) {
+	list_fit(&c->list, src_ncheck(c->src), h, chk_rows, c->src);
+	for (size_t i = c->list.top; i < c->list.top + c->list.shown; i++) {
 		struct src_check k;
-		const char *lines[16];
-		int lens[16];
-		size_t nl;
+		char name[512];
 
-		src_check(c->src, i, &k);
-		draw_fmt(y, 0, 14, verdict_role(k.verdict), " %-12s", expect_verdict_str(k.verdict));
-		draw_fmt(y, 14, COLS - 14, i == c->sel ? R_SEL : R_NORMAL, "%s%s", k.name,
-		         k.scored ? "" : " (not scored)");
-		y++;
-		nl = draw_wrap(k.explain, COLS - 16, lines, lens, 16);
-		for (size_t j = 0; j < nl && y < LINES - 2; j++, y++)
-			draw_fmt(y, 14, COLS - 14, R_NORMAL, "%.*s", lens[j], lines[j]);
+		chk_get(c->src, i, &k, name, sizeof name);
+		draw_fmt(y, 0, CHK_X, verdict_role(k.verdict), " %-12s", expect_verdict_str(k.verdict));
+		y += draw_para(y, CHK_X, COLS - CHK_X - 1, 2 + h - y,
+		               i == c->list.sel ? R_SEL : R_NORMAL, name);
+		y += draw_para(y, CHK_X, COLS - CHK_X - 1, 2 + h - y, R_NORMAL, k.explain);
 	}
+	list_marks(&c->list, 1, LINES - 2);
 	draw_hints("q back  Up/Down select  Enter the segment it points at  ? help");
 }
 
@@ -74,21 +87,16 @@ static enum tui_ret chk_key(struct tui *t, void *priv, enum tui_act a, int ch)
 {
 	struct checks *c = priv;
 	const struct labrun *run = src_labrun(c->src);
+	size_t sel = c->list.sel;
 
 	(void)ch;
+	if (list_key(&c->list, a))
+		return TUI_STAY;
 	switch (a) {
-	case ACT_UP: case ACT_PREV:
-		if (c->sel)
-			c->sel--;
-		break;
-	case ACT_DOWN: case ACT_NEXT:
-		if (c->sel + 1 < src_ncheck(c->src))
-			c->sel++;
-		break;
 	case ACT_ENTER:
-		if (!run->done || c->sel >= src_ncheck(c->src))
+		if (!run->done || sel >= src_ncheck(c->src))
 			break;
-		screen_checks_segment(t, c->src, c->sel);
+		screen_checks_segment(t, c->src, sel);
 		break;
 	case ACT_BACK:
 		return TUI_CLOSE;

@@ -297,16 +297,12 @@ static void draw_side(struct compare *c, int k, int x, int w, int y0, int rows)
 		if ((size_t)i >= nw)
 			continue;
 		r = &lad->row[want[i]];
-		lbl[0] = ' ';
-		ladder_label(lad, want[i], lbl + 1, sizeof lbl - 80);
 		if (r->kind != LADDER_SEG) {
-			lw = (int)strlen(lbl + 1);
-			if (lw > rx - lx - 3)
-				lw = rx - lx - 3;
-			draw_fmt(y, (lx + rx - lw + 1) / 2, lw, r->kind == LADDER_GAP ? R_HEAD :
-			         r->kind == LADDER_MARKER ? R_WIRE_NOTE : R_DIM, "%.*s", lw, lbl + 1);
+			lview_draw_note(lad, want[i], y, lx + 2, rx - 1);
 			continue;
 		}
+		lbl[0] = ' ';
+		ladder_label(lad, want[i], lbl + 1, sizeof lbl - 80);
 		role = (size_t)i + 1 == nw ? R_SEL : r->dir == FLOW_C2S ? R_C2S : R_S2C;
 		ladder_expert_label(r->analysis, false, an, sizeof an);
 		/* Wide: the expert label in words; narrow: a '!' after the label. */

@@ -100,15 +100,11 @@ static void draw_item(const struct ladder *l, size_t k, int y, int cx, int sx, b
 	enum tui_role role;
 	int lw;
 
-	ladder_label(l, k, lbl + 1, sizeof lbl - 2);
 	if (r->kind != LADDER_SEG) {
-		lw = (int)strlen(lbl + 1);
-		if (lw > sx - cx - 2)
-			lw = sx - cx - 2;
-		draw_fmt(y, (cx + sx - lw) / 2, lw, r->kind == LADDER_GAP ? R_HEAD :
-		         r->kind == LADDER_MARKER ? R_WIRE_NOTE : R_DIM, "%.*s", lw, lbl + 1);
+		lview_draw_note(l, k, y, cx + 1, sx - 1);
 		return;
 	}
+	ladder_label(l, k, lbl + 1, sizeof lbl - 2);
 	lbl[0] = ' ';
 	strcat(lbl, " ");
 	role = newest ? R_SEL : r->dir == FLOW_C2S ? R_C2S : R_S2C;

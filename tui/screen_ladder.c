@@ -7,6 +7,7 @@
 #include "capture/pktindex.h"
 #include "engine/ladder.h"
 #include "engine/labrun.h"
+#include "tui/list.h"
 #include "tui/tui.h"
 
 /* Column geometry for the current width: time, client, wire, server. */
@@ -145,12 +146,30 @@ void lview_draw_row(const struct ladder *l, size_t k, int y, bool sel)
 	draw_fmt(y, 0, c.tw, sel ? R_SEL : R_DIM, "%8.3f", ladder_ms(l, r->t_ns));
 	/* A call carries the program's bytes and output is the program's: draw_text shows
 	 * their escapes as text. */
-	if (r->side == LADDER_WIRE)
-		draw_text(y, c.wx, c.ww, sel ? R_SEL : R_WIRE_NOTE, text);
+	/* The engine's notes ("the cable is cut (silently: ...)") are sentences and the row is
+	 * theirs alone: they run on into the server's column, start left of the wire if they
+	 * must, and only then are cut at a word. */
+	if (r->side == LADDER_WIRE) {
+		int x = (int)strlen(text) > COLS - c.wx ? COLS - (int)strlen(text) : c.wx;
+		x = x < c.cx ? c.cx : x;
+		draw_text_cut(y, x, COLS - x, sel ? R_SEL : R_WIRE_NOTE, text);
+	}
 	else
 		draw_text(y, r->side == LADDER_CLIENT ? c.cx : c.sx,
 		          r->side == LADDER_CLIENT ? c.cw : c.sw,
 		          sel ? R_SEL : r->kind == LADDER_OUTPUT ? R_DIM : R_NORMAL, text);
+}
+
+void lview_draw_note(const struct ladder *l, size_t k, int y, int x0, int x1)
+{
+	const struct ladder_row *r = &l->row[k];
+	char text[200];
+	int n, w = x1 - x0;
+
+	ladder_label(l, k, text, sizeof text);
+	n = (int)strlen(text);
+	draw_text_cut(y, n < w ? x0 + (w - n) / 2 : x0, n < w ? n : w, r->kind == LADDER_GAP ?
+	              R_HEAD : r->kind == LADDER_MARKER ? R_WIRE_NOTE : R_DIM, text);
 }
 
 /* The rows a demo or a comparison shows: segments, idle gaps, connection changes and the engine's notes
@@ -182,7 +201,7 @@ size_t lview_reveal(const struct ladder *l, size_t shown, size_t *out, size_t ma
 
 struct lscreen {
 	struct tui_src *src;
-	size_t sel, top;
+	struct tui_list list;
 	bool tail;              /* keep the newest row in view while a run goes on */
 };
 
@@ -228,13 +247,8 @@ static void lad_draw(struct tui *t, void *priv)
 
 	(void)t;
 	if (v->tail && n)
-		v->sel = n - 1;
-	if (v->sel >= n)
-		v->sel = n ? n - 1 : 0;
-	if (v->sel < v->top)
-		v->top = v->sel;
-	if (v->sel >= v->top + (size_t)h)
-		v->top = v->sel - (size_t)h + 1;
+		list_select(&v->list, n - 1);
+	list_fit(&v->list, n, h, NULL, NULL);
 	src_state_str(v->src, state, sizeof state);
 	if (l && ladder_behind(l) && !src_labrun(v->src))
 		snprintf(state, sizeof state, "ladder of %zu segments so far", src_count(v->src) -
@@ -256,17 +270,19 @@ static void lad_draw(struct tui *t, void *priv)
 		state[0] = '\0';       /* the filter wins: its note counts the segments */
 	draw_title(buf, state);
 	lview_draw_head(v->src, l, 1);
-	for (int y = 0; y < h && v->top + (size_t)y < n; y++)
-		lview_draw_row(l, v->top + (size_t)y, 2 + y, v->top + (size_t)y == v->sel);
+	for (size_t k = v->list.top; k < v->list.top + v->list.shown; k++)
+		lview_draw_row(l, k, 2 + (int)(k - v->list.top), k == v->list.sel);
 	if (n) {
-		full_text(v, l, v->sel, buf, sizeof buf);
-		draw_text(LINES - 2, 0, COLS, R_NORMAL, buf);
+		full_text(v, l, v->list.sel, buf, sizeof buf);
+		draw_text_cut(LINES - 2, 0, COLS, R_NORMAL, buf);
 	}
 	/* What the times count from, on the rule under the rows (the title has no room at
 	 * 80 columns): the same start as the segment list and the detail. */
 	draw_hline(LINES - 3, 0, COLS, R_DIM);
 	draw_fmt(LINES - 3, 2, (int)strlen(src_time_note(v->src)) + 2, R_DIM, " %s ",
 	         src_time_note(v->src));
+	/* the column header above the rows is full: both marks go on this rule */
+	list_marks(&v->list, LINES - 3, LINES - 3);
 	if (is_file(v))
 		draw_hints(l && ladder_nconns(l) > 1 ?
 		           "q back  Enter detail  c next connection  / filter  s segments  ? help" :
@@ -289,42 +305,24 @@ static void next_conn(struct tui *t, struct lscreen *v, struct ladder *l)
 	       l->conn + (size_t)1 < nc ? l->conn + 1 : LADDER_ALL_CONNS;
 	if (ladder_set_conn(l, next) < 0)
 		tui_status(t, true, "out of memory");
-	v->sel = v->top = 0;
+	v->list.sel = v->list.top = 0;
 }
 
 static enum tui_ret lad_key(struct tui *t, void *priv, enum tui_act a, int ch)
 {
 	struct lscreen *v = priv;
 	struct ladder *l = src_ladder(v->src);
-	size_t n = l ? l->n : 0, page = (size_t)(LINES > 8 ? LINES - 6 : 2);
+	size_t n = l ? l->n : 0, sel = v->list.sel;
 
 	(void)ch;
 	if (a != ACT_NONE)
 		v->tail = false;
+	if (list_key(&v->list, a))
+		return TUI_STAY;
 	switch (a) {
-	case ACT_UP: case ACT_PREV:
-		if (v->sel)
-			v->sel--;
-		break;
-	case ACT_DOWN: case ACT_NEXT:
-		if (v->sel + 1 < n)
-			v->sel++;
-		break;
-	case ACT_PGUP:
-		v->sel = v->sel > page ? v->sel - page : 0;
-		break;
-	case ACT_PGDN:
-		v->sel = v->sel + page < n ? v->sel + page : n ? n - 1 : 0;
-		break;
-	case ACT_HOME:
-		v->sel = 0;
-		break;
-	case ACT_END:
-		v->sel = n ? n - 1 : 0;
-		break;
 	case ACT_ENTER:
-		if (v->sel < n && l->row[v->sel].kind == LADDER_SEG)
-			screen_segs_open(t, v->src, (long)l->row[v->sel].index);
+		if (sel < n && l->row[sel].kind == LADDER_SEG)
+			screen_segs_open(t, v->src, (long)l->row[sel].index);
 		break;
 	case ACT_SEGMENTS:
 		screen_segs_open(t, v->src, 0);
@@ -348,7 +346,7 @@ static int lad_filter(struct tui *t, void *priv, const char *expr, char *errbuf,
 	struct lscreen *v = priv;
 
 	(void)t;
-	v->sel = v->top = 0;
+	v->list.sel = v->list.top = 0;
 	return src_filter(v->src, expr, errbuf, errlen);
 }
 
@@ -402,10 +400,10 @@ static int lad_search(struct tui *t, void *priv, const char *text, int dir)
 	(void)t;
 	if (!l)
 		return 0;
-	k = tui_search_rows(v->sel, l->n, dir, lad_has, &m, &wrapped);
+	k = tui_search_rows(v->list.sel, l->n, dir, lad_has, &m, &wrapped);
 	if (k == SIZE_MAX)
 		return 0;
-	v->sel = k;
+	list_select(&v->list, k);
 	v->tail = false;
 	return wrapped ? 2 : 1;
 }

@@ -2,60 +2,133 @@
 #include <curses.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "engine/progress.h"
+#include "tui/list.h"
 #include "tui/tui.h"
 
 struct menu {
-	size_t sel;
+	struct tui_list list;
 	struct progress prog;
 	bool have_prog;
 };
 
-static void menu_draw(struct tui *t, void *priv)
+/* The variants under the summary: "variant NAME" from VAR_X, then its summary. */
+#define VAR_X 2
+
+/*
+ * The selected lab's summary, grades and variants from row y to row end (excluded); with
+ * draw false only counts. A variant's summary takes two rows where that leaves one for each
+ * variant after it; the variants that find no row at all are counted on the last one.
+ * Returns the rows it takes.
+ */
+static int detail(const struct menu *m, const struct lab *l, int namew, int y, int end, bool draw)
 {
-	struct menu *m = priv;
-	const struct tui_opts *o = tui_opts(t);
-	const char *lines[8];
-	int lens[8], y;
-	char err[256];
+	int y0 = y, text_x = VAR_X + 9 + namew, w = COLS - text_x - 1;
+	char line[600];
 
-	/* Re-read each time: a run in this session or 'tcplab grade' elsewhere may change it. */
-	m->have_prog = progress_load(&m->prog, err, sizeof err) == 0;
-	draw_title("tcplab: labs", "Enter open  ? help  q quit");
-	draw_fmt(2, 0, COLS, R_HEAD, "  %3s  %-*s %s", "Lab", COLS - 26, "Title", "Progress");
-	for (size_t i = 0; i < o->nlab && 3 + (int)i < LINES - 8; i++) {
-		const struct lab *l = &o->labs[i];
-		const char *state = "";
-
-		if (m->have_prog)
-			state = progress_state_str(progress_get(&m->prog, l->number)->state);
-		draw_fmt(3 + (int)i, 0, COLS, i == m->sel ? R_SEL : R_NORMAL, "  %3d  %-*.*s %s",
-		         l->number, COLS - 26, COLS - 26, l->title, state);
-	}
-	if (!o->nlab) {
-		draw_text(3, 2, COLS - 2, R_ERROR, "no labs found under labs/");
-		return;
-	}
-	const struct lab *l = &o->labs[m->sel];
-	y = LINES - 8;
-	draw_hline(y++, 0, COLS, R_DIM);
-	size_t n = draw_wrap(l->summary, COLS - 4, lines, lens, 2);
-	for (size_t i = 0; i < n; i++)
-		draw_fmt(y++, 2, COLS - 2, R_NORMAL, "%.*s", lens[i], lines[i]);
+	if (draw)
+		draw_hline(y, 0, COLS, R_DIM);
+	y++;
+	y += draw ? draw_para(y, 2, COLS - 3, 2, R_NORMAL, l->summary) :
+	     (draw_para_rows(l->summary, COLS - 3) < 2 ? draw_para_rows(l->summary, COLS - 3) : 2);
 	/* The grades behind the state, once there are any: the column has no room for them. */
 	if (m->have_prog) {
 		char grades[120];
 
 		progress_summary(progress_get(&m->prog, l->number), grades, sizeof grades);
-		if (grades[0])
-			draw_fmt(y++, 2, COLS - 2, R_HEAD, "your grades: %s", grades);
+		if (grades[0] && draw)
+			draw_fmt(y, 2, COLS - 2, R_HEAD, "your grades: %s", grades);
+		y += grades[0] != '\0';
 	}
-	for (size_t v = 0; v < l->nvariant && y < LINES - 1; v++)
-		draw_fmt(y++, 2, COLS - 2, R_DIM, "variant %-14s %s", l->variant[v].name,
-		         l->variant[v].summary);
+	for (size_t v = 0; v < l->nvariant; v++) {
+		int left = end - y - (int)(l->nvariant - v - 1), rows;
+
+		if (y >= end)
+			break;
+		if (draw && end - y == 1 && v + 1 < l->nvariant) {
+			size_t o = (size_t)snprintf(line, sizeof line, "%zu more variants:",
+			                            l->nvariant - v);
+			for (size_t k = v; k < l->nvariant && o < sizeof line; k++)
+				o += (size_t)snprintf(line + o, sizeof line - o, "%s %s",
+				                      k > v ? "," : "", l->variant[k].name);
+			draw_text_cut(y++, VAR_X, COLS - VAR_X - 1, R_DIM, line);
+			break;
+		}
+		rows = draw_para_rows(l->variant[v].summary, w);
+		if (rows > 2)
+			rows = 2;
+		if (rows > left)
+			rows = left > 1 ? left : 1;
+		if (draw) {
+			draw_fmt(y, VAR_X, text_x - VAR_X, R_DIM, "variant %-*s", namew, l->variant[v].name);
+			draw_para(y, text_x, w, rows, R_DIM, l->variant[v].summary);
+		}
+		y += rows;
+	}
+	return y - y0;
+}
+
+/* The longest variant name of every lab (14 at least, a third of the width at most), and
+ * the most rows a lab's detail takes: the same for every lab, so that neither the summaries'
+ * column nor the detail's first row moves while the selection does. */
+static void detail_size(const struct menu *m, const struct tui_opts *o, int *namew, int *rows)
+{
+	*namew = 14;
+	for (size_t i = 0; i < o->nlab; i++)
+		for (size_t v = 0; v < o->labs[i].nvariant; v++)
+			if ((int)strlen(o->labs[i].variant[v].name) > *namew)
+				*namew = (int)strlen(o->labs[i].variant[v].name);
+	if (*namew > COLS / 3)
+		*namew = COLS / 3;
+	*rows = 7;
+	for (size_t i = 0; i < o->nlab; i++) {
+		int r = detail(m, &o->labs[i], *namew, 0, 1000, false);
+		if (r > *rows)
+			*rows = r;
+	}
+}
+
+static void menu_draw(struct tui *t, void *priv)
+{
+	struct menu *m = priv;
+	const struct tui_opts *o = tui_opts(t);
+	int end = o->sandbox_error ? LINES - 2 : LINES - 1, dh, lh, namew;
+	char err[256];
+
+	/* Re-read each time: a run in this session or 'tcplab grade' elsewhere may change it. */
+	m->have_prog = progress_load(&m->prog, err, sizeof err) == 0;
+	draw_title("tcplab: labs", "Enter open  ? help  q quit");
+	if (!o->nlab) {
+		draw_text(3, 2, COLS - 2, R_ERROR, "no labs found under labs/");
+		return;
+	}
+	draw_fmt(2, 0, COLS, R_HEAD, "  %3s  %-*s %s", "Lab", COLS - 26, "Title", "Progress");
+	/* Every lab in the list where it leaves the detail seven rows, the detail what the
+	 * labs need of the rest (cut short, a variant's summary takes one row, and the
+	 * variants left over are named on the last one); the list scrolls if it must. */
+	detail_size(m, o, &namew, &dh);
+	lh = (int)o->nlab < end - 3 - 7 ? (int)o->nlab : end - 3 - 7;
+	if (lh < 3)
+		lh = 3;
+	if (dh > end - 3 - lh)
+		dh = end - 3 - lh;
+	lh = end - 3 - dh;
+	list_fit(&m->list, o->nlab, lh, NULL, NULL);
+	for (size_t i = m->list.top; i < m->list.top + m->list.shown; i++) {
+		const struct lab *l = &o->labs[i];
+		const char *state = "";
+
+		if (m->have_prog)
+			state = progress_state_str(progress_get(&m->prog, l->number)->state);
+		draw_fmt(3 + (int)(i - m->list.top), 0, COLS, i == m->list.sel ? R_SEL : R_NORMAL,
+		         "  %3d  %-*.*s %s", l->number, COLS - 26, COLS - 26, l->title, state);
+	}
+	detail(m, &o->labs[m->list.sel], namew, end - dh, end, true);
+	list_marks(&m->list, 1, end - dh);
 	if (o->sandbox_error)
-		draw_text(LINES - 2, 0, COLS, R_ERROR, o->sandbox_error);
+		draw_text_cut(LINES - 2, 0, COLS, R_ERROR, o->sandbox_error);
 	draw_hints("Up/Down choose  Enter open the lesson  e grade the exercise  ? help  q quit");
 }
 
@@ -65,28 +138,16 @@ static enum tui_ret menu_key(struct tui *t, void *priv, enum tui_act a, int ch)
 	const struct tui_opts *o = tui_opts(t);
 
 	(void)ch;
+	if (list_key(&m->list, a))
+		return TUI_STAY;
 	switch (a) {
-	case ACT_UP: case ACT_PREV:
-		if (m->sel)
-			m->sel--;
-		break;
-	case ACT_DOWN: case ACT_NEXT:
-		if (m->sel + 1 < o->nlab)
-			m->sel++;
-		break;
-	case ACT_HOME:
-		m->sel = 0;
-		break;
-	case ACT_END:
-		m->sel = o->nlab ? o->nlab - 1 : 0;
-		break;
 	case ACT_ENTER:
 		if (o->nlab)
-			screen_lesson_open(t, &o->labs[m->sel]);
+			screen_lesson_open(t, &o->labs[m->list.sel]);
 		break;
 	case ACT_GRADE:
 		if (o->nlab)
-			screen_grade_open(t, &o->labs[m->sel]);
+			screen_grade_open(t, &o->labs[m->list.sel]);
 		break;
 	case ACT_BACK:
 		return TUI_CLOSE;

@@ -6,6 +6,7 @@
 
 #include "capture/dissect.h"
 #include "capture/expert.h"
+#include "tui/list.h"
 #include "tui/tui.h"
 
 #define MAX_DETAIL 400
@@ -17,7 +18,7 @@ struct detail_line {
 
 struct segs {
 	struct tui_src *src;
-	size_t sel, top;        /* visible positions */
+	struct tui_list list;   /* of visible positions */
 	bool focus_detail;
 	int dscroll;
 	size_t cached;          /* segment whose detail is in lines[], SIZE_MAX none */
@@ -49,7 +50,7 @@ static void load_detail(struct segs *s)
 		s->cached = SIZE_MAX;
 		return;
 	}
-	i = src_vis(s->src, s->sel);
+	i = src_vis(s->src, s->list.sel);
 	if (i == s->cached)
 		return;
 	s->cached = i;
@@ -115,13 +116,8 @@ static void segs_draw(struct tui *t, void *priv)
 	if (listh < 3)
 		listh = 3;
 	if (s->follow_tail && nvis)
-		s->sel = nvis - 1;
-	if (s->sel >= nvis)
-		s->sel = nvis ? nvis - 1 : 0;
-	if (s->sel < s->top)
-		s->top = s->sel;
-	if (s->sel >= s->top + (size_t)listh)
-		s->top = s->sel - (size_t)listh + 1;
+		list_select(&s->list, nvis - 1);
+	list_fit(&s->list, nvis, listh, NULL, NULL);
 
 	src_state_str(s->src, state, sizeof state);
 	src_filter_note(s->src, note, sizeof note);
@@ -133,18 +129,16 @@ static void segs_draw(struct tui *t, void *priv)
 	draw_fmt(1, 0, COLS, R_HEAD, "%7s %10s %s %-4s %8s %8s %5s %7s %s", "No", "ms",
 	         wide ? "               Source >  Destination          " : "sport>dport",
 	         "Flg", "Seq", "Ack", "Len", "Win", "Analysis");
-	for (y = 0; y < listh; y++) {
-		size_t k = s->top + (size_t)y, i;
+	for (y = 0; (size_t)y < s->list.shown; y++) {
+		size_t k = s->list.top + (size_t)y, i;
 		struct tui_row r;
 		enum tui_role role;
 
-		if (k >= nvis)
-			break;
 		i = src_vis(s->src, k);
 		row_text(s->src, i, buf, sizeof buf, wide);
 		src_row(s->src, i, &r);
 		role = r.analysis ? R_EXPERT : r.dir == FLOW_C2S ? R_C2S : R_S2C;
-		if (k == s->sel)
+		if (k == s->list.sel)
 			role = s->focus_detail ? R_HEAD : R_SEL;
 		draw_text(2 + y, 0, COLS, role, buf);
 	}
@@ -158,6 +152,8 @@ static void segs_draw(struct tui *t, void *priv)
 	/* What the list's and the detail's times count from: the ladder's start too. */
 	draw_fmt(y, 11, (int)strlen(src_time_note(s->src)) + 1, R_DIM, "%s ",
 	         src_time_note(s->src));
+	/* the header row above the list is full: both marks go on this rule */
+	list_marks(&s->list, y, y);
 	load_detail(s);
 	int dh = LINES - 1 - (y + 1);
 	if (s->dscroll > (int)s->nline - dh)
@@ -174,7 +170,7 @@ static void segs_draw(struct tui *t, void *priv)
 static enum tui_ret segs_key(struct tui *t, void *priv, enum tui_act a, int ch)
 {
 	struct segs *s = priv;
-	size_t nvis = src_nvis(s->src), page = (size_t)(LINES > 12 ? (LINES - 4) * 2 / 5 : 3);
+	size_t nvis = src_nvis(s->src);
 	struct tui_row r;
 
 	(void)ch;
@@ -185,27 +181,9 @@ static enum tui_ret segs_key(struct tui *t, void *priv, enum tui_act a, int ch)
 		s->dscroll += a == ACT_UP ? -1 : a == ACT_DOWN ? 1 : a == ACT_PGUP ? -dp : dp;
 		return TUI_STAY;
 	}
+	if (list_key(&s->list, a))
+		return TUI_STAY;
 	switch (a) {
-	case ACT_UP: case ACT_PREV:
-		if (s->sel)
-			s->sel--;
-		break;
-	case ACT_DOWN: case ACT_NEXT:
-		if (s->sel + 1 < nvis)
-			s->sel++;
-		break;
-	case ACT_PGUP:
-		s->sel = s->sel > page ? s->sel - page : 0;
-		break;
-	case ACT_PGDN:
-		s->sel = s->sel + page < nvis ? s->sel + page : nvis ? nvis - 1 : 0;
-		break;
-	case ACT_HOME:
-		s->sel = 0;
-		break;
-	case ACT_END:
-		s->sel = nvis ? nvis - 1 : 0;
-		break;
 	case ACT_TAB:
 		s->focus_detail = !s->focus_detail;
 		break;
@@ -230,7 +208,7 @@ static enum tui_ret segs_key(struct tui *t, void *priv, enum tui_act a, int ch)
 	case ACT_FOLLOW:
 		if (!nvis)
 			break;
-		src_row(s->src, src_vis(s->src, s->sel), &r);
+		src_row(s->src, src_vis(s->src, s->list.sel), &r);
 		if (r.conn == UINT32_MAX)
 			tui_status(t, true, "this packet belongs to no connection");
 		else
@@ -245,13 +223,13 @@ static enum tui_ret segs_key(struct tui *t, void *priv, enum tui_act a, int ch)
 static int segs_filter(struct tui *t, void *priv, const char *expr, char *errbuf, size_t errlen)
 {
 	struct segs *s = priv;
-	size_t cur = src_nvis(s->src) ? src_vis(s->src, s->sel) : 0;
+	size_t cur = src_nvis(s->src) ? src_vis(s->src, s->list.sel) : 0;
 
 	(void)t;
 	if (src_filter(s->src, expr, errbuf, errlen) < 0)
 		return -1;
-	s->sel = src_vis_find(s->src, cur);
-	s->top = 0;
+	list_select(&s->list, src_vis_find(s->src, cur));
+	s->list.top = 0;
 	s->cached = SIZE_MAX;
 	return 0;
 }
@@ -276,12 +254,12 @@ static int segs_search(struct tui *t, void *priv, const char *text, int dir)
 	struct segs *s = priv;
 	struct seg_match m = { s->src, text };
 	bool wrapped;
-	size_t k = tui_search_rows(s->sel, src_nvis(s->src), dir, seg_has, &m, &wrapped);
+	size_t k = tui_search_rows(s->list.sel, src_nvis(s->src), dir, seg_has, &m, &wrapped);
 
 	(void)t;
 	if (k == SIZE_MAX)
 		return 0;
-	s->sel = k;
+	list_select(&s->list, k);
 	s->follow_tail = false;
 	s->focus_detail = false;
 	return wrapped ? 2 : 1;
@@ -314,7 +292,7 @@ int screen_segs_open(struct tui *t, struct tui_src *src, long select)
 	s->src = src_ref(src);
 	s->cached = SIZE_MAX;
 	if (select >= 0)
-		s->sel = src_vis_find(src, (size_t)select);
+		list_select(&s->list, src_vis_find(src, (size_t)select));
 	else
 		s->follow_tail = true;
 	return tui_push(t, &segs_view, s);

@@ -127,7 +127,8 @@ enum tui_role {
 };
 
 struct tui_glyphs {
-	const char *hline, *vline, *rarrow, *larrow, *ellipsis;
+	const char *hline, *vline, *rarrow, *larrow, *uarrow, *darrow, *ellipsis;
+	int ellipsis_cols;      /* columns the ellipsis takes: 1, or 3 for ASCII "..." */
 };
 
 void draw_init(bool color, enum tui_theme theme);
@@ -142,13 +143,26 @@ void draw_fmt(int y, int x, int w, enum tui_role r, const char *fmt, ...)
 	__attribute__((format(printf, 5, 6)));
 /* A horizontal run of the line glyph. */
 void draw_hline(int y, int x, int w, enum tui_role r);
-/* Title bar (row 0) and key hints (last row). */
+/* Prose at (y, x) in w columns: what does not fit is cut at a word boundary (mid-word
+ * only for a first word longer than w) and ends with the ellipsis glyph. */
+void draw_text_cut(int y, int x, int w, enum tui_role r, const char *s);
+/* A paragraph from (y, x), w wide, wrapped at word boundaries into at most maxl rows; when
+ * it needs more, the last row is cut as draw_text_cut() cuts. Returns the rows drawn. */
+int draw_para(int y, int x, int w, int maxl, enum tui_role r, const char *s);
+/* The rows draw_para() would take with no limit (at most 64). */
+int draw_para_rows(const char *s, int w);
+/* Title bar (row 0): the right part whole (unless it alone nearly fills the bar), the left
+ * cut with an ellipsis to leave at least one blank before it. */
 void draw_title(const char *left, const char *right);
+/* Key hints (last row): items separated by two spaces ("Tab pane  q back"), the most
+ * useful first. When they do not fit, the last items go first, but never the q item
+ * (back, quit) nor the ? item (help). */
 void draw_hints(const char *hints);
 /* Lines of a paragraph joined with spaces; blank lines, indented lines and list items
  * keep their breaks. out is NUL-terminated, cut at len. */
 void draw_reflow(const char *s, char *out, size_t len);
-/* Wrap text to width w into at most maxl lines; each line is a slice of s. Returns lines. */
+/* Wrap text to width w into at most maxl lines, at word boundaries (mid-word only for a
+ * word longer than w); each line is a slice of s. Returns lines. */
 size_t draw_wrap(const char *s, int w, const char **start, int *len, size_t maxl);
 
 /* ---- data: a live lab run or an indexed capture file (source.c) ---- */
@@ -272,6 +286,9 @@ void lview_draw_row(const struct ladder *l, size_t k, int y, bool sel);
 /* In place of the header's "wire": what the times count from (where nothing else has
  * room to say it: the lesson pane at 80 columns). */
 void lview_head_note(const struct ladder *l, int y, const char *note);
+/* For the demo and the comparison: row k, which is no segment (a gap, a connection change,
+ * the engine's note), centred between columns x0 and x1 (excluded), cut at a word. */
+void lview_draw_note(const struct ladder *l, size_t k, int y, int x0, int x1);
 /* For the demo and the comparison, which reveal one segment at a time: the rows up to the
  * shown-th segment without calls and output (segments, gaps, connection changes, the
  * engine's notes), the last max (at most 64) of them into out. Returns how many. */
