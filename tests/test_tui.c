@@ -144,6 +144,42 @@ Test(tui, menu_lists_the_labs_with_progress, .timeout = 30)
 	rm_rf(root);
 }
 
+/* A step longer than the screen: its hidden lines are marked above and below, as lists are. */
+Test(tui, lesson_text_longer_than_its_area_marks_what_is_hidden, .timeout = 30)
+{
+	char *root = lab_root((const char *const[]){ NULL }), env[256], cp[2048], path[700];
+	const char *e[] = { env, NULL };
+	const char *enter[] = { "Enter", NULL }, *down[] = { "Down", NULL };
+	struct term *t;
+	char *s;
+	FILE *f;
+
+	snprintf(cp, sizeof cp, "cp -r '%s/labs/01-handshake' '%s/labs/'", test_root(), root);
+	cr_assert_eq(system(cp), 0);
+	snprintf(path, sizeof path, "%s/labs/01-handshake/lesson.txt", root);
+	f = fopen(path, "w");
+	cr_assert_not_null(f);
+	fputs("## A long step\n", f);
+	for (int i = 1; i <= 30; i++)
+		fprintf(f, "Paragraph %d of the long step.\n\n", i);
+	fclose(f);
+	snprintf(env, sizeof env, "TCPLAB_ROOT=%s", root);
+	t = term_start(80, 24, e, tcplab(""));
+	free(term_wait(t, "Enter open the lesson", WAIT_MS));
+	term_keys(t, enter);
+	/* 20 rows for 59 lines (paragraphs and the blanks between): 19 shown, 40 below */
+	s = term_wait(t, "40 more", WAIT_MS);
+	cr_expect(strstr(s, "Paragraph 10 of") && !strstr(s, "Paragraph 11 of"), "%s", s);
+	cr_expect(!strstr(s, "^ "), "nothing is hidden above yet:\n%s", s);
+	free(s);
+	term_keys(t, down);
+	s = term_wait(t, "39 more", WAIT_MS);
+	cr_expect(strstr(s, "^ 1 more"), "the line scrolled away is marked above:\n%s", s);
+	free(s);
+	term_stop(t);
+	rm_rf(root);
+}
+
 Test(tui, lesson_step_shows_text_and_step_count, .timeout = 30)
 {
 	char *root = one_lab_root(), env[256];

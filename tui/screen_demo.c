@@ -179,14 +179,10 @@ static void demo_draw(struct tui *t, void *priv)
 	}
 	/* The narration: what the newest segment means. */
 	if (d->shown) {
-		const char *lines[3];
-		int lens[3];
-
 		snprintf(text, sizeof text, "%s", narration_at(d->narr, d->src, src_vis(d->src, d->shown - 1), &d->nc));
-		size_t n = draw_wrap(text, COLS - 4, lines, lens, 2);
 		draw_hline(LINES - 4, 0, COLS, R_DIM);
-		for (size_t i = 0; i < n; i++)
-			draw_fmt(LINES - 3 + (int)i, 2, COLS - 2, R_HEAD, "%.*s", lens[i], lines[i]);
+		/* two rows; a longer sentence ends with an ellipsis at a word, never mid-word */
+		draw_para(LINES - 3, 2, COLS - 4, 2, R_HEAD, text);
 	} else {
 		src_state_str(d->src, text, sizeof text);
 		draw_text(LINES - 3, 2, COLS - 2, R_DIM, text);

@@ -10,6 +10,7 @@
 #include "engine/labrun.h"
 #include "engine/lesson.h"
 #include "engine/progress.h"
+#include "tui/list.h"
 #include "tui/tui.h"
 #include "util/errbuf.h"
 
@@ -159,7 +160,7 @@ static void les_draw(struct tui *t, void *priv)
 	struct lesson_scr *l = priv;
 	const struct lesson_step *st;
 	const char *lines[256];
-	int lens[256], text_h, y;
+	int lens[256], text_h, rows, y;
 	char title[256], right[64], state[600], note[300];
 	size_t n, ps;
 
@@ -181,13 +182,20 @@ static void les_draw(struct tui *t, void *priv)
 	text_h = LINES - 4;
 	if (ps != NO_RUN)
 		text_h = (int)n < (LINES - 4) / 2 ? (int)n : (LINES - 4) / 2;
-	if (l->text_top > (int)n - text_h)
-		l->text_top = (int)n - text_h;
+	/* Text longer than its area gives its last row to the marks of what is hidden. */
+	rows = (int)n > text_h && text_h > 1 ? text_h - 1 : text_h;
+	if (l->text_top > (int)n - rows)
+		l->text_top = (int)n - rows;
 	if (l->text_top < 0)
 		l->text_top = 0;
-	for (y = 0; y < text_h && l->text_top + y < (int)n; y++)
+	for (y = 0; y < rows && l->text_top + y < (int)n; y++)
 		draw_fmt(2 + y, 1, COLS - 1, R_NORMAL, "%.*s", lens[l->text_top + y],
 		         lines[l->text_top + y]);
+	if (rows < text_h) {
+		struct tui_list tl = { .n = n, .top = (size_t)l->text_top, .shown = (size_t)y };
+
+		list_marks(&tl, 1, 2 + rows);
+	}
 	if (ps != NO_RUN) {
 		const char *variant = l->ls.step[ps].run;
 		struct tui_src *s = l->run[ps];
