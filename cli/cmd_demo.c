@@ -32,7 +32,9 @@ static void usage(FILE *out)
 	        "Keys: Right/Left step, p play/pause, +/- speed, 0 restart, r re-run live,\n"
 	        "v re-run live with the next variant, C compare the previous run (or the next\n"
 	        "variant) side by side with this one, a ladder, s segments, ? help, q quit.\n"
-	        "In the comparison, Tab picks what steps: both sides, the left or the right.\n");
+	        "In the comparison, Tab picks what steps: both sides, the left or the right;\n"
+	        "A aligns the runs by time (the default: each side shows what its run had sent\n"
+	        "by the same ms since it began) or by segment (segment N beside segment N).\n");
 }
 
 int cmd_demo(int argc, char **argv)

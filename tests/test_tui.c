@@ -1059,11 +1059,14 @@ Test(tui, runs_a_lab_live_as_an_unprivileged_user, .timeout = 60)
 #define CMP_ARGS "demo 2 --compare nagle,nodelay --pcap tests/data/tui/lab2_nagle.pcap " \
                  "--pcap tests/data/tui/lab2_nodelay.pcap"
 
-/* The comparison of lab 2 from two saved captures, stepped to segment 12 on both sides. */
+#define RIGHT11 "Right", "Right", "Right", "Right", "Right", "Right", "Right", "Right", \
+                "Right", "Right", "Right"
+
+/* The comparison of lab 2 from two saved captures, aligned by time (the default), the left
+ * side stepping alone to its segment 12: Nagle's body, 42.07 ms into its run. */
 static struct term *compare_at_12(int cols, int rows, const char *const *env)
 {
-	const char *fwd[] = { "Right", "Right", "Right", "Right", "Right", "Right", "Right",
-	                      "Right", "Right", "Right", "Right", NULL };
+	const char *fwd[] = { "Tab", RIGHT11, NULL };
 	struct term *t = term_start(cols, rows, env, tcplab(CMP_ARGS));
 
 	free(term_wait(t, "1/88", WAIT_MS));
@@ -1079,7 +1082,10 @@ Test(tui, compare_shows_nagle_and_nodelay_side_by_side_at_80x24, .timeout = 30)
 
 	snprintf(env, sizeof env, "TCPLAB_ROOT=%s", root);
 	t = compare_at_12(80, 24, e);
-	s = term_wait(t, "12/88", WAIT_MS);
+	s = term_wait(t, "12/107 |", WAIT_MS);
+	/* By time: when Nagle's body leaves, 42 ms in, TCP_NODELAY's run has long finished. */
+	cr_expect(strstr(s, "by time 42.07 ms  step left"), "the title says the time:\n%s", s);
+	cr_expect(strstr(s, "|  nodelay (replay)               88/88"), "nodelay is done:\n%s", s);
 	/* Each side's measures: the stall is in the numbers, not only in the ladder. */
 	cr_expect(strstr(s, "nagle (replay)") && strstr(s, "nodelay (replay)"), "%s", s);
 	cr_expect(strstr(s, "RTT 43.8ms  19 delayed ACKs  107 segs |"), "nagle's measures:\n%s", s);
@@ -1095,10 +1101,63 @@ Test(tui, compare_shows_nagle_and_nodelay_side_by_side_at_80x24, .timeout = 30)
 	rm_rf(root);
 }
 
+/* By time, both stepping: each step goes to the next segment of either run, and each side
+ * shows what its run had sent by then (the times at 140 columns say so). */
+Test(tui, compare_by_time_steps_to_the_next_segment_of_either_side, .timeout = 30)
+{
+	char *root = two_lab_root(), env[256], *s;
+	const char *e[] = { env, NULL };
+	const char *fwd[] = { RIGHT11, NULL };
+	struct term *t;
+
+	snprintf(env, sizeof env, "TCPLAB_ROOT=%s", root);
+	t = term_start(140, 40, e, tcplab(CMP_ARGS));
+	s = term_wait(t, "1/88", WAIT_MS);
+	/* the start: both SYNs, at 0 ms since each run began */
+	cr_expect(strstr(s, "by time 0.00 ms  step both"), "%s", s);
+	cr_expect(strstr(s, " 1/107 |"), "%s", s);
+	free(s);
+	term_keys(t, fwd);
+	/* Eleven steps: 0.22 ms, nagle's 6th segment (0.22) and nodelay's 7th (0.22); the 12
+	 * segments of both runs up to there, in time order, one step each (two at 0.07 and
+	 * 0.10 ms). Not 12 of each, as by segment. */
+	s = term_wait(t, "by time 0.22 ms", WAIT_MS);
+	cr_expect(strstr(s, " 6/107 |") && strstr(s, " 7/88"), "%s", s);
+	cr_expect(strstr(s, "   0.22  |------------------- P. 5:15(10) ack 1 ---"), "%s", s);
+	cr_expect(strstr(s, "|   0.22  |<---------------------- . ack 15 ---"), "%s", s);
+	free(s);
+	/* The next segment of either: nagle's ACK at 0.23 ms; nodelay's next is at 0.28. */
+	term_keys(t, (const char *[]){ "Right", NULL });
+	s = term_wait(t, "by time 0.23 ms", WAIT_MS);
+	cr_expect(strstr(s, " 7/107 |") && strstr(s, " 7/88"), "%s", s);
+	free(s);
+	term_keys(t, (const char *[]){ "Right", NULL });
+	s = term_wait(t, "by time 0.28 ms", WAIT_MS);
+	cr_expect(strstr(s, " 7/107 |") && strstr(s, " 8/88"), "%s", s);
+	free(s);
+	term_keys(t, (const char *[]){ "Left", "Left", NULL });
+	s = term_wait(t, "by time 0.22 ms", WAIT_MS);
+	cr_expect(strstr(s, " 6/107 |") && strstr(s, " 7/88"), "%s", s);
+	free(s);
+	/* End: the last segment of either run, nagle's at 847 ms: both complete. */
+	term_keys(t, (const char *[]){ "G", NULL });
+	s = term_wait(t, "88/88", WAIT_MS);
+	cr_expect(strstr(s, "107/107 |"), "%s", s);
+	free(s);
+	term_keys(t, (const char *[]){ "0", NULL });
+	s = term_wait(t, "by time 0.00 ms", WAIT_MS);
+	cr_expect(strstr(s, " 1/107 |") && strstr(s, " 1/88"), "%s", s);
+	free(s);
+	term_stop(t);
+	rm_rf(root);
+}
+
+/* 'A' aligns by segment: each side counts its own, and Tab steps one side alone. */
 Test(tui, compare_steps_both_together_or_each_alone, .timeout = 30)
 {
 	char *root = two_lab_root(), env[256], *s;
 	const char *e[] = { env, NULL };
+	const char *by_seg[] = { "A", RIGHT11, NULL };
 	const char *left_back[] = { "Tab", "Left", "Left", NULL };
 	const char *right_fwd[] = { "Tab", "Right", NULL };
 	const char *both_back[] = { "Tab", "Left", NULL };
@@ -1107,8 +1166,14 @@ Test(tui, compare_steps_both_together_or_each_alone, .timeout = 30)
 	struct term *t;
 
 	snprintf(env, sizeof env, "TCPLAB_ROOT=%s", root);
-	t = compare_at_12(80, 24, e);
-	free(term_wait(t, "12/107 |", WAIT_MS));
+	t = term_start(80, 24, e, tcplab(CMP_ARGS));
+	free(term_wait(t, "1/88", WAIT_MS));
+	term_keys(t, by_seg);
+	s = term_wait(t, "12/88", WAIT_MS);
+	cr_expect(strstr(s, "by segment  step both") && strstr(s, "12/107 |"), "%s", s);
+	/* segment 12 of each: nagle's stall shown, nodelay past it */
+	term_expect(s, "compare_lab2_by_segment_80x24");
+	free(s);
 	/* Tab: the left side alone steps back; the right stays where it was. */
 	term_keys(t, left_back);
 	s = term_wait(t, "step left", WAIT_MS);
@@ -1139,6 +1204,28 @@ Test(tui, compare_steps_both_together_or_each_alone, .timeout = 30)
 	rm_rf(root);
 }
 
+/* 'A' back to time goes on from the newest segment shown: segment 12 of each, by segment,
+ * is nagle's body at 42.07 ms, by when nodelay had finished. */
+Test(tui, compare_align_key_switches_to_time_from_the_newest_segment, .timeout = 30)
+{
+	char *root = two_lab_root(), env[256], *s;
+	const char *e[] = { env, NULL };
+	const char *keys[] = { "A", RIGHT11, NULL };
+	struct term *t;
+
+	snprintf(env, sizeof env, "TCPLAB_ROOT=%s", root);
+	t = term_start(80, 24, e, tcplab(CMP_ARGS));
+	free(term_wait(t, "1/88", WAIT_MS));
+	term_keys(t, keys);
+	free(term_wait(t, "12/88", WAIT_MS));
+	term_keys(t, (const char *[]){ "A", NULL });
+	s = term_wait(t, "by time 42.07 ms  step both", WAIT_MS);
+	cr_expect(strstr(s, "12/107 |") && strstr(s, "88/88"), "%s", s);
+	free(s);
+	term_stop(t);
+	rm_rf(root);
+}
+
 Test(tui, compare_at_140x40_shows_times_addresses_and_full_labels, .timeout = 30)
 {
 	char *root = two_lab_root(), env[256], *s;
@@ -1147,18 +1234,20 @@ Test(tui, compare_at_140x40_shows_times_addresses_and_full_labels, .timeout = 30
 
 	snprintf(env, sizeof env, "TCPLAB_ROOT=%s", root);
 	t = compare_at_12(140, 40, e);
-	s = term_wait(t, "12/88", WAIT_MS);
+	s = term_wait(t, "12/107 |", WAIT_MS);
 	cr_expect(strstr(s, "median round trip 43.8 ms  19 delayed ACKs  107 segments in"), "%s", s);
 	/* the segment in the ladder's one notation; the 40 ms stall before it, a gap row */
 	cr_expect(strstr(s, "  42.07  |------------------ P. 19:29(10) ack 24 ---"), "%s", s);
 	cr_expect(strstr(s, "|                     ... 41.6 ms ...                     |"), "%s", s);
+	/* by 42.07 ms, nodelay's close: its last segment at 2.06 ms */
+	cr_expect(strstr(s, "|   2.06  |----------------------- . ack 462 ---"), "%s", s);
 	term_expect(s, "compare_lab2_140x40");
 	free(s);
 	/* Resizing to 80x24 lays it out again, compact. */
 	term_resize(t, 80, 24);
 	s = term_wait(t, "RTT 43.8ms", WAIT_MS);
 	free(s);
-	s = term_wait(t, "12/88", WAIT_MS);
+	s = term_wait(t, "12/107 |", WAIT_MS);
 	term_expect(s, "compare_lab2_80x24");
 	free(s);
 	term_stop(t);
@@ -1238,6 +1327,7 @@ Test(tui, demo_compare_options_are_checked, .timeout = 30)
 	const char *help[] = { "demo", "--help", NULL };
 	tcplab_run(&r, help);
 	cr_expect(strstr(r.out, "--compare V1,V2"), "%s", r.out);
+	cr_expect(strstr(r.out, "A aligns the runs by time"), "%s", r.out);
 }
 
 /* '/' in the comparison filters both sides; the title says so, with each side's count. */
