@@ -1054,6 +1054,98 @@ Test(tui, runs_a_lab_live_as_an_unprivileged_user, .timeout = 60)
 	rm_rf(root);
 }
 
+/* ---- the demo's call columns and notes ---- */
+
+/* Lab 3's split header, live with --calls: each recv() beside the segments, in its host's
+ * column, with what it returned; S hides and shows them. */
+Test(tui, demo_shows_the_programs_calls_beside_the_segments, .timeout = 90)
+{
+	char *root, env[256], *s, *calls, *seg;
+	const char *e[] = { env, NULL };
+	const char *to6[] = { "0", "Right", "Right", "Right", "Right", "Right", NULL };
+	struct term *t;
+
+	need_lab_runs();
+	root = lab_root((const char *const[]){ "03-stream", NULL });
+	snprintf(env, sizeof env, "TCPLAB_ROOT=%s", root);
+	t = term_start(100, 30, e, tcplab("demo 3 --calls --variant split-header"));
+	/* the demo says how the live run went */
+	free(term_wait(t, "checks passed", 60000));
+	/* segment 6, the header's second part (P. 3:34(31)): the first recv() returned 2 */
+	term_keys(t, to6);
+	s = term_wait(t, "split-header  6/", WAIT_MS);
+	seg = strstr(s, "- P. 3:34(31) ack 1 -");
+	calls = strstr(s, "| recvfrom() = 2 blocked ");
+	cr_expect(calls, "the server's recv() returned half a header, in its column:\n%s", s);
+	cr_expect(seg && calls && calls < seg, "before the rest of the header left:\n%s", s);
+	cr_expect(strstr(s, "  sendto(3, 2, MSG_NOSIGNAL)"), "the client's send, at the left:\n%s", s);
+	cr_expect(strstr(s, "Half a header") || strstr(s, "rest of the header") || strstr(s, "31"),
+	          "the narration stays:\n%s", s);
+	free(s);
+	/* S: segments only, as without --calls */
+	term_keys(t, (const char *[]){ "S", NULL });
+	s = term_wait(t, "calls hidden", WAIT_MS);
+	cr_expect(!strstr(s, "recvfrom("), "no calls:\n%s", s);
+	cr_expect(strstr(s, "- P. 3:34(31) ack 1 -"), "%s", s);
+	free(s);
+	term_keys(t, (const char *[]){ "S", "G", NULL });
+	/* the end: what followed the last segment shows too, the programs' exits */
+	s = term_wait(t, "exit(0)", WAIT_MS);
+	cr_expect(strstr(s, "| recvfrom() = 0 blocked "), "the reader sees the FIN:\n%s", s);
+	free(s);
+	term_stop(t);
+	rm_rf(root);
+}
+
+/* A capture has no calls: the demo says so rather than show two empty columns. */
+Test(tui, demo_says_a_capture_has_no_calls, .timeout = 30)
+{
+	char *root = lab_root((const char *const[]){ "03-stream", NULL }), env[256], *s;
+	const char *e[] = { env, NULL };
+	struct term *t;
+
+	snprintf(env, sizeof env, "TCPLAB_ROOT=%s", root);
+	t = term_start(80, 24, e, tcplab("demo 3 --calls --pcap tests/data/tui/lab3_dribble.pcap"));
+	s = term_wait(t, "replay  1/54", WAIT_MS);
+	cr_expect(strstr(s, "no calls in a capture file"), "%s", s);
+	/* the segments' ladder as without calls, the whole width */
+	cr_expect(strstr(s, "   0.00  |--------------------------- S 0 ----"), "%s", s);
+	free(s);
+	term_stop(t);
+	/* S on a replay says the same */
+	t = term_start(80, 24, e, tcplab("demo 3 --pcap tests/data/tui/lab3_dribble.pcap"));
+	s = term_wait(t, "replay  1/54", WAIT_MS);
+	cr_expect(!strstr(s, "no calls"), "%s", s);
+	free(s);
+	term_keys(t, (const char *[]){ "S", NULL });
+	s = term_wait(t, "no calls in a capture file: r runs the lab live", WAIT_MS);
+	free(s);
+	term_stop(t);
+	rm_rf(root);
+}
+
+/* Lab 4's kill, live: tcplab's SIGKILL is a row of the demo, before the RST it causes. */
+Test(tui, demo_shows_a_kill_as_a_row_before_the_rst, .timeout = 90)
+{
+	char *root, env[256], *s, *kill, *rst;
+	const char *e[] = { env, NULL };
+	struct term *t;
+
+	need_lab_runs();
+	root = lab_root((const char *const[]){ "04-rst", NULL });
+	snprintf(env, sizeof env, "TCPLAB_ROOT=%s", root);
+	t = term_start(80, 24, e, tcplab("demo 4 --variant kill-unread"));
+	free(term_wait(t, "checks passed", 60000));
+	term_keys(t, (const char *[]){ "G", NULL });
+	s = term_wait(t, "R. 1 ack 101", WAIT_MS);
+	kill = strstr(s, "tcplab: SIGKILL to the server");
+	rst = strstr(s, "R. 1 ack 101");
+	cr_expect(kill && kill < rst, "the kill, then the RST:\n%s", s);
+	free(s);
+	term_stop(t);
+	rm_rf(root);
+}
+
 /* ---- the demo's side-by-side comparison ---- */
 
 #define CMP_ARGS "demo 2 --compare nagle,nodelay --pcap tests/data/tui/lab2_nagle.pcap " \
@@ -1328,6 +1420,7 @@ Test(tui, demo_compare_options_are_checked, .timeout = 30)
 	tcplab_run(&r, help);
 	cr_expect(strstr(r.out, "--compare V1,V2"), "%s", r.out);
 	cr_expect(strstr(r.out, "A aligns the runs by time"), "%s", r.out);
+	cr_expect(strstr(r.out, "--calls"), "%s", r.out);
 }
 
 /* '/' in the comparison filters both sides; the title says so, with each side's count. */

@@ -48,6 +48,7 @@ const struct tui_key tui_keys[] = {
 	{ '0',         ACT_RESTART,  "0",           "demo: restart" },
 	{ 'C',         ACT_COMPARE,  "C",           "demo: compare side by side" },
 	{ 'A',         ACT_ALIGN,    "A",           "compare: by time / segment" },
+	{ 'S',         ACT_CALLS,    "S",           "demo: socket calls on/off" },
 	{ 'T',         ACT_THEME,    "T",           "next colour theme" },
 	{ CTRL('l'),   ACT_REDRAW,   "^L",          "redraw the screen" },
 	{ '?',         ACT_HELP,     "?",           "this help" },

@@ -389,7 +389,11 @@ static void draw_side(struct compare *c, int k, int x, int w, int y0, int rows)
 		draw_text(y0 + 2, rx + 1 - (int)strlen(sv), (int)strlen(sv), R_HEAD, sv);
 	}
 	const struct ladder *lad = src_ladder(sd->src);
-	size_t want[64], nw = lad ? lview_reveal(lad, sd->shown, want, rows < 64 ? (size_t)rows : 64) : 0;
+	size_t want[64], nw = lad ? lview_reveal(lad, sd->shown, false, want, rows < 64 ? (size_t)rows : 64) : 0;
+	size_t newest = nw;     /* the newest segment: a note may follow it */
+	for (size_t i = nw; i > 0 && newest == nw; i--)
+		if (lad->row[want[i - 1]].kind == LADDER_SEG)
+			newest = i - 1;
 	for (int i = 0; i < rows; i++) {
 		int y = y0 + 3 + i;
 		const struct ladder_row *r;
@@ -412,7 +416,7 @@ static void draw_side(struct compare *c, int k, int x, int w, int y0, int rows)
 			         r->kind == LADDER_MARKER ? R_WIRE_NOTE : R_DIM, "%.*s", lw, lbl + 1);
 			continue;
 		}
-		role = (size_t)i + 1 == nw ? R_SEL : r->dir == FLOW_C2S ? R_C2S : R_S2C;
+		role = (size_t)i == newest ? R_SEL : r->dir == FLOW_C2S ? R_C2S : R_S2C;
 		ladder_expert_label(r->analysis, false, an, sizeof an);
 		/* Wide: the expert label in words; narrow: a '!' after the label. */
 		if (an[0] && wide)
@@ -573,11 +577,12 @@ static enum tui_ret compare_key(struct tui *t, void *priv, enum tui_act a, int c
 			for (int k = 0; k < 2; k++) {
 				const struct side *s2 = &c->side[k];
 				const struct ladder *l = s2->src ? src_ladder(s2->src) : NULL;
-				size_t want[1];
-				if (steps(c, k) && l && s2->shown &&
-				    lview_reveal(l, s2->shown, want, 1) &&
-				    l->row[want[0]].t_ns - ladder_t0(l) > at)
-					at = l->row[want[0]].t_ns - ladder_t0(l);
+				size_t seen = 0;
+
+				for (size_t i = 0; steps(c, k) && l && i < l->n && seen < s2->shown; i++)
+					if (l->row[i].kind == LADDER_SEG && ++seen == s2->shown &&
+					    l->row[i].t_ns - ladder_t0(l) > at)
+						at = l->row[i].t_ns - ladder_t0(l);
 			}
 			c->at_ns = at;
 			c->at_start = false;
