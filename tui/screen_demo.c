@@ -189,9 +189,9 @@ static void draw_item(const struct ladder *l, size_t k, int y, const struct dcol
 	}
 	ladder_label(l, k, lbl + 1, sizeof lbl - 2);
 	if (r->kind != LADDER_SEG) {
-		/* with calls, a note has the whole row: the wire alone is narrow */
-		int x0 = c->calls && r->kind == LADDER_MARKER ? c->tw : cx;
-		int x1 = c->calls && r->kind == LADDER_MARKER ? COLS - 1 : sx;
+		/* with calls, a note or a connection has the whole row: the wire is narrow */
+		bool wide = c->calls && r->kind != LADDER_GAP;
+		int x0 = wide ? c->tw : cx, x1 = wide ? COLS - 1 : sx;
 
 		lw = (int)strlen(lbl + 1);
 		if (lw > x1 - x0 - 2)
