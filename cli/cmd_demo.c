@@ -12,7 +12,8 @@
 static void usage(FILE *out)
 {
 	fprintf(out,
-	        "usage: tcplab demo [N] [--variant NAME] [--auto SECONDS] [--pcap FILE] [--theme NAME]\n"
+	        "usage: tcplab demo [N] [--variant NAME] [--auto SECONDS] [--pcap FILE] [--calls]\n"
+	        "                 [--theme NAME]\n"
 	        "       tcplab demo [N] --compare V1,V2 [--pcap FILE1 --pcap FILE2] [--auto SECONDS]\n"
 	        "       tcplab demo [N] --pcap FILE1 --pcap FILE2\n"
 	        "\n"
@@ -23,16 +24,21 @@ static void usage(FILE *out)
 	        "  --auto S        advance on its own every S seconds (p pauses, + and - change it)\n"
 	        "  --pcap FILE     replay a saved capture instead of running live (no capture\n"
 	        "                  rights needed); r and v still run live where that is allowed\n"
+	        "  --calls         show the programs' socket calls beside the segments (what each\n"
+	        "                  recv() returned), as the ladder does; a live run has them, a\n"
+	        "                  capture file has none (S shows or hides them)\n"
 	        "  --compare V1,V2 two ladders side by side, V1 left and V2 right, each with its\n"
 	        "                  measures (median round trip, delayed ACKs, segments, time,\n"
 	        "                  checks): both variants run live, one after the other; with two\n"
 	        "                  --pcap the captures are replayed instead, named V1 and V2\n"
 	        CLI_THEME_HELP
 	        "\n"
-	        "Keys: Right/Left step, p play/pause, +/- speed, 0 restart, r re-run live,\n"
+	        "Keys: Right/Left step, p play/pause, +/- speed, 0 restart, S calls, r re-run live,\n"
 	        "v re-run live with the next variant, C compare the previous run (or the next\n"
 	        "variant) side by side with this one, a ladder, s segments, ? help, q quit.\n"
-	        "In the comparison, Tab picks what steps: both sides, the left or the right.\n");
+	        "In the comparison, Tab picks what steps: both sides, the left or the right;\n"
+	        "A aligns the runs by time (the default: each side shows what its run had sent\n"
+	        "by the same ms since it began) or by segment (segment N beside segment N).\n");
 }
 
 int cmd_demo(int argc, char **argv)
@@ -43,6 +49,7 @@ int cmd_demo(int argc, char **argv)
 		{ "pcap", required_argument, NULL, 'w' },
 		{ "compare", required_argument, NULL, 'c' },
 		{ "theme", required_argument, NULL, 't' },
+		{ "calls", no_argument, NULL, 'k' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -95,6 +102,9 @@ int cmd_demo(int argc, char **argv)
 			o.compare[1] = comma + 1;
 			break;
 		}
+		case 'k':
+			o.calls = true;
+			break;
 		case 'h':
 			usage(stdout);
 			return 0;

@@ -1391,6 +1391,11 @@ static void act_on_output(struct labrun_state *c, const struct prog *pr, const c
 		if (c->fired[i] || a->who != (int)pr->host || !strstr(line, a->text))
 			continue;
 		c->fired[i] = true;
+		/* The mark's time is when tcplab acts, before what the act causes: the RST a
+		 * SIGKILL makes the kernel send is stamped before proc_kill() returns, and the
+		 * ladder places events in time order, so a note stamped after would follow the
+		 * segment it caused. */
+		t = now_real_ns();
 		switch (a->kind) {
 		case LAB_ACT_CUT_CABLE:
 		case LAB_ACT_RESTORE_CABLE:
@@ -1402,7 +1407,7 @@ static void act_on_output(struct labrun_state *c, const struct prog *pr, const c
 			         a->kind == LAB_ACT_CUT_CABLE ? "cut (silently: no FIN, no RST)" :
 			         "plugged back in");
 			if (a->kind == LAB_ACT_CUT_CABLE && !c->run->cut_ns)
-				c->run->cut_ns = now_real_ns();
+				c->run->cut_ns = t;
 			break;
 		case LAB_ACT_KILL_CLIENT:
 		case LAB_ACT_KILL_SERVER:
@@ -1416,7 +1421,6 @@ static void act_on_output(struct labrun_state *c, const struct prog *pr, const c
 		}
 		/* Each "on" line acts once, so there is a mark for each. */
 		assert(c->run->nmark < LAB_MAX_ACTIONS);
-		t = now_real_ns();
 		c->run->mark[c->run->nmark++] = (struct labrun_mark){ a->kind, t,
 		                                                      (uint32_t)c->run->tl.nout };
 		if (timeline_add_output(&c->run->tl, TL_HOST_WIRE, t, note, strlen(note)) < 0)

@@ -760,6 +760,30 @@ void ladder_label(const struct ladder *l, size_t k, char *buf, size_t len)
 	snprintf(buf, len, "?");
 }
 
+/* ---- time alignment ---- */
+
+void ladder_at(const struct ladder *l, uint64_t off_ns, struct ladder_at *a)
+{
+	uint64_t t = l->t0 + off_ns;
+	size_t k = first_after(l, l->n, t), j = first_at(l, t);
+
+	memset(a, 0, sizeof *a);
+	for (size_t i = 0; i < k; i++)
+		a->nseg += l->row[i].kind == LADDER_SEG;
+	for (size_t i = k; i < l->n; i++)
+		if (l->row[i].kind == LADDER_SEG) {
+			a->has_next = true;
+			a->next_ns = l->row[i].t_ns - l->t0;
+			break;
+		}
+	for (size_t i = j; i > 0; i--)
+		if (l->row[i - 1].kind == LADDER_SEG) {
+			a->has_prev = true;
+			a->prev_ns = l->row[i - 1].t_ns >= l->t0 ? l->row[i - 1].t_ns - l->t0 : 0;
+			break;
+		}
+}
+
 /* ---- measures ---- */
 
 int ladder_measure(const struct ladder *l, struct ladder_measures *m)

@@ -155,6 +155,17 @@ void ladder_conn_ends(const struct ladder *l, uint32_t conn, char *client, char 
  * connection label. Program output is given as the program wrote it: escape it to show. */
 void ladder_label(const struct ladder *l, size_t k, char *buf, size_t len);
 
+/* Where a ladder stands at a time since its start (ladder_t0): the segment rows at or
+ * before it, and the times since the start of the last segment row strictly before it and
+ * of the first one strictly after it. Rows being in time order, the comparison steps two
+ * ladders by time with this: each shows what its run had done by the same ms. */
+struct ladder_at {
+	size_t nseg;            /* segment rows with t_ns <= t0 + off_ns */
+	bool has_prev, has_next;
+	uint64_t prev_ns, next_ns;      /* offsets from t0, as off_ns */
+};
+void ladder_at(const struct ladder *l, uint64_t off_ns, struct ladder_at *a);
+
 /* Measures of the whole source (every segment, whatever is shown), per connection with
  * no limit on how many: the median round trip by the lab checks' rule
  * (labcheck_rtt_feed), the delayed ACKs by the checks' rule (expert_delack_feed), the

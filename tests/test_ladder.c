@@ -600,3 +600,42 @@ Test(ladder, a_filter_keeps_its_segments_and_measures_gaps_between_them)
 	ladder_release(&l);
 	timeline_release(&tl);
 }
+
+/* Where a ladder stands at a time since its start: the segments by then, the one before
+ * and the one after (the comparison aligns two runs by time with it). */
+Test(ladder, at_a_time_counts_the_segments_sent_by_then)
+{
+	struct timeline tl;
+	struct ladder l;
+	struct ladder_at a;
+	uint64_t t0, t11;
+
+	timeline_of(&tl, "tests/data/tui/lab2_nagle.pcap");
+	cr_assert_eq(ladder_init_run(&l, &tl, 0), 0);
+	t0 = ladder_t0(&l);
+	cr_assert_eq(t0, tl.seg[0].seg.ts_ns);
+	ladder_at(&l, 0, &a);
+	cr_expect_eq(a.nseg, 1, "the SYN, at 0");
+	cr_expect(!a.has_prev);
+	cr_expect(a.has_next && a.next_ns == tl.seg[1].seg.ts_ns - t0);
+	/* at segment 12 (index 11, the body after the stall): 12 segments; between it and
+	 * the next, the same count and both neighbours */
+	t11 = tl.seg[11].seg.ts_ns - t0;
+	ladder_at(&l, t11, &a);
+	cr_expect_eq(a.nseg, 12);
+	cr_expect(a.has_prev && a.prev_ns == tl.seg[10].seg.ts_ns - t0, "strictly before");
+	cr_expect(a.has_next && a.next_ns == tl.seg[12].seg.ts_ns - t0, "strictly after");
+	ladder_at(&l, t11 - 1, &a);
+	cr_expect_eq(a.nseg, 11, "1 ns before segment 12");
+	cr_expect(a.has_next && a.next_ns == t11);
+	/* the stall's gap row does not count as a segment */
+	cr_expect_gt(tl.seg[11].seg.ts_ns - tl.seg[9].seg.ts_ns, 30000000);
+	ladder_at(&l, tl.seg[9].seg.ts_ns - t0 + 20000000, &a);
+	cr_expect_eq(a.nseg, 10, "inside the 40 ms stall: the header, not yet its ACK");
+	/* past the end: every segment, nothing after */
+	ladder_at(&l, tl.seg[tl.nseg - 1].seg.ts_ns - t0 + 1, &a);
+	cr_expect_eq(a.nseg, tl.nseg);
+	cr_expect(!a.has_next);
+	ladder_release(&l);
+	timeline_release(&tl);
+}

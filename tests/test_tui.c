@@ -1378,16 +1378,111 @@ Test(tui, runs_a_lab_live_as_an_unprivileged_user, .timeout = 60)
 	rm_rf(root);
 }
 
+/* ---- the demo's call columns and notes ---- */
+
+/* Lab 3's split header, live with --calls: each recv() beside the segments, in its host's
+ * column, with what it returned; S hides and shows them. */
+Test(tui, demo_shows_the_programs_calls_beside_the_segments, .timeout = 90)
+{
+	char *root, env[256], *s, *calls, *seg;
+	const char *e[] = { env, NULL };
+	const char *to6[] = { "0", "Right", "Right", "Right", "Right", "Right", NULL };
+	struct term *t;
+
+	need_lab_runs();
+	root = lab_root((const char *const[]){ "03-stream", NULL });
+	snprintf(env, sizeof env, "TCPLAB_ROOT=%s", root);
+	t = term_start(100, 30, e, tcplab("demo 3 --calls --variant split-header"));
+	/* the demo says how the live run went */
+	free(term_wait(t, "checks passed", 60000));
+	/* segment 6, the header's second part (P. 3:34(31)): the first recv() returned 2 */
+	term_keys(t, to6);
+	s = term_wait(t, "split-header  6/", WAIT_MS);
+	seg = strstr(s, "- P. 3:34(31) ack 1 -");
+	calls = strstr(s, "| recvfrom() = 2 blocked ");
+	cr_expect(calls, "the server's recv() returned half a header, in its column:\n%s", s);
+	cr_expect(seg && calls && calls < seg, "before the rest of the header left:\n%s", s);
+	cr_expect(strstr(s, "  sendto(3, 2, MSG_NOSIGNAL)"), "the client's send, at the left:\n%s", s);
+	cr_expect(strstr(s, "Half a header") || strstr(s, "rest of the header") || strstr(s, "31"),
+	          "the narration stays:\n%s", s);
+	free(s);
+	/* S: segments only, as without --calls */
+	term_keys(t, (const char *[]){ "S", NULL });
+	s = term_wait(t, "calls hidden", WAIT_MS);
+	cr_expect(!strstr(s, "recvfrom("), "no calls:\n%s", s);
+	cr_expect(strstr(s, "- P. 3:34(31) ack 1 -"), "%s", s);
+	free(s);
+	term_keys(t, (const char *[]){ "S", "G", NULL });
+	/* the end: what followed the last segment shows too, the programs' exits */
+	s = term_wait(t, "exit(0)", WAIT_MS);
+	cr_expect(strstr(s, "| recvfrom() = 0 blocked "), "the reader sees the FIN:\n%s", s);
+	free(s);
+	term_stop(t);
+	rm_rf(root);
+}
+
+/* A capture has no calls: the demo says so rather than show two empty columns. */
+Test(tui, demo_says_a_capture_has_no_calls, .timeout = 30)
+{
+	char *root = lab_root((const char *const[]){ "03-stream", NULL }), env[256], *s;
+	const char *e[] = { env, NULL };
+	struct term *t;
+
+	snprintf(env, sizeof env, "TCPLAB_ROOT=%s", root);
+	t = term_start(80, 24, e, tcplab("demo 3 --calls --pcap tests/data/tui/lab3_dribble.pcap"));
+	s = term_wait(t, "replay  1/54", WAIT_MS);
+	cr_expect(strstr(s, "no calls in a capture file"), "%s", s);
+	/* the segments' ladder as without calls, the whole width */
+	cr_expect(strstr(s, "   0.00  |--------------------------- S 0 ----"), "%s", s);
+	free(s);
+	term_stop(t);
+	/* S on a replay says the same */
+	t = term_start(80, 24, e, tcplab("demo 3 --pcap tests/data/tui/lab3_dribble.pcap"));
+	s = term_wait(t, "replay  1/54", WAIT_MS);
+	cr_expect(!strstr(s, "no calls"), "%s", s);
+	free(s);
+	term_keys(t, (const char *[]){ "S", NULL });
+	s = term_wait(t, "no calls in a capture file: r runs the lab live", WAIT_MS);
+	free(s);
+	term_stop(t);
+	rm_rf(root);
+}
+
+/* Lab 4's kill, live: tcplab's SIGKILL is a row of the demo, before the RST it causes. */
+Test(tui, demo_shows_a_kill_as_a_row_before_the_rst, .timeout = 90)
+{
+	char *root, env[256], *s, *kill, *rst;
+	const char *e[] = { env, NULL };
+	struct term *t;
+
+	need_lab_runs();
+	root = lab_root((const char *const[]){ "04-rst", NULL });
+	snprintf(env, sizeof env, "TCPLAB_ROOT=%s", root);
+	t = term_start(80, 24, e, tcplab("demo 4 --variant kill-unread"));
+	free(term_wait(t, "checks passed", 60000));
+	term_keys(t, (const char *[]){ "G", NULL });
+	s = term_wait(t, "R. 1 ack 101", WAIT_MS);
+	kill = strstr(s, "tcplab: SIGKILL to the server");
+	rst = strstr(s, "R. 1 ack 101");
+	cr_expect(kill && kill < rst, "the kill, then the RST:\n%s", s);
+	free(s);
+	term_stop(t);
+	rm_rf(root);
+}
+
 /* ---- the demo's side-by-side comparison ---- */
 
 #define CMP_ARGS "demo 2 --compare nagle,nodelay --pcap tests/data/tui/lab2_nagle.pcap " \
                  "--pcap tests/data/tui/lab2_nodelay.pcap"
 
-/* The comparison of lab 2 from two saved captures, stepped to segment 12 on both sides. */
+#define RIGHT11 "Right", "Right", "Right", "Right", "Right", "Right", "Right", "Right", \
+                "Right", "Right", "Right"
+
+/* The comparison of lab 2 from two saved captures, aligned by time (the default), the left
+ * side stepping alone to its segment 12: Nagle's body, 42.07 ms into its run. */
 static struct term *compare_at_12(int cols, int rows, const char *const *env)
 {
-	const char *fwd[] = { "Right", "Right", "Right", "Right", "Right", "Right", "Right",
-	                      "Right", "Right", "Right", "Right", NULL };
+	const char *fwd[] = { "Tab", RIGHT11, NULL };
 	struct term *t = term_start(cols, rows, env, tcplab(CMP_ARGS));
 
 	free(term_wait(t, "1/88", WAIT_MS));
@@ -1403,7 +1498,10 @@ Test(tui, compare_shows_nagle_and_nodelay_side_by_side_at_80x24, .timeout = 30)
 
 	snprintf(env, sizeof env, "TCPLAB_ROOT=%s", root);
 	t = compare_at_12(80, 24, e);
-	s = term_wait(t, "12/88", WAIT_MS);
+	s = term_wait(t, "12/107 |", WAIT_MS);
+	/* By time: when Nagle's body leaves, 42 ms in, TCP_NODELAY's run has long finished. */
+	cr_expect(strstr(s, "by time 42.07 ms  step left"), "the title says the time:\n%s", s);
+	cr_expect(strstr(s, "|  nodelay (replay)               88/88"), "nodelay is done:\n%s", s);
 	/* Each side's measures: the stall is in the numbers, not only in the ladder. */
 	cr_expect(strstr(s, "nagle (replay)") && strstr(s, "nodelay (replay)"), "%s", s);
 	cr_expect(strstr(s, "RTT 43.8ms  19 delayed ACKs  107 segs |"), "nagle's measures:\n%s", s);
@@ -1419,10 +1517,63 @@ Test(tui, compare_shows_nagle_and_nodelay_side_by_side_at_80x24, .timeout = 30)
 	rm_rf(root);
 }
 
+/* By time, both stepping: each step goes to the next segment of either run, and each side
+ * shows what its run had sent by then (the times at 140 columns say so). */
+Test(tui, compare_by_time_steps_to_the_next_segment_of_either_side, .timeout = 30)
+{
+	char *root = two_lab_root(), env[256], *s;
+	const char *e[] = { env, NULL };
+	const char *fwd[] = { RIGHT11, NULL };
+	struct term *t;
+
+	snprintf(env, sizeof env, "TCPLAB_ROOT=%s", root);
+	t = term_start(140, 40, e, tcplab(CMP_ARGS));
+	s = term_wait(t, "1/88", WAIT_MS);
+	/* the start: both SYNs, at 0 ms since each run began */
+	cr_expect(strstr(s, "by time 0.00 ms  step both"), "%s", s);
+	cr_expect(strstr(s, " 1/107 |"), "%s", s);
+	free(s);
+	term_keys(t, fwd);
+	/* Eleven steps: 0.22 ms, nagle's 6th segment (0.22) and nodelay's 7th (0.22); the 12
+	 * segments of both runs up to there, in time order, one step each (two at 0.07 and
+	 * 0.10 ms). Not 12 of each, as by segment. */
+	s = term_wait(t, "by time 0.22 ms", WAIT_MS);
+	cr_expect(strstr(s, " 6/107 |") && strstr(s, " 7/88"), "%s", s);
+	cr_expect(strstr(s, "   0.22  |------------------- P. 5:15(10) ack 1 ---"), "%s", s);
+	cr_expect(strstr(s, "|   0.22  |<---------------------- . ack 15 ---"), "%s", s);
+	free(s);
+	/* The next segment of either: nagle's ACK at 0.23 ms; nodelay's next is at 0.28. */
+	term_keys(t, (const char *[]){ "Right", NULL });
+	s = term_wait(t, "by time 0.23 ms", WAIT_MS);
+	cr_expect(strstr(s, " 7/107 |") && strstr(s, " 7/88"), "%s", s);
+	free(s);
+	term_keys(t, (const char *[]){ "Right", NULL });
+	s = term_wait(t, "by time 0.28 ms", WAIT_MS);
+	cr_expect(strstr(s, " 7/107 |") && strstr(s, " 8/88"), "%s", s);
+	free(s);
+	term_keys(t, (const char *[]){ "Left", "Left", NULL });
+	s = term_wait(t, "by time 0.22 ms", WAIT_MS);
+	cr_expect(strstr(s, " 6/107 |") && strstr(s, " 7/88"), "%s", s);
+	free(s);
+	/* End: the last segment of either run, nagle's at 847 ms: both complete. */
+	term_keys(t, (const char *[]){ "G", NULL });
+	s = term_wait(t, "88/88", WAIT_MS);
+	cr_expect(strstr(s, "107/107 |"), "%s", s);
+	free(s);
+	term_keys(t, (const char *[]){ "0", NULL });
+	s = term_wait(t, "by time 0.00 ms", WAIT_MS);
+	cr_expect(strstr(s, " 1/107 |") && strstr(s, " 1/88"), "%s", s);
+	free(s);
+	term_stop(t);
+	rm_rf(root);
+}
+
+/* 'A' aligns by segment: each side counts its own, and Tab steps one side alone. */
 Test(tui, compare_steps_both_together_or_each_alone, .timeout = 30)
 {
 	char *root = two_lab_root(), env[256], *s;
 	const char *e[] = { env, NULL };
+	const char *by_seg[] = { "A", RIGHT11, NULL };
 	const char *left_back[] = { "Tab", "Left", "Left", NULL };
 	const char *right_fwd[] = { "Tab", "Right", NULL };
 	const char *both_back[] = { "Tab", "Left", NULL };
@@ -1431,8 +1582,14 @@ Test(tui, compare_steps_both_together_or_each_alone, .timeout = 30)
 	struct term *t;
 
 	snprintf(env, sizeof env, "TCPLAB_ROOT=%s", root);
-	t = compare_at_12(80, 24, e);
-	free(term_wait(t, "12/107 |", WAIT_MS));
+	t = term_start(80, 24, e, tcplab(CMP_ARGS));
+	free(term_wait(t, "1/88", WAIT_MS));
+	term_keys(t, by_seg);
+	s = term_wait(t, "12/88", WAIT_MS);
+	cr_expect(strstr(s, "by segment  step both") && strstr(s, "12/107 |"), "%s", s);
+	/* segment 12 of each: nagle's stall shown, nodelay past it */
+	term_expect(s, "compare_lab2_by_segment_80x24");
+	free(s);
 	/* Tab: the left side alone steps back; the right stays where it was. */
 	term_keys(t, left_back);
 	s = term_wait(t, "step left", WAIT_MS);
@@ -1463,6 +1620,28 @@ Test(tui, compare_steps_both_together_or_each_alone, .timeout = 30)
 	rm_rf(root);
 }
 
+/* 'A' back to time goes on from the newest segment shown: segment 12 of each, by segment,
+ * is nagle's body at 42.07 ms, by when nodelay had finished. */
+Test(tui, compare_align_key_switches_to_time_from_the_newest_segment, .timeout = 30)
+{
+	char *root = two_lab_root(), env[256], *s;
+	const char *e[] = { env, NULL };
+	const char *keys[] = { "A", RIGHT11, NULL };
+	struct term *t;
+
+	snprintf(env, sizeof env, "TCPLAB_ROOT=%s", root);
+	t = term_start(80, 24, e, tcplab(CMP_ARGS));
+	free(term_wait(t, "1/88", WAIT_MS));
+	term_keys(t, keys);
+	free(term_wait(t, "12/88", WAIT_MS));
+	term_keys(t, (const char *[]){ "A", NULL });
+	s = term_wait(t, "by time 42.07 ms  step both", WAIT_MS);
+	cr_expect(strstr(s, "12/107 |") && strstr(s, "88/88"), "%s", s);
+	free(s);
+	term_stop(t);
+	rm_rf(root);
+}
+
 Test(tui, compare_at_140x40_shows_times_addresses_and_full_labels, .timeout = 30)
 {
 	char *root = two_lab_root(), env[256], *s;
@@ -1471,18 +1650,20 @@ Test(tui, compare_at_140x40_shows_times_addresses_and_full_labels, .timeout = 30
 
 	snprintf(env, sizeof env, "TCPLAB_ROOT=%s", root);
 	t = compare_at_12(140, 40, e);
-	s = term_wait(t, "12/88", WAIT_MS);
+	s = term_wait(t, "12/107 |", WAIT_MS);
 	cr_expect(strstr(s, "median round trip 43.8 ms  19 delayed ACKs  107 segments in"), "%s", s);
 	/* the segment in the ladder's one notation; the 40 ms stall before it, a gap row */
 	cr_expect(strstr(s, "  42.07  |------------------ P. 19:29(10) ack 24 ---"), "%s", s);
 	cr_expect(strstr(s, "|                     ... 41.6 ms ...                     |"), "%s", s);
+	/* by 42.07 ms, nodelay's close: its last segment at 2.06 ms */
+	cr_expect(strstr(s, "|   2.06  |----------------------- . ack 462 ---"), "%s", s);
 	term_expect(s, "compare_lab2_140x40");
 	free(s);
 	/* Resizing to 80x24 lays it out again, compact. */
 	term_resize(t, 80, 24);
 	s = term_wait(t, "RTT 43.8ms", WAIT_MS);
 	free(s);
-	s = term_wait(t, "12/88", WAIT_MS);
+	s = term_wait(t, "12/107 |", WAIT_MS);
 	term_expect(s, "compare_lab2_80x24");
 	free(s);
 	term_stop(t);
@@ -1562,6 +1743,8 @@ Test(tui, demo_compare_options_are_checked, .timeout = 30)
 	const char *help[] = { "demo", "--help", NULL };
 	tcplab_run(&r, help);
 	cr_expect(strstr(r.out, "--compare V1,V2"), "%s", r.out);
+	cr_expect(strstr(r.out, "A aligns the runs by time"), "%s", r.out);
+	cr_expect(strstr(r.out, "--calls"), "%s", r.out);
 }
 
 /* '/' in the comparison filters both sides; the title says so, with each side's count. */

@@ -81,6 +81,8 @@ const struct tui_key tui_keys[] = {
 	{ '-',         ACT_SLOWER,   NULL,          NULL, NULL },
 	{ '0',         ACT_RESTART,  "0",           "restart", STEPPED },
 	{ 'C',         ACT_COMPARE,  "C",           "compare two runs side by side", "demo" },
+	{ 'A',         ACT_ALIGN,    "A",           "align by time / by segment", "compare" },
+	{ 'S',         ACT_CALLS,    "S",           "socket calls on / off", "demo" },
 	{ 'T',         ACT_THEME,    "T",           "next colour theme", NULL },
 	{ CTRL('l'),   ACT_REDRAW,   "^L",          "redraw the screen", NULL },
 	{ '?',         ACT_HELP,     "?",           "this screen's keys; again: every key", NULL },

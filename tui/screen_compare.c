@@ -14,8 +14,15 @@
 
 /*
  * Left and right are the same kind of thing: a source (a live run or a replayed capture),
- * how many of its segments are revealed, and its measures. Stepping moves the focused side,
- * or both together (Tab picks: both, left, right).
+ * how many of its segments are revealed, and its measures.
+ *
+ * Two ways to step ('A' toggles). Aligned by time (the default): one clock, at_ns since
+ * each run began (ladder_t0), and each side shows every segment it had sent by then, so
+ * two runs of different lengths stay comparable (at 42 ms Nagle's run has sent one
+ * request's body, TCP_NODELAY's has finished); a step goes to the next segment of the
+ * sides that step (Tab: both, left, right), the other side following the clock. Aligned
+ * by segment: each side counts its own segments, and a step moves the focused side, or
+ * both, by one segment.
  *
  * The loop serves one source in progress at a time (tui_serve), and two live runs of one
  * lab would fight over its namespaces and port anyway, so a side that runs live waits
@@ -29,6 +36,8 @@
 #define MIN_STEP_MS 250
 #define MAX_STEP_MS 8000
 #define BOTH 2
+
+enum { STEP_FIRST = 100, STEP_LAST = 101 };
 
 struct measure {
 	bool done;              /* computed (the source is complete) */
@@ -53,6 +62,10 @@ struct compare {
 	const struct lab *lab;
 	struct side side[2];
 	int focus;              /* 0 left, 1 right, BOTH */
+	bool by_seg;            /* aligned by segment number, else by time */
+	uint64_t at_ns;         /* by time: the clock, ns since each run began */
+	bool at_start;          /* by time: at the first segment of either side (resolved as
+	                           the sides' sources grow: a live run starts later) */
 	int serving;            /* the side whose source the loop serves, -1: none */
 	bool playing;
 	int step_ms;
@@ -211,6 +224,7 @@ static void rerun(struct tui *t, struct compare *c)
 		sd->pending = true;
 	}
 	c->next_ms = mono_ms() + c->step_ms;
+	c->at_start = true;
 	c->serving = -1;
 	handover(t, c);
 }
@@ -231,6 +245,96 @@ static void name_side(struct side *sd, const struct lab *lab)
 		snprintf(sd->name + strlen(sd->name), sizeof sd->name - strlen(sd->name), " (replay)");
 }
 
+/* The first and last segment of a side's ladder, as ns since its run began. */
+static bool seg_bound(struct side *sd, bool last, uint64_t *out)
+{
+	const struct ladder *l = sd->src ? src_ladder(sd->src) : NULL;
+
+	for (size_t i = 0; l && i < l->n; i++) {
+		const struct ladder_row *r = &l->row[last ? l->n - 1 - i : i];
+		if (r->kind == LADDER_SEG) {
+			*out = r->t_ns - ladder_t0(l);
+			return true;
+		}
+	}
+	return false;
+}
+
+static bool steps(const struct compare *c, int k)
+{
+	return c->focus == BOTH || c->focus == k;
+}
+
+/* By time: the clock at the first segment of either side while at the start; each side
+ * then shows its segments up to the clock. */
+static void sync_time(struct compare *c)
+{
+	uint64_t t;
+
+	if (c->by_seg)
+		return;
+	if (c->at_start) {
+		bool any = false;
+		for (int k = 0; k < 2; k++)
+			if (seg_bound(&c->side[k], false, &t) && (!any || t < c->at_ns)) {
+				c->at_ns = t;
+				any = true;
+			}
+		if (!any)
+			c->at_ns = 0;
+	}
+	for (int k = 0; k < 2; k++) {
+		struct side *sd = &c->side[k];
+		const struct ladder *l = sd->src ? src_ladder(sd->src) : NULL;
+		struct ladder_at a;
+
+		sd->shown = 0;
+		if (l) {
+			ladder_at(l, c->at_ns, &a);
+			sd->shown = a.nseg;
+		}
+	}
+}
+
+/* By time: the clock to the next (by > 0) or previous segment of the sides that step,
+ * or to their first or last one. */
+static void step_time(struct compare *c, int by)
+{
+	bool any = false;
+	uint64_t best = 0, t;
+
+	sync_time(c);
+	if (by == STEP_FIRST) {
+		c->at_start = true;
+		return;
+	}
+	for (int k = 0; k < 2; k++) {
+		struct side *sd = &c->side[k];
+		const struct ladder *l = sd->src ? src_ladder(sd->src) : NULL;
+		struct ladder_at a;
+		bool has;
+
+		if (!steps(c, k) || !l)
+			continue;
+		ladder_at(l, c->at_ns, &a);
+		if (by == STEP_LAST)
+			has = seg_bound(sd, true, &t);
+		else if (by > 0)
+			has = a.has_next, t = a.next_ns;
+		else
+			has = a.has_prev, t = a.prev_ns;
+		if (!has)
+			continue;
+		if (!any || (by == STEP_LAST ? t > best : by > 0 ? t < best : t > best))
+			best = t;
+		any = true;
+	}
+	if (any) {
+		c->at_ns = best;
+		c->at_start = false;
+	}
+}
+
 /* One side's ladder in columns [x, x + w): one row a segment, the newest at the bottom. */
 static void draw_side(struct compare *c, int k, int x, int w, int y0, int rows)
 {
@@ -245,7 +349,8 @@ static void draw_side(struct compare *c, int k, int x, int w, int y0, int rows)
 	nvis = sd->src ? src_nvis(sd->src) : 0;
 	if (sd->shown > nvis)
 		sd->shown = nvis;
-	if (!sd->shown && nvis)
+	/* by time, a side may have sent nothing yet */
+	if (!sd->shown && nvis && c->by_seg)
 		sd->shown = 1;
 	snprintf(pos, sizeof pos, "%zu/%zu", sd->shown, nvis);
 	snprintf(head, sizeof head, "%c %s", focused ? '>' : ' ', sd->name);
@@ -284,7 +389,11 @@ static void draw_side(struct compare *c, int k, int x, int w, int y0, int rows)
 		draw_text(y0 + 2, rx + 1 - (int)strlen(sv), (int)strlen(sv), R_HEAD, sv);
 	}
 	const struct ladder *lad = src_ladder(sd->src);
-	size_t want[64], nw = lad ? lview_reveal(lad, sd->shown, want, rows < 64 ? (size_t)rows : 64) : 0;
+	size_t want[64], nw = lad ? lview_reveal(lad, sd->shown, false, want, rows < 64 ? (size_t)rows : 64) : 0;
+	size_t newest = nw;     /* the newest segment: a note may follow it */
+	for (size_t i = nw; i > 0 && newest == nw; i--)
+		if (lad->row[want[i - 1]].kind == LADDER_SEG)
+			newest = i - 1;
 	for (int i = 0; i < rows; i++) {
 		int y = y0 + 3 + i;
 		const struct ladder_row *r;
@@ -303,7 +412,7 @@ static void draw_side(struct compare *c, int k, int x, int w, int y0, int rows)
 		}
 		lbl[0] = ' ';
 		ladder_label(lad, want[i], lbl + 1, sizeof lbl - 80);
-		role = (size_t)i + 1 == nw ? R_SEL : r->dir == FLOW_C2S ? R_C2S : R_S2C;
+		role = (size_t)i == newest ? R_SEL : r->dir == FLOW_C2S ? R_C2S : R_S2C;
 		ladder_expert_label(r->analysis, false, an, sizeof an);
 		/* Wide: the expert label in words; narrow: a '!' after the label. */
 		if (an[0] && wide)
@@ -350,10 +459,11 @@ static void compare_draw(struct tui *t, void *priv)
 	struct compare *c = priv;
 	const struct tui_glyphs *g = draw_glyphs();
 	static const char *const focus_name[] = { "left", "right", "both" };
-	char title[600], right[96];
+	char title[600], right[128], align[48];
 	int w = (COLS - 1) / 2, nl = w >= 56 ? 3 : 4, rows;
 
 	(void)t;
+	sync_time(c);
 	snprintf(title, sizeof title, "compare  lab %d: %s%s", c->lab ? c->lab->number : 0,
 	         c->lab ? c->lab->title : "",
 	         w >= 46 ? "  (time: ms since each run began)" : "");
@@ -371,10 +481,20 @@ static void compare_draw(struct tui *t, void *priv)
 		tl = strlen(title);
 		snprintf(title + tl, sizeof title - tl, "%zu of %zu", src_nvis(s), src_count(s));
 	}
-	snprintf(right, sizeof right, "step %s  %s %.2g s", focus_name[c->focus],
+	/* how the sides are aligned, and by time where the clock stands */
+	if (c->by_seg)
+		snprintf(align, sizeof align, "by segment");
+	else
+		snprintf(align, sizeof align, "by time %.2f ms", (double)c->at_ns / 1e6);
+	snprintf(right, sizeof right, "%s  step %s  %s %.2g s", align, focus_name[c->focus],
 	         c->playing ? "playing" : "paused", c->step_ms / 1000.0);
+	/* A long filter wins: the pace goes first, then the rest (the side marked '>' steps). */
 	if ((int)(strlen(title) + strlen(right)) + 3 > COLS)
-		right[0] = '\0';       /* a long filter wins: the side marked '>' steps */
+		snprintf(right, sizeof right, "%s  step %s", align, focus_name[c->focus]);
+	if ((int)(strlen(title) + strlen(right)) + 3 > COLS)
+		snprintf(right, sizeof right, "step %s", focus_name[c->focus]);
+	if ((int)(strlen(title) + strlen(right)) + 3 > COLS)
+		right[0] = '\0';
 	draw_title(title, right);
 	/* title; name, measures, endpoints; rows; rule; narration; hints */
 	rows = LINES - 4 - 1 - nl - 1;
@@ -385,14 +505,17 @@ static void compare_draw(struct tui *t, void *priv)
 	draw_hline(LINES - 2 - nl, 0, COLS, R_DIM);
 	for (int k = 0; k < 2; k++)
 		draw_narration(c, k, (k ? w + 1 : 0) + 1, w - 2, LINES - 1 - nl, nl);
-	draw_hints("Tab side  Left/Right step  p play  0 restart  r re-run  v variant  q back");
+	draw_hints("Tab side  Left/Right step  A align  p play  r re-run  v variant  q back");
 }
-
-enum { STEP_FIRST = 100, STEP_LAST = 101 };
 
 /* by: +1 or -1 segment, or STEP_FIRST / STEP_LAST, on the focused side or both. */
 static void step(struct compare *c, int by)
 {
+	if (!c->by_seg) {
+		step_time(c, by);
+		c->next_ms = mono_ms() + c->step_ms;
+		return;
+	}
 	for (int k = 0; k < 2; k++) {
 		struct side *sd = &c->side[k];
 		size_t nvis = sd->src ? src_nvis(sd->src) : 0;
@@ -439,6 +562,27 @@ static enum tui_ret compare_key(struct tui *t, void *priv, enum tui_act a, int c
 	switch (a) {
 	case ACT_TAB:
 		c->focus = c->focus == BOTH ? 0 : c->focus == 0 ? 1 : BOTH;
+		break;
+	case ACT_ALIGN:
+		/* Each side keeps what it shows: by segment counts on from there, by time
+		 * goes on from the newest segment shown on a side that steps. */
+		sync_time(c);
+		c->by_seg = !c->by_seg;
+		if (!c->by_seg) {
+			uint64_t at = 0;
+			for (int k = 0; k < 2; k++) {
+				const struct side *s2 = &c->side[k];
+				const struct ladder *l = s2->src ? src_ladder(s2->src) : NULL;
+				size_t seen = 0;
+
+				for (size_t i = 0; steps(c, k) && l && i < l->n && seen < s2->shown; i++)
+					if (l->row[i].kind == LADDER_SEG && ++seen == s2->shown &&
+					    l->row[i].t_ns - ladder_t0(l) > at)
+						at = l->row[i].t_ns - ladder_t0(l);
+			}
+			c->at_ns = at;
+			c->at_start = false;
+		}
 		break;
 	case ACT_NEXT: case ACT_DOWN:
 		step(c, 1);
@@ -496,12 +640,20 @@ static enum tui_ret compare_key(struct tui *t, void *priv, enum tui_act a, int c
 	return TUI_STAY;
 }
 
-static bool can_step(const struct compare *c)
+static bool can_step(struct compare *c)
 {
-	for (int k = 0; k < 2; k++)
-		if ((c->focus == BOTH || c->focus == k) && c->side[k].src &&
-		    c->side[k].shown < src_nvis(c->side[k].src))
+	for (int k = 0; k < 2; k++) {
+		struct side *sd = &c->side[k];
+		const struct ladder *l = sd->src ? src_ladder(sd->src) : NULL;
+		struct ladder_at a;
+
+		if (!steps(c, k) || !sd->src)
+			continue;
+		if (c->by_seg && sd->shown < src_nvis(sd->src))
 			return true;
+		if (!c->by_seg && l && (ladder_at(l, c->at_ns, &a), a.has_next))
+			return true;
+	}
 	return false;
 }
 
@@ -537,6 +689,7 @@ static int compare_filter(struct tui *t, void *priv, const char *expr, char *err
 	int rc = 0;
 
 	(void)t;
+	c->at_start = true;
 	for (int k = 0; k < 2; k++) {
 		struct side *sd = &c->side[k];
 		if (!sd->src)
@@ -594,6 +747,7 @@ int screen_compare_open(struct tui *t, const struct lab *lab, const struct compa
 		return -1;
 	c->lab = lab;
 	c->focus = BOTH;
+	c->at_start = true;
 	c->serving = -1;
 	c->step_ms = auto_s > 0 ? (int)(auto_s * 1000) : 2000;
 	c->playing = auto_s > 0;

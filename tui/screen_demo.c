@@ -13,6 +13,11 @@
 /*
  * The demo never waits on a timer of its own: play mode asks the main loop for a wake-up
  * (wait_ms) at the next reveal, so keys, a live run and the timer share the one poll().
+ *
+ * With calls ('S', --calls) the rows are the engine's ladder rows with the programs'
+ * calls and output (tui.h lview_reveal), each call in its host's column beside the wire,
+ * one line a row (two where a call's text or a segment's expert label needs them); a
+ * capture has no calls, and says so instead of showing empty columns.
  */
 
 #define MIN_STEP_MS 250
@@ -34,6 +39,7 @@ struct demo {
 	struct narration *narr; /* the lab's narration.txt, NULL: generated narration only */
 	char narr_error[512];
 	struct narration_cache nc;
+	bool calls;             /* show the programs' calls (a run's) */
 };
 
 static long long mono_ms(void)
@@ -91,17 +97,103 @@ static void load(struct tui *t, struct demo *d, bool live)
 		tui_serve(t, d->src);
 }
 
-/* One row on two lines between the rails at cx and sx; newest: the segment just revealed. */
-static void draw_item(const struct ladder *l, size_t k, int y, int cx, int sx, bool newest)
+/* Columns: time [0, tw), the client's calls [tw, cx - 1), its rail at cx - 1, the wire
+ * [cx, sx], the server's rail at sx + 1, its calls [sx + 3, COLS). Without calls, the
+ * wire takes all but the time and a margin. */
+struct dcols {
+	int tw, cx, sx;
+	bool calls;
+};
+
+static struct dcols layout(bool calls)
+{
+	struct dcols c = { .tw = 9, .cx = 10, .sx = COLS - 11, .calls = calls };
+
+	if (calls) {
+		/* the wire needs about 28 columns for "P. 19:29(10) ack 24" and its arrow */
+		int ww = COLS * 3 / 10 < 28 ? 28 : COLS * 3 / 10;
+		int cw = (COLS - 8 - ww - 2) / 2;
+
+		c.tw = 8;
+		c.cx = c.tw + cw + 1;
+		c.sx = c.cx + ww - 1;
+	}
+	return c;
+}
+
+/* A call's column: [x, x + width), a blank between it and its rail. */
+static int call_x(const struct ladder_row *r, const struct dcols *c)
+{
+	return r->side == LADDER_CLIENT ? c->tw + 1 : c->sx + 3;
+}
+
+static int call_width(const struct ladder_row *r, const struct dcols *c)
+{
+	return r->side == LADDER_CLIENT ? c->cx - 2 - call_x(r, c) : COLS - call_x(r, c);
+}
+
+/* A call's or output's text wrapped to its column (at most two lines); 0 for other rows. */
+static size_t call_lines(const struct ladder *l, size_t k, const struct dcols *c, char *text,
+                         size_t len, const char **ls, int *lens)
+{
+	const struct ladder_row *r = &l->row[k];
+	int w = call_width(r, c);
+
+	if (r->kind != LADDER_CALL && r->kind != LADDER_OUTPUT)
+		return 0;
+	ladder_label(l, k, text, len);
+	return draw_wrap(text, w > 1 ? w : 1, ls, lens, 2);
+}
+
+/* Lines row k takes: two each without calls (a projector's spacing); with calls one, two
+ * for a call that wraps or a segment with an expert label. */
+static int row_height(const struct ladder *l, size_t k, const struct dcols *c)
+{
+	const struct ladder_row *r = &l->row[k];
+	const char *ls[2];
+	int lens[2];
+	char text[512];
+
+	if (!c->calls)
+		return 2;
+	if (r->kind == LADDER_SEG)
+		return r->analysis ? 2 : 1;
+	if (r->kind == LADDER_CALL || r->kind == LADDER_OUTPUT)
+		return call_lines(l, k, c, text, sizeof text, ls, lens) > 1 ? 2 : 1;
+	return 1;
+}
+
+/* Row k at line y between the rails; newest: the segment just revealed. */
+static void draw_item(const struct ladder *l, size_t k, int y, const struct dcols *c,
+                      bool newest)
 {
 	const struct tui_glyphs *g = draw_glyphs();
 	const struct ladder_row *r = &l->row[k];
-	char lbl[160], an[160];
+	int cx = c->cx, sx = c->sx;
+	char lbl[512], an[160];
 	enum tui_role role;
 	int lw;
 
+	if (r->kind == LADDER_CALL || r->kind == LADDER_OUTPUT) {
+		const char *ls[2];
+		int lens[2];
+		size_t n = call_lines(l, k, c, lbl, sizeof lbl, ls, lens);
+		int x = call_x(r, c), w = call_width(r, c);
+
+		draw_fmt(y, 0, c->tw - 1, R_DIM, "%7.2f", ladder_ms(l, r->t_ns));
+		/* the programs' bytes and words: draw_text shows their escapes as text */
+		for (size_t i = 0; i < n; i++) {
+			char part[512];
+			snprintf(part, sizeof part, "%.*s", lens[i], ls[i]);
+			draw_text(y + (int)i, x, w, r->kind == LADDER_OUTPUT ? R_DIM : R_NORMAL, part);
+		}
+		return;
+	}
 	if (r->kind != LADDER_SEG) {
-		lview_draw_note(l, k, y, cx + 1, sx - 1);
+		/* with calls, a note or a connection has the whole row: the wire is narrow */
+		bool wide = c->calls && r->kind != LADDER_GAP;
+
+		lview_draw_note(l, k, y, wide ? c->tw + 1 : cx + 1, wide ? COLS - 2 : sx - 1);
 		return;
 	}
 	ladder_label(l, k, lbl + 1, sizeof lbl - 2);
@@ -116,12 +208,16 @@ static void draw_item(const struct ladder *l, size_t k, int y, int cx, int sx, b
 		mvaddstr(y, cx, g->larrow);
 	attrset(A_NORMAL);
 	lw = (int)strlen(lbl);
-	draw_text(y, (cx + sx - lw) / 2, lw, role, lbl);
-	draw_fmt(y, 0, cx - 1, R_DIM, "%7.2f", ladder_ms(l, r->t_ns));
+	if (lw > sx - cx - 1)
+		lw = sx - cx - 1;
+	draw_fmt(y, (cx + sx - lw) / 2, lw, role, "%.*s", lw, lbl);
+	draw_fmt(y, 0, c->tw - 1, R_DIM, "%7.2f", ladder_ms(l, r->t_ns));
 	ladder_expert_label(r->analysis, false, an, sizeof an);
 	if (an[0]) {
 		int w = (int)strlen(an);
-		draw_fmt(y + 1, (cx + sx - w) / 2, w, R_EXPERT, "%s", an);
+		if (w > sx - cx - 1)
+			w = sx - cx - 1;
+		draw_fmt(y + 1, (cx + sx - w) / 2, w, R_EXPERT, "%.*s", w, an);
 	}
 }
 
@@ -131,7 +227,9 @@ static void demo_draw(struct tui *t, void *priv)
 	const struct tui_glyphs *g = draw_glyphs();
 	char title[600], right[128], text[512], note[300];
 	size_t nvis;
-	int cx = 10, sx = COLS - 11, rows;
+	bool calls = d->src && d->calls && src_labrun(d->src);
+	struct dcols c = layout(calls);
+	int avail = LINES - 8;
 
 	(void)t;
 	snprintf(title, sizeof title, "demo  lab %d: %s", d->lab ? d->lab->number : 0,
@@ -163,19 +261,35 @@ static void demo_draw(struct tui *t, void *priv)
 	}
 	draw_text(2, 1, COLS / 2 - 1, R_HEAD, cl);
 	draw_fmt(2, COLS / 2, COLS / 2 - 1, R_HEAD, "%*s", COLS / 2 - 2, sv);
-	/* Two lines a row; the newest revealed segment stays in view, at the bottom. */
-	rows = (LINES - 8) / 2;
+	if (d->calls && !calls) {
+		/* rather than two empty columns */
+		static const char none[] = "no calls in a capture file";
+		int n = (int)sizeof none - 1;
+		if ((int)(strlen(cl) + strlen(sv)) + n + 6 <= COLS)
+			draw_text(2, (COLS - n) / 2, n, R_DIM, none);
+	}
+	/* The newest rows that fit, from the top; the newest revealed segment (and what
+	 * followed it) stays in view, at the bottom. */
 	const struct ladder *lad = src_ladder(d->src);
-	size_t want[64], nw = lad ? lview_reveal(lad, d->shown, want, rows < 64 ? (size_t)rows : 64) : 0;
-	for (int k = 0; k < rows; k++) {
-		int y = 4 + 2 * k;
-
-		mvaddstr(y, cx - 1, g->vline);
-		mvaddstr(y + 1, cx - 1, g->vline);
-		mvaddstr(y, sx + 1, g->vline);
-		mvaddstr(y + 1, sx + 1, g->vline);
-		if ((size_t)k < nw)
-			draw_item(lad, want[k], y, cx, sx, (size_t)k + 1 == nw);
+	size_t want[64], nw = lad ? lview_reveal(lad, d->shown, calls, want,
+	                                         avail / (calls ? 1 : 2) < 64 ? (size_t)(avail / (calls ? 1 : 2)) : 64) : 0;
+	size_t first = nw, newest = nw;
+	for (int used = 0; first > 0; first--) {
+		int h = row_height(lad, want[first - 1], &c);
+		if (used + h > avail)
+			break;
+		used += h;
+	}
+	for (size_t i = nw; i > first && newest == nw; i--)
+		if (lad->row[want[i - 1]].kind == LADDER_SEG)
+			newest = i - 1;
+	for (int y = 4; y < 4 + avail; y++) {
+		mvaddstr(y, c.cx - 1, g->vline);
+		mvaddstr(y, c.sx + 1, g->vline);
+	}
+	for (size_t i = first, y = 4; i < nw; i++) {
+		draw_item(lad, want[i], (int)y, &c, i == newest);
+		y += (size_t)row_height(lad, want[i], &c);
 	}
 	/* The narration: what the newest segment means. */
 	if (d->shown) {
@@ -192,11 +306,17 @@ static void demo_draw(struct tui *t, void *priv)
 		const char *tnote = src_time_note(d->src);
 		int nl = (int)strlen(tnote);
 
-		if (d->previous[0])
+		/* the run before, else a live run's state ("done: 10 segments, 8 of 8 checks
+		 * passed"): the demo shows a run's outcome too */
+		if (d->previous[0]) {
 			draw_fmt(3, 1, COLS - nl - 4, R_DIM, "before: %s", d->previous);
+		} else if (src_labrun(d->src)) {
+			src_state_str(d->src, text, sizeof text);
+			draw_text(3, 1, COLS - nl - 4, R_DIM, text);
+		}
 		draw_text(3, COLS - nl - 2, nl, R_DIM, tnote);
 	}
-	draw_hints("Left/Right step  p play  0 restart  r re-run  v variant  C compare  q quit");
+	draw_hints("Left/Right step  p play  S calls  r re-run  v variant  C compare  q quit");
 }
 
 /* Side by side: the previous run on the left and this one on the right; with no previous
@@ -227,6 +347,17 @@ static void compare(struct tui *t, struct demo *d)
 		side[1].variant = d->lab->variant[(d->variant + 1) % d->lab->nvariant].name;
 	}
 	screen_compare_open(t, d->lab, side, d->playing ? d->step_ms / 1000.0 : 0);
+}
+
+/* What 'S' (or --calls) did: a capture has no calls to show. */
+static void calls_status(struct tui *t, const struct demo *d)
+{
+	if (!d->calls)
+		tui_status(t, false, "the programs' calls hidden: segments only");
+	else if (d->src && !src_labrun(d->src))
+		tui_status(t, false, "no calls in a capture file: r runs the lab live, with its calls");
+	else
+		tui_status(t, false, "the programs' calls shown beside the segments");
 }
 
 static enum tui_ret demo_key(struct tui *t, void *priv, enum tui_act a, int ch)
@@ -277,6 +408,10 @@ static enum tui_ret demo_key(struct tui *t, void *priv, enum tui_act a, int ch)
 		break;
 	case ACT_COMPARE:
 		compare(t, d);
+		break;
+	case ACT_CALLS:
+		d->calls = !d->calls;
+		calls_status(t, d);
 		break;
 	case ACT_LADDER: case ACT_ENTER:
 		if (d->src)
@@ -388,12 +523,15 @@ int screen_demo_open(struct tui *t, const struct lab *lab, const char *variant,
 
 	if (!d)
 		return -1;
+	d->calls = tui_opts(t)->calls;
 	variant_set(d, variant);
 	load(t, d, false);
 	if (tui_push(t, &demo_view, d) < 0)
 		return -1;
 	if (d->narr_error[0])
 		tui_status(t, true, "%s (the generated narration is used)", d->narr_error);
+	else if (d->calls && d->src && !src_labrun(d->src))
+		calls_status(t, d);
 	return 0;
 }
 
@@ -404,6 +542,7 @@ int screen_demo_under(struct tui *t, const struct lab *lab, struct tui_src *cur,
 
 	if (!d)
 		return -1;
+	d->calls = tui_opts(t)->calls;
 	if (!cur) {
 		cur = prev;
 		d->pcap = prev_pcap;

@@ -172,27 +172,45 @@ void lview_draw_note(const struct ladder *l, size_t k, int y, int x0, int x1)
 	              R_HEAD : r->kind == LADDER_MARKER ? R_WIRE_NOTE : R_DIM, text);
 }
 
-/* The rows a demo or a comparison shows: segments, idle gaps, connection changes and the engine's notes
- * (calls belong to the full ladder), up to the shown-th segment; the last max of them into
- * out. Returns how many. */
-size_t lview_reveal(const struct ladder *l, size_t shown, size_t *out, size_t max)
+/* The rows a demo or a comparison shows (tui.h): the shown-th segment's and those before
+ * it, then what followed it before the next segment, not the next one's gap or connection
+ * row; the last max of them into out. Returns how many. */
+size_t lview_reveal(const struct ladder *l, size_t shown, bool calls, size_t *out, size_t max)
 {
-	size_t seen = 0, n = 0, start = 0;
+	size_t seen = 0, n = 0, start = 0, end = l->n;
 	size_t ring[64];
 
 	if (!max || !shown)
 		return 0;
-	for (size_t k = 0; k < l->n && seen < shown; k++) {
+	if (max > 64)
+		max = 64;
+	/* where to stop: after the shown-th segment, the last note (or call, or output) before
+	 * the next segment */
+	for (size_t k = 0; k < l->n; k++) {
 		const struct ladder_row *r = &l->row[k];
-		if (r->kind == LADDER_CALL || r->kind == LADDER_OUTPUT)
+		bool other = r->kind == LADDER_MARKER ||
+		             (calls && (r->kind == LADDER_CALL || r->kind == LADDER_OUTPUT));
+
+		if (seen == shown) {
+			if (r->kind == LADDER_SEG)
+				break;
+			if (other)
+				end = k + 1;
 			continue;
-		/* a gap or a connection change shows with the segment after it */
+		}
+		if (r->kind == LADDER_SEG && ++seen == shown)
+			end = k + 1;
+	}
+	for (size_t k = 0; k < end; k++) {
+		const struct ladder_row *r = &l->row[k];
+		if (!calls && (r->kind == LADDER_CALL || r->kind == LADDER_OUTPUT))
+			continue;
+		/* a gap or a connection change shows with the event after it */
 		ring[(start + n) % max] = k;
 		if (n < max)
 			n++;
 		else
 			start = (start + 1) % max;
-		seen += r->kind == LADDER_SEG;
 	}
 	for (size_t i = 0; i < n; i++)
 		out[i] = ring[(start + i) % max];

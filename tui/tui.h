@@ -44,6 +44,8 @@ struct tui_opts {
 	                                   both live one after the other); NULL: no comparison */
 	const char *variant;            /* TUI_DEMO: variant to run first, NULL: the first */
 	double auto_s;                  /* TUI_DEMO: advance every auto_s seconds, 0: by hand */
+	bool calls;                     /* TUI_DEMO: --calls: the programs' calls beside the
+	                                   segments (a run's; a capture has none) */
 	const char *sandbox_error;      /* why lab runs cannot work here, or NULL */
 	enum tui_theme theme;           /* --theme; 'T' cycles it */
 };
@@ -59,7 +61,7 @@ enum tui_act {
 	ACT_TAB, ACT_ENTER, ACT_BACK, ACT_QUIT, ACT_HELP, ACT_FILTER, ACT_REDRAW,
 	ACT_RUN, ACT_VARIANT, ACT_CHECKS, ACT_LADDER, ACT_SEGMENTS, ACT_FOLLOW,
 	ACT_PLAY, ACT_FASTER, ACT_SLOWER, ACT_RESTART, ACT_GRADE, ACT_COMPARE, ACT_THEME,
-	ACT_SEARCH, ACT_SEARCH_NEXT, ACT_SEARCH_PREV,
+	ACT_SEARCH, ACT_SEARCH_NEXT, ACT_SEARCH_PREV, ACT_ALIGN, ACT_CALLS,
 	ACT_N
 };
 
@@ -290,9 +292,11 @@ void lview_head_note(const struct ladder *l, int y, const char *note);
  * the engine's note), centred between columns x0 and x1 (excluded), cut at a word. */
 void lview_draw_note(const struct ladder *l, size_t k, int y, int x0, int x1);
 /* For the demo and the comparison, which reveal one segment at a time: the rows up to the
- * shown-th segment without calls and output (segments, gaps, connection changes, the
- * engine's notes), the last max (at most 64) of them into out. Returns how many. */
-size_t lview_reveal(const struct ladder *l, size_t shown, size_t *out, size_t max);
+ * shown-th segment (segments, gaps, connection changes, the engine's notes; with calls,
+ * the programs' calls and output too), then what followed it before the next segment (its
+ * notes; with calls, its calls and output: the recv() that returned its bytes), the last
+ * max (at most 64) of them into out. Returns how many. */
+size_t lview_reveal(const struct ladder *l, size_t shown, bool calls, size_t *out, size_t max);
 
 /* ---- plain-words explanation of a segment (explain.c) ---- */
 
