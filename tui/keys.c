@@ -40,6 +40,7 @@ const struct tui_key tui_keys[] = {
 	{ 's',         ACT_SEGMENTS, "s",           "segment list and detail" },
 	{ 'c',         ACT_CHECKS,   "c",           "checks and verdicts" },
 	{ 'f',         ACT_FOLLOW,   "f",           "follow the stream" },
+	{ 'o',         ACT_CONVS,    "o",           "connections, one row each" },
 	{ 'e',         ACT_GRADE,    "e",           "grade your exercise" },
 	{ 'p',         ACT_PLAY,     "p",           "demo: pause / play" },
 	{ '+',         ACT_FASTER,   "+ -",         "demo: faster / slower" },
