@@ -210,10 +210,12 @@ static void draw_detail(const struct convs *v, const struct conv *c, int y)
 	conv_ends(&v->cl, c, cl, sv, sizeof cl);
 	draw_fmt(y++, 1, COLS - 1, R_NORMAL, "tcp.stream == %u: %s -> %s (ladder: connection %u of"
 	         " %zu)", c->id, cl, sv, c->id + 1, v->cl.n);
-	draw_fmt(y++, 1, COLS - 1, R_NORMAL, "the client sent %llu segments, %llu bytes of data;"
-	         " the server %llu segments, %llu bytes",
-	         (unsigned long long)c->packets[FLOW_C2S], (unsigned long long)c->bytes[FLOW_C2S],
-	         (unsigned long long)c->packets[FLOW_S2C], (unsigned long long)c->bytes[FLOW_S2C]);
+	draw_fmt(y++, 1, COLS - 1, R_NORMAL, "the client sent %llu segment%s, %llu bytes of data;"
+	         " the server %llu segment%s, %llu bytes",
+	         (unsigned long long)c->packets[FLOW_C2S], c->packets[FLOW_C2S] == 1 ? "" : "s",
+	         (unsigned long long)c->bytes[FLOW_C2S],
+	         (unsigned long long)c->packets[FLOW_S2C], c->packets[FLOW_S2C] == 1 ? "" : "s",
+	         (unsigned long long)c->bytes[FLOW_S2C]);
 	draw_fmt(y++, 1, COLS - 1, R_NORMAL, "first segment at %.3f ms, last at %.3f ms: %.3f ms",
 	         ms_of(v, c->first_ns), ms_of(v, c->last_ns), (double)(c->last_ns - c->first_ns) / 1e6);
 	switch (e) {
