@@ -294,6 +294,84 @@ Test(tui, a_file_ladder_separates_connections_and_c_picks_one, .timeout = 30)
 	term_stop(t);
 }
 
+/*
+ * Conversations (o): nine real connections merged into one capture (tests/test_conv.c says
+ * how). Each row's figures are tshark's ('tshark -q -z conv,tcp': packets each way, start,
+ * duration; payload bytes summed from tcp.len), the start in ms since the first TCP segment
+ * as every screen counts (tshark's Relative Start less 6.164 ms).
+ */
+#define CONVS "tests/data/tui/conversations.pcap"
+
+Test(tui, conversations_list_each_connection_as_tshark_counts_it, .timeout = 30)
+{
+	struct term *t = term_start(80, 24, NULL, tcplab("inspect " CONVS));
+	const char *o[] = { "o", NULL }, *down[] = { "j", "j", "j", "j", NULL };
+	char *s;
+
+	free(term_wait(t, "78 segments of 80 packets", WAIT_MS));
+	term_keys(t, o);
+	s = term_wait(t, "conversations  9 connections", WAIT_MS);
+	/* a FIN close, a half-close, a refused SYN, an open one with a retransmission */
+	cr_expect(strstr(s, "\n0 127.0.0.1:49090 127.0.0.1:8000    6      5    4      5     0.000   0.257 FIN\n"),
+	          "%s", s);
+	cr_expect(strstr(s, "\n1 127.0.0.1:41226 127.0.0.1:8000    5      7    3     16  7629.624   0.128 half\n"),
+	          "%s", s);
+	cr_expect(strstr(s, "\n3 127.0.0.1:48966 127.0.0.1:8001    1      0    1      0 15918.971   0.134 RST\n"),
+	          "%s", s);
+	cr_expect(strstr(s, "\n4 127.0.0.1:49202 127.0.0.1:8000    7   5144    5      0 26107.598  87.816 open\n"),
+	          "%s", s);
+	cr_expect(strstr(s, "\n8 [::1]:54982     [::1]:8000        6      5    4      5 44164.151   0.291 FIN\n"),
+	          "%s", s);
+	term_expect(s, "conversations_80x24");
+	free(s);
+	term_keys(t, down);
+	s = term_wait(t, "tcp.stream == 4: 127.0.0.1:49202 -> 127.0.0.1:8000", WAIT_MS);
+	cr_expect(strstr(s, "open: no FIN and no RST"), "%s", s);
+	cr_expect(strstr(s, "expert labels: retransmission 1,"), "%s", s);
+	free(s);
+	term_stop(t);
+}
+
+/* Enter opens that one connection's ladder; leaving it, the ladder shows every one again. */
+Test(tui, enter_on_a_conversation_opens_its_ladder, .timeout = 30)
+{
+	struct term *t = term_start(80, 24, NULL, tcplab("inspect " CONVS));
+	const char *a[] = { "a", NULL }, *o[] = { "o", NULL }, *q[] = { "q", NULL },
+	           *down[] = { "j", "j", "j", "j", "j", "j", NULL }, *enter[] = { "Enter", NULL },
+	           *seg[] = { "s", NULL };
+	char *s;
+
+	free(term_wait(t, "78 segments of 80 packets", WAIT_MS));
+	term_keys(t, a);
+	free(term_wait(t, "all 9 connections", WAIT_MS));
+	term_keys(t, o);
+	free(term_wait(t, "conversations  9 connections", WAIT_MS));
+	term_keys(t, down);
+	free(term_wait(t, "tcp.stream == 6: 127.0.0.1:40000", WAIT_MS));
+	term_keys(t, enter);
+	s = term_wait(t, "ladder  connection 7 of 9", WAIT_MS);
+	cr_expect(strstr(s, "R. 4 ack 4"), "the first 40000's RST:\n%s", s);
+	cr_expect_null(strstr(s, "F. "), "no other connection's FIN:\n%s", s);
+	cr_expect_null(strstr(s, "connection 8:"), "no other connection:\n%s", s);
+	free(s);
+	term_keys(t, q);
+	free(term_wait(t, "conversations  9 connections", WAIT_MS));
+	term_keys(t, q);
+	s = term_wait(t, "all 9 connections", WAIT_MS);
+	cr_expect(strstr(s, "connection 2: 127.0.0.1:41226 -> 127.0.0.1:8000"), "%s", s);
+	free(s);
+	/* s: the segment list of that connection, through the display filter */
+	term_keys(t, o);
+	free(term_wait(t, "conversations  9 connections", WAIT_MS));
+	term_keys(t, down);
+	free(term_wait(t, "tcp.stream == 6: 127.0.0.1:40000", WAIT_MS));
+	term_keys(t, seg);
+	s = term_wait(t, "filtered: tcp.stream == 6, 8 of 78", WAIT_MS);
+	cr_expect(strstr(s, "Frame 53 at 40378.755 ms: client -> server"), "its SYN:\n%s", s);
+	free(s);
+	term_stop(t);
+}
+
 /* The header's ACK comes ~40 ms late: a row says so, at 80x24. */
 Test(tui, the_nagle_stall_is_a_gap_row_on_the_ladder, .timeout = 30)
 {

@@ -7,8 +7,8 @@
 #define CTRL(c) ((c) & 0x1f)
 
 /* Screens by their view's name, as the rows' "on" lists them. */
-#define LISTS "menu ladder segments checks follow grade"
-#define PAGED "ladder segments follow grade"
+#define LISTS "menu ladder segments checks follow grade conversations"
+#define PAGED "ladder segments follow grade conversations"
 #define STEPPED "demo compare"
 
 /*
@@ -48,6 +48,7 @@ const struct tui_key tui_keys[] = {
 	{ '\n',        ACT_ENTER,    "Enter",       "open the selected lab's lesson", "menu" },
 	{ '\n',        ACT_ENTER,    "Enter",       "the run's ladder (Tab: its segment)", "lesson" },
 	{ '\n',        ACT_ENTER,    "Enter",       "open the selected segment", "ladder" },
+	{ '\n',        ACT_ENTER,    "Enter",       "the selected connection's ladder", "conversations" },
 	{ '\n',        ACT_ENTER,    "Enter",       "the selected segment's detail", "segments" },
 	{ '\n',        ACT_ENTER,    "Enter",       "the segment the check points at", "checks grade" },
 	{ '\n',        ACT_ENTER,    "Enter",       "the ladder (of the stepping side)", STEPPED },
@@ -56,9 +57,9 @@ const struct tui_key tui_keys[] = {
 	{ '/',         ACT_FILTER,   "/",           "filter: BPF or Wireshark's fields",
 	  "lesson ladder segments " STEPPED },
 	/* '/' being the filter, search takes htop's other key (and F3, as htop's does) */
-	{ '\\',        ACT_SEARCH,   "\\ F3",       "search text in this view", "ladder segments follow" },
+	{ '\\',        ACT_SEARCH,   "\\ F3",       "search text in this view", "ladder segments follow conversations" },
 	{ KEY_F(3),    ACT_SEARCH,   NULL,          NULL, NULL },
-	{ 'n',         ACT_SEARCH_NEXT, "n N",      "next / previous match", "ladder segments follow" },
+	{ 'n',         ACT_SEARCH_NEXT, "n N",      "next / previous match", "ladder segments follow conversations" },
 	{ 'N',         ACT_SEARCH_PREV, NULL,       NULL, NULL },
 	{ 'r',         ACT_RUN,      "r",           "run the step live again", "lesson" },
 	{ 'r',         ACT_RUN,      "r",           "run live again", "demo" },
@@ -69,10 +70,11 @@ const struct tui_key tui_keys[] = {
 	{ 'a',         ACT_LADDER,   "a",           "ladder: calls + segments",
 	  "lesson segments grade " STEPPED },
 	{ 's',         ACT_SEGMENTS, "s",           "segment list and detail",
-	  "lesson ladder grade " STEPPED },
+	  "lesson ladder grade conversations " STEPPED },
 	{ 'c',         ACT_CHECKS,   "c",           "checks and verdicts", "lesson segments grade" },
 	{ 'c',         ACT_CHECKS,   "c",           "checks (a run); a connection (a file)", "ladder" },
-	{ 'f',         ACT_FOLLOW,   "f",           "follow the stream", "segments" },
+	{ 'f',         ACT_FOLLOW,   "f",           "follow the stream", "segments conversations" },
+	{ 'o',         ACT_CONVS,    "o",           "connections, one row each", "ladder segments" },
 	{ 'e',         ACT_GRADE,    "e",           "grade your exercise", "menu lesson" },
 	{ 'e',         ACT_GRADE,    "e",           "grade again", "grade" },
 	{ 'p',         ACT_PLAY,     "p",           "pause / play", STEPPED },

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "tui/list.h"
 #include "tui/tui.h"
 
 /*
@@ -108,6 +109,13 @@ static void help_draw(struct tui *t, void *priv)
 		}
 		if (h->all && l->on)
 			draw_fmt(2 + y, onx, COLS - onx, R_DIM, "%.*s", l->onl, l->on);
+	}
+	{
+		/* what scrolling would show, on the free row under the title */
+		struct tui_list tl = { .n = (size_t)h->n, .top = (size_t)h->top,
+		                       .shown = (size_t)(h->n < h->shown ? h->n : h->shown) };
+
+		list_marks(&tl, 1, 1);
 	}
 	draw_hints(hints);
 }

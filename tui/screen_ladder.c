@@ -221,6 +221,8 @@ struct lscreen {
 	struct tui_src *src;
 	struct tui_list list;
 	bool tail;              /* keep the newest row in view while a run goes on */
+	bool restore;           /* opened on one connection: put the shared ladder back */
+	uint32_t restore_conn;
 };
 
 /* The bottom line: what the selected row means. */
@@ -271,17 +273,14 @@ static void lad_draw(struct tui *t, void *priv)
 	if (l && ladder_behind(l) && !src_labrun(v->src))
 		snprintf(state, sizeof state, "ladder of %zu segments so far", src_count(v->src) -
 		         ladder_behind(l));
-	if (l && is_file(v)) {
-		size_t nc = ladder_nconns(l);
-		if (l->conn != LADDER_ALL_CONNS)
-			snprintf(conn, sizeof conn, "  connection %u of %zu", l->conn + 1, nc);
-		else if (nc > 1)
-			snprintf(conn, sizeof conn, "  all %zu connections", nc);
-	}
+	if (l && l->conn != LADDER_ALL_CONNS)
+		snprintf(conn, sizeof conn, "  connection %u of %zu", l->conn + 1, ladder_nconns(l));
+	else if (l && is_file(v) && ladder_nconns(l) > 1)
+		snprintf(conn, sizeof conn, "  all %zu connections", ladder_nconns(l));
 	src_filter_note(v->src, note, sizeof note);
 	if (src_lab(v->src))
-		snprintf(buf, sizeof buf, "ladder  lab %d %s%s%s", src_lab(v->src)->number,
-		         src_variant(v->src)->name, note[0] ? "  " : "", note);
+		snprintf(buf, sizeof buf, "ladder  lab %d %s%s%s%s", src_lab(v->src)->number,
+		         src_variant(v->src)->name, conn, note[0] ? "  " : "", note);
 	else
 		snprintf(buf, sizeof buf, "ladder%s%s%s", conn, note[0] ? "  " : "", note);
 	if (note[0] && (int)(strlen(buf) + strlen(state)) + 3 > COLS)
@@ -344,6 +343,9 @@ static enum tui_ret lad_key(struct tui *t, void *priv, enum tui_act a, int ch)
 		break;
 	case ACT_SEGMENTS:
 		screen_segs_open(t, v->src, 0);
+		break;
+	case ACT_CONVS:
+		screen_conv_open(t, v->src);
 		break;
 	case ACT_CHECKS:
 		if (src_labrun(v->src))
@@ -431,6 +433,11 @@ static void lad_close(struct tui *t, void *priv)
 	struct lscreen *v = priv;
 
 	(void)t;
+	if (v->restore) {
+		struct ladder *l = src_ladder(v->src);
+		if (l)
+			ladder_set_conn(l, v->restore_conn);
+	}
 	src_unref(v->src);
 	free(v);
 }
@@ -454,5 +461,24 @@ int screen_ladder_open(struct tui *t, struct tui_src *s)
 		return -1;
 	v->src = src_ref(s);
 	v->tail = src_busy(s) && src_labrun(s);
+	return tui_push(t, &ladder_view, v);
+}
+
+int screen_ladder_open_conn(struct tui *t, struct tui_src *s, uint32_t conn)
+{
+	struct ladder *l = src_ladder(s);
+	struct lscreen *v;
+
+	if (!l || !(v = calloc(1, sizeof *v)))
+		return -1;
+	/* The screens under this one keep showing the connection they showed. */
+	v->restore = true;
+	v->restore_conn = l->conn;
+	if (ladder_set_conn(l, conn) < 0) {
+		ladder_set_conn(l, v->restore_conn);
+		free(v);
+		return -1;
+	}
+	v->src = src_ref(s);
 	return tui_push(t, &ladder_view, v);
 }

@@ -199,6 +199,9 @@ static enum tui_ret segs_key(struct tui *t, void *priv, enum tui_act a, int ch)
 	case ACT_LADDER:
 		screen_ladder_open(t, s->src);
 		break;
+	case ACT_CONVS:
+		screen_conv_open(t, s->src);
+		break;
 	case ACT_CHECKS:
 		if (src_labrun(s->src))
 			screen_checks_open(t, s->src);

@@ -613,6 +613,7 @@ void src_check(const struct tui_src *s, size_t i, struct src_check *c)
 }
 
 struct labrun *src_labrun(const struct tui_src *s) { return s->run; }
+const struct pktindex *src_index(const struct tui_src *s) { return s->ix; }
 const char *src_run_error(const struct tui_src *s)
 {
 	if (!s->run_error[0] && s->run && s->run->stopped)

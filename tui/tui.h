@@ -61,7 +61,7 @@ enum tui_act {
 	ACT_TAB, ACT_ENTER, ACT_BACK, ACT_QUIT, ACT_HELP, ACT_FILTER, ACT_REDRAW,
 	ACT_RUN, ACT_VARIANT, ACT_CHECKS, ACT_LADDER, ACT_SEGMENTS, ACT_FOLLOW,
 	ACT_PLAY, ACT_FASTER, ACT_SLOWER, ACT_RESTART, ACT_GRADE, ACT_COMPARE, ACT_THEME,
-	ACT_SEARCH, ACT_SEARCH_NEXT, ACT_SEARCH_PREV, ACT_ALIGN, ACT_CALLS,
+	ACT_SEARCH, ACT_SEARCH_NEXT, ACT_SEARCH_PREV, ACT_ALIGN, ACT_CALLS, ACT_CONVS,
 	ACT_N
 };
 
@@ -237,6 +237,9 @@ void src_filter_note(const struct tui_src *s, char *buf, size_t len);
  * 3's run: 14 segments"). */
 void src_state_str(const struct tui_src *s, char *buf, size_t len);
 
+/* File sources only: the capture's index (NULL for runs). */
+const struct pktindex *src_index(const struct tui_src *s);
+
 /* Run sources only (NULL / false for files). */
 struct labrun *src_labrun(const struct tui_src *s);
 /* "" unless it failed or was stopped before its end (then why) */
@@ -339,6 +342,11 @@ int screen_menu_open(struct tui *t);
 int screen_lesson_open(struct tui *t, const struct lab *lab);
 int screen_segs_open(struct tui *t, struct tui_src *s, long select);
 int screen_ladder_open(struct tui *t, struct tui_src *s);
+/* The ladder of one connection (its id); the source's ladder shows what it showed before
+ * once this screen closes. */
+int screen_ladder_open_conn(struct tui *t, struct tui_src *s, uint32_t conn);
+/* One row per connection of s (Wireshark's Conversations > TCP); Enter opens its ladder. */
+int screen_conv_open(struct tui *t, struct tui_src *s);
 int screen_checks_open(struct tui *t, struct tui_src *s);
 /* Open the segment check i of s points at (src_check), or say on the status line why not. */
 void screen_checks_segment(struct tui *t, struct tui_src *s, size_t i);
