@@ -17,13 +17,18 @@
  *  - WSAGetLastError() reads errno and gives the Winsock code for it (ECONNRESET ->
  *    WSAECONNRESET 10054). An errno with no Winsock twin comes back unchanged: a number
  *    below 10000 is a Linux errno, and strerror() names it. EPIPE (a send on a connection
- *    the peer reset) has no twin and is given as WSAECONNRESET, what Windows says there.
+ *    the peer reset) has no twin and is given as WSAECONNRESET, what Windows says there;
+ *    EINPROGRESS (a non-blocking connect() under way) is WSAEWOULDBLOCK, as on Windows.
  *  - select() ignores its first argument, as Windows' does: many Winsock programs pass 0,
  *    which on Linux would watch no socket at all. Linux is asked for FD_SETSIZE instead.
  *  - accept(), getsockopt(), recvfrom(), getsockname() and getpeername() take an `int *`
  *    length, as Winsock declares them (Linux wants socklen_t *, which C++ refuses to
  *    convert to). The other calls need nothing: Linux's `const void *` optval takes
  *    Winsock's `(char *)&value`, and recv()/send() return what fits an int.
+ *  - `#pragma comment(lib, "ws2_32.lib")` still draws gcc's "ignoring '#pragma comment'"
+ *    warning: there is no library to link here, and silencing it would silence every other
+ *    unknown pragma of the file too (g++ 12 would not obey anyway). Wrap the line in
+ *    `#ifdef _MSC_VER` to keep one file for both systems.
  *  - Not here, on purpose: Windows' fd_set layout (fd_count, fd_array[]; use FD_ISSET),
  *    WSAAsyncSelect, overlapped I/O, WSAIoctl (SIO_KEEPALIVE_VALS is TCP_KEEPIDLE,
  *    TCP_KEEPINTVL and TCP_KEEPCNT here), <windows.h> and its Sleep() and threads.
@@ -44,10 +49,6 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
-
-/* `#pragma comment(lib, "ws2_32.lib")` is the one Windows-only line every Winsock program
- * carries; there is no library to link here, and a warning about it would only be noise. */
-#pragma GCC diagnostic ignored "-Wunknown-pragmas"
 
 /* Windows' integer types, as far as socket code uses them. */
 typedef unsigned char BYTE;
@@ -156,7 +157,11 @@ static const struct winsock_errno_row {
 	{ EINTR, WSAEINTR }, { EBADF, WSAEBADF }, { EACCES, WSAEACCES },
 	{ EFAULT, WSAEFAULT }, { EINVAL, WSAEINVAL }, { EMFILE, WSAEMFILE },
 	{ EWOULDBLOCK, WSAEWOULDBLOCK }, { EAGAIN, WSAEWOULDBLOCK },
-	{ EINPROGRESS, WSAEINPROGRESS }, { EALREADY, WSAEALREADY },
+	/* A non-blocking connect() under way: Linux says EINPROGRESS, Windows WSAEWOULDBLOCK
+	 * (its WSAEINPROGRESS means a blocking Winsock 1.1 call, something else). The second
+	 * row only turns WSAEINPROGRESS back into EINPROGRESS. */
+	{ EINPROGRESS, WSAEWOULDBLOCK }, { EINPROGRESS, WSAEINPROGRESS },
+	{ EALREADY, WSAEALREADY },
 	{ ENOTSOCK, WSAENOTSOCK }, { EDESTADDRREQ, WSAEDESTADDRREQ },
 	{ EMSGSIZE, WSAEMSGSIZE }, { EPROTOTYPE, WSAEPROTOTYPE },
 	{ ENOPROTOOPT, WSAENOPROTOOPT }, { EPROTONOSUPPORT, WSAEPROTONOSUPPORT },
