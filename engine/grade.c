@@ -32,6 +32,9 @@
 #define WORK_BYTES (64ull << 20)        /* the grade's folder, when it can be a tmpfs */
 #define MAX_STEPS (MAX_FILES + 1)       /* compile each file, then link */
 #define JAIL_WORK "/work"               /* the work folder in the jail's view */
+/* The tree's labs/include (winsock_compat.h and its <winsock2.h>, docs/winsock.md) in the
+ * jail's view, on every build's include path: a path that says whose the headers are. */
+#define JAIL_INCLUDE "/tcplab/include"
 
 /* The project's own warning flags (Makefile's WARN): the student sees what we see. */
 static const char *const cflags[] = {
@@ -443,9 +446,9 @@ struct grade {
 	bool tmp_mounted;               /* tmp is a tmpfs of ours: unmount before removing */
 	struct proc_limits limits, cc_limits;
 	struct jail_report run_report, cc_report;
-	struct jail_bind binds[3];
+	struct jail_bind binds[4];      /* tmp, work, the tree's include folder; NULL-ended */
 	const char *hide[3];            /* the tree and the build folder, hidden from the program */
-	char root[512], buildp[512];
+	char root[512], buildp[512], include[512];
 	struct proc_guard guard;        /* removes tmp even if tcplab is SIGKILLed (proc.h) */
 	struct labrun_opts ro;
 	double t0, deadline;
@@ -587,6 +590,8 @@ static int plan_build(struct grade *gr, const struct grade_opts *o, int nfile, c
 		gr->argv[0][k++] = gr->ccpath;
 		for (size_t i = 0; i < sizeof(cflags) / sizeof(cflags[0]); i++)
 			gr->argv[0][k++] = cflags[i];
+		if (gr->include[0])
+			gr->argv[0][k++] = "-I" JAIL_INCLUDE;
 		gr->argv[0][k++] = "-o";
 		gr->argv[0][k++] = gr->out;
 		for (int i = 0; i < nfile; i++)
@@ -609,6 +614,8 @@ static int plan_build(struct grade *gr, const struct grade_opts *o, int nfile, c
 		av[k++] = l == LANG_C ? gr->ccpath : gr->cxxpath;
 		for (size_t j = 0; j < nfl; j++)
 			av[k++] = fl[j];
+		if (gr->include[0])
+			av[k++] = "-I" JAIL_INCLUDE;
 		snprintf(gr->objs[gr->nstep], sizeof(gr->objs[0]), ".tcplab-%d.o", gr->nstep);
 		av[k++] = "-c";
 		av[k++] = gr->files[i];
@@ -626,6 +633,26 @@ static int plan_build(struct grade *gr, const struct grade_opts *o, int nfile, c
 	gr->argv[gr->nstep][k] = NULL;
 	gr->nstep++;
 	return 0;
+}
+
+/* The tree's labs/include, shown read-only at JAIL_INCLUDE and put on the include path,
+ * so '#include <winsock2.h>' builds a Winsock-style submission. A tree without the folder
+ * builds as before. Only these headers are shown: the rest of the tree stays hidden. */
+static void include_folder(struct grade *gr, const struct lab *lab)
+{
+	char labdir[512];
+	struct stat st;
+
+	gr->include[0] = '\0';
+	if (!realpath(lab->dir, labdir) || !strrchr(labdir, '/'))
+		return;
+	*strrchr(labdir, '/') = '\0';            /* ROOT/labs */
+	if (snprintf(gr->include, sizeof(gr->include), "%s/include", labdir) >=
+	    (int)sizeof(gr->include) || stat(gr->include, &st) < 0 || !S_ISDIR(st.st_mode)) {
+		gr->include[0] = '\0';
+		return;
+	}
+	gr->binds[2] = (struct jail_bind){ gr->include, JAIL_INCLUDE, false };
 }
 
 /* The grade's folder: a size-limited tmpfs where tcplab may mount (as root), so the
@@ -709,6 +736,7 @@ struct grade *grade_start(const struct lab *lab, const struct grade_opts *o, cha
 	}
 	if (realpath(o->build, gr->buildp))
 		gr->hide[gr->hide[0] ? 1 : 0] = gr->buildp;
+	include_folder(gr, lab);
 	gr->limits.hide = gr->cc_limits.hide = gr->hide;
 	gr->limits.binds = gr->cc_limits.binds = gr->binds;
 	gr->limits.report = &gr->run_report;

@@ -237,7 +237,7 @@ static void plant_secret(char *dir, size_t dirlen, char *path, size_t len)
 
 /*
  * The compiler reads what the submission names: an absolute #include, an .incbin, the
- * reference solution. It runs in the jail (an allowlisted root, as an unprivileged uid),
+ * reference solution (by its path, or climbing out of the include folder the jail shows). It runs in the jail (an allowlisted root, as an unprivileged uid),
  * where none of those exist: the build fails with the compiler's "not found" and the report
  * holds none of their text.
  */
@@ -257,6 +257,10 @@ ParameterizedTestParameters(hostile, the_compiler_cannot_read_what_the_grader_ca
 		{ "include-shadow", "#include \"/etc/shadow\"\nint main(void) { return 0; }\n"
 		  "/* %s */\n", "build failed|/etc/shadow: No such file or directory" },
 		{ "include-solution", "#include \"%s\"\n", "build failed|No such file or directory" },
+		/* The Winsock bridge is the one folder of the tree in the jail (labs/include at
+		 * /tcplab/include): climbing out of it reaches nothing of the tree. */
+		{ "include-solution-via-bridge", "#include \"/tcplab/include/../../solutions/"
+		  "01-handshake/echo_client.c\"\n/* %s */\n", "build failed|No such file or directory" },
 	};
 
 	return cr_make_param_array(struct reach, cases, sizeof(cases) / sizeof(cases[0]));
@@ -270,7 +274,7 @@ ParameterizedTest(struct reach *c, hostile, the_compiler_cannot_read_what_the_gr
 	int status;
 
 	plant_secret(secdir, sizeof(secdir), secret, sizeof(secret));
-	if (!strcmp(c->name, "include-solution"))
+	if (!strncmp(c->name, "include-solution", 16))
 		snprintf(target, sizeof(target), "%s/solutions/01-handshake/echo_client.c",
 		         test_root());
 	else
