@@ -12,6 +12,7 @@
 
 #include "engine/sandbox.h"
 #include "tests/lib/tcplab_run.h"
+#include "capture/pcapio.h"
 #include "tests/lib/tmuxterm.h"
 #include "util/textcols.h"
 
@@ -880,6 +881,86 @@ Test(tui, invalid_utf8_shows_escaped_beside_korean, .timeout = 30)
 	free(s);
 	term_stop(t);
 	rm_rf(root);
+}
+
+static uint16_t csum(uint32_t sum, const uint8_t *p, size_t n)
+{
+	for (size_t i = 0; i + 1 < n; i += 2)
+		sum += (uint32_t)(p[i] << 8 | p[i + 1]);
+	if (n & 1)
+		sum += (uint32_t)p[n - 1] << 8;
+	while (sum >> 16)
+		sum = (sum & 0xffff) + (sum >> 16);
+	return (uint16_t)~sum;
+}
+
+/* A capture of one segment, 10.0.0.1:40000 > 10.0.0.2:8000 P., carrying payload. */
+static void write_one_segment(const char *path, const char *payload)
+{
+	uint8_t pkt[256] = { 0 }, *ip = pkt + 14, *tcp = ip + 20, pseudo[12];
+	size_t plen = strlen(payload), iplen = 20 + 20 + plen;
+	char err[256];
+	struct pcapout *out = pcapout_open(path, 1, err, sizeof err);
+	uint32_t sum = 0;
+	uint16_t c;
+
+	cr_assert_not_null(out, "%s", err);
+	cr_assert_lt(14 + iplen, sizeof pkt);
+	memcpy(pkt, "\x02\0\0\0\0\x02\x02\0\0\0\0\x01\x08\x00", 14);
+	memcpy(ip, "\x45\0\0\0\0\x01\x40\0\x40\x06\0\0\x0a\0\0\x01\x0a\0\0\x02", 20);
+	ip[2] = (uint8_t)(iplen >> 8);
+	ip[3] = (uint8_t)iplen;
+	c = csum(0, ip, 20);
+	ip[10] = (uint8_t)(c >> 8);
+	ip[11] = (uint8_t)c;
+	memcpy(tcp, "\x9c\x40\x1f\x40\0\0\x10\0\0\0\x20\0\x50\x18\xff\xff\0\0\0\0", 20);
+	memcpy(tcp + 20, payload, plen);
+	memcpy(pseudo, ip + 12, 8);
+	pseudo[8] = 0;
+	pseudo[9] = 6;
+	pseudo[10] = (uint8_t)((20 + plen) >> 8);
+	pseudo[11] = (uint8_t)(20 + plen);
+	for (size_t i = 0; i < 12; i += 2)
+		sum += (uint32_t)(pseudo[i] << 8 | pseudo[i + 1]);
+	c = csum(sum, tcp, 20 + plen);
+	tcp[16] = (uint8_t)(c >> 8);
+	tcp[17] = (uint8_t)c;
+	cr_assert_eq(pcapout_write(out, pkt, 14 + iplen, 14 + iplen, 1000000000ull), 0);
+	cr_assert_eq(pcapout_close(out, err, sizeof err), 0, "%s", err);
+}
+
+/* A student's bytes in the followed stream: Korean as text, a byte that is no UTF-8 as its
+ * escape; in LANG=C, as before, a dot for every byte that is not printable ASCII. */
+Test(tui, followed_stream_shows_utf8_text_and_escapes_invalid_bytes, .timeout = 30)
+{
+	char path[] = "/tmp/tcplab-tui-utf8-XXXXXX.pcap", c[1200], *s;
+	const char *e[] = { utf8_env_keys[0], utf8_env_keys[1], NULL };
+	const char *follow[] = { "f", NULL };
+	struct term *t;
+	int fd = mkstemps(path, 5);
+
+	cr_assert_geq(fd, 0);
+	close(fd);
+	write_one_segment(path, "안녕하세요 TCP\nbad \xff\xfe bytes\n");
+	snprintf(c, sizeof c, "inspect %s", path);
+	t = term_start(80, 24, e, tcplab(c));
+	free(term_wait(t, "1 segments", WAIT_MS));
+	term_keys(t, follow);
+	s = term_wait(t, "follow stream", WAIT_MS);
+	cr_expect(strstr(s, "c> 안녕하세요 TCP\n"), "the Korean line:\n%s", s);
+	cr_expect(strstr(s, "c> bad \\xff\\xfe bytes\n"), "the invalid bytes escaped:\n%s", s);
+	free(s);
+	term_stop(t);
+
+	t = term_start(80, 24, NULL, tcplab(c));
+	free(term_wait(t, "1 segments", WAIT_MS));
+	term_keys(t, follow);
+	s = term_wait(t, "follow stream", WAIT_MS);
+	cr_expect(strstr(s, "c> ............... TCP\n") && strstr(s, "c> bad .. bytes\n"),
+	          "LANG=C: a dot a byte, as Wireshark's ASCII view:\n%s", s);
+	free(s);
+	term_stop(t);
+	unlink(path);
 }
 
 Test(tui, invalid_filter_shows_libpcaps_message, .timeout = 30)

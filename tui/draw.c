@@ -158,6 +158,11 @@ enum tui_theme draw_theme_current(void)
 	return ds.theme;
 }
 
+bool draw_utf8(void)
+{
+	return !(ds.esc & TEXTESC_ASCII);
+}
+
 const struct tui_glyphs *draw_glyphs(void)
 {
 	return ds.g;

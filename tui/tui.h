@@ -138,6 +138,8 @@ void draw_init(bool color, enum tui_theme theme);
 bool draw_theme(enum tui_theme theme);
 enum tui_theme draw_theme_current(void);
 const struct tui_glyphs *draw_glyphs(void);
+/* The locale is UTF-8: text is drawn as characters (else as ASCII). */
+bool draw_utf8(void);
 int draw_attr(enum tui_role r);
 /* Columns s takes on screen (escaped; wide characters two in a UTF-8 locale). */
 int draw_cols(const char *s);
