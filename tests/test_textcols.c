@@ -146,13 +146,3 @@ Test(textcols, wrap_in_ascii_mode_is_the_byte_wrap_for_ascii_text)
 	cr_expect(!strncmp(start[0], "the quick", (size_t)len[0]) && len[0] == 9);
 	cr_expect(!strncmp(start[4], "dog", (size_t)len[4]) && len[4] == 3);
 }
-
-Test(textcols, textesc_measures_tab_stops_in_columns)
-{
-	char buf[64];
-	const char *s = YEON "\tx";
-
-	/* the syllable takes columns 0-1: the tab fills 2-7 */
-	textesc(buf, sizeof buf, s, strlen(s), 0);
-	cr_expect_str_eq(buf, YEON "      x");
-}
