@@ -1,5 +1,6 @@
 /* summary: textesc: a student's output cannot drive the terminal it is shown on. */
 #include <criterion/criterion.h>
+#include <locale.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -92,4 +93,28 @@ Test(textesc, the_stream_form_matches_the_buffer_form)
 	cr_expect_str_eq(mem, buf);
 	cr_expect_str_eq(buf, "ok \\e]0;title\\x07 \xc3\xa9\n        end");
 	free(mem);
+}
+
+/* A tab's stop counts columns: a Hangul syllable takes two (in a UTF-8 locale). */
+Test(textesc, tab_stops_count_a_wide_character_as_two_columns)
+{
+	if (!setlocale(LC_ALL, "C.UTF-8"))
+		cr_skip_test("the C.UTF-8 locale is not available ('locale -a')");
+	cr_expect_str_eq(ESC("\xec\x97\xb0\tx", 0), "\xec\x97\xb0      x");
+}
+
+Test(textesc, next_unit_says_bytes_columns_and_character)
+{
+	struct textesc_unit u;
+
+	if (!setlocale(LC_ALL, "C.UTF-8"))
+		cr_skip_test("the C.UTF-8 locale is not available ('locale -a')");
+	cr_expect_eq(textesc_next("\xec\x97\xb0", 3, 0, 0, &u), 3);
+	cr_expect(u.cols == 2 && u.wc == 0xc5f0, "U+C5F0, two columns: %d %x", u.cols, (unsigned)u.wc);
+	cr_expect_eq(textesc_next("\xec\x97\xb0", 3, TEXTESC_ASCII, 0, &u), 3);
+	cr_expect(u.cols == 1 && u.wc == 0, "one '?' under TEXTESC_ASCII");
+	cr_expect_eq(textesc_next("\xff", 1, 0, 0, &u), 1);
+	cr_expect(u.cols == 4 && u.wc == 0, "\\xff");
+	cr_expect_eq(textesc_next("\t", 1, 0, 3, &u), 1);
+	cr_expect_eq(u.cols, 5, "from column 3 to the stop at 8");
 }

@@ -1,6 +1,7 @@
 /* summary: screen tests of the TUI: the real program in a terminal at a pinned size, driven by keys, against screen dumps. */
 #include <criterion/criterion.h>
 #include <dirent.h>
+#include <locale.h>
 #include <regex.h>
 #include <signal.h>
 #include <stdio.h>
@@ -11,7 +12,9 @@
 
 #include "engine/sandbox.h"
 #include "tests/lib/tcplab_run.h"
+#include "capture/pcapio.h"
 #include "tests/lib/tmuxterm.h"
+#include "util/textcols.h"
 
 /*
  * Dumps are in tests/data/tui/NAME.txt; regenerate them deliberately with
@@ -756,6 +759,210 @@ Test(tui, utf8_locale_draws_box_glyphs, .timeout = 30)
 	term_stop(t);
 }
 
+/*
+ * Wide characters: a lab in Korean, in a UTF-8 locale. The lesson's paragraph is long enough
+ * to wrap at 80 and at 120 columns, and the title to be cut at 80.
+ */
+#define KO_TITLE "3-way 핸드셰이크와 4-way 종료: 연결을 열고 닫는 TCP 세그먼트 그리고 TIME-WAIT 상태"
+#define KO_PARA "연결 설정(3-way handshake): 클라이언트가 SYN을 보냅니다. 서버의 커널이 " \
+	"SYN-ACK으로 답하고, 클라이언트의 커널이 ACK을 보내면 connect()가 0을 반환합니다. " \
+	"서버의 accept()는 핸드셰이크가 이미 끝난 뒤에 반환됩니다: 핸드셰이크를 한 것은 " \
+	"accept()가 아니라 커널입니다. 순서 번호는 상대값으로 보입니다: SYN의 seq는 0입니다."
+
+static const char *const utf8_env_keys[] = { "LANG=C.UTF-8", "LC_ALL=C.UTF-8" };
+
+/* Lab 1 copied into a temporary root with the lesson text given and a Korean title. */
+static char *lesson_lab_root(const char *lesson)
+{
+	char *root = lab_root((const char *const[]){ NULL }), c[2048], path[700];
+	FILE *f;
+
+	snprintf(c, sizeof c, "cp -r '%s/labs/01-handshake' '%s/labs/' && sed -i "
+	         "'s/^title .*/title    = " KO_TITLE "/; s/^summary .*/summary  = SYN, SYN-ACK, "
+	         "ACK으로 열고 FIN으로 닫습니다; 먼저 닫는 쪽이 TIME-WAIT 상태를 가집니다/' "
+	         "'%s/labs/01-handshake/lab.conf'", test_root(), root, root);
+	cr_assert_eq(system(c), 0, "%s", c);
+	snprintf(path, sizeof path, "%s/labs/01-handshake/lesson.txt", root);
+	f = fopen(path, "w");
+	cr_assert_not_null(f);
+	fputs(lesson, f);
+	cr_assert_eq(fclose(f), 0);
+	return root;
+}
+
+/* The columns of a screen's row as the terminal drew it (Hangul two). */
+static int row_cols(const char *row)
+{
+	return textcols_width(row, strlen(row), 0);
+}
+
+/* The Korean lesson at cols x rows: every word whole, every row within the screen, each
+ * line broken where the next word would not have fitted, against its dump. */
+static void korean_lesson(int cols, int rows, const char *menu_dump, const char *dump)
+{
+	char *root = lesson_lab_root("## 3-way handshake: 연결 설정\n" KO_PARA "\n"), env[256];
+	const char *e[] = { env, utf8_env_keys[0], utf8_env_keys[1], NULL };
+	const char *enter[] = { "Enter", NULL };
+	char para[] = KO_PARA, *save = NULL, *s;
+	int y;
+	struct term *t;
+
+	cr_assert_not_null(setlocale(LC_ALL, "C.UTF-8"), "no C.UTF-8 locale to measure with");
+	snprintf(env, sizeof env, "TCPLAB_ROOT=%s", root);
+	t = term_start(cols, rows, e, tcplab(""));
+	s = term_wait(t, "Enter open the lesson", WAIT_MS);
+	cr_expect(strstr(s, "핸드셰이크와"), "the lab's Korean title on the menu:\n%s", s);
+	if (menu_dump)
+		term_expect(s, menu_dump);
+	free(s);
+	term_keys(t, enter);
+	s = term_wait(t, "step 1/1", WAIT_MS);
+	cr_expect(!strstr(s, "??"), "Korean shown as '?':\n%s", s);
+	cr_expect(strstr(s, "3-way handshake: 연결 설정"), "the step's title:\n%s", s);
+	for (char *w = strtok_r(para, " ", &save); w; w = strtok_r(NULL, " ", &save))
+		cr_expect(strstr(s, w), "the word '%s' is not shown whole:\n%s", w, s);
+	for (y = 0; y < rows; y++) {
+		char *row = screen_row(s, y), *next = screen_row(s, y + 1);
+		size_t first = strcspn(next + 1, " ");
+
+		cr_expect_leq(row_cols(row), cols, "row %d is wider than the screen:\n%s", y, s);
+		/* a row of the paragraph followed by another: the next one's first word would
+		 * not have fitted in the cols - 2 the lesson wraps to */
+		if (y >= 2 && row[0] == ' ' && next[0] == ' ' && next[1] && next[1] != ' ')
+			cr_expect_gt(row_cols(row + 1) + 1 + textcols_width(next + 1, first, 0), cols - 2,
+			             "row %d was broken before '%.*s' would have filled it:\n%s", y,
+			             (int)first, next + 1, s);
+		free(row);
+		free(next);
+	}
+	term_expect(s, dump);
+	free(s);
+	term_stop(t);
+	rm_rf(root);
+}
+
+Test(tui, korean_lesson_wraps_in_columns_and_its_title_is_cut_at_80x24, .timeout = 30)
+{
+	korean_lesson(80, 24, "menu_korean_80x24", "lesson_korean_80x24");
+}
+
+Test(tui, korean_lesson_wraps_in_columns_at_120x40, .timeout = 30)
+{
+	korean_lesson(120, 40, NULL, "lesson_korean_120x40");
+}
+
+/* A lesson with a byte that is no UTF-8 and a syllable cut short: escaped, the rest whole. */
+Test(tui, invalid_utf8_shows_escaped_beside_korean, .timeout = 30)
+{
+	char *root = lesson_lab_root("## Bytes\nvalid 연결, invalid \xff\xfe and a cut \xea\xb2 end\n");
+	char env[256], *s;
+	const char *e[] = { env, utf8_env_keys[0], utf8_env_keys[1], NULL };
+	const char *c[] = { env, NULL };
+	const char *enter[] = { "Enter", NULL };
+	struct term *t;
+
+	snprintf(env, sizeof env, "TCPLAB_ROOT=%s", root);
+	t = term_start(80, 24, e, tcplab(""));
+	free(term_wait(t, "Enter open the lesson", WAIT_MS));
+	term_keys(t, enter);
+	s = term_wait(t, "step 1/1", WAIT_MS);
+	cr_expect(strstr(s, " valid 연결, invalid \\xff\\xfe and a cut \\xea\\xb2 end"),
+	          "invalid bytes escaped, the valid text as it is:\n%s", s);
+	free(s);
+	term_stop(t);
+
+	/* the same in LANG=C: a character is one '?', an invalid byte still its escape */
+	t = term_start(80, 24, c, tcplab(""));
+	free(term_wait(t, "Enter open the lesson", WAIT_MS));
+	term_keys(t, enter);
+	s = term_wait(t, "step 1/1", WAIT_MS);
+	cr_expect(strstr(s, " valid ??, invalid \\xff\\xfe and a cut \\xea\\xb2 end"),
+	          "LANG=C: one '?' a character, escapes as in UTF-8:\n%s", s);
+	free(s);
+	term_stop(t);
+	rm_rf(root);
+}
+
+static uint16_t csum(uint32_t sum, const uint8_t *p, size_t n)
+{
+	for (size_t i = 0; i + 1 < n; i += 2)
+		sum += (uint32_t)(p[i] << 8 | p[i + 1]);
+	if (n & 1)
+		sum += (uint32_t)p[n - 1] << 8;
+	while (sum >> 16)
+		sum = (sum & 0xffff) + (sum >> 16);
+	return (uint16_t)~sum;
+}
+
+/* A capture of one segment, 10.0.0.1:40000 > 10.0.0.2:8000 P., carrying payload. */
+static void write_one_segment(const char *path, const char *payload)
+{
+	uint8_t pkt[256] = { 0 }, *ip = pkt + 14, *tcp = ip + 20, pseudo[12];
+	size_t plen = strlen(payload), iplen = 20 + 20 + plen;
+	char err[256];
+	struct pcapout *out = pcapout_open(path, 1, err, sizeof err);
+	uint32_t sum = 0;
+	uint16_t c;
+
+	cr_assert_not_null(out, "%s", err);
+	cr_assert_lt(14 + iplen, sizeof pkt);
+	memcpy(pkt, "\x02\0\0\0\0\x02\x02\0\0\0\0\x01\x08\x00", 14);
+	memcpy(ip, "\x45\0\0\0\0\x01\x40\0\x40\x06\0\0\x0a\0\0\x01\x0a\0\0\x02", 20);
+	ip[2] = (uint8_t)(iplen >> 8);
+	ip[3] = (uint8_t)iplen;
+	c = csum(0, ip, 20);
+	ip[10] = (uint8_t)(c >> 8);
+	ip[11] = (uint8_t)c;
+	memcpy(tcp, "\x9c\x40\x1f\x40\0\0\x10\0\0\0\x20\0\x50\x18\xff\xff\0\0\0\0", 20);
+	memcpy(tcp + 20, payload, plen);
+	memcpy(pseudo, ip + 12, 8);
+	pseudo[8] = 0;
+	pseudo[9] = 6;
+	pseudo[10] = (uint8_t)((20 + plen) >> 8);
+	pseudo[11] = (uint8_t)(20 + plen);
+	for (size_t i = 0; i < 12; i += 2)
+		sum += (uint32_t)(pseudo[i] << 8 | pseudo[i + 1]);
+	c = csum(sum, tcp, 20 + plen);
+	tcp[16] = (uint8_t)(c >> 8);
+	tcp[17] = (uint8_t)c;
+	cr_assert_eq(pcapout_write(out, pkt, 14 + iplen, 14 + iplen, 1000000000ull), 0);
+	cr_assert_eq(pcapout_close(out, err, sizeof err), 0, "%s", err);
+}
+
+/* A student's bytes in the followed stream: Korean as text, a byte that is no UTF-8 as its
+ * escape; in LANG=C, as before, a dot for every byte that is not printable ASCII. */
+Test(tui, followed_stream_shows_utf8_text_and_escapes_invalid_bytes, .timeout = 30)
+{
+	char path[] = "/tmp/tcplab-tui-utf8-XXXXXX.pcap", c[1200], *s;
+	const char *e[] = { utf8_env_keys[0], utf8_env_keys[1], NULL };
+	const char *follow[] = { "f", NULL };
+	struct term *t;
+	int fd = mkstemps(path, 5);
+
+	cr_assert_geq(fd, 0);
+	close(fd);
+	write_one_segment(path, "안녕하세요 TCP\nbad \xff\xfe bytes\n");
+	snprintf(c, sizeof c, "inspect %s", path);
+	t = term_start(80, 24, e, tcplab(c));
+	free(term_wait(t, "1 segments", WAIT_MS));
+	term_keys(t, follow);
+	s = term_wait(t, "follow stream", WAIT_MS);
+	cr_expect(strstr(s, "c> 안녕하세요 TCP\n"), "the Korean line:\n%s", s);
+	cr_expect(strstr(s, "c> bad \\xff\\xfe bytes\n"), "the invalid bytes escaped:\n%s", s);
+	free(s);
+	term_stop(t);
+
+	t = term_start(80, 24, NULL, tcplab(c));
+	free(term_wait(t, "1 segments", WAIT_MS));
+	term_keys(t, follow);
+	s = term_wait(t, "follow stream", WAIT_MS);
+	cr_expect(strstr(s, "c> ............... TCP\n") && strstr(s, "c> bad .. bytes\n"),
+	          "LANG=C: a dot a byte, as Wireshark's ASCII view:\n%s", s);
+	free(s);
+	term_stop(t);
+	unlink(path);
+}
+
 Test(tui, invalid_filter_shows_libpcaps_message, .timeout = 30)
 {
 	struct term *t = term_start(80, 24, NULL, tcplab("inspect " CAPTURE));
@@ -1352,6 +1559,38 @@ Test(tui, grade_screen_shows_the_compilers_output, .timeout = 60)
 	while ((p = strstr(s, dir)))
 		memcpy(p, "/tmp/tcplab-tui-broken-DIRDIR", strlen(dir));
 	term_expect(s, "grade_build_failed_80x24");
+	free(s);
+	term_stop(t);
+	rm_rf(dir);
+	rm_rf(root);
+}
+
+/* gcc quotes in UTF-8 ('‘;’ token'): the build log shows its quotes, not '?'. */
+Test(tui, build_log_shows_gccs_quotes_in_utf8, .timeout = 60)
+{
+	char dir[] = "/tmp/tcplab-tui-quotes-XXXXXX", path[128], env[256], src[256], *s;
+	char *root;
+	const char *e[] = { env, src, "LANG=C.UTF-8", "LC_ALL=C.UTF-8", NULL };
+	const char *grade[] = { "e", NULL };
+	struct term *t;
+	FILE *f;
+
+	need_lab_runs();
+	root = one_lab_root();
+	cr_assert_not_null(mkdtemp(dir));
+	snprintf(path, sizeof path, "%s/echo_client.c", dir);
+	f = fopen(path, "w");
+	cr_assert_not_null(f);
+	fputs("int main(void)\n{\n\treturn missing_function(;\n}\n", f);
+	fclose(f);
+	snprintf(env, sizeof env, "TCPLAB_ROOT=%s", root);
+	snprintf(src, sizeof src, "TCPLAB_GRADE_SRC=%s", dir);
+	t = term_start(80, 24, e, tcplab(""));
+	free(term_wait(t, "Enter open the lesson", WAIT_MS));
+	term_keys(t, grade);
+	s = term_wait(t, "the build failed; the compiler said:", 30000);
+	cr_expect(strstr(s, "\u2018;\u2019"), "gcc's quotes around ';':\n%s", s);
+	cr_expect(!strstr(s, "?;?"), "quotes shown as '?':\n%s", s);
 	free(s);
 	term_stop(t);
 	rm_rf(dir);

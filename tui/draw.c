@@ -3,8 +3,10 @@
 #include <langinfo.h>
 #include <stdio.h>
 #include <string.h>
+#include <wchar.h>
 
 #include "tui/tui.h"
+#include "util/textcols.h"
 #include "util/textesc.h"
 
 /*
@@ -110,9 +112,10 @@ struct draw_state {
 	bool color;
 	enum tui_theme theme;
 	const struct tui_glyphs *g;
+	unsigned esc;           /* textesc() flags: TEXTESC_ASCII unless the locale is UTF-8 */
 };
 
-static struct draw_state ds = { false, TUI_THEME_DEFAULT, &ascii_glyphs };
+static struct draw_state ds = { false, TUI_THEME_DEFAULT, &ascii_glyphs, TEXTESC_ASCII };
 
 static void load_theme(void)
 {
@@ -129,7 +132,10 @@ void draw_init(bool color, enum tui_theme theme)
 {
 	const char *cs = nl_langinfo(CODESET);
 
-	ds.g = cs && !strcmp(cs, "UTF-8") ? &utf8_glyphs : &ascii_glyphs;
+	bool utf8 = cs && !strcmp(cs, "UTF-8");
+
+	ds.g = utf8 ? &utf8_glyphs : &ascii_glyphs;
+	ds.esc = utf8 ? 0 : TEXTESC_ASCII;
 	ds.color = color && has_colors();
 	ds.theme = theme < TUI_THEME_N ? theme : TUI_THEME_DEFAULT;
 	if (ds.color) {
@@ -152,6 +158,11 @@ enum tui_theme draw_theme_current(void)
 	return ds.theme;
 }
 
+bool draw_utf8(void)
+{
+	return !(ds.esc & TEXTESC_ASCII);
+}
+
 const struct tui_glyphs *draw_glyphs(void)
 {
 	return ds.g;
@@ -164,15 +175,41 @@ int draw_attr(enum tui_role r)
 	return (int)(COLOR_PAIR(r) | (chtype)themes[ds.theme][r].attr);
 }
 
-/* Text already escaped (ASCII, one column a byte) at (y, x), the rest of w blanked. */
+/*
+ * Text already escaped at (y, x), the rest of w blanked: as many whole characters as fit
+ * in w columns (a double-width one that would straddle the edge is left for a blank), each
+ * combining mark with its character. Under TEXTESC_ASCII the text is ASCII, one column a
+ * byte, drawn as before wide characters.
+ */
 static void put_shown(int y, int x, int w, enum tui_role r, const char *shown)
 {
+	wchar_t wbuf[1100];
+	size_t len = strlen(shown), k = 0;
+	struct textesc_unit u;
 	int n = 0;
 
+	for (size_t i = 0; i < len && k + 2 < sizeof wbuf / sizeof wbuf[0]; i += u.len) {
+		textesc_next(shown + i, len - i, ds.esc, (size_t)n, &u);
+		if (n + u.cols > w)
+			break;
+		if (!u.wc)              /* cannot happen on escaped text; shown as textesc would */
+			u.wc = L'?';
+		else if (wcwidth(u.wc) < 0)
+			u.wc = L'?';    /* a character the locale cannot draw, counted one column */
+		if (!u.cols && !k) {
+			/* a mark with no character before it in this text: over a blank */
+			if (n + 1 > w)
+				break;
+			wbuf[k++] = L' ';
+			n++;
+		}
+		wbuf[k++] = u.wc;
+		n += u.cols;
+	}
 	attrset(draw_attr(r));
 	move(y, x);
-	for (const char *p = shown; *p && n < w; p++, n++)
-		addch((chtype)(unsigned char)*p);
+	if (k)
+		addnwstr(wbuf, (int)k);
 	for (; n < w; n++)
 		addch(' ');
 	attrset(draw_attr(R_NORMAL));
@@ -191,11 +228,26 @@ static bool clip(int y, int x, int *w)
 /*
  * Every text drawn passes here, and some of it is the student's (program output, the
  * compiler's messages): escaped, so an escape sequence shows as text instead of repainting
- * the screen, and ASCII only, as curses' addch() takes single bytes.
+ * the screen and an invalid UTF-8 byte as \xNN; valid UTF-8 is kept in a UTF-8 locale
+ * (drawn as wide characters) and is one '?' a character in any other.
  */
 static void escape(char *shown, size_t len, const char *s)
 {
-	textesc(shown, len, s, strlen(s), TEXTESC_ASCII);
+	textesc(shown, len, s, strlen(s), ds.esc);
+}
+
+int draw_cols(const char *s)
+{
+	return textcols_width(s, strlen(s), ds.esc);
+}
+
+const char *draw_pad(char *buf, size_t len, const char *s, int w)
+{
+	int cols;
+	size_t n = textcols_fit(s, strlen(s), ds.esc, w, &cols);
+
+	snprintf(buf, len, "%.*s%*s", (int)n, s, w - cols, "");
+	return buf;
 }
 
 void draw_text(int y, int x, int w, enum tui_role r, const char *s)
@@ -208,41 +260,24 @@ void draw_text(int y, int x, int w, enum tui_role r, const char *s)
 	put_shown(y, x, w, r, shown);
 }
 
-/* How many bytes of s to keep before the ellipsis so that both fit in w columns: up to
- * the last blank that leaves a word whole, else (one long word) as many as fit. */
-static int cut_at_word(const char *s, int w)
-{
-	int lim = w - ds.g->ellipsis_cols, cut;
-
-	if (lim <= 0)
-		return 0;
-	for (cut = lim; cut > 0 && s[cut] != ' '; cut--)
-		;
-	if (!cut)
-		cut = lim;
-	while (cut > 0 && s[cut - 1] == ' ')
-		cut--;
-	return cut;
-}
-
 void draw_text_cut(int y, int x, int w, enum tui_role r, const char *s)
 {
 	char shown[1024];
-	int cut;
+	size_t cut;
 
 	if (!clip(y, x, &w))
 		return;
 	escape(shown, sizeof shown, s);
-	if ((int)strlen(shown) <= w) {
+	if (textcols_width(shown, strlen(shown), ds.esc) <= w) {
 		put_shown(y, x, w, r, shown);
 		return;
 	}
-	cut = cut_at_word(shown, w);
+	cut = textcols_cut(shown, strlen(shown), ds.esc, w, ds.g->ellipsis_cols);
 	shown[cut] = '\0';
 	put_shown(y, x, w, r, shown);
 	if (w >= ds.g->ellipsis_cols) {
 		attrset(draw_attr(r));
-		mvaddstr(y, x + cut, ds.g->ellipsis);
+		mvaddstr(y, x + textcols_width(shown, cut, ds.esc), ds.g->ellipsis);
 		attrset(draw_attr(R_NORMAL));
 	}
 }
@@ -307,7 +342,7 @@ void draw_hline(int y, int x, int w, enum tui_role r)
 
 void draw_title(const char *left, const char *right)
 {
-	int rl = (int)strlen(right), room;
+	int rl = draw_cols(right), room;
 
 	/* the right part says where you are (step 2/7, a run's state): whole, unless it
 	 * would leave the left part less than a third of the bar */
@@ -349,13 +384,13 @@ void draw_hints(const char *hints)
 			;
 	}
 	for (size_t i = 0; i < n; i++)
-		total += (int)strlen(item[i]) + (i ? 2 : 0);
+		total += draw_cols(item[i]) + (i ? 2 : 0);
 	/* the least useful (the last) go first; the way back and the help never go */
 	for (size_t i = n; i-- > 0 && total > COLS;) {
 		if (hint_kept(item[i]))
 			continue;
 		keep[i] = false;
-		total -= (int)strlen(item[i]) + 2;
+		total -= draw_cols(item[i]) + 2;
 	}
 	out[0] = '\0';
 	for (size_t i = 0; i < n; i++)
@@ -367,37 +402,7 @@ void draw_hints(const char *hints)
 
 size_t draw_wrap(const char *s, int w, const char **start, int *len, size_t maxl)
 {
-	size_t n = 0;
-
-	if (w < 8)
-		w = 8;
-	while (*s && n < maxl) {
-		const char *nl = strchr(s, '\n');
-		int l = nl ? (int)(nl - s) : (int)strlen(s);
-
-		if (l > w) {
-			int cut = w, indent = 0;
-			while (s[indent] == ' ')
-				indent++;
-			/* the last blank after the indent keeps every word whole */
-			while (cut > indent && s[cut] != ' ')
-				cut--;
-			if (s[cut] != ' ')
-				cut = w;
-			start[n] = s;
-			len[n++] = cut;
-			s += cut;
-			while (*s == ' ')
-				s++;
-			continue;
-		}
-		start[n] = s;
-		len[n++] = l;
-		s += l;
-		if (*s == '\n')
-			s++;
-	}
-	return n;
+	return textcols_wrap(s, w, ds.esc, start, len, maxl);
 }
 
 void draw_reflow(const char *s, char *out, size_t len)

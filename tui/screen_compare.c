@@ -489,11 +489,11 @@ static void compare_draw(struct tui *t, void *priv)
 	snprintf(right, sizeof right, "%s  step %s  %s %.2g s", align, focus_name[c->focus],
 	         c->playing ? "playing" : "paused", c->step_ms / 1000.0);
 	/* A long filter wins: the pace goes first, then the rest (the side marked '>' steps). */
-	if ((int)(strlen(title) + strlen(right)) + 3 > COLS)
+	if (draw_cols(title) + draw_cols(right) + 3 > COLS)
 		snprintf(right, sizeof right, "%s  step %s", align, focus_name[c->focus]);
-	if ((int)(strlen(title) + strlen(right)) + 3 > COLS)
+	if (draw_cols(title) + draw_cols(right) + 3 > COLS)
 		snprintf(right, sizeof right, "step %s", focus_name[c->focus]);
-	if ((int)(strlen(title) + strlen(right)) + 3 > COLS)
+	if (draw_cols(title) + draw_cols(right) + 3 > COLS)
 		right[0] = '\0';
 	draw_title(title, right);
 	/* title; name, measures, endpoints; rows; rule; narration; hints */

@@ -37,6 +37,21 @@ static void add(struct follow *f, enum flow_dir d, const char *s, size_t len)
 	f->n++;
 }
 
+/* Bytes of buf (len, full) to end a line with: all but a character begun at its end, so
+ * that a line of text never splits a UTF-8 sequence (it goes whole to the next line). */
+static size_t utf8_whole(const char *buf, size_t len)
+{
+	size_t i = len, need;
+	unsigned char lead;
+
+	while (i > 0 && len - i < 3 && ((unsigned char)buf[i - 1] & 0xc0) == 0x80)
+		i--;
+	if (!i || (lead = (unsigned char)buf[i - 1]) < 0xc2 || lead > 0xf4)
+		return len;
+	need = lead >= 0xf0 ? 4 : lead >= 0xe0 ? 3 : 2;
+	return len - (i - 1) < need ? i - 1 : len;
+}
+
 /* Retransmitted bytes are skipped: the stream is what the application received. */
 static void collect(struct follow *f, const struct tui_src *s)
 {
@@ -44,6 +59,7 @@ static void collect(struct follow *f, const struct tui_src *s)
 	                      EXPERT_BIT(EXPERT_I_FAST_RETRANSMISSION) |
 	                      EXPERT_BIT(EXPERT_I_SPURIOUS_RETRANSMISSION);
 	size_t total = 0, n = src_count(s);
+	bool utf8 = draw_utf8();
 	char buf[100];
 
 	for (size_t i = 0; i < n && total < FOLLOW_MAX_BYTES; i++) {
@@ -60,12 +76,17 @@ static void collect(struct follow *f, const struct tui_src *s)
 		for (uint32_t k = 0; k < fs.seg.caplen_payload; k++) {
 			uint8_t c = fs.seg.payload[k];
 			if (c == '\n' || bl == sizeof buf - 1) {
-				add(f, r.dir, buf, bl);
-				bl = 0;
+				size_t keep = c == '\n' ? bl : utf8_whole(buf, bl);
+
+				add(f, r.dir, buf, keep);
+				memmove(buf, buf + keep, bl - keep);
+				bl -= keep;
 				if (c == '\n')
 					continue;
 			}
-			buf[bl++] = c >= ' ' && c < 127 ? (char)c : '.';
+			/* Wireshark's ASCII view, but text in a UTF-8 locale: the bytes of a
+			 * character (Korean a student sent) kept, invalid ones escaped when drawn */
+			buf[bl++] = (c >= ' ' && c < 127) || (c >= 0x80 && utf8) ? (char)c : '.';
 		}
 		if (bl)
 			add(f, r.dir, buf, bl);

@@ -119,11 +119,13 @@ static void menu_draw(struct tui *t, void *priv)
 	for (size_t i = m->list.top; i < m->list.top + m->list.shown; i++) {
 		const struct lab *l = &o->labs[i];
 		const char *state = "";
+		char title[512];
 
 		if (m->have_prog)
 			state = progress_state_str(progress_get(&m->prog, l->number)->state);
 		draw_fmt(3 + (int)(i - m->list.top), 0, COLS, i == m->list.sel ? R_SEL : R_NORMAL,
-		         "  %3d  %-*.*s %s", l->number, COLS - 26, COLS - 26, l->title, state);
+		         "  %3d  %s %s", l->number, draw_pad(title, sizeof title, l->title, COLS - 26),
+		         state);
 	}
 	detail(m, &o->labs[m->list.sel], namew, end - dh, end, true);
 	list_marks(&m->list, 1, end - dh);

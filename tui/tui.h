@@ -138,7 +138,14 @@ void draw_init(bool color, enum tui_theme theme);
 bool draw_theme(enum tui_theme theme);
 enum tui_theme draw_theme_current(void);
 const struct tui_glyphs *draw_glyphs(void);
+/* The locale is UTF-8: text is drawn as characters (else as ASCII). */
+bool draw_utf8(void);
 int draw_attr(enum tui_role r);
+/* Columns s takes on screen (escaped; wide characters two in a UTF-8 locale). */
+int draw_cols(const char *s);
+/* s in exactly w columns as drawn, cut at a character or padded with blanks: for columns
+ * of a table ("%-*.*s" counts bytes, and would split a Hangul syllable). Returns buf. */
+const char *draw_pad(char *buf, size_t len, const char *s, int w);
 /* Text at (y, x), at most w columns, the rest of the w columns blanked. */
 void draw_text(int y, int x, int w, enum tui_role r, const char *s);
 void draw_fmt(int y, int x, int w, enum tui_role r, const char *fmt, ...)
@@ -163,8 +170,9 @@ void draw_hints(const char *hints);
 /* Lines of a paragraph joined with spaces; blank lines, indented lines and list items
  * keep their breaks. out is NUL-terminated, cut at len. */
 void draw_reflow(const char *s, char *out, size_t len);
-/* Wrap text to width w into at most maxl lines, at word boundaries (mid-word only for a
- * word longer than w); each line is a slice of s. Returns lines. */
+/* Wrap text to width w (columns, as drawn) into at most maxl lines, at word boundaries
+ * (mid-word only for a word longer than w, never inside a character); each line is a
+ * slice of s. Returns lines. */
 size_t draw_wrap(const char *s, int w, const char **start, int *len, size_t maxl);
 
 /* ---- data: a live lab run or an indexed capture file (source.c) ---- */

@@ -2,6 +2,7 @@
 #include "util/textesc.h"
 
 #include <string.h>
+#include <wchar.h>
 
 /* Where escaped pieces go: a bounded buffer or a stream, behind one function. */
 struct sink {
@@ -78,50 +79,83 @@ static int utf8_dangerous(const unsigned char *p, size_t len)
 	return 0;
 }
 
+/* The code point of the well-formed sequence of len bytes at p. */
+static wchar_t utf8_decode(const unsigned char *p, size_t len)
+{
+	static const unsigned char lead_mask[] = { 0, 0x7f, 0x1f, 0x0f, 0x07 };
+	wchar_t wc = p[0] & lead_mask[len];
+
+	for (size_t i = 1; i < len; i++)
+		wc = (wc << 6) | (p[i] & 0x3f);
+	return wc;
+}
+
+size_t textesc_next(const char *str, size_t len, unsigned flags, size_t col,
+                    struct textesc_unit *u)
+{
+	const unsigned char *s = (const unsigned char *)str;
+	unsigned char c = s[0];
+	size_t n;
+
+	u->wc = 0;
+	u->len = 1;
+	if (c == '\n' && (flags & TEXTESC_LINES))
+		u->cols = 0;
+	else if (c == '\t')
+		u->cols = (int)(8 - col % 8);
+	else if (c == 0x1b)
+		u->cols = 2;
+	else if (c < 0x20 || c == 0x7f)
+		u->cols = 4;
+	else if (c < 0x80) {
+		u->cols = 1;
+		u->wc = c;
+	} else if ((n = utf8_len(s, len)) == 0)
+		u->cols = 4;
+	else if (utf8_dangerous(s, n)) {
+		u->len = n;
+		u->cols = 4 * (int)n;
+	} else {
+		u->len = n;
+		u->cols = 1;
+		if (!(flags & TEXTESC_ASCII)) {
+			/* As wide as the terminal draws it (Hangul and CJK two columns,
+			 * combining marks none); what the locale cannot measure, one. */
+			int w = wcwidth(u->wc = utf8_decode(s, n));
+
+			u->cols = w >= 0 ? w : 1;
+		}
+	}
+	return u->len;
+}
+
 static void escape(struct sink *k, const unsigned char *s, size_t len, unsigned flags)
 {
 	size_t col = 0;         /* column in the current line, for tab stops */
+	struct textesc_unit u;
 
-	for (size_t i = 0; i < len; ) {
+	for (size_t i = 0; i < len; i += u.len) {
 		unsigned char c = s[i];
-		size_t n;
 
+		textesc_next((const char *)&s[i], len - i, flags, col, &u);
 		if (c == '\n' && (flags & TEXTESC_LINES)) {
 			put(k, "\n", 1);
 			col = 0;
-			i++;
-		} else if (c == '\t') {
-			size_t to = 8 - col % 8;
-
-			put(k, "        ", to);
-			col += to;
-			i++;
-		} else if (c == 0x1b) {
-			put(k, "\\e", 2);
-			col += 2;
-			i++;
-		} else if (c < 0x20 || c == 0x7f) {
-			put_hex(k, c);
-			col += 4;
-			i++;
-		} else if (c < 0x80) {
-			put(k, (const char *)&s[i], 1);
-			col++;
-			i++;
-		} else if ((n = utf8_len(&s[i], len - i)) == 0 || utf8_dangerous(&s[i], n)) {
-			/* An invalid byte alone; a dangerous character byte by byte. */
-			for (size_t j = 0; j < (n ? n : 1); j++)
-				put_hex(k, s[i + j]);
-			col += 4 * (n ? n : 1);
-			i += n ? n : 1;
-		} else {
-			if (flags & TEXTESC_ASCII)
-				put(k, "?", 1);
-			else
-				put(k, (const char *)&s[i], n);
-			col++;
-			i += n;
+			continue;
 		}
+		if (c == '\t')
+			put(k, "        ", (size_t)u.cols);
+		else if (c == 0x1b)
+			put(k, "\\e", 2);
+		else if (u.wc)
+			put(k, (const char *)&s[i], u.len);
+		else if (c >= 0x80 && u.cols == 1)
+			put(k, "?", 1);         /* valid, but TEXTESC_ASCII */
+		else
+			/* a control, an invalid byte alone, a dangerous character byte by byte */
+			for (size_t j = 0; j < u.len; j++)
+				put_hex(k, s[i + j]);
+		col += (size_t)u.cols;
 	}
 }
 

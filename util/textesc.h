@@ -4,6 +4,7 @@
 
 #include <stddef.h>
 #include <stdio.h>
+#include <wchar.h>
 
 /*
  * Contract: what a student's program prints, and what the compiler says about the
@@ -26,7 +27,7 @@
 
 enum textesc_flags {
 	TEXTESC_LINES = 1,      /* newline stays a line break (multi-line text: a build log) */
-	TEXTESC_ASCII = 2,      /* output only printable ASCII (curses without wide characters) */
+	TEXTESC_ASCII = 2,      /* output only printable ASCII (a terminal whose locale is not UTF-8) */
 };
 
 /*
@@ -35,6 +36,23 @@ enum textesc_flags {
  * snprintf() does: a result >= buflen means buf holds a cut prefix.
  */
 size_t textesc(char *buf, size_t buflen, const char *s, size_t len, unsigned flags);
+
+/*
+ * One piece of what textesc() shows: a character, a control, or one invalid byte (never
+ * empty). cols is how many terminal columns its shown form takes at column col (tab stops
+ * count from col): \xNN four, \e two, a tab to the next stop, a newline under
+ * TEXTESC_LINES none, a kept character what wcwidth() says in the current locale (Hangul
+ * and CJK two, combining marks none, one where the locale cannot tell), '?' one.
+ * wc is the character when it is shown as itself, else 0.
+ */
+struct textesc_unit {
+	size_t len;             /* bytes of the input */
+	int cols;
+	wchar_t wc;
+};
+
+/* The unit at s (len > 0 bytes left); returns its length, u->len. */
+size_t textesc_next(const char *s, size_t len, unsigned flags, size_t col, struct textesc_unit *u);
 
 /* Print the NUL-terminated s escaped. */
 void textesc_fputs(FILE *out, const char *s, unsigned flags);

@@ -30,6 +30,8 @@ static char *tmux(struct term *t, bool may_fail, const char *const *args)
 
 	cr_assert_not_null(out);
 	argv[n++] = "tmux";
+	/* UTF-8 whatever the tests' own locale: a UTF-8 test's Hangul is kept as it is */
+	argv[n++] = "-u";
 	argv[n++] = "-S";
 	argv[n++] = t->sock;
 	argv[n++] = "-f";

@@ -15,7 +15,8 @@
  * test with the screen as it was).
  *
  * The command runs under "sh -c" in TCPLAB_ROOT with env added (each "NAME=VALUE");
- * LANG=C unless env sets it, so lines and arrows are ASCII and dumps are stable.
+ * LANG=C unless env sets it, so lines and arrows are ASCII and dumps are stable; a test
+ * of wide characters sets LANG=C.UTF-8 (tmux itself always runs in UTF-8, -u).
  * term_start() skips the calling test when tmux is not installed.
  */
 
