@@ -197,7 +197,7 @@ int cmd_grade(int argc, char **argv)
 	struct safefile sf;
 	const char *output = NULL, *record = NULL, *class_dir = NULL, *class_out = NULL;
 	long jobs = sysconf(_SC_NPROCESSORS_ONLN);
-	bool single_only = false;
+	bool single_only = false, class_only = false;
 	char outbuf[32];
 	int c, status, format = GF_TEXT;
 	bool same_uid_ok = false;
@@ -249,12 +249,14 @@ int cmd_grade(int argc, char **argv)
 			break;
 		case 'O':
 			class_out = optarg;
+			class_only = true;
 			break;
 		case 'j': {
 			char *end;
 
 			errno = 0;
 			jobs = strtol(optarg, &end, 10);
+			class_only = true;
 			if (errno || *end || jobs < 1 || jobs > 64) {
 				fprintf(stderr, "tcplab: '%s' is not a number of jobs (1 to 64)\n", optarg);
 				return 2;
@@ -279,7 +281,7 @@ int cmd_grade(int argc, char **argv)
 		        " --output, --pcap and --record are for one submission\n");
 		return 2;
 	}
-	if (!class_dir && (class_out || jobs != sysconf(_SC_NPROCESSORS_ONLN))) {
+	if (!class_dir && class_only) {
 		fprintf(stderr, "tcplab: --out and -j go with --class DIR\n");
 		return 2;
 	}
