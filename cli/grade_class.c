@@ -484,7 +484,20 @@ oom:
 	return -1;
 }
 
-/* Kept from the last run when its state matches, or refused before grading when one of
+/* Every report of the student is there (one deleted by hand is written again). */
+static bool reports_present(const struct klass *k, const struct student *s)
+{
+	char path[PATH_MAX];
+	struct stat st;
+
+	for (size_t i = 0; i < NREPORTS; i++)
+		if (target(path, sizeof(path), k, s, reports[i].suffix) < 0 || lstat(path, &st) < 0 ||
+		    !S_ISREG(st.st_mode))
+			return false;
+	return true;
+}
+
+/* Kept from the last run when its state matches and its reports are there, or refused before grading when one of
  * its report names is a link or a folder (no time spent on a grade that cannot be kept). */
 static void prepare(struct klass *k, struct student *s)
 {
@@ -494,7 +507,7 @@ static void prepare(struct klass *k, struct student *s)
 
 	s->key = hash_dir(k->base_key, s->src, false);
 	if (target(path, sizeof(path), k, s, STATE_SUFFIX) == 0 && row_read(path, &key, &r) == 0 &&
-	    key == s->key) {
+	    key == s->key && reports_present(k, s)) {
 		s->row = r;
 		s->kept = s->graded = true;
 		return;

@@ -287,6 +287,15 @@ Test(class, a_rerun_grades_only_what_changed, .timeout = 120)
 	cr_expect(strstr(r.out, "2 unchanged since their last grade"), "%s", r.out);
 	cr_expect(!strstr(r.out, "\namy: ") && !strstr(r.out, "\nben: "), "regraded: %s", r.out);
 
+	/* A report deleted by hand: that student is graded again. */
+	snprintf(path, sizeof(path), "%s/amy.tap", out);
+	cr_assert_eq(unlink(path), 0);
+	class_run(&r, class, out, NULL);
+	cr_assert_eq(r.status, 0, "%s%s", r.out, r.err);
+	cr_expect(strstr(r.out, "1 unchanged since their last grade"), "%s", r.out);
+	cr_expect(strstr(r.out, "\namy: pass"), "%s", r.out);
+	cr_expect_eq(access(path, F_OK), 0, "amy.tap was not written again");
+
 	/* ben fixes his client: only ben is graded again, and now passes. */
 	snprintf(path, sizeof(path), "%s/ben", class);
 	rm_rf(path);
