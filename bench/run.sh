@@ -8,6 +8,7 @@
 #   BENCH_TSHARK_SEGMENTS   segments tshark reads, a prefix of it (default 100000)
 #   BENCH_RUNS              runs per tool; the best one counts     (default 3)
 #   BENCH_TRACE_PAIRS       send()+recv() pairs per tracer-cost run (default 100000)
+#   BENCH_CLASS             lab 1 submissions 'grade --class -j2' grades (default 100)
 #
 # It measures, it does not test: it exits 0 when targets are missed (and says MISS), non-zero
 # only when it cannot measure at all (its own helpers missing, the capture not writable).
@@ -221,6 +222,10 @@ if [ -x "$BIN/tracecost" ]; then
 else
 	echo "tracer cost: '$BIN/tracecost' is not built: not measured"
 fi
+echo
+
+# A class of lab 1 submissions graded with --class -j2 (bench/class.sh; BENCH_CLASS).
+sh bench/class.sh "$BUILD"
 echo
 
 # verdict CONDITION: PASS or MISS.

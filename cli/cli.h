@@ -42,4 +42,15 @@ int cli_labs(struct paths *p, struct lab **labs, size_t *n);
  */
 int cli_lab(const char *word, struct paths *p, struct lab **labs, struct lab **lab);
 
+/*
+ * One grading, driven to its end in stopsig_poll() (cli/stopsig.h): 0 and *out (a result
+ * to grade_free()), -1 with err, or 1 when a stop signal came (the grading is then
+ * cancelled: programs killed, sandbox and temporary folder gone). 'tcplab grade' and each
+ * submission of 'tcplab grade --class' go through it, so both give the same verdicts.
+ */
+struct grade_opts;
+struct grade_result;
+int cli_grade_loop(const struct lab *lab, const struct grade_opts *o,
+                   struct grade_result **out, char *err, size_t errlen);
+
 #endif

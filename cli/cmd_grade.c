@@ -10,6 +10,7 @@
 
 #include "cli/cli.h"
 #include "cli/stopsig.h"
+#include "cli/grade_class.h"
 #include "cli/grade_format.h"
 #include "engine/grade.h"
 #include "engine/jail.h"
@@ -24,6 +25,7 @@ static void usage(FILE *out)
 	fprintf(out,
 	        "usage: tcplab grade N [--src DIR] [--format FORMAT] [--output FILE] [--pcap FILE]\n"
 	        "                      [--record FILE] [--seed N] [--allow-same-uid]\n"
+	        "       tcplab grade N --class DIR [--out DIR] [-j N] [--seed N] [--allow-same-uid]\n"
 	        "\n"
 	        "Builds the sources of lab N's exercise (the lab's exercise folder, or DIR) with\n"
 	        "the project's warning flags, runs the program in the lab's sandbox against the\n"
@@ -54,6 +56,28 @@ static void usage(FILE *out)
 	        "                   as yourself (a student grading their own work); otherwise\n"
 	        "                   tcplab refuses and says what to add\n"
 	        "\n"
+	        "A class: --class DIR grades every subfolder of DIR (dot folders and symbolic\n"
+	        "links left out) as one student's submission, named by the folder, each exactly\n"
+	        "as --src would, in a sandbox of its own, not counted in your progress.\n"
+	        "  --class DIR      one subfolder per student\n"
+	        "  --out DIR        where the reports go (default grades-labN; made if missing,\n"
+	        "                   refused inside the class): per student NAME.txt, NAME.json,\n"
+	        "                   NAME.junit.xml, NAME.tap, NAME.gradescope.json and NAME.state,\n"
+	        "                   then summary.csv and summary.json (student, score, max,\n"
+	        "                   verdict, failing checks, seed, seconds, report); NAME is the\n"
+	        "                   folder's name with bytes other than letters, digits, '-',\n"
+	        "                   '_' and an inner '.' written %%XX\n"
+	        "  -j, --jobs N     grade N at a time (default: the number of CPUs)\n"
+	        "  --seed N         every student gets seed N, so all meet the same scenarios;\n"
+	        "                   without it each gets a fresh seed, kept in the summary\n"
+	        "A rerun grades only the submissions whose files, or tcplab, the lab or the seed,\n"
+	        "changed since NAME.state was written. A build failure, crash or timeout is a\n"
+	        "row with its verdict; a submission that could not be graded at all is verdict\n"
+	        "'error' and is tried again next time. A terminal shows one progress line\n"
+	        "(graded, passing, failing, inconclusive, time left); a pipe gets a line per\n"
+	        "student. The end prints a histogram of scores and the checks failed most.\n"
+	        "Ctrl-C stops every grading cleanly; rerun to continue.\n"
+	        "\n"
 	        "FILE is written whole or not at all (a temporary file beside it, renamed over it\n"
 	        "at the end) and never through a symbolic link; a FILE inside DIR is refused, so a\n"
 	        "submission cannot plant a link where its report will be written.\n"
@@ -65,7 +89,9 @@ static void usage(FILE *out)
 	        "Its socket calls are traced from outside it (ptrace), and the lab's programs\n"
 	        "vary what they do with the seed, over several scenarios per grade.\n"
 	        "Exit status: 0 when every check passed, 1 otherwise, 2 for a usage error\n"
-	        "(a refused --output, --pcap or --record included).\n");
+	        "(a refused --output, --pcap or --record included). With --class: 0 when every\n"
+	        "submission has a grade (pass or not), 1 when one could not be graded, 128 + the\n"
+	        "signal when stopped.\n");
 }
 
 /* The grading API in stopsig_drive()'s shape. */
@@ -80,12 +106,12 @@ static int grade_fds(const void *gr, struct pollfd *fds, int max, int *timeout_m
 }
 
 /*
- * grade_run()'s loop, with SIGINT, SIGTERM and SIGHUP caught in the wait: on one, the
+ * grade_run()'s loop (cli.h), with SIGINT, SIGTERM and SIGHUP caught in the wait: on one, the
  * grading is cancelled (compiler or programs killed, namespaces and temporary folder gone)
  * and the function returns 1; stopsig_caught() says which signal.
  */
-static int grade_loop(const struct lab *lab, const struct grade_opts *o,
-                      struct grade_result **out, char *err, size_t errlen)
+int cli_grade_loop(const struct lab *lab, const struct grade_opts *o,
+                   struct grade_result **out, char *err, size_t errlen)
 {
 	struct grade *gr = grade_start(lab, o, err, errlen);
 	int r;
@@ -158,6 +184,9 @@ int cmd_grade(int argc, char **argv)
 		{ "record", required_argument, NULL, 'r' },
 		{ "seed", required_argument, NULL, 'S' },
 		{ "allow-same-uid", no_argument, NULL, 'u' },
+		{ "class", required_argument, NULL, 'C' },
+		{ "out", required_argument, NULL, 'O' },
+		{ "jobs", required_argument, NULL, 'j' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -166,7 +195,10 @@ int cmd_grade(int argc, char **argv)
 	struct paths p;
 	struct lab *labs = NULL, *lab = NULL;
 	struct safefile sf;
-	const char *output = NULL, *record = NULL;
+	const char *output = NULL, *record = NULL, *class_dir = NULL, *class_out = NULL;
+	long jobs = sysconf(_SC_NPROCESSORS_ONLN);
+	bool single_only = false, class_only = false;
+	char outbuf[32];
 	int c, status, format = GF_TEXT;
 	bool same_uid_ok = false;
 	uid_t me = getuid();
@@ -174,7 +206,7 @@ int cmd_grade(int argc, char **argv)
 	FILE *out = stdout;
 
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "hj:", longopts, NULL)) != -1) {
 		switch (c) {
 		case 's':
 			o.src = optarg;
@@ -212,6 +244,25 @@ int cmd_grade(int argc, char **argv)
 		case 'u':
 			same_uid_ok = true;
 			break;
+		case 'C':
+			class_dir = optarg;
+			break;
+		case 'O':
+			class_out = optarg;
+			class_only = true;
+			break;
+		case 'j': {
+			char *end;
+
+			errno = 0;
+			jobs = strtol(optarg, &end, 10);
+			class_only = true;
+			if (errno || *end || jobs < 1 || jobs > 64) {
+				fprintf(stderr, "tcplab: '%s' is not a number of jobs (1 to 64)\n", optarg);
+				return 2;
+			}
+			break;
+		}
 		case 'h':
 			usage(stdout);
 			return 0;
@@ -222,6 +273,16 @@ int cmd_grade(int argc, char **argv)
 	}
 	if (optind + 1 != argc) {
 		usage(stderr);
+		return 2;
+	}
+	single_only = o.src || output || o.pcap_path || record || format != GF_TEXT;
+	if (class_dir && single_only) {
+		fprintf(stderr, "tcplab: --class grades a whole class into --out: --src, --format,"
+		        " --output, --pcap and --record are for one submission\n");
+		return 2;
+	}
+	if (!class_dir && class_only) {
+		fprintf(stderr, "tcplab: --out and -j go with --class DIR\n");
 		return 2;
 	}
 	if (check_targets(o.src, (const char *const[]){ output, o.pcap_path, record }) < 0)
@@ -262,6 +323,20 @@ int cmd_grade(int argc, char **argv)
 		free(labs);
 		return 1;
 	}
+	if (class_dir) {
+		struct class_opts co = {
+			.dir = class_dir, .out = class_out, .build = p.build,
+			.jobs = jobs < 1 ? 1 : (int)jobs, .seed = o.seed,
+		};
+
+		if (!co.out) {
+			snprintf(outbuf, sizeof(outbuf), "grades-lab%d", lab->number);
+			co.out = outbuf;
+		}
+		status = grade_class(lab, &co);
+		free(labs);
+		return status;
+	}
 	if (output) {
 		if (safefile_open(&sf, output, err, sizeof(err)) < 0) {
 			fprintf(stderr, "tcplab: %s\n", err);
@@ -277,7 +352,7 @@ int cmd_grade(int argc, char **argv)
 			return 1;
 		}
 	}
-	status = grade_loop(lab, &o, &g, err, sizeof(err));
+	status = cli_grade_loop(lab, &o, &g, err, sizeof(err));
 	if (status) {
 		/* Stopped or failed: no report, and no temporary file left beside its name. */
 		if (out != stdout) {

@@ -21,7 +21,7 @@ int grade_format_parse(const char *name)
 }
 
 /* A JSON string literal (RFC 8259 section 7): quotes, backslashes and controls escaped. */
-static void json_str(FILE *out, const char *s)
+void grade_format_json_str(FILE *out, const char *s)
 {
 	fputc('"', out);
 	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
@@ -128,14 +128,14 @@ static void json_seed(FILE *out, uint64_t seed)
 static void print_json(FILE *out, const struct grade_result *g)
 {
 	fprintf(out, "{\"lab\": %d, \"title\": ", g->lab);
-	json_str(out, g->title);
+	grade_format_json_str(out, g->title);
 	fprintf(out, ", \"source\": ");
-	json_str(out, g->src);
+	grade_format_json_str(out, g->src);
 	fprintf(out, ", \"attempt\": %d, \"seed\": ", g->attempt);
 	json_seed(out, g->seed);
 	fprintf(out, ", \"outcome\": \"%s\", \"build_log\": ",
 	        g->outcome == GRADE_RAN ? "ran" : "build_failed");
-	json_str(out, g->build_log);
+	grade_format_json_str(out, g->build_log);
 	fprintf(out, ", \"score\": %g, \"max_score\": %g, \"passed\": %s, \"seconds\": %.3f,"
 	        " \"checks\": [", g->score, g->outcome == GRADE_RAN ? g->max : 1,
 	        grade_passed(g) ? "true" : "false", g->seconds);
@@ -143,16 +143,16 @@ static void print_json(FILE *out, const struct grade_result *g)
 		const struct grade_check *c = &g->check[i];
 
 		fprintf(out, "%s\n  {\"name\": ", i ? "," : "");
-		json_str(out, c->name);
+		grade_format_json_str(out, c->name);
 		fprintf(out, ", \"verdict\": \"%s\", \"score\": %g, \"max_score\": %g,"
 		        " \"explanation\": ", verdict_word(c->verdict), c->score, c->max);
-		json_str(out, c->explain);
+		grade_format_json_str(out, c->explain);
 		fputc('}', out);
 	}
 	fprintf(out, "%s], \"seen\": [", g->ncheck ? "\n" : "");
 	for (size_t i = 0; g->run && i < g->run->ninfo; i++) {
 		fprintf(out, "%s", i ? ", " : "");
-		json_str(out, g->run->info[i]);
+		grade_format_json_str(out, g->run->info[i]);
 	}
 	fprintf(out, "]}\n");
 }
@@ -201,7 +201,7 @@ static void print_junit(FILE *out, const struct grade_result *g)
 static void tap_message(FILE *out, const char *text)
 {
 	fprintf(out, "  ---\n  message: ");
-	json_str(out, text);        /* a JSON string is a valid YAML double-quoted scalar */
+	grade_format_json_str(out, text);        /* a JSON string is a valid YAML double-quoted scalar */
 	fprintf(out, "\n  ...\n");
 }
 
@@ -241,10 +241,10 @@ static void print_gradescope(FILE *out, const struct grade_result *g)
 
 	if (g->outcome == GRADE_BUILD_FAILED) {
 		fprintf(out, "{\"score\": 0, \"output\": ");
-		json_str(out, "The build failed. The compiler said:\n\n");
+		grade_format_json_str(out, "The build failed. The compiler said:\n\n");
 		fprintf(out, ", \"tests\": [{\"name\": \"build\", \"score\": 0, \"max_score\": 1,"
 		        " \"status\": \"failed\", \"output\": ");
-		json_str(out, g->build_log);
+		grade_format_json_str(out, g->build_log);
 		fprintf(out, "}]");
 		gradescope_extra(out, g);
 		fprintf(out, "}\n");
@@ -262,7 +262,7 @@ static void print_gradescope(FILE *out, const struct grade_result *g)
 		used += (size_t)snprintf(summary + used, sizeof(summary) - used, "\nseen: %s",
 		                         g->run->info[i]);
 	fprintf(out, "{\"score\": %g, \"output\": ", g->score);
-	json_str(out, summary);
+	grade_format_json_str(out, summary);
 	gradescope_extra(out, g);
 	fprintf(out, ", \"tests\": [");
 	for (size_t i = 0; i < g->ncheck; i++) {
@@ -272,10 +272,10 @@ static void print_gradescope(FILE *out, const struct grade_result *g)
 		snprintf(text, sizeof(text), "%s%s",
 		         c->verdict == EXPECT_INCONCLUSIVE ? "inconclusive: " : "", c->explain);
 		fprintf(out, "%s\n  {\"name\": ", i ? "," : "");
-		json_str(out, c->name);
+		grade_format_json_str(out, c->name);
 		fprintf(out, ", \"score\": %g, \"max_score\": %g, \"status\": \"%s\", \"output\": ",
 		        c->score, c->max, c->verdict == EXPECT_PASS ? "passed" : "failed");
-		json_str(out, text);
+		grade_format_json_str(out, text);
 		fputc('}', out);
 	}
 	fprintf(out, "%s]}\n", g->ncheck ? "\n" : "");

@@ -17,6 +17,8 @@ enum grade_format { GF_TEXT, GF_JSON, GF_JUNIT, GF_TAP, GF_GRADESCOPE };
 
 /* "json" -> GF_JSON; -1 when unknown. */
 int grade_format_parse(const char *name);
+/* s as a JSON string literal (RFC 8259 section 7): quotes, backslashes, controls escaped. */
+void grade_format_json_str(FILE *out, const char *s);
 void grade_format_print(FILE *out, enum grade_format f, const struct grade_result *g);
 
 #endif

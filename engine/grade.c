@@ -444,6 +444,7 @@ struct grade {
 	struct grade_result *g;
 	char tmp[32], bin[700], work[700];
 	bool tmp_mounted;               /* tmp is a tmpfs of ours: unmount before removing */
+	bool no_progress;               /* grade_opts.no_progress */
 	struct proc_limits limits, cc_limits;
 	struct jail_report run_report, cc_report;
 	struct jail_bind binds[4];      /* tmp, work, the tree's include folder; NULL-ended */
@@ -541,7 +542,7 @@ static void finish(struct grade *gr)
 
 	gr->phase = PH_DONE;
 	gr->g->seconds = now_s() - gr->t0;
-	if (progress_graded(gr->g, why, sizeof(why)) < 0)
+	if (!gr->no_progress && progress_graded(gr->g, why, sizeof(why)) < 0)
 		snprintf(gr->g->note, sizeof(gr->g->note), "your progress was not saved: %s", why);
 	remove_tmp(gr);
 }
@@ -711,6 +712,7 @@ struct grade *grade_start(const struct lab *lab, const struct grade_opts *o, cha
 		return NULL;
 	}
 	gr->lab = lab;
+	gr->no_progress = o->no_progress;
 	gr->g = g;
 	gr->t0 = now_s();
 	gr->limits = student_limits_template;

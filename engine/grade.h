@@ -60,6 +60,8 @@ struct grade_opts {
 	const char *pcap_path;  /* save the capture, or NULL */
 	bool keep_frames;       /* keep the run's frames (g->run->frames), for a record */
 	uint64_t seed;          /* the drivers' seed; 0: a fresh random one */
+	bool no_progress;       /* not an attempt of whoever runs tcplab (a class's grades):
+	                         * progress is not recorded and g->attempt stays 0 */
 };
 
 int grade_run(const struct lab *lab, const struct grade_opts *o, struct grade_result **out,
