@@ -1391,6 +1391,36 @@ Test(tui, demo_narrates_the_nagle_stall_from_the_labs_data, .timeout = 30)
 	rm_rf(root);
 }
 
+/* --lang ko: the demo narrates the Nagle stall from lab 2's narration.ko.txt; a segment no
+ * rule matches keeps the generated (English) sentence. */
+Test(tui, demo_narrates_the_nagle_stall_in_korean_with_lang_ko, .timeout = 30)
+{
+	const char *e[] = { utf8_env_keys[0], utf8_env_keys[1], NULL };
+	const char *back[] = { "Left", NULL };
+	struct term *t;
+	char *s;
+
+	t = term_start(80, 24, e, tcplab("demo 2 --lang ko --pcap tests/data/tui/lab2_nagle.pcap"));
+	free(term_wait(t, "replay  1/107", WAIT_MS));
+	for (int i = 1; i < 12; i++)
+		term_keys(t, (const char *[]){ "Right", NULL });
+	s = term_wait(t, "replay  12/107", WAIT_MS);
+	cr_expect(strstr(s, "본문이 기다린다: Nagle은 헤더가 ACK될 때까지"),
+	          "lab 2's Korean narration of the stall:\n%s", s);
+	cr_expect(!strstr(s, "The body waits"), "the English narration:\n%s", s);
+	free(s);
+	term_keys(t, back);
+	s = term_wait(t, "replay  11/107", WAIT_MS);
+	cr_expect(strstr(s, "지연 ACK(delayed ACK) 타이머가"), "the delayed ACK:\n%s", s);
+	free(s);
+	term_keys(t, back);
+	term_keys(t, back);
+	s = term_wait(t, "replay  9/107", WAIT_MS);
+	cr_expect(strstr(s, "The client acknowledges the server's bytes up to 23."), "%s", s);
+	free(s);
+	term_stop(t);
+}
+
 /* Step the demo from segment 'from' to segment 'to' of 'total' and return the screen. */
 static char *demo_step(struct term *t, int from, int to, int total)
 {
