@@ -26,6 +26,14 @@ int cli_theme(const char *word, int *theme);
 	"  --theme NAME    colours: default, high-contrast (white on black) or light (black\n" \
 	"                  on white), for projectors; T cycles them; NO_COLOR turns colour off\n"
 
+/* The word after --lang ("en", "ko"): 0 and *lang (engine/lang.h's string), or 2 after
+ * printing what is accepted. Without --lang, lang_pick(NULL) reads the environment. */
+int cli_lang(const char *word, const char **lang);
+#define CLI_LANG_HELP \
+	"  --lang LANG     the lessons' and narration's language: en or ko (Korean); by default\n" \
+	"                  LANGUAGE, LC_ALL, LC_MESSAGES or LANG (ko_KR.UTF-8: ko); a lab not\n" \
+	"                  yet translated is shown in English\n"
+
 /* Enter the lab sandbox's namespaces before curses starts (see sandbox_prepare()); -1 with
  * the reason when live runs will not work here (the TUI still opens). */
 int cli_tui_prepare(char *why, size_t len);

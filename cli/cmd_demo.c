@@ -6,6 +6,7 @@
 
 #include "cli/cli.h"
 #include "engine/lab.h"
+#include "engine/lang.h"
 #include "engine/paths.h"
 #include "tui/tui.h"
 
@@ -13,7 +14,7 @@ static void usage(FILE *out)
 {
 	fprintf(out,
 	        "usage: tcplab demo [N] [--variant NAME] [--auto SECONDS] [--pcap FILE] [--calls]\n"
-	        "                 [--theme NAME]\n"
+	        "                 [--theme NAME] [--lang LANG]\n"
 	        "       tcplab demo [N] --compare V1,V2 [--pcap FILE1 --pcap FILE2] [--auto SECONDS]\n"
 	        "       tcplab demo [N] --pcap FILE1 --pcap FILE2\n"
 	        "\n"
@@ -32,6 +33,7 @@ static void usage(FILE *out)
 	        "                  checks): both variants run live, one after the other; with two\n"
 	        "                  --pcap the captures are replayed instead, named V1 and V2\n"
 	        CLI_THEME_HELP
+	        CLI_LANG_HELP
 	        "\n"
 	        "Keys: Right/Left step, p play/pause, +/- speed, 0 restart, S calls, r re-run live,\n"
 	        "v re-run live with the next variant, C compare the previous run (or the next\n"
@@ -50,6 +52,7 @@ int cmd_demo(int argc, char **argv)
 		{ "compare", required_argument, NULL, 'c' },
 		{ "theme", required_argument, NULL, 't' },
 		{ "calls", no_argument, NULL, 'k' },
+		{ "lang", required_argument, NULL, 'l' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -57,7 +60,7 @@ int cmd_demo(int argc, char **argv)
 	struct paths p;
 	struct lab *labs = NULL, *lab = NULL;
 	char why[512], err[1024] = "", *end, pair[80];
-	const char *pcap[3] = { NULL, NULL, NULL };
+	const char *pcap[3] = { NULL, NULL, NULL }, *lang = NULL;
 	int c, status, npcap = 0;
 
 	optind = 1;
@@ -105,6 +108,12 @@ int cmd_demo(int argc, char **argv)
 		case 'k':
 			o.calls = true;
 			break;
+		case 'l': {
+			int rc;
+			if ((rc = cli_lang(optarg, &lang)))
+				return rc;
+			break;
+		}
 		case 'h':
 			usage(stdout);
 			return 0;
@@ -131,6 +140,7 @@ int cmd_demo(int argc, char **argv)
 		        "V1,V2, not --variant\n");
 		return 2;
 	}
+	o.lang = lang_pick(lang);
 	o.path = pcap[0];
 	o.path2 = pcap[1];
 	status = cli_lab(optind < argc ? argv[optind] : "1", &p, &labs, &lab);

@@ -1,34 +1,62 @@
 /* summary: 'tcplab lesson N': print a lab's lesson, step by step, for reading without the TUI. */
+#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cli/cli.h"
 #include "engine/lab.h"
+#include "engine/lang.h"
 #include "engine/lesson.h"
 #include "engine/paths.h"
 
+static void usage(FILE *out)
+{
+	fprintf(out, "usage: tcplab lesson N [--lang LANG]\n\n"
+	        "Prints lab N's lesson, step by step; a step that runs the lab names the\n"
+	        "'tcplab run' command that shows it.\n\n"
+	        CLI_LANG_HELP);
+}
+
 int cmd_lesson(int argc, char **argv)
 {
+	static const struct option longopts[] = {
+		{ "lang", required_argument, NULL, 'l' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
 	struct paths p;
 	struct lab *labs, *lab = NULL;
 	struct lesson les;
+	const char *lang = NULL;
 	char path[800], err[1024];
-	int status;
+	int c, status;
 
-	if (argc != 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
-		bool help = argc == 2;
-
-		fprintf(help ? stdout : stderr, "usage: tcplab lesson N\n\n"
-		        "Prints lab N's lesson, step by step; a step that runs the lab names the\n"
-		        "'tcplab run' command that shows it.\n");
-		return help ? 0 : 2;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'l':
+			if ((status = cli_lang(optarg, &lang)))
+				return status;
+			break;
+		case 'h':
+			usage(stdout);
+			return 0;
+		default:
+			usage(stderr);
+			return 2;
+		}
 	}
-	status = cli_lab(argv[1], &p, &labs, &lab);
+	if (argc - optind != 1) {
+		usage(stderr);
+		return 2;
+	}
+	status = cli_lab(argv[optind], &p, &labs, &lab);
 	if (status)
 		return status;
-	snprintf(path, sizeof(path), "%s/%s", lab->dir, lab->lesson);
-	if (lesson_load(path, &les, err, sizeof(err)) < 0) {
+	/* The student's language, or English where the lab has no translation. */
+	if (lang_path(lab->dir, lab->lesson, lang_pick(lang), path, sizeof(path), err,
+	              sizeof(err)) < 0 || lesson_load(path, &les, err, sizeof(err)) < 0) {
 		fprintf(stderr, "tcplab: %s\n", err);
 		free(labs);
 		return 1;

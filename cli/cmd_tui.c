@@ -6,6 +6,7 @@
 
 #include "cli/cli.h"
 #include "engine/lab.h"
+#include "engine/lang.h"
 #include "engine/paths.h"
 #include "engine/sandbox.h"
 #include "tui/tui.h"
@@ -30,17 +31,33 @@ int cli_theme(const char *word, int *theme)
 	return 0;
 }
 
+int cli_lang(const char *word, const char **lang)
+{
+	/* Only a language's code: a locale name is for LANG, not for the option. */
+	const char *l = word && !word[strcspn(word, "_.@:")] ? lang_known(word) : NULL;
+
+	if (!l) {
+		fprintf(stderr, "tcplab: --lang '%s' is not a language of the labs (en or ko)\n",
+		        word ? word : "");
+		return 2;
+	}
+	*lang = l;
+	return 0;
+}
+
 static const char usage_text[] =
-	"usage: tcplab [--theme NAME]\n"
+	"usage: tcplab [--theme NAME] [--lang LANG]\n"
 	"\n"
 	"On a terminal, the lab menu of the TUI: lessons, live runs, ladders, grading.\n"
 	"\n"
-	CLI_THEME_HELP;
+	CLI_THEME_HELP
+	CLI_LANG_HELP;
 
 /* argv[0] is the program or "tcplab": the words after it are options only. */
 int cmd_tui(int argc, char **argv)
 {
 	struct tui_opts o = { .mode = TUI_MENU };
+	const char *lang = NULL;
 	struct paths p;
 	struct lab *labs = NULL;
 	size_t n;
@@ -56,6 +73,10 @@ int cmd_tui(int argc, char **argv)
 			if ((rc = cli_theme(argv[i] + 8, &theme)))
 				return rc;
 			o.theme = (enum tui_theme)theme;
+		} else if (!strcmp(argv[i], "--lang") || !strncmp(argv[i], "--lang=", 7)) {
+			const char *w = argv[i][6] == '=' ? argv[i] + 7 : i + 1 < argc ? argv[++i] : NULL;
+			if ((rc = cli_lang(w, &lang)))
+				return rc;
 		} else {
 			fprintf(stderr, "tcplab: unknown option '%s'\n%s", argv[i], usage_text);
 			return 2;
@@ -66,6 +87,7 @@ int cmd_tui(int argc, char **argv)
 	if (cli_tui_prepare(why, sizeof why) < 0)
 		o.sandbox_error = why;
 	o.build = p.build;
+	o.lang = lang_pick(lang);
 	o.labs = labs;
 	o.nlab = n;
 	rc = tui_main(&o, err, sizeof err);

@@ -27,8 +27,10 @@ static void usage(FILE *out)
 	        "network namespaces and shows their socket calls and the wire on one timeline.\n\n");
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
 		fprintf(out, "  %-8s  %s\n", commands[i].name, commands[i].help);
-	fprintf(out, "\nWithout a command, on a terminal: the TUI's lab menu (tcplab [--theme NAME]).\n"
+	fprintf(out, "\nWithout a command, on a terminal: the TUI's lab menu (tcplab [--theme NAME]\n"
+	        "[--lang LANG]).\n"
 	        CLI_THEME_HELP
+	        CLI_LANG_HELP
 	        "\n'tcplab COMMAND --help' describes each command. Start with 'tcplab run 1'.\n");
 }
 
@@ -45,8 +47,8 @@ int main(int argc, char **argv)
 		usage(stdout);
 		return 0;
 	}
-	if (!strncmp(argv[1], "--theme", 7))
-		return cmd_tui(argc, argv);     /* the lab menu, in a theme */
+	if (!strncmp(argv[1], "--theme", 7) || !strncmp(argv[1], "--lang", 6))
+		return cmd_tui(argc, argv);     /* the lab menu, in a theme or a language */
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
 		if (!strcmp(argv[1], commands[i].name))
 			return commands[i].run(argc - 1, argv + 1);

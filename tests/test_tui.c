@@ -851,6 +851,68 @@ Test(tui, korean_lesson_wraps_in_columns_at_120x40, .timeout = 30)
 	korean_lesson(120, 40, NULL, "lesson_korean_120x40");
 }
 
+/* --lang ko: lab 1's lesson in Korean, in a UTF-8 locale whatever LANG's language. */
+Test(tui, lang_ko_shows_lab1_lesson_step_1_in_korean_at_80x24, .timeout = 30)
+{
+	const char *e[] = { utf8_env_keys[0], utf8_env_keys[1], NULL };
+	const char *enter[] = { "Enter", NULL };
+	struct term *t;
+	char *s;
+
+	cr_assert_not_null(setlocale(LC_ALL, "C.UTF-8"), "no C.UTF-8 locale to measure with");
+	t = term_start(80, 24, e, tcplab("--lang ko"));
+	free(term_wait(t, "Enter open the lesson", WAIT_MS));
+	term_keys(t, enter);
+	s = term_wait(t, "step 1/8", WAIT_MS);
+	cr_expect(strstr(s, "무엇을 보게 되는가"), "step 1's Korean title:\n%s", s);
+	cr_expect(strstr(s, "네트워크 네임스페이스(network namespace)"), "step 1's Korean text:\n%s",
+	          s);
+	cr_expect(!strstr(s, "What you will see"), "the English lesson:\n%s", s);
+	cr_expect(!strstr(s, "??"), "Korean shown as '?':\n%s", s);
+	for (int y = 0; y < 24; y++) {
+		char *row = screen_row(s, y);
+		cr_expect_leq(row_cols(row), 80, "row %d is wider than the screen:\n%s", y, s);
+		free(row);
+	}
+	term_expect(s, "lesson_lang_ko_80x24");
+	free(s);
+	term_stop(t);
+}
+
+/* LANGUAGE=ko, lab 1 without lesson.ko.txt: its English lesson, not a blank or an error;
+ * and --lang en beats LANGUAGE for a lab that has one. */
+Test(tui, lang_ko_falls_back_to_the_english_lesson_of_a_lab_without_one, .timeout = 30)
+{
+	char *root = lab_root((const char *const[]){ NULL }), c[1024], env[256], *s;
+	const char *e[] = { env, "LANGUAGE=ko", utf8_env_keys[0], utf8_env_keys[1], NULL };
+	const char *enter[] = { "Enter", NULL };
+	struct term *t;
+
+	snprintf(c, sizeof c, "cp -r '%s/labs/01-handshake' '%s/labs/' && rm "
+	         "'%s/labs/01-handshake/lesson.ko.txt'", test_root(), root, root);
+	cr_assert_eq(system(c), 0, "%s", c);
+	snprintf(env, sizeof env, "TCPLAB_ROOT=%s", root);
+	t = term_start(80, 24, e, tcplab(""));
+	free(term_wait(t, "Enter open the lesson", WAIT_MS));
+	term_keys(t, enter);
+	s = term_wait(t, "step 1/8", WAIT_MS);
+	cr_expect(strstr(s, "What you will see"), "the English lesson:\n%s", s);
+	cr_expect(!strstr(s, "cannot read"), "an error in place of the lesson:\n%s", s);
+	free(s);
+	term_stop(t);
+	rm_rf(root);
+
+	t = term_start(80, 24, (const char *const[]){ "LANGUAGE=ko", utf8_env_keys[0],
+	                                               utf8_env_keys[1], NULL },
+	               tcplab("--lang en"));
+	free(term_wait(t, "Enter open the lesson", WAIT_MS));
+	term_keys(t, enter);
+	s = term_wait(t, "step 1/8", WAIT_MS);
+	cr_expect(strstr(s, "What you will see"), "--lang en beats LANGUAGE=ko:\n%s", s);
+	free(s);
+	term_stop(t);
+}
+
 /* A lesson with a byte that is no UTF-8 and a syllable cut short: escaped, the rest whole. */
 Test(tui, invalid_utf8_shows_escaped_beside_korean, .timeout = 30)
 {
@@ -1327,6 +1389,36 @@ Test(tui, demo_narrates_the_nagle_stall_from_the_labs_data, .timeout = 30)
 	free(s);
 	term_stop(t);
 	rm_rf(root);
+}
+
+/* --lang ko: the demo narrates the Nagle stall from lab 2's narration.ko.txt; a segment no
+ * rule matches keeps the generated (English) sentence. */
+Test(tui, demo_narrates_the_nagle_stall_in_korean_with_lang_ko, .timeout = 30)
+{
+	const char *e[] = { utf8_env_keys[0], utf8_env_keys[1], NULL };
+	const char *back[] = { "Left", NULL };
+	struct term *t;
+	char *s;
+
+	t = term_start(80, 24, e, tcplab("demo 2 --lang ko --pcap tests/data/tui/lab2_nagle.pcap"));
+	free(term_wait(t, "replay  1/107", WAIT_MS));
+	for (int i = 1; i < 12; i++)
+		term_keys(t, (const char *[]){ "Right", NULL });
+	s = term_wait(t, "replay  12/107", WAIT_MS);
+	cr_expect(strstr(s, "본문이 기다린다: Nagle은 헤더가 ACK될 때까지"),
+	          "lab 2's Korean narration of the stall:\n%s", s);
+	cr_expect(!strstr(s, "The body waits"), "the English narration:\n%s", s);
+	free(s);
+	term_keys(t, back);
+	s = term_wait(t, "replay  11/107", WAIT_MS);
+	cr_expect(strstr(s, "지연 ACK(delayed ACK) 타이머가"), "the delayed ACK:\n%s", s);
+	free(s);
+	term_keys(t, back);
+	term_keys(t, back);
+	s = term_wait(t, "replay  9/107", WAIT_MS);
+	cr_expect(strstr(s, "The client acknowledges the server's bytes up to 23."), "%s", s);
+	free(s);
+	term_stop(t);
 }
 
 /* Step the demo from segment 'from' to segment 'to' of 'total' and return the screen. */

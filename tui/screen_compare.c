@@ -10,6 +10,7 @@
 #include "capture/pktindex.h"
 #include "engine/labcheck.h"
 #include "engine/labrun.h"
+#include "engine/lang.h"
 #include "tui/tui.h"
 
 /*
@@ -755,8 +756,9 @@ int screen_compare_open(struct tui *t, const struct lab *lab, const struct compa
 	err[0] = '\0';
 	if (lab) {
 		char path[1024];
-		snprintf(path, sizeof path, "%s/narration.txt", lab->dir);
-		c->narr = narration_load(path, err, sizeof err);
+		if (lang_path(lab->dir, "narration.txt", tui_opts(t)->lang, path, sizeof path, err,
+		              sizeof err) >= 0)
+			c->narr = narration_load(path, err, sizeof err);
 	}
 	for (int k = 0; k < 2; k++) {
 		struct side *sd = &c->side[k];

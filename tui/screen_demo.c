@@ -8,6 +8,7 @@
 
 #include "engine/ladder.h"
 #include "engine/labrun.h"
+#include "engine/lang.h"
 #include "tui/tui.h"
 
 /*
@@ -487,7 +488,8 @@ static const struct tui_view demo_view = {
 	.close = demo_close,
 };
 
-static struct demo *demo_new(const struct lab *lab, const char *pcap, double auto_s)
+static struct demo *demo_new(const struct lab *lab, const char *lang, const char *pcap,
+                             double auto_s)
 {
 	struct demo *d = calloc(1, sizeof *d);
 
@@ -499,8 +501,9 @@ static struct demo *demo_new(const struct lab *lab, const char *pcap, double aut
 	d->shown = 1;
 	if (lab) {
 		char path[1024];
-		snprintf(path, sizeof path, "%s/narration.txt", lab->dir);
-		d->narr = narration_load(path, d->narr_error, sizeof d->narr_error);
+		if (lang_path(lab->dir, "narration.txt", lang, path, sizeof path, d->narr_error,
+		              sizeof d->narr_error) >= 0)
+			d->narr = narration_load(path, d->narr_error, sizeof d->narr_error);
 	}
 	d->step_ms = auto_s > 0 ? (int)(auto_s * 1000) : 2000;
 	d->playing = auto_s > 0;
@@ -519,7 +522,7 @@ static void variant_set(struct demo *d, const char *variant)
 int screen_demo_open(struct tui *t, const struct lab *lab, const char *variant,
                      const char *pcap, double auto_s)
 {
-	struct demo *d = demo_new(lab, pcap, auto_s);
+	struct demo *d = demo_new(lab, tui_opts(t)->lang, pcap, auto_s);
 
 	if (!d)
 		return -1;
@@ -538,7 +541,7 @@ int screen_demo_open(struct tui *t, const struct lab *lab, const char *variant,
 int screen_demo_under(struct tui *t, const struct lab *lab, struct tui_src *cur,
                       const char *cur_pcap, struct tui_src *prev, const char *prev_pcap)
 {
-	struct demo *d = demo_new(lab, cur_pcap, 0);
+	struct demo *d = demo_new(lab, tui_opts(t)->lang, cur_pcap, 0);
 
 	if (!d)
 		return -1;

@@ -8,6 +8,7 @@
 #include "capture/dfilter.h"
 #include "engine/ladder.h"
 #include "engine/labrun.h"
+#include "engine/lang.h"
 #include "engine/lesson.h"
 #include "engine/progress.h"
 #include "tui/list.h"
@@ -384,8 +385,10 @@ int screen_lesson_open(struct tui *t, const struct lab *lab)
 	if (!l)
 		return -1;
 	l->lab = lab;
-	snprintf(path, sizeof path, "%s/%s", lab->dir, lab->lesson);
-	if (lesson_load(path, &l->ls, l->load_error, sizeof l->load_error) < 0 && !l->load_error[0])
+	/* The student's language, or English where the lab has no translation. */
+	if (lang_path(lab->dir, lab->lesson, tui_opts(t)->lang, path, sizeof path, l->load_error,
+	              sizeof l->load_error) >= 0 &&
+	    lesson_load(path, &l->ls, l->load_error, sizeof l->load_error) < 0 && !l->load_error[0])
 		errbuf_set(l->load_error, sizeof l->load_error, "cannot read the lesson '%s'", path);
 	if (tui_push(t, &lesson_view, l) < 0)
 		return -1;

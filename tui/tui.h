@@ -48,6 +48,8 @@ struct tui_opts {
 	                                   segments (a run's; a capture has none) */
 	const char *sandbox_error;      /* why lab runs cannot work here, or NULL */
 	enum tui_theme theme;           /* --theme; 'T' cycles it */
+	const char *lang;               /* the labs' texts' language (engine/lang.h: lang_pick()),
+	                                   NULL: English */
 };
 
 /* 0 when the user quit, -1 when the screen could not start (errbuf). */

@@ -94,9 +94,11 @@ struct term *term_start(int cols, int rows, const char *const *env, const char *
 	sl = strlen(cmd) + 4096;
 	shell = malloc(sl);
 	cr_assert_not_null(shell);
-	/* The environment goes on the command line: tmux's own -e needs a newer tmux. */
+	/* The environment goes on the command line: tmux's own -e needs a newer tmux. The
+	 * labs' language is the test's to give (LANGUAGE, --lang): a developer's Korean
+	 * LANGUAGE must not turn every English screen Korean. */
 	o = shell;
-	o += sprintf(o, "cd '%s' && env TCPLAB_BUILD='%s' TCPLAB_ROOT='%s' XDG_STATE_HOME='%s' TERM=screen",
+	o += sprintf(o, "cd '%s' && env -u LANGUAGE -u LC_MESSAGES TCPLAB_BUILD='%s' TCPLAB_ROOT='%s' XDG_STATE_HOME='%s' TERM=screen",
 	             test_root(), test_build(), test_root(), t->dir);
 	for (size_t i = 0; env && env[i]; i++) {
 		cr_assert_lt((size_t)(o - shell) + strlen(env[i]) + 8, sl);

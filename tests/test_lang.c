@@ -1,0 +1,293 @@
+/* summary: the labs' language: picked from --lang and the environment, English where a lab has no translation, and every lab's Korean texts step for step the English ones. */
+#include <criterion/criterion.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "engine/lab.h"
+#include "engine/lang.h"
+#include "engine/lesson.h"
+
+static const char *root(void)
+{
+	const char *r = getenv("TCPLAB_ROOT");
+
+	return r && *r ? r : ".";
+}
+
+/* Each test starts from an environment that names no language. */
+static void clear_env(void)
+{
+	unsetenv("LANGUAGE");
+	unsetenv("LC_ALL");
+	unsetenv("LC_MESSAGES");
+	unsetenv("LANG");
+}
+
+TestSuite(lang, .init = clear_env);
+
+Test(lang, nothing_set_is_english)
+{
+	cr_assert_str_eq(lang_pick(NULL), "en");
+}
+
+Test(lang, the_language_part_of_lang_is_read_even_for_a_locale_not_generated)
+{
+	/* ko_KR.UTF-8 is not generated on most machines: only the name counts. */
+	setenv("LANG", "ko_KR.UTF-8", 1);
+	cr_assert_str_eq(lang_pick(NULL), "ko");
+	setenv("LANG", "ko_KR", 1);
+	cr_assert_str_eq(lang_pick(NULL), "ko");
+	setenv("LANG", "ko", 1);
+	cr_assert_str_eq(lang_pick(NULL), "ko");
+	setenv("LANG", "ko_KR.eucKR@x", 1);
+	cr_assert_str_eq(lang_pick(NULL), "ko");
+}
+
+Test(lang, c_posix_and_languages_without_labs_are_english)
+{
+	const char *const words[] = { "C", "POSIX", "C.UTF-8", "fr_FR.UTF-8", "kor", "k", "" };
+
+	for (size_t i = 0; i < sizeof words / sizeof words[0]; i++) {
+		setenv("LANG", words[i], 1);
+		cr_expect_str_eq(lang_pick(NULL), "en", "LANG=%s", words[i]);
+	}
+}
+
+Test(lang, lc_all_beats_lc_messages_beats_lang)
+{
+	setenv("LANG", "en_US.UTF-8", 1);
+	setenv("LC_MESSAGES", "ko_KR.UTF-8", 1);
+	cr_assert_str_eq(lang_pick(NULL), "ko");
+	setenv("LC_ALL", "en_GB.UTF-8", 1);
+	cr_assert_str_eq(lang_pick(NULL), "en");
+	/* The first variable that is set decides, even for a language without labs. */
+	setenv("LC_ALL", "fr_FR.UTF-8", 1);
+	cr_assert_str_eq(lang_pick(NULL), "en");
+	/* An empty variable is as if unset. */
+	setenv("LC_ALL", "", 1);
+	cr_assert_str_eq(lang_pick(NULL), "ko");
+}
+
+Test(lang, language_beats_the_locale_and_its_first_known_entry_wins)
+{
+	setenv("LANG", "en_US.UTF-8", 1);
+	setenv("LC_ALL", "en_US.UTF-8", 1);
+	setenv("LANGUAGE", "ko", 1);
+	cr_assert_str_eq(lang_pick(NULL), "ko");
+	setenv("LANGUAGE", "fr:ko_KR:en", 1);
+	cr_assert_str_eq(lang_pick(NULL), "ko");
+	setenv("LANGUAGE", "en:ko", 1);
+	cr_assert_str_eq(lang_pick(NULL), "en");
+	/* A list with no language of the labs leaves the choice to the locale. */
+	setenv("LANGUAGE", "fr:de::", 1);
+	setenv("LC_ALL", "ko_KR.UTF-8", 1);
+	cr_assert_str_eq(lang_pick(NULL), "ko");
+}
+
+Test(lang, the_option_beats_the_environment)
+{
+	setenv("LANGUAGE", "ko", 1);
+	setenv("LANG", "ko_KR.UTF-8", 1);
+	cr_assert_str_eq(lang_pick("en"), "en");
+	clear_env();
+	cr_assert_str_eq(lang_pick("ko"), "ko");
+	cr_assert_str_eq(lang_pick("KO"), "ko");
+}
+
+Test(lang, every_listed_language_is_known)
+{
+	char list[64], *save = NULL;
+
+	snprintf(list, sizeof list, "%s", lang_list());
+	for (char *w = strtok_r(list, " ", &save); w; w = strtok_r(NULL, " ", &save))
+		cr_expect_str_eq(lang_known(w), w);
+	cr_expect_null(lang_known(NULL));
+	cr_expect_null(lang_known("x"));
+}
+
+/* A folder with the files named (each holding "x"). */
+static char *tmp_dir(const char *const *names, size_t n)
+{
+	char *dir = strdup("/tmp/tcplab-test-lang-XXXXXX"), path[256];
+
+	cr_assert_not_null(mkdtemp(dir));
+	for (size_t i = 0; i < n; i++) {
+		FILE *f;
+
+		snprintf(path, sizeof path, "%s/%s", dir, names[i]);
+		cr_assert_not_null(f = fopen(path, "w"));
+		fputs("x", f);
+		fclose(f);
+	}
+	return dir;
+}
+
+static void tmp_dir_remove(char *dir, const char *const *names, size_t n)
+{
+	char path[256];
+
+	for (size_t i = 0; i < n; i++) {
+		snprintf(path, sizeof path, "%s/%s", dir, names[i]);
+		unlink(path);
+	}
+	rmdir(dir);
+	free(dir);
+}
+
+Test(lang, a_translation_is_found_beside_the_english_file_and_english_is_the_fallback)
+{
+	const char *const names[] = { "lesson.txt", "lesson.ko.txt", "narration.txt", "notes" ,
+	                              "notes.ko" };
+	char *dir = tmp_dir(names, 5), path[512], want[512], err[256];
+
+	cr_assert_eq(lang_path(dir, "lesson.txt", "ko", path, sizeof path, err, sizeof err), 1);
+	snprintf(want, sizeof want, "%s/lesson.ko.txt", dir);
+	cr_assert_str_eq(path, want);
+	/* No narration.ko.txt: the English one, never nothing. */
+	cr_assert_eq(lang_path(dir, "narration.txt", "ko", path, sizeof path, err, sizeof err), 0);
+	snprintf(want, sizeof want, "%s/narration.txt", dir);
+	cr_assert_str_eq(path, want);
+	/* English, or no language: the file as named, even with a translation beside it. */
+	cr_assert_eq(lang_path(dir, "lesson.txt", "en", path, sizeof path, err, sizeof err), 0);
+	snprintf(want, sizeof want, "%s/lesson.txt", dir);
+	cr_assert_str_eq(path, want);
+	cr_assert_eq(lang_path(dir, "lesson.txt", NULL, path, sizeof path, err, sizeof err), 0);
+	cr_assert_str_eq(path, want);
+	/* A name without an extension takes the code at its end. */
+	cr_assert_eq(lang_path(dir, "notes", "ko", path, sizeof path, err, sizeof err), 1);
+	snprintf(want, sizeof want, "%s/notes.ko", dir);
+	cr_assert_str_eq(path, want);
+	tmp_dir_remove(dir, names, 5);
+}
+
+Test(lang, a_path_too_long_is_an_error_not_a_cut_name)
+{
+	char path[16], err[256] = "";
+
+	cr_assert_eq(lang_path("/a/very/long/folder", "lesson.txt", "ko", path, sizeof path, err,
+	                       sizeof err), -1);
+	cr_assert(strstr(err, "too long"), "%s", err);
+}
+
+/* ---- the shipped labs' Korean texts ---- */
+
+/* True when s holds a Hangul syllable (U+AC00..U+D7A3: EA B0 80 .. ED 9E A3 in UTF-8). */
+static bool has_hangul(const char *s)
+{
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++)
+		if ((p[0] == 0xea && p[1] >= 0xb0) || p[0] == 0xeb || p[0] == 0xec ||
+		    (p[0] == 0xed && p[1] && p[1] < 0x9f))
+			return true;
+	return false;
+}
+
+static void lesson_same_steps(const struct lab *lab)
+{
+	struct lesson en, ko;
+	char path[1200], err[1024];
+
+	snprintf(path, sizeof path, "%s/%s", lab->dir, lab->lesson);
+	cr_assert_eq(lesson_load(path, &en, err, sizeof err), 0, "%s", err);
+	cr_assert_eq(lang_path(lab->dir, lab->lesson, "ko", path, sizeof path, err, sizeof err), 1,
+	             "lab %d has no Korean lesson beside '%s' (write %s.ko%s)", lab->number,
+	             lab->lesson, "lesson", ".txt");
+	cr_assert_eq(lesson_load(path, &ko, err, sizeof err), 0, "%s", err);
+	cr_assert_eq(ko.nstep, en.nstep, "%s: %zu steps, the English lesson has %zu", path,
+	             ko.nstep, en.nstep);
+	for (size_t s = 0; s < en.nstep; s++) {
+		cr_expect_str_eq(ko.step[s].run, en.step[s].run, "%s: step %zu ('%s') runs '%s', the "
+		                 "English step '%s' runs '%s'", path, s + 1, ko.step[s].title,
+		                 ko.step[s].run, en.step[s].title, en.step[s].run);
+		cr_expect_str_eq(ko.step[s].show, en.step[s].show, "%s: step %zu ('%s') shows '%s', "
+		                 "the English step '%s' shows '%s'", path, s + 1, ko.step[s].title,
+		                 ko.step[s].show, en.step[s].title, en.step[s].show);
+		cr_expect(has_hangul(ko.step[s].text), "%s: step %zu ('%s') has no Korean text",
+		          path, s + 1, ko.step[s].title);
+	}
+	lesson_release(&en);
+	lesson_release(&ko);
+}
+
+/*
+ * A narration file as its rules: for each 'say' line, the segment lines after it, trimmed
+ * (comments and blank lines dropped), joined with '\n'; says[] gets each rule's text.
+ * The TUI parses narrations (tui/narrate.c); structure is all this test compares.
+ */
+#define MAX_RULES 64
+struct rules {
+	size_t n;
+	char body[MAX_RULES][2048];
+	char say[MAX_RULES][512];
+};
+
+static void read_rules(const char *path, struct rules *r)
+{
+	FILE *f = fopen(path, "r");
+	char line[1024];
+
+	cr_assert_not_null(f, "cannot read '%s'", path);
+	memset(r, 0, sizeof *r);
+	while (fgets(line, sizeof line, f)) {
+		char *p = line, *e;
+
+		while (*p == ' ' || *p == '\t')
+			p++;
+		e = p + strlen(p);
+		while (e > p && (e[-1] == '\n' || e[-1] == '\r' || e[-1] == ' '))
+			*--e = '\0';
+		if (!*p || *p == '#')
+			continue;
+		if (!strncmp(p, "say ", 4)) {
+			cr_assert_lt(r->n, MAX_RULES, "%s: more than %d rules", path, MAX_RULES);
+			snprintf(r->say[r->n++], sizeof r->say[0], "%s", p + 4);
+			continue;
+		}
+		cr_assert_gt(r->n, 0, "%s: a segment line before the first 'say'", path);
+		strncat(r->body[r->n - 1], p, sizeof r->body[0] - strlen(r->body[r->n - 1]) - 2);
+		strcat(r->body[r->n - 1], "\n");
+	}
+	fclose(f);
+}
+
+static void narration_same_rules(const struct lab *lab)
+{
+	static struct rules en, ko;
+	char path[1200], err[1024];
+
+	snprintf(path, sizeof path, "%s/narration.txt", lab->dir);
+	if (access(path, F_OK) != 0)
+		return;         /* no narration: the generated one, in any language */
+	read_rules(path, &en);
+	cr_assert_eq(lang_path(lab->dir, "narration.txt", "ko", path, sizeof path, err,
+	                       sizeof err), 1, "lab %d has no narration.ko.txt", lab->number);
+	read_rules(path, &ko);
+	cr_assert_eq(ko.n, en.n, "%s: %zu rules, the English narration has %zu", path, ko.n, en.n);
+	for (size_t i = 0; i < en.n; i++) {
+		size_t len = strlen(ko.say[i]);
+
+		cr_expect_str_eq(ko.body[i], en.body[i], "%s: rule %zu ('%s') matches other segments "
+		                 "than the English rule %zu", path, i + 1, ko.say[i], i + 1);
+		/* As the demo's parser takes it: the text in quotes, under 400 bytes. */
+		cr_expect(len >= 2 && ko.say[i][0] == '"' && ko.say[i][len - 1] == '"' &&
+		          len - 2 < 400, "%s: rule %zu: 'say' needs its text in double quotes, at "
+		          "most 399 bytes (%zu)", path, i + 1, len);
+		cr_expect(has_hangul(ko.say[i]), "%s: rule %zu has no Korean text", path, i + 1);
+	}
+}
+
+Test(lang, every_lab_has_its_korean_lesson_and_narration_step_for_step)
+{
+	struct lab *labs;
+	size_t n;
+	char err[1024];
+
+	cr_assert_eq(lab_load_all(root(), &labs, &n, err, sizeof(err)), 0, "%s", err);
+	cr_assert_geq(n, 4);
+	for (size_t i = 0; i < n; i++) {
+		lesson_same_steps(&labs[i]);
+		narration_same_rules(&labs[i]);
+	}
+	free(labs);
+}
