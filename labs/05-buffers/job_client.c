@@ -2,7 +2,7 @@
 /*
  * usage: job_client --host ADDR --port PORT [--seed N --scenario K] [--print-plan]
  *
- * Sends JOBS lines of text, one every PACE_MS, each "job NNNN WORDS\n" (at most 120
+ * Sends JOBS lines of text, one every PACE_MS, each "job NNNN WORDS\n" (at most 200
  * bytes), with TCP_NODELAY so that each job travels in a segment of its own, then closes.
  * The number of jobs (300-450) and the words come from the seed. A receiver that spends
  * 5 ms on each job before it reads the next falls behind: the jobs
@@ -25,7 +25,7 @@
 #include "labs/lib/peer.h"
 
 #define MAX_JOBS 450
-#define LINE_MAX_LEN 120
+#define LINE_MAX_LEN 200
 #define PACE_MS 1               /* five jobs arrive while one is done */
 
 static const char *const words[] = {
@@ -37,7 +37,7 @@ static const char *const words[] = {
 static size_t job_line(struct driver_rng *r, int n, char *line, size_t cap)
 {
 	size_t len = (size_t)snprintf(line, cap, "job %04d", n);
-	long nwords = driver_rand(r, 3, 12);
+	long nwords = driver_rand(r, 8, 24);
 
 	for (long w = 0; w < nwords; w++) {
 		const char *word = words[driver_rand(r, 0, sizeof(words) / sizeof(words[0]) - 1)];

