@@ -212,3 +212,78 @@ Test(lab5, a_receiver_that_reads_at_once_fails_the_zero_window_checks, .timeout 
 	cr_expect(strstr(r.out, "PASS         one send() of 1 MB returns all 1048576 bytes"),
 	          "%s", r.out);
 }
+
+Test(lab5, the_reference_solution_passes_and_the_starter_does_not, .timeout = 120)
+{
+	char src[600];
+	struct tcplab_result r;
+
+	if (geteuid() != 0)
+		cr_skip_test("the two-host lab needs root here");
+	snprintf(src, sizeof(src), "%s/solutions/05-buffers", test_root());
+	tcplab_run(&r, (const char *[]){ "grade", "5", "--src", src, "--seed", "7", NULL });
+	cr_expect_eq(r.status, 0, "exit %d\n%s%s", r.status, r.out, r.err);
+	cr_expect(strstr(r.out, "every check passed"), "%s", r.out);
+
+	/* The starter works through each chunk before it reads again: window 0, every seed. */
+	tcplab_run(&r, (const char *[]){ "grade", "5", "--seed", "7", NULL });
+	cr_expect_eq(r.status, 1, "exit %d\n%s%s", r.status, r.out, r.err);
+	cr_expect(strstr(r.out, "FAIL         the receiver never advertises a zero window"), "%s",
+	          r.out);
+	cr_expect(strstr(r.out, "PASS         every job is done and counted"), "%s", r.out);
+}
+
+/* What the exercise's driver announces for one seed and scenario (--print-plan). */
+struct plan {
+	long jobs, bytes, last;
+	size_t longest;
+};
+
+static void plan_of(uint64_t seed, int scenario, struct plan *p)
+{
+	char cmd[900], line[512], *at;
+	FILE *f;
+
+	memset(p, 0, sizeof(*p));
+	snprintf(cmd, sizeof(cmd), "'%s/labs/05-buffers/job_client' --seed %llu --scenario %d"
+	         " --print-plan", test_build(), (unsigned long long)seed, scenario);
+	f = popen(cmd, "r");
+	cr_assert_not_null(f, "%s", cmd);
+	while (fgets(line, sizeof(line), f)) {
+		if (strlen(line) > p->longest)
+			p->longest = strlen(line);
+		cr_assert(!strncmp(line, "tcplab-driver: ", 15), "not an announcement: %s", line);
+		if ((at = strstr(line, "jobs=")) && at == line + 15)
+			p->jobs = atol(at + 5);
+		if ((at = strstr(line, " bytes=")))
+			p->bytes = atol(at + 7);
+		if ((at = strstr(line, " last=")))
+			p->last = atol(at + 6);
+	}
+	cr_assert_eq(pclose(f), 0, "%s failed", cmd);
+}
+
+Test(lab5, the_job_driver_varies_with_the_seed_and_replays_it, .timeout = 60)
+{
+	struct plan a, b;
+	long lo = 1000, hi = 0;
+
+	for (uint64_t seed = 1; seed <= 100; seed++) {
+		for (int k = 0; k < 2; k++) {
+			plan_of(seed * 7919, k, &a);
+			cr_expect(a.jobs >= 300 && a.jobs <= 450, "seed %llu: %ld jobs",
+			          (unsigned long long)seed * 7919, a.jobs);
+			cr_expect_eq(a.last, a.jobs, "the last job's number is the count");
+			/* At least 9 bytes a job ("job NNNN" and a word), at most 200. */
+			cr_expect(a.bytes >= a.jobs * 9 && a.bytes <= a.jobs * 200, "%ld bytes",
+			          a.bytes);
+			cr_expect_lt(a.longest, 200, "the engine reads lines of up to 199 characters");
+			lo = a.jobs < lo ? a.jobs : lo;
+			hi = a.jobs > hi ? a.jobs : hi;
+		}
+	}
+	cr_expect(hi - lo > 100, "the job counts hardly vary: %ld..%ld", lo, hi);
+	plan_of(123456789, 1, &a);
+	plan_of(123456789, 1, &b);
+	cr_expect_eq(memcmp(&a, &b, sizeof(a)), 0, "a seed replays the same plan");
+}
