@@ -182,6 +182,13 @@ static int parse_call(char w[MAX_WORDS][300], int n, struct labcheck *c, char *e
 			c->arg = strtoll(w[i] + 3 + k, &end, 10);
 			if (end == w[i] + 3 + k || *end)
 				goto bad;
+		} else if (!strncmp(w[i], "took", 4) && (k = parse_op(w[i] + 4, &op))) {
+			/* How long the call took: a send() that blocked, a recv() that waited. */
+			c->has_took = true;
+			c->took_op = op;
+			c->took = strtod(w[i] + 4 + k, &end);
+			if (end == w[i] + 4 + k || *end || c->took < 0)
+				goto bad;
 		} else if (!strncmp(w[i], "errno=", 6) && w[i][6]) {
 			if (!trace_errno_value(w[i] + 6) && strcmp(w[i] + 6, "none"))
 				return errbuf_set(errbuf, errlen, "unknown errno '%s'", w[i] + 6), -1;
@@ -221,7 +228,7 @@ static int parse_call(char w[MAX_WORDS][300], int n, struct labcheck *c, char *e
 	return 0;
 bad:
 	errbuf_set(errbuf, errlen, "cannot read '%s' (ret=N, arg=N, errno=NAME, name=FUNC, has=TEXT,"
-	           " on=lab, count>=N, total>=N, before CLASS, after cut A...B)", w[3 > n ? 0 : n - 1]);
+	           " took>=S, on=lab, count>=N, total>=N, before CLASS, after cut A...B)", w[3 > n ? 0 : n - 1]);
 	return -1;
 }
 
@@ -354,6 +361,9 @@ static bool call_matches(const struct labcheck *c, const struct tl_call *tc)
 		return false;
 	if (c->has_arg && !compare((double)ev->arg, c->arg_op, (double)c->arg))
 		return false;
+	if (c->has_took && !compare((double)trace_event_blocked_ns(ev) / 1e9, c->took_op,
+	                            c->took))
+		return false;
 	if (c->err[0]) {
 		const char *name = ev->err ? trace_errno_name(ev->err) : "none";
 
@@ -458,8 +468,12 @@ static void eval_call(const struct labcheck *c, const struct labcheck_ctx *ctx,
 		                        " the first: %s at +%.3f ms", matched, who,
 		                        matched == 1 ? "" : "s", text, rel_ms(ctx, ev->t_exit_ns));
 		if (c->after_cut && used < sizeof(r->explain))
-			snprintf(r->explain + used, sizeof(r->explain) - used, ", %.3f s after the cut",
-			         ((double)ev->t_exit_ns - (double)ctx->cut_ns) / 1e9);
+			used += (size_t)snprintf(r->explain + used, sizeof(r->explain) - used,
+			                         ", %.3f s after the cut",
+			                         ((double)ev->t_exit_ns - (double)ctx->cut_ns) / 1e9);
+		if (c->has_took && used < sizeof(r->explain))
+			snprintf(r->explain + used, sizeof(r->explain) - used, ", after %.3f s in the"
+			         " call", (double)trace_event_blocked_ns(ev) / 1e9);
 	} else if (outside >= 0) {
 		trace_event_str(&tl->call[outside].ev, text, sizeof(text));
 		snprintf(r->explain, sizeof(r->explain), "the %s's %.200s came %.1f s after the cable"
@@ -473,9 +487,18 @@ static void eval_call(const struct labcheck *c, const struct labcheck_ctx *ctx,
 			                         c->cut_hi);
 		if (last_seen >= 0 && used < sizeof(r->explain)) {
 			trace_event_str(&tl->call[last_seen].ev, text, sizeof(text));
-			snprintf(r->explain + used, sizeof(r->explain) - used, " (it made %lld; the"
-			         " last: %s at +%.3f ms)", seen, text,
-			         rel_ms(ctx, tl->call[last_seen].ev.t_exit_ns));
+			used += (size_t)snprintf(r->explain + used, sizeof(r->explain) - used,
+			                         " (it made %lld; the last: %s at +%.3f ms", seen, text,
+			                         rel_ms(ctx, tl->call[last_seen].ev.t_exit_ns));
+			/* took: how long that one took, against what the check wanted. */
+			if (c->has_took && used < sizeof(r->explain))
+				used += (size_t)snprintf(r->explain + used, sizeof(r->explain) - used,
+				                         ", in the call %.3f s; wanted %s %g s",
+				                         (double)trace_event_blocked_ns(
+				                                 &tl->call[last_seen].ev) / 1e9,
+				                         op_text[c->took_op], c->took);
+			if (used < sizeof(r->explain))
+				snprintf(r->explain + used, sizeof(r->explain) - used, ")");
 		} else if (used < sizeof(r->explain)) {
 			snprintf(r->explain + used, sizeof(r->explain) - used, " (it made none)");
 		}

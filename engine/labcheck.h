@@ -35,9 +35,10 @@ struct labcheck {
 	/* call */
 	enum trace_call cls;
 	char func[16];                  /* name=FUNC, "" for any */
-	bool has_ret, has_arg;
-	enum labcheck_op ret_op, arg_op;
+	bool has_ret, has_arg, has_took;
+	enum labcheck_op ret_op, arg_op, took_op;
 	long long ret, arg;             /* arg: bytes asked for, backlog, option value... */
+	double took;                    /* seconds from the call's entry to its return */
 	char err[24];                   /* errno=NAME, "" for any */
 	size_t nhas;
 	char has[LABCHECK_MAX_HAS][48];

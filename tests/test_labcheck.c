@@ -95,6 +95,19 @@ Test(labcheck, before_orders_an_option_against_the_first_write)
 	                   sizeof(why)), EXPECT_PASS, "%s", why);
 }
 
+Test(labcheck, took_judges_how_long_a_call_blocked)
+{
+	char why[512];
+
+	/* Every call of the test's run returns 1 us after it was entered. */
+	cr_expect_eq(judge("\"quick\" client send took<0.001 count=2", LABCHECK_CALL, why,
+	                   sizeof(why)), EXPECT_PASS, "%s", why);
+	cr_expect(strstr(why, "after 0.000 s in the call"), "%s", why);
+	cr_expect_eq(judge("\"blocked\" client send took>=0.5", LABCHECK_CALL, why, sizeof(why)),
+	             EXPECT_FAIL, "%s", why);
+	cr_expect(strstr(why, "in the call 0.000 s; wanted >= 0.5 s"), "%s", why);
+}
+
 Test(labcheck, after_cut_without_a_cut_fails_with_the_reason)
 {
 	char why[512];
