@@ -18,6 +18,7 @@ int cmd_check(int argc, char **argv);
 int cmd_doctor(int argc, char **argv);
 int cmd_tui(int argc, char **argv);
 int cmd_demo(int argc, char **argv);
+int cmd_autograder(int argc, char **argv);
 
 /* The word after --theme ("default", "high-contrast", "light"): 0 and *theme, or 2 after
  * printing what is accepted. */

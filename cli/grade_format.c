@@ -228,12 +228,18 @@ static void print_tap(FILE *out, const struct grade_result *g)
 /* Gradescope keeps what it does not know in extra_data: the attempt and seed, for replay. */
 static void gradescope_extra(FILE *out, const struct grade_result *g)
 {
-	fprintf(out, ", \"extra_data\": {\"attempt\": %d, \"seed\": ", g->attempt);
+	/* execution_time is whole seconds in Gradescope's specification. */
+	fprintf(out, ", \"execution_time\": %ld, \"extra_data\": {\"attempt\": %d, \"seed\": ",
+	        (long)(g->seconds + 0.999), g->attempt);
 	json_seed(out, g->seed);
 	fputc('}', out);
 }
 
-/* Gradescope's autograder results.json: score, output, tests[name, score, max_score, ...]. */
+/*
+ * Gradescope's autograder results.json: score, output, tests[name, score, max_score, status,
+ * output, visibility]. Every test is "visible": the student is meant to read each check's
+ * reason, and the compiler's output when the build failed.
+ */
 static void print_gradescope(FILE *out, const struct grade_result *g)
 {
 	char summary[1024];
@@ -243,7 +249,7 @@ static void print_gradescope(FILE *out, const struct grade_result *g)
 		fprintf(out, "{\"score\": 0, \"output\": ");
 		grade_format_json_str(out, "The build failed. The compiler said:\n\n");
 		fprintf(out, ", \"tests\": [{\"name\": \"build\", \"score\": 0, \"max_score\": 1,"
-		        " \"status\": \"failed\", \"output\": ");
+		        " \"status\": \"failed\", \"visibility\": \"visible\", \"output\": ");
 		grade_format_json_str(out, g->build_log);
 		fprintf(out, "}]");
 		gradescope_extra(out, g);
@@ -273,7 +279,8 @@ static void print_gradescope(FILE *out, const struct grade_result *g)
 		         c->verdict == EXPECT_INCONCLUSIVE ? "inconclusive: " : "", c->explain);
 		fprintf(out, "%s\n  {\"name\": ", i ? "," : "");
 		grade_format_json_str(out, c->name);
-		fprintf(out, ", \"score\": %g, \"max_score\": %g, \"status\": \"%s\", \"output\": ",
+		fprintf(out, ", \"score\": %g, \"max_score\": %g, \"status\": \"%s\","
+		        " \"visibility\": \"visible\", \"output\": ",
 		        c->score, c->max, c->verdict == EXPECT_PASS ? "passed" : "failed");
 		grade_format_json_str(out, text);
 		fputc('}', out);

@@ -18,6 +18,8 @@ static const struct command {
 	{ "check",   cmd_check,   "match a capture against an expected-sequence file" },
 	{ "doctor",  cmd_doctor,  "say what this system allows and how to fix what it does not" },
 	{ "demo",    cmd_demo,    "instructor demo: a lab's segments revealed one at a time" },
+	{ "autograder", cmd_autograder,
+	  "make a lab's autograder zip for Gradescope (for instructors)" },
 };
 
 static void usage(FILE *out)
@@ -26,7 +28,7 @@ static void usage(FILE *out)
 	        "Learn TCP by watching the real kernel: each lab runs real programs in private\n"
 	        "network namespaces and shows their socket calls and the wire on one timeline.\n\n");
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
-		fprintf(out, "  %-8s  %s\n", commands[i].name, commands[i].help);
+		fprintf(out, "  %-10s  %s\n", commands[i].name, commands[i].help);
 	fprintf(out, "\nWithout a command, on a terminal: the TUI's lab menu (tcplab [--theme NAME]\n"
 	        "[--lang LANG]).\n"
 	        CLI_THEME_HELP

@@ -126,6 +126,9 @@ Test(grade_format, the_attempt_and_seed_are_in_json_gradescope_and_the_text_head
 	cr_expect(strstr(s, "\"extra_data\": {\"attempt\": 3, \"seed\": \"18446744073709551615\"}"),
 	          "%s", s);
 	cr_expect(strstr(s, "checks passed (attempt 3)\\nseed: 18446744073709551615"), "%s", s);
+	cr_expect(strstr(s, "\"status\": \"passed\", \"visibility\": \"visible\", \"output\": "),
+	          "every test is shown to the student: %s", s);
+	cr_expect(strstr(s, "\"execution_time\": "), "%s", s);
 	t = report(GF_TEXT);
 	cr_expect(strstr(t, "grading lab 1: Three-way handshake\nsource: /subs/alice\n"
 	                 "attempt: 3\nseed: 18446744073709551615 (tcplab grade 1 --seed"

@@ -1,0 +1,315 @@
+/* summary: 'tcplab autograder gradescope N': a Gradescope autograder zip for lab N. */
+#include <dirent.h>
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "cli/cli.h"
+#include "engine/lab.h"
+#include "engine/paths.h"
+#include "util/errbuf.h"
+#include "util/safefile.h"
+#include "util/zipwrite.h"
+
+static void usage(FILE *out)
+{
+	fprintf(out,
+	        "usage: tcplab autograder gradescope N [--output FILE.zip]\n"
+	        "\n"
+	        "Writes an autograder for lab N that Gradescope takes as it is (Configure\n"
+	        "Autograder, Ubuntu base image, upload the zip). It holds:\n"
+	        "  setup.sh        run once when Gradescope builds its image: installs make and\n"
+	        "                  a C compiler with apt-get, then builds tcplab/ with its\n"
+	        "                  Makefile, which installs libpcap, ncursesw, uidmap and g++\n"
+	        "  run_autograder  run for each submission: tcplab grade N --src\n"
+	        "                  /autograder/submission --format gradescope --output\n"
+	        "                  /autograder/results/results.json; a submission uploaded as one\n"
+	        "                  folder is graded in that folder; when tcplab cannot grade at\n"
+	        "                  all (not built, no namespaces in the container) results.json\n"
+	        "                  still says so, score 0, with tcplab's message\n"
+	        "  README.md       for the instructor: uploading, what students see, testing\n"
+	        "  tcplab/         this tree's sources: Makefile, mk, util, capture, engine, cli,\n"
+	        "                  tui and labs (no tests, no solutions, no build output, no dot\n"
+	        "                  files or symbolic links)\n"
+	        "The scripts take AUTOGRADER_ROOT (default /autograder) and TCPLAB (the program to\n"
+	        "run) from the environment, to be tried outside Gradescope.\n"
+	        "\n"
+	        "  --output FILE   where the zip goes (default tcplab-labN-gradescope.zip); written\n"
+	        "                  whole or not at all, never through a symbolic link\n"
+	        "Exit status: 0 when written, 1 when it could not be, 2 for a usage error.\n");
+}
+
+/* What of the tree setup.sh needs to build tcplab and its labs: 'make all' and no more. */
+static const char *const tree_parts[] = {
+	"Makefile", "README.md", "mk", "util", "capture", "engine", "cli", "tui", "labs",
+	"tcplab.conf",          /* the instructor's settings (keep = best), when there is one */
+};
+
+#define FILE_MAX (16u << 20)    /* no source file of the tree comes near */
+
+struct zipjob {
+	struct zipwrite z;
+	char err[1024];
+};
+
+/* A whole file into memory: malloc'ed, or NULL with the reason in job->err. */
+static char *slurp(const char *path, size_t *len, struct zipjob *job)
+{
+	FILE *f = fopen(path, "rb");
+	char *buf = NULL;
+	struct stat st;
+
+	if (!f) {
+		errbuf_set(job->err, sizeof(job->err), "cannot read '%s': %s", path, strerror(errno));
+		return NULL;
+	}
+	if (fstat(fileno(f), &st) < 0 || st.st_size > FILE_MAX) {
+		errbuf_set(job->err, sizeof(job->err), "cannot read '%s': larger than 16 MiB", path);
+		goto out;
+	}
+	buf = malloc((size_t)st.st_size + 1);
+	if (!buf) {
+		errbuf_set(job->err, sizeof(job->err), "cannot read '%s': out of memory", path);
+		goto out;
+	}
+	*len = fread(buf, 1, (size_t)st.st_size, f);
+	if (ferror(f) || *len != (size_t)st.st_size) {
+		errbuf_set(job->err, sizeof(job->err), "cannot read '%s': it changed or failed while"
+		         " read", path);
+		free(buf);
+		buf = NULL;
+		goto out;
+	}
+	buf[*len] = '\0';
+out:
+	fclose(f);
+	return buf;
+}
+
+/* ROOT/rel into the zip as tcplab/rel, folders walked; dot names, links, build/ left out. */
+static int add_tree(struct zipjob *job, const char *root, const char *rel, int depth)
+{
+	char path[PATH_MAX], name[PATH_MAX];
+	struct stat st;
+	int r = -1;
+
+	if (snprintf(path, sizeof(path), "%s/%s", root, rel) >= (int)sizeof(path) ||
+	    snprintf(name, sizeof(name), "tcplab/%s", rel) >= (int)sizeof(name)) {
+		errbuf_set(job->err, sizeof(job->err), "cannot add '%s/%s': path too long", root, rel);
+		return -1;
+	}
+	if (lstat(path, &st) < 0) {
+		if (errno == ENOENT && depth == 0)
+			return 0;       /* an optional part, such as tcplab.conf */
+		errbuf_set(job->err, sizeof(job->err), "cannot read '%s': %s", path, strerror(errno));
+		return -1;
+	}
+	if (S_ISREG(st.st_mode)) {
+		size_t len;
+		char *buf = slurp(path, &len, job);
+
+		if (!buf)
+			return -1;
+		r = zipwrite_add(&job->z, name, buf, len, (st.st_mode & 0111) != 0, job->err,
+		                 sizeof(job->err));
+		free(buf);
+		return r;
+	}
+	if (!S_ISDIR(st.st_mode))
+		return 0;       /* links, sockets, FIFOs: nothing the build needs */
+	if (depth > 8) {
+		errbuf_set(job->err, sizeof(job->err), "cannot add '%s': folders nested too deep", path);
+		return -1;
+	}
+	{
+		struct dirent **ents;
+		int n = scandir(path, &ents, NULL, alphasort);    /* sorted: the same zip each time */
+
+		if (n < 0) {
+			errbuf_set(job->err, sizeof(job->err), "cannot list '%s': %s", path, strerror(errno));
+			return -1;
+		}
+		r = 0;
+		for (int i = 0; i < n; i++) {
+			char sub[PATH_MAX];
+			const char *d = ents[i]->d_name;
+
+			if (!r && d[0] != '.' && strcmp(d, "build") != 0) {
+				if (snprintf(sub, sizeof(sub), "%s/%s", rel, d) >= (int)sizeof(sub)) {
+					errbuf_set(job->err, sizeof(job->err), "cannot add '%s/%s': path too long",
+					         path, d);
+					r = -1;
+				} else {
+					r = add_tree(job, root, sub, depth + 1);
+				}
+			}
+			free(ents[i]);
+		}
+		free(ents);
+	}
+	return r;
+}
+
+/* A template of ROOT/mk/gradescope/ with @LAB@ and @TITLE@ filled in, into the zip. */
+static int add_template(struct zipjob *job, const char *root, const char *file,
+                        const struct lab *lab, int executable)
+{
+	char path[PATH_MAX], num[16];
+	size_t len, cap, used = 0;
+	char *tpl, *text;
+	const char *p;
+	int r;
+
+	snprintf(path, sizeof(path), "%s/mk/gradescope/%s", root, file);
+	tpl = slurp(path, &len, job);
+	if (!tpl)
+		return -1;
+	snprintf(num, sizeof(num), "%d", lab->number);
+	cap = len + 1;
+	for (p = tpl; (p = strchr(p, '@')); p++)
+		cap += strlen(lab->title) + sizeof(num);
+	text = malloc(cap);
+	if (!text) {
+		free(tpl);
+		errbuf_set(job->err, sizeof(job->err), "cannot fill in '%s': out of memory", path);
+		return -1;
+	}
+	for (p = tpl; *p;) {
+		const char *with = !strncmp(p, "@LAB@", 5) ? num : !strncmp(p, "@TITLE@", 7) ?
+		                   lab->title : NULL;
+
+		if (with) {
+			memcpy(text + used, with, strlen(with));
+			used += strlen(with);
+			p += with == num ? 5 : 7;
+		} else {
+			text[used++] = *p++;
+		}
+	}
+	r = zipwrite_add(&job->z, file, text, used, executable, job->err, sizeof(job->err));
+	free(text);
+	free(tpl);
+	return r;
+}
+
+static int write_gradescope(const struct paths *p, const struct lab *lab, FILE *out,
+                            char *err, size_t errlen)
+{
+	struct zipjob job;
+	int r = -1;
+
+	zipwrite_init(&job.z, out);
+	job.err[0] = '\0';
+	/* The two files Gradescope looks for at the zip's root, first. */
+	if (add_template(&job, p->root, "setup.sh", lab, 1) < 0 ||
+	    add_template(&job, p->root, "run_autograder", lab, 1) < 0 ||
+	    add_template(&job, p->root, "README.md", lab, 0) < 0)
+		goto out;
+	for (size_t i = 0; i < sizeof(tree_parts) / sizeof(tree_parts[0]); i++)
+		if (add_tree(&job, p->root, tree_parts[i], 0) < 0)
+			goto out;
+	r = zipwrite_finish(&job.z, job.err, sizeof(job.err));
+out:
+	if (r < 0)
+		snprintf(err, errlen, "%s", job.err);
+	zipwrite_release(&job.z);
+	return r;
+}
+
+static int make_gradescope(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "output", required_argument, NULL, 'o' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct paths p;
+	struct lab *labs = NULL, *lab = NULL;
+	struct safefile sf;
+	const char *output = NULL;
+	char outbuf[64], err[1024];
+	FILE *out;
+	int c, status;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "ho:", longopts, NULL)) != -1) {
+		if (c == 'o') {
+			output = optarg;
+		} else if (c == 'h') {
+			usage(stdout);
+			return 0;
+		} else {
+			usage(stderr);
+			return 2;
+		}
+	}
+	if (optind + 1 != argc) {
+		usage(stderr);
+		return 2;
+	}
+	status = cli_lab(argv[optind], &p, &labs, &lab);
+	if (status)
+		return status;
+	if (!output) {
+		snprintf(outbuf, sizeof(outbuf), "tcplab-lab%d-gradescope.zip", lab->number);
+		output = outbuf;
+	}
+	if (safefile_open(&sf, output, err, sizeof(err)) < 0) {
+		fprintf(stderr, "tcplab: %s\n", err);
+		free(labs);
+		return 2;
+	}
+	out = fdopen(sf.fd, "wb");
+	if (!out) {
+		fprintf(stderr, "tcplab: cannot write '%s': %s\n", output, strerror(errno));
+		close(sf.fd);
+		safefile_abort(&sf);
+		free(labs);
+		return 1;
+	}
+	status = write_gradescope(&p, lab, out, err, sizeof(err));
+	if (status == 0 && fflush(out) != 0) {
+		snprintf(err, sizeof(err), "cannot write '%s': %s", output, strerror(errno));
+		status = -1;
+	}
+	if (status == 0)
+		status = safefile_commit(&sf, err, sizeof(err));
+	else
+		safefile_abort(&sf);
+	fclose(out);
+	if (status < 0) {
+		fprintf(stderr, "tcplab: cannot make the Gradescope autograder: %s\n", err);
+		free(labs);
+		return 1;
+	}
+	printf("wrote '%s': the Gradescope autograder for lab %d (upload it under Configure"
+	       " Autograder, Ubuntu base image; its README.md says what students see)\n", output,
+	       lab->number);
+	free(labs);
+	return 0;
+}
+
+/* One entry per platform; Gradescope is the first. */
+static const struct platform {
+	const char *name;
+	int (*make)(int argc, char **argv);
+} platforms[] = {
+	{ "gradescope", make_gradescope },
+};
+
+int cmd_autograder(int argc, char **argv)
+{
+	if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
+		usage(argc < 2 ? stderr : stdout);
+		return argc < 2 ? 2 : 0;
+	}
+	for (size_t i = 0; i < sizeof(platforms) / sizeof(platforms[0]); i++)
+		if (!strcmp(argv[1], platforms[i].name))
+			return platforms[i].make(argc - 1, argv + 1);
+	fprintf(stderr, "tcplab: '%s' is not an autograder platform (gradescope)\n", argv[1]);
+	return 2;
+}
