@@ -53,6 +53,11 @@ struct tui {
 	int hpos;               /* entry shown by Up/Down; nhistory: the line being typed */
 	char typed[256];        /* what was being typed before Up was pressed */
 	struct tui_src *served;         /* the source in progress the loop serves */
+	/* TCPLAB_KEYLOG=FILE: each key's latency, from the key read to the screen drawn */
+	FILE *keylog;
+	int logkey;             /* the key being timed, -1 none */
+	double key_t0;          /* when it was read, CLOCK_MONOTONIC seconds */
+	bool said_ready;
 };
 
 /*
@@ -390,6 +395,34 @@ static void key(struct tui *t, int ch)
 	t->dirty = true;
 }
 
+static double now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/*
+ * The key latency log (TCPLAB_KEYLOG, bench/keylat.c reads it): one line per key read,
+ * "key CODE SCREEN MS READ DRAWN" once the screen it changed is drawn: MS from reading the key
+ * to the end of the draw (its handling, any step of the source served meanwhile, the draw),
+ * READ and DRAWN those two moments on CLOCK_MONOTONIC in seconds (a driver on the same
+ * machine adds the time the key waited to be read); "ready" once the served source is
+ * complete.
+ * Line-buffered: a reader on a FIFO gets each line as it is written.
+ */
+static void keylog_drawn(struct tui *t, const char *screen)
+{
+	if (!t->keylog || t->logkey < 0)
+		return;
+	double drawn = now_s();
+
+	fprintf(t->keylog, "key %d %s %.3f %.6f %.6f\n", t->logkey, screen,
+	        (drawn - t->key_t0) * 1e3, t->key_t0, drawn);
+	t->logkey = -1;
+}
+
 static int loop(struct tui *t, int sigfd)
 {
 	while (!t->quit && t->depth) {
@@ -399,6 +432,11 @@ static int loop(struct tui *t, int sigfd)
 
 		if (t->dirty)
 			draw(t);
+		keylog_drawn(t, t->depth ? t->stack[t->depth - 1].v->name : "-");
+		if (t->keylog && !t->said_ready && !(t->served && src_busy(t->served))) {
+			fprintf(t->keylog, "ready\n");
+			t->said_ready = true;
+		}
 		/* A run no screen shows any more is stopped, not left running unseen. */
 		if (t->served && src_orphan(t->served))
 			tui_serve(t, NULL);
@@ -421,8 +459,13 @@ static int loop(struct tui *t, int sigfd)
 				return 1;
 		}
 		/* Keys first: they stay responsive while a capture is indexed. */
-		while ((ch = getch()) != ERR && !t->quit && t->depth)
+		while ((ch = getch()) != ERR && !t->quit && t->depth) {
+			if (t->keylog && t->logkey < 0) {
+				t->logkey = ch;
+				t->key_t0 = now_s();
+			}
 			key(t, ch);
+		}
 		if (t->quit || !t->depth)
 			break;
 		if (t->served && src_busy(t->served) && src_step(t->served))
@@ -438,7 +481,8 @@ static int loop(struct tui *t, int sigfd)
 
 int tui_main(const struct tui_opts *o, char *errbuf, size_t errlen)
 {
-	struct tui t = { .o = o };
+	struct tui t = { .o = o, .logkey = -1 };
+	const char *keylog = getenv("TCPLAB_KEYLOG");
 	sigset_t mask, old;
 	int sigfd, rc, r = 0;
 	bool color;
@@ -463,6 +507,8 @@ int tui_main(const struct tui_opts *o, char *errbuf, size_t errlen)
 		return -1;
 	}
 	signal(SIGPIPE, SIG_IGN);
+	if (keylog && keylog[0] && (t.keylog = fopen(keylog, "we")))
+		setvbuf(t.keylog, NULL, _IOLBF, 0);
 	tcgetattr(STDIN_FILENO, &crash_saved);
 	signal(SIGSEGV, crash_handler);
 	signal(SIGBUS, crash_handler);
@@ -530,6 +576,8 @@ int tui_main(const struct tui_opts *o, char *errbuf, size_t errlen)
 	signal(SIGFPE, SIG_DFL);
 	close(sigfd);
 	sigprocmask(SIG_SETMASK, &old, NULL);
+	if (t.keylog)
+		fclose(t.keylog);
 	if (r < 0) {
 		errbuf_set(errbuf, errlen, "the TUI's poll loop failed");
 		return -1;
