@@ -10,6 +10,7 @@
 #include "capture/dfilter.h"
 #include "capture/dissect.h"
 #include "capture/pktindex.h"
+#include "engine/conv.h"
 #include "engine/grade.h"
 #include "engine/ladder.h"
 #include "engine/labrun.h"
@@ -54,6 +55,11 @@ struct tui_src {
 	struct ladder lad;
 	bool have_lad;
 	const struct labrun *lad_run;   /* the run it reads (a grading changes runs) */
+	/* the conversations (engine/conv.h): a file's counted as it is indexed, so that 'o'
+	 * and 'f' find them ready; a run's when first asked for, then as it grows */
+	struct conv_list conv;
+	bool have_conv, conv_oom;
+	const struct labrun *conv_run;
 };
 
 struct tui_src *src_run_new(const struct lab *lab, const struct lab_variant *v,
@@ -150,6 +156,8 @@ void src_unref(struct tui_src *s)
 		labrun_free(s->run);
 	if (s->have_lad)
 		ladder_release(&s->lad);
+	if (s->have_conv)
+		conv_release(&s->conv);
 	pktindex_free(s->ix);
 	dfilter_free(s->df);
 	free(s->vis);
@@ -225,6 +233,36 @@ static void lad_grow(struct tui_src *s)
 	ladder_update(&s->lad);
 }
 
+const struct conv_list *src_convs(struct tui_src *s, bool *oom)
+{
+	if (s->have_conv && s->run != s->conv_run) {
+		conv_release(&s->conv);         /* a grading moved on to its next run */
+		s->have_conv = false;
+	}
+	if (!s->have_conv) {
+		if (s->run)
+			conv_init_run(&s->conv, &s->run->tl);
+		else if (s->ix)
+			conv_init_index(&s->conv, s->ix);
+		else
+			return NULL;
+		s->have_conv = true;
+		s->conv_run = s->run;
+	}
+	s->conv_oom = conv_update(&s->conv) < 0;
+	if (oom)
+		*oom = s->conv_oom;
+	return &s->conv;
+}
+
+uint32_t src_conn(const struct tui_src *s, size_t i)
+{
+	if (s->run)
+		return i < s->run->tl.nseg ? s->run->tl.seg[i].conn_id : UINT32_MAX;
+	const struct pktindex_ent *e = s->ix ? pktindex_get(s->ix, i) : NULL;
+	return e && !e->malformed ? e->conn : UINT32_MAX;
+}
+
 struct ladder *src_ladder(struct tui_src *s)
 {
 	lad_grow(s);
@@ -263,6 +301,7 @@ bool src_step(struct tui_src *s)
 	    pktindex_step(s->ix, INDEX_CHUNK, s->index_error, sizeof s->index_error) < 0 &&
 	    !s->index_error[0])
 		snprintf(s->index_error, sizeof s->index_error, "indexing failed");
+	src_convs(s, NULL);
 	filter_catch_up(s);
 	if (s->have_lad)
 		lad_grow(s);

@@ -237,6 +237,15 @@ void src_filter_note(const struct tui_src *s, char *buf, size_t len);
  * 3's run: 14 segments"). */
 void src_state_str(const struct tui_src *s, char *buf, size_t len);
 
+/* The source's conversations (engine/conv.h), counted up to now: a file's as it is indexed
+ * (so 'o' and 'f' find them ready on a big capture), a run's from the first call on. NULL
+ * when there is nothing to count; *oom (may be NULL) says that memory ran out and counting
+ * stopped. Valid until the next call or src_unref(). */
+struct conv_list;
+const struct conv_list *src_convs(struct tui_src *s, bool *oom);
+/* Segment i's connection, UINT32_MAX for none (malformed); cheaper than src_row(). */
+uint32_t src_conn(const struct tui_src *s, size_t i);
+
 /* File sources only: the capture's index (NULL for runs). */
 const struct pktindex *src_index(const struct tui_src *s);
 
