@@ -22,9 +22,10 @@
 #define STATUS_LINES 5          /* a long error wraps over up to this many bottom rows */
 
 /* The bottom-row prompts: the display filter, and the search within a view. */
-enum prompt_kind { P_NONE, P_FILTER, P_SEARCH };
+enum prompt_kind { P_NONE, P_FILTER, P_SEARCH, P_OPEN };
 static const char *const prompt_label[] = {
 	[P_FILTER] = "filter (BPF or Wireshark): ", [P_SEARCH] = "search: ",
+	[P_OPEN] = "open a capture (pcap or pcapng file): ",
 };
 
 struct screen {
@@ -47,6 +48,8 @@ struct tui {
 	char search[256];       /* the search's: also what n and N look for */
 	size_t slen;
 	char search_was[256];   /* put back when the prompt is left with Esc */
+	char path[512];         /* the open prompt's: kept for the next time (a typo fixed) */
+	size_t pathlen;
 	/* the filters entered this session, oldest first; Up/Down in the prompt recall them */
 	char history[MAX_HISTORY][256];
 	int nhistory;
@@ -160,7 +163,8 @@ static void draw(struct tui *t)
 	} else {
 		s->v->draw(t, s->priv);
 		if (t->prompting) {
-			const char *text = t->prompting == P_FILTER ? t->prompt : t->search;
+			const char *text = t->prompting == P_FILTER ? t->prompt :
+			                   t->prompting == P_OPEN ? t->path : t->search;
 			int cx = (int)(strlen(prompt_label[t->prompting]) + strlen(text));
 			draw_fmt(LINES - 1, 0, COLS, R_NORMAL, "%s%s", prompt_label[t->prompting], text);
 			move(LINES - 1, cx < COLS ? cx : COLS - 1);
@@ -266,6 +270,33 @@ static void search_prompt_key(struct tui *t, int ch)
 	}
 }
 
+/* The open prompt: Enter hands the path to the screen's open(), which says why not. */
+static void open_prompt_key(struct tui *t, int ch)
+{
+	struct screen *s = &t->stack[t->depth - 1];
+	char err[1024];
+
+	if (ch == 27) {
+		t->prompting = P_NONE;
+	} else if (ch == '\n' || ch == '\r' || ch == KEY_ENTER) {
+		t->prompting = P_NONE;
+		err[0] = '\0';
+		if (!t->path[0])
+			tui_status(t, true, "no capture opened: type the path of a pcap or pcapng file");
+		else if (s->v->open(t, s->priv, t->path, err, sizeof err) < 0)
+			tui_status(t, true, "%s (i: try another path)", err);
+	} else if (ch == KEY_BACKSPACE || ch == 127 || ch == 8) {
+		if (t->pathlen)
+			t->path[--t->pathlen] = '\0';
+	} else if (ch == 21) {          /* ^U */
+		t->pathlen = 0;
+		t->path[0] = '\0';
+	} else if (ch >= ' ' && ch < 127 && t->pathlen < sizeof t->path - 1) {
+		t->path[t->pathlen++] = (char)ch;
+		t->path[t->pathlen] = '\0';
+	}
+}
+
 static void prompt_key(struct tui *t, int ch)
 {
 	struct screen *s = &t->stack[t->depth - 1];
@@ -274,6 +305,8 @@ static void prompt_key(struct tui *t, int ch)
 	t->dirty = true;
 	if (t->prompting == P_SEARCH) {
 		search_prompt_key(t, ch);
+	} else if (t->prompting == P_OPEN) {
+		open_prompt_key(t, ch);
 	} else if (ch == 27) {
 		t->prompting = P_NONE;
 	} else if (ch == KEY_UP) {
@@ -370,6 +403,12 @@ static void key(struct tui *t, int ch)
 		snprintf(t->search_was, sizeof t->search_was, "%s", t->search);
 		t->slen = 0;            /* a new search starts empty, as in less */
 		t->search[0] = '\0';
+		t->dirty = true;
+		return;
+	case ACT_OPEN:
+		if (!s->v->open)
+			break;          /* the screen's own key handler ignores it */
+		t->prompting = P_OPEN;
 		t->dirty = true;
 		return;
 	case ACT_SEARCH_NEXT:

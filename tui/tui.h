@@ -62,6 +62,7 @@ enum tui_act {
 	ACT_RUN, ACT_VARIANT, ACT_CHECKS, ACT_LADDER, ACT_SEGMENTS, ACT_FOLLOW,
 	ACT_PLAY, ACT_FASTER, ACT_SLOWER, ACT_RESTART, ACT_GRADE, ACT_COMPARE, ACT_THEME,
 	ACT_SEARCH, ACT_SEARCH_NEXT, ACT_SEARCH_PREV, ACT_ALIGN, ACT_CALLS, ACT_CONVS,
+	ACT_DEMO, ACT_OPEN,
 	ACT_N
 };
 
@@ -98,6 +99,10 @@ struct tui_view {
 	 * selection whose text holds text, ignoring case, wrapping around the ends (see
 	 * tui_search_rows()). 1 found, 2 found after wrapping, 0 not found. */
 	int (*search)(struct tui *t, void *priv, const char *text, int dir);
+	/* Optional: open the capture file at path (the lab menu's 'i', after a prompt for the
+	 * path): 0 with its screens pushed, or -1 with why not in errbuf ("cannot open
+	 * 'x.pcap': No such file or directory"), the screen left as it was. */
+	int (*open)(struct tui *t, void *priv, const char *path, char *errbuf, size_t errlen);
 	/* Optional: ms until tick() wants to run, -1 for never. */
 	int (*wait_ms)(struct tui *t, void *priv);
 	void (*tick)(struct tui *t, void *priv);
