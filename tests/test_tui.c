@@ -1024,6 +1024,29 @@ Test(tui, filter_prompt_recalls_earlier_filters_with_up_and_down, .timeout = 30)
 	term_stop(t);
 }
 
+/* Issue 12: a live demo started at 0/107 with an empty ladder (its first step cut to the
+ * nothing there was at its first draw); its first step is the first segment once there is
+ * one. */
+Test(tui, live_demo_shows_the_first_segment_once_there_is_one, .timeout = 90)
+{
+	char *root, env[256], *s, *title;
+	const char *e[] = { env, NULL };
+	struct term *t;
+
+	need_lab_runs();
+	root = two_lab_root();
+	snprintf(env, sizeof env, "TCPLAB_ROOT=%s", root);
+	t = term_start(80, 24, e, tcplab("demo 2"));
+	s = term_wait(t, "checks passed", 60000);
+	title = screen_row(s, 0);
+	cr_expect(strstr(title, "nagle  1/107"), "the first step, not 0/107:\n%s", s);
+	cr_expect(strstr(s, "- S 0 -"), "the SYN on the ladder:\n%s", s);
+	free(title);
+	free(s);
+	term_stop(t);
+	rm_rf(root);
+}
+
 Test(tui, demo_steps_forward_and_back, .timeout = 30)
 {
 	struct term *t = term_start(80, 24, NULL, tcplab("demo 1 --pcap " CAPTURE));

@@ -241,8 +241,13 @@ static void demo_draw(struct tui *t, void *priv)
 		return;
 	}
 	nvis = src_nvis(d->src);
+	/* A live run starts with no segment: the first step is its first segment as soon as
+	 * there is one (issue 12: the demo stayed at 0/N with an empty ladder, the step having
+	 * been cut to the nothing there was at its first draw). */
 	if (d->shown > nvis)
 		d->shown = nvis;
+	else if (!d->shown && nvis)
+		d->shown = 1;
 	/* Filtered, the filter takes the lab's title's place: it must be seen at 80 columns. */
 	src_filter_note(d->src, note, sizeof note);
 	if (note[0])
@@ -297,6 +302,8 @@ static void demo_draw(struct tui *t, void *priv)
 		draw_hline(LINES - 4, 0, COLS, R_DIM);
 		/* two rows; a longer sentence ends with an ellipsis at a word, never mid-word */
 		draw_para(LINES - 3, 2, COLS - 4, 2, R_HEAD, text);
+	} else if (src_labrun(d->src) && src_busy(d->src) && !src_count(d->src)) {
+		draw_text(LINES - 3, 2, COLS - 2, R_DIM, "waiting for the first segment");
 	} else {
 		src_state_str(d->src, text, sizeof text);
 		draw_text(LINES - 3, 2, COLS - 2, R_DIM, text);
