@@ -30,6 +30,11 @@
  */
 
 #define INDEX_CHUNK 50000      /* packets indexed per loop turn: a few ms */
+/* Segments a display filter judges per loop turn on a file (~20 ms of BPF): a filter on a
+ * 1M-segment capture shows its first matches at once and the rest between keys. No
+ * fewer than the ladder's step: the ladder's first rows, rebuilt when the filter is set,
+ * must all have been judged. */
+#define FILTER_CHUNK LADDER_STEP_SEGS
 
 struct tui_src {
 	int refs;
@@ -183,8 +188,9 @@ bool src_busy(const struct tui_src *s)
 		return !s->graded && !s->run_error[0];
 	if (s->run)
 		return s->run->st != NULL && !s->run_error[0];
-	/* a file: indexing, or its ladder catching up (in steps, between keys) */
+	/* a file: indexing, its filter or its ladder catching up (in steps, between keys) */
 	return s->ix && ((!pktindex_done(s->ix) && !s->index_error[0]) ||
+	                 (s->df && s->scanned < src_count(s)) ||
 	                 (s->have_lad && ladder_behind(&s->lad)));
 }
 
@@ -202,6 +208,7 @@ int src_pollfds(const struct tui_src *s, struct pollfd *fds, int max, int *timeo
 }
 
 static void filter_catch_up(struct tui_src *s);
+static bool filter_behind(const struct tui_src *s);
 
 static bool lad_keep(void *ctx, size_t i)
 {
@@ -230,7 +237,9 @@ static void lad_grow(struct tui_src *s)
 			return;
 		return;
 	}
-	ladder_update(&s->lad);
+	/* Never past what the filter has judged: a row left out is not added back. */
+	if (!filter_behind(s))
+		ladder_update(&s->lad);
 }
 
 const struct conv_list *src_convs(struct tui_src *s, bool *oom)
@@ -498,9 +507,16 @@ long src_first_match(const struct tui_src *s, const struct dfilter *df, size_t f
 	return -1;
 }
 
+static bool filter_behind(const struct tui_src *s)
+{
+	return s->df && s->scanned < src_count(s);
+}
+
+/* Judge the segments the filter has not seen: a run's all at once (they are few), a file's
+ * FILTER_CHUNK a call. */
 static void filter_catch_up(struct tui_src *s)
 {
-	size_t n = src_count(s);
+	size_t n = src_count(s), end;
 
 	if (!s->df || s->scanned >= n)
 		return;
@@ -516,7 +532,8 @@ static void filter_catch_up(struct tui_src *s)
 			return;     /* out of memory: the filter stops growing, shown so far stays */
 		s->matchcap = s->viscap = nc;
 	}
-	for (; s->scanned < n; s->scanned++) {
+	end = s->ix && n - s->scanned > FILTER_CHUNK ? s->scanned + FILTER_CHUNK : n;
+	for (; s->scanned < end; s->scanned++) {
 		bool ok = judge(s, s->scanned);
 		s->match[s->scanned] = ok;
 		if (ok)
@@ -562,8 +579,8 @@ void src_filter_note(const struct tui_src *s, char *buf, size_t len)
 	if (!s->df)
 		snprintf(buf, len, "%s", "");
 	else
-		snprintf(buf, len, "filtered: %s, %zu of %zu", dfilter_expr(s->df), src_nvis(s),
-		         src_count(s));
+		snprintf(buf, len, "filtered: %s, %zu of %zu%s", dfilter_expr(s->df), src_nvis(s),
+		         src_count(s), filter_behind(s) ? " so far" : "");
 }
 
 void src_state_str(const struct tui_src *s, char *buf, size_t len)
