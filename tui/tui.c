@@ -19,7 +19,8 @@
 #define MAX_SCREENS 16
 #define MAX_POLL 12
 #define MAX_HISTORY 32
-#define STATUS_LINES 5          /* a long error wraps over up to this many bottom rows */
+#define STATUS_LINES 5
+#define SEARCH_STEP_S 0.03      /* a stepped search's work per loop turn: keys stay answered */          /* a long error wraps over up to this many bottom rows */
 
 /* The bottom-row prompts: the display filter, and the search within a view. */
 enum prompt_kind { P_NONE, P_FILTER, P_SEARCH, P_OPEN };
@@ -56,6 +57,14 @@ struct tui {
 	int hpos;               /* entry shown by Up/Down; nhistory: the line being typed */
 	char typed[256];        /* what was being typed before Up was pressed */
 	struct tui_src *served;         /* the source in progress the loop serves */
+	/* a search in steps (views with search_has), between keys */
+	struct {
+		bool on;
+		int depth;      /* the screen searched: once it is no longer on top, it stops */
+		int dir;
+		size_t n, k, done;
+		bool wrapped;
+	} job;
 	/* TCPLAB_KEYLOG=FILE: each key's latency, from the key read to the screen drawn */
 	FILE *keylog;
 	int logkey;             /* the key being timed, -1 none */
@@ -226,13 +235,78 @@ size_t tui_search_rows(size_t cur, size_t n, int dir, bool (*has)(void *ctx, siz
 	return SIZE_MAX;
 }
 
+static double now_s(void);
+
+/* The search results, said the same way whichever way the view searches. */
+static void search_said(struct tui *t, int dir, int r)
+{
+	if (!r)
+		tui_status(t, true, "'%s' is not in this view (n/N search again, \\ for other text)",
+		           t->search);
+	else
+		tui_status(t, false, "search: %s%s", t->search, r == 2 ? dir > 0 ?
+		           "  (from the top again)" : "  (from the bottom again)" : "");
+}
+
+/* Go on with the search in steps for about budget seconds: rows as tui_search_rows()
+ * looks at them (from the one after the selection round to the selection itself). */
+static void search_run(struct tui *t, double budget)
+{
+	struct screen *s = &t->stack[t->depth - 1];
+	double t0 = now_s();
+
+	if (!t->job.on)
+		return;
+	if (t->depth != t->job.depth) {
+		t->job.on = false;
+		return;
+	}
+	t->dirty = true;
+	while (t->job.done < t->job.n) {
+		if (t->job.dir > 0) {
+			t->job.k = t->job.k + 1 == t->job.n ? 0 : t->job.k + 1;
+			t->job.wrapped |= t->job.k == 0;
+		} else {
+			t->job.wrapped |= t->job.k == 0;
+			t->job.k = t->job.k ? t->job.k - 1 : t->job.n - 1;
+		}
+		t->job.done++;
+		if (s->v->search_has(s->priv, t->job.k, t->search)) {
+			t->job.on = false;
+			s->v->search_select(t, s->priv, t->job.k);
+			search_said(t, t->job.dir, t->job.wrapped ? 2 : 1);
+			return;
+		}
+		if (!(t->job.done & 1023) && now_s() - t0 > budget) {
+			tui_status(t, false, "searching '%s': %zu%% of %zu rows (any key stops)", t->search,
+			           (size_t)(100.0 * (double)t->job.done / (double)t->job.n), t->job.n);
+			return;
+		}
+	}
+	t->job.on = false;
+	search_said(t, t->job.dir, 0);
+}
+
 /* Look for t->search in the top screen, forwards (1) or backwards (-1). */
 static void search(struct tui *t, int dir)
 {
 	struct screen *s = &t->stack[t->depth - 1];
 	int r;
 
-	if (!s->v->search) {
+	if (s->v->search_has && t->search[0]) {
+		size_t cur = 0;
+
+		t->job.n = s->v->search_n(t, s->priv, &cur);
+		t->job.k = t->job.n && cur >= t->job.n ? t->job.n - 1 : cur;
+		t->job.on = true;
+		t->job.depth = t->depth;
+		t->job.dir = dir;
+		t->job.done = 0;
+		t->job.wrapped = false;
+		search_run(t, SEARCH_STEP_S);
+		return;
+	}
+	if (!s->v->search && !s->v->search_has) {
 		tui_status(t, true, "no search on this screen");
 		return;
 	}
@@ -241,12 +315,7 @@ static void search(struct tui *t, int dir)
 		return;
 	}
 	r = s->v->search(t, s->priv, t->search, dir);
-	if (!r)
-		tui_status(t, true, "'%s' is not in this view (n/N search again, \\ for other text)",
-		           t->search);
-	else
-		tui_status(t, false, "search: %s%s", t->search, r == 2 ? dir > 0 ?
-		           "  (from the top again)" : "  (from the bottom again)" : "");
+	search_said(t, dir, r);
 }
 
 static void search_prompt_key(struct tui *t, int ch)
@@ -361,6 +430,10 @@ static void key(struct tui *t, int ch)
 		t->status[0] = '\0';
 		t->dirty = true;
 	}
+	if (t->job.on) {
+		t->job.on = false;
+		tui_status(t, false, "search for '%s' stopped", t->search);
+	}
 	switch (a) {
 	case ACT_HELP:
 		if (strcmp(s->v->name, "help")) {
@@ -395,7 +468,7 @@ static void key(struct tui *t, int ch)
 		t->dirty = true;
 		return;
 	case ACT_SEARCH:
-		if (!s->v->search) {
+		if (!s->v->search && !s->v->search_has) {
 			tui_status(t, true, "no search on this screen");
 			return;
 		}
@@ -490,6 +563,8 @@ static int loop(struct tui *t, int sigfd)
 		if (top->v->wait_ms && (tmo = top->v->wait_ms(t, top->priv)) >= 0 &&
 		    (timeout < 0 || tmo < timeout))
 			timeout = tmo;
+		if (t->job.on)
+			timeout = 0;
 		if (poll(fds, (nfds_t)n, timeout) < 0 && errno != EINTR)
 			return -1;
 		if (fds[1].revents & POLLIN) {
@@ -509,6 +584,9 @@ static int loop(struct tui *t, int sigfd)
 			break;
 		if (t->served && src_busy(t->served) && src_step(t->served))
 			t->dirty = true;
+		/* a step of search only once the last one's progress is on the screen */
+		if (!t->dirty)
+			search_run(t, SEARCH_STEP_S);
 		top = &t->stack[t->depth - 1];
 		if (top->v->tick && top->v->wait_ms && top->v->wait_ms(t, top->priv) == 0) {
 			top->v->tick(t, top->priv);

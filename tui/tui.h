@@ -99,6 +99,13 @@ struct tui_view {
 	 * selection whose text holds text, ignoring case, wrapping around the ends (see
 	 * tui_search_rows()). 1 found, 2 found after wrapping, 0 not found. */
 	int (*search)(struct tui *t, void *priv, const char *text, int dir);
+	/* Optional, in place of search() for views of very many rows (a 1M-segment capture):
+	 * the loop searches in steps between keys, saying how far it got, and any key stops
+	 * it. search_n: the rows there are and the one selected (*cur); search_has: row k
+	 * holds text, ignoring case; search_select: select row k (the match). */
+	size_t (*search_n)(struct tui *t, void *priv, size_t *cur);
+	bool (*search_has)(void *priv, size_t k, const char *text);
+	void (*search_select)(struct tui *t, void *priv, size_t k);
 	/* Optional: open the capture file at path (the lab menu's 'i', after a prompt for the
 	 * path): 0 with its screens pushed, or -1 with why not in errbuf ("cannot open
 	 * 'x.pcap': No such file or directory"), the screen left as it was. */
