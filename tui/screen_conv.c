@@ -65,18 +65,39 @@ static void widen(int *w, int n)
 		*w = n;
 }
 
-static void measure(struct convs *v, const struct conv *c)
+/* Every connection's figures: the widest text of a column is that of its largest value
+ * (and of the earliest start, which may be before the first packet), so the maxima are
+ * found first and formatted once: 20,000 connections cost no 40,000 snprintf calls. */
+static void measure(struct convs *v)
 {
+	uint64_t id = 0, pkc = 0, byc = 0, pks = 0, bys = 0, retr = 0, dur = 0;
+	uint64_t first = UINT64_MAX, last = 0;
 	char buf[32];
 
-	widen(&v->w[C_ID], digits(c->id));
-	widen(&v->w[C_PKC], digits(c->packets[FLOW_C2S]));
-	widen(&v->w[C_BYC], digits(c->bytes[FLOW_C2S]));
-	widen(&v->w[C_PKS], digits(c->packets[FLOW_S2C]));
-	widen(&v->w[C_BYS], digits(c->bytes[FLOW_S2C]));
-	widen(&v->w[C_START], snprintf(buf, sizeof buf, "%.3f", ms_of(v, c->first_ns)));
-	widen(&v->w[C_DUR], snprintf(buf, sizeof buf, "%.3f", (double)(c->last_ns - c->first_ns) / 1e6));
-	widen(&v->w[C_RETR], digits(c->labels[EXPERT_I_RETRANSMISSION]));
+	for (size_t k = 0; k < v->cl->n; k++) {
+		const struct conv *c = &v->cl->conv[k];
+
+		if (c->id > id) id = c->id;
+		if (c->packets[FLOW_C2S] > pkc) pkc = c->packets[FLOW_C2S];
+		if (c->bytes[FLOW_C2S] > byc) byc = c->bytes[FLOW_C2S];
+		if (c->packets[FLOW_S2C] > pks) pks = c->packets[FLOW_S2C];
+		if (c->bytes[FLOW_S2C] > bys) bys = c->bytes[FLOW_S2C];
+		if (c->labels[EXPERT_I_RETRANSMISSION] > retr) retr = c->labels[EXPERT_I_RETRANSMISSION];
+		if (c->last_ns - c->first_ns > dur) dur = c->last_ns - c->first_ns;
+		if (c->first_ns < first) first = c->first_ns;
+		if (c->first_ns > last) last = c->first_ns;
+	}
+	widen(&v->w[C_ID], digits(id));
+	widen(&v->w[C_PKC], digits(pkc));
+	widen(&v->w[C_BYC], digits(byc));
+	widen(&v->w[C_PKS], digits(pks));
+	widen(&v->w[C_BYS], digits(bys));
+	widen(&v->w[C_RETR], digits(retr));
+	widen(&v->w[C_DUR], snprintf(buf, sizeof buf, "%.3f", (double)dur / 1e6));
+	if (v->cl->n) {
+		widen(&v->w[C_START], snprintf(buf, sizeof buf, "%.3f", ms_of(v, first)));
+		widen(&v->w[C_START], snprintf(buf, sizeof buf, "%.3f", ms_of(v, last)));
+	}
 }
 
 /* The source's connections counted up to now (the source counts them; a file's as it is
@@ -102,13 +123,13 @@ static void catch_up(struct convs *v)
 	v->seen = v->cl->seen;
 	/* Only while the source grows (each index step, each new segment of a live run), never
 	 * per key: one look at each connection, as figures only grow. */
-	for (size_t k = 0; k < v->cl->n; k++)
-		measure(v, &v->cl->conv[k]);
-	for (; v->widened < v->cl->n; v->widened++) {
-		char c[64], s[64];
-		conv_ends(v->cl, &v->cl->conv[v->widened], c, s, sizeof c);
-		widen(&v->w[C_CLIENT], (int)strlen(c));
-		widen(&v->w[C_SERVER], (int)strlen(s));
+	measure(v);
+	{
+		int wc, ws;
+		src_conv_ends_width(v->src, &wc, &ws);
+		widen(&v->w[C_CLIENT], wc);
+		widen(&v->w[C_SERVER], ws);
+		v->widened = v->cl->n;
 	}
 }
 

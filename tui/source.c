@@ -66,6 +66,8 @@ struct tui_src {
 	struct conv_list conv;
 	bool have_conv, conv_oom;
 	const struct labrun *conv_run;
+	size_t ends_seen;       /* conversations whose addresses were measured */
+	int ends_w[2];          /* the widest client and server address so far */
 };
 
 struct tui_src *src_run_new(const struct lab *lab, const struct lab_variant *v,
@@ -258,11 +260,29 @@ const struct conv_list *src_convs(struct tui_src *s, bool *oom)
 			return NULL;
 		s->have_conv = true;
 		s->conv_run = s->run;
+		s->ends_seen = 0;
+		s->ends_w[0] = s->ends_w[1] = 0;
 	}
 	s->conv_oom = conv_update(&s->conv) < 0;
 	if (oom)
 		*oom = s->conv_oom;
 	return &s->conv;
+}
+
+void src_conv_ends_width(struct tui_src *s, int *client, int *server)
+{
+	const struct conv_list *cl = src_convs(s, NULL);
+
+	for (; cl && s->ends_seen < cl->n; s->ends_seen++) {
+		char c[64], v[64];
+		conv_ends(cl, &cl->conv[s->ends_seen], c, v, sizeof c);
+		if ((int)strlen(c) > s->ends_w[0])
+			s->ends_w[0] = (int)strlen(c);
+		if ((int)strlen(v) > s->ends_w[1])
+			s->ends_w[1] = (int)strlen(v);
+	}
+	*client = s->ends_w[0];
+	*server = s->ends_w[1];
 }
 
 uint32_t src_conn(const struct tui_src *s, size_t i)
@@ -311,7 +331,11 @@ bool src_step(struct tui_src *s)
 	    pktindex_step(s->ix, INDEX_CHUNK, s->index_error, sizeof s->index_error) < 0 &&
 	    !s->index_error[0])
 		snprintf(s->index_error, sizeof s->index_error, "indexing failed");
-	src_convs(s, NULL);
+	/* the conversations, addresses measured, ready for 'o' and 'f' when the file is */
+	{
+		int wc, ws;
+		src_conv_ends_width(s, &wc, &ws);
+	}
 	filter_catch_up(s);
 	if (s->have_lad)
 		lad_grow(s);

@@ -255,6 +255,9 @@ void src_state_str(const struct tui_src *s, char *buf, size_t len);
  * stopped. Valid until the next call or src_unref(). */
 struct conv_list;
 const struct conv_list *src_convs(struct tui_src *s, bool *oom);
+/* The widest client and server address of those conversations ("10.0.0.1:40123", as
+ * conv_ends() writes them): each connection measured once, whichever screen asks. */
+void src_conv_ends_width(struct tui_src *s, int *client, int *server);
 /* Segment i's connection, UINT32_MAX for none (malformed); cheaper than src_row(). */
 uint32_t src_conn(const struct tui_src *s, size_t i);
 
