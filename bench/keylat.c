@@ -1,11 +1,14 @@
-/* summary: 'make bench': each TUI key's latency on a big capture, tcplab driven in tmux, timed by its own key log. */
+/* summary: 'make bench': each TUI key's latency on a big capture, tcplab on a pseudo-terminal, timed by its own key log. */
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <pty.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -14,25 +17,27 @@
 /*
  * usage: keylat TCPLAB CAPTURE [RUNS]
  *
- * Runs 'TCPLAB inspect CAPTURE' in a private tmux server at 80x24 with TCPLAB_KEYLOG set to
- * a FIFO (tui/tui.c writes one line per key: the ms from reading the key to the screen it
- * changed being drawn, and "ready" once the file is indexed). Then, RUNS rounds of the
- * steps below, each key sent on its own and the next one only once the TUI has logged the
- * previous (so no two keys are ever handled together): the wait is on the FIFO, no sleep.
- * Prints "keylat|NAME|BEST|MEDIAN|WORST|INSIDE" per timed key (ms from starting tmux's
- * send-keys to tcplab having drawn the screen the key changed, over the rounds; INSIDE the
- * median part from tcplab reading the key), or "keylat failed: why".
+ * Runs 'TCPLAB inspect CAPTURE' on a pseudo-terminal of its own (forkpty, 80x24,
+ * TERM=xterm) with TCPLAB_KEYLOG set to a FIFO: tui/tui.c writes one line per key, with
+ * the moment the screen that key changed was drawn, and "ready" once the file is indexed.
+ * Then RUNS rounds of the steps below, each key written to the terminal on its own and the
+ * next one only once the TUI has logged the previous (no two keys are ever handled
+ * together): the wait is on the FIFO, no sleep. Everything tcplab writes to the terminal
+ * is read and dropped, as a terminal would take it.
  *
- * So a key that waits while tcplab finishes a step of work (indexing, building a ladder)
- * counts that wait, and the tmux client's start (a few ms) is counted too; tmux painting
- * its own screen is not.
+ * Prints "keylat|NAME|BEST|MEDIAN|WORST|INSIDE" per timed key: ms from the key's bytes
+ * written to the terminal to tcplab having drawn the screen it changed, over the rounds;
+ * INSIDE the median part from tcplab reading the key. So a key that waits while tcplab
+ * finishes a step of work (indexing, a filter, a ladder) counts that wait; no terminal
+ * emulator's painting is counted (an earlier version drove tmux, whose client start-up
+ * under load was most of the figure). Or "keylat failed: why".
  */
 
 #define TIMEOUT_MS 60000
 #define MAX_RUNS 64
 
-/* A step: keys sent untimed, the timed key, keys sent untimed after it. Each string is
- * a tmux send-keys word, or "=TEXT" for literal text (one key per character). */
+/* A step: keys sent untimed, the timed key, keys sent untimed after it. Each string is a
+ * key name of keyname() below, or "=TEXT" for literal text (one key per character). */
 struct step {
 	const char *name;
 	const char *before[6];
@@ -60,40 +65,36 @@ static const struct step steps[] = {
 #define NSTEPS (sizeof steps / sizeof steps[0])
 
 struct ctx {
-	char dir[64], sock[128], fifo[128];
-	int fd;
+	char dir[64], fifo[128];
+	int fd;                 /* the key log FIFO */
+	int pty;                /* the terminal's master side */
+	pid_t pid;
 	char buf[4096];
 	size_t len;
 };
 
-static int tmux(const struct ctx *c, const char *const *args)
+/* The bytes an xterm sends for a key (ncurses turns keypad transmit mode on: SS3 arrows). */
+static const char *keybytes(const char *name)
 {
-	const char *argv[24];
-	size_t n = 0;
-	int status;
-	pid_t pid;
+	static const struct { const char *name, *bytes; } keys[] = {
+		{ "Down", "\033OB" }, { "Up", "\033OA" }, { "NPage", "\033[6~" },
+		{ "PPage", "\033[5~" }, { "Home", "\033OH" }, { "End", "\033OF" },
+		{ "Enter", "\r" }, { "Tab", "\t" }, { "C-u", "\025" },
+	};
 
-	argv[n++] = "tmux";
-	argv[n++] = "-S";
-	argv[n++] = c->sock;
-	argv[n++] = "-f";
-	argv[n++] = "/dev/null";
-	for (size_t i = 0; args[i] && n < sizeof argv / sizeof argv[0] - 1; i++)
-		argv[n++] = args[i];
-	argv[n] = NULL;
-	pid = fork();
-	if (pid < 0)
-		return -1;
-	if (pid == 0) {
-		int null = open("/dev/null", O_WRONLY);
-		if (null >= 0)
-			dup2(null, 1);
-		execvp("tmux", (char *const *)argv);
-		_exit(127);
-	}
-	if (waitpid(pid, &status, 0) != pid || !WIFEXITED(status) || WEXITSTATUS(status))
-		return -1;
-	return 0;
+	for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++)
+		if (!strcmp(keys[i].name, name))
+			return keys[i].bytes;
+	return name;            /* a character: "a", "q", "/", "\\" */
+}
+
+/* Read and drop what tcplab wrote to its terminal: it must never block on a full pty. */
+static void drain(struct ctx *c)
+{
+	char junk[65536];
+
+	while (read(c->pty, junk, sizeof junk) > 0)
+		;
 }
 
 /* The next line of the key log, waiting at most TIMEOUT_MS; NULL on timeout. */
@@ -110,12 +111,17 @@ static const char *next_line(struct ctx *c)
 			c->len -= l + 1;
 			return line;
 		}
-		struct pollfd p = { .fd = c->fd, .events = POLLIN };
-		int r = poll(&p, 1, TIMEOUT_MS);
+		struct pollfd p[2] = { { .fd = c->fd, .events = POLLIN },
+		                       { .fd = c->pty, .events = POLLIN } };
+		int r = poll(p, 2, TIMEOUT_MS);
 		if (r < 0 && errno == EINTR)
 			continue;
-		if (r <= 0 || c->len == sizeof c->buf)
+		if (r <= 0 || c->len == sizeof c->buf || (p[1].revents & (POLLHUP | POLLERR)))
 			return NULL;
+		if (p[1].revents & POLLIN)
+			drain(c);
+		if (!(p[0].revents & POLLIN))
+			continue;
 		ssize_t got = read(c->fd, c->buf + c->len, sizeof c->buf - c->len);
 		if (got <= 0)
 			return NULL;
@@ -131,16 +137,15 @@ static double now_s(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-/* Send one key and wait for its log line: the ms from sending it (tmux's send-keys
- * started) to the screen drawn, or -1; *inside: the part from tcplab reading it. */
-static double press(struct ctx *c, const char *word, bool literal, double *inside)
+/* Write one key and wait for its log line: the ms from writing it to the screen drawn,
+ * or -1; *inside: the part from tcplab reading it. */
+static double press(struct ctx *c, const char *bytes, double *inside)
 {
-	const char *send[] = { "send-keys", "-t", "0", literal ? "-l" : word, literal ? word : NULL,
-	                       NULL };
 	const char *l;
 	double ms, rd, drawn, sent = now_s();
+	size_t n = strlen(bytes);
 
-	if (tmux(c, send) < 0)
+	if (write(c->pty, bytes, n) != (ssize_t)n)
 		return -1;
 	while ((l = next_line(c)) && strncmp(l, "key ", 4))
 		;
@@ -157,10 +162,10 @@ static int keys(struct ctx *c, const char *const *words)
 		if (words[i][0] == '=' && words[i][1]) {
 			for (const char *p = words[i] + 1; *p; p++) {
 				char one[2] = { *p, '\0' };
-				if (press(c, one, true, NULL) < 0)
+				if (press(c, one, NULL) < 0)
 					return -1;
 			}
-		} else if (press(c, words[i], false, NULL) < 0) {
+		} else if (press(c, keybytes(words[i]), NULL) < 0) {
 			return -1;
 		}
 	}
@@ -175,10 +180,9 @@ static int cmp(const void *a, const void *b)
 
 int main(int argc, char **argv)
 {
-	struct ctx c = { .fd = -1 };
+	struct ctx c = { .fd = -1, .pty = -1 };
 	int runs = argc > 3 ? atoi(argv[3]) : 5, rc = 1;
 	static double ms[NSTEPS][MAX_RUNS], in[NSTEPS][MAX_RUNS];
-	char cmd[4096];
 	const char *l;
 
 	if (argc < 3) {
@@ -194,23 +198,28 @@ int main(int argc, char **argv)
 		printf("keylat failed: cannot make a temporary folder\n");
 		return 1;
 	}
-	snprintf(c.sock, sizeof c.sock, "%s/tmux", c.dir);
 	snprintf(c.fifo, sizeof c.fifo, "%s/keys", c.dir);
 	/* Opened read-write: never an end of file, whoever comes and goes. */
 	if (mkfifo(c.fifo, 0600) < 0 || (c.fd = open(c.fifo, O_RDWR | O_CLOEXEC)) < 0) {
 		printf("keylat failed: cannot make the FIFO '%s'\n", c.fifo);
 		goto out;
 	}
-	snprintf(cmd, sizeof cmd, "TCPLAB_KEYLOG='%s' LANG=C exec '%s' inspect '%s'", c.fifo,
-	         argv[1], argv[2]);
 	{
-		const char *start[] = { "new-session", "-d", "-x", "80", "-y", "24", cmd, NULL };
-		const char *opt[] = { "set-option", "-g", "status", "off", NULL };
-		if (tmux(&c, start) < 0) {
-			printf("keylat failed: tmux cannot start (is it installed?)\n");
+		struct winsize ws = { .ws_row = 24, .ws_col = 80 };
+		c.pid = forkpty(&c.pty, NULL, NULL, &ws);
+		if (c.pid < 0) {
+			printf("keylat failed: no pseudo-terminal (%s)\n", strerror(errno));
 			goto out;
 		}
-		tmux(&c, opt);
+		if (c.pid == 0) {
+			setenv("TCPLAB_KEYLOG", c.fifo, 1);
+			setenv("TERM", "xterm", 1);
+			setenv("LANG", "C", 1);
+			unsetenv("LC_ALL");
+			execl(argv[1], argv[1], "inspect", argv[2], (char *)NULL);
+			_exit(127);
+		}
+		fcntl(c.pty, F_SETFL, fcntl(c.pty, F_GETFL) | O_NONBLOCK);
 	}
 	while ((l = next_line(&c)) && strcmp(l, "ready"))
 		;
@@ -221,7 +230,7 @@ int main(int argc, char **argv)
 	for (int r = 0; r < runs; r++) {
 		for (size_t s = 0; s < NSTEPS; s++) {
 			if (keys(&c, steps[s].before) < 0 ||
-			    (ms[s][r] = press(&c, steps[s].key, false, &in[s][r])) < 0 ||
+			    (ms[s][r] = press(&c, keybytes(steps[s].key), &in[s][r])) < 0 ||
 			    keys(&c, steps[s].after) < 0) {
 				printf("keylat failed: no answer to '%s' within %d s\n", steps[s].name,
 				       TIMEOUT_MS / 1000);
@@ -237,14 +246,16 @@ int main(int argc, char **argv)
 	}
 	rc = 0;
 out:
-	{
-		const char *kill[] = { "kill-server", NULL };
-		tmux(&c, kill);
+	if (c.pid > 0) {
+		kill(c.pid, SIGTERM);
+		while (waitpid(c.pid, NULL, 0) < 0 && errno == EINTR)
+			;
 	}
+	if (c.pty >= 0)
+		close(c.pty);
 	if (c.fd >= 0)
 		close(c.fd);
 	unlink(c.fifo);
-	unlink(c.sock);
 	rmdir(c.dir);
 	return rc;
 }
