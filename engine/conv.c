@@ -57,6 +57,7 @@ static void count(struct conv *c, size_t i, enum flow_dir dir, uint16_t flags, u
 		c->first_ns = ts;
 	}
 	c->last_ns = ts;
+	c->last_seg = i;
 	c->packets[dir]++;
 	c->bytes[dir] += len;
 	if ((flags & TCP_FIN) && !c->fin_ns[dir])

@@ -39,6 +39,8 @@ struct conv {
 	uint64_t labels[EXPERT_NLABELS];/* segments carrying each expert label */
 	uint64_t malformed;             /* packets of it the dissector refused */
 	size_t first_seg;               /* its first segment in the source */
+	size_t last_seg;                /* its last one so far: with first_seg, the range a
+	                                   reader of its segments alone scans */
 };
 
 /* How a connection ended, as far as the capture saw. */

@@ -75,7 +75,8 @@ enum {
 	                                   once, the rest between keys) */
 };
 
-#define LADDER_STEP_SEGS 100000
+/* ~15 ms of rows: a key pressed while a big capture's ladder is built waits no longer */
+#define LADDER_STEP_SEGS 25000
 
 /* Every connection (ladder_set_conn). */
 #define LADDER_ALL_CONNS UINT32_MAX

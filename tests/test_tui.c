@@ -147,6 +147,140 @@ Test(tui, menu_lists_the_labs_with_progress, .timeout = 30)
 	rm_rf(root);
 }
 
+/* Issue 12: the menu opens a capture file ('i', a path) in the inspect screens. */
+Test(tui, menu_opens_a_capture_file_in_the_inspect_screens, .timeout = 30)
+{
+	char *root = one_lab_root(), env[256], *s;
+	const char *e[] = { env, NULL };
+	const char *open[] = { "i", NULL };
+	const char *enter[] = { "Enter", NULL };
+	const char *back[] = { "q", NULL };
+	char path[1024];
+	struct term *t;
+
+	snprintf(env, sizeof env, "TCPLAB_ROOT=%s", root);
+	abs_root(path, sizeof path - 64);
+	strcat(path, "/" CAPTURE);
+	t = term_start(80, 24, e, tcplab(""));
+	free(term_wait(t, "Enter open the lesson", WAIT_MS));
+	term_keys(t, open);
+	free(term_wait(t, "open a capture (pcap or pcapng file):", WAIT_MS));
+	term_type(t, path);
+	term_keys(t, enter);
+	s = term_wait(t, "10 segments of 12 packets", WAIT_MS);
+	term_expect(s, "menu_open_capture_80x24");
+	free(s);
+	/* q goes back to the menu, not out of tcplab */
+	term_keys(t, back);
+	free(term_wait(t, "Enter open the lesson", WAIT_MS));
+	term_stop(t);
+	rm_rf(root);
+}
+
+/* A path that is no capture says why and keeps the menu; so does a missing one. */
+Test(tui, menu_says_why_a_capture_cannot_open_and_stays, .timeout = 30)
+{
+	char *root = one_lab_root(), env[256], *s;
+	const char *e[] = { env, NULL };
+	const char *open[] = { "i", NULL };
+	const char *enter[] = { "Enter", NULL };
+	const char *clear[] = { "C-u", NULL };
+	struct term *t;
+
+	snprintf(env, sizeof env, "TCPLAB_ROOT=%s", root);
+	t = term_start(80, 24, e, tcplab(""));
+	free(term_wait(t, "Enter open the lesson", WAIT_MS));
+	term_keys(t, open);
+	free(term_wait(t, "open a capture", WAIT_MS));
+	term_type(t, "/nonexistent/x.pcap");
+	term_keys(t, enter);
+	s = term_wait(t, "cannot open '/nonexistent/x.pcap'", WAIT_MS);
+	term_expect(s, "menu_open_missing_80x24");
+	free(s);
+	/* the path typed is kept, to fix; a file that is not a capture */
+	term_keys(t, open);
+	free(term_wait(t, "/nonexistent/x.pcap", WAIT_MS));
+	term_keys(t, clear);
+	term_type(t, "labs/README.md");
+	term_keys(t, enter);
+	s = term_wait(t, "is not a pcap or pcapng file", WAIT_MS);
+	cr_expect(strstr(s, "tcplab: labs") && strstr(s, "Three-way handshake"),
+	          "the menu stays:\n%s", s);
+	free(s);
+	term_stop(t);
+	rm_rf(root);
+}
+
+/* 'd' on the menu: the selected lab's demo, as 'tcplab demo N'; q back to the menu. */
+Test(tui, menu_d_opens_the_labs_demo, .timeout = 60)
+{
+	char *root = two_lab_root(), env[256], *s;
+	const char *e[] = { env, NULL };
+	const char *down_demo[] = { "Down", "d", NULL };
+	const char *back[] = { "q", NULL };
+	struct term *t;
+
+	snprintf(env, sizeof env, "TCPLAB_ROOT=%s", root);
+	t = term_start(80, 24, e, tcplab(""));
+	free(term_wait(t, "Enter open the lesson", WAIT_MS));
+	term_keys(t, down_demo);
+	/* live (or why it cannot run here): the title names the lab either way */
+	s = term_wait(t, "demo  lab 2", WAIT_MS);
+	cr_expect(strstr(s, "C compare") && strstr(s, "q quit") == NULL,
+	          "the demo's hints, q going back:\n%s", s);
+	free(s);
+	term_keys(t, back);
+	s = term_wait(t, "Enter open the lesson", WAIT_MS);
+	cr_expect(strstr(s, "d demo") && strstr(s, "C compare") && strstr(s, "i open pcap"),
+	          "the menu's hints name the keys:\n%s", s);
+	free(s);
+	term_stop(t);
+	rm_rf(root);
+}
+
+/* 'C' on the menu: the demo's comparison of the lab's first two variants, side by side. */
+Test(tui, menu_C_compares_the_labs_first_two_variants, .timeout = 60)
+{
+	char *root = two_lab_root(), env[256], *s;
+	const char *e[] = { env, NULL };
+	const char *down_cmp[] = { "Down", "C", NULL };
+	const char *back[] = { "q", NULL };
+	struct term *t;
+
+	snprintf(env, sizeof env, "TCPLAB_ROOT=%s", root);
+	t = term_start(80, 24, e, tcplab(""));
+	free(term_wait(t, "Enter open the lesson", WAIT_MS));
+	term_keys(t, down_cmp);
+	s = term_wait(t, "compare  lab 2", WAIT_MS);
+	cr_expect(strstr(s, "nagle") && strstr(s, "nodelay"), "both variants named:\n%s", s);
+	free(s);
+	term_keys(t, back);
+	free(term_wait(t, "Enter open the lesson", WAIT_MS));
+	term_stop(t);
+	rm_rf(root);
+}
+
+/* The menu's help lists d, C and i from the one key table. */
+Test(tui, menu_help_lists_demo_compare_and_open, .timeout = 30)
+{
+	char *root = one_lab_root(), env[256], *s;
+	const char *e[] = { env, NULL };
+	const char *help[] = { "?", NULL };
+	struct term *t;
+
+	snprintf(env, sizeof env, "TCPLAB_ROOT=%s", root);
+	t = term_start(80, 24, e, tcplab(""));
+	free(term_wait(t, "Enter open the lesson", WAIT_MS));
+	term_keys(t, help);
+	s = term_wait(t, "help: keys on the", WAIT_MS);
+	cr_expect(strstr(s, "the selected lab's demo") &&
+	          strstr(s, "two of its variants side by side") &&
+	          strstr(s, "open a capture file"), "%s", s);
+	free(s);
+	term_stop(t);
+	rm_rf(root);
+}
+
 /* A step longer than the screen: its hidden lines are marked above and below, as lists are. */
 Test(tui, lesson_text_longer_than_its_area_marks_what_is_hidden, .timeout = 30)
 {
@@ -1157,6 +1291,29 @@ Test(tui, filter_prompt_recalls_earlier_filters_with_up_and_down, .timeout = 30)
 	term_keys(t, enter);
 	free(term_wait(t, "filtered: tcp.port == 8000, 10 of 10", WAIT_MS));
 	term_stop(t);
+}
+
+/* Issue 12: a live demo started at 0/107 with an empty ladder (its first step cut to the
+ * nothing there was at its first draw); its first step is the first segment once there is
+ * one. */
+Test(tui, live_demo_shows_the_first_segment_once_there_is_one, .timeout = 90)
+{
+	char *root, env[256], *s, *title;
+	const char *e[] = { env, NULL };
+	struct term *t;
+
+	need_lab_runs();
+	root = two_lab_root();
+	snprintf(env, sizeof env, "TCPLAB_ROOT=%s", root);
+	t = term_start(80, 24, e, tcplab("demo 2"));
+	s = term_wait(t, "checks passed", 60000);
+	title = screen_row(s, 0);
+	cr_expect(strstr(title, "nagle  1/107"), "the first step, not 0/107:\n%s", s);
+	cr_expect(strstr(s, "- S 0 -"), "the SYN on the ladder:\n%s", s);
+	free(title);
+	free(s);
+	term_stop(t);
+	rm_rf(root);
 }
 
 Test(tui, demo_steps_forward_and_back, .timeout = 30)

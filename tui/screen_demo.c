@@ -238,12 +238,17 @@ static void demo_draw(struct tui *t, void *priv)
 	if (!d->src) {
 		draw_title(title, "");
 		draw_text(2, 2, COLS - 2, R_ERROR, d->error);
-		draw_hints("r run live again  q quit");
+		draw_hints(tui_depth(t) > 1 ? "r run live again  q back" : "r run live again  q quit");
 		return;
 	}
 	nvis = src_nvis(d->src);
+	/* A live run starts with no segment: the first step is its first segment as soon as
+	 * there is one (issue 12: the demo stayed at 0/N with an empty ladder, the step having
+	 * been cut to the nothing there was at its first draw). */
 	if (d->shown > nvis)
 		d->shown = nvis;
+	else if (!d->shown && nvis)
+		d->shown = 1;
 	/* Filtered, the filter takes the lab's title's place: it must be seen at 80 columns. */
 	src_filter_note(d->src, note, sizeof note);
 	if (note[0])
@@ -298,6 +303,8 @@ static void demo_draw(struct tui *t, void *priv)
 		draw_hline(LINES - 4, 0, COLS, R_DIM);
 		/* two rows; a longer sentence ends with an ellipsis at a word, never mid-word */
 		draw_para(LINES - 3, 2, COLS - 4, 2, R_HEAD, text);
+	} else if (src_labrun(d->src) && src_busy(d->src) && !src_count(d->src)) {
+		draw_text(LINES - 3, 2, COLS - 2, R_DIM, "waiting for the first segment");
 	} else {
 		src_state_str(d->src, text, sizeof text);
 		draw_text(LINES - 3, 2, COLS - 2, R_DIM, text);
@@ -317,7 +324,10 @@ static void demo_draw(struct tui *t, void *priv)
 		}
 		draw_text(3, COLS - nl - 2, nl, R_DIM, tnote);
 	}
-	draw_hints("Left/Right step  p play  S calls  r re-run  v variant  C compare  q quit");
+	/* opened from the lab menu, q goes back to it */
+	draw_hints(tui_depth(t) > 1 ?
+	           "Left/Right step  p play  S calls  r re-run  v variant  C compare  q back" :
+	           "Left/Right step  p play  S calls  r re-run  v variant  C compare  q quit");
 }
 
 /* Side by side: the previous run on the left and this one on the right; with no previous

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "capture/expert.h"
+#include "engine/conv.h"
 #include "tui/tui.h"
 
 /* Enough for a lesson's exchange; a long transfer shows its beginning and says so. */
@@ -16,13 +17,23 @@ struct fline {
 	char text[120];
 };
 
+/*
+ * Lines are made from the connection's own segments only: the source's conversation list
+ * (src_convs) gives the range from its first to its last segment, and only that range is
+ * scanned, by connection id alone (src_conn), so following a connection of a 1M-segment
+ * capture reads its few segments, not the whole file. Collection goes on from where it
+ * stopped on each draw, so a file still being indexed or a live run adds its new bytes.
+ */
 struct follow {
+	struct tui_src *src;
 	uint32_t conn;
+	size_t next;            /* the next segment to look at */
 	struct fline *line;
 	size_t n;
 	int top;
 	int mark;               /* the line search found, -1 none */
 	bool cut;
+	size_t total;           /* payload bytes collected */
 	uint64_t bytes[2];
 };
 
@@ -53,22 +64,35 @@ static size_t utf8_whole(const char *buf, size_t len)
 }
 
 /* Retransmitted bytes are skipped: the stream is what the application received. */
-static void collect(struct follow *f, const struct tui_src *s)
+static void collect(struct follow *f)
 {
 	const uint32_t skip = EXPERT_BIT(EXPERT_I_RETRANSMISSION) |
 	                      EXPERT_BIT(EXPERT_I_FAST_RETRANSMISSION) |
 	                      EXPERT_BIT(EXPERT_I_SPURIOUS_RETRANSMISSION);
-	size_t total = 0, n = src_count(s);
+	const struct tui_src *s = f->src;
+	const struct conv_list *cl = src_convs(f->src, NULL);
+	size_t end = src_count(s);
 	bool utf8 = draw_utf8();
 	char buf[100];
 
-	for (size_t i = 0; i < n && total < FOLLOW_MAX_BYTES; i++) {
+	if (cl && f->conn < cl->n) {
+		const struct conv *c = &cl->conv[f->conn];
+		if (c->first_seg == SIZE_MAX)
+			return;
+		if (f->next < c->first_seg)
+			f->next = c->first_seg;
+		if (c->last_seg + 1 < end)
+			end = c->last_seg + 1;
+	}
+	for (; f->next < end && !f->cut; f->next++) {
+		size_t i = f->next, bl = 0;
 		struct tui_row r;
 		struct flow_seg fs;
-		size_t bl = 0;
 
+		if (src_conn(s, i) != f->conn)
+			continue;
 		src_row(s, i, &r);
-		if (r.conn != f->conn || !r.len || r.analysis & skip || r.malformed)
+		if (!r.len || r.analysis & skip || r.malformed)
 			continue;
 		if (src_seg(s, i, &fs, NULL, 0) < 0 || !fs.seg.payload)
 			continue;
@@ -90,10 +114,10 @@ static void collect(struct follow *f, const struct tui_src *s)
 		}
 		if (bl)
 			add(f, r.dir, buf, bl);
-		total += fs.seg.caplen_payload;
+		f->total += fs.seg.caplen_payload;
+		if (f->total >= FOLLOW_MAX_BYTES)
+			f->cut = true;
 	}
-	if (total >= FOLLOW_MAX_BYTES)
-		f->cut = true;
 }
 
 static void fol_draw(struct tui *t, void *priv)
@@ -103,6 +127,7 @@ static void fol_draw(struct tui *t, void *priv)
 	int h = LINES - 2;
 
 	(void)t;
+	collect(f);
 	snprintf(title, sizeof title, "follow stream: connection %u", f->conn);
 	snprintf(right, sizeof right, "client %llu bytes, server %llu bytes%s",
 	         (unsigned long long)f->bytes[0], (unsigned long long)f->bytes[1],
@@ -177,6 +202,7 @@ static void fol_close(struct tui *t, void *priv)
 
 	(void)t;
 	free(f->line);
+	src_unref(f->src);
 	free(f);
 }
 
@@ -196,8 +222,9 @@ int screen_follow_open(struct tui *t, struct tui_src *s, uint32_t conn)
 		free(f);
 		return -1;
 	}
+	f->src = src_ref(s);
 	f->conn = conn;
 	f->mark = -1;
-	collect(f, s);
+	collect(f);
 	return tui_push(t, &follow_view, f);
 }

@@ -409,23 +409,32 @@ static bool lad_has(void *ctx, size_t k)
 	return strcasestr(buf, m->text) != NULL;
 }
 
-static int lad_search(struct tui *t, void *priv, const char *text, int dir)
+/* The stepped search (tui.h search_has): the loop asks row by row. */
+static size_t lad_search_n(struct tui *t, void *priv, size_t *cur)
 {
 	struct lscreen *v = priv;
 	struct ladder *l = src_ladder(v->src);
-	struct lad_match m = { v, l, text };
-	bool wrapped;
-	size_t k;
 
 	(void)t;
-	if (!l)
-		return 0;
-	k = tui_search_rows(v->list.sel, l->n, dir, lad_has, &m, &wrapped);
-	if (k == SIZE_MAX)
-		return 0;
+	*cur = v->list.sel;
+	return l ? l->n : 0;
+}
+
+static bool lad_search_has(void *priv, size_t k, const char *text)
+{
+	struct lscreen *v = priv;
+	struct lad_match m = { v, src_ladder(v->src), text };
+
+	return m.l && k < m.l->n && lad_has(&m, k);
+}
+
+static void lad_search_select(struct tui *t, void *priv, size_t k)
+{
+	struct lscreen *v = priv;
+
+	(void)t;
 	list_select(&v->list, k);
 	v->tail = false;
-	return wrapped ? 2 : 1;
 }
 
 static void lad_close(struct tui *t, void *priv)
@@ -449,7 +458,9 @@ static const struct tui_view ladder_view = {
 	.filter = lad_filter,
 	.wait_ms = lad_wait,
 	.tick = lad_tick,
-	.search = lad_search,
+	.search_n = lad_search_n,
+	.search_has = lad_search_has,
+	.search_select = lad_search_select,
 	.close = lad_close,
 };
 

@@ -131,7 +131,38 @@ static void menu_draw(struct tui *t, void *priv)
 	list_marks(&m->list, 1, end - dh);
 	if (o->sandbox_error)
 		draw_text_cut(LINES - 2, 0, COLS, R_ERROR, o->sandbox_error);
-	draw_hints("Up/Down choose  Enter open the lesson  e grade the exercise  ? help  q quit");
+	draw_hints("Enter open the lesson  d demo  C compare  i open pcap  e grade  ? help  q quit");
+}
+
+/* 'C': the demo's comparison of the lab's first two variants, both run live, one after
+ * the other (tcplab demo N --compare V1,V2). */
+static void compare(struct tui *t, const struct lab *l)
+{
+	struct compare_side side[2] = { { .variant = NULL }, { .variant = NULL } };
+
+	if (l->nvariant < 2) {
+		tui_status(t, true, "lab %d has one variant: nothing to compare (d runs its demo)",
+		           l->number);
+		return;
+	}
+	side[0].variant = l->variant[0].name;
+	side[1].variant = l->variant[1].name;
+	screen_compare_open(t, l, side, 0);
+}
+
+/* 'i': a capture file in the inspect screens, as 'tcplab inspect FILE' opens it. */
+static int menu_open(struct tui *t, void *priv, const char *path, char *errbuf, size_t errlen)
+{
+	struct tui_src *s = src_file_new(path, errbuf, errlen);
+	int rc;
+
+	(void)priv;
+	if (!s)
+		return -1;
+	tui_serve(t, s);
+	rc = screen_segs_open(t, s, 0);
+	src_unref(s);
+	return rc;
 }
 
 static enum tui_ret menu_key(struct tui *t, void *priv, enum tui_act a, int ch)
@@ -151,6 +182,14 @@ static enum tui_ret menu_key(struct tui *t, void *priv, enum tui_act a, int ch)
 		if (o->nlab)
 			screen_grade_open(t, &o->labs[m->list.sel]);
 		break;
+	case ACT_DEMO:
+		if (o->nlab)
+			screen_demo_open(t, &o->labs[m->list.sel], NULL, NULL, 0);
+		break;
+	case ACT_COMPARE:
+		if (o->nlab)
+			compare(t, &o->labs[m->list.sel]);
+		break;
 	case ACT_BACK:
 		return TUI_CLOSE;
 	default:
@@ -169,6 +208,7 @@ static const struct tui_view menu_view = {
 	.name = "menu",
 	.draw = menu_draw,
 	.key = menu_key,
+	.open = menu_open,
 	.close = menu_close,
 };
 

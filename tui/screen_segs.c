@@ -252,20 +252,32 @@ static bool seg_has(void *ctx, size_t k)
 	return strcasestr(buf, m->text) != NULL;
 }
 
-static int segs_search(struct tui *t, void *priv, const char *text, int dir)
+/* The stepped search (tui.h search_has): the loop asks row by row. */
+static size_t segs_search_n(struct tui *t, void *priv, size_t *cur)
+{
+	struct segs *s = priv;
+
+	(void)t;
+	*cur = s->list.sel;
+	return src_nvis(s->src);
+}
+
+static bool segs_search_has(void *priv, size_t k, const char *text)
 {
 	struct segs *s = priv;
 	struct seg_match m = { s->src, text };
-	bool wrapped;
-	size_t k = tui_search_rows(s->list.sel, src_nvis(s->src), dir, seg_has, &m, &wrapped);
+
+	return seg_has(&m, k);
+}
+
+static void segs_search_select(struct tui *t, void *priv, size_t k)
+{
+	struct segs *s = priv;
 
 	(void)t;
-	if (k == SIZE_MAX)
-		return 0;
 	list_select(&s->list, k);
 	s->follow_tail = false;
 	s->focus_detail = false;
-	return wrapped ? 2 : 1;
 }
 
 static void segs_close(struct tui *t, void *priv)
@@ -282,7 +294,9 @@ static const struct tui_view segs_view = {
 	.draw = segs_draw,
 	.key = segs_key,
 	.filter = segs_filter,
-	.search = segs_search,
+	.search_n = segs_search_n,
+	.search_has = segs_search_has,
+	.search_select = segs_search_select,
 	.close = segs_close,
 };
 

@@ -10,6 +10,7 @@
 #include "capture/dfilter.h"
 #include "capture/dissect.h"
 #include "capture/pktindex.h"
+#include "engine/conv.h"
 #include "engine/grade.h"
 #include "engine/ladder.h"
 #include "engine/labrun.h"
@@ -29,6 +30,12 @@
  */
 
 #define INDEX_CHUNK 50000      /* packets indexed per loop turn: a few ms */
+/* Segments a display filter judges per loop turn on a file (~15 ms of BPF): a filter on a
+ * 1M-segment capture shows its first matches at once and the rest between keys. No
+ * fewer than the ladder's step: the ladder's first rows, rebuilt when the filter is set,
+ * must all have been judged. */
+#define FILTER_CHUNK 100000
+_Static_assert(FILTER_CHUNK >= LADDER_STEP_SEGS, "the ladder's first step is judged at once");
 
 struct tui_src {
 	int refs;
@@ -54,6 +61,13 @@ struct tui_src {
 	struct ladder lad;
 	bool have_lad;
 	const struct labrun *lad_run;   /* the run it reads (a grading changes runs) */
+	/* the conversations (engine/conv.h): a file's counted as it is indexed, so that 'o'
+	 * and 'f' find them ready; a run's when first asked for, then as it grows */
+	struct conv_list conv;
+	bool have_conv, conv_oom;
+	const struct labrun *conv_run;
+	size_t ends_seen;       /* conversations whose addresses were measured */
+	int ends_w[2];          /* the widest client and server address so far */
 };
 
 struct tui_src *src_run_new(const struct lab *lab, const struct lab_variant *v,
@@ -150,6 +164,8 @@ void src_unref(struct tui_src *s)
 		labrun_free(s->run);
 	if (s->have_lad)
 		ladder_release(&s->lad);
+	if (s->have_conv)
+		conv_release(&s->conv);
 	pktindex_free(s->ix);
 	dfilter_free(s->df);
 	free(s->vis);
@@ -175,8 +191,9 @@ bool src_busy(const struct tui_src *s)
 		return !s->graded && !s->run_error[0];
 	if (s->run)
 		return s->run->st != NULL && !s->run_error[0];
-	/* a file: indexing, or its ladder catching up (in steps, between keys) */
+	/* a file: indexing, its filter or its ladder catching up (in steps, between keys) */
 	return s->ix && ((!pktindex_done(s->ix) && !s->index_error[0]) ||
+	                 (s->df && s->scanned < src_count(s)) ||
 	                 (s->have_lad && ladder_behind(&s->lad)));
 }
 
@@ -194,6 +211,7 @@ int src_pollfds(const struct tui_src *s, struct pollfd *fds, int max, int *timeo
 }
 
 static void filter_catch_up(struct tui_src *s);
+static bool filter_behind(const struct tui_src *s);
 
 static bool lad_keep(void *ctx, size_t i)
 {
@@ -222,7 +240,57 @@ static void lad_grow(struct tui_src *s)
 			return;
 		return;
 	}
-	ladder_update(&s->lad);
+	/* Never past what the filter has judged: a row left out is not added back. */
+	if (!filter_behind(s))
+		ladder_update(&s->lad);
+}
+
+const struct conv_list *src_convs(struct tui_src *s, bool *oom)
+{
+	if (s->have_conv && s->run != s->conv_run) {
+		conv_release(&s->conv);         /* a grading moved on to its next run */
+		s->have_conv = false;
+	}
+	if (!s->have_conv) {
+		if (s->run)
+			conv_init_run(&s->conv, &s->run->tl);
+		else if (s->ix)
+			conv_init_index(&s->conv, s->ix);
+		else
+			return NULL;
+		s->have_conv = true;
+		s->conv_run = s->run;
+		s->ends_seen = 0;
+		s->ends_w[0] = s->ends_w[1] = 0;
+	}
+	s->conv_oom = conv_update(&s->conv) < 0;
+	if (oom)
+		*oom = s->conv_oom;
+	return &s->conv;
+}
+
+void src_conv_ends_width(struct tui_src *s, int *client, int *server)
+{
+	const struct conv_list *cl = src_convs(s, NULL);
+
+	for (; cl && s->ends_seen < cl->n; s->ends_seen++) {
+		char c[64], v[64];
+		conv_ends(cl, &cl->conv[s->ends_seen], c, v, sizeof c);
+		if ((int)strlen(c) > s->ends_w[0])
+			s->ends_w[0] = (int)strlen(c);
+		if ((int)strlen(v) > s->ends_w[1])
+			s->ends_w[1] = (int)strlen(v);
+	}
+	*client = s->ends_w[0];
+	*server = s->ends_w[1];
+}
+
+uint32_t src_conn(const struct tui_src *s, size_t i)
+{
+	if (s->run)
+		return i < s->run->tl.nseg ? s->run->tl.seg[i].conn_id : UINT32_MAX;
+	const struct pktindex_ent *e = s->ix ? pktindex_get(s->ix, i) : NULL;
+	return e && !e->malformed ? e->conn : UINT32_MAX;
 }
 
 struct ladder *src_ladder(struct tui_src *s)
@@ -263,6 +331,11 @@ bool src_step(struct tui_src *s)
 	    pktindex_step(s->ix, INDEX_CHUNK, s->index_error, sizeof s->index_error) < 0 &&
 	    !s->index_error[0])
 		snprintf(s->index_error, sizeof s->index_error, "indexing failed");
+	/* the conversations, addresses measured, ready for 'o' and 'f' when the file is */
+	{
+		int wc, ws;
+		src_conv_ends_width(s, &wc, &ws);
+	}
 	filter_catch_up(s);
 	if (s->have_lad)
 		lad_grow(s);
@@ -459,9 +532,16 @@ long src_first_match(const struct tui_src *s, const struct dfilter *df, size_t f
 	return -1;
 }
 
+static bool filter_behind(const struct tui_src *s)
+{
+	return s->df && s->scanned < src_count(s);
+}
+
+/* Judge the segments the filter has not seen: a run's all at once (they are few), a file's
+ * FILTER_CHUNK a call. */
 static void filter_catch_up(struct tui_src *s)
 {
-	size_t n = src_count(s);
+	size_t n = src_count(s), end;
 
 	if (!s->df || s->scanned >= n)
 		return;
@@ -477,7 +557,8 @@ static void filter_catch_up(struct tui_src *s)
 			return;     /* out of memory: the filter stops growing, shown so far stays */
 		s->matchcap = s->viscap = nc;
 	}
-	for (; s->scanned < n; s->scanned++) {
+	end = s->ix && n - s->scanned > FILTER_CHUNK ? s->scanned + FILTER_CHUNK : n;
+	for (; s->scanned < end; s->scanned++) {
 		bool ok = judge(s, s->scanned);
 		s->match[s->scanned] = ok;
 		if (ok)
@@ -523,8 +604,8 @@ void src_filter_note(const struct tui_src *s, char *buf, size_t len)
 	if (!s->df)
 		snprintf(buf, len, "%s", "");
 	else
-		snprintf(buf, len, "filtered: %s, %zu of %zu", dfilter_expr(s->df), src_nvis(s),
-		         src_count(s));
+		snprintf(buf, len, "filtered: %s, %zu of %zu%s", dfilter_expr(s->df), src_nvis(s),
+		         src_count(s), filter_behind(s) ? " so far" : "");
 }
 
 void src_state_str(const struct tui_src *s, char *buf, size_t len)

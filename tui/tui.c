@@ -19,12 +19,14 @@
 #define MAX_SCREENS 16
 #define MAX_POLL 12
 #define MAX_HISTORY 32
-#define STATUS_LINES 5          /* a long error wraps over up to this many bottom rows */
+#define STATUS_LINES 5
+#define SEARCH_STEP_S 0.03      /* a stepped search's work per loop turn: keys stay answered */          /* a long error wraps over up to this many bottom rows */
 
 /* The bottom-row prompts: the display filter, and the search within a view. */
-enum prompt_kind { P_NONE, P_FILTER, P_SEARCH };
+enum prompt_kind { P_NONE, P_FILTER, P_SEARCH, P_OPEN };
 static const char *const prompt_label[] = {
 	[P_FILTER] = "filter (BPF or Wireshark): ", [P_SEARCH] = "search: ",
+	[P_OPEN] = "open a capture (pcap or pcapng file): ",
 };
 
 struct screen {
@@ -47,12 +49,27 @@ struct tui {
 	char search[256];       /* the search's: also what n and N look for */
 	size_t slen;
 	char search_was[256];   /* put back when the prompt is left with Esc */
+	char path[512];         /* the open prompt's: kept for the next time (a typo fixed) */
+	size_t pathlen;
 	/* the filters entered this session, oldest first; Up/Down in the prompt recall them */
 	char history[MAX_HISTORY][256];
 	int nhistory;
 	int hpos;               /* entry shown by Up/Down; nhistory: the line being typed */
 	char typed[256];        /* what was being typed before Up was pressed */
 	struct tui_src *served;         /* the source in progress the loop serves */
+	/* a search in steps (views with search_has), between keys */
+	struct {
+		bool on;
+		int depth;      /* the screen searched: once it is no longer on top, it stops */
+		int dir;
+		size_t n, k, done;
+		bool wrapped;
+	} job;
+	/* TCPLAB_KEYLOG=FILE: each key's latency, from the key read to the screen drawn */
+	FILE *keylog;
+	int logkey;             /* the key being timed, -1 none */
+	double key_t0;          /* when it was read, CLOCK_MONOTONIC seconds */
+	bool said_ready;
 };
 
 /*
@@ -155,7 +172,8 @@ static void draw(struct tui *t)
 	} else {
 		s->v->draw(t, s->priv);
 		if (t->prompting) {
-			const char *text = t->prompting == P_FILTER ? t->prompt : t->search;
+			const char *text = t->prompting == P_FILTER ? t->prompt :
+			                   t->prompting == P_OPEN ? t->path : t->search;
 			int cx = (int)(strlen(prompt_label[t->prompting]) + strlen(text));
 			draw_fmt(LINES - 1, 0, COLS, R_NORMAL, "%s%s", prompt_label[t->prompting], text);
 			move(LINES - 1, cx < COLS ? cx : COLS - 1);
@@ -217,13 +235,78 @@ size_t tui_search_rows(size_t cur, size_t n, int dir, bool (*has)(void *ctx, siz
 	return SIZE_MAX;
 }
 
+static double now_s(void);
+
+/* The search results, said the same way whichever way the view searches. */
+static void search_said(struct tui *t, int dir, int r)
+{
+	if (!r)
+		tui_status(t, true, "'%s' is not in this view (n/N search again, \\ for other text)",
+		           t->search);
+	else
+		tui_status(t, false, "search: %s%s", t->search, r == 2 ? dir > 0 ?
+		           "  (from the top again)" : "  (from the bottom again)" : "");
+}
+
+/* Go on with the search in steps for about budget seconds: rows as tui_search_rows()
+ * looks at them (from the one after the selection round to the selection itself). */
+static void search_run(struct tui *t, double budget)
+{
+	struct screen *s = &t->stack[t->depth - 1];
+	double t0 = now_s();
+
+	if (!t->job.on)
+		return;
+	if (t->depth != t->job.depth) {
+		t->job.on = false;
+		return;
+	}
+	t->dirty = true;
+	while (t->job.done < t->job.n) {
+		if (t->job.dir > 0) {
+			t->job.k = t->job.k + 1 == t->job.n ? 0 : t->job.k + 1;
+			t->job.wrapped |= t->job.k == 0;
+		} else {
+			t->job.wrapped |= t->job.k == 0;
+			t->job.k = t->job.k ? t->job.k - 1 : t->job.n - 1;
+		}
+		t->job.done++;
+		if (s->v->search_has(s->priv, t->job.k, t->search)) {
+			t->job.on = false;
+			s->v->search_select(t, s->priv, t->job.k);
+			search_said(t, t->job.dir, t->job.wrapped ? 2 : 1);
+			return;
+		}
+		if (!(t->job.done & 1023) && now_s() - t0 > budget) {
+			tui_status(t, false, "searching '%s': %zu%% of %zu rows (any key stops)", t->search,
+			           (size_t)(100.0 * (double)t->job.done / (double)t->job.n), t->job.n);
+			return;
+		}
+	}
+	t->job.on = false;
+	search_said(t, t->job.dir, 0);
+}
+
 /* Look for t->search in the top screen, forwards (1) or backwards (-1). */
 static void search(struct tui *t, int dir)
 {
 	struct screen *s = &t->stack[t->depth - 1];
 	int r;
 
-	if (!s->v->search) {
+	if (s->v->search_has && t->search[0]) {
+		size_t cur = 0;
+
+		t->job.n = s->v->search_n(t, s->priv, &cur);
+		t->job.k = t->job.n && cur >= t->job.n ? t->job.n - 1 : cur;
+		t->job.on = true;
+		t->job.depth = t->depth;
+		t->job.dir = dir;
+		t->job.done = 0;
+		t->job.wrapped = false;
+		search_run(t, SEARCH_STEP_S);
+		return;
+	}
+	if (!s->v->search && !s->v->search_has) {
 		tui_status(t, true, "no search on this screen");
 		return;
 	}
@@ -232,12 +315,7 @@ static void search(struct tui *t, int dir)
 		return;
 	}
 	r = s->v->search(t, s->priv, t->search, dir);
-	if (!r)
-		tui_status(t, true, "'%s' is not in this view (n/N search again, \\ for other text)",
-		           t->search);
-	else
-		tui_status(t, false, "search: %s%s", t->search, r == 2 ? dir > 0 ?
-		           "  (from the top again)" : "  (from the bottom again)" : "");
+	search_said(t, dir, r);
 }
 
 static void search_prompt_key(struct tui *t, int ch)
@@ -261,6 +339,33 @@ static void search_prompt_key(struct tui *t, int ch)
 	}
 }
 
+/* The open prompt: Enter hands the path to the screen's open(), which says why not. */
+static void open_prompt_key(struct tui *t, int ch)
+{
+	struct screen *s = &t->stack[t->depth - 1];
+	char err[1024];
+
+	if (ch == 27) {
+		t->prompting = P_NONE;
+	} else if (ch == '\n' || ch == '\r' || ch == KEY_ENTER) {
+		t->prompting = P_NONE;
+		err[0] = '\0';
+		if (!t->path[0])
+			tui_status(t, true, "no capture opened: type the path of a pcap or pcapng file");
+		else if (s->v->open(t, s->priv, t->path, err, sizeof err) < 0)
+			tui_status(t, true, "%s (i: try another path)", err);
+	} else if (ch == KEY_BACKSPACE || ch == 127 || ch == 8) {
+		if (t->pathlen)
+			t->path[--t->pathlen] = '\0';
+	} else if (ch == 21) {          /* ^U */
+		t->pathlen = 0;
+		t->path[0] = '\0';
+	} else if (ch >= ' ' && ch < 127 && t->pathlen < sizeof t->path - 1) {
+		t->path[t->pathlen++] = (char)ch;
+		t->path[t->pathlen] = '\0';
+	}
+}
+
 static void prompt_key(struct tui *t, int ch)
 {
 	struct screen *s = &t->stack[t->depth - 1];
@@ -269,6 +374,8 @@ static void prompt_key(struct tui *t, int ch)
 	t->dirty = true;
 	if (t->prompting == P_SEARCH) {
 		search_prompt_key(t, ch);
+	} else if (t->prompting == P_OPEN) {
+		open_prompt_key(t, ch);
 	} else if (ch == 27) {
 		t->prompting = P_NONE;
 	} else if (ch == KEY_UP) {
@@ -323,6 +430,10 @@ static void key(struct tui *t, int ch)
 		t->status[0] = '\0';
 		t->dirty = true;
 	}
+	if (t->job.on) {
+		t->job.on = false;
+		tui_status(t, false, "search for '%s' stopped", t->search);
+	}
 	switch (a) {
 	case ACT_HELP:
 		if (strcmp(s->v->name, "help")) {
@@ -357,7 +468,7 @@ static void key(struct tui *t, int ch)
 		t->dirty = true;
 		return;
 	case ACT_SEARCH:
-		if (!s->v->search) {
+		if (!s->v->search && !s->v->search_has) {
 			tui_status(t, true, "no search on this screen");
 			return;
 		}
@@ -365,6 +476,12 @@ static void key(struct tui *t, int ch)
 		snprintf(t->search_was, sizeof t->search_was, "%s", t->search);
 		t->slen = 0;            /* a new search starts empty, as in less */
 		t->search[0] = '\0';
+		t->dirty = true;
+		return;
+	case ACT_OPEN:
+		if (!s->v->open)
+			break;          /* the screen's own key handler ignores it */
+		t->prompting = P_OPEN;
 		t->dirty = true;
 		return;
 	case ACT_SEARCH_NEXT:
@@ -390,6 +507,34 @@ static void key(struct tui *t, int ch)
 	t->dirty = true;
 }
 
+static double now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/*
+ * The key latency log (TCPLAB_KEYLOG, bench/keylat.c reads it): one line per key read,
+ * "key CODE SCREEN MS READ DRAWN" once the screen it changed is drawn: MS from reading the key
+ * to the end of the draw (its handling, any step of the source served meanwhile, the draw),
+ * READ and DRAWN those two moments on CLOCK_MONOTONIC in seconds (a driver on the same
+ * machine adds the time the key waited to be read); "ready" once the served source is
+ * complete.
+ * Line-buffered: a reader on a FIFO gets each line as it is written.
+ */
+static void keylog_drawn(struct tui *t, const char *screen)
+{
+	if (!t->keylog || t->logkey < 0)
+		return;
+	double drawn = now_s();
+
+	fprintf(t->keylog, "key %d %s %.3f %.6f %.6f\n", t->logkey, screen,
+	        (drawn - t->key_t0) * 1e3, t->key_t0, drawn);
+	t->logkey = -1;
+}
+
 static int loop(struct tui *t, int sigfd)
 {
 	while (!t->quit && t->depth) {
@@ -399,6 +544,11 @@ static int loop(struct tui *t, int sigfd)
 
 		if (t->dirty)
 			draw(t);
+		keylog_drawn(t, t->depth ? t->stack[t->depth - 1].v->name : "-");
+		if (t->keylog && !t->said_ready && !(t->served && src_busy(t->served))) {
+			fprintf(t->keylog, "ready\n");
+			t->said_ready = true;
+		}
 		/* A run no screen shows any more is stopped, not left running unseen. */
 		if (t->served && src_orphan(t->served))
 			tui_serve(t, NULL);
@@ -413,6 +563,8 @@ static int loop(struct tui *t, int sigfd)
 		if (top->v->wait_ms && (tmo = top->v->wait_ms(t, top->priv)) >= 0 &&
 		    (timeout < 0 || tmo < timeout))
 			timeout = tmo;
+		if (t->job.on)
+			timeout = 0;
 		if (poll(fds, (nfds_t)n, timeout) < 0 && errno != EINTR)
 			return -1;
 		if (fds[1].revents & POLLIN) {
@@ -421,12 +573,20 @@ static int loop(struct tui *t, int sigfd)
 				return 1;
 		}
 		/* Keys first: they stay responsive while a capture is indexed. */
-		while ((ch = getch()) != ERR && !t->quit && t->depth)
+		while ((ch = getch()) != ERR && !t->quit && t->depth) {
+			if (t->keylog && t->logkey < 0) {
+				t->logkey = ch;
+				t->key_t0 = now_s();
+			}
 			key(t, ch);
+		}
 		if (t->quit || !t->depth)
 			break;
 		if (t->served && src_busy(t->served) && src_step(t->served))
 			t->dirty = true;
+		/* a step of search only once the last one's progress is on the screen */
+		if (!t->dirty)
+			search_run(t, SEARCH_STEP_S);
 		top = &t->stack[t->depth - 1];
 		if (top->v->tick && top->v->wait_ms && top->v->wait_ms(t, top->priv) == 0) {
 			top->v->tick(t, top->priv);
@@ -438,7 +598,8 @@ static int loop(struct tui *t, int sigfd)
 
 int tui_main(const struct tui_opts *o, char *errbuf, size_t errlen)
 {
-	struct tui t = { .o = o };
+	struct tui t = { .o = o, .logkey = -1 };
+	const char *keylog = getenv("TCPLAB_KEYLOG");
 	sigset_t mask, old;
 	int sigfd, rc, r = 0;
 	bool color;
@@ -463,6 +624,8 @@ int tui_main(const struct tui_opts *o, char *errbuf, size_t errlen)
 		return -1;
 	}
 	signal(SIGPIPE, SIG_IGN);
+	if (keylog && keylog[0] && (t.keylog = fopen(keylog, "we")))
+		setvbuf(t.keylog, NULL, _IOLBF, 0);
 	tcgetattr(STDIN_FILENO, &crash_saved);
 	signal(SIGSEGV, crash_handler);
 	signal(SIGBUS, crash_handler);
@@ -530,6 +693,8 @@ int tui_main(const struct tui_opts *o, char *errbuf, size_t errlen)
 	signal(SIGFPE, SIG_DFL);
 	close(sigfd);
 	sigprocmask(SIG_SETMASK, &old, NULL);
+	if (t.keylog)
+		fclose(t.keylog);
 	if (r < 0) {
 		errbuf_set(errbuf, errlen, "the TUI's poll loop failed");
 		return -1;

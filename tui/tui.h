@@ -64,6 +64,7 @@ enum tui_act {
 	ACT_RUN, ACT_VARIANT, ACT_CHECKS, ACT_LADDER, ACT_SEGMENTS, ACT_FOLLOW,
 	ACT_PLAY, ACT_FASTER, ACT_SLOWER, ACT_RESTART, ACT_GRADE, ACT_COMPARE, ACT_THEME,
 	ACT_SEARCH, ACT_SEARCH_NEXT, ACT_SEARCH_PREV, ACT_ALIGN, ACT_CALLS, ACT_CONVS,
+	ACT_DEMO, ACT_OPEN,
 	ACT_N
 };
 
@@ -100,6 +101,17 @@ struct tui_view {
 	 * selection whose text holds text, ignoring case, wrapping around the ends (see
 	 * tui_search_rows()). 1 found, 2 found after wrapping, 0 not found. */
 	int (*search)(struct tui *t, void *priv, const char *text, int dir);
+	/* Optional, in place of search() for views of very many rows (a 1M-segment capture):
+	 * the loop searches in steps between keys, saying how far it got, and any key stops
+	 * it. search_n: the rows there are and the one selected (*cur); search_has: row k
+	 * holds text, ignoring case; search_select: select row k (the match). */
+	size_t (*search_n)(struct tui *t, void *priv, size_t *cur);
+	bool (*search_has)(void *priv, size_t k, const char *text);
+	void (*search_select)(struct tui *t, void *priv, size_t k);
+	/* Optional: open the capture file at path (the lab menu's 'i', after a prompt for the
+	 * path): 0 with its screens pushed, or -1 with why not in errbuf ("cannot open
+	 * 'x.pcap': No such file or directory"), the screen left as it was. */
+	int (*open)(struct tui *t, void *priv, const char *path, char *errbuf, size_t errlen);
 	/* Optional: ms until tick() wants to run, -1 for never. */
 	int (*wait_ms)(struct tui *t, void *priv);
 	void (*tick)(struct tui *t, void *priv);
@@ -246,6 +258,18 @@ void src_filter_note(const struct tui_src *s, char *buf, size_t len);
  * the grade's score and which scenario's run the screen shows ("score 8/13, scenario 2 of
  * 3's run: 14 segments"). */
 void src_state_str(const struct tui_src *s, char *buf, size_t len);
+
+/* The source's conversations (engine/conv.h), counted up to now: a file's as it is indexed
+ * (so 'o' and 'f' find them ready on a big capture), a run's from the first call on. NULL
+ * when there is nothing to count; *oom (may be NULL) says that memory ran out and counting
+ * stopped. Valid until the next call or src_unref(). */
+struct conv_list;
+const struct conv_list *src_convs(struct tui_src *s, bool *oom);
+/* The widest client and server address of those conversations ("10.0.0.1:40123", as
+ * conv_ends() writes them): each connection measured once, whichever screen asks. */
+void src_conv_ends_width(struct tui_src *s, int *client, int *server);
+/* Segment i's connection, UINT32_MAX for none (malformed); cheaper than src_row(). */
+uint32_t src_conn(const struct tui_src *s, size_t i);
 
 /* File sources only: the capture's index (NULL for runs). */
 const struct pktindex *src_index(const struct tui_src *s);
