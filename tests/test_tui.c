@@ -1608,6 +1608,22 @@ static char *demo_step(struct term *t, int from, int to, int total)
 	return term_wait(t, want, WAIT_MS);
 }
 
+/* Step the replay from one segment to the next and check what the narration says there. */
+struct narr_step {
+	int from, to, total;
+	const char *says;
+};
+
+static void demo_narrates(struct term *t, const struct narr_step *st)
+{
+	for (; st->says; st++) {
+		char *s = demo_step(t, st->from, st->to, st->total);
+
+		cr_expect(strstr(s, st->says), "segment %d should say '%s':\n%s", st->to, st->says, s);
+		free(s);
+	}
+}
+
 /* Lab 3's dribble (a real 'tcplab run 3 --variant dribble --pcap' capture): the narration
  * follows the message byte by byte and says when the 4-byte length is whole. */
 Test(tui, demo_narrates_lab3s_dribble_byte_by_byte, .timeout = 30)
@@ -1627,15 +1643,12 @@ Test(tui, demo_narrates_lab3s_dribble_byte_by_byte, .timeout = 30)
 	term_expect(s, "demo_lab3_dribble_80x24");
 	free(s);
 	/* The ACK between two bytes, and a byte in the middle of the text. */
-	s = demo_step(t, 10, 11, 54);
-	cr_expect(strstr(s, "The sender waits for this ACK"), "%s", s);
-	free(s);
-	s = demo_step(t, 11, 12, 54);
-	cr_expect(strstr(s, "The next byte, 10 ms after the last one's ACK"), "%s", s);
-	free(s);
-	s = demo_step(t, 12, 53, 54);
-	cr_expect(strstr(s, "The reader's recv() returned 0, the FIN"), "%s", s);
-	free(s);
+	demo_narrates(t, (const struct narr_step[]){
+		{ 10, 11, 54, "The sender waits for this ACK" },
+		{ 11, 12, 54, "The next byte, 10 ms after the last one's ACK" },
+		{ 12, 53, 54, "The reader's recv() returned 0, the FIN" },
+		{ 0, 0, 0, NULL },
+	});
 	term_stop(t);
 	rm_rf(root);
 }
@@ -1644,25 +1657,20 @@ Test(tui, demo_narrates_lab3s_dribble_byte_by_byte, .timeout = 30)
  * cut, the three probes, then the RST the kernel gives up with. */
 Test(tui, demo_narrates_lab4s_keepalive_probes, .timeout = 30)
 {
-	char *root = lab_root((const char *const[]){ "04-rst", NULL }), env[256], *s;
+	char *root = lab_root((const char *const[]){ "04-rst", NULL }), env[256];
 	const char *e[] = { env, NULL };
 	struct term *t;
 
 	snprintf(env, sizeof env, "TCPLAB_ROOT=%s", root);
 	t = term_start(80, 24, e, tcplab("demo 4 --pcap tests/data/tui/lab4_keepalive.pcap"));
 	free(term_wait(t, "replay  1/14", WAIT_MS));
-	s = demo_step(t, 1, 10, 14);
-	cr_expect(strstr(s, "prints 'pull the cable now'"), "%s", s);
-	free(s);
-	s = demo_step(t, 10, 11, 14);
-	cr_expect(strstr(s, "(TCP_KEEPIDLE 1): a keepalive probe"), "%s", s);
-	free(s);
-	s = demo_step(t, 11, 13, 14);
-	cr_expect(strstr(s, "Probe 3 (TCP_KEEPCNT 3), unanswered."), "%s", s);
-	free(s);
-	s = demo_step(t, 13, 14, 14);
-	cr_expect(strstr(s, "The kernel gives up: a RST nobody receives"), "%s", s);
-	free(s);
+	demo_narrates(t, (const struct narr_step[]){
+		{ 1, 10, 14, "prints 'pull the cable now'" },
+		{ 10, 11, 14, "(TCP_KEEPIDLE 1): a keepalive probe" },
+		{ 11, 13, 14, "Probe 3 (TCP_KEEPCNT 3), unanswered." },
+		{ 13, 14, 14, "The kernel gives up: a RST nobody receives" },
+		{ 0, 0, 0, NULL },
+	});
 	term_stop(t);
 	rm_rf(root);
 }
@@ -1671,20 +1679,19 @@ Test(tui, demo_narrates_lab4s_keepalive_probes, .timeout = 30)
  * says so rather than guess which one it saw. */
 Test(tui, demo_says_lab4s_three_aborts_look_alike, .timeout = 30)
 {
-	char *root = lab_root((const char *const[]){ "04-rst", NULL }), env[256], *s;
+	char *root = lab_root((const char *const[]){ "04-rst", NULL }), env[256];
 	const char *e[] = { env, NULL };
 	struct term *t;
 
 	snprintf(env, sizeof env, "TCPLAB_ROOT=%s", root);
 	t = term_start(80, 24, e, tcplab("demo 4 --pcap tests/data/tui/lab4_close_unread.pcap"));
 	free(term_wait(t, "replay  1/6", WAIT_MS));
-	s = demo_step(t, 1, 5, 6);
-	cr_expect(strstr(s, "ACKs all 100 bytes at once, read or not"), "%s", s);
-	free(s);
-	s = demo_step(t, 5, 6, 6);
-	cr_expect(strstr(s, "RST, from the server's kernel: close() with 90 bytes unread"), "%s", s);
-	cr_expect(strstr(s, "SO_LINGER {1,0} all look just so"), "%s", s);
-	free(s);
+	demo_narrates(t, (const struct narr_step[]){
+		{ 1, 5, 6, "ACKs all 100 bytes at once, read or not" },
+		{ 5, 6, 6, "RST, from the server's kernel: close() with 90 bytes unread" },
+		{ 6, 6, 6, "SO_LINGER {1,0} all look just so" },
+		{ 0, 0, 0, NULL },
+	});
 	term_stop(t);
 	rm_rf(root);
 }
