@@ -238,7 +238,7 @@ static void demo_draw(struct tui *t, void *priv)
 	if (!d->src) {
 		draw_title(title, "");
 		draw_text(2, 2, COLS - 2, R_ERROR, d->error);
-		draw_hints("r run live again  q quit");
+		draw_hints(_("r run live again  q quit"));
 		return;
 	}
 	nvis = src_nvis(d->src);
@@ -317,7 +317,7 @@ static void demo_draw(struct tui *t, void *priv)
 		}
 		draw_text(3, COLS - nl - 2, nl, R_DIM, tnote);
 	}
-	draw_hints("Left/Right step  p play  S calls  r re-run  v variant  C compare  q quit");
+	draw_hints(_("Left/Right step  p play  S calls  r re-run  v variant  C compare  q quit"));
 }
 
 /* Side by side: the previous run on the left and this one on the right; with no previous
