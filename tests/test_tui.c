@@ -861,7 +861,7 @@ Test(tui, lang_ko_shows_lab1_lesson_step_1_in_korean_at_80x24, .timeout = 30)
 
 	cr_assert_not_null(setlocale(LC_ALL, "C.UTF-8"), "no C.UTF-8 locale to measure with");
 	t = term_start(80, 24, e, tcplab("--lang ko"));
-	free(term_wait(t, "Enter open the lesson", WAIT_MS));
+	free(term_wait(t, "Enter 레슨 열기", WAIT_MS));     /* the menu's hints, po/ko.po */
 	term_keys(t, enter);
 	s = term_wait(t, "step 1/8", WAIT_MS);
 	cr_expect(strstr(s, "무엇을 보게 되는가"), "step 1's Korean title:\n%s", s);
@@ -893,7 +893,7 @@ Test(tui, lang_ko_falls_back_to_the_english_lesson_of_a_lab_without_one, .timeou
 	cr_assert_eq(system(c), 0, "%s", c);
 	snprintf(env, sizeof env, "TCPLAB_ROOT=%s", root);
 	t = term_start(80, 24, e, tcplab(""));
-	free(term_wait(t, "Enter open the lesson", WAIT_MS));
+	free(term_wait(t, "Enter 레슨 열기", WAIT_MS));     /* tcplab's own words: Korean */
 	term_keys(t, enter);
 	s = term_wait(t, "step 1/8", WAIT_MS);
 	cr_expect(strstr(s, "What you will see"), "the English lesson:\n%s", s);
