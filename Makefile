@@ -9,6 +9,7 @@
 #                 and time the syscall tracer's cost per traced call
 #   make soak     every variant of every lab SOAK times (default 50): verdicts never change;
 #                 LOAD=1 keeps both CPUs busy meanwhile
+#   make po       refresh po/tcplab.pot from the sources and merge it into po/*.po
 #   make fuzz     run each libFuzzer target FUZZ_TIME seconds (clang; fuzz-ci: FUZZ_CI_TIME)
 #
 # Variables: BUILD (output directory), WERROR=1 (warnings are errors; CI sets it),
@@ -53,21 +54,23 @@ TESTPROG_BIN := $(TESTPROG_SRC:%.c=$(BUILD)/%)
 BENCH_BIN := $(BENCH_SRC:%.c=$(BUILD)/%)
 LIB       := $(BUILD)/libtcplab.a
 PROGRAM   := $(BUILD)/tcplab
+# The TUI's words in each language of po/ (docs/tui.md, "Translating tcplab's own words").
+MO        := $(patsubst po/%.po,$(BUILD)/locale/%/LC_MESSAGES/tcplab.mo,$(wildcard po/*.po))
 
-.PHONY: all run test check-unit soak bench deps deps-test clean fuzz fuzz-ci fuzz-build fuzz-deps
+.PHONY: all run test check-unit soak bench deps deps-test clean fuzz fuzz-ci fuzz-build fuzz-deps po
 .DEFAULT_GOAL := all
 
-all: $(PROGRAM) $(LAB_BIN)
+all: $(PROGRAM) $(LAB_BIN) $(MO)
 
 # On a terminal the TUI's lab menu; anywhere else lab 1, headless.
 run: all
 	@if [ -t 0 ] && [ -t 1 ]; then $(PROGRAM); else $(PROGRAM) run 1; fi
 
 deps:
-	@sh mk/deps.sh libpcap ncursesw newuidmap g++
+	@sh mk/deps.sh libpcap ncursesw gettext newuidmap g++
 
 deps-test:
-	@sh mk/deps.sh libpcap ncursesw criterion tmux newuidmap g++ tshark
+	@sh mk/deps.sh libpcap ncursesw gettext criterion tmux newuidmap g++ tshark
 
 TOTALS = $(abspath $(BUILD)/test-totals)
 FAILURES = $(abspath $(BUILD)/test-failures)
@@ -100,7 +103,7 @@ check-unit: all $(TEST_BIN) $(TESTPROG_BIN) $(TESTPROG_STATIC)
 	@sh tests/run.sh $(BUILD) $(TEST_BIN)
 
 # The unit tests that do not run real labs, under valgrind's memcheck (leaks, bad reads).
-VALGRIND_TESTS := $(addprefix $(BUILD)/tests/test_,capfile conv dfilter dissect expect flow lab labcheck \
+VALGRIND_TESTS := $(addprefix $(BUILD)/tests/test_,capfile conv dfilter dissect expect flow lab labcheck msgcat \
                     pcapio pktindex progress textcols textesc zipwrite)
 check-valgrind: all $(VALGRIND_TESTS)
 	@sh tests/valgrind.sh $(BUILD) $(VALGRIND_TESTS)
@@ -111,6 +114,15 @@ bench: all $(BENCH_BIN)
 $(BUILD)/%.o: %.c | deps
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) $(PKG_CFLAGS) -c -o $@ $<
+
+# A catalog whose translations do not match their msgids' printf formats is an error.
+$(BUILD)/locale/%/LC_MESSAGES/tcplab.mo: po/%.po | deps
+	@mkdir -p $(@D)
+	msgfmt --check -o $@ $<
+
+# For translators: po/tcplab.pot from the sources, merged into every po/LANG.po.
+po:
+	@sh mk/po.sh update
 
 $(LIB): $(CORE_OBJ)
 	@mkdir -p $(@D)

@@ -1,14 +1,19 @@
 #!/bin/sh
 # summary: make sure the libraries tcplab builds against are installed; install them on Debian/Ubuntu.
 #
-# usage: mk/deps.sh PKGCONFIG-NAME...   (libpcap ncursesw criterion; tmux, newuidmap, g++ and
-#        tshark are programs)
+# usage: mk/deps.sh PKGCONFIG-NAME...   (libpcap ncursesw criterion; gettext, tmux, newuidmap,
+#        g++ and tshark are programs)
 # Prints what it runs. On systems without apt-get it stops with the package names to install.
 set -u
 
 missing=""
 for pc in "$@"; do
 	case "$pc" in
+	# gettext's msgfmt compiles po/*.po at build time; xgettext and msgcmp let a test check
+	# that every text of the TUI has its translation: programs, not libraries.
+	gettext) for p in msgfmt xgettext msgmerge msgcmp; do
+			command -v $p >/dev/null 2>&1 || { missing="$missing gettext"; break; }
+		done ;;
 	# tmux is the terminal emulator of the TUI's screen tests: a program, not a library.
 	tmux) command -v tmux >/dev/null 2>&1 || missing="$missing tmux" ;;
 	# newuidmap maps subordinate uids (/etc/subuid) so that a non-root 'tcplab grade' runs
@@ -29,6 +34,7 @@ deb_name() {
 	libpcap) echo libpcap-dev ;;
 	ncursesw) echo libncurses-dev ;;
 	criterion) echo libcriterion-dev ;;
+	gettext) echo gettext ;;
 	tmux) echo tmux ;;
 	newuidmap) echo uidmap ;;
 	g++) echo g++ ;;
@@ -41,9 +47,9 @@ if ! command -v apt-get >/dev/null 2>&1; then
 	cat >&2 <<MSG
 tcplab: missing libraries:$missing
 install them with your package manager, then run make again:
-  Fedora/RHEL:  sudo dnf install libpcap-devel ncurses-devel criterion-devel pkgconf-pkg-config shadow-utils
-  Arch:         sudo pacman -S libpcap ncurses criterion pkgconf
-  macOS:        brew install libpcap ncurses criterion pkg-config
+  Fedora/RHEL:  sudo dnf install libpcap-devel ncurses-devel criterion-devel gettext pkgconf-pkg-config shadow-utils
+  Arch:         sudo pacman -S libpcap ncurses criterion gettext pkgconf
+  macOS:        brew install libpcap ncurses criterion gettext pkg-config
 MSG
 	exit 1
 fi

@@ -1,13 +1,16 @@
-/* summary: the labs' language: picked from --lang and the environment, English where a lab has no translation, and every lab's Korean texts step for step the English ones. */
+/* summary: the labs' language: picked from --lang and the environment, English where a lab has no translation, every lab's Korean texts step for step the English ones, and po/ko.po complete for the TUI's own words. */
 #include <criterion/criterion.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "engine/lab.h"
 #include "engine/lang.h"
 #include "engine/lesson.h"
+#include "engine/msgcat.h"
 
 static const char *root(void)
 {
@@ -290,4 +293,216 @@ Test(lang, every_lab_has_its_korean_lesson_and_narration_step_for_step)
 		narration_same_rules(&labs[i]);
 	}
 	free(labs);
+}
+
+/* ---- tcplab's own words: po/ko.po against the texts marked in the sources ---- */
+
+/* Whether every program named is on PATH. */
+static bool have_tools(const char *const *tools, size_t n, const char **missing)
+{
+	char cmd[128];
+
+	for (size_t i = 0; i < n; i++) {
+		snprintf(cmd, sizeof cmd, "command -v %s >/dev/null 2>&1", tools[i]);
+		if (system(cmd) != 0) {
+			*missing = tools[i];
+			return false;
+		}
+	}
+	return true;
+}
+
+/* Run cmd (a shell line) with its stderr to out's file; the exit status, -1 if not run. */
+static int run_logged(const char *cmd, const char *log)
+{
+	char line[2048];
+	int st;
+
+	snprintf(line, sizeof line, "%s 2>'%s' >&2", cmd, log);
+	st = system(line);
+	return st >= 0 && WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+static char *slurp(const char *path)
+{
+	static char buf[8192];
+	FILE *f = fopen(path, "r");
+	size_t n = f ? fread(buf, 1, sizeof buf - 1, f) : 0;
+
+	if (f)
+		fclose(f);
+	buf[n] = '\0';
+	return buf;
+}
+
+/* The gettext tools the catalog's tests run, or a skip saying which is missing. */
+static void need_gettext(void)
+{
+	static const char *const tools[] = { "xgettext", "msgfmt", "msgcmp" };
+	const char *missing = NULL;
+
+	if (!have_tools(tools, sizeof tools / sizeof tools[0], &missing))
+		cr_skip_test("%s is not installed (GNU gettext: 'make deps-test' installs it): "
+		             "the catalog cannot be checked", missing);
+}
+
+/* A temporary folder with TMP/tcplab.pot extracted from the sources by mk/po.sh. */
+static char *extract(void)
+{
+	char *dir = strdup("/tmp/tcplab-test-po-XXXXXX"), cmd[1024], log[300];
+
+	cr_assert_not_null(mkdtemp(dir));
+	snprintf(cmd, sizeof cmd, "sh '%s/mk/po.sh' pot '%s/tcplab.pot'", root(), dir);
+	snprintf(log, sizeof log, "%s/xgettext.log", dir);
+	cr_assert_eq(run_logged(cmd, log), 0, "%s failed:\n%s", cmd, slurp(log));
+	return dir;
+}
+
+static void remove_dir(char *dir)
+{
+	char cmd[512];
+
+	snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+	cr_expect_eq(system(cmd), 0);
+	free(dir);
+}
+
+/* msgcmp names a text by its line in the template, which the test removes: append the
+ * msgid lines named in out to it. */
+static void named(const char *dir, char *out, size_t len)
+{
+	char pot[512], line[512], msgid[1024], *list = strdup(out);
+	const char *p = list;
+	FILE *f;
+
+	snprintf(pot, sizeof pot, "%s/tcplab.pot:", dir);
+	cr_assert_not_null(list);
+	while ((p = strstr(p, pot))) {
+		long want = strtol(p + strlen(pot), NULL, 10), n = 0;
+
+		p += strlen(pot);
+		pot[strlen(pot) - 1] = '\0';
+		f = fopen(pot, "r");
+		strcat(pot, ":");
+		/* the text is the msgid (and its continued lines) at or before that line */
+		msgid[0] = '\0';
+		while (f && fgets(line, sizeof line, f) && ++n <= want + 1) {
+			size_t m = strlen(msgid);
+
+			if (!strncmp(line, "msgid ", 6))
+				snprintf(msgid, sizeof msgid, "%s", line);
+			else if (line[0] == '"' && m && strncmp(msgid, "msgstr", 6))
+				snprintf(msgid + m, sizeof msgid - m, "%s", line);
+			else if (!strncmp(line, "msgstr", 6) && n >= want)
+				break;
+		}
+		{
+			size_t o = strlen(out);
+
+			snprintf(out + o, len - o, "%s", msgid);
+		}
+		if (f)
+			fclose(f);
+	}
+	free(list);
+}
+
+/* msgcmp: every msgid of the template has a translated (not fuzzy, not empty) msgstr. */
+static int compare(const char *dir, const char *po, char *out, size_t len)
+{
+	char cmd[1024], log[300];
+	int st;
+
+	snprintf(cmd, sizeof cmd, "msgcmp -N '%s' '%s/tcplab.pot'", po, dir);
+	snprintf(log, sizeof log, "%s/msgcmp.log", dir);
+	st = run_logged(cmd, log);
+	snprintf(out, len, "%s", slurp(log));
+	named(dir, out, len);
+	return st;
+}
+
+Test(lang, every_text_of_the_tui_has_its_korean_translation_and_the_catalog_compiles)
+{
+	char *dir, po[512], cmd[1024], log[300], out[8192];
+
+	need_gettext();
+	dir = extract();
+	snprintf(po, sizeof po, "%s/po/ko.po", root());
+	snprintf(cmd, sizeof cmd, "msgfmt --check -o '%s/ko.mo' '%s'", dir, po);
+	snprintf(log, sizeof log, "%s/msgfmt.log", dir);
+	cr_expect_eq(run_logged(cmd, log), 0, "%s failed:\n%s", cmd, slurp(log));
+	cr_expect_eq(compare(dir, po, out, sizeof out), 0,
+	             "po/ko.po lacks Korean for texts of the sources (translate them: 'make po', "
+	             "then fill the empty msgstr, docs/tui.md):\n%s", out);
+	remove_dir(dir);
+}
+
+Test(lang, a_new_english_text_without_its_translation_fails_the_check)
+{
+	char *dir = NULL, po[512], pot[512], out[8192];
+	FILE *f;
+
+	need_gettext();
+	dir = extract();
+	/* what a new _("...") in a screen adds to the template */
+	snprintf(pot, sizeof pot, "%s/tcplab.pot", dir);
+	cr_assert_not_null(f = fopen(pot, "a"));
+	fputs("\n#: tui/screen_new.c\nmsgid \"x new hint\"\nmsgstr \"\"\n", f);
+	fclose(f);
+	snprintf(po, sizeof po, "%s/po/ko.po", root());
+	cr_expect_neq(compare(dir, po, out, sizeof out), 0, "msgcmp passed a text po/ko.po lacks");
+	cr_expect(strstr(out, "x new hint"), "msgcmp does not name the text it lacks:\n%s", out);
+	remove_dir(dir);
+}
+
+/* The hint bar (draw_hints) splits at two blanks and keeps items whose key is q or ?: a
+ * translation must keep each item's key first, in the same order, in as many items. */
+static size_t bar_keys(const char *s, char keys[][32], size_t max)
+{
+	size_t n = 0;
+
+	while (*s && n < max) {
+		size_t w = strcspn(s, " "), item = strstr(s, "  ") ? (size_t)(strstr(s, "  ") - s)
+		                                                   : strlen(s);
+
+		snprintf(keys[n++], 32, "%.*s", (int)(w < item ? w : item), s);
+		s += item;
+		while (*s == ' ')
+			s++;
+	}
+	return n;
+}
+
+Test(lang, korean_hint_bars_keep_their_keys_first_and_their_items_apart)
+{
+	char *dir, mo[600], cmd[1200], err[256], log[600];
+	struct msgcat *c;
+	size_t bars = 0;
+
+	need_gettext();
+	dir = extract();
+	snprintf(mo, sizeof mo, "%s/ko.mo", dir);
+	snprintf(cmd, sizeof cmd, "msgfmt -o '%s' '%s/po/ko.po'", mo, root());
+	snprintf(log, sizeof log, "%s/msgfmt.log", dir);
+	cr_assert_eq(run_logged(cmd, log), 0, "%s failed:\n%s", cmd, slurp(log));
+	cr_assert_not_null(c = msgcat_new(mo, err, sizeof err), "%s", err);
+	for (size_t i = 0; i < msgcat_count(c); i++) {
+		const char *id, *str;
+		char ke[24][32], kk[24][32];
+		size_t ne, nk;
+
+		msgcat_pair(c, i, &id, &str);
+		if (!strstr(id, "  ") && strcmp(id, "q back"))
+			continue;
+		bars++;
+		ne = bar_keys(id, ke, 24);
+		nk = bar_keys(str, kk, 24);
+		cr_expect_eq(nk, ne, "'%s' has %zu items, its Korean '%s' %zu", id, ne, str, nk);
+		for (size_t k = 0; k < ne && k < nk; k++)
+			cr_expect_str_eq(kk[k], ke[k], "item %zu of '%s' is '%s' in Korean '%s'", k + 1,
+			                 id, kk[k], str);
+	}
+	cr_expect_gt(bars, 20, "only %zu hint bars in the catalog", bars);
+	msgcat_free(c);
+	remove_dir(dir);
 }

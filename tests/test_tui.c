@@ -1014,7 +1014,7 @@ Test(tui, lang_ko_shows_lab1_lesson_step_1_in_korean_at_80x24, .timeout = 30)
 
 	cr_assert_not_null(setlocale(LC_ALL, "C.UTF-8"), "no C.UTF-8 locale to measure with");
 	t = term_start(80, 24, e, tcplab("--lang ko"));
-	free(term_wait(t, "Enter open the lesson", WAIT_MS));
+	free(term_wait(t, "Enter 레슨 열기", WAIT_MS));     /* the menu's hints, po/ko.po */
 	term_keys(t, enter);
 	s = term_wait(t, "step 1/8", WAIT_MS);
 	cr_expect(strstr(s, "무엇을 보게 되는가"), "step 1's Korean title:\n%s", s);
@@ -1046,7 +1046,7 @@ Test(tui, lang_ko_falls_back_to_the_english_lesson_of_a_lab_without_one, .timeou
 	cr_assert_eq(system(c), 0, "%s", c);
 	snprintf(env, sizeof env, "TCPLAB_ROOT=%s", root);
 	t = term_start(80, 24, e, tcplab(""));
-	free(term_wait(t, "Enter open the lesson", WAIT_MS));
+	free(term_wait(t, "Enter 레슨 열기", WAIT_MS));     /* tcplab's own words: Korean */
 	term_keys(t, enter);
 	s = term_wait(t, "step 1/8", WAIT_MS);
 	cr_expect(strstr(s, "What you will see"), "the English lesson:\n%s", s);
@@ -1064,6 +1064,117 @@ Test(tui, lang_ko_falls_back_to_the_english_lesson_of_a_lab_without_one, .timeou
 	cr_expect(strstr(s, "What you will see"), "--lang en beats LANGUAGE=ko:\n%s", s);
 	free(s);
 	term_stop(t);
+}
+
+/* No row of the screen is wider than its cols columns, none shows Korean as '?'. */
+static void expect_fits(const char *s, int cols, int rows)
+{
+	cr_expect(!strstr(s, "??"), "Korean shown as '?':\n%s", s);
+	for (int y = 0; y < rows; y++) {
+		char *row = screen_row(s, y);
+		cr_expect_leq(row_cols(row), cols, "row %d is wider than the screen:\n%s", y, s);
+		free(row);
+	}
+}
+
+/* --lang ko: tcplab's own words (po/ko.po) too: the menu's hints, the help screen of the
+ * menu and of every key, the lesson's hints; the keys stay as they are. */
+Test(tui, lang_ko_shows_the_help_screen_and_hint_bars_in_korean_at_80x24, .timeout = 30)
+{
+	const char *e[] = { utf8_env_keys[0], utf8_env_keys[1], NULL };
+	struct term *t;
+	char *s, *row;
+
+	cr_assert_not_null(setlocale(LC_ALL, "C.UTF-8"), "no C.UTF-8 locale to measure with");
+	t = term_start(80, 24, e, tcplab("--lang ko"));
+	s = term_wait(t, "Enter 레슨 열기", WAIT_MS);
+	row = screen_row(s, 23);
+	cr_expect_str_eq(row, "Enter 레슨 열기  d 데모  C 비교  i pcap 열기  e 채점  ? 도움말  q 종료",
+	                 "the menu's hints:\n%s", s);
+	free(row);
+	row = screen_row(s, 0);
+	cr_expect(strstr(row, "tcplab: 실습(labs)") && strstr(row, "Enter 열기  ? 도움말  q 종료"),
+	          "the menu's title: '%s'", row);
+	free(row);
+	free(s);
+	term_keys(t, (const char *[]){ "?", NULL });
+	s = term_wait(t, "도움말: menu 화면의 키", WAIT_MS);
+	expect_fits(s, 80, 24);
+	term_expect(s, "help_menu_lang_ko_80x24");
+	free(s);
+	term_keys(t, (const char *[]){ "?", NULL });
+	s = term_wait(t, "도움말: 모든 키와 그 키가 쓰이는 화면", WAIT_MS);
+	cr_expect(strstr(s, " Up k        위로 스크롤 (Tab: 실행 창의 행)"), "every key:\n%s", s);
+	cr_expect(strstr(s, "? menu 화면의 키  Up/Down 스크롤  q 뒤로"), "its hints:\n%s", s);
+	expect_fits(s, 80, 24);
+	free(s);
+	term_keys(t, (const char *[]){ "q", "Enter", NULL });
+	s = term_wait(t, "step 1/8", WAIT_MS);
+	row = screen_row(s, 23);
+	cr_expect_str_eq(row, "Left/Right 또는 Space: 단계  Up/Down 스크롤  e 과제 채점  ? 도움말  "
+	                 "q 뒤로", "the lesson's hints:\n%s", s);
+	free(row);
+	free(s);
+	term_stop(t);
+}
+
+/* The chrome's language is the labs': LANGUAGE=ko switches it too, --lang en beats it; in a
+ * locale that is not UTF-8 it stays English, which can be drawn, not a row of '?'. */
+Test(tui, the_chromes_language_is_the_labs_and_english_without_utf8, .timeout = 30)
+{
+	const char *menu_en = "Enter open the lesson  d demo  C compare  i open pcap  e grade  ? "
+	                      "help  q quit";
+	struct term *t;
+	char *s, *row;
+
+	t = term_start(80, 24, (const char *const[]){ "LANGUAGE=ko", utf8_env_keys[0],
+	                                               utf8_env_keys[1], NULL }, tcplab(""));
+	free(term_wait(t, "Enter 레슨 열기", WAIT_MS));
+	term_stop(t);
+
+	t = term_start(80, 24, (const char *const[]){ "LANGUAGE=ko", utf8_env_keys[0],
+	                                               utf8_env_keys[1], NULL }, tcplab("--lang en"));
+	s = term_wait(t, "Enter open the lesson", WAIT_MS);
+	row = screen_row(s, 23);
+	cr_expect_str_eq(row, menu_en, "--lang en beats LANGUAGE=ko:\n%s", s);
+	free(row);
+	free(s);
+	term_stop(t);
+
+	t = term_start(80, 24, NULL, tcplab("--lang ko"));     /* LANG=C */
+	s = term_wait(t, "Enter open the lesson", WAIT_MS);
+	row = screen_row(s, 23);
+	cr_expect_str_eq(row, menu_en, "English hints in LANG=C:\n%s", s);
+	free(row);
+	free(s);
+	term_stop(t);
+}
+
+/* The lesson's run step has the longest hints, longer in Korean: those that do not fit go,
+ * from the last, but "? 도움말" and "q 뒤로" stay (draw_hints keeps q and ? items). */
+Test(tui, korean_hints_keep_q_and_help_at_80_columns, .timeout = 60)
+{
+	char *root, *s, *row, env[256];
+	const char *e[] = { env, utf8_env_keys[0], utf8_env_keys[1], NULL };
+	struct term *t;
+
+	need_lab_runs();
+	root = one_lab_root();
+	snprintf(env, sizeof env, "TCPLAB_ROOT=%s", root);
+	t = term_start(80, 24, e, tcplab("--lang ko"));
+	free(term_wait(t, "Enter 레슨 열기", WAIT_MS));
+	term_keys(t, (const char *[]){ "Enter", "Right", NULL });
+	s = term_wait(t, "checks passed", 30000);
+	row = screen_row(s, 23);
+	cr_expect(strstr(row, "? 도움말  q 뒤로"), "'%s'", row);
+	cr_expect(!strncmp(row, "Left/Right 단계  r 다시 실행", strlen("Left/Right 단계  r 다시 실행")),
+	          "the first hints stay: '%s'", row);
+	cr_expect(!strstr(row, "e 채점"), "a hint that does not fit is shown: '%s'", row);
+	cr_expect_leq(row_cols(row), 80, "'%s'", row);
+	free(row);
+	free(s);
+	term_stop(t);
+	rm_rf(root);
 }
 
 /* A lesson with a byte that is no UTF-8 and a syllable cut short: escaped, the rest whole. */

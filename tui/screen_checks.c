@@ -61,11 +61,11 @@ static void chk_draw(struct tui *t, void *priv)
 
 	(void)t;
 	src_state_str(c->src, state, sizeof state);
-	draw_title("checks", state);
+	draw_title(_("checks"), state);
 	if (!run->done) {
 		draw_text(2, 2, COLS - 2, R_DIM, src_run_error(c->src)[0] ? src_run_error(c->src) :
 		          "the run is still going: checks are judged when it ends");
-		draw_hints("q back  ? help");
+		draw_hints(_("q back  ? help"));
 		return;
 	}
 	list_fit(&c->list, src_ncheck(c->src), h, chk_rows, c->src);
@@ -80,7 +80,7 @@ static void chk_draw(struct tui *t, void *priv)
 		y += draw_para(y, CHK_X, COLS - CHK_X - 1, 2 + h - y, R_NORMAL, k.explain);
 	}
 	list_marks(&c->list, 1, LINES - 2);
-	draw_hints("q back  Up/Down select  Enter the segment it points at  ? help");
+	draw_hints(_("q back  Up/Down select  Enter the segment it points at  ? help"));
 }
 
 static enum tui_ret chk_key(struct tui *t, void *priv, enum tui_act a, int ch)

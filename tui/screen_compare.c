@@ -506,7 +506,7 @@ static void compare_draw(struct tui *t, void *priv)
 	draw_hline(LINES - 2 - nl, 0, COLS, R_DIM);
 	for (int k = 0; k < 2; k++)
 		draw_narration(c, k, (k ? w + 1 : 0) + 1, w - 2, LINES - 1 - nl, nl);
-	draw_hints("Tab side  Left/Right step  A align  p play  r re-run  v variant  q back");
+	draw_hints(_("Tab side  Left/Right step  A align  p play  r re-run  v variant  q back"));
 }
 
 /* by: +1 or -1 segment, or STEP_FIRST / STEP_LAST, on the focused side or both. */

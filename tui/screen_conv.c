@@ -309,7 +309,7 @@ static void conv_draw(struct tui *t, void *priv)
 	list_marks(&v->list, 1, y);
 	if (n)
 		draw_detail(v, &v->cl->conv[v->list.sel], y + 1);
-	draw_hints("q back  Enter ladder  s segments  f follow  \\ search  ? help");
+	draw_hints(_("q back  Enter ladder  s segments  f follow  \\ search  ? help"));
 }
 
 static enum tui_ret conv_key(struct tui *t, void *priv, enum tui_act a, int ch)

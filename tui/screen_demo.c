@@ -238,7 +238,7 @@ static void demo_draw(struct tui *t, void *priv)
 	if (!d->src) {
 		draw_title(title, "");
 		draw_text(2, 2, COLS - 2, R_ERROR, d->error);
-		draw_hints(tui_depth(t) > 1 ? "r run live again  q back" : "r run live again  q quit");
+		draw_hints(tui_depth(t) > 1 ? _("r run live again  q back") : _("r run live again  q quit"));
 		return;
 	}
 	nvis = src_nvis(d->src);
@@ -326,8 +326,8 @@ static void demo_draw(struct tui *t, void *priv)
 	}
 	/* opened from the lab menu, q goes back to it */
 	draw_hints(tui_depth(t) > 1 ?
-	           "Left/Right step  p play  S calls  r re-run  v variant  C compare  q back" :
-	           "Left/Right step  p play  S calls  r re-run  v variant  C compare  q quit");
+	           _("Left/Right step  p play  S calls  r re-run  v variant  C compare  q back") :
+	           _("Left/Right step  p play  S calls  r re-run  v variant  C compare  q quit"));
 }
 
 /* Side by side: the previous run on the left and this one on the right; with no previous

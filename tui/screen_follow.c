@@ -144,7 +144,7 @@ static void fol_draw(struct tui *t, void *priv)
 	}
 	if (!f->n)
 		draw_text(2, 2, COLS - 2, R_DIM, "no data was sent on this connection");
-	draw_hints("q back  Up/Down/PgUp/PgDn scroll  c> client's bytes  <s server's bytes");
+	draw_hints(_("q back  Up/Down/PgUp/PgDn scroll  c> client's bytes  <s server's bytes"));
 }
 
 static enum tui_ret fol_key(struct tui *t, void *priv, enum tui_act a, int ch)

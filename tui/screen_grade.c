@@ -173,7 +173,7 @@ static void grade_draw(struct tui *t, void *priv)
 	if (!g->src) {
 		draw_title(title, "");
 		draw_text(2, 2, COLS - 2, R_ERROR, g->error);
-		draw_hints("r try again  ? help  q back");
+		draw_hints(_("r try again  ? help  q back"));
 		return;
 	}
 	r = src_grade(g->src);
@@ -220,8 +220,8 @@ static void grade_draw(struct tui *t, void *priv)
 			draw_text(y, 14, COLS - 14, w->tail_role, w->tail);
 	}
 	draw_hints(done && r->outcome == GRADE_RAN ?
-	           "Up/Down check  Enter its segment  r grade again  a ladder  s segments  ? help  q back" :
-	           "Up/Down scroll  r grade again  ? help  q back");
+	           _("Up/Down check  Enter its segment  r grade again  a ladder  s segments  ? help  q back") :
+	           _("Up/Down scroll  r grade again  ? help  q back"));
 }
 
 static enum tui_ret grade_key(struct tui *t, void *priv, enum tui_act a, int ch)

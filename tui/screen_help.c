@@ -54,18 +54,18 @@ static void layout(struct help *h, int onw)
 			continue;
 		filter |= k->act == ACT_FILTER;
 		if (!h->all) {
-			add(h, (struct help_line){ k->name, k->help, -1, NULL, 0, R_NORMAL });
+			add(h, (struct help_line){ k->name, _(k->help), -1, NULL, 0, R_NORMAL });
 			continue;
 		}
 		nl = draw_wrap(on, onw, ls, ll, 8);
 		for (size_t j = 0; j < nl || j == 0; j++)
-			add(h, (struct help_line){ j ? NULL : k->name, j ? "" : k->help, -1,
+			add(h, (struct help_line){ j ? NULL : k->name, j ? "" : _(k->help), -1,
 			                           nl ? ls[j] : "", nl ? ll[j] : 0, R_NORMAL });
 	}
 	if (filter) {
 		add(h, (struct help_line){ NULL, "", -1, NULL, 0, R_NORMAL });
-		add(h, (struct help_line){ NULL, "/ takes BPF ('tcp port 8000') or Wireshark's fields "
-		                           "('tcp.flags.syn==1')", -1, NULL, 0, R_DIM });
+		add(h, (struct help_line){ NULL, _("/ takes BPF ('tcp port 8000') or Wireshark's "
+		                           "fields ('tcp.flags.syn==1')"), -1, NULL, 0, R_DIM });
 	}
 }
 
@@ -73,12 +73,12 @@ static void help_draw(struct tui *t, void *priv)
 {
 	struct help *h = priv;
 	int helpw = 0, onx, y;
-	char title[128], hints[128];
+	char title[256], hints[256];
 
 	(void)t;
 	for (size_t i = 0; i < tui_nkeys; i++)
-		if (tui_keys[i].help && (int)strlen(tui_keys[i].help) > helpw)
-			helpw = (int)strlen(tui_keys[i].help);
+		if (tui_keys[i].help && draw_cols(_(tui_keys[i].help)) > helpw)
+			helpw = draw_cols(_(tui_keys[i].help));
 	if (NAME_W + 1 + helpw + 12 > COLS)
 		helpw = COLS - NAME_W - 13;
 	onx = 1 + NAME_W + helpw + 1;
@@ -89,12 +89,13 @@ static void help_draw(struct tui *t, void *priv)
 	if (h->top < 0)
 		h->top = 0;
 	if (h->all) {
-		draw_title("help: every key, and the screens it works on", "q back");
-		snprintf(hints, sizeof hints, "? keys on the %s screen  Up/Down scroll  q back", h->from);
+		draw_title(_("help: every key, and the screens it works on"), _("q back"));
+		snprintf(hints, sizeof hints, _("? keys on the %s screen  Up/Down scroll  q back"),
+		         h->from);
 	} else {
-		snprintf(title, sizeof title, "help: keys on the %s screen", h->from);
-		draw_title(title, "? every key  q back");
-		snprintf(hints, sizeof hints, "? every key  Up/Down scroll  q back");
+		snprintf(title, sizeof title, _("help: keys on the %s screen"), h->from);
+		draw_title(title, _("? every key  q back"));
+		snprintf(hints, sizeof hints, "%s", _("? every key  Up/Down scroll  q back"));
 	}
 	for (y = 0; y < h->shown && h->top + y < h->n; y++) {
 		const struct help_line *l = &h->line[h->top + y];

@@ -302,10 +302,10 @@ static void lad_draw(struct tui *t, void *priv)
 	list_marks(&v->list, LINES - 3, LINES - 3);
 	if (is_file(v))
 		draw_hints(l && ladder_nconns(l) > 1 ?
-		           "q back  Enter detail  c next connection  / filter  s segments  ? help" :
-		           "q back  Enter segment detail  / filter  s segments  ? help");
+		           _("q back  Enter detail  c next connection  / filter  s segments  ? help") :
+		           _("q back  Enter segment detail  / filter  s segments  ? help"));
 	else
-		draw_hints("q back  Enter segment detail  / filter  c checks  s segments  ? help");
+		draw_hints(_("q back  Enter segment detail  / filter  c checks  s segments  ? help"));
 }
 
 /* c on a capture: every connection, then each one alone, then every one again. */

@@ -170,7 +170,7 @@ static void les_draw(struct tui *t, void *priv)
 	if (l->load_error[0]) {
 		draw_title(title, "");
 		draw_text(2, 2, COLS - 2, R_ERROR, l->load_error);
-		draw_hints("q back");
+		draw_hints(_("q back"));
 		return;
 	}
 	st = &l->ls.step[l->step];
@@ -238,9 +238,9 @@ static void les_draw(struct tui *t, void *priv)
 			else
 				lview_head_note(src_ladder(s), ry + 1, tnote + strlen("time: "));
 		}
-		draw_hints("Left/Right step  r run again  Tab pane  Enter/a ladder  s segments  c checks  e grade  ? help  q back");
+		draw_hints(_("Left/Right step  r run again  Tab pane  Enter/a ladder  s segments  c checks  e grade  ? help  q back"));
 	} else {
-		draw_hints("Left/Right or Space: step  Up/Down scroll  e grade the exercise  ? help  q back");
+		draw_hints(_("Left/Right or Space: step  Up/Down scroll  e grade the exercise  ? help  q back"));
 	}
 }
 

@@ -99,7 +99,7 @@ static void menu_draw(struct tui *t, void *priv)
 
 	/* Re-read each time: a run in this session or 'tcplab grade' elsewhere may change it. */
 	m->have_prog = progress_load(&m->prog, err, sizeof err) == 0;
-	draw_title("tcplab: labs", "Enter open  ? help  q quit");
+	draw_title(_("tcplab: labs"), _("Enter open  ? help  q quit"));
 	if (!o->nlab) {
 		draw_text(3, 2, COLS - 2, R_ERROR, "no labs found under labs/");
 		return;
@@ -131,7 +131,7 @@ static void menu_draw(struct tui *t, void *priv)
 	list_marks(&m->list, 1, end - dh);
 	if (o->sandbox_error)
 		draw_text_cut(LINES - 2, 0, COLS, R_ERROR, o->sandbox_error);
-	draw_hints("Enter open the lesson  d demo  C compare  i open pcap  e grade  ? help  q quit");
+	draw_hints(_("Enter open the lesson  d demo  C compare  i open pcap  e grade  ? help  q quit"));
 }
 
 /* 'C': the demo's comparison of the lab's first two variants, both run live, one after

@@ -164,7 +164,7 @@ static void segs_draw(struct tui *t, void *priv)
 		const struct detail_line *l = &s->line[s->dscroll + k];
 		draw_text(y + 1 + k, 1, COLS - 1, l->r, l->text);
 	}
-	draw_hints("q back  Tab pane  / filter  \\ search  a ladder  f follow  ? help");
+	draw_hints(_("q back  Tab pane  / filter  \\ search  a ladder  f follow  ? help"));
 }
 
 static enum tui_ret segs_key(struct tui *t, void *priv, enum tui_act a, int ch)

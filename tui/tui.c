@@ -645,6 +645,10 @@ int tui_main(const struct tui_opts *o, char *errbuf, size_t errlen)
 	set_escdelay(25);
 	curs_set(0);
 	draw_init(color, o->theme);
+	/* The chrome in the student's language where the terminal can draw it; English on a
+	 * non-UTF-8 locale, where every Hangul syllable would be a '?'. */
+	if (draw_utf8())
+		tr_init(o->build, o->lang);
 
 	switch (o->mode) {
 	case TUI_MENU:
@@ -686,6 +690,7 @@ int tui_main(const struct tui_opts *o, char *errbuf, size_t errlen)
 	while (t.depth)
 		pop(&t);
 	tui_serve(&t, NULL);
+	tr_release();
 	endwin();
 	signal(SIGSEGV, SIG_DFL);
 	signal(SIGBUS, SIG_DFL);
