@@ -1,7 +1,7 @@
 /* summary: write a deterministic synthetic pcap of many interleaved TCP connections for 'make bench'. */
 
 /*
- * Usage: gencap OUT.pcap [NSEGMENTS]        (default 1000000)
+ * Usage: gencap OUT.pcap [NSEGMENTS] [--bulk]        (default 1000000 segments)
  *
  * What it writes: a nanosecond pcap, LINKTYPE_ETHERNET, IPv4, snaplen 128 (headers and the
  * first bytes of payload are captured, the rest is cut as 'tcpdump -s 128' would), exactly
@@ -23,6 +23,14 @@
  *
  * Checksums are right: IPv4 header checksums and TCP checksums over the full (uncaptured
  * too) payload, which is the repeating pattern "abab..." so its sum has a closed form.
+ *
+ * --bulk writes a second kind of file, for the reader's cost per byte rather than per
+ * segment: snaplen 65535, so every payload byte is in the file (as 'tcpdump -s 0' keeps);
+ * responses are written by the server application in pieces of 900 to 1448 bytes (each
+ * its own segment, as without Nagle or autocorking), and 1 or 2 request/response rounds,
+ * so segments carry about 600 bytes on average (ACKs included) and a 1,000,000-segment
+ * file holds about 31,700 connections (both printed at the end). The same traffic model otherwise; the
+ * default file is unchanged by it, byte for byte.
  */
 
 #include <errno.h>
@@ -36,6 +44,7 @@
 #define GEN_SEED      UINT64_C(0x7463706c61622d31)   /* "tcplab-1" */
 #define GEN_SLOTS     300                             /* connections open at once */
 #define GEN_SNAPLEN   128
+#define GEN_BULK_SNAPLEN 65535
 #define GEN_BUFSZ     (1u << 20)
 #define GEN_START_S   UINT64_C(1700000000)            /* 2023-11-14T22:13:20Z */
 #define GEN_MSS       1460u
@@ -116,7 +125,19 @@ struct gen_conn {
 	bool first_chunk;       /* the next response chunk is the round's first */
 };
 
+/* What differs between the default file and --bulk's. */
+struct gen_profile {
+	uint32_t snaplen;
+	uint32_t max_rounds;    /* request/response rounds per connection: 1 to this */
+	uint32_t piece_min;     /* a response's segments but the last: piece_min..GEN_SEGDATA
+	                           bytes (GEN_SEGDATA: full-size, no random draw) */
+};
+
+static const struct gen_profile profile_default = { GEN_SNAPLEN, 4, GEN_SEGDATA };
+static const struct gen_profile profile_bulk = { GEN_BULK_SNAPLEN, 2, 900 };
+
 struct gen {
+	const struct gen_profile *prof;
 	FILE *f;
 	uint8_t *buf;
 	size_t used;
@@ -124,6 +145,7 @@ struct gen {
 	uint64_t now_ns;
 	uint64_t conns;         /* connections set up in a slot */
 	uint64_t opened;        /* connections whose first SYN is in the file */
+	uint64_t payload;       /* payload bytes of the segments written */
 	struct rng rng;
 	int err;                /* errno of the first write error */
 };
@@ -194,7 +216,7 @@ static void gen_header(struct gen *g)
 		uint16_t major, minor;
 		int32_t thiszone;
 		uint32_t sigfigs, snaplen, linktype;
-	} h = { 0xa1b23c4d, 2, 4, 0, 0, GEN_SNAPLEN, 1 /* LINKTYPE_ETHERNET */ };
+	} h = { 0xa1b23c4d, 2, 4, 0, 0, g->prof->snaplen, 1 /* LINKTYPE_ETHERNET */ };
 	gen_put(g, &h, sizeof h);
 }
 
@@ -204,10 +226,11 @@ static void gen_emit(struct gen *g, struct gen_conn *c, const struct gen_seg *s)
 	if (g->count >= g->limit)
 		return;
 	g->count++;
+	g->payload += s->len;
 	g->now_ns += rng_range(&g->rng, 1 * NS_PER_US, 12 * NS_PER_US);
 
 	struct gen_side *me = &c->side[s->dir], *peer = &c->side[!s->dir];
-	uint8_t pkt[14 + 60 + 60];
+	uint8_t pkt[14 + 60 + 60 + GEN_SEGDATA];
 	uint8_t *ip = pkt + 14, *tcp = ip + 20, *o = tcp + 20;
 	size_t olen = 0;
 
@@ -270,7 +293,8 @@ static void gen_emit(struct gen *g, struct gen_conn *c, const struct gen_seg *s)
 
 	/* Payload "abab...": whole words of 0x6162, an odd byte 0x61 00. */
 	size_t hdrs = 14 + 20 + thl;
-	size_t caplen = hdrs + s->len < GEN_SNAPLEN ? hdrs + s->len : GEN_SNAPLEN;
+	size_t snap = g->prof->snaplen;
+	size_t caplen = hdrs + s->len < snap ? hdrs + s->len : snap;
 	for (size_t i = hdrs; i < caplen; i++)
 		pkt[i] = (i - hdrs) & 1 ? 'b' : 'a';
 	uint64_t sum = sum16(ip + 12, 8) + 6 + (uint32_t)(thl + s->len) + sum16(tcp, thl);
@@ -362,7 +386,7 @@ static void conn_init(struct gen *g, struct gen_conn *c)
 	}
 	/* 0.1 ms (same rack) to 25 ms (same continent). */
 	c->rtt_ns = rng_range(r, 100 * NS_PER_US, 25 * NS_PER_MS);
-	c->rounds = (uint32_t)rng_range(r, 1, 4);
+	c->rounds = (uint32_t)rng_range(r, 1, g->prof->max_rounds);
 	uint32_t k = rng_below(r, 100);
 	c->close = k < 40 ? CLOSE_CLIENT4 : k < 60 ? CLOSE_CLIENT3 : k < 85 ? CLOSE_SERVER4
 	         : k < 95 ? CLOSE_RST_CLIENT : CLOSE_RST_SERVER;
@@ -392,10 +416,14 @@ static void conn_resp(struct gen *g, struct gen_conn *c)
 	if (k > c->resp_left)
 		k = c->resp_left;
 	uint32_t first_seq = srv->nxt, first_len = 0, last_seq = 0, last_len = 0;
+	uint32_t seg_end[10];   /* k <= 10: where each segment's data ends */
 	bool last_psh = false;
 	for (uint32_t i = 0; i < k; i++) {
 		bool end = c->resp_left == 1;
-		uint32_t len = end ? (uint32_t)rng_range(r, 1, GEN_SEGDATA) : GEN_SEGDATA;
+		uint32_t piece = g->prof->piece_min;
+		uint32_t len = end ? (uint32_t)rng_range(r, 1, GEN_SEGDATA)
+		             : piece < GEN_SEGDATA ? (uint32_t)rng_range(r, piece, GEN_SEGDATA)
+		             : GEN_SEGDATA;
 		if (i == 0)
 			first_len = len;
 		last_seq = srv->nxt;
@@ -403,6 +431,7 @@ static void conn_resp(struct gen *g, struct gen_conn *c)
 		last_psh = end;
 		seg_data(g, c, SERVER, srv->nxt, len, end);
 		srv->nxt += len;
+		seg_end[i] = srv->nxt;
 		c->resp_left--;
 	}
 
@@ -444,8 +473,7 @@ static void conn_resp(struct gen *g, struct gen_conn *c)
 	}
 	for (uint32_t i = 1; i <= k; i++)
 		if (i % 2 == 0 || i == k)
-			seg_ack(g, c, CLIENT, i == k ? srv->nxt : first_seq + i * GEN_SEGDATA,
-			        c->side[CLIENT].win);
+			seg_ack(g, c, CLIENT, seg_end[i - 1], c->side[CLIENT].win);
 	chunk_done(g, c);
 }
 
@@ -582,8 +610,13 @@ static void conn_step(struct gen *g, struct gen_conn *c)
 
 int main(int argc, char **argv)
 {
-	if (argc < 2 || argc > 3) {
-		fprintf(stderr, "usage: gencap OUT.pcap [NSEGMENTS]\n");
+	const struct gen_profile *prof = &profile_default;
+	if (argc > 2 && strcmp(argv[argc - 1], "--bulk") == 0) {
+		prof = &profile_bulk;
+		argc--;
+	}
+	if (argc < 2 || argc > 3 || argv[1][0] == '-') {
+		fprintf(stderr, "usage: gencap OUT.pcap [NSEGMENTS] [--bulk]\n");
 		return 2;
 	}
 	uint64_t limit = 1000000;
@@ -600,7 +633,7 @@ int main(int argc, char **argv)
 	}
 
 	int rc = 1;
-	struct gen g = { .limit = limit, .now_ns = GEN_START_S * 1000000000u,
+	struct gen g = { .prof = prof, .limit = limit, .now_ns = GEN_START_S * 1000000000u,
 	                 .rng = { GEN_SEED } };
 	struct gen_conn *slot = calloc(GEN_SLOTS, sizeof *slot);
 	g.buf = malloc(GEN_BUFSZ);
@@ -637,8 +670,9 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	fprintf(stderr, "gencap: wrote %" PRIu64 " segments of %" PRIu64
-	        " connections (%.3f s of traffic) to '%s'\n", g.count, g.opened,
-	        (double)(g.now_ns - GEN_START_S * 1000000000u) / 1e9, argv[1]);
+	        " connections (%.3f s of traffic, %.0f payload bytes a segment) to '%s'\n",
+	        g.count, g.opened, (double)(g.now_ns - GEN_START_S * 1000000000u) / 1e9,
+	        (double)g.payload / (double)g.count, argv[1]);
 	rc = 0;
 out:
 	if (g.f && fclose(g.f) != 0 && rc == 0) {

@@ -23,7 +23,8 @@
  * freads (header, then data), each a copy out of stdio's buffer: on small records that is
  * most of the reading time. For a regular file whose header libpcap has accepted, and whose
  * magic is plain pcap (micro- or nanoseconds, either byte order) at version 2.4 or later,
- * pcapin reads the records itself: read() into one 1 MiB block, records parsed in place.
+ * pcapin reads the records itself: pread() into one 1 MiB block (256 KiB at a time, see
+ * fast_fill), records parsed in place.
  * libpcap still opens the file (so open errors, link type mapping and snaplen rules stay
  * exactly libpcap's) and still reads pcapng, standard input and pipes.
  *
@@ -166,17 +167,28 @@ static void fast_start(struct pcapin *in, FILE *fp)
 	in->fast = f;
 }
 
-/* Keep buf[pos..end), moved to the front, and read until the block is full or the file
- * ends. 0, or -1 with errno. */
-static int fast_fill(struct fast *f)
+/* Keep buf[pos..end), moved to the front, and read until it holds need bytes and at least
+ * PCAPIO_FASTREAD (or the block is full), or the file ends. 0, or -1 with errno.
+ *
+ * Why not fill the whole block: records are parsed right after the kernel copied them, and
+ * a megabyte copied at once had left the cache (with the flow table) by the time the
+ * parser reached its end; on a full-payload capture that miss on each record header was a
+ * tenth of 'inspect --stats'. A quarter of the block stays in the core's cache. */
+#ifndef PCAPIO_FASTREAD
+#define PCAPIO_FASTREAD (256u << 10)
+#endif
+static int fast_fill(struct fast *f, size_t need)
 {
 	size_t keep = f->end - f->pos;
 	if (keep && f->pos)
 		memmove(f->buf, f->buf + f->pos, keep);
 	f->pos = 0;
 	f->end = keep;
-	while (f->end < PCAPIO_BUFSIZE) {
-		ssize_t n = pread(f->fd, f->buf + f->end, PCAPIO_BUFSIZE - f->end, f->off);
+	size_t want = need > PCAPIO_FASTREAD ? need : PCAPIO_FASTREAD;
+	if (want > PCAPIO_BUFSIZE)
+		want = PCAPIO_BUFSIZE;
+	while (f->end < want) {
+		ssize_t n = pread(f->fd, f->buf + f->end, want - f->end, f->off);
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
@@ -199,7 +211,7 @@ static inline ssize_t fast_have(struct fast *f, size_t need)
 	size_t have = f->end - f->pos;
 	if (have >= need || f->eof)
 		return (ssize_t)have;
-	if (fast_fill(f) < 0)
+	if (fast_fill(f, need) < 0)
 		return -1;
 	return (ssize_t)(f->end - f->pos);
 }

