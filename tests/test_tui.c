@@ -2978,9 +2978,11 @@ Test(tui, inspect_opens_a_run_record_on_its_ladder_with_calls_and_checks, .timeo
 
 	snprintf(args, sizeof args, "inspect %s/run.pcapng", dir);
 	t = term_start(80, 24, NULL, tcplab(args));
-	s = term_wait(t, said, WAIT_MS);
+	/* the last row drawn (the hints), so that the title and the rows are there too */
+	s = term_wait(t, "c checks  s segments", WAIT_MS);
 	title = screen_row(s, 0);
 	cr_expect(!strncmp(title, "ladder  lab 1 client-first", 26), "the ladder first: '%s'", title);
+	cr_expect(strstr(title, said), "the run's count, '%s': '%s'", said, title);
 	cr_expect(line_with(s, "connect(3, ", ""), "the client's connect() row:\n%s", s);
 	cr_expect(line_with(s, "listen(3, 1) = 0", ""), "the server's listen() row:\n%s", s);
 	cr_expect(line_with(s, "- S 0 -", ""), "the SYN beside the calls:\n%s", s);
@@ -2996,11 +2998,12 @@ Test(tui, inspect_opens_a_run_record_on_its_ladder_with_calls_and_checks, .timeo
 	free(s);
 	/* the same structures under the other screens: segments and conversations */
 	term_keys(t, (const char *[]){ "q", "s", NULL });
-	s = term_wait(t, "segments ", WAIT_MS);
-	cr_expect(strstr(s, "Frame 1 at "), "%s", s);
+	s = term_wait(t, "Frame 1 at ", WAIT_MS);
+	cr_expect(!strncmp(s, "segments ", 9), "%s", s);
 	free(s);
 	term_keys(t, (const char *[]){ "q", "o", NULL });
-	s = term_wait(t, "conversations  1 connection", WAIT_MS);
+	s = term_wait(t, "Enter ladder  s segments", WAIT_MS);
+	cr_expect(!strncmp(s, "conversations  1 connection", 27), "%s", s);
 	cr_expect(line_with(s, "10.99.0.1:", "FIN"), "%s", s);
 	free(s);
 	term_stop(t);
@@ -3030,8 +3033,9 @@ Test(tui, demo_replays_a_run_record_with_its_calls, .timeout = 120)
 	cr_expect(!strstr(s, "no calls in a capture file"), "%s", s);
 	free(s);
 	term_keys(t, (const char *[]){ "Right", "Right", "Right", NULL });
-	s = term_wait(t, "client-first  4/10", WAIT_MS);
-	cr_expect(line_with(s, "connect(3,", ""), "the client's connect() beside the SYN:\n%s", s);
+	/* the rows, not the title: curses may be caught between the two */
+	s = term_wait(t, "connect() = 0", WAIT_MS);
+	cr_expect(line_with(s, "connect(3,", ""), "the client's connect() before the SYN:\n%s", s);
 	cr_expect(line_with(s, "|----------- S 0 ----------->|", ""), "%s", s);
 	free(s);
 	term_stop(t);
@@ -3039,4 +3043,37 @@ Test(tui, demo_replays_a_run_record_with_its_calls, .timeout = 120)
 	unlink(args);
 	rmdir(dir);
 	free(dir);
+}
+
+/* A saved grade counts as the grade did: its score in the title, not the run's checks. */
+Test(tui, inspect_shows_a_grade_records_score, .timeout = 120)
+{
+	char *dir = strdup("/tmp/tcplab-tui-grade-XXXXXX"), path[512], want[128], *s, *title;
+	struct tcplab_result *r = malloc(sizeof *r);
+	struct term *t;
+	const char *p;
+	double score = -1, max = -1;
+
+	need_lab_runs();
+	cr_assert_not_null(dir);
+	cr_assert_not_null(r);
+	cr_assert_not_null(mkdtemp(dir));
+	snprintf(path, sizeof path, "%s/grade.pcapng", dir);
+	tcplab_run(r, (const char *[]){ "grade", "1", "--record", path, NULL });
+	p = strstr(r->out, "score: ");
+	cr_assert(p && sscanf(p, "score: %lf/%lf", &score, &max) == 2, "%s%s", r->out, r->err);
+	snprintf(want, sizeof want, "score %g/%g, the run: ", score, max);
+	snprintf(path, sizeof path, "inspect %s/grade.pcapng", dir);
+	t = term_start(80, 24, NULL, tcplab(path));
+	s = term_wait(t, want, WAIT_MS);
+	title = screen_row(s, 0);
+	cr_expect(!strncmp(title, "ladder  lab 1 exercise", 22), "'%s'", title);
+	free(title);
+	free(s);
+	term_stop(t);
+	snprintf(path, sizeof path, "%s/grade.pcapng", dir);
+	unlink(path);
+	rmdir(dir);
+	free(dir);
+	free(r);
 }

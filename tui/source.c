@@ -682,6 +682,12 @@ void src_state_str(const struct tui_src *s, char *buf, size_t len)
 			snprintf(buf + n, len - (size_t)n, "the run: %zu segments", s->run->tl.nseg);
 		return;
 	}
+	if (s->rec && s->rec->kind == RECORD_GRADE) {
+		/* a saved grade counts as the grade did: its score, over its scenarios */
+		snprintf(buf, len, "score %g/%g, the run: %zu segments", s->rec->score, s->rec->max,
+		         s->run->tl.nseg);
+		return;
+	}
 	if (s->run) {
 		const struct labrun *r = s->run;
 		if (s->run_error[0])

@@ -278,7 +278,7 @@ void src_filter_note(const struct tui_src *s, char *buf, size_t len);
 /* One line on what the source is doing ("running: 7 segments", "indexed 40%"); for a run
  * done, its checks passed ("done: 10 segments, 8 of 8 checks passed"); for a finished grade,
  * the grade's score and which scenario's run the screen shows ("score 8/13, scenario 2 of
- * 3's run: 14 segments"). */
+ * 3's run: 14 segments"); for a saved grade, its score ("score 2/13, the run: 1 segments"). */
 void src_state_str(const struct tui_src *s, char *buf, size_t len);
 
 /* The source's conversations (engine/conv.h), counted up to now: a file's as it is indexed
