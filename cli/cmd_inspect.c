@@ -35,7 +35,7 @@ static const char usage_text[] =
 	"A run record ('tcplab run N --record FILE', 'tcplab grade N --record FILE') is\n"
 	"shown as 'tcplab run' showed the run: the ladder of both programs' socket\n"
 	"calls, their output and the segments, then the checks; --tsv and --stats show\n"
-	"its packets.\n"
+	"its packets; on a terminal it opens in the TUI as the run did, on its ladder.\n"
 	"On a terminal, without --tsv or --stats, it opens in the TUI: the segment list,\n"
 	"every field of the selected segment in plain words, the ladder ('a'), the\n"
 	"stream ('f') and a display filter ('/': BPF or Wireshark's fields); '?' lists\n"

@@ -772,7 +772,7 @@ int screen_compare_open(struct tui *t, const struct lab *lab, const struct compa
 			if (src_labrun(sd->src))
 				sd->variant = variant_index(lab, src_variant(sd->src)->name);
 		} else if (sd->pcap) {
-			sd->src = src_file_new(sd->pcap, sd->error, sizeof sd->error);
+			sd->src = src_path_new(sd->pcap, sd->error, sizeof sd->error);
 		} else if (sd->variant >= 0) {
 			sd->pending = true;
 		} else {

@@ -85,7 +85,7 @@ static void load(struct tui *t, struct demo *d, bool live)
 	d->shown = 1;
 	d->next_ms = mono_ms() + d->step_ms;
 	if (!live && d->pcap) {
-		d->src = src_file_new(d->pcap, d->error, sizeof d->error);
+		d->src = src_path_new(d->pcap, d->error, sizeof d->error);
 	} else if (o->sandbox_error) {
 		snprintf(d->error, sizeof d->error, "%s", o->sandbox_error);
 	} else if (d->lab && d->lab->nvariant) {

@@ -150,17 +150,19 @@ static void compare(struct tui *t, const struct lab *l)
 	screen_compare_open(t, l, side, 0);
 }
 
-/* 'i': a capture file in the inspect screens, as 'tcplab inspect FILE' opens it. */
+/* 'i': a capture file or a run record in the inspect screens, as 'tcplab inspect FILE'
+ * opens it. */
 static int menu_open(struct tui *t, void *priv, const char *path, char *errbuf, size_t errlen)
 {
-	struct tui_src *s = src_file_new(path, errbuf, errlen);
+	struct tui_src *s = src_path_new(path, errbuf, errlen);
 	int rc;
 
 	(void)priv;
 	if (!s)
 		return -1;
 	tui_serve(t, s);
-	rc = screen_segs_open(t, s, 0);
+	/* a run record on its ladder, as 'tcplab inspect' opens it */
+	rc = src_labrun(s) ? screen_ladder_open(t, s) : screen_segs_open(t, s, 0);
 	src_unref(s);
 	return rc;
 }

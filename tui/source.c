@@ -1,4 +1,4 @@
-/* summary: what the TUI shows segments from: a live lab run or an indexed capture file, with a display filter. */
+/* summary: what the TUI shows segments from: a live lab run, a saved run record or an indexed capture file, with a display filter. */
 #include <assert.h>
 #include <pcap/pcap.h>
 #include <poll.h>
@@ -14,6 +14,7 @@
 #include "engine/grade.h"
 #include "engine/ladder.h"
 #include "engine/labrun.h"
+#include "engine/record.h"
 #include "tui/tui.h"
 #include "util/errbuf.h"
 
@@ -27,6 +28,10 @@
  * A run's timeline keeps decoded segments, not frames, so a minimal IPv4/IPv6 + TCP packet
  * (DLT_RAW, options left out) is rebuilt for the filter: addresses, ports, flags, numbers,
  * window and payload all filter as they would on the wire.
+ *
+ * A run record (engine/record.h) is served as the finished run it holds: record_read()
+ * builds the struct labrun a live run builds, so s->run is that run and every screen reads
+ * it as it reads a live one (calls, checks, conversations); only the lab is a name.
  */
 
 #define INDEX_CHUNK 50000      /* packets indexed per loop turn: a few ms */
@@ -47,6 +52,10 @@ struct tui_src {
 	/* a grading: run is the grading's own (borrowed) once its program runs */
 	struct grade *grade;
 	bool graded;
+	/* a run record: rec owns the run that s->run borrows; rec_lab only names the lab and
+	   its variant (the record's), it has nothing to run (nvariant 0) */
+	struct record *rec;
+	struct lab *rec_lab;
 	/* a file */
 	struct pktindex *ix;
 	char index_error[256];
@@ -148,6 +157,42 @@ struct tui_src *src_file_new(const char *path, char *errbuf, size_t errlen)
 	return s;
 }
 
+struct tui_src *src_record_new(const char *path, char *errbuf, size_t errlen)
+{
+	struct tui_src *s = calloc(1, sizeof *s);
+	struct lab *l = calloc(1, sizeof *l);
+
+	if (!s || !l) {
+		errbuf_set(errbuf, errlen, "out of memory");
+		free(s);
+		free(l);
+		return NULL;
+	}
+	s->refs = 1;
+	if (record_read(path, &s->rec, errbuf, errlen) < 0) {
+		free(l);
+		free(s);
+		return NULL;
+	}
+	/* A finished run: never stepped, never stopped (src_busy() reads run->st, NULL). */
+	assert(s->rec->run && s->rec->run->done && !s->rec->run->st);
+	s->run = s->rec->run;
+	l->number = s->rec->lab_number;
+	snprintf(l->slug, sizeof l->slug, "%s", s->rec->lab_slug);
+	snprintf(l->title, sizeof l->title, "%s", s->rec->lab_title);
+	snprintf(l->variant[0].name, sizeof l->variant[0].name, "%s", s->rec->variant);
+	s->rec_lab = l;
+	s->lab = l;
+	s->variant = &l->variant[0];
+	return s;
+}
+
+struct tui_src *src_path_new(const char *path, char *errbuf, size_t errlen)
+{
+	return record_probe(path) ? src_record_new(path, errbuf, errlen) :
+	       src_file_new(path, errbuf, errlen);
+}
+
 struct tui_src *src_ref(struct tui_src *s)
 {
 	s->refs++;
@@ -160,6 +205,8 @@ void src_unref(struct tui_src *s)
 		return;
 	if (s->grade)
 		grade_cancel(s->grade);         /* its run with it */
+	else if (s->rec)
+		record_free(s->rec);            /* its run with it */
 	else if (s->run)
 		labrun_free(s->run);
 	if (s->have_lad)
@@ -170,6 +217,7 @@ void src_unref(struct tui_src *s)
 	dfilter_free(s->df);
 	free(s->vis);
 	free(s->match);
+	free(s->rec_lab);
 	free(s);
 }
 
@@ -632,6 +680,12 @@ void src_state_str(const struct tui_src *s, char *buf, size_t len)
 			         g->run_scenario, g->scenarios, s->run->tl.nseg);
 		else
 			snprintf(buf + n, len - (size_t)n, "the run: %zu segments", s->run->tl.nseg);
+		return;
+	}
+	if (s->rec && s->rec->kind == RECORD_GRADE) {
+		/* a saved grade counts as the grade did: its score, over its scenarios */
+		snprintf(buf, len, "score %g/%g, the run: %zu segments", s->rec->score, s->rec->max,
+		         s->run->tl.nseg);
 		return;
 	}
 	if (s->run) {

@@ -656,14 +656,16 @@ int tui_main(const struct tui_opts *o, char *errbuf, size_t errlen)
 		break;
 	case TUI_INSPECT: {
 		char err[512];
-		struct tui_src *s = src_file_new(o->path, err, sizeof err);
+		struct tui_src *s = src_path_new(o->path, err, sizeof err);
 		rc = -1;
 		if (!s) {
 			errbuf_set(errbuf, errlen, "%s", err);
 			break;
 		}
 		tui_serve(&t, s);
-		rc = screen_segs_open(&t, s, 0);
+		/* A run record opens as 'tcplab run' showed its run: on the ladder of calls and
+		 * segments ('s' lists the segments); a capture on its segments. */
+		rc = src_labrun(s) ? screen_ladder_open(&t, s) : screen_segs_open(&t, s, 0);
 		src_unref(s);
 		break;
 	}

@@ -204,7 +204,7 @@ void draw_reflow(const char *s, char *out, size_t len);
  * slice of s. Returns lines. */
 size_t draw_wrap(const char *s, int w, const char **start, int *len, size_t maxl);
 
-/* ---- data: a live lab run or an indexed capture file (source.c) ---- */
+/* ---- data: a live lab run, a run record or an indexed capture file (source.c) ---- */
 
 struct labrun;
 struct pktindex;
@@ -233,6 +233,13 @@ struct tui_src *src_run_new(const struct lab *lab, const struct lab_variant *v,
 struct tui_src *src_grade_new(const struct lab *lab, const char *dir, const char *build,
                               char *errbuf, size_t errlen);
 struct tui_src *src_file_new(const char *path, char *errbuf, size_t errlen);
+/* A run record (engine/record.h, 'tcplab run N --record FILE') served as the finished run
+ * it holds: src_labrun() is the run record_read() built, with its calls, output and checks,
+ * so every screen shows it as it showed the live run. src_lab() and src_variant() carry
+ * only the names the record gives (number, slug, title; the variant's name): nothing to run. */
+struct tui_src *src_record_new(const char *path, char *errbuf, size_t errlen);
+/* A path as the user gave it: a run record as its run, any other capture as a file. */
+struct tui_src *src_path_new(const char *path, char *errbuf, size_t errlen);
 struct tui_src *src_ref(struct tui_src *s);
 void src_unref(struct tui_src *s);
 /* Stop a live run before its end (engine/labrun.h labrun_stop: programs reaped, namespaces
@@ -271,7 +278,7 @@ void src_filter_note(const struct tui_src *s, char *buf, size_t len);
 /* One line on what the source is doing ("running: 7 segments", "indexed 40%"); for a run
  * done, its checks passed ("done: 10 segments, 8 of 8 checks passed"); for a finished grade,
  * the grade's score and which scenario's run the screen shows ("score 8/13, scenario 2 of
- * 3's run: 14 segments"). */
+ * 3's run: 14 segments"); for a saved grade, its score ("score 2/13, the run: 1 segments"). */
 void src_state_str(const struct tui_src *s, char *buf, size_t len);
 
 /* The source's conversations (engine/conv.h), counted up to now: a file's as it is indexed
