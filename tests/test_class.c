@@ -98,6 +98,33 @@ static void verdicts_of(const char *json, char *buf, size_t len)
 	cr_assert_lt(used, len);
 }
 
+/* A corpus answer that must fail (its 'expect' says verdict: fail). */
+static bool wrong_answer(const struct sub *s)
+{
+	return s->corpus && strncmp(s->corpus, "ok-", 3) != 0;
+}
+
+/* Every 'check:' line of the corpus answer's expect file is FAILed in the json report. */
+static void expect_named_checks_fail(const struct sub *s, const char *json, const char *where)
+{
+	char path[PATH_MAX], line[512], want[600];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/tests/exercises/01-handshake/%s/expect", test_root(),
+	         s->corpus);
+	f = fopen(path, "r");
+	cr_assert_not_null(f, "%s", path);
+	while (fgets(line, sizeof(line), f)) {
+		if (strncmp(line, "check: ", 7))
+			continue;
+		line[strcspn(line, "\n")] = '\0';
+		snprintf(want, sizeof(want), "{\"name\": \"%s\", \"verdict\": \"fail\"", line + 7);
+		cr_expect(strstr(json, want), "%s %s: '%s' should fail:\n%s", s->name, where,
+		          line + 7, json);
+	}
+	fclose(f);
+}
+
 /*
  * One CSV record of RFC 4180 from *p: fields into f[] (malloc'ed), *p moved past its CRLF.
  * Fails the test on anything RFC 4180 does not allow (a bare quote in a field, a missing
@@ -205,9 +232,20 @@ Test(class, verdicts_are_those_of_single_grades_and_the_summary_is_well_formed,
 		snprintf(name, sizeof(name), "%s.json", class5_files[i]);
 		mine = slurp_in(out, name);
 		cr_expect(json_wellformed(mine, why, sizeof(why)), "%s: %s", name, why);
-		verdicts_of(one.out, a, sizeof(a));
-		verdicts_of(mine, b, sizeof(b));
-		cr_expect_str_eq(b, a, "%s: class %s, alone %s", class5[i].name, b, a);
+		if (wrong_answer(&class5[i])) {
+			/* A wrong answer can be racy: single-recv closes while the echo's second
+			 * piece is due, so whether its FIN goes before the RST depends on when it
+			 * ran. Alone or in a class it must fail, and fail the checks its corpus
+			 * 'expect' names; its other checks may differ from run to run. */
+			cr_expect(strstr(mine, "\"passed\": false"), "%s: passed in the class",
+			          class5[i].name);
+			expect_named_checks_fail(&class5[i], one.out, "alone");
+			expect_named_checks_fail(&class5[i], mine, "in the class");
+		} else {
+			verdicts_of(one.out, a, sizeof(a));
+			verdicts_of(mine, b, sizeof(b));
+			cr_expect_str_eq(b, a, "%s: class %s, alone %s", class5[i].name, b, a);
+		}
 		free(mine);
 		for (size_t j = 0; j < 4; j++) {
 			static const char *const more[] = { ".txt", ".junit.xml", ".tap",

@@ -126,10 +126,13 @@ static void check_capture(const char *pcap, const struct variant *v)
 		check_zero_window(cc, v);
 	for (size_t i = 0; i < n; i++) {
 		cr_expect(!(s[i].seg.flags & TCP_RST), "segment %zu is a RST", i + 1);
-		/* A receiver that reads all the time never offers more than the SYN-ACK did. */
+		/* A receiver with a small buffer offers a small window: never more than the
+		 * buffer getsockopt() read back (8192 for 4096 asked). Not "never more than the
+		 * SYN-ACK": at rest its ACKs offer the SYN-ACK's 2896, but a CI run under load
+		 * saw 4344 (three segments) twice, the kernel's receive-window growth at work. */
 		if (!v->probes && s[i].dir == FLOW_S2C)
-			cr_expect_leq(s[i].win_scaled, v->synack_win, "segment %zu offers %lld", i + 1,
-			              (long long)s[i].win_scaled);
+			cr_expect_leq(s[i].win_scaled, 2 * 4096, "segment %zu offers %lld, more than"
+			              " the receiver's whole buffer", i + 1, (long long)s[i].win_scaled);
 	}
 	/* Every byte and the sender's FIN ACKed by the receiver's FIN; the sender's last ACK. */
 	cr_expect(s[n - 2].dir == FLOW_S2C && (s[n - 2].seg.flags & TCP_FIN));
