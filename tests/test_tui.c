@@ -976,7 +976,7 @@ static void korean_lesson(int cols, int rows, const char *menu_dump, const char 
 		cr_expect(strstr(s, w), "the word '%s' is not shown whole:\n%s", w, s);
 	for (y = 0; y < rows; y++) {
 		char *row = screen_row(s, y), *next = screen_row(s, y + 1);
-		size_t first = strcspn(next + 1, " ");
+		size_t first = next[0] ? strcspn(next + 1, " ") : 0;   /* "" past the last row */
 
 		cr_expect_leq(row_cols(row), cols, "row %d is wider than the screen:\n%s", y, s);
 		/* a row of the paragraph followed by another: the next one's first word would
