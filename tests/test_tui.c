@@ -1735,6 +1735,23 @@ static void demo_narrates(struct term *t, const struct narr_step *st)
 	}
 }
 
+/* The demo of one lab (slug) replaying a capture (args), from its first step (first), told
+ * as steps says. */
+static void demo_replay_narrates(const char *slug, const char *args, const char *first,
+                                 const struct narr_step *steps)
+{
+	char *root = lab_root((const char *const[]){ slug, NULL }), env[256];
+	const char *e[] = { env, NULL };
+	struct term *t;
+
+	snprintf(env, sizeof env, "TCPLAB_ROOT=%s", root);
+	t = term_start(80, 24, e, tcplab(args));
+	free(term_wait(t, first, WAIT_MS));
+	demo_narrates(t, steps);
+	term_stop(t);
+	rm_rf(root);
+}
+
 /* Lab 3's dribble (a real 'tcplab run 3 --variant dribble --pcap' capture): the narration
  * follows the message byte by byte and says when the 4-byte length is whole. */
 Test(tui, demo_narrates_lab3s_dribble_byte_by_byte, .timeout = 30)
@@ -1768,43 +1785,27 @@ Test(tui, demo_narrates_lab3s_dribble_byte_by_byte, .timeout = 30)
  * cut, the three probes, then the RST the kernel gives up with. */
 Test(tui, demo_narrates_lab4s_keepalive_probes, .timeout = 30)
 {
-	char *root = lab_root((const char *const[]){ "04-rst", NULL }), env[256];
-	const char *e[] = { env, NULL };
-	struct term *t;
-
-	snprintf(env, sizeof env, "TCPLAB_ROOT=%s", root);
-	t = term_start(80, 24, e, tcplab("demo 4 --pcap tests/data/tui/lab4_keepalive.pcap"));
-	free(term_wait(t, "replay  1/14", WAIT_MS));
-	demo_narrates(t, (const struct narr_step[]){
+	demo_replay_narrates("04-rst", "demo 4 --pcap tests/data/tui/lab4_keepalive.pcap",
+	                     "replay  1/14", (const struct narr_step[]){
 		{ 1, 10, 14, "prints 'pull the cable now'" },
 		{ 10, 11, 14, "(TCP_KEEPIDLE 1): a keepalive probe" },
 		{ 11, 13, 14, "Probe 3 (TCP_KEEPCNT 3), unanswered." },
 		{ 13, 14, 14, "The kernel gives up: a RST nobody receives" },
 		{ 0, 0, 0, NULL },
 	});
-	term_stop(t);
-	rm_rf(root);
 }
 
 /* Lab 4's close-unread: the RST is the same segment for three variants, and the narration
  * says so rather than guess which one it saw. */
 Test(tui, demo_says_lab4s_three_aborts_look_alike, .timeout = 30)
 {
-	char *root = lab_root((const char *const[]){ "04-rst", NULL }), env[256];
-	const char *e[] = { env, NULL };
-	struct term *t;
-
-	snprintf(env, sizeof env, "TCPLAB_ROOT=%s", root);
-	t = term_start(80, 24, e, tcplab("demo 4 --pcap tests/data/tui/lab4_close_unread.pcap"));
-	free(term_wait(t, "replay  1/6", WAIT_MS));
-	demo_narrates(t, (const struct narr_step[]){
+	demo_replay_narrates("04-rst", "demo 4 --pcap tests/data/tui/lab4_close_unread.pcap",
+	                     "replay  1/6", (const struct narr_step[]){
 		{ 1, 5, 6, "ACKs all 100 bytes at once, read or not" },
 		{ 5, 6, 6, "RST, from the server's kernel: close() with 90 bytes unread" },
 		{ 6, 6, 6, "SO_LINGER {1,0} all look just so" },
 		{ 0, 0, 0, NULL },
 	});
-	term_stop(t);
-	rm_rf(root);
 }
 
 Test(tui, grade_screen_passes_the_reference_solution, .timeout = 90)
