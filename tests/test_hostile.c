@@ -37,41 +37,54 @@ struct hostile {
 	char name[32];
 	char want[400];
 	double max_s;
+	char want_user[400];    /* as a normal user, where it differs */
 };
 
-ParameterizedTestParameters(hostile, each_is_graded_with_a_clear_verdict_and_leaves_nothing)
+static struct hostile *hostile_cases(size_t *n)
 {
 	static struct hostile cases[] = {
 		{ "cpu-loop", "FAIL         the programs ran to completion|was still running at the"
-		  " run's deadline and was killed; it had used|(an endless loop?)", MAX_S },
-		{ "fork-bomb", "could not fork: it had reached its process limit", MAX_S },
-		{ "memory-hog", "ran out of memory (its limit is 512 MiB", MAX_S },
-		{ "output-flood", "the client printed more than 1 MiB and was killed", MAX_S },
+		  " run's deadline and was killed; it had used|(an endless loop?)", MAX_S, "" },
+		{ "fork-bomb", "could not fork: it had reached its process limit", MAX_S, "" },
+		{ "memory-hog", "ran out of memory (its limit is 512 MiB", MAX_S, "" },
+		{ "output-flood", "the client printed more than 1 MiB and was killed", MAX_S, "" },
 		{ "never-connects", "was still running at the run's deadline|(was it waiting for"
-		  " something that never came?)", MAX_S },
+		  " something that never came?)", MAX_S, "" },
 		{ "recv-forever", "was still running at the run's deadline|(was it waiting for"
-		  " something that never came?)", MAX_S },
+		  " something that never came?)", MAX_S, "" },
 		{ "escape-network", "10.0.0.1: Network is unreachable; 8.8.8.8: Network is"
-		  " unreachable", MAX_S },
+		  " unreachable", MAX_S, "" },
 		{ "write-outside", "/pwned: Read-only file system; /usr/pwned: Read-only file system;"
-		  " /etc/pwned: Read-only file system; /tmp/pwned: WRITTEN; in-cwd: WRITTEN", MAX_S },
-		{ "closes-stdout", "the client printed nothing", MAX_S },
-		{ "segfault", "the client was killed by signal 11 (Segmentation fault)", MAX_S },
+		  " /etc/pwned: Read-only file system; /tmp/pwned: WRITTEN; in-cwd: WRITTEN", MAX_S, "" },
+		{ "closes-stdout", "the client printed nothing", MAX_S, "" },
+		{ "segfault", "the client was killed by signal 11 (Segmentation fault)", MAX_S, "" },
 		{ "paints-the-screen", "\\e[2J\\e[H\\e[32mscore: 10/10 - every check passed"
-		  "\\e[0m\\xc2\\x9b1A\\x07", MAX_S },
-		{ "ignores-sigterm", "was still running at the run's deadline and was killed", MAX_S },
+		  "\\e[0m\\xc2\\x9b1A\\x07", MAX_S, "" },
+		{ "ignores-sigterm", "was still running at the run's deadline and was killed", MAX_S, "" },
 		{ "snoop", "uid 2147483000 caps 0000000000000000; solution No such file or directory;"
-		  " expect No such file or directory; lab-client No such file or directory", MAX_S },
+		  " expect No such file or directory; lab-client No such file or directory", MAX_S,
+		  /* the last of the 65536 ids tcplab maps from the subordinate range */
+		  "uid 65536 caps 0000000000000000; solution No such file or directory;"
+		  " expect No such file or directory; lab-client No such file or directory" },
 		{ "env-snoop", "hostile: env-snoop: tokens: 0 found; rest: PATH=/usr/bin:/bin;"
-		  " HOME=/work; TMPDIR=/tmp; TERM=dumb;", MAX_S },
+		  " HOME=/work; TMPDIR=/tmp; TERM=dumb;", MAX_S, "" },
 		{ "look-around", "host tcplab; /run absent; /root absent; /home absent; /var absent;"
-		  " /sys absent; /etc/shadow absent;", MAX_S },
-		{ "ipc-hog", "hostile: ipc-hog: shm 8 of 8; mq made", MAX_S },
+		  " /sys absent; /etc/shadow absent;", MAX_S, "" },
+		{ "ipc-hog", "hostile: ipc-hog: shm 8 of 8; mq made", MAX_S, "" },
 		{ "include-dev-zero", "build failed|cc1: out of memory|tcplab: the compiler ran out"
-		  " of memory (its limit is 1024 MiB)", 30 },
+		  " of memory (its limit is 1024 MiB)", 30, "" },
 	};
 
-	return cr_make_param_array(struct hostile, cases, sizeof(cases) / sizeof(cases[0]));
+	*n = sizeof(cases) / sizeof(cases[0]);
+	return cases;
+}
+
+ParameterizedTestParameters(hostile, each_is_graded_with_a_clear_verdict_and_leaves_nothing)
+{
+	size_t n;
+	struct hostile *cases = hostile_cases(&n);
+
+	return cr_make_param_array(struct hostile, cases, n);
 }
 
 static double now_s(void)
@@ -90,11 +103,18 @@ static int remove_one(const char *path, const struct stat *st, int flag, struct 
 	return remove(path);
 }
 
-/* A submission folder outside /tmp (isorun gives tcplab a /tmp of its own), 0700. */
+/* A submission folder outside /tmp (isorun gives tcplab a /tmp of its own), readable by
+ * the normal user some grades run as. */
 static void sub_make(char *dir, size_t len)
 {
 	snprintf(dir, len, "/var/tmp/tcplab-hostile-XXXXXX");
 	cr_assert_not_null(mkdtemp(dir), "mkdtemp: %s", strerror(errno));
+	cr_assert_eq(chmod(dir, 0755), 0);
+}
+
+static const char *who(enum isorun_as as)
+{
+	return as == ISORUN_USER ? "as nobody" : "as root";
 }
 
 static void sub_write(const char *dir, const char *name, const char *text, mode_t mode)
@@ -125,10 +145,10 @@ static void sub_remove(const char *dir)
 }
 
 /* Grades src as lab 1 with the secret in tcplab's environment; the exit status. */
-static int grade_src(struct isorun *r, const char *src)
+static int grade_src(struct isorun *r, const char *src, enum isorun_as as)
 {
 	cr_assert_eq(setenv(SECRET_ENV, SECRET_VALUE, 1), 0);
-	isorun_start(r, (const char *[]){ "grade", "1", "--src", src, NULL });
+	isorun_start_as(r, (const char *[]){ "grade", "1", "--src", src, NULL }, as);
 	return isorun_finish(r);
 }
 
@@ -149,8 +169,11 @@ static void expect_report(const struct isorun *r, const char *what, const char *
 		               forbid, r->buf);
 }
 
-ParameterizedTest(struct hostile *h, hostile, each_is_graded_with_a_clear_verdict_and_leaves_nothing,
-                  .timeout = 60)
+/*
+ * Grades one case as root or as a normal user (isorun.h: nobody with a subordinate range).
+ * The verdicts are the same; only the uid the program runs as differs, which snoop shows.
+ */
+static void grade_hostile(const struct hostile *h, enum isorun_as as)
 {
 	char src[700], want[400], *part, *save, tmp[64] = "";
 	struct isorun r;
@@ -174,17 +197,18 @@ ParameterizedTest(struct hostile *h, hostile, each_is_graded_with_a_clear_verdic
 	}
 	snprintf(src, sizeof(src), "%s", tmp);
 	t0 = now_s();
-	status = grade_src(&r, src);
+	status = grade_src(&r, src, as);
 	took = now_s() - t0;
 	sub_remove(tmp);
 	cr_expect_eq(status, 1, "%s: exit %d (a failed grade is 1)\n%s", h->name, status, r.buf);
 	cr_expect_null(strstr(r.buf, SECRET_VALUE), "%s: the report shows tcplab's environment:"
 	               "\n%s", h->name, r.buf);
 	cr_expect(strstr(r.buf, "grading lab 1"), "%s: no report\n%s", h->name, r.buf);
-	snprintf(want, sizeof(want), "%s", h->want);
+	snprintf(want, sizeof(want), "%s", as == ISORUN_USER && h->want_user[0] ? h->want_user :
+	         h->want);
 	for (part = strtok_r(want, "|", &save); part; part = strtok_r(NULL, "|", &save))
-		cr_expect(strstr(r.buf, part), "%s: the report does not say '%s':\n%s", h->name,
-		          part, r.buf);
+		cr_expect(strstr(r.buf, part), "%s%s: the report does not say '%s':\n%s", h->name,
+		          as == ISORUN_USER ? " (as nobody)" : "", part, r.buf);
 	/* Whatever a submission prints, the report cannot drive the terminal it is shown on. */
 	cr_expect_null(strchr(r.buf, '\x1b'), "%s: a raw ESC in the report:\n%s", h->name, r.buf);
 	cr_expect_lt(took, h->max_s, "%s: grading took %.1f s", h->name, took);
@@ -211,6 +235,28 @@ ParameterizedTest(struct hostile *h, hostile, each_is_graded_with_a_clear_verdic
 	isorun_release(&r);
 }
 
+ParameterizedTest(struct hostile *h, hostile, each_is_graded_with_a_clear_verdict_and_leaves_nothing,
+                  .timeout = 60)
+{
+	grade_hostile(h, ISORUN_ROOT);
+}
+
+/* The same cases, graded by a normal user with a subordinate uid range: the sandbox a
+ * non-root instructor gets must hold exactly as root's does. */
+ParameterizedTestParameters(hostile, as_a_normal_user_each_is_graded_the_same_and_leaves_nothing)
+{
+	size_t n;
+	struct hostile *cases = hostile_cases(&n);
+
+	return cr_make_param_array(struct hostile, cases, n);
+}
+
+ParameterizedTest(struct hostile *h, hostile,
+                  as_a_normal_user_each_is_graded_the_same_and_leaves_nothing, .timeout = 60)
+{
+	grade_hostile(h, ISORUN_USER);
+}
+
 /* The namespace check is only worth something if it sees a namespace while it lives. */
 Test(hostile, the_namespace_scan_sees_a_live_namespace, .timeout = 10)
 {
@@ -226,13 +272,16 @@ Test(hostile, the_namespace_scan_sees_a_live_namespace, .timeout = 10)
 	cr_expect(isorun_netns_in_use(ino));
 }
 
-/* A file only root may read, with a content no report may show. */
-static void plant_secret(char *dir, size_t dirlen, char *path, size_t len)
+/* A file only the grading user may read (root, or nobody: an instructor's own key), with a
+ * content no report may show. */
+static void plant_secret(char *dir, size_t dirlen, char *path, size_t len, enum isorun_as as)
 {
 	sub_make(dir, dirlen);
 	cr_assert_eq(chmod(dir, 0700), 0);
 	sub_write(dir, "secret", "tcplab_secret_3f9a2c_do_not_print\n", 0600);
 	snprintf(path, len, "%s/secret", dir);
+	if (as == ISORUN_USER)
+		cr_assert(chown(dir, 65534, 65534) == 0 && chown(path, 65534, 65534) == 0);
 }
 
 /*
@@ -245,25 +294,36 @@ struct reach {
 	char name[32];
 	char text[200];         /* the submission, with %s for the path it reaches */
 	char want[120];
+	enum isorun_as as;
 };
 
 ParameterizedTestParameters(hostile, the_compiler_cannot_read_what_the_grader_can)
 {
 	static struct reach cases[] = {
 		{ "include-secret", "#include \"%s\"\nint main(void) { return 0; }\n",
-		  "build failed|No such file or directory" },
+		  "build failed|No such file or directory", ISORUN_ROOT },
 		{ "incbin-secret", "__asm__(\".incbin \\\"%s\\\"\");\nint main(void) { return 0; }\n",
-		  "build failed|file not found" },
+		  "build failed|file not found", ISORUN_ROOT },
 		{ "include-shadow", "#include \"/etc/shadow\"\nint main(void) { return 0; }\n"
-		  "/* %s */\n", "build failed|/etc/shadow: No such file or directory" },
-		{ "include-solution", "#include \"%s\"\n", "build failed|No such file or directory" },
+		  "/* %s */\n", "build failed|/etc/shadow: No such file or directory",
+		  ISORUN_ROOT },
+		{ "include-solution", "#include \"%s\"\n", "build failed|No such file or directory",
+		  ISORUN_ROOT },
 		/* The Winsock bridge is the one folder of the tree in the jail (labs/include at
 		 * /tcplab/include): climbing out of it reaches nothing of the tree. */
 		{ "include-solution-via-bridge", "#include \"/tcplab/include/../../solutions/"
-		  "01-handshake/echo_client.c\"\n/* %s */\n", "build failed|No such file or directory" },
+		  "01-handshake/echo_client.c\"\n/* %s */\n", "build failed|No such file or directory",
+		  ISORUN_ROOT },
 	};
+	enum { N = sizeof(cases) / sizeof(cases[0]) };
+	static struct reach both[2 * N];
 
-	return cr_make_param_array(struct reach, cases, sizeof(cases) / sizeof(cases[0]));
+	/* Each as root, then each as a normal user. */
+	for (size_t i = 0; i < 2 * N; i++) {
+		both[i] = cases[i % N];
+		both[i].as = i < N ? ISORUN_ROOT : ISORUN_USER;
+	}
+	return cr_make_param_array(struct reach, both, 2 * N);
 }
 
 ParameterizedTest(struct reach *c, hostile, the_compiler_cannot_read_what_the_grader_can,
@@ -273,12 +333,13 @@ ParameterizedTest(struct reach *c, hostile, the_compiler_cannot_read_what_the_gr
 	struct isorun r;
 	int status;
 
-	plant_secret(secdir, sizeof(secdir), secret, sizeof(secret));
+	plant_secret(secdir, sizeof(secdir), secret, sizeof(secret), c->as);
 	if (!strncmp(c->name, "include-solution", 16))
 		snprintf(target, sizeof(target), "%s/solutions/01-handshake/echo_client.c",
 		         test_root());
 	else
 		snprintf(target, sizeof(target), "%s", secret);
+	/* The grading user can read it (root, or nobody its owner; the tree is readable by all). */
 	cr_assert_eq(access(target, R_OK), 0, "the grader itself must be able to read '%s'",
 	             target);
 	sub_make(sub, sizeof(sub));
@@ -290,10 +351,10 @@ ParameterizedTest(struct reach *c, hostile, the_compiler_cannot_read_what_the_gr
 		snprintf(text, sizeof(text), "%.*s%s%s", (int)(at - c->text), c->text, target, at + 2);
 	}
 	sub_write(sub, "echo_client.c", text, 0644);
-	status = grade_src(&r, sub);
+	status = grade_src(&r, sub, c->as);
 	sub_remove(sub);
 	sub_remove(secdir);
-	cr_expect_eq(status, 1, "%s: exit %d\n%s", c->name, status, r.buf);
+	cr_expect_eq(status, 1, "%s %s: exit %d\n%s", c->name, who(c->as), status, r.buf);
 	expect_report(&r, c->name, c->want, "tcplab_secret_3f9a2c");
 	/* The solution's own words, had the compiler quoted it. */
 	expect_report(&r, c->name, "grading lab 1", "Lab 1 reference solution");
@@ -301,29 +362,34 @@ ParameterizedTest(struct reach *c, hostile, the_compiler_cannot_read_what_the_gr
 	isorun_release(&r);
 }
 
-Test(hostile, a_symlinked_source_is_refused_by_name, .timeout = 60)
-{
-	char secdir[64], secret[128], sub[64], link[128];
-	struct isorun r;
-	int status;
+/* The tests below run twice: as root, then as a normal user with a subordinate range. */
+static const enum isorun_as both_users[] = { ISORUN_ROOT, ISORUN_USER };
 
-	plant_secret(secdir, sizeof(secdir), secret, sizeof(secret));
-	sub_make(sub, sizeof(sub));
-	snprintf(link, sizeof(link), "%s/echo_client.c", sub);
-	cr_assert_eq(symlink(secret, link), 0);
-	status = grade_src(&r, sub);
-	sub_remove(sub);
-	sub_remove(secdir);
-	cr_expect_eq(status, 1, "exit %d\n%s", status, r.buf);
-	expect_report(&r, "symlink", "build failed|tcplab: 'echo_client.c' is a symlink: submit"
-	              " the file itself", "tcplab_secret_3f9a2c");
-	isorun_assert_clean(&r, 2000);
-	isorun_release(&r);
+Test(hostile, a_symlinked_source_is_refused_by_name, .timeout = 120)
+{
+	for (size_t u = 0; u < 2; u++) {
+		char secdir[64], secret[128], sub[64], link[128];
+		struct isorun r;
+		int status;
+
+		plant_secret(secdir, sizeof(secdir), secret, sizeof(secret), both_users[u]);
+		sub_make(sub, sizeof(sub));
+		snprintf(link, sizeof(link), "%s/echo_client.c", sub);
+		cr_assert_eq(symlink(secret, link), 0);
+		status = grade_src(&r, sub, both_users[u]);
+		sub_remove(sub);
+		sub_remove(secdir);
+		cr_expect_eq(status, 1, "%s: exit %d\n%s", who(both_users[u]), status, r.buf);
+		expect_report(&r, who(both_users[u]), "build failed|tcplab: 'echo_client.c' is a"
+		              " symlink: submit the file itself", "tcplab_secret_3f9a2c");
+		isorun_assert_clean(&r, 2000);
+		isorun_release(&r);
+	}
 }
 
 /* '#include "/dev/stdin"' reads the compiler's stdin, which is /dev/null, never the
  * grader's: what waits on tcplab's stdin is still there afterwards. */
-Test(hostile, the_compiler_does_not_read_the_graders_stdin, .timeout = 60)
+static void stdin_stays_unread(enum isorun_as as)
 {
 	static const char marker[] = "tcplab-stdin-marker-7d1e";
 	char src[700], got[64] = "";
@@ -336,18 +402,24 @@ Test(hostile, the_compiler_does_not_read_the_graders_stdin, .timeout = 60)
 	saved = dup(0);
 	cr_assert_eq(dup2(p[0], 0), 0);
 	snprintf(src, sizeof(src), "%s/tests/hostile/include-dev-stdin", test_root());
-	status = grade_src(&r, src);
+	status = grade_src(&r, src, as);
 	cr_assert_eq(dup2(saved, 0), 0);
 	close(saved);
 	close(p[1]);
 	n = read(p[0], got, sizeof(got) - 1);
 	close(p[0]);
-	cr_expect_eq(status, 1, "exit %d\n%s", status, r.buf);
+	cr_expect_eq(status, 1, "%s: exit %d\n%s", who(as), status, r.buf);
 	expect_report(&r, "dev-stdin", "grading lab 1|the client exited with status 1", marker);
-	cr_expect_eq(n, (ssize_t)sizeof(marker) - 1, "the grader's stdin was read: %zd bytes"
-	             " left", n);
+	cr_expect_eq(n, (ssize_t)sizeof(marker) - 1, "%s: the grader's stdin was read: %zd bytes"
+	             " left", who(as), n);
 	isorun_assert_clean(&r, 2000);
 	isorun_release(&r);
+}
+
+Test(hostile, the_compiler_does_not_read_the_graders_stdin, .timeout = 120)
+{
+	stdin_stays_unread(ISORUN_ROOT);
+	stdin_stays_unread(ISORUN_USER);
 }
 
 Test(hostile, a_cxx_submission_passes_lab_1, .timeout = 60)
@@ -357,7 +429,7 @@ Test(hostile, a_cxx_submission_passes_lab_1, .timeout = 60)
 	int status;
 
 	snprintf(src, sizeof(src), "%s/tests/hostile/cxx-client", test_root());
-	status = grade_src(&r, src);
+	status = grade_src(&r, src, ISORUN_ROOT);
 	cr_expect_eq(status, 0, "exit %d\n%s", status, r.buf);
 	expect_report(&r, "c++", "every check passed", NULL);
 	isorun_assert_clean(&r, 2000);
@@ -375,7 +447,7 @@ Test(hostile, the_starter_next_to_the_students_file_is_named, .timeout = 60)
 	sub_copy(sub, "echo_client.c", from);
 	snprintf(from, sizeof(from), "%s/solutions/01-handshake/echo_client.c", test_root());
 	sub_copy(sub, "my_client.c", from);
-	status = grade_src(&r, sub);
+	status = grade_src(&r, sub, ISORUN_ROOT);
 	sub_remove(sub);
 	cr_expect_eq(status, 1, "exit %d\n%s", status, r.buf);
 	expect_report(&r, "two mains", "build failed|tcplab: two files define main():"
@@ -452,37 +524,6 @@ Test(hostile, a_user_without_subordinate_uids_is_refused_unless_allow_same_uid, 
 	free(res.output);
 }
 
-/* With a subordinate range (newuidmap), the submission runs as one of those uids: not as
- * root of tcplab's user namespace, not as the grader. */
-Test(hostile, a_user_with_subordinate_uids_runs_the_submission_as_one, .timeout = 90)
-{
-	char sub[64], from[800], paths[2200];
-	struct privdrop_result res;
-	int status;
-
-	if (geteuid() != 0)
-		cr_skip_test("dropping to nobody needs root");
-	if (!nobody_has_subuids() || access("/usr/bin/newuidmap", X_OK) < 0)
-		cr_skip_test("/etc/subuid grants nobody no range here, or newuidmap is missing"
-		             " ('make deps-test' installs it; the range is the machine's owner's"
-		             " to grant)");
-	sub_make(sub, sizeof(sub));
-	cr_assert_eq(chmod(sub, 0755), 0);
-	snprintf(from, sizeof(from), "%s/tests/hostile/snoop/echo_client.c", test_root());
-	sub_copy(sub, "echo_client.c", from);
-	snprintf(paths, sizeof(paths), "#define SNOOP_ROOT \"%s\"\n#define SNOOP_BUILD \"%s\"\n",
-	         test_root(), test_build());
-	sub_write(sub, "snoop_paths.h", paths, 0644);
-	status = grade_as_nobody(sub, false, &res);
-	sub_remove(sub);
-	cr_expect_eq(status, 1, "status %d\n%s", status, res.output);
-	cr_expect(strstr(res.output, "hostile: snoop: uid ") &&
-	          !strstr(res.output, "hostile: snoop: uid 0 "), "%s", res.output);
-	cr_expect(strstr(res.output, "caps 0000000000000000; solution No such file or directory"),
-	          "%s", res.output);
-	free(res.output);
-}
-
 /*
  * The grader itself stays bounded whatever the program floods it with: a lab 3 server that
  * opens connections to itself (92,578 once kept a grade busy 477 s), or pumps data
@@ -491,13 +532,17 @@ Test(hostile, a_user_with_subordinate_uids_runs_the_submission_as_one, .timeout 
  */
 struct flood {
 	char name[32];
+	enum isorun_as as;
 };
 
 ParameterizedTestParameters(hostile, floods_end_in_time_and_memory_with_the_cap_named)
 {
-	static struct flood cases[] = { { "flood-connections" }, { "flood-data" } };
+	static struct flood cases[] = {
+		{ "flood-connections", ISORUN_ROOT }, { "flood-data", ISORUN_ROOT },
+		{ "flood-connections", ISORUN_USER }, { "flood-data", ISORUN_USER },
+	};
 
-	return cr_make_param_array(struct flood, cases, 2);
+	return cr_make_param_array(struct flood, cases, sizeof(cases) / sizeof(cases[0]));
 }
 
 ParameterizedTest(struct flood *f, hostile, floods_end_in_time_and_memory_with_the_cap_named,
@@ -514,7 +559,8 @@ ParameterizedTest(struct flood *f, hostile, floods_end_in_time_and_memory_with_t
 	snprintf(from, sizeof(from), "%s/tests/hostile/%s/msg_server.c", test_root(), f->name);
 	sub_copy(src, "msg_server.c", from);
 	t0 = now_s();
-	isorun_start(&r, (const char *[]){ "grade", "3", "--src", src, "--seed", "7", NULL });
+	isorun_start_as(&r, (const char *[]){ "grade", "3", "--src", src, "--seed", "7", NULL },
+	                f->as);
 	cr_expect_eq(isorun_finish(&r), 1, "%s", r.buf);
 	/* Lab 3's deadline is 10 s a scenario, and the grade stops after the first; the rest is
 	 * the build and the judging, which a busy machine slows (unbounded, this took 477 s). */

@@ -34,7 +34,18 @@ struct isorun {
 	char devs[4096];        /* the host's devices at the start */
 };
 
+/*
+ * Who tcplab runs as. ISORUN_USER: as nobody (uid/gid 65534, no capabilities), the way a
+ * normal-user instructor grades, with /etc/subuid and /etc/subgid replaced in tcplab's own
+ * mount namespace (never on the host) by files that grant nobody 100000:65536, so the
+ * subordinate-uid sandbox is what runs, on any machine with newuidmap. The tree, the build
+ * and every path given in args must be readable by others. It skips the test, with the
+ * reason, where newuidmap or /etc/subuid is missing.
+ */
+enum isorun_as { ISORUN_ROOT, ISORUN_USER };
+
 void isorun_start(struct isorun *r, const char *const *args);
+void isorun_start_as(struct isorun *r, const char *const *args, enum isorun_as as);
 /* Read until the output holds n newlines (or EOF): false at EOF before that. */
 bool isorun_read_lines(struct isorun *r, size_t n);
 /* Read to EOF, then wait; the exit status (128 + signal when killed). */
