@@ -902,9 +902,14 @@ int grade_step(struct grade *gr, char *errbuf, size_t errlen)
 		errbuf_set(errbuf, errlen, "out of memory");
 		return -1;
 	}
-	/* The instructor should know when the whole-program limits were not there. */
-	if (!g->note[0] && !gr->run_report.cgroup && gr->run_report.limits[0])
-		snprintf(g->note, sizeof(g->note), "limits: %s", gr->run_report.limits);
+	/* The instructor should know when the whole-program limits were not there, whatever
+	 * else the note says. */
+	if (!gr->run_report.cgroup && gr->run_report.limits[0]) {
+		size_t used = strlen(g->note);
+
+		snprintf(g->note + used, sizeof(g->note) - used, "%slimits: %s", used ? "; " : "",
+		         gr->run_report.limits);
+	}
 	finish(gr);
 	return 0;
 }

@@ -47,7 +47,7 @@ struct grade_result {
 	double seconds;         /* wall time of build and run */
 	uint64_t seed;          /* the drivers' seed: 'tcplab grade --seed N' replays this grade */
 	int scenarios;          /* runs against the lab's drivers (each check is judged in all) */
-	char note[300];         /* something the student should know that is not a check */
+	char note[512];         /* something the student should know that is not a check */
 	struct labrun *run;     /* the run (timeline, checks); NULL when the build failed */
 	int run_scenario;       /* which scenario run is, 1..scenarios (the first to fail) */
 	int attempt;            /* this lab's graded attempt number (progress.h); 0 unrecorded */

@@ -677,6 +677,31 @@ static int one_mount(const struct jail_mount *m)
  * /oldroot: once the tmpfs has moved to /, the host's /tmp shows again under /oldroot/tmp,
  * so binds from there work. Everything is copied in from /oldroot, which is then detached.
  */
+/*
+ * SysV shared memory lives in the IPC namespace, not in any process: a segment touched and
+ * detached holds its pages until the namespace dies, counted by no address-space limit and
+ * by a cgroup only where there is one. The namespace's own limits cap it at what the
+ * private /dev/shm may hold (16 MiB: shmmax and shmall, in pages of 4 KiB). Best effort:
+ * a kernel that refuses leaves the cgroup as the only bound.
+ */
+static void ipc_limits(void)
+{
+	static const struct { const char *path, *value; } lim[] = {
+		{ "/proc/sys/kernel/shmmax", "16777216" },
+		{ "/proc/sys/kernel/shmall", "4096" },
+		{ "/proc/sys/kernel/shmmni", "64" },
+	};
+
+	for (size_t i = 0; i < sizeof(lim) / sizeof(lim[0]); i++) {
+		int fd = open(lim[i].path, O_WRONLY | O_CLOEXEC);
+
+		if (fd >= 0) {
+			(void)!write(fd, lim[i].value, strlen(lim[i].value));
+			close(fd);
+		}
+	}
+}
+
 int jail_child_isolate(const struct jail_child *cl, int *detail)
 {
 	struct mount_attr ro = { .attr_set = MOUNT_ATTR_RDONLY };
@@ -687,6 +712,8 @@ int jail_child_isolate(const struct jail_child *cl, int *detail)
 	for (int i = 0; i < 2; i++)
 		if (cl->cg_fd[i] >= 0 && write(cl->cg_fd[i], &one, 1) != 1)
 			return JAIL_CGROUP;
+	/* Still with the host's /proc, which shows this process's own (new) IPC namespace. */
+	ipc_limits();
 	/* Nothing done here may reach tcplab's namespace (or the host's, through shared
 	 * propagation). */
 	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)

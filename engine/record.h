@@ -84,7 +84,7 @@ struct record {
 	int scenarios;                  /* a grade's runs against the drivers */
 	double score, max;              /* a grade's */
 	double *check_score, *check_max;    /* a grade's, one per run->check; NULL for a run */
-	char note[300];                 /* a grade's note for the student */
+	char note[512];                 /* a grade's note for the student */
 	uint32_t version;               /* the format version the file was written in */
 };
 

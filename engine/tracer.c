@@ -65,9 +65,14 @@ static const int traced_calls[] = {
 #endif
 };
 
-/* Calls that would move data with no system call per operation: refused. */
+/* Calls that would move data with no system call per operation, or hold memory that no
+ * mount's size and no address-space limit counts (a memfd is a file of no file system):
+ * refused. */
 static const int refused_calls[] = {
-	SYS_io_uring_setup, SYS_io_setup,
+	SYS_io_uring_setup, SYS_io_setup, SYS_memfd_create,
+#ifdef SYS_memfd_secret
+	SYS_memfd_secret,
+#endif
 };
 
 int tracer_child_filter(void)
