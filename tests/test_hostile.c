@@ -539,6 +539,58 @@ Test(hostile, a_user_without_subordinate_uids_is_refused_unless_allow_same_uid, 
 }
 
 /*
+ * Evidence a program cannot forge holds for a normal user's grade too: the corpus's
+ * forged trace lines and driver announcements, raw syscall()s and hard-coded output get,
+ * as nobody, the verdict and the failing checks their corpus expect file names (which
+ * tests/test_grade.c checks as root).
+ */
+struct evidence {
+	char lab[4];
+	char dir[48];
+};
+
+ParameterizedTestParameters(hostile, as_a_normal_user_evidence_attacks_get_their_corpus_verdict)
+{
+	static struct evidence cases[] = {
+		{ "1", "01-handshake/forges-evidence" },
+		{ "1", "01-handshake/ok-raw-syscalls" },
+		{ "1", "01-handshake/hard-coded-output" },
+		{ "4", "04-rst/hard-coded-order" },
+	};
+
+	return cr_make_param_array(struct evidence, cases, sizeof(cases) / sizeof(cases[0]));
+}
+
+ParameterizedTest(struct evidence *e, hostile,
+                  as_a_normal_user_evidence_attacks_get_their_corpus_verdict, .timeout = 90)
+{
+	char src[700], path[800], *expect, *line, *save, want[300];
+	struct isorun r;
+	bool pass;
+	int status;
+
+	snprintf(src, sizeof(src), "%s/tests/exercises/%s", test_root(), e->dir);
+	snprintf(path, sizeof(path), "%s/expect", src);
+	expect = test_slurp(path);
+	cr_assert_not_null(expect, "cannot read '%s'", path);
+	pass = strstr(expect, "verdict: pass") != NULL;
+	isorun_start_as(&r, (const char *[]){ "grade", e->lab, "--src", src, "--seed", "11", NULL },
+	                ISORUN_USER);
+	status = isorun_finish(&r);
+	cr_expect_eq(status, pass ? 0 : 1, "%s as nobody: exit %d\n%s", e->dir, status, r.buf);
+	for (line = strtok_r(expect, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		if (strncmp(line, "check: ", 7))
+			continue;
+		snprintf(want, sizeof(want), "FAIL         %s", line + 7);
+		cr_expect(strstr(r.buf, want), "%s as nobody: the report does not say '%s':\n%s",
+		          e->dir, want, r.buf);
+	}
+	free(expect);
+	isorun_assert_clean(&r, 2000);
+	isorun_release(&r);
+}
+
+/*
  * The grader itself stays bounded whatever the program floods it with: a lab 3 server that
  * opens connections to itself (92,578 once kept a grade busy 477 s), or pumps data
  * through one (10 GB once grew tcplab to 1.6 GB). Each gets a FAIL naming the cap, the
