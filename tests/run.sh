@@ -17,9 +17,12 @@ XDG_STATE_HOME=$(mktemp -d) || exit 1
 export XDG_STATE_HOME
 trap 'rm -f "$log"; rm -rf "$XDG_STATE_HOME"' EXIT INT TERM
 for t in "$@"; do
+	start=$(date +%s)
 	"$t" --always-succeed -j2 >"$log" 2>&1
 	rc=$?
 	cat "$log"
+	# How long each binary took, so a slow suite can be found in a CI log.
+	echo "tests: $(basename "$t") took $(( $(date +%s) - start )) s"
 	line=$(grep 'Synthesis:' "$log" | tail -n 1)
 	if [ -z "$line" ]; then
 		echo "tests: $t ended (status $rc) without a synthesis line" >&2
