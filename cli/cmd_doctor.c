@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "cli/cli.h"
+#include "engine/hostenv.h"
 #include "engine/paths.h"
 #include "engine/proc.h"
 #include "engine/sandbox.h"
@@ -48,6 +49,82 @@ static const char *userns_fix(const struct sandbox_caps *c)
 		return "sudo sysctl -w kernel.unprivileged_userns_clone=1, or run tcplab with sudo";
 	return "run tcplab with sudo (inside a container: start it with --privileged, or with "
 	       "--cap-add SYS_ADMIN --cap-add NET_ADMIN and seccomp allowing unshare/setns)";
+}
+
+static const char *yes_no(const struct hostenv *h, int cap)
+{
+	return !h->cap_known ? "?" : hostenv_has_cap(h, cap) ? "yes" : "no";
+}
+
+/* Where tcplab runs: a container or WSL changes why a check fails and what fixes it. */
+static void where_report(const struct hostenv *h)
+{
+	char what[600];
+
+	if (h->wsl == HOSTENV_WSL1) {
+		snprintf(what, sizeof(what), "where: WSL 1 (kernel '%s')", h->kernel);
+		report(false, true, what, "WSL 1 translates Linux calls on Windows' own kernel: it has"
+		       " no network namespaces, no veth and no packet capture",
+		       "convert the distribution to WSL 2; in PowerShell: wsl --set-version"
+		       " <distribution> 2 (wsl -l -v lists them), then run tcplab again");
+		return;
+	}
+	if (h->wsl == HOSTENV_WSL2) {
+		snprintf(what, sizeof(what), "where: WSL 2 (kernel '%s'): a real Linux kernel, the labs"
+		         " run as on Linux; captures you save under your Linux home open in Wireshark"
+		         " on Windows as \\\\wsl$\\<distribution>\\home\\...", h->kernel);
+		report(true, false, what, NULL, NULL);
+		return;
+	}
+	if (h->container == HOSTENV_NONE) {
+		snprintf(what, sizeof(what), "where: a Linux host, no container (kernel '%s')",
+		         h->kernel[0] ? h->kernel : "?");
+		report(true, false, what, NULL, NULL);
+		return;
+	}
+	snprintf(what, sizeof(what), "where: %s (%s); seccomp filter %s; capabilities: SYS_ADMIN %s,"
+	         " NET_ADMIN %s, NET_RAW %s, SYS_PTRACE %s", hostenv_container_name(h->container),
+	         h->how, h->seccomp == 2 ? "on" : h->seccomp == 0 ? "off" : "unknown",
+	         yes_no(h, HOSTENV_CAP_SYS_ADMIN), yes_no(h, HOSTENV_CAP_NET_ADMIN),
+	         yes_no(h, HOSTENV_CAP_NET_RAW), yes_no(h, HOSTENV_CAP_SYS_PTRACE));
+	report(true, false, what, NULL, NULL);
+}
+
+/* In a container whose checks failed: the exact way to start one in which labs run. */
+static void container_fix(const struct hostenv *h)
+{
+	switch (h->container) {
+	case HOSTENV_DOCKER:
+	case HOSTENV_OTHER:
+		printf("\nin %s, the labs need namespaces, ptrace and an unmasked /proc. Start it"
+		       " with:\n"
+		       "  docker run --rm -it --cap-add SYS_ADMIN --cap-add NET_ADMIN --cap-add"
+		       " SYS_PTRACE \\\n"
+		       "    --security-opt seccomp=unconfined --security-opt apparmor=unconfined \\\n"
+		       "    --security-opt systempaths=unconfined IMAGE\n"
+		       "or, simpler and broader, docker run --privileged IMAGE. The Dockerfile at the"
+		       " top of tcplab's tree\nbuilds such an image (docs/instructor-guide.md,"
+		       " \"Containers\").\n", hostenv_container_name(h->container));
+		break;
+	case HOSTENV_PODMAN:
+		printf("\nin a Podman container, the labs need namespaces, ptrace and an unmasked"
+		       " /proc. Start it with:\n"
+		       "  podman run --rm -it --cap-add SYS_ADMIN,NET_ADMIN,SYS_PTRACE \\\n"
+		       "    --security-opt seccomp=unconfined --security-opt unmask=ALL IMAGE\n"
+		       "Rootless Podman works the same way: the container's root is your user,"
+		       " mapped through /etc/subuid.\n");
+		break;
+	case HOSTENV_GRADESCOPE:
+		printf("\nGradescope starts its containers itself, without the capabilities the labs"
+		       " need (namespaces,\nptrace), and its flags cannot be changed. Grade on a"
+		       " machine you control instead:\n"
+		       "  tcplab grade N --class SUBMISSIONS --out REPORTS\n"
+		       "and upload the scores (REPORTS/summary.csv). docs/instructor-guide.md,"
+		       " \"Gradescope\", says more.\n");
+		break;
+	case HOSTENV_NONE:
+		break;
+	}
 }
 
 /* What a jail (engine/jail.h) gets here, as 'tcplab grade' would build one. */
@@ -134,6 +211,7 @@ int cmd_doctor(int argc, char **argv)
 {
 	struct jail_probe jp;
 	struct sandbox_caps c;
+	struct hostenv h;
 	struct paths paths;
 	char tracer[256] = "", why[1200], err[1200], a[24], b[24], d[24];
 	bool tracer_ok, can_run;
@@ -141,8 +219,10 @@ int cmd_doctor(int argc, char **argv)
 	if (argc > 1) {
 		bool help = !strcmp(argv[1], "-h") || !strcmp(argv[1], "--help");
 		fprintf(help ? stdout : stderr, "usage: tcplab doctor\n"
-		        "Checks namespaces, veth, live capture and the syscall tracer; exits 0 when "
-		        "labs can run.\n");
+		        "Says where it runs (a Linux host, a Docker, Podman or Gradescope container,\n"
+		        "WSL 1 or 2), then checks namespaces, veth, live capture, the syscall tracer and\n"
+		        "the grading jail, with the exact fix for each that fails; exits 0 when labs\n"
+		        "can run.\n");
 		return help ? 0 : 2;
 	}
 	sandbox_probe(&c);
@@ -152,7 +232,9 @@ int cmd_doctor(int argc, char **argv)
 	(void)paths_find(&paths, err, sizeof(err));
 	tracer_ok = tracer_probe(tracer, sizeof(tracer)) == 0;
 
+	hostenv_probe(&h, "");
 	printf("tcplab doctor: what this system allows for the labs\n\n");
+	where_report(&h);
 	if (c.root)
 		report(true, false, "privileges: root (CAP_SYS_ADMIN): namespaces are created directly",
 		       NULL, NULL);
@@ -215,7 +297,9 @@ int cmd_doctor(int argc, char **argv)
 		       "as root, add 'USER:100000:65536' (a range no other user has) to /etc/subuid"
 		       " and /etc/subgid and install newuidmap (package uidmap); or grade as root");
 
-	can_run = c.netns && c.veth && c.capture && tracer_ok && jp.ok;
+	can_run = c.netns && c.veth && c.capture && tracer_ok && jp.ok && h.wsl != HOSTENV_WSL1;
+	if (!can_run)
+		container_fix(&h);
 	printf("\n%s\n", can_run ? "labs can run." : "labs cannot run until the FAIL lines above "
 	       "are fixed.");
 	return can_run ? 0 : 1;
