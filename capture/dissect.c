@@ -375,7 +375,9 @@ static int dissect_raw(struct dctx *d, struct cursor *c)
 
 /* BSD loopback: a 4-byte address family, host order of the capturing machine for
  * DLT_NULL and network order for DLT_LOOP; both orders are tried since a file may come
- * from either kind of machine. IPv6 is 24 (NetBSD, OpenBSD), 28 (FreeBSD), 30 (macOS). */
+ * from either kind of machine. IPv6 is 24 (NetBSD, OpenBSD, and Npcap's loopback adapter on
+ * Windows), 28 (FreeBSD), 30 (macOS), 23 (Windows' own AF_INET6, which some Windows tools
+ * write). */
 static int dissect_null(struct dctx *d, struct cursor *c)
 {
 	if (cursor_remaining(c) < 4)
@@ -388,6 +390,7 @@ static int dissect_null(struct dctx *d, struct cursor *c)
 	switch (fam) {
 	case 2:
 		return dissect_ipv4(d, c);
+	case 23:
 	case 24:
 	case 28:
 	case 30:

@@ -319,6 +319,14 @@ static int in_fail(struct pcapin *in, const char *pm)
 		snprintf(in->err, sizeof in->err,
 		         "cannot read '%s': the file ends in the middle of a packet record (%s)",
 		         in->name, pm);
+	else if (strstr(pm, "different from the type of the first interface"))
+		/* Wireshark capturing on two adapters at once (on Windows: the loopback adapter
+		 * and the Ethernet or Wi-Fi one) writes one file with two link types. */
+		snprintf(in->err, sizeof in->err,
+		         "cannot read '%s': it was captured on several interfaces of different kinds"
+		         " at once (%s); tcplab reads one kind per file: capture on one interface"
+		         " only, or in Wireshark save only one's packets (File > Export Specified"
+		         " Packets, with the display filter frame.interface_id == N)", in->name, pm);
 	else
 		snprintf(in->err, sizeof in->err, "cannot read '%s': %s", in->name, pm);
 	in->state = -1;

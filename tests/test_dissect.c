@@ -71,6 +71,10 @@ static const uint8_t hdr_sll2_v6[] = {
 static const uint8_t hdr_null_le_v4[] = { 2, 0, 0, 0 };
 static const uint8_t hdr_loop_be_v4[] = { 0, 0, 0, 2 };
 static const uint8_t hdr_null_le_v6[] = { 30, 0, 0, 0 };
+/* Windows' own AF_INET6 (Winsock's 23), which Windows tools other than Npcap may write. */
+static const uint8_t hdr_null_le_v6_windows[] = { 23, 0, 0, 0 };
+/* Npcap's loopback adapter writes the BSD value, 24. */
+static const uint8_t hdr_null_le_v6_npcap[] = { 24, 0, 0, 0 };
 
 struct sample {
 	const char *name;
@@ -97,6 +101,8 @@ static const struct sample samples[] = {
 	{ "eth v6 chain", 1, hdr_eth_v6, sizeof hdr_eth_v6, v6_chain, sizeof v6_chain, 104, 3 },
 	{ "sll2 v6 chain", 276, hdr_sll2_v6, sizeof hdr_sll2_v6, v6_chain, sizeof v6_chain, 104, 3 },
 	{ "null v6 chain", 0, hdr_null_le_v6, 4, v6_chain, sizeof v6_chain, 104, 3 },
+	{ "null windows v6 chain", 0, hdr_null_le_v6_windows, 4, v6_chain, sizeof v6_chain, 104, 3 },
+	{ "null npcap v6 chain", 0, hdr_null_le_v6_npcap, 4, v6_chain, sizeof v6_chain, 104, 3 },
 	{ "ipv6 v6 chain", 229, NULL, 0, v6_chain, sizeof v6_chain, 104, 3 },
 	{ "raw v6 chain", 12, NULL, 0, v6_chain, sizeof v6_chain, 104, 3 },
 };
@@ -252,7 +258,7 @@ Test(dissect, ipv6_extension_chain_on_every_link_type)
 		free(b);
 		n++;
 	}
-	cr_assert_eq(n, 5);
+	cr_assert_eq(n, 7);
 }
 
 /* Every sample cut at every length: a clean verdict, never a read past the cut (ASan
@@ -500,7 +506,7 @@ Test(dissect, link_layer_oddities)
 	cr_assert_eq(run(1, b, sizeof b, &s, err), DISSECT_MALFORMED);
 	cr_assert_str_eq(err, "more than 4 stacked vlan tags");
 
-	uint8_t nul[] = { 0x17, 0, 0, 0, 0x45 };   /* family 23: not IP */
+	uint8_t nul[] = { 0x07, 0, 0, 0, 0x45 };   /* family 7: not IP (23 is Windows' IPv6) */
 	cr_assert_eq(run(0, nul, sizeof nul, &s, err), DISSECT_NOT_TCP);
 
 	cr_assert_eq(run(229, v4_syn, sizeof v4_syn, &s, err), DISSECT_MALFORMED);

@@ -33,6 +33,10 @@
 #   malformed           refused plus two damaged copies of its SYN (tcp data offset 3;
 #                       cut inside the TCP header), made with python from refused.pcap
 #
+# make-windows.py makes windows_loopback.pcapng and windows_loopback_ipv6.pcapng from
+# client_close_first and ipv6 (pcapng as Wireshark writes it on Windows, Npcap loopback);
+# their goldens come from tshark2tsv.py like the others.
+#
 # Where tcplab deliberately differs from tshark (tshark2tsv.py applies these rules):
 #   - flags use tcpdump's notation; ack is "-" when the ACK bit is clear.
 #   - a malformed TCP packet shows only frame, time, addresses and ports, "-" elsewhere and
