@@ -20,8 +20,11 @@ CC       ?= cc
 CFLAGS   ?= -O2 -g
 WARN      = -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wformat=2 \
             -Wwrite-strings
+# C++ (the course notes' lab programs): the C warnings that apply to it.
+CXXWARN   = -Wall -Wextra -Wshadow -Wformat=2 -Wwrite-strings
 ifeq ($(WERROR),1)
 WARN     += -Werror
+CXXWARN  += -Werror
 endif
 ifeq ($(SAN),1)
 SANFLAGS  = -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
@@ -48,7 +51,9 @@ CORE_OBJ  := $(CORE_SRC:%.c=$(BUILD)/%.o)
 CLI_OBJ   := $(CLI_SRC:%.c=$(BUILD)/%.o)
 LABLIB_OBJ:= $(LABLIB_SRC:%.c=$(BUILD)/%.o)
 TESTLIB_OBJ := $(TESTLIB_SRC:%.c=$(BUILD)/%.o)
-LAB_BIN   := $(LAB_SRC:%.c=$(BUILD)/%)
+# The course notes' own programs, Winsock-style C++ (labs/include is their <winsock2.h>).
+LAB_CXX_SRC := $(wildcard labs/[0-9]*/*.cpp)
+LAB_BIN   := $(LAB_SRC:%.c=$(BUILD)/%) $(LAB_CXX_SRC:%.cpp=$(BUILD)/%)
 TEST_BIN  := $(TEST_SRC:%.c=$(BUILD)/%)
 TESTPROG_BIN := $(TESTPROG_SRC:%.c=$(BUILD)/%)
 BENCH_BIN := $(BENCH_SRC:%.c=$(BUILD)/%)
@@ -137,6 +142,10 @@ $(BUILD)/labs/%: SANFLAGS =
 $(BUILD)/labs/%: labs/%.c $(LABLIB_SRC) $(wildcard labs/lib/*.h) | deps
 	@mkdir -p $(@D)
 	$(CC) -std=c11 -D_GNU_SOURCE -I. $(WARN) $(CFLAGS) -o $@ $< $(LABLIB_SRC)
+
+$(BUILD)/labs/%: labs/%.cpp $(wildcard labs/include/*.h) | deps
+	@mkdir -p $(@D)
+	$(CXX) -std=c++17 -D_GNU_SOURCE -Ilabs/include $(CXXWARN) $(CFLAGS) -o $@ $<
 
 # Programs the tests run under the tracer: plain builds, like lab programs.
 $(BUILD)/tests/progs/%: SANFLAGS =
