@@ -62,7 +62,7 @@ PROGRAM   := $(BUILD)/tcplab
 # The TUI's words in each language of po/ (docs/tui.md, "Translating tcplab's own words").
 MO        := $(patsubst po/%.po,$(BUILD)/locale/%/LC_MESSAGES/tcplab.mo,$(wildcard po/*.po))
 
-.PHONY: all run test check-unit soak bench deps deps-test clean fuzz fuzz-ci fuzz-build fuzz-deps po
+.PHONY: all run test check-unit soak bench deps deps-test clean fuzz fuzz-ci fuzz-build fuzz-deps po apparmor
 .DEFAULT_GOAL := all
 
 all: $(PROGRAM) $(LAB_BIN) $(MO)
@@ -70,6 +70,11 @@ all: $(PROGRAM) $(LAB_BIN) $(MO)
 # On a terminal the TUI's lab menu; anywhere else lab 1, headless.
 run: all
 	@if [ -t 0 ] && [ -t 1 ]; then $(PROGRAM); else $(PROGRAM) run 1; fi
+
+# Ubuntu 23.10 and later: the AppArmor profile that lets this build's tcplab create user
+# namespaces without root (mk/apparmor.sh; needs root to load: sudo make apparmor).
+apparmor: $(PROGRAM)
+	@sh mk/apparmor.sh $(abspath $(PROGRAM)) $(DESTDIR)
 
 deps:
 	@sh mk/deps.sh libpcap ncursesw gettext newuidmap g++

@@ -41,8 +41,8 @@ static void sysctl_str(char *buf, size_t len, long v)
 static const char *userns_fix(const struct sandbox_caps *c)
 {
 	if (c->apparmor_restrict_userns == 1)
-		return "sudo sysctl -w kernel.apparmor_restrict_unprivileged_userns=0, or run tcplab "
-		       "with sudo";
+		return "sudo make apparmor in tcplab's source tree (a profile that grants tcplab user"
+		       " namespaces, as Ubuntu's own packages have), or run tcplab with sudo";
 	if (c->max_user_namespaces == 0)
 		return "sudo sysctl -w user.max_user_namespaces=15000, or run tcplab with sudo";
 	if (c->unprivileged_userns_clone == 0)
@@ -88,6 +88,32 @@ static void where_report(const struct hostenv *h)
 	         yes_no(h, HOSTENV_CAP_SYS_ADMIN), yes_no(h, HOSTENV_CAP_NET_ADMIN),
 	         yes_no(h, HOSTENV_CAP_NET_RAW), yes_no(h, HOSTENV_CAP_SYS_PTRACE));
 	report(true, false, what, NULL, NULL);
+}
+
+/*
+ * Ubuntu 23.10 and later: AppArmor lets a program create user namespaces only under a
+ * profile that grants 'userns'. tcplab ships one (mk/apparmor/tcplab.in); is this process
+ * running under it? Said only where the restriction is on.
+ */
+static void apparmor_report(const struct sandbox_caps *c, const struct hostenv *h)
+{
+	char exe[512], fix[900];
+	ssize_t n;
+
+	if (c->apparmor_restrict_userns != 1)
+		return;
+	if (!strncmp(h->apparmor, "tcplab", 6) && (h->apparmor[6] == ' ' || !h->apparmor[6])) {
+		report(true, false, "AppArmor restricts unprivileged user namespaces here; tcplab runs"
+		       " under its own profile, which grants them", NULL, NULL);
+		return;
+	}
+	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	exe[n > 0 ? n : 0] = '\0';
+	snprintf(fix, sizeof(fix), "from tcplab's source tree: sudo make apparmor (writes"
+	         " /etc/apparmor.d/tcplab for %s and loads it; 'make install' does the same for the"
+	         " installed binary); or run tcplab with sudo", n > 0 ? exe : "this tcplab");
+	report(false, !c->root, "AppArmor restricts unprivileged user namespaces here, and tcplab"
+	       " does not run under its profile", h->apparmor[0] ? h->apparmor : NULL, fix);
 }
 
 /* In a container whose checks failed: the exact way to start one in which labs run. */
@@ -254,6 +280,7 @@ int cmd_doctor(int argc, char **argv)
 	else
 		report(c.userns, true, "unprivileged user namespaces (tried as this user)", why,
 		       userns_fix(&c));
+	apparmor_report(&c, &h);
 	sysctl_str(a, sizeof(a), c.max_user_namespaces);
 	sysctl_str(b, sizeof(b), c.unprivileged_userns_clone);
 	sysctl_str(d, sizeof(d), c.apparmor_restrict_userns);

@@ -104,6 +104,15 @@ static void wsl_probe(struct hostenv *h, const char *root)
 		h->wsl = HOSTENV_WSL1;
 }
 
+/* The label AppArmor gives this process: the newer per-LSM file first. */
+static void apparmor_probe(struct hostenv *h, const char *root)
+{
+	if (!slurp(root, "/proc/self/attr/apparmor/current", h->apparmor, sizeof(h->apparmor)) &&
+	    !slurp(root, "/proc/self/attr/current", h->apparmor, sizeof(h->apparmor)))
+		h->apparmor[0] = '\0';
+	h->apparmor[strcspn(h->apparmor, "\n")] = '\0';
+}
+
 void hostenv_probe(struct hostenv *h, const char *root)
 {
 	char status[8192];
@@ -113,6 +122,7 @@ void hostenv_probe(struct hostenv *h, const char *root)
 	h->seccomp = -1;
 	container_probe(h, root);
 	wsl_probe(h, root);
+	apparmor_probe(h, root);
 	if (!slurp(root, "/proc/self/status", status, sizeof(status)))
 		return;
 	if ((v = status_field(status, "CapEff"))) {

@@ -40,6 +40,8 @@ struct hostenv {
 	bool cap_known;
 	int seccomp;                    /* 0 none, 1 strict, 2 filter (Docker's default), -1 unknown */
 	char how[200];                  /* how the container or WSL was recognised */
+	char apparmor[128];             /* this process's AppArmor label ("tcplab (unconfined)",
+	                                 * "unconfined"), "" where AppArmor is not active */
 };
 
 void hostenv_probe(struct hostenv *h, const char *root);

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "engine/hostenv.h"
@@ -188,4 +189,38 @@ Test(hostenv, doctor_says_where_it_runs)
 	pclose(p);
 	cr_expect(strstr(out, "\n  ok     where: ") || strstr(out, "\n  FAIL   where: "),
 	          "%s", out);
+}
+
+Test(hostenv, the_apparmor_label_is_read_from_either_file)
+{
+	struct hostenv h;
+
+	PUT("/proc/self/attr/current", "unconfined\n");
+	hostenv_probe(&h, root);
+	cr_expect_str_eq(h.apparmor, "unconfined");
+	PUT("/proc/self/attr/apparmor/current", "tcplab (unconfined)\n");
+	hostenv_probe(&h, root);
+	cr_expect_str_eq(h.apparmor, "tcplab (unconfined)");
+}
+
+/* The profile 'make apparmor' (and an install) writes grants user namespaces to exactly
+ * the binary named, and a relative name is refused: AppArmor attaches by absolute path. */
+Test(hostenv, the_apparmor_profile_names_the_binary_and_grants_userns)
+{
+	char cmd[1400], path[600], *text;
+
+	snprintf(cmd, sizeof(cmd), "sh '%s/mk/apparmor.sh' /opt/tcplab/bin/tcplab '%s' >/dev/null",
+	         test_root(), root);
+	cr_assert_eq(system(cmd), 0, "%s", cmd);
+	snprintf(path, sizeof(path), "%s/etc/apparmor.d/tcplab", root);
+	text = test_slurp(path);
+	cr_assert_not_null(text, "no profile at %s", path);
+	cr_expect(strstr(text, "\nprofile tcplab /opt/tcplab/bin/tcplab flags=(unconfined) {\n"),
+	          "%s", text);
+	cr_expect(strstr(text, "\n  userns,\n"), "%s", text);
+	cr_expect(strstr(text, "abi <abi/4.0>,"), "%s", text);
+	free(text);
+	snprintf(cmd, sizeof(cmd), "sh '%s/mk/apparmor.sh' build/tcplab '%s' 2>/dev/null",
+	         test_root(), root);
+	cr_expect_eq(WEXITSTATUS(system(cmd)), 2, "a relative binary path was accepted");
 }
