@@ -211,6 +211,44 @@ Test(tui, menu_says_why_a_capture_cannot_open_and_stays, .timeout = 30)
 	rm_rf(root);
 }
 
+/* Issue 11: Korean typed in a prompt. A capture saved under a Korean name opens from the
+ * menu's path prompt, a path longer than the row scrolls, and Backspace takes back a whole
+ * Hangul syllable (three bytes). */
+Test(tui, a_korean_path_is_typed_and_corrected_in_the_open_prompt, .timeout = 30)
+{
+	char *root = one_lab_root(), env[256], path[1024], from[1024], cp[2200], *s;
+	const char *e[] = { "LANG=C.UTF-8", "LC_ALL=C.UTF-8", env, NULL };
+	const char *open[] = { "i", NULL };
+	const char *enter[] = { "Enter", NULL };
+	const char *bs[] = { "BSpace", NULL };
+	struct term *t;
+
+	snprintf(env, sizeof env, "TCPLAB_ROOT=%s", root);
+	abs_root(from, sizeof from - 64);
+	strcat(from, "/" CAPTURE);
+	snprintf(path, sizeof path, "%s/과제 캡처.pcap", root);
+	snprintf(cp, sizeof cp, "cp '%s' '%s'", from, path);
+	cr_assert_eq(system(cp), 0, "%s", cp);
+	t = term_start(80, 24, e, tcplab(""));
+	free(term_wait(t, "Enter open the lesson", WAIT_MS));
+	term_keys(t, open);
+	free(term_wait(t, "open a capture (pcap or pcapng file):", WAIT_MS));
+	/* a typo of one syllable, seen, then taken back whole */
+	term_type(t, path);
+	term_type(t, "가");
+	s = term_wait(t, "캡처.pcap가", WAIT_MS);
+	/* 80 columns hold no more: the row shows the end, where the typing is */
+	cr_expect(strstr(s, "open a capture (pcap or pcapng file): <"), "%s", s);
+	free(s);
+	term_keys(t, bs);
+	term_keys(t, enter);
+	s = term_wait(t, "10 segments of 12 packets", WAIT_MS);
+	cr_expect(strstr(s, "10 segments of 12 packets"), "the capture did not open:\n%s", s);
+	free(s);
+	term_stop(t);
+	rm_rf(root);
+}
+
 /* 'd' on the menu: the selected lab's demo, as 'tcplab demo N'; q back to the menu. */
 Test(tui, menu_d_opens_the_labs_demo, .timeout = 60)
 {

@@ -174,8 +174,18 @@ static void draw(struct tui *t)
 		if (t->prompting) {
 			const char *text = t->prompting == P_FILTER ? t->prompt :
 			                   t->prompting == P_OPEN ? t->path : t->search;
-			int cx = (int)(strlen(prompt_label[t->prompting]) + strlen(text));
-			draw_fmt(LINES - 1, 0, COLS, R_NORMAL, "%s%s", prompt_label[t->prompting], text);
+			int lw = draw_cols(prompt_label[t->prompting]), cx;
+			const char *shown = text;
+
+			/* Too long for the row: its end, where the typing is, after a '<'. */
+			while (*shown && lw + 1 + draw_cols(shown) > COLS - 1) {
+				shown++;
+				while (((unsigned char)*shown & 0xC0) == 0x80)
+					shown++;
+			}
+			cx = lw + (shown != text) + draw_cols(shown);
+			draw_fmt(LINES - 1, 0, COLS, R_NORMAL, "%s%s%s", prompt_label[t->prompting],
+			         shown != text ? "<" : "", shown);
 			move(LINES - 1, cx < COLS ? cx : COLS - 1);
 		} else if (t->status[0]) {
 			/* Read whole: a long status wraps over the bottom rows until the next key
@@ -318,6 +328,37 @@ static void search(struct tui *t, int dir)
 	search_said(t, dir, r);
 }
 
+/*
+ * The editing keys every one-line prompt shares. Backspace takes back a whole character (a
+ * Hangul syllable is three bytes of UTF-8), ^U clears, and printable ASCII or the bytes of
+ * a UTF-8 character, which curses hands over one at a time, are typed: a Korean path or
+ * search works as an English one does. A character that would not fit whole is refused.
+ * false: ch is not an editing key.
+ */
+static bool prompt_edit(char *buf, size_t *len, size_t cap, int ch)
+{
+	if (ch == KEY_BACKSPACE || ch == 127 || ch == 8) {
+		while (*len && ((unsigned char)buf[*len - 1] & 0xC0) == 0x80)
+			(*len)--;
+		if (*len)
+			(*len)--;
+	} else if (ch == 21) {          /* ^U */
+		*len = 0;
+	} else if ((ch >= ' ' && ch < 127) || (ch >= 0xC0 && ch <= 0xF4)) {
+		/* ASCII, or the first byte of a character of up to four */
+		if (*len + (ch < 127 ? 1 : 4) < cap)
+			buf[(*len)++] = (char)ch;
+	} else if (ch >= 0x80 && ch <= 0xBF) {
+		/* a continuation byte, kept only after the first byte it continues */
+		if (*len && (unsigned char)buf[*len - 1] >= 0x80 && *len + 1 < cap)
+			buf[(*len)++] = (char)ch;
+	} else {
+		return false;
+	}
+	buf[*len] = '\0';
+	return true;
+}
+
 static void search_prompt_key(struct tui *t, int ch)
 {
 	if (ch == 27) {
@@ -327,15 +368,8 @@ static void search_prompt_key(struct tui *t, int ch)
 	} else if (ch == '\n' || ch == '\r' || ch == KEY_ENTER) {
 		t->prompting = P_NONE;
 		search(t, 1);
-	} else if (ch == KEY_BACKSPACE || ch == 127 || ch == 8) {
-		if (t->slen)
-			t->search[--t->slen] = '\0';
-	} else if (ch == 21) {          /* ^U */
-		t->slen = 0;
-		t->search[0] = '\0';
-	} else if (ch >= ' ' && ch < 127 && t->slen < sizeof t->search - 1) {
-		t->search[t->slen++] = (char)ch;
-		t->search[t->slen] = '\0';
+	} else {
+		prompt_edit(t->search, &t->slen, sizeof t->search, ch);
 	}
 }
 
@@ -354,15 +388,8 @@ static void open_prompt_key(struct tui *t, int ch)
 			tui_status(t, true, "no capture opened: type the path of a pcap or pcapng file");
 		else if (s->v->open(t, s->priv, t->path, err, sizeof err) < 0)
 			tui_status(t, true, "%s (i: try another path)", err);
-	} else if (ch == KEY_BACKSPACE || ch == 127 || ch == 8) {
-		if (t->pathlen)
-			t->path[--t->pathlen] = '\0';
-	} else if (ch == 21) {          /* ^U */
-		t->pathlen = 0;
-		t->path[0] = '\0';
-	} else if (ch >= ' ' && ch < 127 && t->pathlen < sizeof t->path - 1) {
-		t->path[t->pathlen++] = (char)ch;
-		t->path[t->pathlen] = '\0';
+	} else {
+		prompt_edit(t->path, &t->pathlen, sizeof t->path, ch);
 	}
 }
 
@@ -399,15 +426,8 @@ static void prompt_key(struct tui *t, int ch)
 			tui_status(t, false, "filter: %s", t->prompt);
 		else
 			tui_status(t, false, "filter cleared");
-	} else if (ch == KEY_BACKSPACE || ch == 127 || ch == 8) {
-		if (t->plen)
-			t->prompt[--t->plen] = '\0';
-	} else if (ch == 21) {          /* ^U */
-		t->plen = 0;
-		t->prompt[0] = '\0';
-	} else if (ch >= ' ' && ch < 127 && t->plen < sizeof t->prompt - 1) {
-		t->prompt[t->plen++] = (char)ch;
-		t->prompt[t->plen] = '\0';
+	} else {
+		prompt_edit(t->prompt, &t->plen, sizeof t->prompt, ch);
 	}
 }
 
