@@ -254,6 +254,14 @@ static int make_gradescope(int argc, char **argv)
 	status = cli_lab(argv[optind], &p, &labs, &lab);
 	if (status)
 		return status;
+	if (p.installed) {
+		/* An install holds the labs, not the sources the zip builds tcplab from. */
+		fprintf(stderr, "tcplab: the autograder zip holds tcplab's sources, which an"
+		        " installed tcplab does not have: run it from a source tree"
+		        " ('build/tcplab autograder ...', or set TCPLAB_ROOT to the tree)\n");
+		free(labs);
+		return 1;
+	}
 	if (!output) {
 		snprintf(outbuf, sizeof(outbuf), "tcplab-lab%d-gradescope.zip", lab->number);
 		output = outbuf;
