@@ -11,6 +11,8 @@
 #                 LOAD=1 keeps both CPUs busy meanwhile
 #   make po       refresh po/tcplab.pot from the sources and merge it into po/*.po
 #   make fuzz     run each libFuzzer target FUZZ_TIME seconds (clang; fuzz-ci: FUZZ_CI_TIME)
+#   make install  install into PREFIX (default /usr/local), staged under DESTDIR if given;
+#                 make uninstall removes what it installed
 #
 # Variables: BUILD (output directory), WERROR=1 (warnings are errors; CI sets it),
 # SAN=1 (build with -fsanitize=address,undefined), PREFIX and DESTDIR (install; the
@@ -79,7 +81,8 @@ PROGRAM   := $(BUILD)/tcplab
 # The TUI's words in each language of po/ (docs/tui.md, "Translating tcplab's own words").
 MO        := $(patsubst po/%.po,$(BUILD)/locale/%/LC_MESSAGES/tcplab.mo,$(wildcard po/*.po))
 
-.PHONY: all run test check-unit soak bench deps deps-test clean fuzz fuzz-ci fuzz-build fuzz-deps po FORCE
+.PHONY: all run test check-unit soak bench deps deps-test clean fuzz fuzz-ci fuzz-build fuzz-deps po \
+        install uninstall FORCE
 .DEFAULT_GOAL := all
 
 all: $(PROGRAM) $(LAB_BIN) $(MO)
@@ -92,7 +95,7 @@ deps:
 	@sh mk/deps.sh libpcap ncursesw gettext newuidmap g++
 
 deps-test:
-	@sh mk/deps.sh libpcap ncursesw gettext criterion tmux newuidmap g++ tshark
+	@sh mk/deps.sh libpcap ncursesw gettext criterion tmux newuidmap g++ tshark groff
 
 TOTALS = $(abspath $(BUILD)/test-totals)
 FAILURES = $(abspath $(BUILD)/test-failures)
@@ -116,6 +119,17 @@ test: deps-test
 		$(TOTALS); \
 	if [ -s $(FAILURES) ]; then echo "what failed:"; cat $(FAILURES); fi; \
 	exit $$st
+
+# The folders go to mk/install.sh through the environment; DESTDIR stages a package's tree.
+INSTALL_ENV = VERSION='$(VERSION)' DESTDIR='$(DESTDIR)' PREFIX='$(PREFIX)' BINDIR='$(BINDIR)' \
+              PKGLIBEXECDIR='$(PKGLIBEXECDIR)' PKGDATADIR='$(PKGDATADIR)' \
+              LOCALEDIR='$(LOCALEDIR)' MANDIR='$(MANDIR)' DOCDIR='$(DOCDIR)' \
+              BASHCOMPDIR='$(BASHCOMPDIR)'
+install: all
+	@$(INSTALL_ENV) sh mk/install.sh install $(BUILD)
+
+uninstall:
+	@$(INSTALL_ENV) sh mk/install.sh uninstall $(BUILD)
 
 LOAD ?= 0
 soak: all
