@@ -210,11 +210,12 @@ $(BUILD)/tests/%.o: tests/%.c | deps $(CONFIG_H)
 $(BUILD)/tests/test_%: $(BUILD)/tests/test_%.o $(TESTLIB_OBJ) $(LIB)
 	$(CC) $(ALL_CFLAGS) -o $@ $< $(TESTLIB_OBJ) $(LIB) $(PKG_LIBS) $(CRIT_LIBS)
 
-# The report formats belong to the command line, not the library: linked in for their test.
+# The report formats belong to the command line, not the library: linked in for their test
+# (with the text ladder the Markdown report shows).
 $(BUILD)/tests/test_grade_format: $(BUILD)/tests/test_grade_format.o $(BUILD)/cli/grade_format.o \
-                                  $(TESTLIB_OBJ) $(LIB)
-	$(CC) $(ALL_CFLAGS) -o $@ $< $(BUILD)/cli/grade_format.o $(TESTLIB_OBJ) $(LIB) $(PKG_LIBS) \
-		$(CRIT_LIBS)
+                                  $(BUILD)/cli/ladder.o $(TESTLIB_OBJ) $(LIB)
+	$(CC) $(ALL_CFLAGS) -o $@ $< $(BUILD)/cli/grade_format.o $(BUILD)/cli/ladder.o $(TESTLIB_OBJ) \
+		$(LIB) $(PKG_LIBS) $(CRIT_LIBS)
 
 $(BUILD)/bench/%: bench/%.c $(LIB) | deps
 	@mkdir -p $(@D)

@@ -44,7 +44,9 @@ _tcplab()
 	case $prev in
 	--theme) COMPREPLY=($(compgen -W "$themes" -- "$cur")); return ;;
 	--lang) COMPREPLY=($(compgen -W "$langs" -- "$cur")); return ;;
-	--format) COMPREPLY=($(compgen -W "text json junit tap gradescope" -- "$cur")); return ;;
+	--format)
+		COMPREPLY=($(compgen -W "text json junit tap gradescope classroom markdown" -- "$cur"))
+		return ;;
 	--variant)
 		COMPREPLY=($(compgen -W "$(_tcplab_variants "$prog" "${lab:-1}") all" -- "$cur"))
 		return ;;
@@ -78,8 +80,8 @@ _tcplab()
 		fi
 		return ;;
 	autograder)
-		if [[ ${words[2]} != gradescope || $cword -eq 2 ]]; then
-			COMPREPLY=($(compgen -W "gradescope" -- "$cur"))
+		if [[ $cword -eq 2 || ( ${words[2]} != gradescope && ${words[2]} != github ) ]]; then
+			COMPREPLY=($(compgen -W "gradescope github" -- "$cur"))
 			return
 		fi
 		lab=${words[3]}
