@@ -13,8 +13,9 @@
 #   PKGDATADIR/tcplab.conf                 the instructor's, if the tree has one
 #   LOCALEDIR/LANG/LC_MESSAGES/tcplab.mo   the TUI's words in each language
 #   MANDIR/man1/tcplab.1, DOCDIR/*.md, BASHCOMPDIR/tcplab
-# PKGDATADIR and PKGLIBEXECDIR are tcplab's alone: uninstall removes them whole. Elsewhere
-# it removes only the files install wrote.
+# uninstall removes only the files install writes (from the same tree and build), then the
+# folders that this left empty: a DOCDIR or PKGDATADIR a packager shares with others keeps
+# everything else.
 set -eu
 action=$1 build=$2
 : "${DESTDIR:=}"
@@ -32,15 +33,34 @@ run() { echo "$*"; "$@"; }
 # The files of the tree under dir, relative to it (no dot names: editors' leftovers).
 tree() { (cd "$1" && find . -type f ! -name '.*' | sed 's|^\./||' | LC_ALL=C sort); }
 
+# The folders under top, deepest first, and top itself: each removed if empty by then.
+prune() {
+	[ ! -d "$1" ] || find "$1" -depth -type d -exec rmdir {} \; 2>/dev/null
+	return 0
+}
+
 if [ "$action" = uninstall ]; then
 	run rm -f "$DESTDIR$BINDIR/tcplab" "$DESTDIR$MANDIR/man1/tcplab.1" \
 		"$DESTDIR$BASHCOMPDIR/tcplab"
-	run rm -rf "$DESTDIR$PKGDATADIR" "$DESTDIR$PKGLIBEXECDIR" "$DESTDIR$DOCDIR"
+	# The tree's tcplab.conf, when install copied it; one put there by hand is kept.
+	[ ! -f tcplab.conf ] || run rm -f "$DESTDIR$PKGDATADIR/tcplab.conf"
+	if [ -d "$build/labs" ]; then
+		for f in $(tree "$build/labs"); do rm -f "$DESTDIR$PKGLIBEXECDIR/labs/$f"; done
+	fi
+	echo "rm -f ... (each lab program in $DESTDIR$PKGLIBEXECDIR/labs)"
+	for f in $(tree labs); do rm -f "$DESTDIR$PKGDATADIR/labs/$f"; done
+	echo "rm -f ... (each file of the labs in $DESTDIR$PKGDATADIR/labs)"
+	for f in README.md docs/*.md; do
+		run rm -f "$DESTDIR$DOCDIR/$(basename "$f")"
+	done
 	for mo in po/*.po; do
 		[ -e "$mo" ] || continue
 		lang=$(basename "$mo" .po)
 		run rm -f "$DESTDIR$LOCALEDIR/$lang/LC_MESSAGES/tcplab.mo"
 	done
+	prune "$DESTDIR$PKGLIBEXECDIR"
+	prune "$DESTDIR$PKGDATADIR"
+	[ ! -d "$DESTDIR$DOCDIR" ] || rmdir "$DESTDIR$DOCDIR" 2>/dev/null || true
 	exit 0
 fi
 [ "$action" = install ] || { echo "usage: mk/install.sh install|uninstall BUILD" >&2; exit 2; }

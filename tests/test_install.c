@@ -340,15 +340,30 @@ Test(install, the_man_page_is_clean_roff_and_names_every_option_of_every_help)
 	free(page);
 }
 
-Test(install, uninstall_removes_every_file_install_wrote)
+Test(install, uninstall_removes_every_file_install_wrote_and_keeps_the_instructors)
 {
+	char conf[PATH_MAX], want[PATH_MAX + 8], ours[128];
 	struct out o;
+	FILE *f;
 
+	/* The instructor's setting, put in the install by hand (instructor-guide.md). */
+	installed(conf, sizeof(conf), "share/tcplab/tcplab.conf");
+	cr_assert_not_null(f = fopen(conf, "w"));
+	fputs("keep = best\n", f);
+	cr_assert_eq(fclose(f), 0);
 	make("uninstall", stage);
-	run(&o, false, (const char *const[]){ "find", stage, "-type", "f", "!", "-name", "lsan.supp",
-	                                      NULL });
+	run(&o, false, (const char *const[]){ "find", stage, "!", "-type", "d", "!", "-name",
+	                                      "lsan.supp", NULL });
 	cr_expect_eq(o.status, 0);
-	cr_expect_str_empty(o.out, "left after 'make uninstall':\n%s", o.out);
+	snprintf(want, sizeof(want), "%s\n", conf);
+	cr_expect_str_eq(o.out, want, "left after 'make uninstall':\n%s", o.out);
+	out_release(&o);
+	/* tcplab's own folders it emptied are gone, the one holding tcplab.conf kept; shared
+	 * ones (bin, man1) stay, as on a real system where they were there before. */
+	snprintf(ours, sizeof(ours), "%s/*tcplab*", stage);
+	run(&o, false, (const char *const[]){ "find", stage, "-type", "d", "-empty", "-path", ours,
+	                                      NULL });
+	cr_expect_str_empty(o.out, "empty folders of tcplab's left:\n%s", o.out);
 	out_release(&o);
 }
 
