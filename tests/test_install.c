@@ -16,6 +16,7 @@
 
 #include "engine/lab.h"
 #include "tests/lib/tcplab_run.h"
+#include "tests/lib/tmuxterm.h"
 
 /*
  * Each test installs into a fresh staging folder (make install DESTDIR=STAGE) with the
@@ -409,4 +410,46 @@ Test(install, bash_completion_offers_commands_lab_numbers_and_variants)
 	cr_assert_eq(o.status, 0, "%s", o.err);
 	cr_expect_str_eq(o.out, want);
 	out_release(&o);
+}
+
+/* Does this process's mount table hold a mount of ours (it must not: each is made in a
+ * namespace of its own)? */
+static bool host_has_hidden_mount(void)
+{
+	char *m = test_slurp("/proc/self/mountinfo");
+	bool found = strstr(m, " tcplab-hidden ") != NULL;
+
+	free(m);
+	return found;
+}
+
+/* The TUI's own words come from the install's catalog (LOCALEDIR), the build tree's being
+ * out of sight: the menu's hints in Korean. */
+Test(install, the_installed_tui_speaks_korean_from_the_installed_catalog)
+{
+	static const char *const env[] = { "LANG=C.UTF-8", "LC_ALL=C.UTF-8", NULL };
+	char script[160], cmd[256], prog[160], *s;
+	struct term *t;
+	FILE *f;
+
+	installed(prog, sizeof(prog), "bin/tcplab");
+	/* A script, not a command line: tmuxterm quotes the command in '...'. It covers the
+	 * tree and the build folder in its own mount namespace (unshare -m), as run() does,
+	 * proves it, and runs the installed program with no TCPLAB_ROOT or TCPLAB_BUILD. */
+	snprintf(script, sizeof(script), "%s/hidden-tui.sh", stage);
+	cr_assert_not_null(f = fopen(script, "w"));
+	fprintf(f, "mount -t tmpfs -o ro tcplab-hidden '%s' || exit 125\n"
+	        "[ ! -e '%s' ] || mount -t tmpfs -o ro tcplab-hidden '%s' || exit 125\n"
+	        "[ ! -e '%s/labs/README.md' ] || exit 125\n"
+	        "exec env -u TCPLAB_ROOT -u TCPLAB_BUILD XDG_STATE_HOME='%s/state' '%s' --lang ko\n",
+	        root, build, build, root, stage, prog);
+	cr_assert_eq(fclose(f), 0);
+	snprintf(cmd, sizeof(cmd), "exec unshare -m --propagation private sh %s", script);
+	t = term_start(80, 24, env, cmd);
+	s = term_wait(t, "Enter \xeb\xa0\x88\xec\x8a\xa8 \xec\x97\xb4\xea\xb8\xb0", 15000);
+	cr_expect(strstr(s, "q \xec\xa2\x85\xeb\xa3\x8c"), "%s", s);
+	free(s);
+	term_keys(t, (const char *[]){ "q", NULL });
+	term_stop(t);
+	cr_expect(!host_has_hidden_mount(), "a mount of the test's reached the host's table");
 }
