@@ -441,8 +441,9 @@ Test(install, the_installed_tui_speaks_korean_from_the_installed_catalog)
 	fprintf(f, "mount -t tmpfs -o ro tcplab-hidden '%s' || exit 125\n"
 	        "[ ! -e '%s' ] || mount -t tmpfs -o ro tcplab-hidden '%s' || exit 125\n"
 	        "[ ! -e '%s/labs/README.md' ] || exit 125\n"
+	        "[ -z \"$LSAN_OPTIONS\" ] || export LSAN_OPTIONS='suppressions=%s/lsan.supp'\n"
 	        "exec env -u TCPLAB_ROOT -u TCPLAB_BUILD XDG_STATE_HOME='%s/state' '%s' --lang ko\n",
-	        root, build, build, root, stage, prog);
+	        root, build, build, root, stage, stage, prog);
 	cr_assert_eq(fclose(f), 0);
 	snprintf(cmd, sizeof(cmd), "exec unshare -m --propagation private sh %s", script);
 	t = term_start(80, 24, env, cmd);
