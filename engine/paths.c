@@ -77,8 +77,11 @@ int paths_find(struct paths *p, char *errbuf, size_t errlen)
 		exe[n] = '\0';
 		*strrchr(exe, '/') = '\0';
 		snprintf(dir, sizeof(dir), "%s", exe);
-		if (!(env_root && *env_root) && (stage = stage_of(dir)) && installed_at(p, stage))
-			return 0;
+		/* An install with TCPLAB_ROOT set (an instructor's own labs): its lab programs
+		 * and catalogs still. */
+		if ((stage = stage_of(dir)) && installed_at(p, stage))
+			return env_root && *env_root ?
+			       set(p->root, sizeof(p->root), env_root, "TCPLAB_ROOT", errbuf, errlen) : 0;
 		if (set(p->build, sizeof(p->build), exe, "build", errbuf, errlen) < 0)
 			return -1;
 	}

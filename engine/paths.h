@@ -10,7 +10,8 @@
  * locale: the directory holding LANG/LC_MESSAGES/tcplab.mo.
  *
  * Found in this order:
- *  1. $TCPLAB_BUILD and $TCPLAB_ROOT, each where set (locale: build/locale);
+ *  1. $TCPLAB_BUILD and $TCPLAB_ROOT, each where set (locale: build/locale, or the
+ *     install's when only TCPLAB_ROOT is set on an installed executable);
  *  2. an install: the executable is in the BINDIR it was built for (Makefile), possibly
  *     under a staging folder (make install DESTDIR=STAGE): build, root and locale are
  *     STAGE/PKGLIBEXECDIR, STAGE/PKGDATADIR and STAGE/LOCALEDIR, when labs/README.md is
