@@ -266,6 +266,28 @@ Test(install, the_installed_program_lists_runs_and_grades_with_the_tree_out_of_s
 	out_release(&o);
 }
 
+/* An instructor's own copy of the labs (TCPLAB_ROOT) with the installed programs: the labs'
+ * data from the copy, the lab programs still from the install (the build tree is hidden). */
+Test(install, an_installed_tcplab_runs_labs_from_tcplab_root_with_its_own_programs)
+{
+	char prog[160], labs[PATH_MAX + 8], mine[160], env[200];
+	struct out o;
+
+	installed(prog, sizeof(prog), "bin/tcplab");
+	snprintf(labs, sizeof(labs), "%s/labs", root);
+	snprintf(mine, sizeof(mine), "%s/mine", stage);
+	cr_assert_eq(mkdir(mine, 0755), 0);
+	snprintf(mine, sizeof(mine), "%s/mine/labs", stage);
+	run(&o, false, (const char *const[]){ "cp", "-r", labs, mine, NULL });
+	cr_assert_eq(o.status, 0, "%s", o.err);
+	out_release(&o);
+	snprintf(env, sizeof(env), "TCPLAB_ROOT=%s/mine", stage);
+	run(&o, true, (const char *const[]){ "env", env, prog, "run", "1", NULL });
+	cr_expect_eq(o.status, 0, "tcplab run 1 with TCPLAB_ROOT:\n%s\n%s", o.out, o.err);
+	cr_expect(strstr(o.out, "checks passed"), "%s", o.out);
+	out_release(&o);
+}
+
 Test(install, a_student_finds_the_starter_and_the_winsock_bridge_in_the_install)
 {
 	static const char *const files[] = {
