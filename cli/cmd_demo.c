@@ -160,6 +160,7 @@ int cmd_demo(int argc, char **argv)
 	if (cli_tui_prepare(why, sizeof why) < 0)
 		o.sandbox_error = why;
 	o.build = p.build;
+	o.locale = p.locale;
 	o.labs = lab;
 	o.nlab = 1;
 	status = tui_main(&o, err, sizeof err) < 0;

@@ -40,9 +40,15 @@ static void usage(FILE *out)
 	        ".cpp/.cc/.cxx as C++17 with $CXX (g++), linked with $CXX when any C++ is there.\n"
 	        "\n"
 	        "  --src DIR        grade the sources in DIR instead of the lab's exercise folder\n"
-	        "  --format FORMAT  text (default), json, junit (GitHub Classroom, CI), tap, or\n"
-	        "                   gradescope (an autograder results.json)\n"
-	        "  --output FILE    write the report to FILE instead of standard output\n"
+	        "  --format FORMAT  text (default), json, junit (CI), tap, gradescope (an\n"
+	        "                   autograder results.json), classroom (GitHub Classroom's\n"
+	        "                   autograding reporter), or markdown (a GitHub job summary:\n"
+	        "                   the checks, their reasons and the run's ladder)\n"
+	        "  --output FILE    write the report to FILE instead of standard output; give\n"
+	        "                   several, each after its --format, for several reports of\n"
+	        "                   the one grade (--format junit --output r.xml --format\n"
+	        "                   markdown --output r.md); a --format left without one goes\n"
+	        "                   to standard output\n"
 	        "  --pcap FILE      also save the capture of the run\n"
 	        "  --record FILE    save the grade as one pcapng file: the run the report\n"
 	        "                   names (its packets, socket calls, output, the lab's cuts\n"
@@ -132,13 +138,19 @@ int cli_grade_loop(const struct lab *lab, const struct grade_opts *o,
  * --output, --pcap and --record name files tcplab will write, often next to the submissions: refused
  * when they lie inside the graded folder or are symbolic links, before anything runs.
  */
-static int check_targets(const char *src, const char *const targets[3])
+static int check_targets(const char *src, const char *const *targets, size_t n)
 {
 	char err[1024];
 
-	for (int i = 0; i < 3; i++) {
+	for (size_t i = 0; i < n; i++) {
 		if (!targets[i])
 			continue;
+		for (size_t j = 0; j < i; j++)
+			if (targets[j] && !strcmp(targets[i], targets[j])) {
+				fprintf(stderr, "tcplab: '%s' is named twice as a file to write: give each"
+				        " report, capture and record a file of its own\n", targets[i]);
+				return -1;
+			}
 		if ((src && safefile_outside(targets[i], src, "the submission folder", err,
 		                             sizeof(err)) < 0) ||
 		    safefile_check(targets[i], err, sizeof(err)) < 0) {
@@ -174,6 +186,58 @@ static int write_report(FILE *out, struct safefile *sf, const char *output,
 	return bad ? -1 : 0;
 }
 
+/*
+ * One report: a format and where it goes. Each --output takes the --format given before
+ * it, or, when none is waiting, the next one given (so '--output F --format json' reads as
+ * it always did); a --format no --output took goes to standard output.
+ */
+#define MAX_REPORTS 8
+struct report {
+	int format;             /* -1: waiting for the --format after its --output */
+	const char *path;       /* NULL: standard output */
+	struct safefile sf;
+	FILE *out;
+};
+
+/* Open every report's file before grading: a refused name costs no grade. */
+static int open_reports(struct report *rep, size_t n)
+{
+	char err[1024];
+
+	for (size_t i = 0; i < n; i++) {
+		rep[i].out = stdout;
+		if (!rep[i].path)
+			continue;
+		if (safefile_open(&rep[i].sf, rep[i].path, err, sizeof(err)) < 0) {
+			fprintf(stderr, "tcplab: %s\n", err);
+			rep[i].out = NULL;
+		} else if (!(rep[i].out = fdopen(rep[i].sf.fd, "w"))) {
+			perror(rep[i].path);
+			close(rep[i].sf.fd);
+			safefile_abort(&rep[i].sf);
+		}
+		if (!rep[i].out) {
+			while (i--)
+				if (rep[i].path) {
+					fclose(rep[i].out);
+					safefile_abort(&rep[i].sf);
+				}
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* Stopped or failed: no report, and no temporary file left beside its name. */
+static void abort_reports(struct report *rep, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (rep[i].path) {
+			fclose(rep[i].out);
+			safefile_abort(&rep[i].sf);
+		}
+}
+
 int cmd_grade(int argc, char **argv)
 {
 	static const struct option longopts[] = {
@@ -194,16 +258,18 @@ int cmd_grade(int argc, char **argv)
 	struct grade_result *g;
 	struct paths p;
 	struct lab *labs = NULL, *lab = NULL;
-	struct safefile sf;
-	const char *output = NULL, *record = NULL, *class_dir = NULL, *class_out = NULL;
+	struct report rep[MAX_REPORTS + 1];
+	size_t nrep = 0;
+	int pending = -1;       /* a --format no --output has taken yet */
+	const char *targets[MAX_REPORTS + 2];
+	const char *record = NULL, *class_dir = NULL, *class_out = NULL;
 	long jobs = sysconf(_SC_NPROCESSORS_ONLN);
 	bool single_only = false, class_only = false;
 	char outbuf[32];
-	int c, status, format = GF_TEXT;
+	int c, status, format;
 	bool same_uid_ok = false;
 	uid_t me = getuid();
 	char err[1024];
-	FILE *out = stdout;
 
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "hj:", longopts, NULL)) != -1) {
@@ -215,12 +281,25 @@ int cmd_grade(int argc, char **argv)
 			format = grade_format_parse(optarg);
 			if (format < 0) {
 				fprintf(stderr, "tcplab: '%s' is not a format (text, json, junit, tap,"
-				        " gradescope)\n", optarg);
+				        " gradescope, classroom, markdown)\n", optarg);
 				return 2;
 			}
+			if (nrep && rep[nrep - 1].format < 0)
+				rep[nrep - 1].format = format;
+			else if (pending >= 0) {
+				fprintf(stderr, "tcplab: --format %s follows another --format with no"
+				        " --output between: give each report its --output FILE\n", optarg);
+				return 2;
+			} else
+				pending = format;
 			break;
 		case 'o':
-			output = optarg;
+			if (nrep == MAX_REPORTS) {
+				fprintf(stderr, "tcplab: at most %d --output files\n", MAX_REPORTS);
+				return 2;
+			}
+			rep[nrep++] = (struct report){ .format = pending, .path = optarg };
+			pending = -1;
 			break;
 		case 'w':
 			o.pcap_path = optarg;
@@ -275,7 +354,17 @@ int cmd_grade(int argc, char **argv)
 		usage(stderr);
 		return 2;
 	}
-	single_only = o.src || output || o.pcap_path || record || format != GF_TEXT;
+	for (size_t i = 0; i < nrep; i++)
+		if (rep[i].format < 0)
+			rep[i].format = GF_TEXT;
+	single_only = o.src || nrep || o.pcap_path || record || pending >= 0;
+	/* Standard output gets a report unless every --format went to a file. */
+	if (pending >= 0 || !nrep)
+		rep[nrep++] = (struct report){ .format = pending >= 0 ? pending : GF_TEXT };
+	for (size_t i = 0; i < nrep; i++)
+		targets[i] = rep[i].path;
+	targets[nrep] = o.pcap_path;
+	targets[nrep + 1] = record;
 	if (class_dir && single_only) {
 		fprintf(stderr, "tcplab: --class grades a whole class into --out: --src, --format,"
 		        " --output, --pcap and --record are for one submission\n");
@@ -285,7 +374,7 @@ int cmd_grade(int argc, char **argv)
 		fprintf(stderr, "tcplab: --out and -j go with --class DIR\n");
 		return 2;
 	}
-	if (check_targets(o.src, (const char *const[]){ output, o.pcap_path, record }) < 0)
+	if (check_targets(o.src, targets, nrep + 2) < 0)
 		return 2;
 	status = cli_lab(argv[optind], &p, &labs, &lab);
 	if (status)
@@ -337,28 +426,13 @@ int cmd_grade(int argc, char **argv)
 		free(labs);
 		return status;
 	}
-	if (output) {
-		if (safefile_open(&sf, output, err, sizeof(err)) < 0) {
-			fprintf(stderr, "tcplab: %s\n", err);
-			free(labs);
-			return 1;
-		}
-		out = fdopen(sf.fd, "w");
-		if (!out) {
-			perror(output);
-			close(sf.fd);
-			safefile_abort(&sf);
-			free(labs);
-			return 1;
-		}
+	if (open_reports(rep, nrep) < 0) {
+		free(labs);
+		return 1;
 	}
 	status = cli_grade_loop(lab, &o, &g, err, sizeof(err));
 	if (status) {
-		/* Stopped or failed: no report, and no temporary file left beside its name. */
-		if (out != stdout) {
-			fclose(out);
-			safefile_abort(&sf);
-		}
+		abort_reports(rep, nrep);
 		if (status == 1)
 			fprintf(stderr, "tcplab: grading stopped by %s: your program was killed and the"
 			        " sandbox removed\n", stopsig_name(stopsig_caught()));
@@ -368,8 +442,10 @@ int cmd_grade(int argc, char **argv)
 		return status == 1 ? 128 + stopsig_caught() : 1;
 	}
 	status = grade_passed(g) ? 0 : 1;
-	if (write_report(out, &sf, output, (enum grade_format)format, g) < 0)
-		status = 1;
+	for (size_t i = 0; i < nrep; i++)
+		if (write_report(rep[i].out, &rep[i].sf, rep[i].path, (enum grade_format)rep[i].format,
+		                 g) < 0)
+			status = 1;
 	if (g->run && g->run->pcap_error[0]) {
 		fprintf(stderr, "tcplab: %s\n", g->run->pcap_error);
 		status = 1;

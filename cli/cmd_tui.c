@@ -87,6 +87,7 @@ int cmd_tui(int argc, char **argv)
 	if (cli_tui_prepare(why, sizeof why) < 0)
 		o.sandbox_error = why;
 	o.build = p.build;
+	o.locale = p.locale;
 	o.lang = lang_pick(lang);
 	o.labs = labs;
 	o.nlab = n;

@@ -25,6 +25,7 @@
 #include "engine/grade.h"
 #include "util/safefile.h"
 #include "util/textesc.h"
+#include "tcplab_config.h"
 
 /* Every report of one student: the format and the file name's suffix. */
 static const struct {
@@ -178,6 +179,7 @@ static uint64_t base_key(const struct lab *lab, const struct class_opts *o)
 	const char *slash = strrchr(lab->dir, '/');
 	uint64_t h = fnv(FNV_OFFSET, STATE_MAGIC, sizeof(STATE_MAGIC));
 
+	h = fnv(h, TCPLAB_VERSION, sizeof(TCPLAB_VERSION));
 	h = hash_fd(h, open("/proc/self/exe", O_RDONLY | O_CLOEXEC));
 	h = hash_dir(h, lab->dir, true);
 	snprintf(progs, sizeof(progs), "%s/labs/%s", o->build, slash ? slash + 1 : lab->dir);
@@ -221,7 +223,7 @@ void grade_class_file_name(const char *name, char *buf, size_t len)
 
 static void row_write(FILE *f, uint64_t key, const struct row *r)
 {
-	fprintf(f, STATE_MAGIC "\nkey %016" PRIx64 "\nverdict %s\nscore %.17g\nmax %.17g\n"
+	fprintf(f, STATE_MAGIC "\ntcplab " TCPLAB_VERSION "\nkey %016" PRIx64 "\nverdict %s\nscore %.17g\nmax %.17g\n"
 	        "seed %" PRIu64 "\nseconds %.3f\nfailing %s\n", key, r->verdict, r->score, r->max,
 	        r->seed, r->seconds, r->failing);
 }
@@ -799,7 +801,7 @@ static void fill_json(FILE *f, const void *arg)
 {
 	const struct klass *k = arg;
 
-	fprintf(f, "{\"lab\": %d, \"seed\": ", k->lab->number);
+	fprintf(f, "{\"tcplab\": \"" TCPLAB_VERSION "\", \"lab\": %d, \"seed\": ", k->lab->number);
 	if (k->o->seed)
 		fprintf(f, "\"%" PRIu64 "\"", k->o->seed);
 	else

@@ -3,13 +3,15 @@
 
 #include <inttypes.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
+#include "cli/ladder.h"
 #include "util/textesc.h"
 
 static const char *const format_names[] = {
 	[GF_TEXT] = "text", [GF_JSON] = "json", [GF_JUNIT] = "junit", [GF_TAP] = "tap",
-	[GF_GRADESCOPE] = "gradescope",
+	[GF_GRADESCOPE] = "gradescope", [GF_MARKDOWN] = "markdown", [GF_CLASSROOM] = "classroom",
 };
 
 int grade_format_parse(const char *name)
@@ -288,11 +290,191 @@ static void print_gradescope(FILE *out, const struct grade_result *g)
 	fprintf(out, "%s]}\n", g->ncheck ? "\n" : "");
 }
 
+/* Text in Markdown: the punctuation that makes markup backslash-escaped (CommonMark 2.4),
+ * so that nothing the submission printed becomes a link (':' and '.' stop GitHub's
+ * autolinks, '@' its mentions), an image, HTML or a table's cell border; a line break is a
+ * space (a table row or a list item is one line). */
+static void md_text(FILE *out, const char *s)
+{
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+		if (*p == '\n' || *p == '\t')
+			fputc(' ', out);
+		else if (*p < 0x20 || *p == 0x7f)
+			continue;
+		else if (strchr("\\`*_[]<>|~!&:.@", *p))
+			fprintf(out, "\\%c", *p);
+		else
+			fputc(*p, out);
+	}
+}
+
+/* A fenced code block that text cannot close: its fence is longer than any run of
+ * backticks in it (CommonMark 4.5). Control characters were escaped by whoever made text. */
+static void md_code(FILE *out, const char *text)
+{
+	size_t run = 0, longest = 0, n = strlen(text);
+
+	for (const char *p = text; *p; p++) {
+		run = *p == '`' ? run + 1 : 0;
+		if (run > longest)
+			longest = run;
+	}
+	for (size_t i = 0; i < (longest < 3 ? 3 : longest + 1); i++)
+		fputc('`', out);
+	fputs("text\n", out);
+	fputs(text, out);
+	if (n && text[n - 1] != '\n')
+		fputc('\n', out);
+	for (size_t i = 0; i < (longest < 3 ? 3 : longest + 1); i++)
+		fputc('`', out);
+	fputc('\n', out);
+}
+
+static const char *md_verdict(enum expect_verdict v)
+{
+	return v == EXPECT_PASS ? "\u2705 pass" : v == EXPECT_FAIL ? "\u274c fail" :
+	       "\u26a0\ufe0f inconclusive";
+}
+
+/* Something printed into memory (the ladder, an escaped build log), for md_code(). */
+static void md_code_of(FILE *out, void (*fill)(FILE *, const void *), const void *arg)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *m = open_memstream(&buf, &len);
+
+	if (!m) {
+		fputs("(out of memory)\n", out);
+		return;
+	}
+	fill(m, arg);
+	if (fclose(m) == 0 && buf)
+		md_code(out, buf);
+	free(buf);
+}
+
+static void fill_ladder(FILE *m, const void *arg)
+{
+	ladder_print(m, arg);
+}
+
+static void fill_escaped(FILE *m, const void *arg)
+{
+	textesc_fputs(m, arg, TEXTESC_LINES);
+}
+
+/*
+ * A GitHub Actions job summary: the score, a table of the checks, the reason for each that
+ * did not pass, the run's ladder (folded), and how to replay the grade.
+ */
+static void print_markdown(FILE *out, const struct grade_result *g)
+{
+	size_t bad = 0;
+
+	fprintf(out, "## tcplab lab %d: ", g->lab);
+	md_text(out, g->title);
+	fputs("\n\n", out);
+	if (g->outcome == GRADE_BUILD_FAILED) {
+		fputs("**0/1**: the build failed. The compiler said:\n\n", out);
+		md_code_of(out, fill_escaped, g->build_log);
+		return;
+	}
+	for (size_t i = 0; i < g->ncheck; i++)
+		bad += g->check[i].verdict != EXPECT_PASS;
+	fprintf(out, "**%g/%g**: ", g->score, g->max);
+	if (bad)
+		fprintf(out, "%zu of %zu checks did not pass\n\n", bad, g->ncheck);
+	else
+		fputs("every check passed\n\n", out);
+	fputs("| verdict | check | points |\n|---|---|---|\n", out);
+	for (size_t i = 0; i < g->ncheck; i++) {
+		const struct grade_check *c = &g->check[i];
+
+		fprintf(out, "| %s | ", md_verdict(c->verdict));
+		md_text(out, c->name);
+		fprintf(out, " | %g/%g |\n", c->score, c->max);
+	}
+	if (bad) {
+		fputs("\n### Why\n\n", out);
+		for (size_t i = 0; i < g->ncheck; i++) {
+			const struct grade_check *c = &g->check[i];
+
+			if (c->verdict == EXPECT_PASS)
+				continue;
+			fprintf(out, "- %s **", md_verdict(c->verdict));
+			md_text(out, c->name);
+			fputs("**: ", out);
+			md_text(out, c->explain);
+			fputc('\n', out);
+		}
+	}
+	for (size_t i = 0; g->run && i < g->run->ninfo; i++) {
+		fputs(i ? "\n- " : "\nSeen in the run:\n\n- ", out);
+		md_text(out, g->run->info[i]);
+		if (i + 1 == g->run->ninfo)
+			fputc('\n', out);
+	}
+	if (g->build_log[0]) {
+		fputs("\nThe build passed with warnings:\n\n", out);
+		md_code_of(out, fill_escaped, g->build_log);
+	}
+	if (g->run) {
+		fputs("\n<details><summary>The ladder of the run: your program's calls, the segments"
+		      " on the wire, the peer's calls", out);
+		if (g->scenarios > 1)
+			fprintf(out, " (scenario %d of %d)", g->run_scenario, g->scenarios);
+		fputs("</summary>\n\n", out);
+		md_code_of(out, fill_ladder, g->run);
+		fputs("\n</details>\n", out);
+	}
+	if (g->seed)
+		fprintf(out, "\nSeed %" PRIu64 ": `tcplab grade %d --seed %" PRIu64 "` replays this"
+		        " grade.\n", g->seed, g->lab, g->seed);
+	if (g->note[0]) {
+		fputs("\nNote: ", out);
+		md_text(out, g->note);
+		fputc('\n', out);
+	}
+}
+
+/*
+ * GitHub Classroom's autograding reporter (classroom-resources/autograding-grading-reporter)
+ * reads {status, max_score, tests[name, status, score, message]}: status "pass", "fail" or
+ * "error". Classroom's points are the sum of the tests' scores out of max_score.
+ */
+static void print_classroom(FILE *out, const struct grade_result *g)
+{
+	if (g->outcome == GRADE_BUILD_FAILED) {
+		fprintf(out, "{\"version\": 1, \"status\": \"fail\", \"max_score\": 1, \"tests\":"
+		        " [{\"name\": \"build\", \"status\": \"fail\", \"score\": 0, \"message\": ");
+		grade_format_json_str(out, g->build_log);
+		fprintf(out, "}]}\n");
+		return;
+	}
+	fprintf(out, "{\"version\": 1, \"status\": \"%s\", \"max_score\": %g, \"tests\": [",
+	        grade_passed(g) ? "pass" : "fail", g->max);
+	for (size_t i = 0; i < g->ncheck; i++) {
+		const struct grade_check *c = &g->check[i];
+		char text[600];
+
+		snprintf(text, sizeof(text), "%s%s",
+		         c->verdict == EXPECT_INCONCLUSIVE ? "inconclusive: " : "", c->explain);
+		fprintf(out, "%s\n  {\"name\": ", i ? "," : "");
+		grade_format_json_str(out, c->name);
+		fprintf(out, ", \"status\": \"%s\", \"score\": %g, \"message\": ",
+		        c->verdict == EXPECT_PASS ? "pass" : "fail", c->score);
+		grade_format_json_str(out, text);
+		fputc('}', out);
+	}
+	fprintf(out, "%s]}\n", g->ncheck ? "\n" : "");
+}
+
 void grade_format_print(FILE *out, enum grade_format f, const struct grade_result *g)
 {
 	static void (*const printers[])(FILE *, const struct grade_result *) = {
 		[GF_TEXT] = print_text, [GF_JSON] = print_json, [GF_JUNIT] = print_junit,
 		[GF_TAP] = print_tap, [GF_GRADESCOPE] = print_gradescope,
+		[GF_MARKDOWN] = print_markdown, [GF_CLASSROOM] = print_classroom,
 	};
 
 	printers[f](out, g);

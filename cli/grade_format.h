@@ -1,4 +1,4 @@
-/* summary: a grade as text, JSON, JUnit XML, TAP or Gradescope's results.json. */
+/* summary: a grade as text, JSON, JUnit XML, TAP, Gradescope's or GitHub Classroom's results, or Markdown. */
 #ifndef TCPLAB_CLI_GRADE_FORMAT_H
 #define TCPLAB_CLI_GRADE_FORMAT_H
 
@@ -12,8 +12,12 @@
  * checks are failures for the score and are reported as failures that say so, never as
  * skips a CI would show green (TAP "not ok ... # inconclusive", JUnit <error
  * type="inconclusive">, Gradescope status "failed" with "inconclusive: " in its output).
+ * Markdown (a GitHub Actions job summary) adds the run's ladder; what came from the
+ * submission is escaped there so that it cannot become a link, an image or markup.
+ * Classroom is what GitHub Classroom's autograding reporter reads (status "fail" with
+ * "inconclusive: " in the message).
  */
-enum grade_format { GF_TEXT, GF_JSON, GF_JUNIT, GF_TAP, GF_GRADESCOPE };
+enum grade_format { GF_TEXT, GF_JSON, GF_JUNIT, GF_TAP, GF_GRADESCOPE, GF_MARKDOWN, GF_CLASSROOM };
 
 /* "json" -> GF_JSON; -1 when unknown. */
 int grade_format_parse(const char *name);

@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include "cli/cli.h"
+#include "tcplab_config.h"
 
 static const struct command {
 	const char *name;
@@ -33,6 +34,7 @@ static void usage(FILE *out)
 	        "[--lang LANG]).\n"
 	        CLI_THEME_HELP
 	        CLI_LANG_HELP
+	        "  --version       print tcplab's version\n"
 	        "\n'tcplab COMMAND --help' describes each command. Start with 'tcplab run 1'.\n");
 }
 
@@ -47,6 +49,10 @@ int main(int argc, char **argv)
 	}
 	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
 		usage(stdout);
+		return 0;
+	}
+	if (!strcmp(argv[1], "--version")) {
+		printf("tcplab %s\n", TCPLAB_VERSION);
 		return 0;
 	}
 	if (!strncmp(argv[1], "--theme", 7) || !strncmp(argv[1], "--lang", 6))

@@ -168,7 +168,7 @@ void msgcat_pair(const struct msgcat *c, size_t i, const char **msgid, const cha
 int msgcat_path(const char *dir, const char *lang, char *out, size_t len, char *errbuf,
                 size_t errlen)
 {
-	int n = snprintf(out, len, "%s/locale/%s/LC_MESSAGES/tcplab.mo", dir, lang);
+	int n = snprintf(out, len, "%s/%s/LC_MESSAGES/tcplab.mo", dir, lang);
 
 	if (n < 0 || (size_t)n >= len) {
 		errbuf_set(errbuf, errlen, "path of the '%s' catalog in '%s' is too long", lang, dir);

@@ -33,9 +33,9 @@ const char *msgcat_get(const struct msgcat *c, const char *msgid);
 size_t msgcat_count(const struct msgcat *c);
 void msgcat_pair(const struct msgcat *c, size_t i, const char **msgid, const char **msgstr);
 
-/* DIR/locale/LANG/LC_MESSAGES/tcplab.mo, where the Makefile puts LANG's catalog under the
- * build directory DIR (or an installed tcplab's directory). 0, or -1 (errbuf) when the
- * path does not fit in out. */
+/* DIR/LANG/LC_MESSAGES/tcplab.mo, where DIR is the locale folder paths_find() names: the
+ * build directory's locale/ where the Makefile puts LANG's catalog, or an install's
+ * LOCALEDIR. 0, or -1 (errbuf) when the path does not fit in out. */
 int msgcat_path(const char *dir, const char *lang, char *out, size_t len, char *errbuf,
                 size_t errlen);
 

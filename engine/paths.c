@@ -1,4 +1,4 @@
-/* summary: find the source tree and the build directory of a running tcplab (see paths.h). */
+/* summary: find the labs, the lab programs and the catalogs of a running tcplab (see paths.h). */
 #include "engine/paths.h"
 
 #include <errno.h>
@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+
+#include "tcplab_config.h"
 
 static int set(char *dst, size_t size, const char *src, const char *what, char *errbuf,
                size_t errlen)
@@ -19,12 +21,50 @@ static int set(char *dst, size_t size, const char *src, const char *what, char *
 	return 0;
 }
 
+static int has_labs(const char *dir)
+{
+	char path[PATH_MAX + 32];
+
+	/* labs/README.md, not labs/: a build directory has a labs/ of programs too. */
+	snprintf(path, sizeof(path), "%s/labs/README.md", dir);
+	return access(path, R_OK) == 0;
+}
+
+/* The install under stage ("" for the real one): 1 when its labs are there. */
+static int installed_at(struct paths *p, const char *stage)
+{
+	if (strlen(stage) + sizeof(TCPLAB_PKGDATADIR) > sizeof(p->root) ||
+	    strlen(stage) + sizeof(TCPLAB_PKGLIBEXECDIR) > sizeof(p->build) ||
+	    strlen(stage) + sizeof(TCPLAB_LOCALEDIR) > sizeof(p->locale))
+		return 0;
+	snprintf(p->root, sizeof(p->root), "%s%s", stage, TCPLAB_PKGDATADIR);
+	if (!has_labs(p->root))
+		return 0;
+	snprintf(p->build, sizeof(p->build), "%s%s", stage, TCPLAB_PKGLIBEXECDIR);
+	snprintf(p->locale, sizeof(p->locale), "%s%s", stage, TCPLAB_LOCALEDIR);
+	p->installed = 1;
+	return 1;
+}
+
+/* The staging folder when dir is STAGE followed by BINDIR, else NULL (dir is cut there). */
+static const char *stage_of(char *dir)
+{
+	size_t n = strlen(dir), b = strlen(TCPLAB_BINDIR);
+
+	if (n < b || strcmp(dir + n - b, TCPLAB_BINDIR) != 0)
+		return NULL;
+	dir[n - b] = '\0';
+	return dir;
+}
+
 int paths_find(struct paths *p, char *errbuf, size_t errlen)
 {
 	const char *env_build = getenv("TCPLAB_BUILD"), *env_root = getenv("TCPLAB_ROOT");
-	char exe[PATH_MAX], dir[PATH_MAX + 8];
+	const char *stage;
+	char exe[PATH_MAX], dir[PATH_MAX];
 	ssize_t n;
 
+	memset(p, 0, sizeof(*p));
 	if (env_build && *env_build) {
 		if (set(p->build, sizeof(p->build), env_build, "TCPLAB_BUILD", errbuf, errlen) < 0)
 			return -1;
@@ -36,26 +76,44 @@ int paths_find(struct paths *p, char *errbuf, size_t errlen)
 		}
 		exe[n] = '\0';
 		*strrchr(exe, '/') = '\0';
+		snprintf(dir, sizeof(dir), "%s", exe);
+		/* An install with TCPLAB_ROOT set (an instructor's own labs): its lab programs
+		 * and catalogs still. */
+		if ((stage = stage_of(dir)) && installed_at(p, stage))
+			return env_root && *env_root ?
+			       set(p->root, sizeof(p->root), env_root, "TCPLAB_ROOT", errbuf, errlen) : 0;
 		if (set(p->build, sizeof(p->build), exe, "build", errbuf, errlen) < 0)
 			return -1;
+	}
+	if (snprintf(p->locale, sizeof(p->locale), "%s/locale", p->build) >= (int)sizeof(p->locale)) {
+		snprintf(errbuf, errlen, "build path '%s' is too long", p->build);
+		return -1;
 	}
 	if (env_root && *env_root)
 		return set(p->root, sizeof(p->root), env_root, "TCPLAB_ROOT", errbuf, errlen);
 
-	snprintf(exe, sizeof(exe), "%s", p->build);
+	snprintf(dir, sizeof(dir), "%s", p->build);
 	for (;;) {
 		char *slash;
 
-		/* labs/README.md, not labs/: the build directory has a labs/ of programs too. */
-		snprintf(dir, sizeof(dir), "%s/labs/README.md", exe);
-		if (access(dir, R_OK) == 0)
-			return set(p->root, sizeof(p->root), exe[0] ? exe : "/", "root", errbuf, errlen);
-		slash = strrchr(exe, '/');
+		if (has_labs(dir))
+			return set(p->root, sizeof(p->root), dir[0] ? dir : "/", "root", errbuf, errlen);
+		slash = strrchr(dir, '/');
 		if (!slash)
 			break;
 		*slash = '\0';
 	}
-	snprintf(errbuf, errlen, "cannot find the labs folder above '%s' (set TCPLAB_ROOT to the"
-	         " tcplab source tree)", p->build);
+	if (!(env_build && *env_build)) {
+		char build[sizeof(p->build)];
+
+		memcpy(build, p->build, sizeof(build));
+		if (installed_at(p, ""))
+			return 0;
+		memcpy(p->build, build, sizeof(build));
+		p->installed = 0;
+	}
+	snprintf(errbuf, errlen, "cannot find the labs folder above '%s' nor in '%s' (reinstall"
+	         " tcplab, or set TCPLAB_ROOT to the tcplab source tree)", p->build,
+	         TCPLAB_PKGDATADIR);
 	return -1;
 }

@@ -15,6 +15,7 @@
 #include "engine/timeline.h"
 #include "util/errbuf.h"
 #include "util/safefile.h"
+#include "tcplab_config.h"
 
 /* pcapng (draft-ietf-opsawg-pcapng): block types, the byte-order magic, options. */
 #define PCAPNG_SHB 0x0A0D0D0Au
@@ -255,7 +256,8 @@ static uint16_t linktype_of(int dlt)
 static void write_headers(struct writer *wr, int dlt)
 {
 	struct wbuf w = { .n = 0 };
-	static const char appl[] = "tcplab";
+	/* Which tcplab wrote it: Wireshark shows it as the capture's application. */
+	static const char appl[] = "tcplab " TCPLAB_VERSION;
 
 	put_u32(&w, PCAPNG_BOM);
 	put_u16(&w, 1);                 /* major */
@@ -264,7 +266,7 @@ static void write_headers(struct writer *wr, int dlt)
 	put_u16(&w, OPT_SHB_USERAPPL);
 	put_u16(&w, sizeof(appl) - 1);
 	put(&w, appl, sizeof(appl) - 1);
-	put(&w, "\0\0", 2);             /* the option's padding to 4 */
+	put(&w, "\0\0\0", (4 - (sizeof(appl) - 1) % 4) % 4);       /* the option's padding to 4 */
 	/* What makes the file a record at a glance (record_probe()): PEN, "TCPL", version. */
 	put_u16(&w, OPT_CUSTOM_BIN_NOCOPY);
 	put_u16(&w, 10);

@@ -2,7 +2,7 @@
 # summary: make sure the libraries tcplab builds against are installed; install them on Debian/Ubuntu.
 #
 # usage: mk/deps.sh PKGCONFIG-NAME...   (libpcap ncursesw criterion; gettext, tmux, newuidmap,
-#        g++ and tshark are programs)
+#        g++, tshark and groff are programs)
 # Prints what it runs. On systems without apt-get it stops with the package names to install.
 set -u
 
@@ -23,6 +23,8 @@ for pc in "$@"; do
 	g++) command -v g++ >/dev/null 2>&1 || missing="$missing g++" ;;
 	# tshark proves that Wireshark's reader takes tcplab's run records (tests/test_record.c).
 	tshark) command -v tshark >/dev/null 2>&1 || missing="$missing tshark" ;;
+	# groff checks the man page tcplab(1) for warnings (tests/test_install.c).
+	groff) command -v groff >/dev/null 2>&1 || missing="$missing groff" ;;
 	*) pkg-config --exists "$pc" 2>/dev/null || missing="$missing $pc" ;;
 	esac
 done
@@ -39,6 +41,7 @@ deb_name() {
 	newuidmap) echo uidmap ;;
 	g++) echo g++ ;;
 	tshark) echo tshark ;;
+	groff) echo groff-base ;;
 	pkg-config) echo pkg-config ;;
 	esac
 }

@@ -1,5 +1,6 @@
-/* summary: tests of 'tcplab autograder gradescope': the zip, and its run_autograder run as Gradescope would. */
+/* summary: tests of 'tcplab autograder': Gradescope's zip and its run_autograder, GitHub's workflow and its steps, run as each platform would. */
 #include <criterion/criterion.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -8,6 +9,7 @@
 #include <unistd.h>
 
 #include "tests/lib/tcplab_run.h"
+#include "tests/lib/wellformed.h"
 
 /*
  * Each test unpacks the autograder into a fresh ROOT laid out as Gradescope's /autograder
@@ -302,7 +304,360 @@ Test(autograder, an_unknown_platform_or_lab_is_a_usage_error, .timeout = 30)
 
 	tcplab_run(&r, (const char *[]){ "autograder", "moodle", "1", NULL });
 	cr_expect_eq(r.status, 2);
-	cr_expect(strstr(r.err, "'moodle' is not an autograder platform (gradescope)"), "%s", r.err);
+	cr_expect(strstr(r.err, "'moodle' is not an autograder platform (gradescope, github)"), "%s",
+	          r.err);
 	tcplab_run(&r, (const char *[]){ "autograder", "gradescope", NULL });
 	cr_expect_eq(r.status, 2);
+}
+
+/* ---- GitHub Actions: the workflow's steps run here in order ---- */
+
+/*
+ * 'tcplab autograder github 1' writes ROOT/repo (the template repository: the workflow,
+ * .tcplab/ and the starter). A test puts a submission over the starter, then reads the
+ * workflow with the small reader below and runs its 'run:' steps in order as a GitHub
+ * runner would (bash -eo pipefail, in the workspace, with GITHUB_STEP_SUMMARY,
+ * GITHUB_OUTPUT, RUNNER_TEMP and the job's env), except "Install tcplab": it needs the
+ * network (apt-get) and builds tcplab again, so the tcplab of the build tree stands in for
+ * it, first on PATH. Steps with 'uses:' (checkout, the JUnit check, the artifact, the
+ * Classroom reporter) are GitHub's own actions and are not run; what they read is checked.
+ */
+#define MAX_STEPS 16
+
+struct step {
+	char name[128];
+	char id[32];
+	char run[4096];         /* the script; "" for a 'uses:' step */
+	bool always;            /* if: always() */
+};
+
+struct workflow {
+	char env[4][2][64];     /* the job's env: name, value */
+	size_t nenv;
+	struct step step[MAX_STEPS];
+	size_t nstep;
+};
+
+static char repo[300];
+
+static void gh_setup(void)
+{
+	struct tcplab_result r;
+
+	need_python();
+	if (geteuid() != 0)
+		cr_skip_test("the workflow grades as root, as on GitHub's runner (sudo): run this"
+		             " test as root");
+	snprintf(root, sizeof(root), "/tmp/tcplab gh-XXXXXX");
+	cr_assert_not_null(mkdtemp(root));
+	snprintf(repo, sizeof(repo), "%s/repo", root);
+	tcplab_run(&r, (const char *[]){ "autograder", "github", "1", "--output", repo, NULL });
+	cr_assert_eq(r.status, 0, "%s%s", r.out, r.err);
+	cr_assert(strstr(r.out, "wrote '"), "%s", r.out);
+}
+
+TestSuite(github, .init = gh_setup, .fini = cleanup);
+
+static size_t indent(const char *line)
+{
+	return strspn(line, " ");
+}
+
+/* "key: value" at column col of line: value (quotes taken off) into out, or false. */
+static bool key(const char *line, size_t col, const char *k, char *out, size_t len)
+{
+	size_t n = strlen(k);
+	const char *v;
+
+	if (indent(line) != col || strncmp(line + col, k, n) || line[col + n] != ':')
+		return false;
+	v = line + col + n + 1;
+	v += strspn(v, " ");
+	snprintf(out, len, "%.*s", (int)strcspn(v, "\n"), v);
+	n = strlen(out);
+	if (n >= 2 && out[0] == '"' && out[n - 1] == '"') {
+		memmove(out, out + 1, n - 2);
+		out[n - 2] = '\0';
+	}
+	return true;
+}
+
+/*
+ * The reader knows the shape tcplab writes and nothing more: the job's 'env:' at column 4
+ * (its variables at 6), 'steps:' at 4, each step '- ' at 6 and its keys at 8, a 'run: |'
+ * block deeper than 8; blocks under 'with:' and a step's 'env:' are skipped. A line it
+ * does not know inside the steps fails the test: the workflow changed shape, and the
+ * reader must learn it rather than skip a step.
+ */
+static void read_workflow(const char *path, struct workflow *w)
+{
+	char *text = test_slurp(path), *line, *next, val[256];
+	enum { TOP, ENV, STEPS } where = TOP;
+	struct step *s = NULL;
+	bool in_run = false, in_block = false;
+
+	memset(w, 0, sizeof(*w));
+	for (line = text; line && *line; line = next) {
+		next = strchr(line, '\n');
+		if (next)
+			*next++ = '\0';
+		if (in_run) {
+			if (!*line || indent(line) > 8) {
+				size_t used = strlen(s->run);
+
+				snprintf(s->run + used, sizeof(s->run) - used, "%s\n",
+				         strlen(line) > 10 ? line + 10 : "");
+				cr_assert_lt(strlen(s->run) + 1, sizeof(s->run), "step '%s' is too long",
+				             s->name);
+				continue;
+			}
+			in_run = false;
+		}
+		if (in_block) {
+			if (!*line || indent(line) > 8)
+				continue;
+			in_block = false;
+		}
+		if (!*line || line[indent(line)] == '#')
+			continue;
+		if (indent(line) <= 4)
+			where = !strcmp(line, "    env:") ? ENV : !strcmp(line, "    steps:") ? STEPS : TOP;
+		if (indent(line) <= 4)
+			continue;
+		if (where == ENV && indent(line) == 6) {
+			cr_assert_lt(w->nenv, 4);
+			cr_assert(strchr(line, ':'), "%s", line);
+			snprintf(w->env[w->nenv][0], sizeof(w->env[0][0]), "%.*s",
+			         (int)strcspn(line + 6, ":"), line + 6);
+			cr_assert(key(line, 6, w->env[w->nenv][0], w->env[w->nenv][1],
+			              sizeof(w->env[0][1])));
+			w->nenv++;
+			continue;
+		}
+		if (where != STEPS)
+			continue;
+		if (indent(line) == 6 && !strncmp(line + 6, "- ", 2)) {
+			cr_assert_lt(w->nstep, MAX_STEPS);
+			s = &w->step[w->nstep++];
+			line[6] = ' ';  /* "      - name: x" is read as "        name: x" */
+		}
+		cr_assert_not_null(s, "a line before the first step: '%s'", line);
+		if (key(line, 8, "name", s->name, sizeof(s->name)) ||
+		    key(line, 8, "id", s->id, sizeof(s->id)) || key(line, 8, "uses", val, sizeof(val)))
+			continue;
+		if (key(line, 8, "if", val, sizeof(val))) {
+			cr_assert_str_eq(val, "always()", "the reader knows no other condition");
+			s->always = true;
+		} else if (key(line, 8, "run", val, sizeof(val))) {
+			cr_assert_str_eq(val, "|", "step '%s': a run step is a '|' block", s->name);
+			in_run = true;
+		} else if (key(line, 8, "with", val, sizeof(val)) ||
+		           key(line, 8, "env", val, sizeof(val))) {
+			in_block = true;
+		} else {
+			cr_assert_fail("the workflow's reader does not know the line '%s'", line);
+		}
+	}
+	free(text);
+}
+
+struct ran {
+	int status[MAX_STEPS];  /* each step's exit status; -1 when not run */
+	char log[65536];        /* every step's output, named */
+};
+
+/* The run steps in order, as a runner: a failed step skips the later ones without
+ * if: always(). */
+static void run_steps(const struct workflow *w, const char *temp, struct ran *ran)
+{
+	char build[PATH_MAX], script[400], out[16384], env[2048];
+	size_t used = 0, elen = 0;
+	bool failed = false;
+
+	cr_assert_not_null(realpath(test_build(), build));
+	snprintf(script, sizeof(script), "%s/step.sh", root);
+	for (size_t i = 0; i < w->nenv; i++)
+		elen += (size_t)snprintf(env + elen, sizeof(env) - elen, "%s='%s' ", w->env[i][0],
+		                         w->env[i][1]);
+	ran->log[0] = '\0';
+	for (size_t i = 0; i < w->nstep; i++) {
+		const struct step *s = &w->step[i];
+		FILE *f;
+
+		ran->status[i] = -1;
+		if (!s->run[0] || !strcmp(s->name, "Install tcplab") || (failed && !s->always))
+			continue;
+		f = fopen(script, "w");
+		cr_assert_not_null(f);
+		fputs(s->run, f);
+		cr_assert_eq(fclose(f), 0);
+		ran->status[i] = sh(out, sizeof(out), "cd '%s' && env %s PATH='%s':\"$PATH\""
+		                    " GITHUB_ACTIONS=true CI=true GITHUB_WORKSPACE='%s'"
+		                    " GITHUB_STEP_SUMMARY='%s/summary.md' GITHUB_OUTPUT='%s/output'"
+		                    " RUNNER_TEMP='%s' bash --noprofile --norc -eo pipefail '%s'",
+		                    repo, env, build, repo, temp, temp, temp, script);
+		failed |= ran->status[i] != 0;
+		used += (size_t)snprintf(ran->log + used, sizeof(ran->log) - used,
+		                         "--- %s (status %d)\n%s", s->name, ran->status[i], out);
+		if (used >= sizeof(ran->log))
+			used = sizeof(ran->log) - 1;
+	}
+}
+
+static const struct step *find_step(const struct workflow *w, const char *name, size_t *at)
+{
+	for (size_t i = 0; i < w->nstep; i++)
+		if (!strcmp(w->step[i].name, name)) {
+			if (at)
+				*at = i;
+			return &w->step[i];
+		}
+	cr_assert_fail("the workflow has no step '%s'", name);
+	return NULL;
+}
+
+/* The Classroom reporter's input: GITHUB_OUTPUT's result=BASE64, decoded and checked as
+ * the reporter reads it; prints "STATUS SCORE MAX TESTS". */
+static const char classroom_check[] =
+	"import base64, json, sys\n"
+	"lines = [l for l in open(sys.argv[1]) if l.startswith('result=')]\n"
+	"assert len(lines) == 1, 'result= is written %d times' % len(lines)\n"
+	"r = json.loads(base64.b64decode(lines[0][len('result='):].strip()).decode('utf-8'))\n"
+	"assert r['status'] in ('pass', 'fail', 'error'), r['status']\n"
+	"for t in r['tests']:\n"
+	"    assert isinstance(t['name'], str) and t['status'] in ('pass', 'fail', 'error'), t\n"
+	"    assert isinstance(t['score'], (int, float)) and isinstance(t['message'], str), t\n"
+	"print(r['status'], sum(t['score'] for t in r['tests']), r['max_score'], len(r['tests']))\n";
+
+/* Grade submission FROM as the workflow does; the verdict step's status. */
+static int workflow_grades(const char *from, struct ran *ran, char **summary, char **junit,
+                           char *classroom, size_t clen)
+{
+	char temp[400], out[4096], path[500];
+	struct workflow w;
+	size_t verdict;
+
+	snprintf(temp, sizeof(temp), "%s/runner temp", root);
+	cr_assert_eq(sh(out, sizeof(out), "mkdir -p '%s' && cp '%s/%s'/*.c '%s/'", temp,
+	                test_root(), from, repo), 0, "%s", out);
+	snprintf(path, sizeof(path), "%s/.github/workflows/tcplab.yml", repo);
+	read_workflow(path, &w);
+	find_step(&w, "Verdict", &verdict);
+	run_steps(&w, temp, ran);
+	for (size_t i = 0; i < w.nstep; i++)
+		if (w.step[i].run[0] && strcmp(w.step[i].name, "Install tcplab") &&
+		    i != verdict)
+			cr_expect_eq(ran->status[i], 0, "step '%s' failed:\n%s", w.step[i].name,
+			             ran->log);
+	snprintf(path, sizeof(path), "%s/summary.md", temp);
+	*summary = test_slurp(path);
+	snprintf(path, sizeof(path), "%s/tcplab/junit.xml", temp);
+	*junit = test_slurp(path);
+	snprintf(path, sizeof(path), "%s/output", temp);
+	snprintf(out, sizeof(out), "%s/classroom.py", root);
+	{
+		FILE *f = fopen(out, "w");
+
+		cr_assert_not_null(f);
+		fputs(classroom_check, f);
+		cr_assert_eq(fclose(f), 0);
+	}
+	cr_assert_eq(sh(classroom, clen, "python3 '%s' '%s'", out, path), 0,
+	             "GitHub Classroom's reporter would not read it: %s", classroom);
+	return ran->status[verdict];
+}
+
+static size_t count(const char *hay, const char *needle)
+{
+	size_t n = 0;
+
+	for (const char *p = hay; (p = strstr(p, needle)); p += strlen(needle))
+		n++;
+	return n;
+}
+
+Test(github, the_workflow_installs_tcplab_from_its_sources_and_the_sources_can_install,
+     .timeout = 60)
+{
+	static const char *const needed[] = {
+		"Makefile", "VERSION", "mk/install.sh", "docs/tcplab.1", "completion/tcplab.bash",
+		"labs/README.md", "labs/include/winsock_compat.h", "po",
+	};
+	char path[600], out[8192];
+	struct workflow w;
+	const struct step *install;
+
+	snprintf(path, sizeof(path), "%s/.github/workflows/tcplab.yml", repo);
+	read_workflow(path, &w);
+	install = find_step(&w, "Install tcplab", NULL);
+	cr_expect(strstr(install->run, "make -C .tcplab -j\"$(nproc)\" all\n"), "%s", install->run);
+	cr_expect(strstr(install->run, "sudo make -C .tcplab install\n"), "%s", install->run);
+	for (size_t i = 0; i < sizeof(needed) / sizeof(needed[0]); i++) {
+		snprintf(path, sizeof(path), "%s/.tcplab/%s", repo, needed[i]);
+		cr_expect_eq(access(path, R_OK), 0, "'make install' needs .tcplab/%s", needed[i]);
+	}
+	snprintf(path, sizeof(path), "%s/.tcplab/tests", repo);
+	cr_expect_neq(access(path, F_OK), 0, "the tests are not the workflow's business");
+	snprintf(path, sizeof(path), "%s/echo_client.c", repo);
+	cr_expect_eq(access(path, R_OK), 0, "the lab's starter is in the template repository");
+	/* Every rule 'make install' follows has its files (a dry run: nothing is built). */
+	cr_expect_eq(sh(out, sizeof(out), "make -n -C '%s/.tcplab' install DESTDIR='%s/stage'"
+	                " >'%s/make.log' 2>&1; st=$?; tail -n 5 '%s/make.log'; exit $st", repo, root,
+	                root, root), 0, "%s", out);
+}
+
+Test(github, the_reference_solution_passes_with_junit_summary_and_classroom_points,
+     .timeout = 180)
+{
+	char *summary, *junit, classroom[512], status[16], why[256];
+	double score, max;
+	int tests;
+	struct ran *ran = malloc(sizeof(*ran));
+
+	cr_assert_not_null(ran);
+	cr_expect_eq(workflow_grades("solutions/01-handshake", ran, &summary, &junit, classroom,
+	                             sizeof(classroom)), 0, "%s", ran->log);
+	cr_assert_eq(sscanf(classroom, "%15s %lf %lf %d", status, &score, &max, &tests), 4, "%s",
+	             classroom);
+	cr_expect_str_eq(status, "pass");
+	cr_expect_eq(score, max);
+	cr_expect_gt(max, 1);
+	cr_expect(xml_wellformed(junit, why, sizeof(why)), "%s\n%s", why, junit);
+	cr_expect_eq(count(junit, "<testcase "), (size_t)tests, "%s", junit);
+	cr_expect(strstr(junit, "failures=\"0\" errors=\"0\""), "%s", junit);
+	cr_expect(strstr(summary, "## tcplab lab 1: "), "%s", summary);
+	cr_expect(strstr(summary, "every check passed"), "%s", summary);
+	/* The ladder, folded: the handshake's first segment in the wire's column. */
+	cr_expect(strstr(summary, "<details><summary>The ladder of the run"), "%s", summary);
+	cr_expect(strstr(summary, "#1 S 0 -->"), "%s", summary);
+	free(summary);
+	free(junit);
+	free(ran);
+}
+
+Test(github, a_wrong_submission_fails_the_job_and_the_summary_says_why, .timeout = 180)
+{
+	char *summary, *junit, classroom[512], status[16], why[256];
+	double score, max;
+	int tests;
+	struct ran *ran = malloc(sizeof(*ran));
+
+	cr_assert_not_null(ran);
+	cr_expect_eq(workflow_grades("tests/exercises/01-handshake/single-recv", ran, &summary,
+	                             &junit, classroom, sizeof(classroom)), 1, "%s", ran->log);
+	cr_assert_eq(sscanf(classroom, "%15s %lf %lf %d", status, &score, &max, &tests), 4, "%s",
+	             classroom);
+	cr_expect_str_eq(status, "fail");
+	cr_expect_lt(score, max);
+	cr_expect(xml_wellformed(junit, why, sizeof(why)), "%s\n%s", why, junit);
+	cr_expect_eq(count(junit, "<testcase "), (size_t)tests, "%s", junit);
+	cr_expect(strstr(junit, "<failure message=\""), "%s", junit);
+	cr_expect(strstr(summary, "did not pass"), "%s", summary);
+	/* The check that failed, with its reason, in the list under "Why". */
+	cr_expect(strstr(summary, "### Why\n\n- \xe2\x9d\x8c fail **"), "%s", summary);
+	cr_expect(strstr(summary, "**the client read the whole echo**: "), "%s", summary);
+	cr_expect(strstr(summary, "`tcplab grade 1 --seed "), "%s", summary);
+	free(summary);
+	free(junit);
+	free(ran);
 }

@@ -349,6 +349,53 @@ Test(grade, reports_are_well_formed_in_every_format, .timeout = 60)
 	cr_expect(strstr(r.out, "\"name\": \"no RST in the connection\""), "%s", r.out);
 }
 
+/* One grade, three reports: each --output takes its --format, the one left over goes to
+ * standard output, and all three tell the same grade. */
+Test(grade, several_reports_of_one_grade_each_go_to_their_own_file, .timeout = 60)
+{
+	char dir[] = "/tmp/tcplab-reports-XXXXXX", a[128], b[128], src[600], why[256], want[64];
+	struct tcplab_result r;
+	char *json, *junit, *score;
+
+	cr_assert_not_null(mkdtemp(dir));
+	snprintf(a, sizeof(a), "%s/a.json", dir);
+	snprintf(b, sizeof(b), "%s/b.xml", dir);
+	snprintf(src, sizeof(src), "%s/tests/exercises/01-handshake/single-recv", test_root());
+	/* '--output FILE --format F', the order older scripts use, still pairs them. */
+	tcplab_run(&r, (const char *[]){ "grade", "1", "--src", src, "--output", a, "--format",
+	                                 "json", "--format", "junit", "--output", b, "--format",
+	                                 "markdown", NULL });
+	cr_expect_eq(r.status, 1, "%s", r.err);
+	json = test_slurp(a);
+	junit = test_slurp(b);
+	cr_expect(json_wellformed(json, why, sizeof(why)), "%s\n%s", why, json);
+	cr_expect(xml_wellformed(junit, why, sizeof(why)), "%s\n%s", why, junit);
+	cr_expect(!strncmp(r.out, "## tcplab lab 1: ", 17), "%s", r.out);
+	score = strstr(json, "\"score\": ");
+	cr_assert_not_null(score, "%s", json);
+	snprintf(want, sizeof(want), "**%.*s/", (int)strcspn(score + 9, ","), score + 9);
+	cr_expect(strstr(r.out, want), "the JSON's score %s is not the Markdown's:\n%s", want, r.out);
+	free(json);
+	free(junit);
+	unlink(a);
+	unlink(b);
+	cr_expect_eq(rmdir(dir), 0, "a temporary file was left");
+}
+
+Test(grade, two_formats_without_an_output_between_or_one_file_twice_are_refused, .timeout = 30)
+{
+	struct tcplab_result r;
+
+	tcplab_run(&r, (const char *[]){ "grade", "1", "--format", "json", "--format", "tap", NULL });
+	cr_expect_eq(r.status, 2, "%s%s", r.out, r.err);
+	cr_expect(strstr(r.err, "--format tap follows another --format with no --output between"),
+	          "%s", r.err);
+	tcplab_run(&r, (const char *[]){ "grade", "1", "--format", "json", "--output", "/tmp/x.r",
+	                                 "--format", "tap", "--output", "/tmp/x.r", NULL });
+	cr_expect_eq(r.status, 2, "%s%s", r.out, r.err);
+	cr_expect(strstr(r.err, "'/tmp/x.r' is named twice as a file to write"), "%s", r.err);
+}
+
 /* The refusals come before anything is built or run: no lab run is needed. */
 Test(grade, a_report_inside_the_submission_folder_is_refused, .timeout = 30)
 {

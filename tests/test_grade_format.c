@@ -157,15 +157,64 @@ Test(grade_format, a_build_failure_is_well_formed_in_every_format)
 	g.ncheck = 0;
 	g.attempt = 0;
 	snprintf(g.build_log, sizeof g.build_log, "a.c:3: error: \x1b[31mexpected ';'\n");
-	for (int f = GF_JSON; f <= GF_GRADESCOPE; f++) {
+	for (int f = GF_JSON; f <= GF_CLASSROOM; f++) {
 		r = report((enum grade_format)f);
 		if (f == GF_JUNIT)
 			cr_expect(xml_wellformed(r, why, sizeof why), "%s\n%s", why, r);
 		else if (f == GF_TAP)
 			cr_expect(strstr(r, "not ok 1 - build\n"), "%s", r);
+		else if (f == GF_MARKDOWN)
+			cr_expect(strstr(r, "**0/1**: the build failed. The compiler said:\n\n```text\n"
+			                 "a.c:3: error: \\e[31mexpected ';'\n```\n"), "%s", r);
 		else
 			cr_expect(json_wellformed(r, why, sizeof why), "%d: %s\n%s", f, why, r);
 		cr_expect_null(strchr(r, '\x1b'), "%s", r);
 		free(r);
 	}
+}
+
+Test(grade_format, markdown_escapes_what_the_program_printed_so_it_cannot_become_markup)
+{
+	char *m;
+
+	snprintf(checks[1].explain, sizeof checks[1].explain,
+	         "it printed '[win](https://x.io/a) <img src=x> **10/10** `x` | @alice'");
+	m = report(GF_MARKDOWN);
+	cr_expect(strstr(m, "**1/3**: 2 of 3 checks did not pass\n"), "%s", m);
+	cr_expect(strstr(m, "| \xe2\x9c\x85 pass | one handshake | 1/1 |\n"), "%s", m);
+	cr_expect(strstr(m, "- \xe2\x9d\x8c fail **the echo is printed**: it printed '\\[win\\]"
+	                 "(https\\://x\\.io/a) \\<img src=x\\> \\*\\*10/10\\*\\* \\`x\\` \\| \\@alice'\n"),
+	          "%s", m);
+	cr_expect(strstr(m, "- \xe2\x9a\xa0\xef\xb8\x8f inconclusive **the client closes first**: the"
+	                 " capture dropped 1 packet\n"), "%s", m);
+	cr_expect_null(strstr(m, "[win]("), "a link got through:\n%s", m);
+	cr_expect_null(strstr(m, " <img"), "HTML got through:\n%s", m);
+	free(m);
+}
+
+Test(grade_format, markdown_fences_a_build_log_with_a_fence_longer_than_its_backticks)
+{
+	char *m;
+
+	g.outcome = GRADE_BUILD_FAILED;
+	g.ncheck = 0;
+	snprintf(g.build_log, sizeof g.build_log, "a.c:1: error: ````\n# not a heading\n");
+	m = report(GF_MARKDOWN);
+	cr_expect(strstr(m, "\n`````text\na.c:1: error: ````\n# not a heading\n`````\n"), "%s", m);
+	free(m);
+}
+
+Test(grade_format, classroom_gives_each_check_its_score_and_inconclusive_is_a_failure)
+{
+	char why[256], *c = report(GF_CLASSROOM);
+
+	cr_expect(json_wellformed(c, why, sizeof why), "%s\n%s", why, c);
+	cr_expect(strstr(c, "{\"version\": 1, \"status\": \"fail\", \"max_score\": 3, \"tests\": ["),
+	          "%s", c);
+	cr_expect(strstr(c, "{\"name\": \"one handshake\", \"status\": \"pass\", \"score\": 1,"), "%s",
+	          c);
+	cr_expect(strstr(c, "{\"name\": \"the client closes first\", \"status\": \"fail\", \"score\":"
+	                 " 0, \"message\": \"inconclusive: the capture dropped 1 packet\"}"), "%s", c);
+	cr_expect_null(strchr(c, '\x1b'), "%s", c);
+	free(c);
 }

@@ -166,11 +166,11 @@ Test(msgcat, offsets_outside_the_file_a_wrong_magic_and_unsorted_messages_are_re
 	cr_expect(strstr(err, "cannot read '/nonexistent/tcplab.mo'"), "%s", err);
 }
 
-Test(msgcat, the_path_is_under_the_build_directory_and_a_long_one_is_an_error)
+Test(msgcat, the_path_is_under_the_locale_folder_and_a_long_one_is_an_error)
 {
 	char out[128], err[256], dir[200];
 
-	cr_assert_eq(msgcat_path("/b", "ko", out, sizeof out, err, sizeof err), 0);
+	cr_assert_eq(msgcat_path("/b/locale", "ko", out, sizeof out, err, sizeof err), 0);
 	cr_expect_str_eq(out, "/b/locale/ko/LC_MESSAGES/tcplab.mo");
 	memset(dir, 'd', sizeof dir - 1);
 	dir[sizeof dir - 1] = '\0';

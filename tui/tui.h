@@ -36,6 +36,7 @@ const char *tui_theme_name(enum tui_theme th);
 struct tui_opts {
 	enum tui_mode mode;
 	const char *build;              /* for lab runs */
+	const char *locale;             /* the catalogs' folder (paths.h); NULL: English only */
 	const struct lab *labs;         /* TUI_MENU: every lab; TUI_DEMO: labs[0] is shown */
 	size_t nlab;
 	const char *path;               /* TUI_INSPECT: the capture; TUI_DEMO: --pcap or NULL */
@@ -90,7 +91,7 @@ bool tui_key_on(const struct tui_key *k, const char *screen);
  * catalog where it is written (the key table) and _() translates it where it is drawn.
  * xgettext collects both (make po). A hint bar's translation keeps its items' keys, each
  * item's first word, and the two blanks between items: draw_hints() reads both.
- * tr_init() loads LANG's catalog from DIR (the build directory: msgcat_path()); tui_main()
+ * tr_init() loads LANG's catalog from DIR (paths_find()'s locale: msgcat_path()); tui_main()
  * calls it only in a UTF-8 locale, where Korean can be drawn.
  */
 void tr_init(const char *dir, const char *lang);
