@@ -10,6 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "util/tr.h"
+
 static char *trim(char *s)
 {
 	char *end;
@@ -675,4 +677,16 @@ void lab_vars_expand(const struct lab_vars *vars, const char *text, char *buf, s
 		buf[used++] = *p++;
 	}
 	buf[used] = '\0';
+}
+
+const char *lab_text(const struct lab *lab, const char *text)
+{
+	char prefix[96];
+	const char *t;
+
+	if (!lab)
+		return tr(text);
+	snprintf(prefix, sizeof prefix, "labs/%s", lab->slug);
+	t = tr_in(prefix, text);
+	return t != text ? t : tr(text);
 }

@@ -11,7 +11,7 @@ pot() {
 	# Locations by file only: line numbers would change the catalog at every edit.
 	xgettext --language=C --from-code=UTF-8 --keyword=_ --keyword=N_ \
 		--add-comments=TRANSLATORS: --add-location=file --package-name=tcplab \
-		-o "$1" $(ls tui/*.c tui/*.h | LC_ALL=C sort)
+		-o "$1" $(ls cli/*.c cli/*.h tui/*.c tui/*.h engine/*.c engine/*.h capture/*.c capture/*.h util/*.c util/*.h | LC_ALL=C sort)
 }
 
 case "${1:-}" in

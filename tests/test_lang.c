@@ -10,7 +10,7 @@
 #include "engine/lab.h"
 #include "engine/lang.h"
 #include "engine/lesson.h"
-#include "engine/msgcat.h"
+#include "util/msgcat.h"
 
 static const char *root(void)
 {

@@ -649,6 +649,8 @@ int tui_main(const struct tui_opts *o, char *errbuf, size_t errlen)
 	 * non-UTF-8 locale, where every Hangul syllable would be a '?'. */
 	if (draw_utf8())
 		tr_init(o->build, o->lang);
+	else
+		tr_release();
 
 	switch (o->mode) {
 	case TUI_MENU:
