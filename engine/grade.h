@@ -37,6 +37,7 @@ struct grade_check {
 
 struct grade_result {
 	int lab;
+	char slug[64];          /* the lab's folder name: its texts' catalog (lab_text_in()) */
 	char title[128];
 	char src[600];          /* the folder that was graded */
 	enum grade_outcome outcome;

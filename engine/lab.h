@@ -124,6 +124,8 @@ int lab_load_all(const char *root, struct lab **out, size_t *n, char *errbuf, si
  * where a person reads it.
  */
 const char *lab_text(const struct lab *lab, const char *text) __attribute__((format_arg(2)));
+/* The same for the lab in folder slug ("01-handshake"), where no struct lab is at hand. */
+const char *lab_text_in(const char *slug, const char *text) __attribute__((format_arg(2)));
 
 /* The variant called name, or the first one when name is NULL; NULL if none matches. */
 const struct lab_variant *lab_variant_find(const struct lab *lab, const char *name);
