@@ -124,15 +124,15 @@ static const struct {
 	const int *vals;
 	const char *names[4];   /* default check name per argument (index as in args) */
 } assert_table[] = {
-	{ "no-rst", A_NO_RST, NULL, NULL, { "no RST in the connection" } },
-	{ "no-retransmission", A_NO_RETRANS, NULL, NULL, { "no segment is sent twice" } },
-	{ "handshake", A_HANDSHAKE, NULL, NULL, { "the three-way handshake completes" } },
+	{ "no-rst", A_NO_RST, NULL, NULL, { N_("no RST in the connection") } },
+	{ "no-retransmission", A_NO_RETRANS, NULL, NULL, { N_("no segment is sent twice") } },
+	{ "handshake", A_HANDSHAKE, NULL, NULL, { N_("the three-way handshake completes") } },
 	{ "first-fin", A_FIRST_FIN, who_fin, who_fin_val,
-	  { "the client sends the first FIN", "the server sends the first FIN",
-	    "nobody sends a FIN" } },
+	  { N_("the client sends the first FIN"), N_("the server sends the first FIN"),
+	    N_("nobody sends a FIN") } },
 	{ "time-wait", A_TIME_WAIT, who_tw, who_tw_val,
-	  { "the client holds TIME-WAIT at the end", "the server holds TIME-WAIT at the end",
-	    "both sides hold TIME-WAIT at the end", "nobody holds TIME-WAIT at the end" } },
+	  { N_("the client holds TIME-WAIT at the end"), N_("the server holds TIME-WAIT at the end"),
+	    N_("both sides hold TIME-WAIT at the end"), N_("nobody holds TIME-WAIT at the end") } },
 };
 
 #define NELEM(a) (sizeof(a) / sizeof((a)[0]))

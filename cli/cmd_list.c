@@ -80,9 +80,9 @@ int cmd_list(int argc, char **argv)
 		char grades[120];
 
 		progress_summary(pl, grades, sizeof(grades));
-		printf("%s%2d  %s  [%s%s%s]\n    %s\n", i ? "\n" : "", labs[i].number, labs[i].title,
-		       progress_state_str(pl->state), grades[0] ? ", " : "", grades,
-		       labs[i].summary);
+		printf("%s%2d  %s  [%s%s%s]\n    %s\n", i ? "\n" : "", labs[i].number,
+		       lab_text(&labs[i], labs[i].title), progress_state_str(pl->state),
+		       grades[0] ? ", " : "", grades, lab_text(&labs[i], labs[i].summary));
 		int width = 0;
 
 		for (size_t j = 0; j < labs[i].nvariant; j++)
@@ -90,7 +90,7 @@ int cmd_list(int argc, char **argv)
 				width = (int)strlen(labs[i].variant[j].name);
 		for (size_t j = 0; j < labs[i].nvariant; j++)
 			printf("    --variant %-*s %s\n", width, labs[i].variant[j].name,
-			       labs[i].variant[j].summary);
+			       lab_text(&labs[i], labs[i].variant[j].summary));
 	}
 	free(labs);
 	free(prog);

@@ -114,7 +114,8 @@ static int run_one(const struct lab *lab, const struct lab_variant *v, struct la
 	char err[1024];
 	int status, r;
 
-	printf("lab %d: %s\nvariant %s: %s\n\n", lab->number, lab->title, v->name, v->summary);
+	printf(_("lab %d: %s\nvariant %s: %s\n\n"), lab->number, lab_text(lab, lab->title), v->name,
+	       lab_text(lab, v->summary));
 	fflush(stdout);
 	r = run_loop(lab, v, o, &run, err, sizeof(err));
 	if (r == 1) {

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "engine/lab.h"
+#include "util/textcols.h"
 #include "util/textesc.h"
 #include "util/tr.h"
 
@@ -64,32 +65,6 @@ static const char *verdict_word(enum expect_verdict v)
 }
 
 /*
- * Columns of a label of ours (a translated word): Hangul and the other East Asian wide
- * ranges two, every other character one. Labels are tcplab's own text, valid UTF-8; the
- * report does not call setlocale(), so wcwidth() cannot be asked.
- */
-static int label_cols(const char *s)
-{
-	int cols = 0;
-
-	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-		unsigned cp;
-
-		if ((*p & 0xc0) == 0x80)
-			continue;
-		if ((*p & 0xf0) == 0xe0 && p[1] && p[2]) {
-			cp = (unsigned)(*p & 0x0f) << 12 | (unsigned)(p[1] & 0x3f) << 6 | (p[2] & 0x3f);
-			cols += (cp >= 0x1100 && cp <= 0x115f) || (cp >= 0x2e80 && cp <= 0xa4cf) ||
-			        (cp >= 0xac00 && cp <= 0xd7a3) || (cp >= 0xf900 && cp <= 0xfaff) ||
-			        (cp >= 0xff00 && cp <= 0xff60) ? 2 : 1;
-		} else {
-			cols++;
-		}
-	}
-	return cols;
-}
-
-/*
  * The text report goes to a terminal: everything that came from the student's folder, the
  * compiler or the program (paths, the build log, explanations quoting output) is escaped.
  * It is the one format in the student's language (util/tr.h): headings, verdicts, the
@@ -97,7 +72,7 @@ static int label_cols(const char *s)
  */
 static void text_line(FILE *out, const char *label, const char *s)
 {
-	int pad = 12 - label_cols(label);
+	int pad = 12 - textcols_label(label);
 
 	fprintf(out, "  %s%*s ", label, pad > 0 ? pad : 0, "");
 	textesc_fputs(out, s, 0);
