@@ -81,7 +81,7 @@ int cmd_list(int argc, char **argv)
 
 		progress_summary(pl, grades, sizeof(grades));
 		printf("%s%2d  %s  [%s%s%s]\n    %s\n", i ? "\n" : "", labs[i].number,
-		       lab_text(&labs[i], labs[i].title), progress_state_str(pl->state),
+		       lab_text(&labs[i], labs[i].title), _(progress_state_str(pl->state)),
 		       grades[0] ? ", " : "", grades, lab_text(&labs[i], labs[i].summary));
 		int width = 0;
 

@@ -12,6 +12,7 @@
 #include "engine/grade.h"
 #include "engine/paths.h"
 #include "util/errbuf.h"
+#include "util/tr.h"
 
 static const char *const state_words[] = {
 	[PROGRESS_NONE] = "none",
@@ -21,10 +22,10 @@ static const char *const state_words[] = {
 };
 
 static const char *const state_text[] = {
-	[PROGRESS_NONE] = "not started",
-	[PROGRESS_DEMO] = "demo run",
-	[PROGRESS_TRIED] = "exercise tried",
-	[PROGRESS_PASSED] = "exercise passed",
+	[PROGRESS_NONE] = N_("not started"),
+	[PROGRESS_DEMO] = N_("demo run"),
+	[PROGRESS_TRIED] = N_("exercise tried"),
+	[PROGRESS_PASSED] = N_("exercise passed"),
 };
 
 static const char *const verdict_words[] = {
