@@ -26,7 +26,7 @@ int cli_lab(const char *word, struct paths *p, struct lab **labs, struct lab **l
 	size_t n;
 
 	if (*end || number <= 0) {
-		fprintf(stderr, "tcplab: '%s' is not a lab number ('tcplab list' shows them)\n", word);
+		fprintf(stderr, _("tcplab: '%s' is not a lab number ('tcplab list' shows them)\n"), word);
 		return 2;
 	}
 	if (cli_labs(p, labs, &n) < 0)
@@ -37,7 +37,7 @@ int cli_lab(const char *word, struct paths *p, struct lab **labs, struct lab **l
 			return 0;
 		}
 	}
-	fprintf(stderr, "tcplab: there is no lab %ld ('tcplab list' shows them)\n", number);
+	fprintf(stderr, _("tcplab: there is no lab %ld ('tcplab list' shows them)\n"), number);
 	free(*labs);
 	*labs = NULL;
 	return 2;
@@ -74,7 +74,7 @@ int cmd_list(int argc, char **argv)
 		return 1;
 	}
 	if (progress_load(prog, err, sizeof(err)) < 0)
-		fprintf(stderr, "tcplab: note: %s (progress not shown)\n", err);
+		fprintf(stderr, _("tcplab: note: %s (progress not shown)\n"), err);
 	for (size_t i = 0; i < n; i++) {
 		const struct progress_lab *pl = progress_get(prog, labs[i].number);
 		char grades[120];

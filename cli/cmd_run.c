@@ -101,8 +101,8 @@ static int run_loop(const struct lab *lab, const struct lab_variant *v,
 			*out = run;
 			return 0;
 		}
-		fprintf(stderr, "tcplab: %s, so its timings cannot be judged: running it again"
-		        " (attempt %d of %d)\n", run->stall_why, attempt + 1, RUN_TRIES);
+		fprintf(stderr, _("tcplab: %s, so its timings cannot be judged: running it again"
+		        " (attempt %d of %d)\n"), run->stall_why, attempt + 1, RUN_TRIES);
 		labrun_free(run);
 	}
 }
@@ -119,22 +119,22 @@ static int run_one(const struct lab *lab, const struct lab_variant *v, struct la
 	fflush(stdout);
 	r = run_loop(lab, v, o, &run, err, sizeof(err));
 	if (r == 1) {
-		fprintf(stderr, "tcplab: stopped by %s: the lab's programs were killed and its"
-		        " namespaces removed", stopsig_name(stopsig_caught()));
+		fprintf(stderr, _("tcplab: stopped by %s: the lab's programs were killed and its"
+		        " namespaces removed"), stopsig_name(stopsig_caught()));
 		if (o->pcap_path)
-			fprintf(stderr, "; the capture so far is in %s", o->pcap_path);
+			fprintf(stderr, _("; the capture so far is in %s"), o->pcap_path);
 		fprintf(stderr, "\n");
 		return 128 + stopsig_caught();
 	}
 	if (r < 0) {
-		fprintf(stderr, "tcplab: lab %d (%s) could not run: %s\n", lab->number, v->name, err);
+		fprintf(stderr, _("tcplab: lab %d (%s) could not run: %s\n"), lab->number, v->name, err);
 		return 1;
 	}
 	ladder_print(stdout, run);
 	ladder_print_checks(stdout, run);
 	status = labrun_passed(run) ? 0 : 1;
 	if (progress_demo_ran(lab->number, err, sizeof(err)) < 0)
-		fprintf(stderr, "tcplab: note: %s (your progress was not saved)\n", err);
+		fprintf(stderr, _("tcplab: note: %s (your progress was not saved)\n"), err);
 	if (run->pcap_error[0]) {
 		fprintf(stderr, "tcplab: %s\n", run->pcap_error);
 		status = 1;
@@ -144,7 +144,7 @@ static int run_one(const struct lab *lab, const struct lab_variant *v, struct la
 	if (record) {
 		/* Like the capture: a full disk loses the file, not the verdicts shown above. */
 		if (record_write_run(record, run, err, sizeof(err)) < 0) {
-			fprintf(stderr, "tcplab: cannot save the run record: %s\n", err);
+			fprintf(stderr, _("tcplab: cannot save the run record: %s\n"), err);
 			status = 1;
 		} else {
 			printf("run record saved to %s\n", record);
@@ -188,7 +188,7 @@ int cmd_run(int argc, char **argv)
 		case 't':
 			o.timeout_s = strtod(optarg, &end);
 			if (*end || o.timeout_s <= 0 || o.timeout_s > 3600) {
-				fprintf(stderr, "tcplab: --timeout '%s' is not a number of seconds (1-3600)\n",
+				fprintf(stderr, _("tcplab: --timeout '%s' is not a number of seconds (1-3600)\n"),
 				        optarg);
 				return 2;
 			}
@@ -264,7 +264,7 @@ int cmd_run(int argc, char **argv)
 		const struct lab_variant *v = lab_variant_find(lab, variant);
 
 		if (!v) {
-			fprintf(stderr, "tcplab: lab %d has no variant '%s'; it has:", lab->number,
+			fprintf(stderr, _("tcplab: lab %d has no variant '%s'; it has:"), lab->number,
 			        variant);
 			for (size_t i = 0; i < lab->nvariant; i++)
 				fprintf(stderr, " %s", lab->variant[i].name);
