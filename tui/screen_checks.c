@@ -7,6 +7,7 @@
 #include "engine/labrun.h"
 #include "tui/list.h"
 #include "tui/tui.h"
+#include "util/textcols.h"
 
 struct checks {
 	struct tui_src *src;
@@ -81,7 +82,11 @@ static void chk_draw(struct tui *t, void *priv)
 		char name[512];
 
 		chk_get(c->src, i, &k, name, sizeof name);
-		draw_fmt(y, 0, CHK_X, verdict_role(k.verdict), " %s", _(expect_verdict_str(k.verdict)));
+		const char *v = _(expect_verdict_str(k.verdict));
+		int pad = 12 - textcols_label(v);
+
+		/* Padded by columns, as " %-12s" did for the English words. */
+		draw_fmt(y, 0, CHK_X, verdict_role(k.verdict), " %s%*s", v, pad > 0 ? pad : 0, "");
 		y += draw_para(y, CHK_X, COLS - CHK_X - 1, 2 + h - y,
 		               i == c->list.sel ? R_SEL : R_NORMAL, name);
 		y += draw_para(y, CHK_X, COLS - CHK_X - 1, 2 + h - y, R_NORMAL, k.explain);
