@@ -1173,6 +1173,20 @@ Test(tui, korean_hints_keep_q_and_help_at_80_columns, .timeout = 60)
 	cr_expect_leq(row_cols(row), 80, "'%s'", row);
 	free(row);
 	free(s);
+	/* The run's checks: verdicts, the lab's check names (labs/01-handshake/ko.po) and the
+	 * engine's (po/ko.po) in Korean, every row within the screen. */
+	term_keys(t, (const char *[]){ "c", NULL });
+	s = term_wait(t, "검사(checks)", WAIT_MS);
+	cr_expect(strstr(s, " 통과"), "a Korean verdict:\n%s", s);
+	cr_expect(strstr(s, "3-way 핸드셰이크: SYN, SYN-ACK, ACK"), "the lab's check name:\n%s", s);
+	cr_expect(strstr(s, "캡처가 완전하다"), "the engine's check name:\n%s", s);
+	cr_expect(!strstr(s, "PASS") && !strstr(s, "three-way handshake"), "English left:\n%s", s);
+	for (int y = 0; y < 24; y++) {
+		row = screen_row(s, y);
+		cr_expect_leq(row_cols(row), 80, "row %d is wider than the screen:\n%s", y, s);
+		free(row);
+	}
+	free(s);
 	term_stop(t);
 	rm_rf(root);
 }
