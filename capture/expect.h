@@ -56,7 +56,8 @@ enum expect_verdict { EXPECT_PASS, EXPECT_FAIL, EXPECT_INCONCLUSIVE };
 struct expect_result {
 	enum expect_verdict verdict;
 	long seg_index;         /* evidence: index into the segs array, -1 when none */
-	char explain[512];      /* one paragraph for a student; "" never on FAIL */
+	char explain[1024];     /* one paragraph for a student (Korean takes about twice the bytes
+	                           of English); "" never on FAIL */
 };
 
 /*

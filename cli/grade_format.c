@@ -282,7 +282,7 @@ static void print_gradescope(FILE *out, const struct grade_result *g)
 	fprintf(out, ", \"tests\": [");
 	for (size_t i = 0; i < g->ncheck; i++) {
 		const struct grade_check *c = &g->check[i];
-		char text[600];
+		char text[sizeof c->explain + 20];
 
 		snprintf(text, sizeof(text), "%s%s",
 		         c->verdict == EXPECT_INCONCLUSIVE ? "inconclusive: " : "", c->explain);

@@ -24,6 +24,7 @@
 #include "engine/proc.h"
 #include "engine/progress.h"
 #include "util/errbuf.h"
+#include "util/textesc.h"
 #include "util/tr.h"
 
 #define BUILD_TIMEOUT_S 60
@@ -404,6 +405,7 @@ static int score(struct grade_result *g, struct labrun **runs, int nrun, int pla
 			used = n > 0 && (size_t)n < sizeof(c->explain) ? (size_t)n : 0;
 		}
 		copy_text(c->explain + used, sizeof(c->explain) - used, k->r.explain);
+		textesc_trim_cut(c->explain);
 		if (c->verdict == EXPECT_FAIL && showfail < 0)
 			showfail = worst;
 		if (c->verdict != EXPECT_PASS && show < 0)

@@ -31,7 +31,7 @@ enum grade_outcome { GRADE_RAN, GRADE_BUILD_FAILED };
 struct grade_check {
 	char name[160];
 	enum expect_verdict verdict;
-	char explain[512];      /* why, in TCP terms, with segment numbers and times as evidence */
+	char explain[1024];     /* why, in TCP terms, with segment numbers and times as evidence */
 	double score, max;      /* max 1 (0 for tcplab's own capture check); score max on PASS */
 };
 

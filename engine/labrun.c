@@ -22,6 +22,7 @@
 #include "engine/proc.h"
 #include "engine/sandbox.h"
 #include "engine/trace.h"
+#include "util/textesc.h"
 #include "util/tr.h"
 
 #define DEFAULT_TIMEOUT_S 15.0
@@ -1254,6 +1255,14 @@ static void explain_with_calls(struct labrun_state *c, size_t from, size_t to)
 	}
 }
 
+/* An explanation longer than its field (Korean takes twice English's bytes) is cut at a
+ * whole character. */
+static void trim_cuts(struct labrun *run)
+{
+	for (size_t i = 0; i < run->ncheck; i++)
+		textesc_trim_cut(run->check[i].r.explain);
+}
+
 /* The engine's own checks, then the expected-sequence file's, against the lab connection. */
 static int judge(struct labrun_state *c, char *errbuf, size_t errlen)
 {
@@ -1320,6 +1329,7 @@ static int judge(struct labrun_state *c, char *errbuf, size_t errlen)
 	pace_check(run);
 	excuse_held(run, c->ft);
 	excuse_stalls(run);
+	trim_cuts(run);
 	ret = 0;
 out:
 	free(res);
@@ -1369,6 +1379,7 @@ int labrun_rejudge(const struct labrun *saved, const struct flow_table *ft,
 	pace_check(run);
 	excuse_held(run, ft);
 	excuse_stalls(run);
+	trim_cuts(run);
 	*out = run->check;
 	*nout = run->ncheck;
 	run->check = NULL;
