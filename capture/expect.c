@@ -1297,7 +1297,8 @@ static void explain_divergence(struct sbuf *b, const struct mctx *m, const struc
 			sb_details(b, m, l, q, bad);
 		}
 	}
-	sb_add(b, _(" (detail: %s)"), nbuf);
+	/* " (detail: " is also how engine/labrun.c finds the detail, in any language. */
+	sb_add(b, "%s%s)", _(EXPECT_DETAIL), nbuf);
 }
 
 /* ------------------------------------------------------------------------------------ */

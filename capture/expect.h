@@ -73,6 +73,11 @@ int expect_match(const struct expect_spec *spec, const struct flow_conn *conn,
                  const struct flow_seg *segs, size_t nseg, bool capture_incomplete,
                  struct expect_result *results);
 
+/* What starts the notation's detail at the end of a divergence's explanation ("...
+ * (detail: expected c>s F.; saw c>s R. (segment 8, +2.152 ms))"), translated with _():
+ * the judge adds its words before it. */
+#define EXPECT_DETAIL N_(" (detail: ")   /* N_: util/tr.h, where it is used */
+
 /* "PASS", "FAIL", "inconclusive". */
 const char *expect_verdict_str(enum expect_verdict v);
 

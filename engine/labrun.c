@@ -955,7 +955,7 @@ static void explain_resets(struct labrun_state *c)
 {
 	struct labrun *run = c->run;
 	const struct flow_conn *fc;
-	char cause[300];
+	char cause[600];
 
 	if (run->conn_id < 0)
 		return;
@@ -969,7 +969,7 @@ static void explain_resets(struct labrun_state *c)
 		char *e = run->check[i].r.explain;
 		size_t used = strlen(e);
 
-		char *detail = strstr(e, " (detail: ");
+		char *detail = strstr(e, _(EXPECT_DETAIL));
 		char tail[sizeof(run->check[i].r.explain)];
 
 		if (run->check[i].r.verdict == EXPECT_PASS || !strstr(e, "RST") ||
@@ -983,7 +983,7 @@ static void explain_resets(struct labrun_state *c)
 		} else {
 			tail[0] = '\0';
 		}
-		snprintf(e + used, sizeof(run->check[i].r.explain) - used, _("; here: %.300s%s"), cause,
+		snprintf(e + used, sizeof(run->check[i].r.explain) - used, _("; here: %.500s%s"), cause,
 		         tail);
 	}
 }
@@ -1249,7 +1249,7 @@ static void explain_with_calls(struct labrun_state *c, size_t from, size_t to)
 		trace_event_str(last, call, sizeof(call));
 		snprintf(rest, sizeof(rest), "%s", chk->r.explain);
 		snprintf(chk->r.explain, sizeof(chk->r.explain), _("the %s called %.120s at %+.3f ms;"
-		         " on the wire: %.300s"), _(c->prog[host].role), call,
+		         " on the wire: %.700s"), _(c->prog[host].role), call,
 		         last->t_enter_ns > t0 ? (double)(last->t_enter_ns - t0) / 1e6 :
 		         -(double)(t0 - last->t_enter_ns) / 1e6, rest);
 	}
