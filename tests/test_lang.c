@@ -716,7 +716,7 @@ Test(lang, the_command_line_speaks_korean_for_lang_ko_and_english_for_c, .timeou
 	/* An error, and a command's own --help. */
 	tcplab_run_env(&r, ko, (const char *const[]){ "frobnicate", NULL });
 	cr_expect_eq(r.status, 2);
-	cr_expect(strstr(r.err, "tcplab: 'frobnicate'는 tcplab 명령이 아닙니다"), "%s", r.err);
+	cr_expect(strstr(r.err, "tcplab: 'frobnicate'은(는) tcplab 명령이 아닙니다"), "%s", r.err);
 	tcplab_run_env(&r, ko, (const char *const[]){ "doctor", "--help", NULL });
 	cr_expect(strstr(r.out, "사용법: tcplab doctor\n네임스페이스, veth"), "%s", r.out);
 	tcplab_run_env(&r, ko, (const char *const[]){ "list", NULL });
