@@ -54,13 +54,13 @@ int cmd_list(int argc, char **argv)
 	if (argc > 1) {
 		bool help = !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h");
 
-		fprintf(help ? stdout : stderr, "usage: tcplab list\n\n"
+		fputs(_("usage: tcplab list\n\n"
 		        "Lists the numbered labs, each with your progress (kept in\n"
 		        "$XDG_STATE_HOME/tcplab/progress) and its variants ('tcplab run N --variant V').\n"
 		        "Progress is the lab's state, then your last grade and your best one with the\n"
 		        "attempt that got it: \"exercise tried, last 6/10, best 10/10 (attempt 3 of 5)\".\n"
 		        "The state follows your last attempt, or your best where the tree's tcplab.conf\n"
-		        "says \"keep = best\".\n");
+		        "says \"keep = best\".\n"), help ? stdout : stderr);
 		return help ? 0 : 2;
 	}
 	/* Fifty attempts for each of 64 labs: too big for a stack frame to be polite. */

@@ -21,8 +21,7 @@
 
 static void usage(FILE *out)
 {
-	fprintf(out,
-	        "usage: tcplab run N [--variant NAME|all] [--pcap FILE] [--record FILE]\n"
+	fputs(_("usage: tcplab run N [--variant NAME|all] [--pcap FILE] [--record FILE]\n"
 	        "                    [--timeout SECONDS] [--headless]\n"
 	        "\n"
 	        "Runs lab N in private network namespaces: its server and client programs, a live\n"
@@ -44,7 +43,7 @@ static void usage(FILE *out)
 	        "  --headless       print text even on a terminal (the default until the TUI lands)\n"
 	        "\n"
 	        "Exit status: 0 when every check passed, 1 when one did not or the lab could not\n"
-	        "run, 2 for a usage error (a refused --pcap or --record included).\n");
+	        "run, 2 for a usage error (a refused --pcap or --record included).\n"), out);
 }
 
 /* "lab1.pcap" for variant "server-first" becomes "lab1-server-first.pcap". */

@@ -279,14 +279,14 @@ void progress_summary(const struct progress_lab *l, char *buf, size_t len)
 	if (l->max <= 0)
 		return;
 	if (last)
-		n = snprintf(buf, len, "last %g/%g, ", last->score, last->max);
+		n = snprintf(buf, len, _("last %g/%g, "), last->score, last->max);
 	if (n < 0 || (size_t)n >= len)
 		return;
 	if (l->best_attempt > 0)
-		snprintf(buf + n, len - (size_t)n, "best %g/%g (attempt %d of %d)", l->best, l->max,
+		snprintf(buf + n, len - (size_t)n, _("best %g/%g (attempt %d of %d)"), l->best, l->max,
 		         l->best_attempt, l->attempts);
 	else
-		snprintf(buf + n, len - (size_t)n, "best %g/%g", l->best, l->max);
+		snprintf(buf + n, len - (size_t)n, _("best %g/%g"), l->best, l->max);
 }
 
 /* Write every entry to a temporary file, then rename it over the old one. */
