@@ -1,4 +1,4 @@
-/* summary: the labs' language: picked from --lang and the environment, English where a lab has no translation, every lab's Korean texts step for step the English ones, and po/ko.po complete for the TUI's own words. */
+/* summary: the labs' language: picked from --lang and the environment, English where a lab has no translation, every lab's Korean texts step for step the English ones, each lab's ko.po and po/ko.po complete, and the command line in Korean. */
 #include <criterion/criterion.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -424,7 +424,7 @@ static int compare(const char *dir, const char *po, char *out, size_t len)
 	return st;
 }
 
-Test(lang, every_text_of_the_tui_has_its_korean_translation_and_the_catalog_compiles)
+Test(lang, every_text_of_the_sources_has_its_korean_translation_and_the_catalog_compiles)
 {
 	char *dir, po[512], cmd[1024], log[300], out[8192];
 
