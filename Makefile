@@ -85,12 +85,15 @@ LIB       := $(BUILD)/libtcplab.a
 PROGRAM   := $(BUILD)/tcplab
 # The TUI's words in each language of po/ (docs/tui.md, "Translating tcplab's own words").
 MO        := $(patsubst po/%.po,$(BUILD)/locale/%/LC_MESSAGES/tcplab.mo,$(wildcard po/*.po))
+# Each lab's short texts (title, summaries, check names) in each language: labs/SLUG/LANG.po
+# (docs/lab-format.md, "Translations"), read from BUILD/labs/SLUG/LANG.mo.
+LAB_MO    := $(patsubst labs/%.po,$(BUILD)/labs/%.mo,$(wildcard labs/[0-9]*/*.po))
 
 .PHONY: all run test check-unit soak bench deps deps-test clean fuzz fuzz-ci fuzz-build fuzz-deps po \
         install uninstall apparmor FORCE
 .DEFAULT_GOAL := all
 
-all: $(PROGRAM) $(LAB_BIN) $(MO)
+all: $(PROGRAM) $(LAB_BIN) $(MO) $(LAB_MO)
 
 # On a terminal the TUI's lab menu; anywhere else lab 1, headless.
 run: all
@@ -177,6 +180,10 @@ $(BUILD)/%.o: %.c | deps $(CONFIG_H)
 
 # A catalog whose translations do not match their msgids' printf formats is an error.
 $(BUILD)/locale/%/LC_MESSAGES/tcplab.mo: po/%.po | deps
+	@mkdir -p $(@D)
+	msgfmt --check -o $@ $<
+
+$(BUILD)/labs/%.mo: labs/%.po | deps
 	@mkdir -p $(@D)
 	msgfmt --check -o $@ $<
 

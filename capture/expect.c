@@ -9,6 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "util/tr.h"
+
 /* ------------------------------------------------------------------------------------ */
 /* The spec in memory                                                                    */
 
@@ -85,9 +87,9 @@ static const struct {
 	{ TCP_SYN, "SYN" },
 	{ TCP_SYN | TCP_ACK, "SYN-ACK" },
 	{ TCP_ACK, "ACK" },
-	{ TCP_PSH | TCP_ACK, "data" },
+	{ TCP_PSH | TCP_ACK, N_("data") },
 	{ TCP_FIN | TCP_ACK, "FIN" },
-	{ TCP_FIN | TCP_PSH | TCP_ACK, "FIN with data" },
+	{ TCP_FIN | TCP_PSH | TCP_ACK, N_("FIN with data") },
 	{ TCP_FIN, "FIN" },
 	{ TCP_RST, "RST" },
 	{ TCP_RST | TCP_ACK, "RST" },
@@ -100,7 +102,7 @@ static const struct {
 	{ "c>s", FLOW_C2S }, { "s>c", FLOW_S2C }, { "any", DIR_ANY },
 };
 
-static const char *const side_names[2] = { "client", "server" };
+static const char *const side_names[2] = { N_("client"), N_("server") };
 
 static const struct {
 	const char *name;
@@ -122,15 +124,15 @@ static const struct {
 	const int *vals;
 	const char *names[4];   /* default check name per argument (index as in args) */
 } assert_table[] = {
-	{ "no-rst", A_NO_RST, NULL, NULL, { "no RST in the connection" } },
-	{ "no-retransmission", A_NO_RETRANS, NULL, NULL, { "no segment is sent twice" } },
-	{ "handshake", A_HANDSHAKE, NULL, NULL, { "the three-way handshake completes" } },
+	{ "no-rst", A_NO_RST, NULL, NULL, { N_("no RST in the connection") } },
+	{ "no-retransmission", A_NO_RETRANS, NULL, NULL, { N_("no segment is sent twice") } },
+	{ "handshake", A_HANDSHAKE, NULL, NULL, { N_("the three-way handshake completes") } },
 	{ "first-fin", A_FIRST_FIN, who_fin, who_fin_val,
-	  { "the client sends the first FIN", "the server sends the first FIN",
-	    "nobody sends a FIN" } },
+	  { N_("the client sends the first FIN"), N_("the server sends the first FIN"),
+	    N_("nobody sends a FIN") } },
 	{ "time-wait", A_TIME_WAIT, who_tw, who_tw_val,
-	  { "the client holds TIME-WAIT at the end", "the server holds TIME-WAIT at the end",
-	    "both sides hold TIME-WAIT at the end", "nobody holds TIME-WAIT at the end" } },
+	  { N_("the client holds TIME-WAIT at the end"), N_("the server holds TIME-WAIT at the end"),
+	    N_("both sides hold TIME-WAIT at the end"), N_("nobody holds TIME-WAIT at the end") } },
 };
 
 #define NELEM(a) (sizeof(a) / sizeof((a)[0]))
@@ -799,9 +801,9 @@ bool expect_check_timed(const struct expect_spec *spec, size_t i)
 const char *expect_verdict_str(enum expect_verdict v)
 {
 	switch (v) {
-	case EXPECT_PASS: return "PASS";
-	case EXPECT_FAIL: return "FAIL";
-	case EXPECT_INCONCLUSIVE: return "inconclusive";
+	case EXPECT_PASS: return N_("PASS");
+	case EXPECT_FAIL: return N_("FAIL");
+	case EXPECT_INCONCLUSIVE: return N_("inconclusive");
 	}
 	return "?";
 }
@@ -1041,34 +1043,34 @@ static const struct divergence {
 	const char *why;
 } divergences[] = {
 	{ TCP_FIN, 0, TCP_FIN, REL_OTHER, CTX_FIRST_FIN,
-	  "the {saw} closed first; the {exp} must close first" },
+	  N_("the {saw} closed first; the {exp} must close first") },
 	{ TCP_FIN, 0, TCP_RST, REL_ANY, CTX_EXPECTED,
-	  "RST instead of FIN: the connection was aborted, not closed (unread data in the receive "
-	  "buffer when close() ran, SO_LINGER {1,0}, or a killed process with unread data)" },
+	  N_("RST instead of FIN: the connection was aborted, not closed (unread data in the receive "
+	  "buffer when close() ran, SO_LINGER {1,0}, or a killed process with unread data)") },
 	{ TCP_SYN | TCP_ACK, 0, TCP_RST | TCP_ACK, REL_ANY, CTX_EXPECTED,
-	  "the SYN was answered by RST: nothing listens on that port (connection refused)" },
+	  N_("the SYN was answered by RST: nothing listens on that port (connection refused)") },
 	{ 0, TCP_RST, TCP_RST, REL_ANY, CTX_EXPECTED,
-	  "a RST: the {saw} aborted the connection here (close() with unread data, SO_LINGER {1,0}, "
-	  "a killed process, or a segment for a socket that no longer exists)" },
+	  N_("a RST: the {saw} aborted the connection here (close() with unread data, SO_LINGER {1,0}, "
+	  "a killed process, or a segment for a socket that no longer exists)") },
 	{ 0, 0, 0, REL_ANY, CTX_RETRANS | CTX_TIME_ONLY,
-	  "it was a retransmission, sent when no ACK came in time: the first copy was lost or its ACK was" },
+	  N_("it was a retransmission, sent when no ACK came in time: the first copy was lost or its ACK was") },
 	{ 0, 0, TCP_ACK, REL_ANY, CTX_DELACK | CTX_TIME_ONLY,
-	  "a delayed ACK: the receiver held the ACK back hoping to send it with data (Linux waits up "
-	  "to about 40 ms; a reply sooner, one write per request or TCP_NODELAY on the sender avoids the wait)" },
+	  N_("a delayed ACK: the receiver held the ACK back hoping to send it with data (Linux waits up "
+	  "to about 40 ms; a reply sooner, one write per request or TCP_NODELAY on the sender avoids the wait)") },
 	{ 0, 0, 0, REL_ANY, CTX_RETRANS | CTX_EXPECTED,
-	  "a segment was sent again: the first copy was lost or its ACK was" },
+	  N_("a segment was sent again: the first copy was lost or its ACK was") },
 	{ 0, 0, TCP_RST, REL_ANY, CTX_UNEXPECTED,
-	  "a RST after the expected end: a segment reached a socket that was gone or aborted "
-	  "(for example data sent after the peer closed)" },
+	  N_("a RST after the expected end: a segment reached a socket that was gone or aborted "
+	  "(for example data sent after the peer closed)") },
 	{ 0, 0, 0, REL_ANY, CTX_RETRANS | CTX_UNEXPECTED,
-	  "a segment was sent again: the first copy was lost or its ACK was" },
+	  N_("a segment was sent again: the first copy was lost or its ACK was") },
 	{ TCP_SYN | TCP_ACK, 0, 0, REL_ANY, CTX_END,
-	  "the capture ends before it: the SYN was never answered (no host at that address, or a "
-	  "firewall dropped it)" },
+	  N_("the capture ends before it: the SYN was never answered (no host at that address, or a "
+	  "firewall dropped it)") },
 	{ TCP_FIN, 0, 0, REL_ANY, CTX_END,
-	  "the capture ends before it: that side never closed its socket, or the capture stopped first" },
+	  N_("the capture ends before it: that side never closed its socket, or the capture stopped first") },
 	{ 0, 0, 0, REL_ANY, CTX_END,
-	  "the capture ends before it: it was never sent, or the capture stopped too early" },
+	  N_("the capture ends before it: it was never sent, or the capture stopped too early") },
 };
 
 static bool line_has_all(const struct seg_line *l, uint16_t need)
@@ -1149,12 +1151,12 @@ static const char *line_words(const struct seg_line *l)
 
 static void sb_expected(struct sbuf *b, const struct seg_line *l)
 {
-	sb_add(b, "expected %s", l->text);
+	sb_add(b, _("expected %s"), l->text);
 	const char *w = line_words(l);
 	if (w && l->dir != DIR_ANY)
-		sb_add(b, " (the %s's %s)", side_names[l->dir], w);
+		sb_add(b, _(" (the %s's %s)"), _(side_names[l->dir]), _(w));
 	else if (w)
-		sb_add(b, " (a %s)", w);
+		sb_add(b, _(" (a %s)"), _(w));
 }
 
 /* "s>c F. (segment 7, +0.812 ms)"; with the values of the fields that did not match. */
@@ -1172,7 +1174,7 @@ static void sb_seen(struct sbuf *b, const struct mctx *m, size_t q, unsigned bad
 		sb_add(b, " len=%" PRIu32, s->seg.len);
 	if (bad & M_WIN)
 		sb_add(b, " win=%" PRId64, s->win_scaled);
-	sb_add(b, " (segment %" PRIu32 ", ", s->seg.frame);
+	sb_add(b, _(" (segment %u, "), s->seg.frame);
 	sb_ms(b, seg_time(m, q));
 	sb_add(b, ")");
 }
@@ -1196,12 +1198,12 @@ static void sb_details(struct sbuf *b, const struct mctx *m, const struct seg_li
 	const struct flow_seg *s = &m->segs[q];
 	const char *sep = "";
 	if (bad & M_DIR) {
-		sb_add(b, "it came from the %s, not the %s", side_names[s->dir], side_names[l->dir]);
+		sb_add(b, _("it came from the %s, not the %s"), _(side_names[s->dir]), _(side_names[l->dir]));
 		sep = "; ";
 	}
 	if (bad & M_FLAGS) {
 		char fl[16];
-		sb_add(b, "%sits flags are '%s', not '", sep, dissect_flags_str(s->seg.flags, fl, sizeof fl));
+		sb_add(b, _("%sits flags are '%s', not '"), sep, dissect_flags_str(s->seg.flags, fl, sizeof fl));
 		for (int i = 0; i < l->nalt; i++)
 			sb_add(b, "%s%s", i ? "|" : "", dissect_flags_str(l->alt[i], fl, sizeof fl));
 		sb_add(b, "'");
@@ -1211,30 +1213,30 @@ static void sb_details(struct sbuf *b, const struct mctx *m, const struct seg_li
 		static const unsigned fbit[NFIELD] = { M_SEQ, M_ACK, M_LEN, M_WIN };
 		if (!(bad & fbit[f]) || !l->f[f].set)
 			continue;
-		sb_add(b, "%s%s is %" PRIu64 ", the spec wants ", sep, field_names[f].name,
-		       field_value(s, (enum field_index)f));
+		sb_add(b, _("%s%s is %llu, the spec wants "), sep, field_names[f].name,
+		       (unsigned long long)field_value(s, (enum field_index)f));
 		sb_range(b, field_names[f].name, &l->f[f]);
 		sep = "; ";
 	}
 	if ((bad & M_ACK) && l->ack_all) {
 		if (!(s->seg.flags & TCP_ACK))
-			sb_add(b, "%sit carries no ACK", sep);
+			sb_add(b, _("%sit carries no ACK"), sep);
 		else if (!m->peer_known[q])
-			sb_add(b, "%sthe peer had sent nothing to acknowledge", sep);
+			sb_add(b, _("%sthe peer had sent nothing to acknowledge"), sep);
 		else
-			sb_add(b, "%sack=%" PRIu32 " does not acknowledge everything the peer sent "
-			       "(up to %" PRIu32 ")", sep, s->rel_ack, m->peer_next[q]);
+			sb_add(b, _("%sack=%u does not acknowledge everything the peer sent "
+			       "(up to %u)"), sep, s->rel_ack, m->peer_next[q]);
 		sep = "; ";
 	}
 	if (bad & M_RETRANS) {
-		sb_add(b, "%sit is not a retransmission", sep);
+		sb_add(b, _("%sit is not a retransmission"), sep);
 		sep = "; ";
 	}
 	if (bad & M_TIME) {
-		sb_add(b, "%scame ", sep);
+		sb_add(b, _("%scame "), sep);
 		if (l->tkind == T_REL && seg_gap_wire(m, q) < l->t_lo) {
 			sb_ms(b, seg_gap_wire(m, q));
-			sb_add(b, " after the previous segment, expected within +");
+			sb_add(b, _(" after the previous segment, expected within +"));
 		} else if (l->tkind == T_REL) {
 			sb_ms(b, seg_gap(m, q));
 			sb_add(b, seg_gap_from_call(m, q) ? " after its program's call gave it the"
@@ -1242,7 +1244,7 @@ static void sb_details(struct sbuf *b, const struct mctx *m, const struct seg_li
 			       " within +");
 		} else {
 			sb_ms(b, seg_time(m, q));
-			sb_add(b, " after the first segment, expected within ");
+			sb_add(b, _(" after the first segment, expected within "));
 		}
 		sb_seconds(b, l->t_lo);
 		sb_add(b, "...");
@@ -1264,38 +1266,39 @@ static void explain_divergence(struct sbuf *b, const struct mctx *m, const struc
 	struct sbuf note = { nbuf, sizeof nbuf, 0 };
 	unsigned bad = q < m->n ? mismatch(m, l, q) : 0;
 	size_t d = find_divergence(m, l, q, bad);
-	const char *exps = l->dir == DIR_ANY ? "expected side" : side_names[l->dir];
+	const char *exps = l->dir == DIR_ANY ? _("expected side") : _(side_names[l->dir]);
 
 	nbuf[0] = '\0';
 	sb_expected(&note, l);
 	if (l->rmin > 1)
-		sb_add(&note, " [%u of at least %u matched]", matched, l->rmin);
+		sb_add(&note, _(" [%u of at least %u matched]"), matched, l->rmin);
 	if (q >= m->n) {
 		if (d < NELEM(divergences))
-			sb_add(b, "%s", divergences[d].why);
+			sb_add(b, "%s", _(divergences[d].why));
 		else
-			sb_add(b, "the connection ended before the segment the lesson expects next");
+			sb_add(b, _("the connection ended before the segment the lesson expects next"));
 		if (m->n)
-			sb_add(&note, "; the connection's last segment is %" PRIu32,
+			sb_add(&note, _("; the connection's last segment is %u"),
 			       m->segs[m->n - 1].seg.frame);
 		else
-			sb_add(&note, "; the connection has no segments");
+			sb_add(&note, _("; the connection has no segments"));
 	} else {
-		sb_add(&note, "; saw ");
+		sb_add(&note, _("; saw "));
 		sb_seen(&note, m, q, bad);
 		if (bad & M_TIME) {
 			sb_details(b, m, l, q, bad);
 			if (d < NELEM(divergences)) {
 				sb_add(b, ": ");
-				sb_template(b, divergences[d].why, exps, side_names[m->segs[q].dir]);
+				sb_template(b, _(divergences[d].why), exps, _(side_names[m->segs[q].dir]));
 			}
 		} else if (d < NELEM(divergences)) {
-			sb_template(b, divergences[d].why, exps, side_names[m->segs[q].dir]);
+			sb_template(b, _(divergences[d].why), exps, _(side_names[m->segs[q].dir]));
 		} else {
 			sb_details(b, m, l, q, bad);
 		}
 	}
-	sb_add(b, " (detail: %s)", nbuf);
+	/* " (detail: " is also how engine/labrun.c finds the detail, in any language. */
+	sb_add(b, "%s%s)", _(EXPECT_DETAIL), nbuf);
 }
 
 /* ------------------------------------------------------------------------------------ */
@@ -1429,37 +1432,37 @@ static void match_sections(const struct expect_spec *spec, struct mctx *m,
 			/* Everything matched, but segments are left that no line expected. */
 			size_t q = hi;
 			struct sbuf b = { res->explain, sizeof res->explain, 0 };
-			sb_add(&b, "segment %" PRIu32 " was not expected: the spec ends before it; saw ",
+			sb_add(&b, _("segment %u was not expected: the spec ends before it; saw "),
 			       m->segs[q].seg.frame);
 			sb_seen(&b, m, q, 0);
 			size_t d = find_divergence(m, NULL, q, 0);
 			if (d < NELEM(divergences)) {
 				sb_add(&b, ": ");
-				sb_template(&b, divergences[d].why, "?", side_names[m->segs[q].dir]);
+				sb_template(&b, _(divergences[d].why), "?", _(side_names[m->segs[q].dir]));
 			}
 			if (n - q > 1)
-				sb_add(&b, " (%zu more segments follow)", n - q - 1);
+				sb_add(&b, _(" (%zu more segments follow)"), n - q - 1);
 			set_result(res, EXPECT_FAIL, (long)q);
 			ok = false;
 		}
 		if (ok) {
 			struct sbuf b = { res->explain, sizeof res->explain, 0 };
 			if (resync) {
-				sb_add(&b, "matched, searching from segment %" PRIu32
-				       " on after the failure above",
+				sb_add(&b, _("matched, searching from segment %u"
+				       " on after the failure above"),
 				       start_lo < n ? m->segs[start_lo].seg.frame : 0);
 				set_result(res, EXPECT_PASS, -1);
 			} else if (start_lo < n && start_lo != start_hi) {
-				sb_add(&b, "matched, starting between segments %" PRIu32 " and %" PRIu32,
+				sb_add(&b, _("matched, starting between segments %u and %u"),
 				       m->segs[start_lo].seg.frame,
 				       m->segs[start_hi < n ? start_hi : n - 1].seg.frame);
 				set_result(res, EXPECT_PASS, (long)start_lo);
 			} else if (start_lo < n) {
-				sb_add(&b, "matched from segment %" PRIu32 " (", m->segs[start_lo].seg.frame);
+				sb_add(&b, _("matched from segment %u ("), m->segs[start_lo].seg.frame);
 				sb_ms(&b, seg_time(m, start_lo));
 				sb_add(&b, ")");
 			} else {
-				sb_add(&b, "matched (no segment was needed)");
+				sb_add(&b, _("matched (no segment was needed)"));
 			}
 			if (!resync)
 				set_result(res, EXPECT_PASS, start_lo < n ? (long)start_lo : -1);
@@ -1488,7 +1491,7 @@ static long first_with(const struct mctx *m, uint16_t flags, int dir)
 
 static void sb_segref(struct sbuf *b, const struct mctx *m, long q)
 {
-	sb_add(b, "segment %" PRIu32 ", ", m->segs[q].seg.frame);
+	sb_add(b, _("segment %u, "), m->segs[q].seg.frame);
 	sb_ms(b, seg_time(m, (size_t)q));
 }
 
@@ -1501,26 +1504,26 @@ static void assert_first_fin(const struct check *c, const struct mctx *m,
 	bool pass = (c->who == WHO_NONE && who < 0) || (c->who != WHO_NONE && who == c->who);
 	set_result(res, pass ? EXPECT_PASS : EXPECT_FAIL, q);
 	if (who < 0) {
-		sb_add(b, "nobody sent a FIN");
+		sb_add(b, _("nobody sent a FIN"));
 		long r = first_with(m, TCP_RST, -1);
 		if (r >= 0) {
-			sb_add(b, "; the %s sent a RST instead (", side_names[m->segs[r].dir]);
+			sb_add(b, _("; the %s sent a RST instead ("), _(side_names[m->segs[r].dir]));
 			sb_segref(b, m, r);
-			sb_add(b, "): the connection was aborted, not closed");
+			sb_add(b, _("): the connection was aborted, not closed"));
 		} else if (!pass) {
-			sb_add(b, ": the capture ends before either side closed its socket");
+			sb_add(b, _(": the capture ends before either side closed its socket"));
 		}
 		return;
 	}
-	sb_add(b, "the %s sent the first FIN", side_names[who]);
+	sb_add(b, _("the %s sent the first FIN"), _(side_names[who]));
 	if (q >= 0) {
 		sb_add(b, " (");
 		sb_segref(b, m, q);
 		sb_add(b, ")");
 	}
 	if (!pass && c->who != WHO_NONE)
-		sb_add(b, ": the %s closed first; the %s must close first", side_names[who],
-		       side_names[c->who]);
+		sb_add(b, _(": the %s closed first; the %s must close first"), _(side_names[who]),
+		       _(side_names[c->who]));
 }
 
 static void assert_time_wait(const struct check *c, const struct mctx *m,
@@ -1528,7 +1531,7 @@ static void assert_time_wait(const struct check *c, const struct mctx *m,
 {
 	if (!m->conn) {
 		set_result(res, EXPECT_INCONCLUSIVE, -1);
-		sb_add(b, "no connection state was given to judge from");
+		sb_add(b, _("no connection state was given to judge from"));
 		return;
 	}
 	bool tw[2] = { m->conn->side[0].state == TCPS_TIME_WAIT,
@@ -1538,25 +1541,25 @@ static void assert_time_wait(const struct check *c, const struct mctx *m,
 	long r = first_with(m, TCP_RST, -1);
 	set_result(res, have == c->who ? EXPECT_PASS : EXPECT_FAIL, have == WHO_NONE && r >= 0 ? r : q);
 	if (have == WHO_CLIENT || have == WHO_SERVER) {
-		sb_add(b, "the %s holds TIME-WAIT", side_names[have]);
+		sb_add(b, _("the %s holds TIME-WAIT"), _(side_names[have]));
 		if (q >= 0 && (int)m->segs[q].dir == have) {
-			sb_add(b, ": it sent the first FIN (");
+			sb_add(b, _(": it sent the first FIN ("));
 			sb_segref(b, m, q);
-			sb_add(b, "), and the side that closes first waits 2 MSL (RFC 9293 section 3.6)");
+			sb_add(b, _("), and the side that closes first waits 2 MSL (RFC 9293 section 3.6)"));
 		}
 	} else if (have == WHO_BOTH) {
-		sb_add(b, "both sides hold TIME-WAIT: they closed simultaneously, each FIN crossing the other");
+		sb_add(b, _("both sides hold TIME-WAIT: they closed simultaneously, each FIN crossing the other"));
 	} else {
-		sb_add(b, "nobody holds TIME-WAIT");
+		sb_add(b, _("nobody holds TIME-WAIT"));
 		if (r >= 0) {
-			sb_add(b, ": the %s reset the connection (", side_names[m->segs[r].dir]);
+			sb_add(b, _(": the %s reset the connection ("), _(side_names[m->segs[r].dir]));
 			sb_segref(b, m, r);
-			sb_add(b, "), and a RST skips TIME-WAIT");
+			sb_add(b, _("), and a RST skips TIME-WAIT"));
 		} else if (q < 0) {
-			sb_add(b, ": nobody closed the connection before the capture ended");
+			sb_add(b, _(": nobody closed the connection before the capture ended"));
 		}
 	}
-	sb_add(b, " (final states: client %s, server %s)", flow_state_name(m->conn->side[0].state),
+	sb_add(b, _(" (final states: client %s, server %s)"), flow_state_name(m->conn->side[0].state),
 	       flow_state_name(m->conn->side[1].state));
 }
 
@@ -1572,8 +1575,8 @@ static void assert_handshake(const struct mctx *m, struct expect_result *res, st
 	size_t q = 0;
 	if (m->n == 0 || !is_syn(&m->segs[0], FLOW_C2S, false)) {
 		set_result(res, EXPECT_INCONCLUSIVE, m->n ? 0 : -1);
-		sb_add(b, "the capture does not start with the client's SYN, so the handshake happened "
-		       "before it or was not captured; cannot tell");
+		sb_add(b, _("the capture does not start with the client's SYN, so the handshake happened "
+		       "before it or was not captured; cannot tell"));
 		return;
 	}
 	long syn = 0, synack = -1, ack = -1;
@@ -1588,13 +1591,13 @@ static void assert_handshake(const struct mctx *m, struct expect_result *res, st
 			}
 			set_result(res, EXPECT_FAIL, (long)q);
 			char fl[16];
-			sb_add(b, "expected s>c S. ack=1 (the server's SYN-ACK); saw %s %s (",
+			sb_add(b, _("expected s>c S. ack=1 (the server's SYN-ACK); saw %s %s ("),
 			       s->dir == FLOW_C2S ? "c>s" : "s>c",
 			       dissect_flags_str(s->seg.flags, fl, sizeof fl));
 			sb_segref(b, m, (long)q);
 			sb_add(b, ")");
 			if (s->dir == FLOW_S2C && (s->seg.flags & TCP_RST))
-				sb_add(b, ": the SYN was answered by RST: nothing listens on that port (connection refused)");
+				sb_add(b, _(": the SYN was answered by RST: nothing listens on that port (connection refused)"));
 			return;
 		}
 		if (is_syn(s, FLOW_S2C, true))
@@ -1606,7 +1609,7 @@ static void assert_handshake(const struct mctx *m, struct expect_result *res, st
 		}
 		set_result(res, EXPECT_FAIL, (long)q);
 		char fl[16];
-		sb_add(b, "expected c>s . ack=1 (the client's ACK of the SYN-ACK); saw %s %s (",
+		sb_add(b, _("expected c>s . ack=1 (the client's ACK of the SYN-ACK); saw %s %s ("),
 		       s->dir == FLOW_C2S ? "c>s" : "s>c", dissect_flags_str(s->seg.flags, fl, sizeof fl));
 		sb_segref(b, m, (long)q);
 		sb_add(b, ")");
@@ -1614,14 +1617,14 @@ static void assert_handshake(const struct mctx *m, struct expect_result *res, st
 	}
 	if (ack < 0) {
 		set_result(res, EXPECT_FAIL, -1);
-		sb_add(b, "the capture ends before the %s: %s", synack < 0 ? "SYN-ACK" : "client's ACK",
-		       synack < 0 ? "the SYN was never answered (no host at that address, or a firewall dropped it)"
-		                  : "the client never completed the handshake");
+		sb_add(b, _("the capture ends before the %s: %s"), synack < 0 ? "SYN-ACK" : _("client's ACK"),
+		       synack < 0 ? _("the SYN was never answered (no host at that address, or a firewall dropped it)")
+		                  : _("the client never completed the handshake"));
 		return;
 	}
 	set_result(res, EXPECT_PASS, syn);
-	sb_add(b, "SYN (segment %" PRIu32 "), SYN-ACK (segment %" PRIu32 "), ACK (segment %" PRIu32
-	       ", ", m->segs[syn].seg.frame, m->segs[synack].seg.frame, m->segs[ack].seg.frame);
+	sb_add(b, _("SYN (segment %u), SYN-ACK (segment %u), ACK (segment %u"
+	       ", "), m->segs[syn].seg.frame, m->segs[synack].seg.frame, m->segs[ack].seg.frame);
 	sb_ms(b, seg_time(m, (size_t)ack));
 	sb_add(b, ")");
 }
@@ -1635,11 +1638,11 @@ static void match_assert(const struct check *c, const struct mctx *m, struct exp
 		q = first_with(m, TCP_RST, -1);
 		set_result(res, q < 0 ? EXPECT_PASS : EXPECT_FAIL, q);
 		if (q < 0) {
-			sb_add(&b, "no RST in %zu segments", m->n);
+			sb_add(&b, _("no RST in %zu segments"), m->n);
 		} else {
-			sb_add(&b, "the %s sent a RST (", side_names[m->segs[q].dir]);
+			sb_add(&b, _("the %s sent a RST ("), _(side_names[m->segs[q].dir]));
 			sb_segref(&b, m, q);
-			sb_add(&b, "): the connection was aborted, not closed");
+			sb_add(&b, _("): the connection was aborted, not closed"));
 		}
 		break;
 	case A_NO_RETRANS:
@@ -1649,11 +1652,11 @@ static void match_assert(const struct check *c, const struct mctx *m, struct exp
 				q = (long)i;
 		set_result(res, q < 0 ? EXPECT_PASS : EXPECT_FAIL, q);
 		if (q < 0) {
-			sb_add(&b, "no retransmission in %zu segments", m->n);
+			sb_add(&b, _("no retransmission in %zu segments"), m->n);
 		} else {
-			sb_add(&b, "the %s sent a segment again (", side_names[m->segs[q].dir]);
+			sb_add(&b, _("the %s sent a segment again ("), _(side_names[m->segs[q].dir]));
 			sb_segref(&b, m, q);
-			sb_add(&b, "): the first copy was lost or its ACK was");
+			sb_add(&b, _("): the first copy was lost or its ACK was"));
 		}
 		break;
 	case A_FIRST_FIN:
@@ -1709,7 +1712,7 @@ int expect_match(const struct expect_spec *spec, const struct flow_conn *conn,
 		for (size_t i = 0; i < spec->ncheck; i++) {
 			set_result(&results[i], EXPECT_INCONCLUSIVE, -1);
 			snprintf(results[i].explain, sizeof results[i].explain,
-			         "out of memory while matching %zu segments", nseg);
+			         _("out of memory while matching %zu segments"), nseg);
 		}
 		mctx_release(&m);
 		errno = ENOMEM;
@@ -1762,7 +1765,7 @@ int expect_match(const struct expect_spec *spec, const struct flow_conn *conn,
 			memcpy(why, r->explain, sizeof why);
 			r->verdict = EXPECT_INCONCLUSIVE;
 			snprintf(r->explain, sizeof r->explain,
-			         "the capture dropped packets; cannot tell (%.*s)",
+			         _("the capture dropped packets; cannot tell (%.*s)"),
 			         (int)(sizeof r->explain - 50), why);
 		}
 	}

@@ -56,7 +56,8 @@ enum expect_verdict { EXPECT_PASS, EXPECT_FAIL, EXPECT_INCONCLUSIVE };
 struct expect_result {
 	enum expect_verdict verdict;
 	long seg_index;         /* evidence: index into the segs array, -1 when none */
-	char explain[512];      /* one paragraph for a student; "" never on FAIL */
+	char explain[1024];     /* one paragraph for a student (Korean takes about twice the bytes
+	                           of English); "" never on FAIL */
 };
 
 /*
@@ -71,6 +72,11 @@ struct expect_result {
 int expect_match(const struct expect_spec *spec, const struct flow_conn *conn,
                  const struct flow_seg *segs, size_t nseg, bool capture_incomplete,
                  struct expect_result *results);
+
+/* What starts the notation's detail at the end of a divergence's explanation ("...
+ * (detail: expected c>s F.; saw c>s R. (segment 8, +2.152 ms))"), translated with _():
+ * the judge adds its words before it. */
+#define EXPECT_DETAIL N_(" (detail: ")   /* N_: util/tr.h, where it is used */
 
 /* "PASS", "FAIL", "inconclusive". */
 const char *expect_verdict_str(enum expect_verdict v);

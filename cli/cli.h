@@ -4,6 +4,8 @@
 
 #include <stddef.h>
 
+#include "util/tr.h"
+
 /*
  * Contract: cmd_NAME(argc, argv) gets argv[0] == "NAME" and returns the process exit
  * status (0 success, 1 failure or failed checks, 2 usage error). Errors go to stderr as
@@ -23,17 +25,20 @@ int cmd_autograder(int argc, char **argv);
 /* The word after --theme ("default", "high-contrast", "light"): 0 and *theme, or 2 after
  * printing what is accepted. */
 int cli_theme(const char *word, int *theme);
-#define CLI_THEME_HELP \
+#define CLI_THEME_HELP N_( \
 	"  --theme NAME    colours: default, high-contrast (white on black) or light (black\n" \
-	"                  on white), for projectors; T cycles them; NO_COLOR turns colour off\n"
+	"                  on white), for projectors; T cycles them; NO_COLOR turns colour off\n")
 
 /* The word after --lang ("en", "ko"): 0 and *lang (engine/lang.h's string), or 2 after
  * printing what is accepted. Without --lang, lang_pick(NULL) reads the environment. */
 int cli_lang(const char *word, const char **lang);
-#define CLI_LANG_HELP \
-	"  --lang LANG     the lessons' and narration's language: en or ko (Korean); by default\n" \
-	"                  LANGUAGE, LC_ALL, LC_MESSAGES or LANG (ko_KR.UTF-8: ko); a lab not\n" \
-	"                  yet translated is shown in English\n"
+/* Load lang's catalog of tcplab's own words for the rest of the run (util/tr.h): main()
+ * with the environment's language, cli_lang() with the option's. */
+void cli_tr_init(const char *lang);
+#define CLI_LANG_HELP N_( \
+	"  --lang LANG     the language of the lessons, the narration and tcplab's messages: en\n" \
+	"                  or ko (Korean); by default LANGUAGE, LC_ALL, LC_MESSAGES or LANG\n" \
+	"                  (ko_KR.UTF-8: ko); what is not yet translated is shown in English\n")
 
 /* Enter the lab sandbox's namespaces before curses starts (see sandbox_prepare()); -1 with
  * the reason when live runs will not work here (the TUI still opens). */

@@ -12,8 +12,7 @@
 
 static void usage(FILE *out)
 {
-	fprintf(out,
-	        "usage: tcplab demo [N] [--variant NAME] [--auto SECONDS] [--pcap FILE] [--calls]\n"
+	fputs(_("usage: tcplab demo [N] [--variant NAME] [--auto SECONDS] [--pcap FILE] [--calls]\n"
 	        "                 [--theme NAME] [--lang LANG]\n"
 	        "       tcplab demo [N] --compare V1,V2 [--pcap FILE1 --pcap FILE2] [--auto SECONDS]\n"
 	        "       tcplab demo [N] --pcap FILE1 --pcap FILE2\n"
@@ -33,16 +32,16 @@ static void usage(FILE *out)
 	        "  --compare V1,V2 two ladders side by side, V1 left and V2 right, each with its\n"
 	        "                  measures (median round trip, delayed ACKs, segments, time,\n"
 	        "                  checks): both variants run live, one after the other; with two\n"
-	        "                  --pcap the captures are replayed instead, named V1 and V2\n"
-	        CLI_THEME_HELP
-	        CLI_LANG_HELP
-	        "\n"
+	        "                  --pcap the captures are replayed instead, named V1 and V2\n"), out);
+	fputs(_(CLI_THEME_HELP), out);
+	fputs(_(CLI_LANG_HELP), out);
+	fputs(_("\n"
 	        "Keys: Right/Left step, p play/pause, +/- speed, 0 restart, S calls, r re-run live,\n"
 	        "v re-run live with the next variant, C compare the previous run (or the next\n"
 	        "variant) side by side with this one, a ladder, s segments, ? help, q quit.\n"
 	        "In the comparison, Tab picks what steps: both sides, the left or the right;\n"
 	        "A aligns the runs by time (the default: each side shows what its run had sent\n"
-	        "by the same ms since it began) or by segment (segment N beside segment N).\n");
+	        "by the same ms since it began) or by segment (segment N beside segment N).\n"), out);
 }
 
 int cmd_demo(int argc, char **argv)

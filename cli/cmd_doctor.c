@@ -15,24 +15,28 @@
 #include "engine/proc.h"
 #include "engine/sandbox.h"
 #include "engine/tracer.h"
+#include "util/textcols.h"
 
 
 /* A check's line, and when it failed, why and what to do; 'fatal' checks decide the exit. */
 static void report(bool ok, bool fatal, const char *what, const char *why, const char *fix)
 {
-	printf("  %-6s %s\n", ok ? "ok" : fatal ? "FAIL" : "note", what);
+	const char *label = ok ? _("ok") : fatal ? _("FAIL") : _("note");
+	int pad = 6 - textcols_label(label);
+
+	printf("  %s%*s %s\n", label, pad > 0 ? pad : 0, "", what);
 	if (ok)
 		return;
 	if (why && *why)
-		printf("         why: %s\n", why);
+		printf(_("         why: %s\n"), why);
 	if (fix && *fix)
-		printf("         fix: %s\n", fix);
+		printf(_("         fix: %s\n"), fix);
 }
 
 static void sysctl_str(char *buf, size_t len, long v)
 {
 	if (v < 0)
-		snprintf(buf, len, "(absent)");
+		snprintf(buf, len, _("(absent)"));
 	else
 		snprintf(buf, len, "%ld", v);
 }
@@ -41,14 +45,14 @@ static void sysctl_str(char *buf, size_t len, long v)
 static const char *userns_fix(const struct sandbox_caps *c)
 {
 	if (c->apparmor_restrict_userns == 1)
-		return "sudo make apparmor in tcplab's source tree (a profile that grants tcplab user"
-		       " namespaces, as Ubuntu's own packages have), or run tcplab with sudo";
+		return _("sudo make apparmor in tcplab's source tree (a profile that grants tcplab user"
+		       " namespaces, as Ubuntu's own packages have), or run tcplab with sudo");
 	if (c->max_user_namespaces == 0)
-		return "sudo sysctl -w user.max_user_namespaces=15000, or run tcplab with sudo";
+		return _("sudo sysctl -w user.max_user_namespaces=15000, or run tcplab with sudo");
 	if (c->unprivileged_userns_clone == 0)
-		return "sudo sysctl -w kernel.unprivileged_userns_clone=1, or run tcplab with sudo";
-	return "run tcplab with sudo (inside a container: start it with --privileged, or with "
-	       "--cap-add SYS_ADMIN --cap-add NET_ADMIN and seccomp allowing unshare/setns)";
+		return _("sudo sysctl -w kernel.unprivileged_userns_clone=1, or run tcplab with sudo");
+	return _("run tcplab with sudo (inside a container: start it with --privileged, or with "
+	       "--cap-add SYS_ADMIN --cap-add NET_ADMIN and seccomp allowing unshare/setns)");
 }
 
 static const char *yes_no(const struct hostenv *h, int cap)
@@ -201,7 +205,7 @@ static void jail_check(struct jail_probe *jp)
 	size_t have = 0;
 
 	memset(jp, 0, sizeof(*jp));
-	snprintf(jp->why, sizeof(jp->why), "the probe did not finish");
+	snprintf(jp->why, sizeof(jp->why), _("the probe did not finish"));
 	if (pipe(fds) < 0 || (pid = fork()) < 0)
 		return;
 	if (pid == 0) {
@@ -226,7 +230,7 @@ static void jail_check(struct jail_probe *jp)
 	close(fds[0]);
 	if (have != sizeof(*jp)) {
 		memset(jp, 0, sizeof(*jp));
-		snprintf(jp->why, sizeof(jp->why), "the probe did not finish");
+		snprintf(jp->why, sizeof(jp->why), _("the probe did not finish"));
 		kill(pid, SIGKILL);
 	}
 	while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
@@ -244,11 +248,11 @@ int cmd_doctor(int argc, char **argv)
 
 	if (argc > 1) {
 		bool help = !strcmp(argv[1], "-h") || !strcmp(argv[1], "--help");
-		fprintf(help ? stdout : stderr, "usage: tcplab doctor\n"
+		fputs(_("usage: tcplab doctor\n"
 		        "Says where it runs (a Linux host, a Docker, Podman or Gradescope container,\n"
 		        "WSL 1 or 2), then checks namespaces, veth, live capture, the syscall tracer and\n"
 		        "the grading jail, with the exact fix for each that fails; exits 0 when labs\n"
-		        "can run.\n");
+		        "can run.\n"), help ? stdout : stderr);
 		return help ? 0 : 2;
 	}
 	sandbox_probe(&c);
@@ -259,26 +263,26 @@ int cmd_doctor(int argc, char **argv)
 	tracer_ok = tracer_probe(tracer, sizeof(tracer)) == 0;
 
 	hostenv_probe(&h, "");
-	printf("tcplab doctor: what this system allows for the labs\n\n");
+	fputs(_("tcplab doctor: what this system allows for the labs\n\n"), stdout);
 	where_report(&h);
 	if (c.root)
-		report(true, false, "privileges: root (CAP_SYS_ADMIN): namespaces are created directly",
+		report(true, false, _("privileges: root (CAP_SYS_ADMIN): namespaces are created directly"),
 		       NULL, NULL);
 	else if (geteuid() == 0)
-		report(true, false, "privileges: root, but without CAP_SYS_ADMIN over this network "
-		       "namespace (a container or user namespace): tcplab makes namespaces of its own",
+		report(true, false, _("privileges: root, but without CAP_SYS_ADMIN over this network "
+		       "namespace (a container or user namespace): tcplab makes namespaces of its own"),
 		       NULL, NULL);
 	else
-		report(true, false, "privileges: not root: tcplab enters a user namespace of its own",
+		report(true, false, _("privileges: not root: tcplab enters a user namespace of its own"),
 		       NULL, NULL);
 
 	snprintf(why, sizeof(why), "%s", c.userns_why);
 	if (c.root)
-		report(c.userns, false, c.userns ? "unprivileged user namespaces: available (tried as "
-		       "uid 65534), so tcplab also runs without sudo" : "unprivileged user namespaces: "
-		       "unavailable, so tcplab needs sudo here", why, userns_fix(&c));
+		report(c.userns, false, c.userns ? _("unprivileged user namespaces: available (tried as "
+		       "uid 65534), so tcplab also runs without sudo") : _("unprivileged user namespaces: "
+		       "unavailable, so tcplab needs sudo here"), why, userns_fix(&c));
 	else
-		report(c.userns, true, "unprivileged user namespaces (tried as this user)", why,
+		report(c.userns, true, _("unprivileged user namespaces (tried as this user)"), why,
 		       userns_fix(&c));
 	apparmor_report(&c, &h);
 	sysctl_str(a, sizeof(a), c.max_user_namespaces);
@@ -287,47 +291,47 @@ int cmd_doctor(int argc, char **argv)
 	printf("         user.max_user_namespaces=%s kernel.unprivileged_userns_clone=%s "
 	       "kernel.apparmor_restrict_unprivileged_userns=%s\n", a, b, d);
 
-	report(c.netns, true, "network namespaces (a private loopback host)", c.netns_why,
-	       c.root ? "the kernel needs CONFIG_NET_NS; inside a container, start it with "
-	       "--privileged or --cap-add SYS_ADMIN" : userns_fix(&c));
-	report(c.veth, true, "two hosts on a cable (veth pair, bridge, offloads off)", c.veth_why,
-	       "the kernel needs veth and bridge support: sudo modprobe veth bridge");
-	report(c.capture, true, "live capture on 'lo' inside a sandbox (libpcap)", c.capture_why,
-	       "the kernel needs packet sockets (CONFIG_PACKET: sudo modprobe af_packet); run "
-	       "tcplab with sudo if capture is refused");
-	report(tracer_ok, true, "the syscall tracer (ptrace with a seccomp filter)", tracer,
-	       "inside a container, allow ptrace (docker run --cap-add SYS_PTRACE, or a seccomp"
+	report(c.netns, true, _("network namespaces (a private loopback host)"), c.netns_why,
+	       c.root ? _("the kernel needs CONFIG_NET_NS; inside a container, start it with "
+	       "--privileged or --cap-add SYS_ADMIN") : userns_fix(&c));
+	report(c.veth, true, _("two hosts on a cable (veth pair, bridge, offloads off)"), c.veth_why,
+	       _("the kernel needs veth and bridge support: sudo modprobe veth bridge"));
+	report(c.capture, true, _("live capture on 'lo' inside a sandbox (libpcap)"), c.capture_why,
+	       _("the kernel needs packet sockets (CONFIG_PACKET: sudo modprobe af_packet); run "
+	       "tcplab with sudo if capture is refused"));
+	report(tracer_ok, true, _("the syscall tracer (ptrace with a seccomp filter)"), tracer,
+	       _("inside a container, allow ptrace (docker run --cap-add SYS_PTRACE, or a seccomp"
 	       " profile that permits ptrace); on the host, set kernel.yama.ptrace_scope to 1 or"
-	       " less");
+	       " less"));
 
 	jail_check(&jp);
-	report(jp.ok, true, "the jail 'tcplab grade' builds for the compiler and the student's"
-	       " program (an allowlisted root, its own /proc, IPC, UTS)", jp.why,
-	       "Linux 5.12 or later is needed; inside a container, /proc must not be masked"
-	       " (docker run --privileged, or --security-opt systempaths=unconfined)");
+	report(jp.ok, true, _("the jail 'tcplab grade' builds for the compiler and the student's"
+	       " program (an allowlisted root, its own /proc, IPC, UTS)"), jp.why,
+	       _("Linux 5.12 or later is needed; inside a container, /proc must not be masked"
+	       " (docker run --privileged, or --security-opt systempaths=unconfined)"));
 	if (jp.ok)
 		report(jp.rep.cgroup, false, jp.rep.limits, jp.rep.cgroup ? NULL :
 		       "without a cgroup a program's processes each get the memory limit",
-		       "run tcplab as root, or from a cgroup v2 subtree delegated to you with the"
-		       " memory and pids controllers enabled");
+		       _("run tcplab as root, or from a cgroup v2 subtree delegated to you with the"
+		       " memory and pids controllers enabled"));
 	if (jp.real_root)
-		report(true, false, "the compiler and the student's program run as uid 2147483000"
-		       " (no passwd entry, owns no file)", NULL, NULL);
+		report(true, false, _("the compiler and the student's program run as uid 2147483000"
+		       " (no passwd entry, owns no file)"), NULL, NULL);
 	else if (jp.own_uid) {
-		snprintf(err, sizeof(err), "the compiler and the student's program run as uid %u of"
-		         " tcplab's user namespace, a subordinate uid of yours (/etc/subuid)", jp.uid);
+		snprintf(err, sizeof(err), _("the compiler and the student's program run as uid %u of"
+		         " tcplab's user namespace, a subordinate uid of yours (/etc/subuid)"), jp.uid);
 		report(true, false, err, NULL, NULL);
 	} else
-		report(false, false, "the compiler and the student's program would run as you:"
-		       " 'tcplab grade' refuses unless --allow-same-uid",
-		       "/etc/subuid and /etc/subgid grant you no range, or newuidmap is missing",
-		       "as root, add 'USER:100000:65536' (a range no other user has) to /etc/subuid"
-		       " and /etc/subgid and install newuidmap (package uidmap); or grade as root");
+		report(false, false, _("the compiler and the student's program would run as you:"
+		       " 'tcplab grade' refuses unless --allow-same-uid"),
+		       _("/etc/subuid and /etc/subgid grant you no range, or newuidmap is missing"),
+		       _("as root, add 'USER:100000:65536' (a range no other user has) to /etc/subuid"
+		       " and /etc/subgid and install newuidmap (package uidmap); or grade as root"));
 
 	can_run = c.netns && c.veth && c.capture && tracer_ok && jp.ok && h.wsl != HOSTENV_WSL1;
 	if (!can_run)
 		container_fix(&h);
-	printf("\n%s\n", can_run ? "labs can run." : "labs cannot run until the FAIL lines above "
-	       "are fixed.");
+	printf("\n%s\n", can_run ? _("labs can run.") : _("labs cannot run until the FAIL lines above "
+	       "are fixed."));
 	return can_run ? 0 : 1;
 }

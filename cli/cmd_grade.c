@@ -24,7 +24,7 @@ static void usage(FILE *out)
 {
 	fprintf(out,
 	        "usage: tcplab grade N [--src DIR] [--format FORMAT] [--output FILE] [--pcap FILE]\n"
-	        "                      [--record FILE] [--seed N] [--allow-same-uid]\n"
+	        "                      [--record FILE] [--seed N] [--allow-same-uid] [--lang LANG]\n"
 	        "       tcplab grade N --class DIR [--out DIR] [-j N] [--seed N] [--allow-same-uid]\n"
 	        "\n"
 	        "Builds the sources of lab N's exercise (the lab's exercise folder, or DIR) with\n"
@@ -97,7 +97,11 @@ static void usage(FILE *out)
 	        "Exit status: 0 when every check passed, 1 otherwise, 2 for a usage error\n"
 	        "(a refused --output, --pcap or --record included). With --class: 0 when every\n"
 	        "submission has a grade (pass or not), 1 when one could not be graded, 128 + the\n"
-	        "signal when stopped.\n");
+	        "signal when stopped.\n"
+	        "\n");
+	/* The text report's language: the JSON, JUnit, TAP and Gradescope formats keep their
+	 * English keys and check names; their explanations follow it (docs/tui.md). */
+	fputs(_(CLI_LANG_HELP), out);
 }
 
 /* The grading API in stopsig_drive()'s shape. */
@@ -251,6 +255,7 @@ int cmd_grade(int argc, char **argv)
 		{ "class", required_argument, NULL, 'C' },
 		{ "out", required_argument, NULL, 'O' },
 		{ "jobs", required_argument, NULL, 'j' },
+		{ "lang", required_argument, NULL, 'L' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -323,6 +328,14 @@ int cmd_grade(int argc, char **argv)
 		case 'u':
 			same_uid_ok = true;
 			break;
+		case 'L': {
+			const char *lang;
+			int st = cli_lang(optarg, &lang);
+
+			if (st)
+				return st;
+			break;
+		}
 		case 'C':
 			class_dir = optarg;
 			break;

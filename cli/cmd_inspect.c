@@ -27,7 +27,9 @@
 
 enum mode { MODE_TUI, MODE_TSV, MODE_STATS, MODE_INDEX, MODE_LADDER };
 
-static const char usage_text[] =
+static void usage(FILE *out)
+{
+	fputs(_(
 	"usage: tcplab inspect [--tsv | --stats | --ladder | --index-only | --theme NAME]\n"
 	"                      FILE\n"
 	"\n"
@@ -52,10 +54,12 @@ static const char usage_text[] =
 	"           not on a terminal)\n"
 	"  --index-only  build the TUI's index of the file and say how long the first\n"
 	"           screen and the whole file took (for 'make bench')\n"
-	CLI_THEME_HELP
-	"  --help   this text\n"
-	"\n"
-	"Non-TCP packets are skipped; a damaged TCP packet is listed as 'malformed'.\n";
+	), out);
+	fputs(_(CLI_THEME_HELP), out);
+	fputs(_("  --help   this text\n"
+	        "\n"
+	        "Non-TCP packets are skipped; a damaged TCP packet is listed as 'malformed'.\n"), out);
+}
 
 /* A line of output. 2 KiB holds the longest --stats line (two IPv6 endpoints, 20-digit
  * counters, every analysis label with a 20-digit count: about 1,100 bytes); the appenders
@@ -378,7 +382,7 @@ int cmd_inspect(int argc, char **argv)
 
 	for (int i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
-			fputs(usage_text, stdout);
+			usage(stdout);
 			return 0;
 		} else if (!strcmp(argv[i], "--tsv")) {
 			mode = MODE_TSV;
@@ -393,18 +397,21 @@ int cmd_inspect(int argc, char **argv)
 				return rc;
 			rc = 1;
 		} else if (argv[i][0] == '-' && argv[i][1] != '\0') {
-			fprintf(stderr, "tcplab: inspect: unknown option '%s'\n%s", argv[i], usage_text);
+			fprintf(stderr, _("tcplab: inspect: unknown option '%s'\n"), argv[i]);
+			usage(stderr);
 			return 2;
 		} else if (path) {
-			fprintf(stderr, "tcplab: inspect: one file at a time ('%s' and '%s')\n%s", path,
-			        argv[i], usage_text);
+			fprintf(stderr, _("tcplab: inspect: one file at a time ('%s' and '%s')\n"), path,
+			        argv[i]);
+			usage(stderr);
 			return 2;
 		} else {
 			path = argv[i];
 		}
 	}
 	if (!path) {
-		fprintf(stderr, "tcplab: inspect: no capture file given\n%s", usage_text);
+		fprintf(stderr, _("tcplab: inspect: no capture file given\n"));
+		usage(stderr);
 		return 2;
 	}
 

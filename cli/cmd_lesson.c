@@ -12,10 +12,10 @@
 
 static void usage(FILE *out)
 {
-	fprintf(out, "usage: tcplab lesson N [--lang LANG]\n\n"
+	fputs(_("usage: tcplab lesson N [--lang LANG]\n\n"
 	        "Prints lab N's lesson, step by step; a step that runs the lab names the\n"
-	        "'tcplab run' command that shows it.\n\n"
-	        CLI_LANG_HELP);
+	        "'tcplab run' command that shows it.\n\n"), out);
+	fputs(_(CLI_LANG_HELP), out);
 }
 
 int cmd_lesson(int argc, char **argv)
@@ -61,12 +61,13 @@ int cmd_lesson(int argc, char **argv)
 		free(labs);
 		return 1;
 	}
-	printf("lab %d: %s\n", lab->number, lab->title);
+	printf(_("lab %d: %s\n"), lab->number, lab_text(lab, lab->title));
 	for (size_t i = 0; i < les.nstep; i++) {
-		printf("\nstep %zu/%zu: %s\n\n%s\n", i + 1, les.nstep, les.step[i].title,
+		printf(_("\nstep %zu/%zu: %s\n\n%s\n"), i + 1, les.nstep, les.step[i].title,
 		       les.step[i].text);
 		if (les.step[i].run[0])
-			printf("\n  (see it: tcplab run %d --variant %s)\n", lab->number, les.step[i].run);
+			printf(_("\n  (see it: tcplab run %d --variant %s)\n"), lab->number,
+			       les.step[i].run);
 	}
 	lesson_release(&les);
 	free(labs);

@@ -26,7 +26,7 @@ int cli_lab(const char *word, struct paths *p, struct lab **labs, struct lab **l
 	size_t n;
 
 	if (*end || number <= 0) {
-		fprintf(stderr, "tcplab: '%s' is not a lab number ('tcplab list' shows them)\n", word);
+		fprintf(stderr, _("tcplab: '%s' is not a lab number ('tcplab list' shows them)\n"), word);
 		return 2;
 	}
 	if (cli_labs(p, labs, &n) < 0)
@@ -37,7 +37,7 @@ int cli_lab(const char *word, struct paths *p, struct lab **labs, struct lab **l
 			return 0;
 		}
 	}
-	fprintf(stderr, "tcplab: there is no lab %ld ('tcplab list' shows them)\n", number);
+	fprintf(stderr, _("tcplab: there is no lab %ld ('tcplab list' shows them)\n"), number);
 	free(*labs);
 	*labs = NULL;
 	return 2;
@@ -54,13 +54,13 @@ int cmd_list(int argc, char **argv)
 	if (argc > 1) {
 		bool help = !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h");
 
-		fprintf(help ? stdout : stderr, "usage: tcplab list\n\n"
+		fputs(_("usage: tcplab list\n\n"
 		        "Lists the numbered labs, each with your progress (kept in\n"
 		        "$XDG_STATE_HOME/tcplab/progress) and its variants ('tcplab run N --variant V').\n"
 		        "Progress is the lab's state, then your last grade and your best one with the\n"
 		        "attempt that got it: \"exercise tried, last 6/10, best 10/10 (attempt 3 of 5)\".\n"
 		        "The state follows your last attempt, or your best where the tree's tcplab.conf\n"
-		        "says \"keep = best\".\n");
+		        "says \"keep = best\".\n"), help ? stdout : stderr);
 		return help ? 0 : 2;
 	}
 	/* Fifty attempts for each of 64 labs: too big for a stack frame to be polite. */
@@ -74,15 +74,15 @@ int cmd_list(int argc, char **argv)
 		return 1;
 	}
 	if (progress_load(prog, err, sizeof(err)) < 0)
-		fprintf(stderr, "tcplab: note: %s (progress not shown)\n", err);
+		fprintf(stderr, _("tcplab: note: %s (progress not shown)\n"), err);
 	for (size_t i = 0; i < n; i++) {
 		const struct progress_lab *pl = progress_get(prog, labs[i].number);
 		char grades[120];
 
 		progress_summary(pl, grades, sizeof(grades));
-		printf("%s%2d  %s  [%s%s%s]\n    %s\n", i ? "\n" : "", labs[i].number, labs[i].title,
-		       progress_state_str(pl->state), grades[0] ? ", " : "", grades,
-		       labs[i].summary);
+		printf("%s%2d  %s  [%s%s%s]\n    %s\n", i ? "\n" : "", labs[i].number,
+		       lab_text(&labs[i], labs[i].title), _(progress_state_str(pl->state)),
+		       grades[0] ? ", " : "", grades, lab_text(&labs[i], labs[i].summary));
 		int width = 0;
 
 		for (size_t j = 0; j < labs[i].nvariant; j++)
@@ -90,7 +90,7 @@ int cmd_list(int argc, char **argv)
 				width = (int)strlen(labs[i].variant[j].name);
 		for (size_t j = 0; j < labs[i].nvariant; j++)
 			printf("    --variant %-*s %s\n", width, labs[i].variant[j].name,
-			       labs[i].variant[j].summary);
+			       lab_text(&labs[i], labs[i].variant[j].summary));
 	}
 	free(labs);
 	free(prog);

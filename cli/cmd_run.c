@@ -21,8 +21,7 @@
 
 static void usage(FILE *out)
 {
-	fprintf(out,
-	        "usage: tcplab run N [--variant NAME|all] [--pcap FILE] [--record FILE]\n"
+	fputs(_("usage: tcplab run N [--variant NAME|all] [--pcap FILE] [--record FILE]\n"
 	        "                    [--timeout SECONDS] [--headless]\n"
 	        "\n"
 	        "Runs lab N in private network namespaces: its server and client programs, a live\n"
@@ -44,7 +43,7 @@ static void usage(FILE *out)
 	        "  --headless       print text even on a terminal (the default until the TUI lands)\n"
 	        "\n"
 	        "Exit status: 0 when every check passed, 1 when one did not or the lab could not\n"
-	        "run, 2 for a usage error (a refused --pcap or --record included).\n");
+	        "run, 2 for a usage error (a refused --pcap or --record included).\n"), out);
 }
 
 /* "lab1.pcap" for variant "server-first" becomes "lab1-server-first.pcap". */
@@ -101,8 +100,8 @@ static int run_loop(const struct lab *lab, const struct lab_variant *v,
 			*out = run;
 			return 0;
 		}
-		fprintf(stderr, "tcplab: %s, so its timings cannot be judged: running it again"
-		        " (attempt %d of %d)\n", run->stall_why, attempt + 1, RUN_TRIES);
+		fprintf(stderr, _("tcplab: %s, so its timings cannot be judged: running it again"
+		        " (attempt %d of %d)\n"), run->stall_why, attempt + 1, RUN_TRIES);
 		labrun_free(run);
 	}
 }
@@ -114,26 +113,27 @@ static int run_one(const struct lab *lab, const struct lab_variant *v, struct la
 	char err[1024];
 	int status, r;
 
-	printf("lab %d: %s\nvariant %s: %s\n\n", lab->number, lab->title, v->name, v->summary);
+	printf(_("lab %d: %s\nvariant %s: %s\n\n"), lab->number, lab_text(lab, lab->title), v->name,
+	       lab_text(lab, v->summary));
 	fflush(stdout);
 	r = run_loop(lab, v, o, &run, err, sizeof(err));
 	if (r == 1) {
-		fprintf(stderr, "tcplab: stopped by %s: the lab's programs were killed and its"
-		        " namespaces removed", stopsig_name(stopsig_caught()));
+		fprintf(stderr, _("tcplab: stopped by %s: the lab's programs were killed and its"
+		        " namespaces removed"), stopsig_name(stopsig_caught()));
 		if (o->pcap_path)
-			fprintf(stderr, "; the capture so far is in %s", o->pcap_path);
+			fprintf(stderr, _("; the capture so far is in %s"), o->pcap_path);
 		fprintf(stderr, "\n");
 		return 128 + stopsig_caught();
 	}
 	if (r < 0) {
-		fprintf(stderr, "tcplab: lab %d (%s) could not run: %s\n", lab->number, v->name, err);
+		fprintf(stderr, _("tcplab: lab %d (%s) could not run: %s\n"), lab->number, v->name, err);
 		return 1;
 	}
 	ladder_print(stdout, run);
 	ladder_print_checks(stdout, run);
 	status = labrun_passed(run) ? 0 : 1;
 	if (progress_demo_ran(lab->number, err, sizeof(err)) < 0)
-		fprintf(stderr, "tcplab: note: %s (your progress was not saved)\n", err);
+		fprintf(stderr, _("tcplab: note: %s (your progress was not saved)\n"), err);
 	if (run->pcap_error[0]) {
 		fprintf(stderr, "tcplab: %s\n", run->pcap_error);
 		status = 1;
@@ -143,7 +143,7 @@ static int run_one(const struct lab *lab, const struct lab_variant *v, struct la
 	if (record) {
 		/* Like the capture: a full disk loses the file, not the verdicts shown above. */
 		if (record_write_run(record, run, err, sizeof(err)) < 0) {
-			fprintf(stderr, "tcplab: cannot save the run record: %s\n", err);
+			fprintf(stderr, _("tcplab: cannot save the run record: %s\n"), err);
 			status = 1;
 		} else {
 			printf("run record saved to %s\n", record);
@@ -187,7 +187,7 @@ int cmd_run(int argc, char **argv)
 		case 't':
 			o.timeout_s = strtod(optarg, &end);
 			if (*end || o.timeout_s <= 0 || o.timeout_s > 3600) {
-				fprintf(stderr, "tcplab: --timeout '%s' is not a number of seconds (1-3600)\n",
+				fprintf(stderr, _("tcplab: --timeout '%s' is not a number of seconds (1-3600)\n"),
 				        optarg);
 				return 2;
 			}
@@ -263,7 +263,7 @@ int cmd_run(int argc, char **argv)
 		const struct lab_variant *v = lab_variant_find(lab, variant);
 
 		if (!v) {
-			fprintf(stderr, "tcplab: lab %d has no variant '%s'; it has:", lab->number,
+			fprintf(stderr, _("tcplab: lab %d has no variant '%s'; it has:"), lab->number,
 			        variant);
 			for (size_t i = 0; i < lab->nvariant; i++)
 				fprintf(stderr, " %s", lab->variant[i].name);

@@ -23,7 +23,7 @@ int cli_theme(const char *word, int *theme)
 	int th = word ? tui_theme_parse(word) : -1;
 
 	if (th < 0) {
-		fprintf(stderr, "tcplab: --theme '%s' is not a theme (default, high-contrast or light)\n",
+		fprintf(stderr, _("tcplab: --theme '%s' is not a theme (default, high-contrast or light)\n"),
 		        word ? word : "");
 		return 2;
 	}
@@ -37,21 +37,35 @@ int cli_lang(const char *word, const char **lang)
 	const char *l = word && !word[strcspn(word, "_.@:")] ? lang_known(word) : NULL;
 
 	if (!l) {
-		fprintf(stderr, "tcplab: --lang '%s' is not a language of the labs (en or ko)\n",
+		fprintf(stderr, _("tcplab: --lang '%s' is not a language of tcplab (en or ko)\n"),
 		        word ? word : "");
 		return 2;
 	}
 	*lang = l;
+	cli_tr_init(l);
 	return 0;
 }
 
-static const char usage_text[] =
-	"usage: tcplab [--theme NAME] [--lang LANG]\n"
-	"\n"
-	"On a terminal, the lab menu of the TUI: lessons, live runs, ladders, grading.\n"
-	"\n"
-	CLI_THEME_HELP
-	CLI_LANG_HELP;
+void cli_tr_init(const char *lang)
+{
+	struct paths p;
+	char err[600];
+
+	if (paths_find(&p, err, sizeof err) == 0)
+		tr_init(p.locale, p.build, lang);
+	else
+		tr_release();   /* English; the command says what is wrong with the tree */
+}
+
+static void usage(FILE *out)
+{
+	fputs(_("usage: tcplab [--theme NAME] [--lang LANG]\n"
+	        "\n"
+	        "On a terminal, the lab menu of the TUI: lessons, live runs, ladders, grading.\n"
+	        "\n"), out);
+	fputs(_(CLI_THEME_HELP), out);
+	fputs(_(CLI_LANG_HELP), out);
+}
 
 /* argv[0] is the program or "tcplab": the words after it are options only. */
 int cmd_tui(int argc, char **argv)
@@ -78,7 +92,8 @@ int cmd_tui(int argc, char **argv)
 			if ((rc = cli_lang(w, &lang)))
 				return rc;
 		} else {
-			fprintf(stderr, "tcplab: unknown option '%s'\n%s", argv[i], usage_text);
+			fprintf(stderr, _("tcplab: unknown option '%s'\n"), argv[i]);
+			usage(stderr);
 			return 2;
 		}
 	}

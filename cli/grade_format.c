@@ -7,7 +7,10 @@
 #include <string.h>
 
 #include "cli/ladder.h"
+#include "engine/lab.h"
+#include "util/textcols.h"
 #include "util/textesc.h"
+#include "util/tr.h"
 
 static const char *const format_names[] = {
 	[GF_TEXT] = "text", [GF_JSON] = "json", [GF_JUNIT] = "junit", [GF_TAP] = "tap",
@@ -66,50 +69,56 @@ static const char *verdict_word(enum expect_verdict v)
 /*
  * The text report goes to a terminal: everything that came from the student's folder, the
  * compiler or the program (paths, the build log, explanations quoting output) is escaped.
+ * It is the one format in the student's language (util/tr.h): headings, verdicts, the
+ * lab's check names (lab_text_in()); the explanations are written in it by the judge.
  */
 static void text_line(FILE *out, const char *label, const char *s)
 {
-	fprintf(out, "  %-12s ", label);
+	int pad = 12 - textcols_label(label);
+
+	fprintf(out, "  %s%*s ", label, pad > 0 ? pad : 0, "");
 	textesc_fputs(out, s, 0);
 	fputc('\n', out);
 }
 
 static void print_text(FILE *out, const struct grade_result *g)
 {
-	fprintf(out, "grading lab %d: ", g->lab);
-	textesc_fputs(out, g->title, 0);
-	fprintf(out, "\nsource: ");
+	fprintf(out, _("grading lab %d: "), g->lab);
+	textesc_fputs(out, lab_text_in(g->slug, g->title), 0);
+	fputs(_("\nsource: "), out);
 	textesc_fputs(out, g->src, 0);
 	fputc('\n', out);
 	if (g->attempt > 0)
-		fprintf(out, "attempt: %d\n", g->attempt);
+		fprintf(out, _("attempt: %d\n"), g->attempt);
 	if (g->seed && g->outcome == GRADE_RAN)
-		fprintf(out, "seed: %" PRIu64 " (tcplab grade %d --seed %" PRIu64 " replays it)\n",
-		        g->seed, g->lab, g->seed);
+		fprintf(out, _("seed: %llu (tcplab grade %d --seed %llu replays it)\n"),
+		        (unsigned long long)g->seed, g->lab, (unsigned long long)g->seed);
 	if (g->outcome == GRADE_BUILD_FAILED) {
-		fprintf(out, "\nbuild failed; the compiler said:\n\n");
+		fputs(_("\nbuild failed; the compiler said:\n\n"), out);
 		textesc_fputs(out, g->build_log, TEXTESC_LINES);
-		fprintf(out, "\nscore: 0/1 (fix the build first)\n");
+		fputs(_("\nscore: 0/1 (fix the build first)\n"), out);
 		return;
 	}
 	if (g->build_log[0]) {
-		fprintf(out, "\nthe build passed with warnings:\n\n");
+		fputs(_("\nthe build passed with warnings:\n\n"), out);
 		textesc_fputs(out, g->build_log, TEXTESC_LINES);
 	}
 	fprintf(out, "\n");
 	for (size_t i = 0; i < g->ncheck; i++) {
 		const struct grade_check *c = &g->check[i];
 
-		text_line(out, expect_verdict_str(c->verdict), c->name);
+		text_line(out, _(expect_verdict_str(c->verdict)), lab_text_in(g->slug, c->name));
 		if (c->verdict != EXPECT_PASS && c->explain[0])
 			text_line(out, "", c->explain);
 	}
 	for (size_t i = 0; g->run && i < g->run->ninfo; i++)
-		text_line(out, "seen", g->run->info[i]);
-	fprintf(out, "\nscore: %g/%g%s\n", g->score, g->max,
-	        g->score == g->max ? " - every check passed" : "");
+		text_line(out, _("seen"), g->run->info[i]);
+	if (g->score == g->max)
+		fprintf(out, _("\nscore: %g/%g - every check passed\n"), g->score, g->max);
+	else
+		fprintf(out, _("\nscore: %g/%g\n"), g->score, g->max);
 	if (g->note[0]) {
-		fprintf(out, "note: ");
+		fputs(_("note: "), out);
 		textesc_fputs(out, g->note, 0);
 		fputc('\n', out);
 	}
@@ -275,7 +284,7 @@ static void print_gradescope(FILE *out, const struct grade_result *g)
 	fprintf(out, ", \"tests\": [");
 	for (size_t i = 0; i < g->ncheck; i++) {
 		const struct grade_check *c = &g->check[i];
-		char text[600];
+		char text[sizeof c->explain + 20];
 
 		snprintf(text, sizeof(text), "%s%s",
 		         c->verdict == EXPECT_INCONCLUSIVE ? "inconclusive: " : "", c->explain);
@@ -455,7 +464,7 @@ static void print_classroom(FILE *out, const struct grade_result *g)
 	        grade_passed(g) ? "pass" : "fail", g->max);
 	for (size_t i = 0; i < g->ncheck; i++) {
 		const struct grade_check *c = &g->check[i];
-		char text[600];
+		char text[sizeof(c->explain) + 16];
 
 		snprintf(text, sizeof(text), "%s%s",
 		         c->verdict == EXPECT_INCONCLUSIVE ? "inconclusive: " : "", c->explain);

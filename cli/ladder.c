@@ -4,8 +4,11 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "engine/lab.h"
 #include "engine/ladder.h"
+#include "util/textcols.h"
 #include "util/textesc.h"
+#include "util/tr.h"
 
 #define COL_CLIENT 36
 #define COL_WIRE 38
@@ -75,7 +78,9 @@ void ladder_print(FILE *out, const struct labrun *run)
 /* An explanation can quote what the program printed: escaped. */
 static void check_line(FILE *out, const char *label, const char *s)
 {
-	fprintf(out, "  %-12s ", label);
+	int pad = 12 - textcols_label(label);
+
+	fprintf(out, "  %s%*s ", label, pad > 0 ? pad : 0, "");
 	textesc_fputs(out, s, 0);
 	fputc('\n', out);
 }
@@ -84,16 +89,16 @@ void ladder_print_checks(FILE *out, const struct labrun *run)
 {
 	size_t passed = 0;
 
-	fprintf(out, "\nchecks:\n");
+	fputs(_("\nchecks:\n"), out);
 	for (size_t i = 0; i < run->ncheck; i++) {
 		const struct labrun_check *k = &run->check[i];
 
 		passed += k->r.verdict == EXPECT_PASS;
-		check_line(out, expect_verdict_str(k->r.verdict), k->name);
+		check_line(out, _(expect_verdict_str(k->r.verdict)), lab_text(run->lab, k->name));
 		if (k->r.explain[0])
 			check_line(out, "", k->r.explain);
 	}
 	for (size_t i = 0; i < run->ninfo; i++)
-		check_line(out, "seen", run->info[i]);
-	fprintf(out, "\n%zu of %zu checks passed\n", passed, run->ncheck);
+		check_line(out, _("seen"), run->info[i]);
+	fprintf(out, _("\n%zu of %zu checks passed\n"), passed, run->ncheck);
 }

@@ -24,6 +24,8 @@
 #include "engine/proc.h"
 #include "engine/progress.h"
 #include "util/errbuf.h"
+#include "util/textesc.h"
+#include "util/tr.h"
 
 #define BUILD_TIMEOUT_S 60
 #define RUN_TRIES 3                     /* runs of a scenario when the machine stalls */
@@ -397,12 +399,13 @@ static int score(struct grade_result *g, struct labrun **runs, int nrun, int pla
 		/* Name the scenario whenever the lab has several, even when the grade stopped
 		 * after the first: what the driver did is half of the explanation. */
 		if (planned > 1 && c->verdict != EXPECT_PASS) {
-			int n = snprintf(c->explain, sizeof(c->explain), "scenario %d of %d%s%.120s%s: ",
+			int n = snprintf(c->explain, sizeof(c->explain), _("scenario %d of %d%s%.120s%s: "),
 			                 worst + 1, planned, say ? " (" : "", say ? say : "", say ? ")" : "");
 
 			used = n > 0 && (size_t)n < sizeof(c->explain) ? (size_t)n : 0;
 		}
 		copy_text(c->explain + used, sizeof(c->explain) - used, k->r.explain);
+		textesc_trim_cut(c->explain);
 		if (c->verdict == EXPECT_FAIL && showfail < 0)
 			showfail = worst;
 		if (c->verdict != EXPECT_PASS && show < 0)
@@ -543,7 +546,7 @@ static void finish(struct grade *gr)
 	gr->phase = PH_DONE;
 	gr->g->seconds = now_s() - gr->t0;
 	if (!gr->no_progress && progress_graded(gr->g, why, sizeof(why)) < 0)
-		snprintf(gr->g->note, sizeof(gr->g->note), "your progress was not saved: %s", why);
+		snprintf(gr->g->note, sizeof(gr->g->note), _("your progress was not saved: %s"), why);
 	remove_tmp(gr);
 }
 
@@ -719,6 +722,7 @@ struct grade *grade_start(const struct lab *lab, const struct grade_opts *o, cha
 	gr->cc_limits = compiler_limits_template;
 	g->lab = lab->number;
 	snprintf(g->title, sizeof(g->title), "%s", lab->title);
+	snprintf(g->slug, sizeof(g->slug), "%s", lab->slug);
 	if (o->src)
 		snprintf(g->src, sizeof(g->src), "%s", o->src);
 	else
@@ -827,20 +831,20 @@ static int build_step(struct grade *gr, char *errbuf, size_t errlen)
 		return 1;
 	if (!(WIFEXITED(status) && WEXITSTATUS(status) == 0)) {
 		if (proc_timed_out(gr->cc))
-			snprintf(line, sizeof(line), "\ntcplab: the compiler took more than %d s and"
-			         " was stopped\n", BUILD_TIMEOUT_S);
+			snprintf(line, sizeof(line), _("\ntcplab: the compiler took more than %d s and"
+			         " was stopped\n"), BUILD_TIMEOUT_S);
 		else {
 			proc_describe(gr->cc, how, sizeof(how));
 			line[0] = '\0';
 			if (strncmp(how, "exited with status", 18))
-				snprintf(line, sizeof(line), "\ntcplab: the compiler %s\n", how);
+				snprintf(line, sizeof(line), _("\ntcplab: the compiler %s\n"), how);
 			/* cc1 says "out of memory allocating N bytes": say which limit, and the
 			 * likely cause. */
 			else if (strstr(g->build_log, "out of memory") ||
 			         strstr(g->build_log, "memory exhausted"))
-				snprintf(line, sizeof(line), "\ntcplab: the compiler ran out of memory"
+				snprintf(line, sizeof(line), _("\ntcplab: the compiler ran out of memory"
 				         " (its limit is %llu MiB): does the code include a device or a"
-				         " huge file?\n", gr->cc_limits.mem_bytes >> 20);
+				         " huge file?\n"), gr->cc_limits.mem_bytes >> 20);
 		}
 		log_append(gr, line);
 		proc_free(gr->cc);
@@ -886,11 +890,11 @@ int grade_step(struct grade *gr, char *errbuf, size_t errlen)
 	 * too: the grade stops there, and says which scenarios it did not run. */
 	if (g->run->timed_out && gr->scen + 1 < gr->nscen) {
 		if (gr->scen + 2 == gr->nscen)
-			snprintf(g->note, sizeof(g->note), "scenario %d was not run: your program was"
-			         " still running at the end of scenario %d", gr->nscen, gr->scen + 1);
+			snprintf(g->note, sizeof(g->note), _("scenario %d was not run: your program was"
+			         " still running at the end of scenario %d"), gr->nscen, gr->scen + 1);
 		else
-			snprintf(g->note, sizeof(g->note), "scenarios %d to %d were not run: your"
-			         " program was still running at the end of scenario %d", gr->scen + 2,
+			snprintf(g->note, sizeof(g->note), _("scenarios %d to %d were not run: your"
+			         " program was still running at the end of scenario %d"), gr->scen + 2,
 			         gr->nscen, gr->scen + 1);
 		gr->nscen = g->scenarios = gr->scen + 1;
 	}
@@ -906,9 +910,10 @@ int grade_step(struct grade *gr, char *errbuf, size_t errlen)
 	 * else the note says. */
 	if (!gr->run_report.cgroup && gr->run_report.limits[0]) {
 		size_t used = strlen(g->note);
+		char lim[sizeof(g->note)];
 
-		snprintf(g->note + used, sizeof(g->note) - used, "%slimits: %s", used ? "; " : "",
-		         gr->run_report.limits);
+		snprintf(lim, sizeof(lim), _("limits: %s"), gr->run_report.limits);
+		snprintf(g->note + used, sizeof(g->note) - used, "%s%s", used ? "; " : "", lim);
 	}
 	finish(gr);
 	return 0;

@@ -31,12 +31,13 @@ enum grade_outcome { GRADE_RAN, GRADE_BUILD_FAILED };
 struct grade_check {
 	char name[160];
 	enum expect_verdict verdict;
-	char explain[512];      /* why, in TCP terms, with segment numbers and times as evidence */
+	char explain[1024];     /* why, in TCP terms, with segment numbers and times as evidence */
 	double score, max;      /* max 1 (0 for tcplab's own capture check); score max on PASS */
 };
 
 struct grade_result {
 	int lab;
+	char slug[64];          /* the lab's folder name: its texts' catalog (lab_text_in()) */
 	char title[128];
 	char src[600];          /* the folder that was graded */
 	enum grade_outcome outcome;

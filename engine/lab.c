@@ -10,6 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "util/tr.h"
+
 static char *trim(char *s)
 {
 	char *end;
@@ -675,4 +677,21 @@ void lab_vars_expand(const struct lab_vars *vars, const char *text, char *buf, s
 		buf[used++] = *p++;
 	}
 	buf[used] = '\0';
+}
+
+const char *lab_text(const struct lab *lab, const char *text)
+{
+	return lab_text_in(lab ? lab->slug : NULL, text);
+}
+
+const char *lab_text_in(const char *slug, const char *text)
+{
+	char prefix[96];
+	const char *t;
+
+	if (!slug || !*slug)
+		return tr(text);
+	snprintf(prefix, sizeof prefix, "labs/%s", slug);
+	t = tr_in(prefix, text);
+	return t != text ? t : tr(text);
 }

@@ -114,6 +114,19 @@ int lab_load(const char *dir, struct lab *lab, char *errbuf, size_t errlen);
  */
 int lab_load_all(const char *root, struct lab **out, size_t *n, char *errbuf, size_t errlen);
 
+/*
+ * One of the lab's short texts (its title, summary, a variant's summary, a check's name as
+ * written in lab.conf or an .expect file) in the language of tcplab's catalog
+ * (util/tr.h): from BUILD/labs/SLUG/LANG.mo, compiled from labs/SLUG/LANG.po, whose
+ * msgids are the exact English texts; else from tcplab's own catalog (the engine's own
+ * checks, "the capture is complete"); else text itself: English, never a blank. The data
+ * keeps the English (check names identify checks in records and across runs): translate
+ * where a person reads it.
+ */
+const char *lab_text(const struct lab *lab, const char *text) __attribute__((format_arg(2)));
+/* The same for the lab in folder slug ("01-handshake"), where no struct lab is at hand. */
+const char *lab_text_in(const char *slug, const char *text) __attribute__((format_arg(2)));
+
 /* The variant called name, or the first one when name is NULL; NULL if none matches. */
 const struct lab_variant *lab_variant_find(const struct lab *lab, const char *name);
 

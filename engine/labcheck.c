@@ -12,6 +12,7 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include "util/errbuf.h"
+#include "util/tr.h"
 
 static const char *const op_text[] = {
 	[LC_EQ] = "=", [LC_LT] = "<", [LC_GT] = ">", [LC_LE] = "<=", [LC_GE] = ">=",
@@ -388,7 +389,7 @@ static void eval_call(const struct labcheck *c, const struct labcheck_ctx *ctx,
                       struct expect_result *r)
 {
 	const struct timeline *tl = ctx->tl;
-	const char *who = ctx->role[c->who];
+	const char *who = _(ctx->role[c->who]);      /* in explanations only */
 	uint64_t first_before = UINT64_MAX;
 	long long matched = 0, seen = 0, total = 0;
 	long first = -1, last_seen = -1, outside = -1;
@@ -398,8 +399,8 @@ static void eval_call(const struct labcheck *c, const struct labcheck_ctx *ctx,
 
 	if (c->after_cut && !ctx->cut_ns) {
 		r->verdict = EXPECT_FAIL;
-		snprintf(r->explain, sizeof(r->explain), "the cable was never cut in this run, so"
-		         " nothing can come after the cut");
+		snprintf(r->explain, sizeof(r->explain), _("the cable was never cut in this run, so"
+		         " nothing can come after the cut"));
 		return;
 	}
 	if (c->before)
@@ -448,14 +449,14 @@ static void eval_call(const struct labcheck *c, const struct labcheck_ctx *ctx,
 		lab_vars_expand(ctx->vars, c->total, want, sizeof(want), &missing);
 		if (missing || !isdigit((unsigned char)want[0])) {
 			r->verdict = EXPECT_INCONCLUSIVE;
-			snprintf(r->explain, sizeof(r->explain), "the lab did not say how much to expect"
-			         " ('%s'): a fault of the lab, not of your program", c->total);
+			snprintf(r->explain, sizeof(r->explain), _("the lab did not say how much to expect"
+			         " ('%s'): a fault of the lab, not of your program"), c->total);
 			return;
 		}
 		if (!compare((double)total, c->total_op, strtod(want, NULL))) {
 			r->verdict = EXPECT_FAIL;
-			snprintf(r->explain, sizeof(r->explain), "the %s's %s calls returned %lld bytes in"
-			         " all; %s %s were expected", who, trace_call_name(c->cls), total,
+			snprintf(r->explain, sizeof(r->explain), _("the %s's %s calls returned %lld bytes in"
+			         " all; %s %s were expected"), who, trace_call_name(c->cls), total,
 			         op_text[c->total_op], want);
 			return;
 		}
@@ -464,48 +465,48 @@ static void eval_call(const struct labcheck *c, const struct labcheck_ctx *ctx,
 		const struct trace_event *ev = &tl->call[first].ev;
 
 		trace_event_str(ev, text, sizeof(text));
-		used = (size_t)snprintf(r->explain, sizeof(r->explain), "%lld matching %s call%s;"
-		                        " the first: %s at +%.3f ms", matched, who,
+		used = (size_t)snprintf(r->explain, sizeof(r->explain), _("%lld matching %s call%s;"
+		                        " the first: %s at +%.3f ms"), matched, who,
 		                        matched == 1 ? "" : "s", text, rel_ms(ctx, ev->t_exit_ns));
 		if (c->after_cut && used < sizeof(r->explain))
 			used += (size_t)snprintf(r->explain + used, sizeof(r->explain) - used,
-			                         ", %.3f s after the cut",
+			                         _(", %.3f s after the cut"),
 			                         ((double)ev->t_exit_ns - (double)ctx->cut_ns) / 1e9);
 		if (c->has_took && used < sizeof(r->explain))
-			snprintf(r->explain + used, sizeof(r->explain) - used, ", after %.3f s in the"
-			         " call", (double)trace_event_blocked_ns(ev) / 1e9);
+			snprintf(r->explain + used, sizeof(r->explain) - used, _(", after %.3f s in the"
+			         " call"), (double)trace_event_blocked_ns(ev) / 1e9);
 	} else if (outside >= 0) {
 		trace_event_str(&tl->call[outside].ev, text, sizeof(text));
-		snprintf(r->explain, sizeof(r->explain), "the %s's %.200s came %.1f s after the cable"
-		         " was pulled; it must come within %.1f s", who, text, outside_s, c->cut_hi);
+		snprintf(r->explain, sizeof(r->explain), _("the %s's %.200s came %.1f s after the cable"
+		         " was pulled; it must come within %.1f s"), who, text, outside_s, c->cut_hi);
 	} else {
-		used = (size_t)snprintf(r->explain, sizeof(r->explain), "no %s %s call matched",
+		used = (size_t)snprintf(r->explain, sizeof(r->explain), _("no %s %s call matched"),
 		                        who, trace_call_name(c->cls));
 		if (c->after_cut && used < sizeof(r->explain))
 			used += (size_t)snprintf(r->explain + used, sizeof(r->explain) - used,
-			                         " within %.1f s of the cable pull (nothing came at all)",
+			                         _(" within %.1f s of the cable pull (nothing came at all)"),
 			                         c->cut_hi);
 		if (last_seen >= 0 && used < sizeof(r->explain)) {
 			trace_event_str(&tl->call[last_seen].ev, text, sizeof(text));
 			used += (size_t)snprintf(r->explain + used, sizeof(r->explain) - used,
-			                         " (it made %lld; the last: %s at +%.3f ms", seen, text,
+			                         _(" (it made %lld; the last: %s at +%.3f ms"), seen, text,
 			                         rel_ms(ctx, tl->call[last_seen].ev.t_exit_ns));
 			/* took: how long that one took, against what the check wanted. */
 			if (c->has_took && used < sizeof(r->explain))
 				used += (size_t)snprintf(r->explain + used, sizeof(r->explain) - used,
-				                         ", in the call %.3f s; wanted %s %g s",
+				                         _(", in the call %.3f s; wanted %s %g s"),
 				                         (double)trace_event_blocked_ns(
 				                                 &tl->call[last_seen].ev) / 1e9,
 				                         op_text[c->took_op], c->took);
 			if (used < sizeof(r->explain))
 				snprintf(r->explain + used, sizeof(r->explain) - used, ")");
 		} else if (used < sizeof(r->explain)) {
-			snprintf(r->explain + used, sizeof(r->explain) - used, " (it made none)");
+			snprintf(r->explain + used, sizeof(r->explain) - used, _(" (it made none)"));
 		}
 	}
 	if (r->verdict == EXPECT_FAIL && first >= 0) {
 		used = strlen(r->explain);
-		snprintf(r->explain + used, sizeof(r->explain) - used, "; wanted count %s %lld",
+		snprintf(r->explain + used, sizeof(r->explain) - used, _("; wanted count %s %lld"),
 		         op_text[c->count_op], c->count);
 	}
 }
@@ -541,9 +542,9 @@ static void eval_output(const struct labcheck *c, const struct labcheck_ctx *ctx
 	lab_vars_expand(ctx->vars, c->text, want, sizeof(want), &missing);
 	if (missing) {
 		r->verdict = EXPECT_INCONCLUSIVE;
-		snprintf(r->explain, sizeof(r->explain), "the lab's own program did not say what it"
+		snprintf(r->explain, sizeof(r->explain), _("the lab's own program did not say what it"
 		         " did, so '%s' cannot be checked (a fault of the lab, not of your program:"
-		         " report it)", c->text);
+		         " report it)"), c->text);
 		return;
 	}
 	for (size_t i = 0; i < tl->nout; i++) {
@@ -559,35 +560,35 @@ static void eval_output(const struct labcheck *c, const struct labcheck_ctx *ctx
 	}
 	if (matched && compare((double)matched, c->count_op, (double)c->count)) {
 		r->verdict = EXPECT_PASS;
-		snprintf(r->explain, sizeof(r->explain), "the %s printed '%s' at +%.3f ms",
-		         ctx->role[c->who], tl->out[first].text, rel_ms(ctx, tl->out[first].t_ns));
+		snprintf(r->explain, sizeof(r->explain), _("the %s printed '%s' at +%.3f ms"),
+		         _(ctx->role[c->who]), tl->out[first].text, rel_ms(ctx, tl->out[first].t_ns));
 		return;
 	}
 	r->verdict = EXPECT_FAIL;
 	if (matched && c->count_op == LC_EQ && c->count == 0) {
-		snprintf(r->explain, sizeof(r->explain), "the %s printed '%s' at +%.3f ms; it must"
-		         " not", ctx->role[c->who], tl->out[first].text, rel_ms(ctx, tl->out[first].t_ns));
+		snprintf(r->explain, sizeof(r->explain), _("the %s printed '%s' at +%.3f ms; it must"
+		         " not"), _(ctx->role[c->who]), tl->out[first].text, rel_ms(ctx, tl->out[first].t_ns));
 		return;
 	}
 	if (matched && second >= 0) {
-		snprintf(r->explain, sizeof(r->explain), "the %s printed %lld lines with '%.80s' (the"
-		         " first '%.120s', then '%.120s'); it must print %s %lld", ctx->role[c->who],
+		snprintf(r->explain, sizeof(r->explain), _("the %s printed %lld lines with '%.80s' (the"
+		         " first '%.120s', then '%.120s'); it must print %s %lld"), _(ctx->role[c->who]),
 		         matched, want, tl->out[first].text, tl->out[second].text,
 		         op_text[c->count_op], c->count);
 		return;
 	}
 	if (matched) {
-		snprintf(r->explain, sizeof(r->explain), "the %s printed %lld line with '%.200s'; it must"
-		         " print %s %lld", ctx->role[c->who], matched, want, op_text[c->count_op],
+		snprintf(r->explain, sizeof(r->explain), _("the %s printed %lld line with '%.200s'; it must"
+		         " print %s %lld"), _(ctx->role[c->who]), matched, want, op_text[c->count_op],
 		         c->count);
 		return;
 	}
 	if (last >= 0)
-		snprintf(r->explain, sizeof(r->explain), "the %s never printed '%.200s'; its last line:"
-		         " '%.200s'", ctx->role[c->who], want, tl->out[last].text);
+		snprintf(r->explain, sizeof(r->explain), _("the %s never printed '%.200s'; its last line:"
+		         " '%.200s'"), _(ctx->role[c->who]), want, tl->out[last].text);
 	else
-		snprintf(r->explain, sizeof(r->explain), "the %s printed nothing; it should print"
-		         " '%.200s'", ctx->role[c->who], want);
+		snprintf(r->explain, sizeof(r->explain), _("the %s printed nothing; it should print"
+		         " '%.200s'"), _(ctx->role[c->who]), want);
 }
 
 static int by_value(const void *a, const void *b)
@@ -655,7 +656,7 @@ static void eval_wire(const struct labcheck *c, const struct labcheck_ctx *ctx,
 
 	if (!rtt) {
 		r->verdict = EXPECT_INCONCLUSIVE;
-		snprintf(r->explain, sizeof(r->explain), "out of memory");
+		snprintf(r->explain, sizeof(r->explain), _("out of memory"));
 		return;
 	}
 	for (m = 0; m < sizeof(metrics) / sizeof(metrics[0]); m++)
@@ -675,7 +676,7 @@ static void eval_wire(const struct labcheck *c, const struct labcheck_ctx *ctx,
 		labcheck_rtt_release(&rs);
 		free(rtt);
 		r->verdict = EXPECT_INCONCLUSIVE;
-		snprintf(r->explain, sizeof(r->explain), "out of memory");
+		snprintf(r->explain, sizeof(r->explain), _("out of memory"));
 		return;
 	}
 	labcheck_rtt_release(&rs);
@@ -685,8 +686,8 @@ static void eval_wire(const struct labcheck *c, const struct labcheck_ctx *ctx,
 		if (!nrtt) {
 			free(rtt);
 			r->verdict = EXPECT_FAIL;
-			snprintf(r->explain, sizeof(r->explain), "no request and reply on the wire: the"
-			         " client sent no data that the server answered");
+			snprintf(r->explain, sizeof(r->explain), _("no request and reply on the wire: the"
+			         " client sent no data that the server answered"));
 			return;
 		}
 		value = labcheck_median(rtt, nrtt);     /* sorts rtt */
@@ -703,10 +704,10 @@ static void eval_wire(const struct labcheck *c, const struct labcheck_ctx *ctx,
 	free(rtt);
 	r->verdict = compare(value, c->op, c->value) ? EXPECT_PASS : EXPECT_FAIL;
 	if (c->metric == LC_RTT_MEDIAN || c->metric == LC_RTT_MAX)
-		snprintf(r->explain, sizeof(r->explain), "%s %.3f%s over %zu requests (wanted %s %g%s)",
+		snprintf(r->explain, sizeof(r->explain), _("%s %.3f%s over %zu requests (wanted %s %g%s)"),
 		         what, value, unit, nrtt, op_text[c->op], c->value, unit);
 	else
-		snprintf(r->explain, sizeof(r->explain), "%.0f %s (wanted %s %g)", value, what,
+		snprintf(r->explain, sizeof(r->explain), _("%.0f %s (wanted %s %g)"), value, what,
 		         op_text[c->op], c->value);
 }
 

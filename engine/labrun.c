@@ -22,6 +22,8 @@
 #include "engine/proc.h"
 #include "engine/sandbox.h"
 #include "engine/trace.h"
+#include "util/textesc.h"
+#include "util/tr.h"
 
 #define DEFAULT_TIMEOUT_S 15.0
 #define LISTEN_TIMEOUT_MS 5000      /* a server that has not listened by then never will */
@@ -165,8 +167,8 @@ static void read_trace(struct labrun_state *c, struct prog *pr)
 
 				if (late > c->run->stall_ns) {
 					c->run->stall_ns = late;
-					snprintf(c->run->stall_why, sizeof(c->run->stall_why), "the %s's"
-					         " %s(%lld ms) woke %.1f s late", pr->role, ev[i].name,
+					snprintf(c->run->stall_why, sizeof(c->run->stall_why), _("the %s's"
+					         " %s(%lld ms) woke %.1f s late"), _(pr->role), ev[i].name,
 					         ev[i].arg, (double)late / 1e9);
 				}
 			}
@@ -359,11 +361,11 @@ static int start_prog(struct labrun_state *c, enum sandbox_host host, const char
 
 	if (lab_argv(lab, line, c->build, &c->run->vars, c->student[0] ? c->student : NULL, argbuf,
 	             sizeof(argbuf), argv, LAB_MAX_ARGS, why, sizeof(why)) < 0) {
-		snprintf(errbuf, errlen, "lab %d, %s program: %s", lab->number, pr->role, why);
+		snprintf(errbuf, errlen, _("lab %d, %s program: %s"), lab->number, _(pr->role), why);
 		return -1;
 	}
 	if (access(argv[0], X_OK) < 0) {
-		snprintf(errbuf, errlen, "lab program '%s' is missing (run 'make')", argv[0]);
+		snprintf(errbuf, errlen, _("lab program '%s' is missing (run 'make')"), argv[0]);
 		return -1;
 	}
 	memset(&spec, 0, sizeof(spec));
@@ -376,7 +378,7 @@ static int start_prog(struct labrun_state *c, enum sandbox_host host, const char
 	pr->host = host;
 	pr->p = proc_spawn(c->sb, &spec, why, sizeof(why));
 	if (!pr->p) {
-		snprintf(errbuf, errlen, "cannot start the %s: %s", pr->role, why);
+		snprintf(errbuf, errlen, _("cannot start the %s: %s"), _(pr->role), why);
 		return -1;
 	}
 	return 0;
@@ -402,7 +404,7 @@ static int send_marker(struct labrun_state *c, char *errbuf, size_t errlen)
 	if (fd >= 0 && sendto(fd, c->marker, c->markerlen, 0, sa, salen) == (ssize_t)c->markerlen)
 		ret = 0;
 	else
-		snprintf(errbuf, errlen, "cannot send the end-of-run marker: %s", strerror(errno));
+		snprintf(errbuf, errlen, _("cannot send the end-of-run marker: %s"), strerror(errno));
 	if (fd >= 0)
 		close(fd);
 	if (sandbox_leave(c->sb, errbuf, errlen) < 0)
@@ -443,29 +445,29 @@ static void describe_exit(const struct prog *pr, int status, char *buf, size_t l
 		trace_event_str(&pr->blocked, call, sizeof(call));
 		if ((dots = strstr(call, " ...")))
 			*dots = '\0';
-		snprintf(blocked, sizeof(blocked), " inside %.100s, where it had waited %.1f s",
+		snprintf(blocked, sizeof(blocked), _(" inside %.100s, where it had waited %.1f s"),
 		         call, (double)trace_event_blocked_ns(&pr->blocked) / 1e9);
 	}
 	if (pr->killed_by_lab)
-		snprintf(buf, len, "the %s was killed by the lab, as the lesson planned", pr->role);
+		snprintf(buf, len, _("the %s was killed by the lab, as the lesson planned"), _(pr->role));
 	else if (pr->timed_out)
 		/* Its CPU time tells a busy loop from a program waiting for what never came. */
-		snprintf(buf, len, "the %s was still running at the run's deadline and was killed%s;"
-		         " %s%.1f s of CPU%s", pr->role, blocked, pr->p && proc_hit_nproc(pr->p) ?
-		         "it could not fork: it had reached its process limit; its processes used " :
-		         "it had used ", pr->p ? proc_cpu_s(pr->p) : 0.0,
+		snprintf(buf, len, _("the %s was still running at the run's deadline and was killed%s;"
+		         " %s%.1f s of CPU%s"), _(pr->role), blocked, pr->p && proc_hit_nproc(pr->p) ?
+		         _("it could not fork: it had reached its process limit; its processes used ") :
+		         _("it had used "), pr->p ? proc_cpu_s(pr->p) : 0.0,
 		         pr->p && proc_hit_nproc(pr->p) ? "" : pr->p && proc_cpu_s(pr->p) >= 1.0 ?
-		         " (an endless loop?)" : " (was it waiting for something that never came?)");
+		         _(" (an endless loop?)") : _(" (was it waiting for something that never came?)"));
 	else if (pr->flooded)
-		snprintf(buf, len, "the %s printed more than %d MiB and was killed", pr->role,
+		snprintf(buf, len, _("the %s printed more than %d MiB and was killed"), _(pr->role),
 		         OUTPUT_LIMIT >> 20);
 	else if (!pr->exited)
-		snprintf(buf, len, "the %s was still running at the deadline and was killed",
+		snprintf(buf, len, _("the %s was still running at the deadline and was killed"),
 		         pr->role);
 	else if (WIFSIGNALED(status))
-		snprintf(buf, len, "the %s %s", pr->role, pr->p ? how : "was killed by a signal");
-	else if (snprintf(buf, len, "the %s %s%s%s%s", pr->role, pr->p ? how : "exited",
-	                  pr->last[0] ? "; its last words: '" : "", pr->last,
+		snprintf(buf, len, _("the %s %s"), _(pr->role), pr->p ? how : _("was killed by a signal"));
+	else if (snprintf(buf, len, _("the %s %s%s%s%s"), _(pr->role), pr->p ? how : _("exited"),
+	                  pr->last[0] ? _("; its last words: '") : "", pr->last,
 	                  pr->last[0] ? "'" : "") >= (int)len)
 		buf[len - 2] = '.';     /* cut: its last words were long */
 }
@@ -506,7 +508,7 @@ static int match_connections(struct labrun *run, const struct flow_table *ft,
 		free(start);
 		free(fill);
 		free(order);
-		snprintf(errbuf, errlen, "out of memory");
+		snprintf(errbuf, errlen, _("out of memory"));
 		return -1;
 	}
 	/* Counting sort of the segments by connection: order[] lists each connection's
@@ -530,8 +532,8 @@ static int match_connections(struct labrun *run, const struct flow_table *ft,
 		chk->timed = expect_check_timed(spec, k) || run->variant->pace.set;
 		chk->r.verdict = incomplete ? EXPECT_INCONCLUSIVE : EXPECT_FAIL;
 		chk->r.seg_index = -1;
-		snprintf(chk->r.explain, sizeof(chk->r.explain), "no connection to port %d was"
-		         " captured", run->lab->port);
+		snprintf(chk->r.explain, sizeof(chk->r.explain), _("no connection to port %d was"
+		         " captured"), run->lab->port);
 	}
 	run->ncheck += nspec;
 	for (size_t i = 0; i < nflow && nconn < CONNS_JUDGED; i++) {
@@ -554,7 +556,7 @@ static int match_connections(struct labrun *run, const struct flow_table *ft,
 			free(start);
 			free(fill);
 			free(order);
-			snprintf(errbuf, errlen, "matching the expected sequence ran out of memory");
+			snprintf(errbuf, errlen, _("matching the expected sequence ran out of memory"));
 			return -1;
 		}
 		flow_endpoint_str(fc, FLOW_C2S, cl, sizeof(cl));
@@ -567,7 +569,7 @@ static int match_connections(struct labrun *run, const struct flow_table *ft,
 			if (res[k].seg_index >= 0 && (size_t)res[k].seg_index < n)
 				chk->r.seg_index = (long)where[res[k].seg_index];
 			if (nconn)      /* name the connection once there is more than one */
-				snprintf(chk->r.explain, sizeof(chk->r.explain), "connection from %s: %s",
+				snprintf(chk->r.explain, sizeof(chk->r.explain), _("connection from %s: %s"),
 				         cl, res[k].explain);
 		}
 		nconn++;
@@ -637,7 +639,7 @@ static void lab_checks(struct labrun *run, const struct flow_table *ft)
 		if (!segs) {
 			chk->r.verdict = EXPECT_INCONCLUSIVE;
 			chk->r.seg_index = -1;
-			snprintf(chk->r.explain, sizeof(chk->r.explain), "out of memory");
+			snprintf(chk->r.explain, sizeof(chk->r.explain), _("out of memory"));
 			continue;
 		}
 		labcheck_eval(&v->check[i], &ctx, &chk->r);
@@ -814,14 +816,14 @@ static void excuse_during(struct labrun *run, const struct flow_conn *fc, int di
 		chk->r.verdict = EXPECT_INCONCLUSIVE;
 		run->disturbed = true;
 		if (!run->stall_why[0])
-			snprintf(run->stall_why, sizeof(run->stall_why), "the %s's %.100s was held up"
-			         " %.1f ms by the machine", role, call,
+			snprintf(run->stall_why, sizeof(run->stall_why), _("the %s's %.100s was held up"
+			         " %.1f ms by the machine"), role, call,
 			         (double)(ev->t_exit_ns - from) / 1e6);
 		used = strlen(chk->r.explain);
-		snprintf(chk->r.explain + used, sizeof(chk->r.explain) - used, "; but the %s's"
+		snprintf(chk->r.explain + used, sizeof(chk->r.explain) - used, _("; but the %s's"
 		         " %.100s was held up %.1f ms by the machine %s, and the segment was resent"
 		         " meanwhile: the peer's timer fired because the program was not run, not"
-		         " because TCP lost anything", role, call,
+		         " because TCP lost anything"), role, call,
 		         (double)(ev->t_exit_ns - from) / 1e6, how);
 	}
 }
@@ -855,7 +857,7 @@ static void excuse_held(struct labrun *run, const struct flow_table *ft)
 					continue;
 				if (ev->call == TRACE_SEND && ev->ret > 0 && ev->ret <= HELD_SEND_MAX &&
 				    ev->t_exit_ns >= ev->t_enter_ns + HELD_MIN_NS) {
-					excuse_during(run, fc, mine, role[h], ev, ev->t_enter_ns,
+					excuse_during(run, fc, mine, _(role[h]), ev, ev->t_enter_ns,
 					              "with room in its socket buffer");
 					continue;
 				}
@@ -882,7 +884,7 @@ static void excuse_held(struct labrun *run, const struct flow_table *ft)
 				from = ev->t_enter_ns > arrived ? ev->t_enter_ns : arrived;
 				if (ev->t_exit_ns < from + HELD_MIN_NS)
 					continue;
-				excuse_during(run, fc, !mine, role[h], ev, from,
+				excuse_during(run, fc, !mine, _(role[h]), ev, from,
 				              "with its data already there");
 			}
 		}
@@ -914,8 +916,8 @@ static void rst_cause(const struct labrun_state *c, const struct flow_conn *fc, 
 			continue;
 		if (ev->call == TRACE_SETSOCKOPT && ev->level == SOL_SOCKET && ev->opt == SO_LINGER &&
 		    ev->arg == 1 && ev->arg2 == 0 && ev->ret == 0) {
-			snprintf(buf, len, "the %s set SO_LINGER {1,0} with setsockopt(), so its close()"
-			         " aborted the connection with RST and skipped TIME-WAIT", pr->role);
+			snprintf(buf, len, _("the %s set SO_LINGER {1,0} with setsockopt(), so its close()"
+			         " aborted the connection with RST and skipped TIME-WAIT"), _(pr->role));
 			return;
 		}
 		if (ev->call == TRACE_RECV && ev->ret > 0)
@@ -929,22 +931,22 @@ static void rst_cause(const struct labrun_state *c, const struct flow_conn *fc, 
 		    tl->seg[i].seg.ts_ns < closed)
 			before_close += tl->seg[i].seg.len;
 	if (arrived > read && (pr->killed_by_lab || (pr->exited && WIFSIGNALED(c->run->status[host]))))
-		snprintf(buf, len, "the %s was killed with %llu unread bytes in its receive buffer,"
-		         " and the kernel closed its socket with RST", pr->role,
+		snprintf(buf, len, _("the %s was killed with %llu unread bytes in its receive buffer,"
+		         " and the kernel closed its socket with RST"), _(pr->role),
 		         (unsigned long long)(arrived - read));
 	else if (closed && before_close > read)
-		snprintf(buf, len, "unread data was still in the %s's receive buffer when close() ran:"
-		         " the %s read %llu of the %llu bytes that had arrived", pr->role, pr->role,
+		snprintf(buf, len, _("unread data was still in the %s's receive buffer when close() ran:"
+		         " the %s read %llu of the %llu bytes that had arrived"), _(pr->role), _(pr->role),
 		         (unsigned long long)read, (unsigned long long)before_close);
 	else if (closed && arrived > before_close)
-		snprintf(buf, len, "data arrived after the %s had closed its socket (close() at"
+		snprintf(buf, len, _("data arrived after the %s had closed its socket (close() at"
 		         " +%.3f ms), and a closed socket answers data with RST: the %s read %llu of"
-		         " the %llu bytes sent to it", pr->role,
-		         closed > fc->first_ns ? (double)(closed - fc->first_ns) / 1e6 : 0.0, pr->role,
+		         " the %llu bytes sent to it"), _(pr->role),
+		         closed > fc->first_ns ? (double)(closed - fc->first_ns) / 1e6 : 0.0, _(pr->role),
 		         (unsigned long long)read, (unsigned long long)arrived);
 	else if (arrived > read)
-		snprintf(buf, len, "unread data was still in the %s's receive buffer when its socket"
-		         " closed: the %s read %llu of the %llu bytes that arrived", pr->role, pr->role,
+		snprintf(buf, len, _("unread data was still in the %s's receive buffer when its socket"
+		         " closed: the %s read %llu of the %llu bytes that arrived"), _(pr->role), _(pr->role),
 		         (unsigned long long)read, (unsigned long long)arrived);
 }
 
@@ -953,7 +955,7 @@ static void explain_resets(struct labrun_state *c)
 {
 	struct labrun *run = c->run;
 	const struct flow_conn *fc;
-	char cause[300];
+	char cause[600];
 
 	if (run->conn_id < 0)
 		return;
@@ -967,7 +969,7 @@ static void explain_resets(struct labrun_state *c)
 		char *e = run->check[i].r.explain;
 		size_t used = strlen(e);
 
-		char *detail = strstr(e, " (detail: ");
+		char *detail = strstr(e, _(EXPECT_DETAIL));
 		char tail[sizeof(run->check[i].r.explain)];
 
 		if (run->check[i].r.verdict == EXPECT_PASS || !strstr(e, "RST") ||
@@ -981,7 +983,7 @@ static void explain_resets(struct labrun_state *c)
 		} else {
 			tail[0] = '\0';
 		}
-		snprintf(e + used, sizeof(run->check[i].r.explain) - used, "; here: %.300s%s", cause,
+		snprintf(e + used, sizeof(run->check[i].r.explain) - used, _("; here: %.500s%s"), cause,
 		         tail);
 	}
 }
@@ -1000,6 +1002,13 @@ static void explain_resets(struct labrun_state *c)
 #define BUSY_IDLE_CALLS 100         /* calls that returned nothing... */
 #define BUSY_IDLE_RATE 200.0        /* ...at this many per second or more */
 
+/* The check names built from a role, for the catalog: shown through lab_text(). */
+static const char *const role_check_names[] __attribute__((unused)) = {
+	N_("the client waits instead of spinning"), N_("the server waits instead of spinning"),
+	N_("the client's calls agree with the wire, within the lab's limits"),
+	N_("the server's calls agree with the wire, within the lab's limits"),
+};
+
 static void busy_check(struct labrun_state *c, const struct prog *pr)
 {
 	struct labrun *run = c->run;
@@ -1012,17 +1021,17 @@ static void busy_check(struct labrun_state *c, const struct prog *pr)
 
 	snprintf(name, sizeof(name), "the %s waits instead of spinning", pr->role);
 	if (pr->idle >= BUSY_IDLE_CALLS && rate >= BUSY_IDLE_RATE)
-		add_check(run, name, EXPECT_FAIL, -1, "the %s made %zu calls that returned nothing"
+		add_check(run, name, EXPECT_FAIL, -1, _("the %s made %zu calls that returned nothing"
 		          " in %.3f s (%zu EAGAIN, %zu MSG_PEEK, %zu that returned 0 again): it spins"
-		          " instead of blocking in poll() or recv() until data is there", pr->role,
+		          " instead of blocking in poll() or recv() until data is there"), _(pr->role),
 		          pr->idle, span, pr->idle_again, pr->idle_peek, pr->idle_zero);
 	else if (wall >= BUSY_MIN_S && cpu >= BUSY_CPU_SHARE * wall)
-		add_check(run, name, EXPECT_FAIL, -1, "the %s used %.1f s of CPU in %.1f s: it"
-		          " polls in a busy loop instead of blocking in poll() or recv()", pr->role,
+		add_check(run, name, EXPECT_FAIL, -1, _("the %s used %.1f s of CPU in %.1f s: it"
+		          " polls in a busy loop instead of blocking in poll() or recv()"), _(pr->role),
 		          cpu, wall);
 	else
-		add_check(run, name, EXPECT_PASS, -1, "the %s used %.2f s of CPU in %.2f s and made"
-		          " %zu calls that returned nothing", pr->role, cpu, wall, pr->idle);
+		add_check(run, name, EXPECT_PASS, -1, _("the %s used %.2f s of CPU in %.2f s and made"
+		          " %zu calls that returned nothing"), _(pr->role), cpu, wall, pr->idle);
 }
 
 /*
@@ -1063,24 +1072,26 @@ static void limits_check(struct labrun_state *c, const struct prog *pr, bool inc
 	size_t conns = 0;
 	char why[400] = "";
 
+	/* The name identifies the check (records, scenarios) and stays English; it is
+	 * translated where shown (lab_text()), so its two forms are in the catalog. */
 	snprintf(name, sizeof(name), "the %s's calls agree with the wire, within the lab's limits",
 	         pr->role);
 	for (size_t i = 0; i < flow_count(c->ft); i++)
 		conns += flow_get(c->ft, i)->side[FLOW_S2C].port == run->lab->port;
 	if (run->calls_unkept[pr->host]) {
-		add_check(run, name, EXPECT_FAIL, -1, "the %s made %llu socket calls; this lab keeps"
-		          " %d: a program that needs that many is spinning or flooding", pr->role,
+		add_check(run, name, EXPECT_FAIL, -1, _("the %s made %llu socket calls; this lab keeps"
+		          " %d: a program that needs that many is spinning or flooding"), _(pr->role),
 		          (unsigned long long)(run->calls_unkept[pr->host] + CALLS_KEPT), CALLS_KEPT);
 		return;
 	}
 	if (conns > CONNS_JUDGED) {
-		add_check(run, name, EXPECT_FAIL, -1, "the programs opened %zu connections to port"
-		          " %d; this lab allows %d", conns, run->lab->port, CONNS_JUDGED);
+		add_check(run, name, EXPECT_FAIL, -1, _("the programs opened %zu connections to port"
+		          " %d; this lab allows %d"), conns, run->lab->port, CONNS_JUDGED);
 		return;
 	}
 	if (run->segs_unkept) {
-		add_check(run, name, EXPECT_FAIL, -1, "%llu segments crossed the wire; this lab"
-		          " keeps %d: the programs flooded the connection",
+		add_check(run, name, EXPECT_FAIL, -1, _("%llu segments crossed the wire; this lab"
+		          " keeps %d: the programs flooded the connection"),
 		          (unsigned long long)(run->segs_unkept + SEGS_KEPT), SEGS_KEPT);
 		return;
 	}
@@ -1112,22 +1123,22 @@ static void limits_check(struct labrun_state *c, const struct prog *pr, bool inc
 		}
 		trace_event_str(ev, call, sizeof(call));
 		if (ev->call == TRACE_CONNECT && ev->ret == 0 && !seen)
-			snprintf(why, sizeof(why), "the %s's %s succeeded, but no SYN left its socket",
-			         pr->role, call);
+			snprintf(why, sizeof(why), _("the %s's %s succeeded, but no SYN left its socket"),
+			         _(pr->role), call);
 		else if (ev->call == TRACE_CLOSE && ev->last && ev->peer.port && !seen)
-			snprintf(why, sizeof(why), "a %s was reported for the %s, but no FIN or RST"
-			         " left the socket", call, pr->role);
+			snprintf(why, sizeof(why), _("a %s was reported for the %s, but no FIN or RST"
+			         " left the socket"), call, _(pr->role));
 		else if (ev->t_enter_ns && pr->start_ns && ev->t_enter_ns < pr->start_ns)
-			snprintf(why, sizeof(why), "the %s's %s is dated before the program started",
-			         pr->role, call);
+			snprintf(why, sizeof(why), _("the %s's %s is dated before the program started"),
+			         _(pr->role), call);
 	}
 	if (why[0])
 		add_check(run, name, incomplete ? EXPECT_INCONCLUSIVE : EXPECT_FAIL, -1, "%s%s", why,
 		          incomplete ? " (but the capture is incomplete, so this cannot be judged)" :
 		          "");
 	else
-		add_check(run, name, EXPECT_PASS, -1, "%zu calls, %zu connections to port %d; every"
-		          " connect has its SYN and every close its FIN or RST", (size_t)tl->ncall,
+		add_check(run, name, EXPECT_PASS, -1, _("%zu calls, %zu connections to port %d; every"
+		          " connect has its SYN and every close its FIN or RST"), (size_t)tl->ncall,
 		          conns, run->lab->port);
 }
 
@@ -1163,8 +1174,8 @@ static void pace_check(struct labrun *run)
 	run->late = true;
 	if (span > run->stall_ns) {
 		run->stall_ns = span;
-		snprintf(run->stall_why, sizeof(run->stall_why), "the %s's %zu %s() calls took"
-		         " %.1f ms, and this variant's claims assume they take under %g ms",
+		snprintf(run->stall_why, sizeof(run->stall_why), _("the %s's %zu %s() calls took"
+		         " %.1f ms, and this variant's claims assume they take under %g ms"),
 		         pc->host == HOST_CLIENT ? "client" : "server", n, trace_call_name(pc->cls),
 		         (double)span / 1e6, pc->ms);
 	}
@@ -1187,8 +1198,8 @@ static void excuse_stalls(struct labrun *run)
 			continue;
 		k->r.verdict = EXPECT_INCONCLUSIVE;
 		run->disturbed = true;
-		snprintf(k->r.explain + used, sizeof(k->r.explain) - used, "; but the machine stalled"
-		         " during this run (%s), so a timing cannot be judged on it", run->stall_why);
+		snprintf(k->r.explain + used, sizeof(k->r.explain) - used, _("; but the machine stalled"
+		         " during this run (%s), so a timing cannot be judged on it"), run->stall_why);
 	}
 }
 
@@ -1237,11 +1248,19 @@ static void explain_with_calls(struct labrun_state *c, size_t from, size_t to)
 			continue;
 		trace_event_str(last, call, sizeof(call));
 		snprintf(rest, sizeof(rest), "%s", chk->r.explain);
-		snprintf(chk->r.explain, sizeof(chk->r.explain), "the %s called %.120s at %+.3f ms;"
-		         " on the wire: %.300s", c->prog[host].role, call,
+		snprintf(chk->r.explain, sizeof(chk->r.explain), _("the %s called %.120s at %+.3f ms;"
+		         " on the wire: %.700s"), _(c->prog[host].role), call,
 		         last->t_enter_ns > t0 ? (double)(last->t_enter_ns - t0) / 1e6 :
 		         -(double)(t0 - last->t_enter_ns) / 1e6, rest);
 	}
+}
+
+/* An explanation longer than its field (Korean takes twice English's bytes) is cut at a
+ * whole character. */
+static void trim_cuts(struct labrun *run)
+{
+	for (size_t i = 0; i < run->ncheck; i++)
+		textesc_trim_cut(run->check[i].r.explain);
 }
 
 /* The engine's own checks, then the expected-sequence file's, against the lab connection. */
@@ -1264,7 +1283,7 @@ static int judge(struct labrun_state *c, char *errbuf, size_t errlen)
 	run->check = calloc(nspec + 4 + run->variant->ncheck, sizeof(*run->check));
 	res = calloc(nspec ? nspec : 1, sizeof(*res));
 	if (!run->check || !res) {
-		snprintf(errbuf, errlen, "out of memory");
+		snprintf(errbuf, errlen, _("out of memory"));
 		goto out;
 	}
 
@@ -1278,23 +1297,23 @@ static int judge(struct labrun_state *c, char *errbuf, size_t errlen)
 		if (pr->killed_by_lab || (pr->exited && WIFEXITED(st) && WEXITSTATUS(st) == 0))
 			continue;
 		describe_exit(pr, st, why, sizeof(why));
-		add_check(run, "the programs ran to completion", EXPECT_FAIL, -1, "%s", why);
+		add_check(run, N_("the programs ran to completion"), EXPECT_FAIL, -1, "%s", why);
 		break;
 	}
 	if (!run->ncheck)
-		add_check(run, "the programs ran to completion", EXPECT_PASS, -1,
-		          "client and server both exited with status 0");
+		add_check(run, N_("the programs ran to completion"), EXPECT_PASS, -1,
+		          _("client and server both exited with status 0"));
 	if (run->dropped)
-		add_check(run, "the capture is complete", EXPECT_INCONCLUSIVE, -1,
-		          "the kernel dropped %llu of %llu packets: the wire checks cannot be trusted;"
-		          " run the lab again", (unsigned long long)run->dropped,
+		add_check(run, N_("the capture is complete"), EXPECT_INCONCLUSIVE, -1,
+		          _("the kernel dropped %llu of %llu packets: the wire checks cannot be trusted;"
+		          " run the lab again"), (unsigned long long)run->dropped,
 		          (unsigned long long)(run->received + run->dropped));
 	else if (!run->marker_seen)
-		add_check(run, "the capture is complete", EXPECT_INCONCLUSIVE, -1,
-		          "the capture did not catch up with the end of the run: run the lab again");
+		add_check(run, N_("the capture is complete"), EXPECT_INCONCLUSIVE, -1,
+		          _("the capture did not catch up with the end of the run: run the lab again"));
 	else
-		add_check(run, "the capture is complete", EXPECT_PASS, -1,
-		          "%llu packets captured, none dropped", (unsigned long long)run->received);
+		add_check(run, N_("the capture is complete"), EXPECT_PASS, -1,
+		          _("%llu packets captured, none dropped"), (unsigned long long)run->received);
 
 	if (run_is_student(c, (enum sandbox_host)run->variant->student)) {
 		busy_check(c, &c->prog[run->variant->student]);
@@ -1310,6 +1329,7 @@ static int judge(struct labrun_state *c, char *errbuf, size_t errlen)
 	pace_check(run);
 	excuse_held(run, c->ft);
 	excuse_stalls(run);
+	trim_cuts(run);
 	ret = 0;
 out:
 	free(res);
@@ -1331,7 +1351,7 @@ int labrun_rejudge(const struct labrun *saved, const struct flow_table *ft,
 	*out = NULL;
 	*nout = 0;
 	if (!run) {
-		snprintf(errbuf, errlen, "out of memory");
+		snprintf(errbuf, errlen, _("out of memory"));
 		return -1;
 	}
 	/* The saved run's timeline, variables and counters, read only; checks of its own. */
@@ -1349,7 +1369,7 @@ int labrun_rejudge(const struct labrun *saved, const struct flow_table *ft,
 	run->check = calloc(nspec + v->ncheck + 1, sizeof(*run->check));
 	res = calloc(nspec ? nspec : 1, sizeof(*res));
 	if (!run->check || !res) {
-		snprintf(errbuf, errlen, "out of memory");
+		snprintf(errbuf, errlen, _("out of memory"));
 		goto out;
 	}
 	if (match_connections(run, ft, spec, res, saved->dropped > 0 || !saved->marker_seen,
@@ -1359,6 +1379,7 @@ int labrun_rejudge(const struct labrun *saved, const struct flow_table *ft,
 	pace_check(run);
 	excuse_held(run, ft);
 	excuse_stalls(run);
+	trim_cuts(run);
 	*out = run->check;
 	*nout = run->ncheck;
 	run->check = NULL;
@@ -1447,7 +1468,7 @@ static int start(struct labrun_state *c, const struct labrun_opts *o, char *errb
 	              run->scenario);
 	c->ft = flow_new();
 	if (!c->ft) {
-		snprintf(errbuf, errlen, "out of memory");
+		snprintf(errbuf, errlen, _("out of memory"));
 		return -1;
 	}
 	/* The capture socket belongs to the namespace it was opened in, so open it there. */
@@ -1484,7 +1505,7 @@ static int finish(struct labrun_state *c, char *errbuf, size_t errlen)
 	if (getenv("TCPLAB_FAULT") && strstr(getenv("TCPLAB_FAULT"), "capture-drop"))
 		run->dropped++;
 	if (c->oom) {
-		snprintf(errbuf, errlen, "out of memory while recording the run");
+		snprintf(errbuf, errlen, _("out of memory while recording the run"));
 		return -1;
 	}
 	if (c->dump) {
@@ -1495,15 +1516,15 @@ static int finish(struct labrun_state *c, char *errbuf, size_t errlen)
 		c->dump = NULL;
 		if (c->dump_err[0] || bad)
 			snprintf(run->pcap_error, sizeof(run->pcap_error),
-			         "cannot save the capture to '%s': %s", c->pcap_path,
+			         _("cannot save the capture to '%s': %s"), c->pcap_path,
 			         c->dump_err[0] ? c->dump_err : why);
 	}
 	if (timeline_build(&run->tl) < 0) {
-		snprintf(errbuf, errlen, "out of memory");
+		snprintf(errbuf, errlen, _("out of memory"));
 		return -1;
 	}
 	if (c->action_err[0]) {
-		snprintf(errbuf, errlen, "the lab's action failed: %s", c->action_err);
+		snprintf(errbuf, errlen, _("the lab's action failed: %s"), c->action_err);
 		return -1;
 	}
 	return judge(c, errbuf, errlen);
@@ -1537,7 +1558,7 @@ struct labrun *labrun_start(const struct lab *lab, const struct lab_variant *v,
 	if (!run || !c) {
 		free(run);
 		free(c);
-		snprintf(errbuf, errlen, "out of memory");
+		snprintf(errbuf, errlen, _("out of memory"));
 		return NULL;
 	}
 	run->st = c;
@@ -1600,7 +1621,7 @@ int labrun_step(struct labrun *run, char *errbuf, size_t errlen)
 
 	if (!c) {
 		if (run->stopped)
-			snprintf(errbuf, errlen, "the run was stopped before its end: run it again");
+			snprintf(errbuf, errlen, _("the run was stopped before its end: run it again"));
 		return run->done ? 0 : -1;
 	}
 	service(c);
@@ -1608,8 +1629,8 @@ int labrun_step(struct labrun *run, char *errbuf, size_t errlen)
 	if (c->last_step && now - c->last_step > STEP_TICK_MS + STALL_MS &&
 	    (now - c->last_step - STEP_TICK_MS) * 1000000u > run->stall_ns) {
 		run->stall_ns = (now - c->last_step - STEP_TICK_MS) * 1000000u;
-		snprintf(run->stall_why, sizeof(run->stall_why), "tcplab itself was not run for %.1f"
-		         " s", (double)run->stall_ns / 1e9);
+		snprintf(run->stall_why, sizeof(run->stall_why), _("tcplab itself was not run for %.1f"
+		         " s"), (double)run->stall_ns / 1e9);
 	}
 	c->last_step = now;
 	switch (c->phase) {
@@ -1620,7 +1641,7 @@ int labrun_step(struct labrun *run, char *errbuf, size_t errlen)
 			c->phase = PH_RUN;
 		} else if (c->prog[HOST_SERVER].exited || now >= c->phase_deadline) {
 			describe_exit(&c->prog[HOST_SERVER], run->status[HOST_SERVER], why, sizeof(why));
-			snprintf(errbuf, errlen, "the lab's server never called listen(): %s",
+			snprintf(errbuf, errlen, _("the lab's server never called listen(): %s"),
 			         c->prog[HOST_SERVER].exited ? why : "it did not within 5 s");
 			return -1;
 		}
@@ -1678,7 +1699,7 @@ int labrun_run(const struct lab *lab, const struct lab_variant *v, const struct 
 		int timeout, n = labrun_pollfds(run, fds, LABRUN_MAX_FDS, &timeout);
 
 		if (poll(fds, (nfds_t)n, timeout) < 0 && errno != EINTR) {
-			snprintf(errbuf, errlen, "poll failed: %s", strerror(errno));
+			snprintf(errbuf, errlen, _("poll failed: %s"), strerror(errno));
 			r = -1;
 			break;
 		}

@@ -23,6 +23,7 @@
 
 #include "engine/tracer.h"
 #include "util/errbuf.h"
+#include "util/tr.h"
 
 extern char **environ;
 
@@ -691,18 +692,18 @@ void proc_describe(const struct proc *p, char *buf, size_t len)
 	bool failed = sig || (WIFEXITED(st) && WEXITSTATUS(st) != 0);
 
 	if (sig)
-		snprintf(how, sizeof(how), "was killed by signal %d (%s)", sig, strsignal(sig));
+		snprintf(how, sizeof(how), _("was killed by signal %d (%s)"), sig, strsignal(sig));
 	else
-		snprintf(how, sizeof(how), "exited with status %d", WEXITSTATUS(st));
+		snprintf(how, sizeof(how), _("exited with status %d"), WEXITSTATUS(st));
 	if (p->limited && p->lim.cpu_s > 0 && (sig == SIGXCPU || (sig == SIGKILL &&
 	    cpu >= p->lim.cpu_s - 0.05)))
-		snprintf(buf, len, "%s after using %.1f s of CPU (its limit)", how, cpu);
+		snprintf(buf, len, _("%s after using %.1f s of CPU (its limit)"), how, cpu);
 	else if (proc_hit_nproc(p))
-		snprintf(buf, len, "could not fork: it reached its process limit (%ld processes) and"
-		         " %s", p->lim.nproc, how);
+		snprintf(buf, len, _("could not fork: it reached its process limit (%ld processes) and"
+		         " %s"), p->lim.nproc, how);
 	else if (p->limited && p->lim.mem_bytes && failed &&
 	         proc_maxrss(p) >= p->lim.mem_bytes / 4 * 3)
-		snprintf(buf, len, "ran out of memory (its limit is %llu MiB; it used %llu MiB) and %s",
+		snprintf(buf, len, _("ran out of memory (its limit is %llu MiB; it used %llu MiB) and %s"),
 		         p->lim.mem_bytes >> 20, proc_maxrss(p) >> 20, how);
 	else
 		snprintf(buf, len, "%s", how);

@@ -12,6 +12,7 @@
 #include "engine/grade.h"
 #include "engine/paths.h"
 #include "util/errbuf.h"
+#include "util/tr.h"
 
 static const char *const state_words[] = {
 	[PROGRESS_NONE] = "none",
@@ -21,10 +22,10 @@ static const char *const state_words[] = {
 };
 
 static const char *const state_text[] = {
-	[PROGRESS_NONE] = "not started",
-	[PROGRESS_DEMO] = "demo run",
-	[PROGRESS_TRIED] = "exercise tried",
-	[PROGRESS_PASSED] = "exercise passed",
+	[PROGRESS_NONE] = N_("not started"),
+	[PROGRESS_DEMO] = N_("demo run"),
+	[PROGRESS_TRIED] = N_("exercise tried"),
+	[PROGRESS_PASSED] = N_("exercise passed"),
 };
 
 static const char *const verdict_words[] = {
@@ -278,14 +279,14 @@ void progress_summary(const struct progress_lab *l, char *buf, size_t len)
 	if (l->max <= 0)
 		return;
 	if (last)
-		n = snprintf(buf, len, "last %g/%g, ", last->score, last->max);
+		n = snprintf(buf, len, _("last %g/%g, "), last->score, last->max);
 	if (n < 0 || (size_t)n >= len)
 		return;
 	if (l->best_attempt > 0)
-		snprintf(buf + n, len - (size_t)n, "best %g/%g (attempt %d of %d)", l->best, l->max,
+		snprintf(buf + n, len - (size_t)n, _("best %g/%g (attempt %d of %d)"), l->best, l->max,
 		         l->best_attempt, l->attempts);
 	else
-		snprintf(buf + n, len - (size_t)n, "best %g/%g", l->best, l->max);
+		snprintf(buf + n, len - (size_t)n, _("best %g/%g"), l->best, l->max);
 }
 
 /* Write every entry to a temporary file, then rename it over the old one. */

@@ -524,7 +524,7 @@ Test(expect, repetition_counts_are_honoured)
 {
 	struct trace t;
 	data_burst(&t, 10);
-	char why[512];
+	char why[sizeof(((struct expect_result *)0)->explain)];
 	cr_expect_eq(verdict_of(HS "c>s P. len=100 *\ns>c . ack=+", &t, NULL, 0), EXPECT_PASS);
 	cr_expect_eq(verdict_of(HS "c>s P. +\ns>c . ack=+", &t, NULL, 0), EXPECT_PASS);
 	cr_expect_eq(verdict_of(HS "c>s P. {10}\ns>c .", &t, NULL, 0), EXPECT_PASS);
@@ -595,7 +595,7 @@ Test(expect, time_windows_pass_and_miss)
 	add(&t, C, ".", 1, 1, 0, 0.1);
 	add(&t, C, "P.", 1, 1, 10, 1.0);
 	add(&t, S, ".", 1, 11, 0, 42.2);    /* a delayed ACK, 41.2 ms later */
-	char why[512];
+	char why[sizeof(((struct expect_result *)0)->explain)];
 	cr_expect_eq(verdict_of(HS "+0...0.010 c>s P.\n+0...0.050 s>c .", &t, NULL, 0), EXPECT_PASS);
 	cr_expect_eq(verdict_of(HS "0...0.002 c>s P.\n0.040...0.045 s>c .", &t, NULL, 0), EXPECT_PASS);
 	cr_expect_eq(verdict_of(HS "c>s P.\n+0...0.010 s>c .", &t, why, sizeof why), EXPECT_FAIL);
@@ -616,7 +616,7 @@ Test(expect, time_windows_pass_and_miss)
 Test(expect, time_windows_count_from_the_programs_call)
 {
 	struct trace t;
-	char why[512];
+	char why[sizeof(((struct expect_result *)0)->explain)];
 
 	trace_init(&t);
 	add(&t, C, "S", 0, 0, 0, 0);
@@ -646,7 +646,7 @@ Test(expect, time_windows_count_from_the_programs_call)
 Test(expect, a_lower_bound_counts_from_the_previous_segment)
 {
 	struct trace t;
-	char why[512];
+	char why[sizeof(((struct expect_result *)0)->explain)];
 
 	trace_init(&t);
 	add(&t, C, "S", 0, 0, 0, 0);

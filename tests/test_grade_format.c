@@ -3,9 +3,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli/grade_format.h"
 #include "tests/lib/wellformed.h"
+#include "util/tr.h"
 
 /*
  * cli/grade_format.c is linked in by the Makefile's rule for this test: the reports are
@@ -217,4 +219,83 @@ Test(grade_format, classroom_gives_each_check_its_score_and_inconclusive_is_a_fa
 	                 " 0, \"message\": \"inconclusive: the capture dropped 1 packet\"}"), "%s", c);
 	cr_expect_null(strchr(c, '\x1b'), "%s", c);
 	free(c);
+}
+
+/* ---- the text report in Korean (util/tr.h), the machine formats' keys in English ---- */
+
+static bool built_catalogs(void)
+{
+	char path[1024];
+
+	snprintf(path, sizeof path, "%s/locale/ko/LC_MESSAGES/tcplab.mo", getenv("TCPLAB_BUILD") ?
+	         getenv("TCPLAB_BUILD") : "build");
+	if (access(path, R_OK) != 0)
+		return false;
+	snprintf(path, sizeof path, "%s/labs/01-handshake/ko.mo", getenv("TCPLAB_BUILD") ?
+	         getenv("TCPLAB_BUILD") : "build");
+	return access(path, R_OK) == 0;
+}
+
+/* Lab 1's real check names, so the lab's own catalog (labs/01-handshake/ko.po) is read. */
+static void korean(void)
+{
+	three_verdicts();
+	snprintf(g.slug, sizeof g.slug, "01-handshake");
+	snprintf(g.title, sizeof g.title, "Three-way handshake and four-way close");
+	snprintf(checks[0].name, sizeof checks[0].name, "the client connects once");
+	snprintf(checks[1].name, sizeof checks[1].name, "the capture is complete");
+	snprintf(checks[2].name, sizeof checks[2].name, "a check the catalog lacks");
+	if (!built_catalogs())
+		cr_skip_test("the catalogs are not built (run 'make': msgfmt builds them)");
+	{
+		char locale[1024];
+		const char *build = getenv("TCPLAB_BUILD") ? getenv("TCPLAB_BUILD") : "build";
+
+		snprintf(locale, sizeof locale, "%s/locale", build);
+		tr_init(locale, build, "ko");
+	}
+	cr_assert_str_eq(tr_lang(), "ko", "the Korean catalog did not load");
+}
+
+Test(grade_format, the_text_report_is_korean_and_untranslated_names_stay_english,
+     .init = korean, .fini = tr_release)
+{
+	char *t = report(GF_TEXT);
+
+	cr_expect(strstr(t, "랩 1 채점: 3-way 핸드셰이크"), "the heading and lab title:\n%s", t);
+	cr_expect(strstr(t, "  통과         클라이언트가 한 번만 연결한다\n"),
+	          "a verdict in Korean, its label padded by columns, the lab's check name from "
+	          "its ko.po:\n%s", t);
+	cr_expect(strstr(t, "  실패         캡처가 완전하다\n"), "an engine check's name, from "
+	          "po/ko.po:\n%s", t);
+	cr_expect(strstr(t, "  판정 불가    a check the catalog lacks\n"), "an untranslated name "
+	          "stays English, never blank:\n%s", t);
+	cr_expect(strstr(t, "점수: 1/3\n"), "%s", t);
+	cr_expect_null(strstr(t, "\nscore:"), "an English heading left:\n%s", t);
+	free(t);
+}
+
+Test(grade_format, machine_formats_keep_english_keys_names_and_verdicts_in_korean,
+     .init = korean, .fini = tr_release)
+{
+	char *j = report(GF_JSON), *p = report(GF_TAP), *s = report(GF_GRADESCOPE);
+
+	cr_expect(strstr(j, "{\"name\": \"the client connects once\", \"verdict\": \"pass\""),
+	          "JSON keeps the check's English name and verdict word:\n%s", j);
+	cr_expect(strstr(p, "ok 1 - the client connects once\n"), "%s", p);
+	cr_expect(strstr(s, "\"name\": \"the client connects once\""), "%s", s);
+	cr_expect(strstr(s, "checks passed"), "Gradescope's summary stays English:\n%s", s);
+	free(j);
+	free(p);
+	free(s);
+}
+
+Test(grade_format, without_a_catalog_the_text_report_is_english)
+{
+	char *t = report(GF_TEXT);
+
+	cr_expect(strstr(t, "grading lab 1: Three-way handshake\n"), "%s", t);
+	cr_expect(strstr(t, "  PASS         one handshake\n"), "%s", t);
+	cr_expect(strstr(t, "\nscore: 1/3\n"), "%s", t);
+	free(t);
 }

@@ -62,7 +62,7 @@ static enum expect_verdict judge(const char *text, enum labcheck_kind kind, char
 
 Test(labcheck, calls_match_on_class_result_errno_and_details)
 {
-	char why[512];
+	char why[sizeof(((struct expect_result *)0)->explain)];
 
 	cr_expect_eq(judge("\"reset\" client recv ret=-1 errno=ECONNRESET", LABCHECK_CALL, why,
 	                   sizeof(why)), EXPECT_PASS, "%s", why);
@@ -86,7 +86,7 @@ Test(labcheck, calls_match_on_class_result_errno_and_details)
 
 Test(labcheck, before_orders_an_option_against_the_first_write)
 {
-	char why[512];
+	char why[sizeof(((struct expect_result *)0)->explain)];
 
 	/* TCP_NODELAY came after the first write: set too late. */
 	cr_expect_eq(judge("\"early\" client setsockopt has=TCP_NODELAY before send",
@@ -97,7 +97,7 @@ Test(labcheck, before_orders_an_option_against_the_first_write)
 
 Test(labcheck, took_judges_how_long_a_call_blocked)
 {
-	char why[512];
+	char why[sizeof(((struct expect_result *)0)->explain)];
 
 	/* Every call of the test's run returns 1 us after it was entered. */
 	cr_expect_eq(judge("\"quick\" client send took<0.001 count=2", LABCHECK_CALL, why,
@@ -110,7 +110,7 @@ Test(labcheck, took_judges_how_long_a_call_blocked)
 
 Test(labcheck, after_cut_without_a_cut_fails_with_the_reason)
 {
-	char why[512];
+	char why[sizeof(((struct expect_result *)0)->explain)];
 
 	cr_expect_eq(judge("\"detect\" client recv errno=ECONNRESET after cut 0...5", LABCHECK_CALL,
 	                   why, sizeof(why)), EXPECT_FAIL);
@@ -138,7 +138,7 @@ Test(labcheck, after_cut_measures_from_the_cut)
 
 Test(labcheck, output_lines_are_searched)
 {
-	char why[512];
+	char why[sizeof(((struct expect_result *)0)->explain)];
 
 	cr_expect_eq(judge("\"said reset\" client \"reset\"", LABCHECK_OUTPUT, why, sizeof(why)),
 	             EXPECT_PASS, "%s", why);

@@ -1,4 +1,4 @@
-/* summary: the labs' language: picked from --lang and the environment, English where a lab has no translation, every lab's Korean texts step for step the English ones, and po/ko.po complete for the TUI's own words. */
+/* summary: the labs' language: picked from --lang and the environment, English where a lab has no translation, every lab's Korean texts step for step the English ones, each lab's ko.po and po/ko.po complete, and the command line in Korean. */
 #include <criterion/criterion.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -7,10 +7,13 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "capture/expect.h"
 #include "engine/lab.h"
 #include "engine/lang.h"
 #include "engine/lesson.h"
-#include "engine/msgcat.h"
+#include "tests/lib/tcplab_run.h"
+#include "util/msgcat.h"
+#include "util/tr.h"
 
 static const char *root(void)
 {
@@ -315,7 +318,7 @@ static bool have_tools(const char *const *tools, size_t n, const char **missing)
 /* Run cmd (a shell line) with its stderr to out's file; the exit status, -1 if not run. */
 static int run_logged(const char *cmd, const char *log)
 {
-	char line[2048];
+	char line[4096];
 	int st;
 
 	snprintf(line, sizeof line, "%s 2>'%s' >&2", cmd, log);
@@ -421,7 +424,7 @@ static int compare(const char *dir, const char *po, char *out, size_t len)
 	return st;
 }
 
-Test(lang, every_text_of_the_tui_has_its_korean_translation_and_the_catalog_compiles)
+Test(lang, every_text_of_the_sources_has_its_korean_translation_and_the_catalog_compiles)
 {
 	char *dir, po[512], cmd[1024], log[300], out[8192];
 
@@ -492,7 +495,8 @@ Test(lang, korean_hint_bars_keep_their_keys_first_and_their_items_apart)
 		size_t ne, nk;
 
 		msgcat_pair(c, i, &id, &str);
-		if (!strstr(id, "  ") && strcmp(id, "q back"))
+		/* A bar is one line; the command line's help texts are many. */
+		if ((!strstr(id, "  ") && strcmp(id, "q back")) || strchr(id, '\n'))
 			continue;
 		bars++;
 		ne = bar_keys(id, ke, 24);
@@ -505,4 +509,227 @@ Test(lang, korean_hint_bars_keep_their_keys_first_and_their_items_apart)
 	cr_expect_gt(bars, 20, "only %zu hint bars in the catalog", bars);
 	msgcat_free(c);
 	remove_dir(dir);
+}
+
+/* ---- each lab's short texts: labs/NN-name/ko.po ---- */
+
+/* A catalog compiled by msgfmt --check from po into dir/mo; NULL (and a failed expect)
+ * when it does not compile. */
+static struct msgcat *compile(const char *dir, const char *po, const char *mo)
+{
+	char cmd[1600], log[600], out[700], err[256];
+	struct msgcat *c;
+
+	snprintf(out, sizeof out, "%s/%s", dir, mo);
+	snprintf(cmd, sizeof cmd, "msgfmt --check -o '%s' '%s'", out, po);
+	snprintf(log, sizeof log, "%s/msgfmt.log", dir);
+	if (run_logged(cmd, log) != 0) {
+		cr_expect_fail("%s failed:\n%s", cmd, slurp(log));
+		return NULL;
+	}
+	c = msgcat_new(out, err, sizeof err);
+	cr_expect_not_null(c, "%s: %s", out, err);
+	return c;
+}
+
+/* One text of the lab: lacking when neither the lab's catalog nor tcplab's has it. */
+static size_t need(const char *text, const struct msgcat *lab, const struct msgcat *own,
+                   const char *what, const char *slug, char *missing, size_t len)
+{
+	size_t o = strlen(missing);
+
+	if (!*text || msgcat_get(lab, text) != text || msgcat_get(own, text) != text)
+		return 0;
+	snprintf(missing + o, len - o, "  labs/%s: %s \"%s\"\n", slug, what, text);
+	return 1;
+}
+
+static size_t need_variant(const struct lab *l, const struct lab_variant *v,
+                           const struct msgcat *lab, const struct msgcat *own, char *missing,
+                           size_t len)
+{
+	struct expect_spec *spec;
+	char path[1200], err[1024];
+	size_t n = need(v->summary, lab, own, "summary of variant", l->slug, missing, len);
+
+	for (size_t k = 0; k < v->ncheck; k++)
+		n += need(v->check[k].name, lab, own, "check (lab.conf)", l->slug, missing, len);
+	if (!v->expect[0])
+		return n;
+	snprintf(path, sizeof path, "%s/%s", l->dir, v->expect);
+	cr_assert_eq(expect_load(path, &spec, err, sizeof err), 0, "%s", err);
+	for (size_t k = 0; k < expect_ncheck(spec); k++)
+		n += need(expect_check_name(spec, k), lab, own, "check", l->slug, missing, len);
+	expect_free(spec);
+	return n;
+}
+
+/* Every short text of lab l that has no Korean, listed in missing; how many. */
+static size_t lab_untranslated(const struct lab *l, const struct msgcat *lab,
+                               const struct msgcat *own, char *missing, size_t len)
+{
+	size_t n = need(l->title, lab, own, "title", l->slug, missing, len) +
+	           need(l->summary, lab, own, "summary", l->slug, missing, len);
+
+	for (size_t v = 0; v < l->nvariant; v++)
+		n += need_variant(l, &l->variant[v], lab, own, missing, len);
+	if (l->has_exercise)
+		n += need_variant(l, &l->exercise, lab, own, missing, len);
+	return n;
+}
+
+Test(lang, every_text_of_every_lab_has_korean_and_every_ko_po_compiles)
+{
+	static char missing[65536];
+	struct msgcat *own, *lab;
+	struct lab *labs;
+	size_t n, lacking = 0;
+	char *dir, po[1200], err[1024];
+
+	need_gettext();
+	dir = extract();
+	snprintf(po, sizeof po, "%s/po/ko.po", root());
+	cr_assert_not_null(own = compile(dir, po, "tcplab.mo"));
+	cr_assert_eq(lab_load_all(root(), &labs, &n, err, sizeof(err)), 0, "%s", err);
+	cr_assert_geq(n, 5);
+	missing[0] = '\0';
+	for (size_t i = 0; i < n; i++) {
+		snprintf(po, sizeof po, "%s/ko.po", labs[i].dir);
+		if (access(po, R_OK) != 0) {
+			cr_expect_fail("lab %d has no ko.po: its title, summaries and check names have "
+			               "no Korean (write '%s': 'sh mk/po.sh labpot %s OUT' lists its "
+			               "texts)", labs[i].number, po, labs[i].dir);
+			continue;
+		}
+		lab = compile(dir, po, "lab.mo");
+		lacking += lab_untranslated(&labs[i], lab, own, missing, sizeof missing);
+		msgcat_free(lab);
+	}
+	cr_expect_eq(lacking, 0, "%zu texts of the labs have no Korean (add them to the lab's "
+	             "ko.po, msgid the exact English):\n%s", lacking, missing);
+	msgcat_free(own);
+	free(labs);
+	remove_dir(dir);
+}
+
+Test(lang, a_lab_text_without_its_korean_is_named_by_the_check)
+{
+	static char missing[65536];
+	struct lab *labs;
+	size_t n;
+	char err[1024];
+
+	/* Lab 1 against no catalog at all: each of its texts is named, none is skipped. */
+	cr_assert_eq(lab_load_all(root(), &labs, &n, err, sizeof(err)), 0, "%s", err);
+	missing[0] = '\0';
+	cr_expect_gt(lab_untranslated(&labs[0], NULL, NULL, missing, sizeof missing), 10);
+	cr_expect(strstr(missing, "title \"Three-way handshake and four-way close\""), "%s",
+	          missing);
+	cr_expect(strstr(missing, "check \"one handshake: SYN, SYN-ACK, ACK\""), "%s", missing);
+	cr_expect(strstr(missing, "check (lab.conf) \"the client connects once\""), "%s", missing);
+	cr_expect(strstr(missing, "check \"no RST in the connection\""), "an assertion's default "
+	          "name:\n%s", missing);
+	free(labs);
+}
+
+static const char *build_dir(void)
+{
+	const char *b = getenv("TCPLAB_BUILD");
+
+	return b && *b ? b : "build";
+}
+
+/* Where the build put tcplab's own catalogs (paths.h: BUILD/locale). */
+static const char *locale_dir(void)
+{
+	static char dir[1024];
+
+	snprintf(dir, sizeof dir, "%s/locale", build_dir());
+	return dir;
+}
+
+/* The loader: lab_text() reads BUILD/labs/SLUG/ko.mo once tcplab's catalog is Korean. */
+Test(lang, lab_text_is_korean_from_the_built_catalog_and_english_otherwise, .fini = tr_release)
+{
+	struct lab *labs;
+	size_t n;
+	char err[1024], mo[1200];
+	const char *t, *other = "a text no catalog has";
+
+	snprintf(mo, sizeof mo, "%s/labs/01-handshake/ko.mo", build_dir());
+	if (access(mo, R_OK) != 0)
+		cr_skip_test("'%s' is not built (run 'make')", mo);
+	cr_assert_eq(lab_load_all(root(), &labs, &n, err, sizeof(err)), 0, "%s", err);
+	cr_assert_str_eq(lab_text(&labs[0], labs[0].title), labs[0].title, "no catalog: English");
+	tr_init(locale_dir(), build_dir(), "ko");
+	cr_assert_str_eq(tr_lang(), "ko");
+	t = lab_text(&labs[0], labs[0].title);
+	cr_expect(has_hangul(t), "lab 1's title in Korean: '%s'", t);
+	t = lab_text(&labs[1], labs[1].variant[0].summary);
+	cr_expect(has_hangul(t), "lab 2's first variant in Korean: '%s'", t);
+	t = lab_text(&labs[0], "no RST in the connection");
+	cr_expect(has_hangul(t), "an assertion's default name, from tcplab's catalog: '%s'", t);
+	cr_expect_eq(lab_text(&labs[0], other), other, "a text no catalog has is the English");
+	cr_expect_eq(lab_text(NULL, other), other);
+	tr_init(locale_dir(), build_dir(), "en");
+	cr_expect_str_eq(lab_text(&labs[0], labs[0].title), labs[0].title, "English again");
+	free(labs);
+}
+
+/* util/msgcat.c reads no system-dependent strings: a <PRIu32> text would stay English. */
+Test(lang, no_translated_text_uses_an_inttypes_directive)
+{
+	char *dir, pot[600];
+
+	need_gettext();
+	dir = extract();
+	snprintf(pot, sizeof pot, "%s/tcplab.pot", dir);
+	{
+		FILE *f = fopen(pot, "r");
+		char line[4096];
+		int ln = 0;
+
+		cr_assert_not_null(f);
+		while (fgets(line, sizeof line, f)) {
+			ln++;
+			cr_expect_null(strstr(line, "<PRI"), "tcplab.pot:%d: %s  a PRIu32/PRIu64 inside "
+			               "_(): write %%u or %%llu with a cast, or the text is never "
+			               "translated", ln, line);
+		}
+		fclose(f);
+	}
+	remove_dir(dir);
+}
+
+/* ---- the command line in Korean ---- */
+
+Test(lang, the_command_line_speaks_korean_for_lang_ko_and_english_for_c, .timeout = 30)
+{
+	static struct tcplab_result r;
+	static const char *const ko[] = { "LANG=ko_KR.UTF-8", NULL };
+
+	tcplab_run_env(&r, ko, (const char *const[]){ "--help", NULL });
+	cr_expect_eq(r.status, 0);
+	cr_expect(strstr(r.out, "사용법: tcplab COMMAND [ARGS]"), "%s", r.out);
+	cr_expect(strstr(r.out, "  grade       랩의 과제(exercise)를 빌드, 실행, 채점\n"), "%s",
+	          r.out);
+	tcplab_run(&r, (const char *const[]){ "--help", NULL });
+	cr_expect(strstr(r.out, "usage: tcplab COMMAND [ARGS]"), "LANG=C: English\n%s", r.out);
+	/* --lang beats the environment, both ways, and a lab's texts follow it. */
+	tcplab_run(&r, (const char *const[]){ "lesson", "--lang", "ko", "1", NULL });
+	cr_expect_eq(r.status, 0, "%s", r.err);
+	cr_expect(strstr(r.out, "랩 1: 3-way 핸드셰이크"), "%.400s", r.out);
+	cr_expect(strstr(r.out, "1/8단계: "), "%.400s", r.out);
+	tcplab_run_env(&r, ko, (const char *const[]){ "lesson", "--lang", "en", "1", NULL });
+	cr_expect(strstr(r.out, "lab 1: Three-way handshake"), "%.400s", r.out);
+	/* An error, and a command's own --help. */
+	tcplab_run_env(&r, ko, (const char *const[]){ "frobnicate", NULL });
+	cr_expect_eq(r.status, 2);
+	cr_expect(strstr(r.err, "tcplab: 'frobnicate'은(는) tcplab 명령이 아닙니다"), "%s", r.err);
+	tcplab_run_env(&r, ko, (const char *const[]){ "doctor", "--help", NULL });
+	cr_expect(strstr(r.out, "사용법: tcplab doctor\n어디에서 실행 중인지"), "%s", r.out);
+	tcplab_run_env(&r, ko, (const char *const[]){ "list", NULL });
+	cr_expect(strstr(r.out, " 4  RST 대 케이블 뽑기  ["), "%.600s", r.out);
+	tcplab_run(&r, (const char *const[]){ "list", NULL });
+	cr_expect(strstr(r.out, " 4  RST vs cable pull  ["), "%.600s", r.out);
 }

@@ -6,7 +6,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "engine/msgcat.h"
+#include "util/msgcat.h"
 
 /* A .mo as msgfmt lays it out (header, msgid table, msgstr table, no hash table, then
  * the strings), for pairs sorted by msgid; its size in *size. Little-endian, or

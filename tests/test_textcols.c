@@ -146,3 +146,14 @@ Test(textcols, wrap_in_ascii_mode_is_the_byte_wrap_for_ascii_text)
 	cr_expect(!strncmp(start[0], "the quick", (size_t)len[0]) && len[0] == 9);
 	cr_expect(!strncmp(start[4], "dog", (size_t)len[4]) && len[4] == 3);
 }
+
+/* A label of ours, measured without the locale (the command line never sets one). */
+Test(textcols, a_label_counts_hangul_as_two_columns_whatever_the_locale)
+{
+	setlocale(LC_ALL, "C");
+	cr_expect_eq(textcols_label("PASS"), 4);
+	cr_expect_eq(textcols_label("판정 불가"), 9);
+	cr_expect_eq(textcols_label("통과"), 4);
+	cr_expect_eq(textcols_label("é"), 1);
+	cr_expect_eq(textcols_label(""), 0);
+}

@@ -118,3 +118,28 @@ Test(textesc, next_unit_says_bytes_columns_and_character)
 	cr_expect_eq(textesc_next("\t", 1, 0, 3, &u), 1);
 	cr_expect_eq(u.cols, 5, "from column 3 to the stop at 8");
 }
+
+/* A Korean explanation cut by its buffer loses the cut character, never more. */
+Test(textesc, a_character_cut_at_the_end_is_dropped_whole)
+{
+	const char *word = "읽었습니다";   /* five 3-byte syllables */
+	char b[32];
+
+	for (size_t keep = 0; keep <= strlen(word); keep++) {
+		snprintf(b, sizeof b, "ok %.*s", (int)keep, word);
+		textesc_trim_cut(b);
+		cr_expect_eq(strlen(b), 3 + keep / 3 * 3, "cut after %zu bytes: '%s'", keep, b);
+	}
+	snprintf(b, sizeof b, "a\xc3");            /* a 2-byte character cut */
+	textesc_trim_cut(b);
+	cr_expect_str_eq(b, "a");
+	snprintf(b, sizeof b, "\xf0\x9f\x98");     /* a 4-byte one */
+	textesc_trim_cut(b);
+	cr_expect_str_eq(b, "");
+	snprintf(b, sizeof b, "x\x80\x80");        /* stray continuation bytes: not a cut */
+	textesc_trim_cut(b);
+	cr_expect_str_eq(b, "x\x80\x80");
+	snprintf(b, sizeof b, "é");
+	textesc_trim_cut(b);
+	cr_expect_str_eq(b, "é");
+}

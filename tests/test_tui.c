@@ -1054,7 +1054,7 @@ Test(tui, lang_ko_shows_lab1_lesson_step_1_in_korean_at_80x24, .timeout = 30)
 	t = term_start(80, 24, e, tcplab("--lang ko"));
 	free(term_wait(t, "Enter 레슨 열기", WAIT_MS));     /* the menu's hints, po/ko.po */
 	term_keys(t, enter);
-	s = term_wait(t, "step 1/8", WAIT_MS);
+	s = term_wait(t, "1/8단계", WAIT_MS);
 	cr_expect(strstr(s, "무엇을 보게 되는가"), "step 1's Korean title:\n%s", s);
 	cr_expect(strstr(s, "네트워크 네임스페이스(network namespace)"), "step 1's Korean text:\n%s",
 	          s);
@@ -1086,7 +1086,7 @@ Test(tui, lang_ko_falls_back_to_the_english_lesson_of_a_lab_without_one, .timeou
 	t = term_start(80, 24, e, tcplab(""));
 	free(term_wait(t, "Enter 레슨 열기", WAIT_MS));     /* tcplab's own words: Korean */
 	term_keys(t, enter);
-	s = term_wait(t, "step 1/8", WAIT_MS);
+	s = term_wait(t, "1/8단계", WAIT_MS);
 	cr_expect(strstr(s, "What you will see"), "the English lesson:\n%s", s);
 	cr_expect(!strstr(s, "cannot read"), "an error in place of the lesson:\n%s", s);
 	free(s);
@@ -1147,7 +1147,7 @@ Test(tui, lang_ko_shows_the_help_screen_and_hint_bars_in_korean_at_80x24, .timeo
 	expect_fits(s, 80, 24);
 	free(s);
 	term_keys(t, (const char *[]){ "q", "Enter", NULL });
-	s = term_wait(t, "step 1/8", WAIT_MS);
+	s = term_wait(t, "1/8단계", WAIT_MS);
 	row = screen_row(s, 23);
 	cr_expect_str_eq(row, "Left/Right 또는 Space: 단계  Up/Down 스크롤  e 과제 채점  ? 도움말  "
 	                 "q 뒤로", "the lesson's hints:\n%s", s);
@@ -1202,7 +1202,7 @@ Test(tui, korean_hints_keep_q_and_help_at_80_columns, .timeout = 60)
 	t = term_start(80, 24, e, tcplab("--lang ko"));
 	free(term_wait(t, "Enter 레슨 열기", WAIT_MS));
 	term_keys(t, (const char *[]){ "Enter", "Right", NULL });
-	s = term_wait(t, "checks passed", 30000);
+	s = term_wait(t, "개 통과", 30000);
 	row = screen_row(s, 23);
 	cr_expect(strstr(row, "? 도움말  q 뒤로"), "'%s'", row);
 	cr_expect(!strncmp(row, "Left/Right 단계  r 다시 실행", strlen("Left/Right 단계  r 다시 실행")),
@@ -1210,6 +1210,20 @@ Test(tui, korean_hints_keep_q_and_help_at_80_columns, .timeout = 60)
 	cr_expect(!strstr(row, "e 채점"), "a hint that does not fit is shown: '%s'", row);
 	cr_expect_leq(row_cols(row), 80, "'%s'", row);
 	free(row);
+	free(s);
+	/* The run's checks: verdicts, the lab's check names (labs/01-handshake/ko.po) and the
+	 * engine's (po/ko.po) in Korean, every row within the screen. */
+	term_keys(t, (const char *[]){ "c", NULL });
+	s = term_wait(t, "검사(checks)", WAIT_MS);
+	cr_expect(strstr(s, " 통과"), "a Korean verdict:\n%s", s);
+	cr_expect(strstr(s, "3-way 핸드셰이크: SYN, SYN-ACK, ACK"), "the lab's check name:\n%s", s);
+	cr_expect(strstr(s, "캡처가 완전하다"), "the engine's check name:\n%s", s);
+	cr_expect(!strstr(s, "PASS") && !strstr(s, "three-way handshake"), "English left:\n%s", s);
+	for (int y = 0; y < 24; y++) {
+		row = screen_row(s, y);
+		cr_expect_leq(row_cols(row), 80, "row %d is wider than the screen:\n%s", y, s);
+		free(row);
+	}
 	free(s);
 	term_stop(t);
 	rm_rf(root);

@@ -159,7 +159,7 @@ void explain_segment(const struct flow_seg *fs, uint64_t t0,
 	for (int i = 0; i < EXPERT_NLABELS; i++)
 		if (fs->analysis & EXPERT_BIT(i)) {
 			LINE(R_EXPERT, "[%s] %s", expert_labels[i].wireshark, expert_labels[i].name);
-			LINE(R_NORMAL, "  %s", expert_labels[i].explain);
+			LINE(R_NORMAL, "  %s", _(expert_labels[i].explain));
 		}
 
 	if (!g->len)

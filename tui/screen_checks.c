@@ -7,6 +7,7 @@
 #include "engine/labrun.h"
 #include "tui/list.h"
 #include "tui/tui.h"
+#include "util/textcols.h"
 
 struct checks {
 	struct tui_src *src;
@@ -28,10 +29,10 @@ void screen_checks_segment(struct tui *t, struct tui_src *s, size_t i)
 
 	src_check(s, i, &k);
 	if (k.elsewhere && g)
-		tui_status(t, false, "this verdict comes from another scenario's run; the run shown"
-		           " is scenario %d's", g->run_scenario);
+		tui_status(t, false, _("this verdict comes from another scenario's run; the run shown"
+		           " is scenario %d's"), g->run_scenario);
 	else if (k.seg < 0)
-		tui_status(t, false, "this check points at no particular segment");
+		tui_status(t, false, _("this check points at no particular segment"));
 	else
 		screen_segs_open(t, s, k.seg);
 }
@@ -39,8 +40,15 @@ void screen_checks_segment(struct tui *t, struct tui_src *s, size_t i)
 /* Check i as drawn: its name (with "(not scored)" where the score leaves it out). */
 static void chk_get(const struct tui_src *s, size_t i, struct src_check *k, char *name, size_t len)
 {
+	const struct labrun *run = src_labrun(s);
+	const char *n;
+
 	src_check(s, i, k);
-	snprintf(name, len, "%s%s", k->name, k->scored ? "" : " (not scored)");
+	n = lab_text(run ? run->lab : NULL, k->name);
+	if (k->scored)
+		snprintf(name, len, "%s", n);
+	else
+		snprintf(name, len, _("%s (not scored)"), n);
 }
 
 static int chk_rows(void *ctx, size_t i)
@@ -64,7 +72,7 @@ static void chk_draw(struct tui *t, void *priv)
 	draw_title(_("checks"), state);
 	if (!run->done) {
 		draw_text(2, 2, COLS - 2, R_DIM, src_run_error(c->src)[0] ? src_run_error(c->src) :
-		          "the run is still going: checks are judged when it ends");
+		          _("the run is still going: checks are judged when it ends"));
 		draw_hints(_("q back  ? help"));
 		return;
 	}
@@ -74,7 +82,11 @@ static void chk_draw(struct tui *t, void *priv)
 		char name[512];
 
 		chk_get(c->src, i, &k, name, sizeof name);
-		draw_fmt(y, 0, CHK_X, verdict_role(k.verdict), " %-12s", expect_verdict_str(k.verdict));
+		const char *v = _(expect_verdict_str(k.verdict));
+		int pad = 12 - textcols_label(v);
+
+		/* Padded by columns, as " %-12s" did for the English words. */
+		draw_fmt(y, 0, CHK_X, verdict_role(k.verdict), " %s%*s", v, pad > 0 ? pad : 0, "");
 		y += draw_para(y, CHK_X, COLS - CHK_X - 1, 2 + h - y,
 		               i == c->list.sel ? R_SEL : R_NORMAL, name);
 		y += draw_para(y, CHK_X, COLS - CHK_X - 1, 2 + h - y, R_NORMAL, k.explain);

@@ -466,7 +466,7 @@ static void compare_draw(struct tui *t, void *priv)
 	(void)t;
 	sync_time(c);
 	snprintf(title, sizeof title, "compare  lab %d: %s%s", c->lab ? c->lab->number : 0,
-	         c->lab ? c->lab->title : "",
+	         c->lab ? lab_text(c->lab, c->lab->title) : "",
 	         w >= 46 ? "  (time: ms since each run began)" : "");
 	/* "filtered: EXPR, 12 of 107 | 10 of 88" in the lab's title's place (seen at 80
 	 * columns): '/' filters both sides with one expression */

@@ -234,7 +234,7 @@ static void demo_draw(struct tui *t, void *priv)
 
 	(void)t;
 	snprintf(title, sizeof title, "demo  lab %d: %s", d->lab ? d->lab->number : 0,
-	         d->lab ? d->lab->title : "");
+	         d->lab ? lab_text(d->lab, d->lab->title) : "");
 	if (!d->src) {
 		draw_title(title, "");
 		draw_text(2, 2, COLS - 2, R_ERROR, d->error);

@@ -122,29 +122,29 @@ static void layout(struct grade_scr *g, const struct grade_result *r, bool done)
 	g->nrow = 0;
 	g->nbuf = 0;
 	if (r->outcome == GRADE_BUILD_FAILED) {
-		add(g, 1, R_FAIL, -1, "the build failed; the compiler said:", -1);
+		add(g, 1, R_FAIL, -1, _("the build failed; the compiler said:"), -1);
 		add_log(g, r->build_log);
 		return;
 	}
 	if (!run) {
-		add(g, 1, R_DIM, -1, "building...", -1);
+		add(g, 1, R_DIM, -1, _("building..."), -1);
 		add_log(g, r->build_log);
 		return;
 	}
 	if (!done) {
-		add(g, 1, R_DIM, -1, "your program is running against the reference peer...", -1);
+		add(g, 1, R_DIM, -1, _("your program is running against the reference peer..."), -1);
 		return;
 	}
 	if (r->max > 0 && grade_passed(r))
-		add(g, 1, R_PASS, -1, fmt(g, "score: %g/%g - every check passed", r->score, r->max), -1);
+		add(g, 1, R_PASS, -1, fmt(g, _("score: %g/%g - every check passed"), r->score, r->max), -1);
 	else
-		add(g, 1, R_FAIL, -1, fmt(g, "score: %g/%g", r->score, r->max), -1);
+		add(g, 1, R_FAIL, -1, fmt(g, _("score: %g/%g"), r->score, r->max), -1);
 	for (size_t i = 0; i < run->ninfo; i++)
-		add_wrapped(g, 1, R_HEAD, -1, fmt(g, "seen: %s", run->info[i]));
+		add_wrapped(g, 1, R_HEAD, -1, fmt(g, _("seen: %s"), run->info[i]));
 	if (r->note[0])
 		add_wrapped(g, 1, R_ERROR, -1, r->note);
 	if (r->build_log[0]) {
-		add(g, 1, R_DIM, -1, "the compiler warned:", -1);
+		add(g, 1, R_DIM, -1, _("the compiler warned:"), -1);
 		add_log(g, r->build_log);
 	}
 	for (size_t i = 0; i < r->ncheck; i++) {
@@ -152,9 +152,10 @@ static void layout(struct grade_scr *g, const struct grade_result *r, bool done)
 		enum tui_role vr = c->verdict == EXPECT_PASS ? R_PASS :
 		                   c->verdict == EXPECT_FAIL ? R_FAIL : R_HEAD;
 
-		add(g, 1, vr, (long)i, expect_verdict_str(c->verdict), -1);
+		add(g, 1, vr, (long)i, _(expect_verdict_str(c->verdict)), -1);
 		/* Said, so that the PASS rows add up to the score. */
-		g->row[g->nrow - 1].tail = c->max > 0 ? c->name : fmt(g, "%s (not scored)", c->name);
+		g->row[g->nrow - 1].tail = c->max > 0 ? lab_text(g->lab, c->name) :
+		                            fmt(g, _("%s (not scored)"), lab_text(g->lab, c->name));
 		g->row[g->nrow - 1].tail_role = i == g->sel ? R_SEL : R_NORMAL;
 		add_wrapped(g, 14, R_NORMAL, (long)i, c->explain);
 	}
@@ -164,12 +165,15 @@ static void grade_draw(struct tui *t, void *priv)
 {
 	struct grade_scr *g = priv;
 	const struct grade_result *r;
-	char title[256], state[600];
+	char title[300], lab_n[256], state[600];
 	int y0 = 3, h = LINES - 4, first = -1, last = -1;
 	bool done;
 
 	(void)t;
-	snprintf(title, sizeof title, "grade  lab %d: %s", g->lab->number, g->lab->title);
+	/* Two texts, not one with two blanks: a text with two blanks is a hint bar's. */
+	snprintf(lab_n, sizeof lab_n, _("lab %d: %s"), g->lab->number,
+	         lab_text(g->lab, g->lab->title));
+	snprintf(title, sizeof title, "%s  %s", _("grade"), lab_n);
 	if (!g->src) {
 		draw_title(title, "");
 		draw_text(2, 2, COLS - 2, R_ERROR, g->error);
@@ -180,15 +184,20 @@ static void grade_draw(struct tui *t, void *priv)
 	done = src_grade_done(g->src);
 	src_state_str(g->src, state, sizeof state);
 	if (done && r->outcome == GRADE_RAN && r->attempt > 0)
-		snprintf(state, sizeof state, "attempt %d, graded in %.1f s", r->attempt, r->seconds);
+		snprintf(state, sizeof state, _("attempt %d, graded in %.1f s"), r->attempt, r->seconds);
 	else if (done && r->outcome == GRADE_RAN)
-		snprintf(state, sizeof state, "graded in %.1f s", r->seconds);
+		snprintf(state, sizeof state, _("graded in %.1f s"), r->seconds);
 	draw_title(title, state);
 	/* A build that failed ran no driver: its seed means nothing. */
-	if (r->seed && r->outcome == GRADE_RAN)
-		draw_fmt(1, 1, COLS - 1, R_DIM, "source: %s  (seed %" PRIu64 ")", r->src, r->seed);
-	else
-		draw_fmt(1, 1, COLS - 1, R_DIM, "source: %s", r->src);
+	if (r->seed && r->outcome == GRADE_RAN) {
+		char src[700];
+
+		snprintf(src, sizeof src, _("source: %s"), r->src);
+		draw_fmt(1, 1, COLS - 1, R_DIM, "%s  %s", src, fmt(g, _("(seed %llu)"),
+		         (unsigned long long)r->seed));
+	} else {
+		draw_fmt(1, 1, COLS - 1, R_DIM, _("source: %s"), r->src);
+	}
 	if (src_run_error(g->src)[0])
 		draw_text(2, 1, COLS - 1, R_ERROR, src_run_error(g->src));
 	layout(g, r, done);

@@ -166,7 +166,7 @@ static void les_draw(struct tui *t, void *priv)
 	size_t n, ps;
 
 	(void)t;
-	snprintf(title, sizeof title, "lab %d: %s", l->lab->number, l->lab->title);
+	snprintf(title, sizeof title, _("lab %d: %s"), l->lab->number, lab_text(l->lab, l->lab->title));
 	if (l->load_error[0]) {
 		draw_title(title, "");
 		draw_text(2, 2, COLS - 2, R_ERROR, l->load_error);
@@ -175,7 +175,7 @@ static void les_draw(struct tui *t, void *priv)
 	}
 	st = &l->ls.step[l->step];
 	ps = pane_step(l, l->step);
-	snprintf(right, sizeof right, "step %zu/%zu", l->step + 1, l->ls.nstep);
+	snprintf(right, sizeof right, _("step %zu/%zu"), l->step + 1, l->ls.nstep);
 	draw_title(title, right);
 	draw_text(1, 1, COLS - 1, R_HEAD, st->title);
 	draw_reflow(st->text, l->flow, sizeof l->flow);

@@ -31,8 +31,10 @@ static int detail(const struct menu *m, const struct lab *l, int namew, int y, i
 	if (draw)
 		draw_hline(y, 0, COLS, R_DIM);
 	y++;
-	y += draw ? draw_para(y, 2, COLS - 3, 2, R_NORMAL, l->summary) :
-	     (draw_para_rows(l->summary, COLS - 3) < 2 ? draw_para_rows(l->summary, COLS - 3) : 2);
+	const char *summary = lab_text(l, l->summary);
+
+	y += draw ? draw_para(y, 2, COLS - 3, 2, R_NORMAL, summary) :
+	     (draw_para_rows(summary, COLS - 3) < 2 ? draw_para_rows(summary, COLS - 3) : 2);
 	/* The grades behind the state, once there are any: the column has no room for them. */
 	if (m->have_prog) {
 		char grades[120];
@@ -56,14 +58,14 @@ static int detail(const struct menu *m, const struct lab *l, int namew, int y, i
 			draw_text_cut(y++, VAR_X, COLS - VAR_X - 1, R_DIM, line);
 			break;
 		}
-		rows = draw_para_rows(l->variant[v].summary, w);
+		rows = draw_para_rows(lab_text(l, l->variant[v].summary), w);
 		if (rows > 2)
 			rows = 2;
 		if (rows > left)
 			rows = left > 1 ? left : 1;
 		if (draw) {
 			draw_fmt(y, VAR_X, text_x - VAR_X, R_DIM, "variant %-*s", namew, l->variant[v].name);
-			draw_para(y, text_x, w, rows, R_DIM, l->variant[v].summary);
+			draw_para(y, text_x, w, rows, R_DIM, lab_text(l, l->variant[v].summary));
 		}
 		y += rows;
 	}
@@ -122,9 +124,9 @@ static void menu_draw(struct tui *t, void *priv)
 		char title[512];
 
 		if (m->have_prog)
-			state = progress_state_str(progress_get(&m->prog, l->number)->state);
+			state = _(progress_state_str(progress_get(&m->prog, l->number)->state));
 		draw_fmt(3 + (int)(i - m->list.top), 0, COLS, i == m->list.sel ? R_SEL : R_NORMAL,
-		         "  %3d  %s %s", l->number, draw_pad(title, sizeof title, l->title, COLS - 26),
+		         "  %3d  %s %s", l->number, draw_pad(title, sizeof title, lab_text(l, l->title), COLS - 26),
 		         state);
 	}
 	detail(m, &o->labs[m->list.sel], namew, end - dh, end, true);

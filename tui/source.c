@@ -357,7 +357,7 @@ bool src_step(struct tui_src *s)
 		int r = grade_step(s->grade, s->run_error, sizeof s->run_error);
 
 		if (r < 0 && !s->run_error[0])
-			snprintf(s->run_error, sizeof s->run_error, "grading failed");
+			snprintf(s->run_error, sizeof s->run_error, _("grading failed"));
 		s->graded = r == 0;
 		s->run = grade_current(s->grade)->run;
 		if (s->run) {
@@ -370,7 +370,7 @@ bool src_step(struct tui_src *s)
 	if (s->run) {
 		bool was = s->run->done;
 		if (labrun_step(s->run, s->run_error, sizeof s->run_error) < 0 && !s->run_error[0])
-			snprintf(s->run_error, sizeof s->run_error, "the run failed");
+			snprintf(s->run_error, sizeof s->run_error, _("the run failed"));
 		filter_catch_up(s);
 		lad_grow(s);
 		return src_count(s) != before || s->run->done != was || s->run_error[0];
@@ -378,7 +378,7 @@ bool src_step(struct tui_src *s)
 	if (!pktindex_done(s->ix) && !s->index_error[0] &&
 	    pktindex_step(s->ix, INDEX_CHUNK, s->index_error, sizeof s->index_error) < 0 &&
 	    !s->index_error[0])
-		snprintf(s->index_error, sizeof s->index_error, "indexing failed");
+		snprintf(s->index_error, sizeof s->index_error, _("indexing failed"));
 	/* the conversations, addresses measured, ready for 'o' and 'f' when the file is */
 	{
 		int wc, ws;
@@ -652,7 +652,7 @@ void src_filter_note(const struct tui_src *s, char *buf, size_t len)
 	if (!s->df)
 		snprintf(buf, len, "%s", "");
 	else
-		snprintf(buf, len, "filtered: %s, %zu of %zu%s", dfilter_expr(s->df), src_nvis(s),
+		snprintf(buf, len, _("filtered: %s, %zu of %zu%s"), dfilter_expr(s->df), src_nvis(s),
 		         src_count(s), filter_behind(s) ? " so far" : "");
 }
 
@@ -661,61 +661,61 @@ void src_state_str(const struct tui_src *s, char *buf, size_t len)
 	if (s->grade && (s->run_error[0] || !s->run)) {
 		const struct grade_result *g = grade_current(s->grade);
 		if (s->run_error[0])
-			snprintf(buf, len, "failed: %s", s->run_error);
+			snprintf(buf, len, _("failed: %s"), s->run_error);
 		else if (g->outcome == GRADE_BUILD_FAILED)
-			snprintf(buf, len, "the build failed");
+			snprintf(buf, len, _("the build failed"));
 		else
-			snprintf(buf, len, "building");
+			snprintf(buf, len, _("building"));
 		return;
 	}
 	if (s->grade && s->graded && s->run && !s->run_error[0]) {
 		const struct grade_result *g = grade_current(s->grade);
 		int n;
 
-		n = snprintf(buf, len, "score %g/%g, ", g->score, g->max);
+		n = snprintf(buf, len, _("score %g/%g, "), g->score, g->max);
 		if (n < 0 || (size_t)n >= len)
 			return;
 		if (g->scenarios > 1)
-			snprintf(buf + n, len - (size_t)n, "scenario %d of %d's run: %zu segments",
+			snprintf(buf + n, len - (size_t)n, _("scenario %d of %d's run: %zu segments"),
 			         g->run_scenario, g->scenarios, s->run->tl.nseg);
 		else
-			snprintf(buf + n, len - (size_t)n, "the run: %zu segments", s->run->tl.nseg);
+			snprintf(buf + n, len - (size_t)n, _("the run: %zu segments"), s->run->tl.nseg);
 		return;
 	}
 	if (s->rec && s->rec->kind == RECORD_GRADE) {
 		/* a saved grade counts as the grade did: its score, over its scenarios */
-		snprintf(buf, len, "score %g/%g, the run: %zu segments", s->rec->score, s->rec->max,
+		snprintf(buf, len, _("score %g/%g, the run: %zu segments"), s->rec->score, s->rec->max,
 		         s->run->tl.nseg);
 		return;
 	}
 	if (s->run) {
 		const struct labrun *r = s->run;
 		if (s->run_error[0])
-			snprintf(buf, len, "failed: %s", s->run_error);
+			snprintf(buf, len, _("failed: %s"), s->run_error);
 		else if (r->stopped)
-			snprintf(buf, len, "stopped before its end: %zu segments, %zu calls", r->tl.nseg,
+			snprintf(buf, len, _("stopped before its end: %zu segments, %zu calls"), r->tl.nseg,
 			         r->tl.ncall);
 		else if (!r->done)
-			snprintf(buf, len, "running live: %zu segments, %zu calls", r->tl.nseg, r->tl.ncall);
+			snprintf(buf, len, _("running live: %zu segments, %zu calls"), r->tl.nseg, r->tl.ncall);
 		else {
 			size_t pass = 0;
 			for (size_t i = 0; i < r->ncheck; i++)
 				pass += r->check[i].r.verdict == EXPECT_PASS;
-			snprintf(buf, len, "done: %zu segments, %zu of %zu checks passed", r->tl.nseg,
+			snprintf(buf, len, _("done: %zu segments, %zu of %zu checks passed"), r->tl.nseg,
 			         pass, r->ncheck);
 		}
 		return;
 	}
 	if (s->index_error[0])
-		snprintf(buf, len, "%zu segments; %s", src_count(s), s->index_error);
+		snprintf(buf, len, _("%zu segments; %s"), src_count(s), s->index_error);
 	else if (!pktindex_done(s->ix))
-		snprintf(buf, len, "indexing %.0f%%: %zu segments", 100 * pktindex_progress(s->ix),
+		snprintf(buf, len, _("indexing %.0f%%: %zu segments"), 100 * pktindex_progress(s->ix),
 		         src_count(s));
 	else if (pktindex_error(s->ix)[0])
-		snprintf(buf, len, "%zu segments of %u packets; %s", src_count(s),
+		snprintf(buf, len, _("%zu segments of %u packets; %s"), src_count(s),
 		         pktindex_frames(s->ix), pktindex_error(s->ix));
 	else
-		snprintf(buf, len, "%zu segments of %u packets", src_count(s), pktindex_frames(s->ix));
+		snprintf(buf, len, _("%zu segments of %u packets"), src_count(s), pktindex_frames(s->ix));
 }
 
 size_t src_ncheck(const struct tui_src *s)

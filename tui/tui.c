@@ -668,7 +668,9 @@ int tui_main(const struct tui_opts *o, char *errbuf, size_t errlen)
 	/* The chrome in the student's language where the terminal can draw it; English on a
 	 * non-UTF-8 locale, where every Hangul syllable would be a '?'. */
 	if (draw_utf8())
-		tr_init(o->locale, o->lang);
+		tr_init(o->locale, o->build, o->lang);
+	else
+		tr_release();
 
 	switch (o->mode) {
 	case TUI_MENU:

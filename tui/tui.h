@@ -9,6 +9,7 @@
 
 #include "capture/flow.h"
 #include "engine/lab.h"
+#include "util/tr.h"
 
 /*
  * Contract: tui_main() owns the terminal from initscr() to endwin() and gives it back in
@@ -86,19 +87,11 @@ enum tui_act tui_key_action(int ch);
 bool tui_key_on(const struct tui_key *k, const char *screen);
 
 /*
- * The TUI's own words in the student's language (tr.c): _("q back") is the catalog's
- * translation, or the English itself where there is none; N_() marks a text for the
- * catalog where it is written (the key table) and _() translates it where it is drawn.
- * xgettext collects both (make po). A hint bar's translation keeps its items' keys, each
- * item's first word, and the two blanks between items: draw_hints() reads both.
- * tr_init() loads LANG's catalog from DIR (paths_find()'s locale: msgcat_path()); tui_main()
- * calls it only in a UTF-8 locale, where Korean can be drawn.
+ * The TUI's own words come from the process's catalog (util/tr.h): _() where drawn, N_()
+ * in the key table. A hint bar's translation keeps its items' keys, each item's first
+ * word, and the two blanks between items: draw_hints() reads both. tui_main() keeps the
+ * catalog only in a UTF-8 locale, where Korean can be drawn.
  */
-void tr_init(const char *dir, const char *lang);
-void tr_release(void);
-const char *tr(const char *msgid) __attribute__((format_arg(1)));
-#define _(s) tr(s)
-#define N_(s) (s)
 
 /* What a key handler asks the loop to do. */
 enum tui_ret { TUI_STAY, TUI_CLOSE, TUI_QUIT };

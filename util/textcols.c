@@ -91,3 +91,24 @@ size_t textcols_wrap(const char *s, int w, unsigned flags, const char **start, i
 	}
 	return n;
 }
+
+int textcols_label(const char *s)
+{
+	int cols = 0;
+
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+		unsigned cp;
+
+		if ((*p & 0xc0) == 0x80)
+			continue;
+		if ((*p & 0xf0) == 0xe0 && p[1] && p[2]) {
+			cp = (unsigned)(*p & 0x0f) << 12 | (unsigned)(p[1] & 0x3f) << 6 | (p[2] & 0x3f);
+			cols += (cp >= 0x1100 && cp <= 0x115f) || (cp >= 0x2e80 && cp <= 0xa4cf) ||
+			        (cp >= 0xac00 && cp <= 0xd7a3) || (cp >= 0xf900 && cp <= 0xfaff) ||
+			        (cp >= 0xff00 && cp <= 0xff60) ? 2 : 1;
+		} else {
+			cols++;
+		}
+	}
+	return cols;
+}

@@ -39,4 +39,12 @@ size_t textcols_cut(const char *s, size_t len, unsigned flags, int w, int ell);
 size_t textcols_wrap(const char *s, int w, unsigned flags, const char **start, int *len,
                      size_t maxl);
 
+/*
+ * Columns of one of tcplab's own labels (a translated word: valid UTF-8) on a UTF-8
+ * terminal, whatever the process's locale: Hangul and the other East Asian wide ranges
+ * two, every other character one. For aligning a column of labels in output that never
+ * called setlocale() (the command line's reports), where wcwidth() cannot be asked.
+ */
+int textcols_label(const char *s);
+
 #endif

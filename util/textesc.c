@@ -175,3 +175,22 @@ void textesc_fputs(FILE *out, const char *s, unsigned flags)
 
 	escape(&k, (const unsigned char *)s, strlen(s), flags);
 }
+
+void textesc_trim_cut(char *s)
+{
+	size_t n = strlen(s), i = n, back = 0;
+	unsigned char c;
+
+	/* Back over continuation bytes (at most three) to the character's lead byte. */
+	while (i > 0 && back < 3 && ((unsigned char)s[i - 1] & 0xc0) == 0x80) {
+		i--;
+		back++;
+	}
+	if (i == 0)
+		return;
+	c = (unsigned char)s[i - 1];
+	if (c < 0xc0)
+		return;         /* ASCII, or a run of continuation bytes: not a cut character */
+	if (back + 1 < (size_t)((c >= 0xf0) ? 4 : (c >= 0xe0) ? 3 : 2))
+		s[i - 1] = '\0';
+}

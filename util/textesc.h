@@ -54,6 +54,13 @@ struct textesc_unit {
 /* The unit at s (len > 0 bytes left); returns its length, u->len. */
 size_t textesc_next(const char *s, size_t len, unsigned flags, size_t col, struct textesc_unit *u);
 
+/*
+ * s without the incomplete UTF-8 character a full buffer may have cut at its end (a
+ * Korean explanation longer than its field): the bytes of that character are dropped, so
+ * the text never ends in a stray byte shown as \xNN. Anything before is left alone.
+ */
+void textesc_trim_cut(char *s);
+
 /* Print the NUL-terminated s escaped. */
 void textesc_fputs(FILE *out, const char *s, unsigned flags);
 

@@ -74,6 +74,11 @@ char *test_slurp(const char *path)
 
 void tcplab_run(struct tcplab_result *r, const char *const *args)
 {
+	tcplab_run_env(r, NULL, args);
+}
+
+void tcplab_run_env(struct tcplab_result *r, const char *const *env, const char *const *args)
+{
 	char prog[1024], o[] = "/tmp/tcplab-test-out-XXXXXX", e[] = "/tmp/tcplab-test-err-XXXXXX";
 	char *argv[32];
 	size_t n = 0;
@@ -99,6 +104,14 @@ void tcplab_run(struct tcplab_result *r, const char *const *args)
 	if (pid == 0) {
 		dup2(ofd, 1);
 		dup2(efd, 2);
+		/* English unless the test names a language: a developer's LANG=ko_KR.UTF-8 must
+		 * not turn the messages every other test reads into Korean. */
+		unsetenv("LANGUAGE");
+		unsetenv("LC_ALL");
+		unsetenv("LC_MESSAGES");
+		setenv("LANG", "C", 1);
+		for (size_t i = 0; env && env[i]; i++)
+			putenv((char *)env[i]);
 		if (chdir(test_root()) == 0)
 			execv(prog, argv);
 		_exit(127);

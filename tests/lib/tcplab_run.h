@@ -22,6 +22,10 @@ const char *test_root(void);
 
 /* args: the words after "tcplab", NULL-terminated (at most 30). */
 void tcplab_run(struct tcplab_result *r, const char *const *args);
+/* The same with env ("LANG=ko_KR.UTF-8", NULL-terminated; may be NULL) set in the
+ * program's environment. tcplab_run() gives it LANG=C and no LANGUAGE, LC_ALL nor
+ * LC_MESSAGES: English, whatever the developer's locale. */
+void tcplab_run_env(struct tcplab_result *r, const char *const *env, const char *const *args);
 
 /* The whole file, NUL-terminated, malloc'ed; fails the test when unreadable. */
 char *test_slurp(const char *path);

@@ -1,5 +1,5 @@
 /* summary: read a GNU gettext .mo catalog with every offset checked, and look messages up in it (see msgcat.h). */
-#include "engine/msgcat.h"
+#include "util/msgcat.h"
 
 #include <assert.h>
 #include <errno.h>
