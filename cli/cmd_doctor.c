@@ -57,7 +57,7 @@ static const char *userns_fix(const struct sandbox_caps *c)
 
 static const char *yes_no(const struct hostenv *h, int cap)
 {
-	return !h->cap_known ? "?" : hostenv_has_cap(h, cap) ? "yes" : "no";
+	return !h->cap_known ? "?" : hostenv_has_cap(h, cap) ? _("yes") : _("no");
 }
 
 /* Where tcplab runs: a container or WSL changes why a check fails and what fixes it. */
@@ -66,29 +66,29 @@ static void where_report(const struct hostenv *h)
 	char what[600];
 
 	if (h->wsl == HOSTENV_WSL1) {
-		snprintf(what, sizeof(what), "where: WSL 1 (kernel '%s')", h->kernel);
-		report(false, true, what, "WSL 1 translates Linux calls on Windows' own kernel: it has"
-		       " no network namespaces, no veth and no packet capture",
-		       "convert the distribution to WSL 2; in PowerShell: wsl --set-version"
-		       " <distribution> 2 (wsl -l -v lists them), then run tcplab again");
+		snprintf(what, sizeof(what), _("where: WSL 1 (kernel '%s')"), h->kernel);
+		report(false, true, what, _("WSL 1 translates Linux calls on Windows' own kernel: it has"
+		       " no network namespaces, no veth and no packet capture"),
+		       _("convert the distribution to WSL 2; in PowerShell: wsl --set-version"
+		       " <distribution> 2 (wsl -l -v lists them), then run tcplab again"));
 		return;
 	}
 	if (h->wsl == HOSTENV_WSL2) {
-		snprintf(what, sizeof(what), "where: WSL 2 (kernel '%s'): a real Linux kernel, the labs"
+		snprintf(what, sizeof(what), _("where: WSL 2 (kernel '%s'): a real Linux kernel, the labs"
 		         " run as on Linux; captures you save under your Linux home open in Wireshark"
-		         " on Windows as \\\\wsl$\\<distribution>\\home\\...", h->kernel);
+		         " on Windows as \\\\wsl$\\<distribution>\\home\\..."), h->kernel);
 		report(true, false, what, NULL, NULL);
 		return;
 	}
 	if (h->container == HOSTENV_NONE) {
-		snprintf(what, sizeof(what), "where: a Linux host, no container (kernel '%s')",
+		snprintf(what, sizeof(what), _("where: a Linux host, no container (kernel '%s')"),
 		         h->kernel[0] ? h->kernel : "?");
 		report(true, false, what, NULL, NULL);
 		return;
 	}
-	snprintf(what, sizeof(what), "where: %s (%s); seccomp filter %s; capabilities: SYS_ADMIN %s,"
-	         " NET_ADMIN %s, NET_RAW %s, SYS_PTRACE %s", hostenv_container_name(h->container),
-	         h->how, h->seccomp == 2 ? "on" : h->seccomp == 0 ? "off" : "unknown",
+	snprintf(what, sizeof(what), _("where: %s (%s); seccomp filter %s; capabilities: SYS_ADMIN %s,"
+	         " NET_ADMIN %s, NET_RAW %s, SYS_PTRACE %s"), _(hostenv_container_name(h->container)),
+	         h->how, h->seccomp == 2 ? _("on") : h->seccomp == 0 ? _("off") : _("unknown"),
 	         yes_no(h, HOSTENV_CAP_SYS_ADMIN), yes_no(h, HOSTENV_CAP_NET_ADMIN),
 	         yes_no(h, HOSTENV_CAP_NET_RAW), yes_no(h, HOSTENV_CAP_SYS_PTRACE));
 	report(true, false, what, NULL, NULL);
@@ -107,17 +107,17 @@ static void apparmor_report(const struct sandbox_caps *c, const struct hostenv *
 	if (c->apparmor_restrict_userns != 1)
 		return;
 	if (!strncmp(h->apparmor, "tcplab", 6) && (h->apparmor[6] == ' ' || !h->apparmor[6])) {
-		report(true, false, "AppArmor restricts unprivileged user namespaces here; tcplab runs"
-		       " under its own profile, which grants them", NULL, NULL);
+		report(true, false, _("AppArmor restricts unprivileged user namespaces here; tcplab runs"
+		       " under its own profile, which grants them"), NULL, NULL);
 		return;
 	}
 	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
 	exe[n > 0 ? n : 0] = '\0';
-	snprintf(fix, sizeof(fix), "from tcplab's source tree: sudo make apparmor (writes"
+	snprintf(fix, sizeof(fix), _("from tcplab's source tree: sudo make apparmor (writes"
 	         " /etc/apparmor.d/tcplab for %s and loads it; 'make install' does the same for the"
-	         " installed binary); or run tcplab with sudo", n > 0 ? exe : "this tcplab");
-	report(false, !c->root, "AppArmor restricts unprivileged user namespaces here, and tcplab"
-	       " does not run under its profile", h->apparmor[0] ? h->apparmor : NULL, fix);
+	         " installed binary); or run tcplab with sudo"), n > 0 ? exe : "tcplab");
+	report(false, !c->root, _("AppArmor restricts unprivileged user namespaces here, and tcplab"
+	       " does not run under its profile"), h->apparmor[0] ? h->apparmor : NULL, fix);
 }
 
 /* In a container whose checks failed: the exact way to start one in which labs run. */
@@ -126,7 +126,7 @@ static void container_fix(const struct hostenv *h)
 	switch (h->container) {
 	case HOSTENV_DOCKER:
 	case HOSTENV_OTHER:
-		printf("\nin %s, the labs need namespaces, ptrace and an unmasked /proc. Start it"
+		printf(_("\nin %s, the labs need namespaces, ptrace and an unmasked /proc. Start it"
 		       " with:\n"
 		       "  docker run --rm -it --cap-add SYS_ADMIN --cap-add NET_ADMIN --cap-add"
 		       " SYS_PTRACE \\\n"
@@ -134,23 +134,23 @@ static void container_fix(const struct hostenv *h)
 		       "    --security-opt systempaths=unconfined IMAGE\n"
 		       "or, simpler and broader, docker run --privileged IMAGE. The Dockerfile at the"
 		       " top of tcplab's tree\nbuilds such an image (docs/instructor-guide.md,"
-		       " \"Containers\").\n", hostenv_container_name(h->container));
+		       " \"Containers\").\n"), _(hostenv_container_name(h->container)));
 		break;
 	case HOSTENV_PODMAN:
-		printf("\nin a Podman container, the labs need namespaces, ptrace and an unmasked"
+		fputs(_("\nin a Podman container, the labs need namespaces, ptrace and an unmasked"
 		       " /proc. Start it with:\n"
 		       "  podman run --rm -it --cap-add SYS_ADMIN,NET_ADMIN,SYS_PTRACE \\\n"
 		       "    --security-opt seccomp=unconfined --security-opt unmask=ALL IMAGE\n"
 		       "Rootless Podman works the same way: the container's root is your user,"
-		       " mapped through /etc/subuid.\n");
+		       " mapped through /etc/subuid.\n"), stdout);
 		break;
 	case HOSTENV_GRADESCOPE:
-		printf("\nGradescope starts its containers itself, without the capabilities the labs"
+		fputs(_("\nGradescope starts its containers itself, without the capabilities the labs"
 		       " need (namespaces,\nptrace), and its flags cannot be changed. Grade on a"
 		       " machine you control instead:\n"
 		       "  tcplab grade N --class SUBMISSIONS --out REPORTS\n"
 		       "and upload the scores (REPORTS/summary.csv). docs/instructor-guide.md,"
-		       " \"Gradescope\", says more.\n");
+		       " \"Gradescope\", says more.\n"), stdout);
 		break;
 	case HOSTENV_NONE:
 		break;
