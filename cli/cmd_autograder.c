@@ -301,28 +301,29 @@ out:
 	return r;
 }
 
-static int make_gradescope(int argc, char **argv)
+/*
+ * What both generators take: -o PATH (output is left NULL without it) and the lab's
+ * number, from a source tree, since both ship tcplab's sources (what says how). 0, or the
+ * exit status to return; *labs is the caller's to free once 0.
+ */
+static int generator_args(int argc, char **argv, const char *what, struct paths *p,
+                          struct lab **labs, struct lab **lab, const char **output)
 {
 	static const struct option longopts[] = {
 		{ "output", required_argument, NULL, 'o' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct paths p;
-	struct lab *labs = NULL, *lab = NULL;
-	struct safefile sf;
-	const char *output = NULL;
-	char outbuf[64], err[1024];
-	FILE *out;
 	int c, status;
 
+	*output = NULL;
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "ho:", longopts, NULL)) != -1) {
 		if (c == 'o') {
-			output = optarg;
+			*output = optarg;
 		} else if (c == 'h') {
 			usage(stdout);
-			return 0;
+			return -1;
 		} else {
 			usage(stderr);
 			return 2;
@@ -332,17 +333,34 @@ static int make_gradescope(int argc, char **argv)
 		usage(stderr);
 		return 2;
 	}
-	status = cli_lab(argv[optind], &p, &labs, &lab);
+	status = cli_lab(argv[optind], p, labs, lab);
 	if (status)
 		return status;
-	if (p.installed) {
-		/* An install holds the labs, not the sources the zip builds tcplab from. */
-		fprintf(stderr, "tcplab: the autograder zip holds tcplab's sources, which an"
-		        " installed tcplab does not have: run it from a source tree"
-		        " ('build/tcplab autograder ...', or set TCPLAB_ROOT to the tree)\n");
-		free(labs);
+	if (p->installed) {
+		/* An install holds the labs, not the sources these ship. */
+		fprintf(stderr, "tcplab: %s, which an installed tcplab does not have: run it from a"
+		        " source tree ('build/tcplab autograder ...', or set TCPLAB_ROOT to the"
+		        " tree)\n", what);
+		free(*labs);
 		return 1;
 	}
+	return 0;
+}
+
+static int make_gradescope(int argc, char **argv)
+{
+	struct paths p;
+	struct lab *labs = NULL, *lab = NULL;
+	struct safefile sf;
+	const char *output = NULL;
+	char outbuf[64], err[1024];
+	FILE *out;
+	int status;
+
+	status = generator_args(argc, argv, "the autograder zip holds tcplab's sources", &p,
+	                        &labs, &lab, &output);
+	if (status)
+		return status < 0 ? 0 : status;
 	if (!output) {
 		snprintf(outbuf, sizeof(outbuf), "tcplab-lab%d-gradescope.zip", lab->number);
 		output = outbuf;
@@ -421,45 +439,18 @@ static int add_starters(struct zipjob *job, const struct lab *lab)
  */
 static int make_github(int argc, char **argv)
 {
-	static const struct option longopts[] = {
-		{ "output", required_argument, NULL, 'o' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
 	struct paths p;
 	struct lab *labs = NULL, *lab = NULL;
 	struct zipjob job;
 	const char *dir = NULL;
 	char dirbuf[64];
 	struct stat st;
-	int c, status;
+	int status;
 
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "ho:", longopts, NULL)) != -1) {
-		if (c == 'o') {
-			dir = optarg;
-		} else if (c == 'h') {
-			usage(stdout);
-			return 0;
-		} else {
-			usage(stderr);
-			return 2;
-		}
-	}
-	if (optind + 1 != argc) {
-		usage(stderr);
-		return 2;
-	}
-	status = cli_lab(argv[optind], &p, &labs, &lab);
+	status = generator_args(argc, argv, "the workflow installs tcplab from its sources", &p,
+	                        &labs, &lab, &dir);
 	if (status)
-		return status;
-	if (p.installed) {
-		fprintf(stderr, "tcplab: the workflow installs tcplab from its sources, which an"
-		        " installed tcplab does not have: run it from a source tree"
-		        " ('build/tcplab autograder ...', or set TCPLAB_ROOT to the tree)\n");
-		free(labs);
-		return 1;
-	}
+		return status < 0 ? 0 : status;
 	if (!dir) {
 		snprintf(dirbuf, sizeof(dirbuf), "tcplab-lab%d-github", lab->number);
 		dir = dirbuf;
