@@ -6,7 +6,8 @@
  * from the seed:
  *   - clients 1, 2 and 3 join; each new client's first line is "NNN hello from client C"
  *     (but the first's: nobody is there to hear it, and it would race client 2's join);
- *   - a few short lines, each from a client chosen by the seed;
+ *   - a few short lines, each from a client chosen by the seed; some come in two parts,
+ *     with another client's whole line between them (each round starts with one);
  *   - one of the three (the slow client, chosen by the seed; SO_RCVBUF 4096 before its
  *     connect()) stops reading while the two others send SLOW_LINES_MIN..MAX long lines
  *     (more than a hundred kilobytes for the slow client: more than its buffers hold);
@@ -45,6 +46,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "labs/lib/driver.h"
 #include "labs/lib/peer.h"
 #include "labs/lib/seed.h"
 
@@ -57,13 +59,15 @@
 #define STALL_MS 2000           /* a line that has not reached the readers by then waited */
 #define NOTICE_MS 2000          /* the server's FIN after a client's, at most this late */
 #define BROKEN_MS 300           /* waits once the server has lost a line */
+#define SPLIT_GAP_MS 5          /* between the two parts of a split line: a pace, not a wait */
 
-enum op { JOIN, SAY, PAUSE, RESUME, LEAVE_FIN, LEAVE_RST };
+enum op { JOIN, SAY, SPLIT, PAUSE, RESUME, LEAVE_FIN, LEAVE_RST };
 
 struct step {
 	enum op op;
 	int who;                /* 0..CLIENTS-1 */
 	int len;                /* SAY: the line's length with its newline */
+	int who2, len2;         /* SPLIT: who speaks while `who`'s line is half sent */
 };
 
 struct plan {
@@ -108,7 +112,7 @@ static double now_ms(void)
 static void add(struct plan *p, enum op op, int who, int len)
 {
 	if (p->nstep < MAX_STEPS)
-		p->step[p->nstep++] = (struct step){ op, who, len };
+		p->step[p->nstep++] = (struct step){ op, who, len, 0, 0 };
 	if (op == SAY || op == JOIN)
 		p->nlines++;
 }
@@ -124,10 +128,25 @@ static int pick(struct seed *s, const bool *in, int not)
 	return n ? cand[seed_range(s, 0, n - 1)] : -1;
 }
 
+/*
+ * A few short lines. About one in four is a SPLIT: its sender sends the first part, and
+ * before the rest another client sends a whole line, which must come out first and
+ * whole: a server must collect each client's line until its newline, apart from the
+ * others'. The first line of a round is always one.
+ */
 static void chat_round(struct plan *p, struct seed *s, const bool *in, int lo, int hi)
 {
-	for (long n = seed_range(s, lo, hi); n > 0; n--)
-		add(p, SAY, pick(s, in, -1), (int)seed_range(s, 12, 120));
+	for (long n = seed_range(s, lo, hi), k = 0; k < n; k++) {
+		int who = pick(s, in, -1), len = (int)seed_range(s, 24, 120);
+
+		if ((k == 0 || seed_range(s, 0, 3) == 0) && p->nstep < MAX_STEPS) {
+			p->step[p->nstep++] = (struct step){ SPLIT, who, len, pick(s, in, who),
+			                                     (int)seed_range(s, 12, 120) };
+			p->nlines += 2;
+		} else {
+			add(p, SAY, who, len);
+		}
+	}
 }
 
 static void make_plan(struct plan *p, uint64_t seed, int scenario)
@@ -334,12 +353,11 @@ static bool saw_fin(const struct chat *ch, int i)
 }
 
 /* Send line text from client who; every member but who is owed it. */
-static void say(struct chat *ch, int who, char *text)
-{
-	struct client *c = &ch->c[who];
-	size_t len = strlen(text), off = 0;
-	double end = now_ms() + STALL_MS;
+static void send_bytes(struct chat *ch, int who, const char *text, size_t len);
 
+/* Line text from client who: every member but who is owed it, in this order. */
+static void owe(struct chat *ch, int who, char *text)
+{
 	if (ch->nline == MAX_LINES) {
 		free(text);
 		return;
@@ -350,6 +368,20 @@ static void say(struct chat *ch, int who, char *text)
 		if (i != who && ch->c[i].in && ch->c[i].nowed < MAX_LINES)
 			ch->c[i].owed[ch->c[i].nowed++] = ch->nline;
 	ch->nline++;
+}
+
+static void say(struct chat *ch, int who, char *text)
+{
+	owe(ch, who, text);
+	send_bytes(ch, who, text, strlen(text));
+}
+
+static void send_bytes(struct chat *ch, int who, const char *text, size_t len)
+{
+	struct client *c = &ch->c[who];
+	size_t off = 0;
+	double end = now_ms() + STALL_MS;
+
 	/* The driver's sockets are non-blocking: a server that does not read must not stall
 	 * the driver, which has other clients to read for. */
 	while (off < len && now_ms() < end) {
@@ -488,6 +520,25 @@ static void run(struct chat *ch, const char *host, int port)
 					k++;
 			}
 			break;
+		case SPLIT: {
+			char *first = make_line(ch, st->len), *other;
+			size_t cut = strlen(first) / 2;
+
+			if (c->fd < 0 || ch->c[st->who2].fd < 0) {
+				free(first);
+				break;
+			}
+			/* Half of a line, a pause, another client's whole line, the rest. */
+			send_bytes(ch, st->who, first, cut);
+			driver_pause_ms(SPLIT_GAP_MS);
+			other = make_line(ch, st->len2);
+			say(ch, st->who2, other);
+			wait_delivered(ch, st->who2, -1);
+			owe(ch, st->who, first);
+			send_bytes(ch, st->who, first + cut, strlen(first) - cut);
+			wait_delivered(ch, st->who, -1);
+			break;
+		}
 		case PAUSE:
 			c->paused = true;
 			printf("chat_clients: client %d stops reading\n", st->who + 1);
