@@ -34,8 +34,8 @@ static struct variant variants[] = {
 	{ "one-at-a-time", ECHO_SERIAL, 16, "listen(3, 16)" },
 	{ "threads", ECHO_AT_ONCE, 16, "gave fd 6 to client 3" },
 	{ "poll", ECHO_AT_ONCE, 16, "gave fd 6 to client 3" },
-	{ "slow-blocking", SLOW_BLOCKING, 11, "SO_RCVBUF, 4096" },
-	{ "slow-buffered", SLOW_BUFFERED, 12, "EAGAIN" },
+	{ "slow-blocking", SLOW_BLOCKING, 12, "SO_RCVBUF, 4096" },
+	{ "slow-buffered", SLOW_BUFFERED, 13, "EAGAIN" },
 };
 
 static double secs(uint64_t a, uint64_t b)
