@@ -28,6 +28,8 @@ static const struct {
 	{ "rtt-max", LC_RTT_MAX, " ms", "longest round trip" },
 	{ "segments-c2s", LC_SEGMENTS_C2S, "", "client data segments" },
 	{ "segments-s2c", LC_SEGMENTS_S2C, "", "server data segments" },
+	{ "connections", LC_CONNECTIONS, "", "connections to the lab's port" },
+	{ "zero-window-conns", LC_ZERO_WINDOW_CONNS, "", "connections with a zero window" },
 };
 
 static bool compare(double a, enum labcheck_op op, double b)
@@ -296,7 +298,7 @@ int labcheck_parse(enum labcheck_kind kind, const char *text, struct labcheck *o
 			}
 		}
 		errbuf_set(errbuf, errlen, "unknown metric '%s' (rtt-median, rtt-max, segments-c2s,"
-		           " segments-s2c)", w[1]);
+		           " segments-s2c, connections, zero-window-conns)", w[1]);
 		return -1;
 	}
 	return -1;
@@ -650,7 +652,9 @@ static void eval_wire(const struct labcheck *c, const struct labcheck_ctx *ctx,
                       struct expect_result *r)
 {
 	double *rtt = malloc((ctx->nseg ? ctx->nseg : 1) * sizeof(*rtt)), value = 0;
-	size_t nrtt = 0, data[2] = { 0, 0 }, m;
+	size_t nrtt = 0, data[2] = { 0, 0 }, m, nconn = 0, nzero = 0;
+	uint32_t maxconn = 0;
+	unsigned char *seen = NULL;     /* per connection: 1 seen, 2 a zero window too */
 	struct labcheck_rtt rs = { 0 };
 	const char *what = "?", *unit = "";
 
@@ -662,6 +666,27 @@ static void eval_wire(const struct labcheck *c, const struct labcheck_ctx *ctx,
 	for (m = 0; m < sizeof(metrics) / sizeof(metrics[0]); m++)
 		if (metrics[m].metric == c->metric)
 			what = metrics[m].what, unit = metrics[m].unit;
+	for (size_t i = 0; i < ctx->nseg; i++)
+		if (ctx->segs[i].conn_id > maxconn)
+			maxconn = ctx->segs[i].conn_id;
+	seen = calloc((size_t)maxconn + 1, 1);
+	if (!seen) {
+		free(rtt);
+		r->verdict = EXPECT_INCONCLUSIVE;
+		snprintf(r->explain, sizeof(r->explain), "out of memory");
+		return;
+	}
+	for (size_t i = 0; i < ctx->nseg; i++) {
+		const struct flow_seg *fs = &ctx->segs[i];
+		unsigned char *sn = &seen[fs->conn_id];
+
+		if (!*sn)
+			*sn = 1, nconn++;
+		/* The analysis's label, as Wireshark gives it: a RST's window of 0 is none. */
+		if (*sn == 1 && fs->analysis & EXPERT_BIT(EXPERT_I_ZERO_WINDOW))
+			*sn = 2, nzero++;
+	}
+	free(seen);
 	for (size_t i = 0; i < ctx->nseg; i++) {
 		const struct flow_seg *fs = &ctx->segs[i];
 		double ms = labcheck_rtt_feed(&rs, fs->conn_id, fs->dir, fs->seg.len, fs->analysis,
@@ -699,6 +724,12 @@ static void eval_wire(const struct labcheck *c, const struct labcheck_ctx *ctx,
 		break;
 	case LC_SEGMENTS_S2C:
 		value = (double)data[FLOW_S2C];
+		break;
+	case LC_CONNECTIONS:
+		value = (double)nconn;
+		break;
+	case LC_ZERO_WINDOW_CONNS:
+		value = (double)nzero;
 		break;
 	}
 	free(rtt);

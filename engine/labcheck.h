@@ -23,7 +23,10 @@ struct lab_vars;
 
 enum labcheck_kind { LABCHECK_CALL, LABCHECK_OUTPUT, LABCHECK_WIRE };
 enum labcheck_op { LC_EQ, LC_LT, LC_GT, LC_LE, LC_GE };
-enum labcheck_metric { LC_RTT_MEDIAN, LC_RTT_MAX, LC_SEGMENTS_C2S, LC_SEGMENTS_S2C };
+enum labcheck_metric {
+	LC_RTT_MEDIAN, LC_RTT_MAX, LC_SEGMENTS_C2S, LC_SEGMENTS_S2C, LC_CONNECTIONS,
+	LC_ZERO_WINDOW_CONNS,
+};
 
 #define LABCHECK_MAX_HAS 4
 

@@ -292,6 +292,9 @@ Test(grade, the_corpus_has_correct_and_wrong_submissions_for_every_lab)
 		cr_expect_geq(ok[lab], 4, "lab %d: %d correct submissions, want 4 or more", lab, ok[lab]);
 		cr_expect_geq(wrong[lab], 8, "lab %d: %d wrong ones, want 8 or more", lab, wrong[lab]);
 	}
+	/* Lab 6 (issue 10): eight wrong answers, three right ones in other styles. */
+	cr_expect_geq(ok[6], 3, "lab 6: %d correct submissions, want 3 or more", ok[6]);
+	cr_expect_geq(wrong[6], 8, "lab 6: %d wrong ones, want 8 or more", wrong[6]);
 }
 
 Test(grade, a_build_error_is_shown_as_the_compiler_printed_it, .timeout = 60)

@@ -196,6 +196,37 @@ Test(labcheck, wire_rtt_median_and_counts)
 	cr_expect(strstr(r.explain, "no request and reply"), "%s", r.explain);
 }
 
+/* Lab 6's measures: how many connections, and in how many of them a window closed. */
+Test(labcheck, wire_counts_connections_and_zero_windows)
+{
+	static const double rtt[] = { 1, 1, 1, 1, 1 };
+	struct flow_seg segs[10];
+	struct timeline tl;
+	struct labcheck_ctx ctx = { .tl = &tl, .segs = segs, .role = { "client", "server" } };
+	struct labcheck c;
+	struct expect_result r;
+
+	timeline_init(&tl);
+	wire_run(segs, &ctx.nseg, rtt, 5);
+	for (size_t i = 0; i < ctx.nseg; i++)
+		segs[i].conn_id = (uint32_t)(i / 4);    /* connections 0, 1 and 2 */
+	c = parse_ok(LABCHECK_WIRE, "\"three\" connections = 3");
+	labcheck_eval(&c, &ctx, &r);
+	cr_expect_eq(r.verdict, EXPECT_PASS, "%s", r.explain);
+	c = parse_ok(LABCHECK_WIRE, "\"one closes\" zero-window-conns = 1");
+	labcheck_eval(&c, &ctx, &r);
+	cr_expect_eq(r.verdict, EXPECT_FAIL, "%s", r.explain);
+	cr_expect(strstr(r.explain, "0 connections with a zero window (wanted = 1)"), "%s",
+	          r.explain);
+	/* Two zero windows in connection 2 count it once; a window of 0 without the label
+	 * (a RST's) is none. */
+	segs[8].analysis |= EXPERT_BIT(EXPERT_I_ZERO_WINDOW);
+	segs[9].analysis |= EXPERT_BIT(EXPERT_I_ZERO_WINDOW);
+	segs[1].win_scaled = 0;
+	labcheck_eval(&c, &ctx, &r);
+	cr_expect_eq(r.verdict, EXPECT_PASS, "%s", r.explain);
+}
+
 struct bad_line {
 	int kind;
 	char text[96];
@@ -216,6 +247,7 @@ ParameterizedTestParameters(labcheck, bad_lines_name_the_fault)
 		{ LABCHECK_CALL, "\"n client recv", "unbalanced quote" },
 		{ LABCHECK_OUTPUT, "\"n\" client", "needs \"NAME\" WHO \"TEXT\"" },
 		{ LABCHECK_WIRE, "\"n\" rtt-mean < 5", "unknown metric 'rtt-mean'" },
+		{ LABCHECK_WIRE, "\"n\" zero-windows = 1", "zero-window-conns)" },
 		{ LABCHECK_WIRE, "\"n\" rtt-median ~ 5", "'~' is not =, <, >, <= or >=" },
 		{ LABCHECK_WIRE, "\"n\" rtt-median < five", "'five' is not a number" },
 	};
