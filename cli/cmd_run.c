@@ -130,6 +130,7 @@ static int run_one(const struct lab *lab, const struct lab_variant *v, struct la
 		return 1;
 	}
 	ladder_print(stdout, run);
+	ladder_print_kernel(stdout, run);
 	ladder_print_checks(stdout, run);
 	status = labrun_passed(run) ? 0 : 1;
 	if (progress_demo_ran(lab->number, err, sizeof(err)) < 0)

@@ -7,6 +7,7 @@
 #include <stdint.h>
 
 #include "capture/expect.h"
+#include "engine/ksock.h"
 #include "engine/lab.h"
 #include "engine/record.h"
 #include "engine/timeline.h"
@@ -94,6 +95,11 @@ struct labrun {
 	uint64_t cut_ns;                /* when an 'on' line cut the cable, 0 if never */
 	struct labrun_mark mark[LAB_MAX_ACTIONS];
 	size_t nmark;
+	/* The kernel's view: both hosts' sockets of the lab's port, sampled every 100 ms,
+	 * before each act of the lab and at the end (engine/ksock.h); what the 'state'
+	 * checks judge. ks_error says why sampling stopped, "" when it never did. */
+	struct ksock_log ks;
+	char ks_error[200];
 	struct record_frames frames;    /* the frames as captured, with opts.keep_frames (else
 	                                   none): what a record saves */
 	struct labrun_state *st;        /* the run in progress (private); NULL once done */
