@@ -824,11 +824,8 @@ static void eval_state(const struct labcheck *c, const struct labcheck_ctx *ctx,
 				pick = s;
 			continue;
 		}
-		if (c->ks_at == LC_AT_KILL) {
-			if (s->why == KSW_ACT)
-				pick = s;
+		if (c->ks_at == LC_AT_KILL && s->why != KSW_ACT)
 			continue;
-		}
 		k = state_count(c, ks, s);
 		if (!pick || k > n)
 			pick = s, n = k;
@@ -848,7 +845,8 @@ static void eval_state(const struct labcheck *c, const struct labcheck_ctx *ctx,
 	snprintf(r->explain, sizeof(r->explain), "%s the %s's kernel held %lld socket%s of the"
 	         " lab's port in %s (wanted %s %lld); it held: %s",
 	         c->ks_at == LC_AT_END ? "at the end of the run," :
-	         c->ks_at == LC_AT_KILL ? "just before the lab's last kill," : "at its most,",
+	         c->ks_at == LC_AT_KILL ? "just before a kill of the lab's, at its most," :
+	         "at its most,",
 	         who, n, n == 1 ? "" : "s", what, op_text[c->count_op], c->count, held);
 	/* The time, on the ladder's clock. */
 	if (ctx->tl) {

@@ -59,8 +59,10 @@ struct labcheck {
 	enum labcheck_metric metric;
 	enum labcheck_op op;
 	double value;
-	/* state: the kernel's sockets of WHO in state ks_state (count_op, count), in the
-	 * sample ks_at picks; with has_timer, only those whose timer has timer_op timer s left */
+	/* state: the kernel's sockets of WHO in state ks_state (count_op, count): the most in
+	 * one sample (of every sample, or of those taken just before the lab's kills), or in
+	 * the sample at the end; with has_timer, only those whose timer has timer_op timer s
+	 * left */
 	int ks_state;                   /* enum ksock_state */
 	enum { LC_AT_PEAK, LC_AT_END, LC_AT_KILL } ks_at;
 	bool has_timer;

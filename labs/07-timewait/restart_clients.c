@@ -10,7 +10,8 @@
  * the server now" and the lab kills the server and starts it again at once
  * (restart-server). The sentinel's end (a FIN from the dying server's kernel, or a RST
  * from its closed listener) tells the driver that the old server is gone; the clients
- * after it connect to the new one, trying again for up to 3 s while nothing listens yet.
+ * after it connect to the new one, trying again for up to 3 s while nothing listens yet
+ * (10, 20, 40 ... ms apart).
  *
  * Seeded (docs/lab-format.md): how many clients come before and after the restart, and
  * the words they send. It announces "tcplab-driver: clients=N before=B after=A", then
@@ -63,9 +64,10 @@ static struct sockaddr_in server;
 
 static int connect_retry(void)
 {
-	for (int waited = 0;; waited += 20) {
+	/* 10, 20, 40 ... ms apart: a few attempts, not a flood of refused SYNs. */
+	for (long waited = 0, step = 10;; waited += step, step *= 2) {
 		int fd = socket(AF_INET, SOCK_STREAM, 0);
-		struct timespec ts = { 0, 20 * 1000000L };
+		struct timespec ts = { step / 1000, (step % 1000) * 1000000L };
 
 		if (fd < 0)
 			return -1;

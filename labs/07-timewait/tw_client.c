@@ -6,8 +6,8 @@
  * Each connection sends "hello N", reads the echo and then, with --close last (the
  * default), waits for the server's FIN before it closes (the server closes first and
  * holds TIME-WAIT); with --close first it closes as soon as the echo is in (the client
- * holds TIME-WAIT). A connect() refused while a server restarts is tried again every
- * 20 ms for up to 3 s, as a real client retries. With --wait-ms, an echo that has not
+ * holds TIME-WAIT). A connect() refused while a server restarts is tried again, 10, 20,
+ * 40 ... ms later, for about 2.5 s, as a real client retries. With --wait-ms, an echo that has not
  * come within MS ms ends the run: the client says so and gives up.
  */
 #include <arpa/inet.h>
@@ -28,9 +28,9 @@ static int connect_retry(const char *host, int port)
 	struct sockaddr_in sin = { .sin_family = AF_INET, .sin_port = htons((uint16_t)port) };
 
 	inet_pton(AF_INET, host, &sin.sin_addr);
-	for (int tries = 0; tries < 150; tries++) {
+	for (long step = 10; step <= 1280; step *= 2) {
 		int fd = socket(AF_INET, SOCK_STREAM, 0);
-		struct timespec ts = { 0, 20 * 1000000L };
+		struct timespec ts = { step / 1000, (step % 1000) * 1000000L };
 
 		if (fd < 0)
 			return -1;
