@@ -78,8 +78,8 @@ void ladder_print_kernel(FILE *out, const struct labrun *run)
 {
 	if (!run->ks.nsample && !run->ks_error[0])
 		return;
-	fprintf(out, "\nthe kernel's view (the sockets of port %d, as 'ss -tan' shows them),"
-	        " before each act of the lab and at the end:\n", run->lab ? run->lab->port : 0);
+	fprintf(out, "\nthe kernel's view (each host's sockets of the lab's port, as 'ss -tan'"
+	        " shows them), before each act of the lab and at the end:\n");
 	for (size_t i = 0; i < run->ks.nsample; i++) {
 		const struct ksock_sample *s = &run->ks.sample[i];
 
