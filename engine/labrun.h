@@ -18,7 +18,11 @@
  * the client, serves the capture, the trace pipes and the programs' output from one poll()
  * loop, and stops when both programs have exited and the capture has caught up (a marker
  * datagram sent after the programs has been captured). Every wait has a deadline. At the
- * end the programs' process groups are killed and the namespaces vanish.
+ * end the programs' process groups are killed and the namespaces vanish. Along the way
+ * each host's kernel is asked for its sockets of the lab's port (engine/ksock.h): every
+ * 100 ms, when a program exits, before each kill of the lab's and at the end (run->ks).
+ * A "restart-server" act kills the server and starts its line again at once; the new
+ * server's calls join the same side of the timeline.
  *
  * The result is a timeline plus one verdict per check: first the engine's own checks (the
  * programs ran and exited 0; the capture is complete), then the checks of the variant's
