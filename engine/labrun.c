@@ -641,7 +641,10 @@ static void lab_checks(struct labrun *run, const struct flow_table *ft)
 		snprintf(chk->name, sizeof(chk->name), "%s", v->check[i].name);
 		chk->timed = (v->check[i].kind == LABCHECK_WIRE && (v->check[i].metric == LC_RTT_MEDIAN ||
 		              v->check[i].metric == LC_RTT_MAX || v->pace.set)) ||
-		             (v->check[i].kind == LABCHECK_CALL && v->check[i].after_cut);
+		             (v->check[i].kind == LABCHECK_CALL && v->check[i].after_cut) ||
+		             /* a timer's time left is read when sampled: a stalled tcplab reads
+		              * it late */
+		             (v->check[i].kind == LABCHECK_STATE && v->check[i].has_timer);
 		if (!segs) {
 			chk->r.verdict = EXPECT_INCONCLUSIVE;
 			chk->r.seg_index = -1;
