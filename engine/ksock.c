@@ -86,7 +86,7 @@ int ksock_log_add(struct ksock_log *log, uint64_t t_ns, int host, enum ksock_why
 		log->sample = p;
 		log->capsample = cap;
 	}
-	if (log->nsock + n > log->capsock) {
+	if (n && log->nsock + n > log->capsock) {
 		size_t cap = log->capsock ? log->capsock : 256;
 		struct ksock *p;
 
@@ -98,7 +98,8 @@ int ksock_log_add(struct ksock_log *log, uint64_t t_ns, int host, enum ksock_why
 		log->sock = p;
 		log->capsock = cap;
 	}
-	memcpy(&log->sock[log->nsock], s, n * sizeof(*s));
+	if (n)
+		memcpy(&log->sock[log->nsock], s, n * sizeof(*s));
 	log->sample[log->nsample++] = (struct ksock_sample){ t_ns, (uint8_t)host, (uint8_t)why,
 	                                                     (uint32_t)log->nsock, (uint32_t)n };
 	log->nsock += n;
