@@ -327,6 +327,7 @@ static int show_record(const char *path)
 	       rec->kind == RECORD_GRADE ? "grade" : "run", rec->lab_number, rec->lab_title,
 	       rec->variant, (unsigned long long)run->seed, run->scenario);
 	ladder_print(stdout, run);
+	ladder_print_kernel(stdout, run);
 	ladder_print_checks(stdout, run);
 	if (rec->kind == RECORD_GRADE)
 		printf("score %g of %g\n", rec->score, rec->max);

@@ -26,7 +26,10 @@ static void usage(FILE *out)
 	        "\n"
 	        "Runs lab N in private network namespaces: its server and client programs, a live\n"
 	        "capture of the wire and a trace of every socket call. Prints the timeline as a\n"
-	        "ladder (client calls | segments | server calls), then one line per check.\n"
+	        "ladder (client calls | segments | server calls), with each host's kernel's view\n"
+	        "of the lab's sockets in its column when it changes ('kernel: LISTEN 1,\n"
+	        "TIME-WAIT 1', sampled as 'ss -tan' reads them), those sockets in full before\n"
+	        "each act of the lab and at the end, then one line per check.\n"
 	        "\n"
 	        "  --variant NAME   which way to run it ('tcplab list' names them; default: the first;\n"
 	        "                   'all' runs each in turn)\n"
@@ -130,6 +133,7 @@ static int run_one(const struct lab *lab, const struct lab_variant *v, struct la
 		return 1;
 	}
 	ladder_print(stdout, run);
+	ladder_print_kernel(stdout, run);
 	ladder_print_checks(stdout, run);
 	status = labrun_passed(run) ? 0 : 1;
 	if (progress_demo_ran(lab->number, err, sizeof(err)) < 0)

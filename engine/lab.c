@@ -54,7 +54,7 @@ static const struct {
 	enum labcheck_kind kind;
 } check_keys[] = {
 	{ "call", LABCHECK_CALL }, { "output", LABCHECK_OUTPUT }, { "wire", LABCHECK_WIRE },
-	{ "info", LABCHECK_CALL },
+	{ "info", LABCHECK_CALL }, { "state", LABCHECK_STATE },
 };
 
 static const char *const action_names[] = {
@@ -62,6 +62,7 @@ static const char *const action_names[] = {
 	[LAB_ACT_RESTORE_CABLE] = "restore-cable",
 	[LAB_ACT_KILL_CLIENT] = "kill-client",
 	[LAB_ACT_KILL_SERVER] = "kill-server",
+	[LAB_ACT_RESTART_SERVER] = "restart-server",
 };
 
 const char *lab_action_name(enum lab_action_kind k)
@@ -103,7 +104,7 @@ static int parse_action(struct lab_variant *v, const char *val, char *err, size_
 		}
 	}
 	snprintf(err, errlen, "unknown action '%s' (cut-cable, restore-cable, kill-client,"
-	         " kill-server)", act);
+	         " kill-server, restart-server)", act);
 	return -1;
 }
 

@@ -35,6 +35,7 @@ enum lab_action_kind {
 	LAB_ACT_RESTORE_CABLE,
 	LAB_ACT_KILL_CLIENT,    /* SIGKILL the program's whole process group */
 	LAB_ACT_KILL_SERVER,
+	LAB_ACT_RESTART_SERVER, /* SIGKILL the server's group and start the same line again */
 };
 
 struct lab_action {

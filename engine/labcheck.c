@@ -235,6 +235,59 @@ bad:
 	return -1;
 }
 
+/* state = "NAME" WHO STATE [timer OP S] [at end|at kill] [count OP N] */
+static int parse_state(char w[MAX_WORDS][300], int n, struct labcheck *c, char *errbuf,
+                       size_t errlen)
+{
+	int i = 3;
+
+	c->count_op = LC_GE;
+	c->count = 1;
+	if (n < 3)
+		return errbuf_set(errbuf, errlen, "needs \"NAME\" WHO STATE [timer>S] [at end|at"
+		                  " kill] [count OP N]"), -1;
+	if (parse_who(w[1], &c->who, errbuf, errlen) < 0)
+		return -1;
+	c->ks_state = ksock_state_parse(w[2]);
+	if (c->ks_state < 0)
+		return errbuf_set(errbuf, errlen, "'%s' is not a TCP state (LISTEN, ESTABLISHED,"
+		                  " CLOSE-WAIT, TIME-WAIT, FIN-WAIT-2, LAST-ACK...)", w[2]), -1;
+	while (i < n) {
+		enum labcheck_op op;
+		size_t k;
+		char *end;
+
+		if (!strcmp(w[i], "at") && i + 1 < n &&
+		    (!strcmp(w[i + 1], "end") || !strcmp(w[i + 1], "kill"))) {
+			c->ks_at = w[i + 1][0] == 'e' ? LC_AT_END : LC_AT_KILL;
+			i += 2;
+			continue;
+		}
+		if (!strncmp(w[i], "timer", 5) && (k = parse_op(w[i] + 5, &op))) {
+			c->has_timer = true;
+			c->timer_op = op;
+			c->timer = strtod(w[i] + 5 + k, &end);
+			if (end == w[i] + 5 + k || *end || c->timer < 0)
+				break;
+			i++;
+			continue;
+		}
+		if (!strncmp(w[i], "count", 5) && (k = parse_op(w[i] + 5, &op))) {
+			c->count_op = op;
+			c->count = strtoll(w[i] + 5 + k, &end, 10);
+			if (end == w[i] + 5 + k || *end || c->count < 0)
+				break;
+			i++;
+			continue;
+		}
+		break;
+	}
+	if (i == n)
+		return 0;
+	errbuf_set(errbuf, errlen, "cannot read '%s' (timer>S, at end, at kill, count>=N)", w[i]);
+	return -1;
+}
+
 int labcheck_parse(enum labcheck_kind kind, const char *text, struct labcheck *out,
                    char *errbuf, size_t errlen)
 {
@@ -280,6 +333,8 @@ int labcheck_parse(enum labcheck_kind kind, const char *text, struct labcheck *o
 				return errbuf_set(errbuf, errlen, "cannot read '%s' (count=N)", w[3]), -1;
 		}
 		return 0;
+	case LABCHECK_STATE:
+		return parse_state(w, n, out, errbuf, errlen);
 	case LABCHECK_WIRE:
 		if (n != 4)
 			return errbuf_set(errbuf, errlen, "needs \"NAME\" METRIC OP VALUE"), -1;
@@ -742,6 +797,98 @@ static void eval_wire(const struct labcheck *c, const struct labcheck_ctx *ctx,
 		         op_text[c->op], c->value);
 }
 
+/* How many of a sample's sockets the check counts. */
+static long long state_count(const struct labcheck *c, const struct ksock_log *ks,
+                             const struct ksock_sample *s)
+{
+	long long n = 0;
+
+	for (uint32_t i = 0; i < s->n; i++) {
+		const struct ksock *k = &ks->sock[s->first + i];
+
+		if (k->state == c->ks_state &&
+		    (!c->has_timer || compare(k->expires_ms / 1000.0, c->timer_op, c->timer)))
+			n++;
+	}
+	return n;
+}
+
+/* A sample in a few words: "LISTEN 1, TIME-WAIT 3" or "no socket on the port". */
+static void state_summary(const struct ksock_log *ks, const struct ksock_sample *s, char *buf,
+                          size_t len)
+{
+	unsigned per[KS_NSTATES] = { 0 };
+	size_t used = 0;
+
+	buf[0] = '\0';
+	for (uint32_t i = 0; i < s->n; i++)
+		if (ks->sock[s->first + i].state < KS_NSTATES)
+			per[ks->sock[s->first + i].state]++;
+	for (int st = 1; st < KS_NSTATES && used < len; st++)
+		if (per[st])
+			used += (size_t)snprintf(buf + used, len - used, "%s%s %u", used ? ", " : "",
+			                         ksock_state_name(st), per[st]);
+	if (!buf[0])
+		snprintf(buf, len, "no socket on the port");
+}
+
+static void eval_state(const struct labcheck *c, const struct labcheck_ctx *ctx,
+                       struct expect_result *r)
+{
+	const struct ksock_log *ks = ctx->ks;
+	const struct ksock_sample *pick = NULL;
+	const char *who = ctx->role[c->who];
+	char timer[48] = "", what[160], held[200];
+	long long n = 0;
+
+	if (c->has_timer)
+		snprintf(timer, sizeof(timer), " with %s %g s left on its timer", op_text[c->timer_op],
+		         c->timer);
+	snprintf(what, sizeof(what), "%s%s", ksock_state_name(c->ks_state), timer);
+	for (size_t i = 0; ks && i < ks->nsample; i++) {
+		const struct ksock_sample *s = &ks->sample[i];
+		long long k;
+
+		if (s->host != c->who)
+			continue;
+		if (c->ks_at == LC_AT_END) {
+			if (s->why == KSW_END)
+				pick = s;
+			continue;
+		}
+		if (c->ks_at == LC_AT_KILL && s->why != KSW_ACT)
+			continue;
+		k = state_count(c, ks, s);
+		if (!pick || k > n)
+			pick = s, n = k;
+	}
+	if (!pick) {
+		r->verdict = EXPECT_INCONCLUSIVE;
+		snprintf(r->explain, sizeof(r->explain), "the kernel's sockets of the %s were not"
+		         " sampled%s%s%s", who, c->ks_at == LC_AT_KILL ? " before a kill of the lab's" :
+		         c->ks_at == LC_AT_END ? " at the end of the run" : "",
+		         ctx->ks_error && ctx->ks_error[0] ? ": " : "",
+		         ctx->ks_error ? ctx->ks_error : "");
+		return;
+	}
+	n = state_count(c, ks, pick);
+	state_summary(ks, pick, held, sizeof(held));
+	r->verdict = compare((double)n, c->count_op, (double)c->count) ? EXPECT_PASS : EXPECT_FAIL;
+	snprintf(r->explain, sizeof(r->explain), "%s the %s's kernel held %lld socket%s of the"
+	         " lab's port in %s (wanted %s %lld); it held: %s",
+	         c->ks_at == LC_AT_END ? "at the end of the run," :
+	         c->ks_at == LC_AT_KILL ? "just before a kill of the lab's, at its most," :
+	         "at its most,",
+	         who, n, n == 1 ? "" : "s", what, op_text[c->count_op], c->count, held);
+	/* The time, on the ladder's clock. */
+	if (ctx->tl) {
+		size_t used = strlen(r->explain);
+
+		snprintf(r->explain + used, sizeof(r->explain) - used, " (sampled at +%.3f s)",
+		         rel_ms(ctx, pick->t_ns) / 1000.0);
+	}
+}
+
 void labcheck_eval(const struct labcheck *c, const struct labcheck_ctx *ctx,
                    struct expect_result *r)
 {
@@ -756,6 +903,9 @@ void labcheck_eval(const struct labcheck *c, const struct labcheck_ctx *ctx,
 		break;
 	case LABCHECK_WIRE:
 		eval_wire(c, ctx, r);
+		break;
+	case LABCHECK_STATE:
+		eval_state(c, ctx, r);
 		break;
 	}
 }

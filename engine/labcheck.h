@@ -8,20 +8,21 @@
 
 #include "capture/expect.h"
 #include "capture/flow.h"
+#include "engine/ksock.h"
 #include "engine/timeline.h"
 #include "engine/trace.h"
 
 struct lab_vars;
 
 /*
- * The "call", "output" and "wire" lines of a lab.conf variant or exercise, as
+ * The "call", "output", "wire" and "state" lines of a lab.conf variant or exercise, as
  * docs/lab-format.md defines them. labcheck_parse() turns one line into a check (errors
  * name the word at fault); labcheck_eval() judges it against a finished run. The
  * expected-sequence file judges the segments one by one; these judge what it cannot: the
  * program's side of the timeline, and measures over many segments.
  */
 
-enum labcheck_kind { LABCHECK_CALL, LABCHECK_OUTPUT, LABCHECK_WIRE };
+enum labcheck_kind { LABCHECK_CALL, LABCHECK_OUTPUT, LABCHECK_WIRE, LABCHECK_STATE };
 enum labcheck_op { LC_EQ, LC_LT, LC_GT, LC_LE, LC_GE };
 enum labcheck_metric {
 	LC_RTT_MEDIAN, LC_RTT_MAX, LC_SEGMENTS_C2S, LC_SEGMENTS_S2C, LC_CONNECTIONS,
@@ -61,6 +62,15 @@ struct labcheck {
 	enum labcheck_metric metric;
 	enum labcheck_op op;
 	double value;
+	/* state: the kernel's sockets of WHO in state ks_state (count_op, count): the most in
+	 * one sample (of every sample, or of those taken just before the lab's kills), or in
+	 * the sample at the end; with has_timer, only those whose timer has timer_op timer s
+	 * left */
+	int ks_state;                   /* enum ksock_state */
+	enum { LC_AT_PEAK, LC_AT_END, LC_AT_KILL } ks_at;
+	bool has_timer;
+	enum labcheck_op timer_op;
+	double timer;
 };
 
 /* What a finished run offers the checks. */
@@ -73,6 +83,8 @@ struct labcheck_ctx {
 	const struct lab_vars *vars;    /* {NAME} in output texts; NULL: none */
 	const uint64_t *lab_socks;      /* sockets (inodes) that used the lab's port */
 	size_t nlab_socks;
+	const struct ksock_log *ks;     /* the kernel's samples; NULL: none were taken */
+	const char *ks_error;           /* why sampling failed or stopped, "" or NULL if not */
 };
 
 /*

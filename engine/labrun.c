@@ -37,6 +37,9 @@
 #define CONNS_JUDGED 64             /* connections to the lab's port matched and allowed */
 #define STEP_TICK_MS 100            /* the longest a run waits between two steps */
 #define STALL_MS 250                /* later than that: the machine stalled */
+#define SAMPLE_MS 100               /* the kernel's sockets are sampled this often */
+#define KS_SAMPLES_KEPT 5000        /* samples kept; past them sampling stops, said */
+#define RESTART_DRAIN_MS 1000       /* a killed server's last trace records and output */
 
 struct prog {
 	struct proc *p;
@@ -46,6 +49,7 @@ struct prog {
 	bool exited;
 	bool listened;
 	bool killed_by_lab;             /* by an "on ... kill-*" line: expected, not a failure */
+	int restarts;                   /* "restart-server" started it again this many times */
 	bool flooded;                   /* killed for printing more than OUTPUT_LIMIT bytes */
 	bool timed_out;                 /* still running at the run's deadline, killed */
 	size_t out_bytes, out_lines;
@@ -87,6 +91,8 @@ struct labrun_state {
 	bool fired[LAB_MAX_ACTIONS];    /* the variant's "on" lines already acted on */
 	char action_err[256];
 	struct prog prog[2];            /* [HOST_CLIENT], [HOST_SERVER] */
+	int ksfd[2];                    /* sock_diag netlink in each host's namespace, -1 none */
+	uint64_t next_sample;           /* CLOCK_MONOTONIC ms of the next kernel sample */
 	uint64_t last_step;             /* CLOCK_MONOTONIC ms of the previous step */
 };
 
@@ -336,6 +342,7 @@ static void service(struct labrun_state *c)
 		case FD_EXIT:
 			if (proc_reap(pr->p, &status) == 1) {
 				pr->exited = true;
+				c->next_sample = 0;     /* what its end left in the kernel */
 				c->run->status[pr->host] = status;
 				read_trace(c, pr);      /* the records read ahead at the tracer's end */
 			}
@@ -602,7 +609,7 @@ static size_t lab_sockets(const struct labrun *run, uint64_t *out, size_t max)
 }
 
 /*
- * The variant's call, output and wire lines, after the expected sequence's checks. An
+ * The variant's call, output, wire and state lines, after the expected sequence's checks. An
  * "info" line (which fix was used) is reported only when every scored check passed: a fix
  * is named when the wire shows that it worked, never for an attempt that did not.
  */
@@ -616,6 +623,7 @@ static void lab_checks(struct labrun *run, const struct flow_table *ft)
 		.role = { "client", "server" },
 		.vars = &run->vars,
 		.lab_socks = socks,
+		.ks = &run->ks, .ks_error = run->ks_error,
 	};
 	bool all_passed;
 
@@ -635,7 +643,10 @@ static void lab_checks(struct labrun *run, const struct flow_table *ft)
 		snprintf(chk->name, sizeof(chk->name), "%s", v->check[i].name);
 		chk->timed = (v->check[i].kind == LABCHECK_WIRE && (v->check[i].metric == LC_RTT_MEDIAN ||
 		              v->check[i].metric == LC_RTT_MAX || v->pace.set)) ||
-		             (v->check[i].kind == LABCHECK_CALL && v->check[i].after_cut);
+		             (v->check[i].kind == LABCHECK_CALL && v->check[i].after_cut) ||
+		             /* a timer's time left is read when sampled: a stalled tcplab reads
+		              * it late */
+		             (v->check[i].kind == LABCHECK_STATE && v->check[i].has_timer);
 		if (!segs) {
 			chk->r.verdict = EXPECT_INCONCLUSIVE;
 			chk->r.seg_index = -1;
@@ -1392,10 +1403,88 @@ out:
 	return ret;
 }
 
+/*
+ * The kernel's view of both hosts' sockets of the lab's port (engine/ksock.h), kept when
+ * it changed (or always, for an act's and the end's sample). A failed dump stops the
+ * sampling and says why: the run goes on, and a 'state' check without samples is
+ * inconclusive, never a verdict on the programs.
+ */
+static void sample_kernel(struct labrun_state *c, enum ksock_why why)
+{
+	struct labrun *run = c->run;
+	struct ksock socks[KSOCK_MAX_PER_SAMPLE];
+
+	for (int h = 0; h < 2; h++) {
+		char err[160];
+		uint64_t t = now_real_ns();     /* the dump's start: the states are at most this old */
+		int n;
+
+		if (c->ksfd[h] < 0 || run->ks_error[0])
+			continue;
+		if (run->ks.nsample >= KS_SAMPLES_KEPT) {
+			snprintf(run->ks_error, sizeof(run->ks_error), "more than %d samples of the"
+			         " kernel's sockets: the rest of the run was not sampled",
+			         KS_SAMPLES_KEPT);
+			return;
+		}
+		n = ksock_dump(c->ksfd[h], run->lab->port, h == HOST_SERVER, socks,
+		               KSOCK_MAX_PER_SAMPLE, err, sizeof(err));
+		if (n < 0) {
+			snprintf(run->ks_error, sizeof(run->ks_error), "%s", err);
+			return;
+		}
+		if (ksock_log_add(&run->ks, t, h, why, socks, (size_t)n,
+		                  why != KSW_TICK) < 0)
+			c->oom = true;
+	}
+}
+
 static void set_phase(struct labrun_state *c, enum phase ph, uint64_t ms)
 {
 	c->phase = ph;
 	c->phase_deadline = now_ms() + ms;
+}
+
+/*
+ * "restart-server": SIGKILL the server's process group, take the last of its calls and
+ * output (a killed tracer has written all it will: proc.h), and start the same program
+ * line again at once, as an administrator's restart does. Its calls go on the same host's
+ * side of the timeline, so a check counts both servers' calls ('bind errno=EADDRINUSE
+ * count=0': the restart bound at the first try). Waits at most RESTART_DRAIN_MS.
+ */
+static int restart_server(struct labrun_state *c, char *errbuf, size_t errlen)
+{
+	struct prog *pr = &c->prog[HOST_SERVER];
+	uint64_t until = now_ms() + RESTART_DRAIN_MS;
+	int status = 0;
+
+	if (!pr->p) {
+		snprintf(errbuf, errlen, "restart-server: the server is not running");
+		return -1;
+	}
+	if (!pr->exited)
+		proc_kill(pr->p);
+	(void)proc_reap(pr->p, &status);
+	while ((!pr->out_eof || proc_trace_fd(pr->p) >= 0) && now_ms() < until) {
+		struct pollfd fds[2];
+		nfds_t n = 0;
+
+		if (!pr->out_eof)
+			fds[n++] = (struct pollfd){ proc_output_fd(pr->p), POLLIN, 0 };
+		if (proc_trace_fd(pr->p) >= 0)
+			fds[n++] = (struct pollfd){ proc_trace_fd(pr->p), POLLIN, 0 };
+		if (poll(fds, n, (int)(until - now_ms())) <= 0)
+			break;
+		if (!pr->out_eof)
+			read_output(c, pr);
+		read_trace(c, pr);
+	}
+	proc_free(pr->p);
+	pr->p = NULL;
+	pr->out_eof = pr->exited = pr->listened = pr->has_blocked = false;
+	pr->linelen = 0;
+	pr->restarts++;
+	return start_prog(c, HOST_SERVER, c->run->variant->server, errbuf, errlen);
 }
 
 /* The lab's "on" lines: act on a program's output line the first time it matches. */
@@ -1416,6 +1505,8 @@ static void act_on_output(struct labrun_state *c, const struct prog *pr, const c
 		 * SIGKILL makes the kernel send is stamped before proc_kill() returns, and the
 		 * ladder places events in time order, so a note stamped after would follow the
 		 * segment it caused. */
+		if (a->kind != LAB_ACT_CUT_CABLE && a->kind != LAB_ACT_RESTORE_CABLE)
+			sample_kernel(c, KSW_ACT);  /* what the kernel held just before the kill */
 		t = now_real_ns();
 		switch (a->kind) {
 		case LAB_ACT_CUT_CABLE:
@@ -1438,6 +1529,14 @@ static void act_on_output(struct labrun_state *c, const struct prog *pr, const c
 			proc_kill(victim->p);
 			victim->killed_by_lab = true;
 			snprintf(note, sizeof(note), "tcplab: SIGKILL to the %s", victim->role);
+			break;
+		case LAB_ACT_RESTART_SERVER:
+			if (restart_server(c, err, sizeof(err)) < 0) {
+				snprintf(c->action_err, sizeof(c->action_err), "%s", err);
+				continue;
+			}
+			snprintf(note, sizeof(note), "tcplab: SIGKILL to the server, and the same"
+			         " server started again at once");
 			break;
 		}
 		/* Each "on" line acts once, so there is a mark for each. */
@@ -1483,6 +1582,17 @@ static int start(struct labrun_state *c, const struct labrun_opts *o, char *errb
 		c->dump = pcapout_open(o->pcap_path, c->dlt, errbuf, errlen);
 		if (!c->dump)
 			return -1;
+	}
+	for (int h = 0; h < 2; h++) {
+		char err[200];
+
+		if (sandbox_enter(c->sb, (enum sandbox_host)h, errbuf, errlen) < 0)
+			return -1;
+		c->ksfd[h] = ksock_open(err, sizeof(err));
+		if (sandbox_leave(c->sb, errbuf, errlen) < 0)
+			return -1;
+		if (c->ksfd[h] < 0 && !run->ks_error[0])
+			snprintf(run->ks_error, sizeof(run->ks_error), "%s", err);
 	}
 	c->deadline = now_ms() + (uint64_t)(timeout * 1000);
 	if (start_prog(c, HOST_SERVER, run->variant->server, errbuf, errlen) < 0)
@@ -1535,8 +1645,11 @@ static void state_free(struct labrun_state *c)
 {
 	if (!c)
 		return;
-	for (int h = 0; h < 2; h++)
+	for (int h = 0; h < 2; h++) {
 		proc_free(c->prog[h].p);
+		if (c->ksfd[h] >= 0)
+			close(c->ksfd[h]);
+	}
 	if (c->dump) {
 		char ignored[64];
 
@@ -1579,6 +1692,8 @@ struct labrun *labrun_start(const struct lab *lab, const struct lab_variant *v,
 		snprintf(c->pcap_path, sizeof(c->pcap_path), "%s", o->pcap_path);
 	c->prog[HOST_CLIENT].role = "client";
 	c->prog[HOST_SERVER].role = "server";
+	c->ksfd[0] = c->ksfd[1] = -1;
+	ksock_log_init(&run->ks);
 	if (start(c, o, errbuf, errlen) < 0) {
 		labrun_free(run);
 		return NULL;
@@ -1633,6 +1748,10 @@ int labrun_step(struct labrun *run, char *errbuf, size_t errlen)
 		         " s"), (double)run->stall_ns / 1e9);
 	}
 	c->last_step = now;
+	if (c->phase != PH_LISTEN && now >= c->next_sample) {
+		sample_kernel(c, KSW_TICK);
+		c->next_sample = now + SAMPLE_MS;
+	}
 	switch (c->phase) {
 	case PH_LISTEN:
 		if (c->prog[HOST_SERVER].listened) {
@@ -1669,7 +1788,10 @@ int labrun_step(struct labrun *run, char *errbuf, size_t errlen)
 		break;
 	case PH_MARKER:
 		if (run->marker_seen || now >= c->phase_deadline) {
-			int ret = finish(c, errbuf, errlen);
+			int ret;
+
+			sample_kernel(c, KSW_END);
+			ret = finish(c, errbuf, errlen);
 
 			state_free(c);
 			run->st = NULL;
@@ -1728,6 +1850,7 @@ void labrun_free(struct labrun *run)
 	state_free(run->st);
 	timeline_release(&run->tl);
 	record_frames_release(&run->frames);
+	ksock_log_release(&run->ks);
 	free(run->check);
 	free(run);
 }

@@ -7,6 +7,7 @@
 #include <stdint.h>
 
 #include "capture/expect.h"
+#include "engine/ksock.h"
 #include "engine/lab.h"
 #include "engine/record.h"
 #include "engine/timeline.h"
@@ -17,7 +18,11 @@
  * the client, serves the capture, the trace pipes and the programs' output from one poll()
  * loop, and stops when both programs have exited and the capture has caught up (a marker
  * datagram sent after the programs has been captured). Every wait has a deadline. At the
- * end the programs' process groups are killed and the namespaces vanish.
+ * end the programs' process groups are killed and the namespaces vanish. Along the way
+ * each host's kernel is asked for its sockets of the lab's port (engine/ksock.h): every
+ * 100 ms, when a program exits, before each kill of the lab's and at the end (run->ks).
+ * A "restart-server" act kills the server and starts its line again at once; the new
+ * server's calls join the same side of the timeline.
  *
  * The result is a timeline plus one verdict per check: first the engine's own checks (the
  * programs ran and exited 0; the capture is complete), then the checks of the variant's
@@ -94,6 +99,11 @@ struct labrun {
 	uint64_t cut_ns;                /* when an 'on' line cut the cable, 0 if never */
 	struct labrun_mark mark[LAB_MAX_ACTIONS];
 	size_t nmark;
+	/* The kernel's view: both hosts' sockets of the lab's port, sampled every 100 ms,
+	 * before each act of the lab and at the end (engine/ksock.h); what the 'state'
+	 * checks judge. ks_error says why sampling stopped, "" when it never did. */
+	struct ksock_log ks;
+	char ks_error[200];
 	struct record_frames frames;    /* the frames as captured, with opts.keep_frames (else
 	                                   none): what a record saves */
 	struct labrun_state *st;        /* the run in progress (private); NULL once done */

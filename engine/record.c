@@ -43,6 +43,8 @@ enum rec_type {
 	REC_CHECK = 6,          /* one check's verdict */
 	REC_INFO = 7,           /* one "info" line that matched */
 	REC_END = 8,            /* the counts of everything above: the record is whole */
+	REC_KSAMPLE = 9,        /* one sample of a host's kernel sockets (engine/ksock.h) */
+	REC_KSERROR = 10,       /* why the kernel's sockets were not (all) sampled */
 };
 
 /* The numbers docs/record-format.md gives these enums: a reordering must not change the
@@ -51,7 +53,7 @@ _Static_assert(TRACE_SOCKET == 0 && TRACE_CLOSE == 8 && TRACE_WAIT == 14 && TRAC
                "trace_call numbers are part of the record format");
 _Static_assert(EXPECT_PASS == 0 && EXPECT_FAIL == 1 && EXPECT_INCONCLUSIVE == 2,
                "verdict numbers are part of the record format");
-_Static_assert(LAB_ACT_CUT_CABLE == 0 && LAB_ACT_KILL_SERVER == 3,
+_Static_assert(LAB_ACT_CUT_CABLE == 0 && LAB_ACT_KILL_SERVER == 3 && LAB_ACT_RESTART_SERVER == 4,
                "act numbers are part of the record format");
 _Static_assert(HOST_CLIENT == 0 && HOST_SERVER == 1 && TL_HOST_WIRE == 2,
                "host numbers are part of the record format");
@@ -126,7 +128,7 @@ int record_frames_add(struct record_frames *fr, const uint8_t *pkt, size_t caple
 /* One block's payload being built; every field tcplab writes is bounded by its struct, so
  * the buffer cannot overflow (asserted). */
 struct wbuf {
-	uint8_t b[4096];
+	uint8_t b[16384];      /* a kernel sample: 256 sockets of 60 bytes */
 	size_t n;
 };
 
@@ -205,7 +207,7 @@ static void put_addr(struct wbuf *w, const struct trace_addr *a)
 
 struct writer {
 	FILE *f;
-	uint32_t nframes, ncalls, nout, nchecks, ninfo, nvars;
+	uint32_t nframes, ncalls, nout, nchecks, ninfo, nvars, nks;
 };
 
 static void write_u32(FILE *f, uint32_t v)
@@ -455,6 +457,37 @@ static void write_run_body(struct writer *wr, const struct labrun *run)
 		}
 		wr->nout++;
 	}
+	for (size_t i = 0; i < run->ks.nsample; i++) {
+		const struct ksock_sample *s = &run->ks.sample[i];
+		struct wbuf w = { .n = 0 };
+		uint32_t n = s->n < KSOCK_MAX_PER_SAMPLE ? s->n : KSOCK_MAX_PER_SAMPLE;
+
+		put_u8(&w, s->host);
+		put_u8(&w, s->why);
+		put_u16(&w, 0);
+		put_u64(&w, s->t_ns);
+		put_u32(&w, n);
+		for (uint32_t k = 0; k < n; k++) {
+			const struct ksock *ks = &run->ks.sock[s->first + k];
+
+			put_u8(&w, ks->state);
+			put_u8(&w, ks->timer);
+			put_u8(&w, ks->family);
+			put_u8(&w, 0);
+			put_u16(&w, ks->lport);
+			put_u16(&w, ks->rport);
+			put(&w, ks->laddr, 16);
+			put(&w, ks->raddr, 16);
+			put_u32(&w, ks->expires_ms);
+			put_u32(&w, ks->rqueue);
+			put_u32(&w, ks->wqueue);
+			put_u64(&w, ks->inode);
+		}
+		write_event(wr, REC_KSAMPLE, &w);
+		wr->nks++;
+	}
+	if (run->ks_error[0])
+		write_str_event(wr, REC_KSERROR, run->ks_error, NULL);
 }
 
 static void write_end(struct writer *wr)
@@ -467,6 +500,7 @@ static void write_end(struct writer *wr)
 	put_u32(&w, wr->nchecks);
 	put_u32(&w, wr->ninfo);
 	put_u32(&w, wr->nvars);
+	put_u32(&w, wr->nks);
 	write_event(wr, REC_END, &w);
 }
 
@@ -671,7 +705,7 @@ struct reader {
 	int tsresol;                    /* decimal digits of a timestamp's unit */
 	bool shb_record;                /* the section header has tcplab's option */
 	bool have_idb, have_meta, have_end;
-	uint32_t frames, calls, outs, vars, checks, infos;
+	uint32_t frames, calls, outs, vars, checks, infos, ks;
 	size_t checkcap;
 	char *errbuf;
 	size_t errlen;
@@ -1009,7 +1043,7 @@ static int read_output(struct reader *r, struct rcur *c, bool mark)
 	if (c->bad)
 		return bad(r, mark ? "is a damaged mark of the lab's act: %s" :
 		           "is a damaged output line: %s", c->bad);
-	if (mark ? who > LAB_ACT_KILL_SERVER || run->nmark >= LAB_MAX_ACTIONS : who > TL_HOST_WIRE)
+	if (mark ? who > LAB_ACT_RESTART_SERVER || run->nmark >= LAB_MAX_ACTIONS : who > TL_HOST_WIRE)
 		return bad(r, "%s", mark ? "is a mark of an unknown act, or one too many" :
 		           "is an output line of an unknown host");
 	if (r->outs >= MAX_OUTPUT)
@@ -1072,6 +1106,50 @@ static int read_check(struct reader *r, struct rcur *c)
 	return 0;
 }
 
+#define MAX_KSAMPLES 20000
+
+static int read_ksample(struct reader *r, struct rcur *c)
+{
+	struct ksock socks[KSOCK_MAX_PER_SAMPLE];
+	uint8_t host = get_u8(c), why = get_u8(c);
+	uint64_t t;
+	uint32_t n;
+
+	(void)get_u16(c);
+	t = get_u64(c);
+	n = get_u32(c);
+	if (!c->bad && (host > HOST_SERVER || why > KSW_END || n > KSOCK_MAX_PER_SAMPLE))
+		return bad(r, "%s", "is a kernel sample of an unknown host or with too many sockets");
+	if (r->ks >= MAX_KSAMPLES)
+		return bad(r, "%s", "is one kernel sample too many for a record");
+	for (uint32_t k = 0; k < n && !c->bad; k++) {
+		struct ksock *ks = &socks[k];
+		const uint8_t *a;
+
+		memset(ks, 0, sizeof(*ks));
+		ks->state = get_u8(c);
+		ks->timer = get_u8(c);
+		ks->family = get_u8(c);
+		(void)get_u8(c);
+		ks->lport = get_u16(c);
+		ks->rport = get_u16(c);
+		if ((a = take(c, 16)))
+			memcpy(ks->laddr, a, 16);
+		if ((a = take(c, 16)))
+			memcpy(ks->raddr, a, 16);
+		ks->expires_ms = get_u32(c);
+		ks->rqueue = get_u32(c);
+		ks->wqueue = get_u32(c);
+		ks->inode = get_u64(c);
+	}
+	if (c->bad)
+		return bad(r, "is a damaged kernel sample: %s", c->bad);
+	if (ksock_log_add(&r->run->ks, t, host, (enum ksock_why)why, socks, n, true) < 0)
+		return bad(r, "%s", "is a kernel sample there is no memory for");
+	r->ks++;
+	return 0;
+}
+
 static int read_end(struct reader *r, struct rcur *c)
 {
 	uint32_t n[6];
@@ -1081,6 +1159,11 @@ static int read_end(struct reader *r, struct rcur *c)
 
 	for (int i = 0; i < 6; i++)
 		n[i] = get_u32(c);
+	/* The kernel's samples came later in version 1: an end block without their count
+	 * is from before them, and has none. */
+	if (!c->bad && c->n - c->off >= 4 && get_u32(c) != r->ks)
+		return bad(r, "says the record holds another number of kernel samples than the"
+		           " %u read: blocks are missing", r->ks);
 	if (c->bad)
 		return bad(r, "is a damaged end block: %s", c->bad);
 	for (int i = 0; i < 6; i++) {
@@ -1162,6 +1245,13 @@ static int read_custom(struct reader *r, size_t len)
 		return 0;
 	case REC_END:
 		return read_end(r, &body);
+	case REC_KSAMPLE:
+		return read_ksample(r, &body);
+	case REC_KSERROR:
+		get_str(&body, r->run->ks_error, sizeof(r->run->ks_error));
+		if (body.bad)
+			return bad(r, "is a damaged note on the kernel's samples: %s", body.bad);
+		return 0;
 	default:
 		/* A newer writer's event of the same version: nothing of the run depends on it. */
 		return 0;
@@ -1175,6 +1265,7 @@ void record_free(struct record *rec)
 	if (rec->run) {
 		timeline_release(&rec->run->tl);
 		record_frames_release(&rec->run->frames);
+		ksock_log_release(&rec->run->ks);
 		free(rec->run->check);
 		free(rec->run);
 	}

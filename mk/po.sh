@@ -4,7 +4,7 @@
 # usage: mk/po.sh pot OUT    write to OUT the template of every _() and N_() text of the sources
 #        mk/po.sh labpot LABDIR OUT   the template of a lab's short texts (docs/lab-format.md,
 #                            "Translations"): lab.conf's title and summaries, the names of
-#                            its call/output/wire/info checks, the .expect files' check and assert names
+#                            its call/output/wire/info/state checks, the .expect files' check and assert names
 #        mk/po.sh update     refresh po/tcplab.pot and merge it into every po/*.po, and
 #                            each lab's template into its labs/NN-name/LANG.po ('make po')
 # Run from anywhere; needs GNU gettext's xgettext and msgmerge (mk/deps.sh gettext).
@@ -39,7 +39,7 @@ labpot() {
 			file == "lab.conf" && /^(title|summary)[ \t]*=/ {
 				v = $0; sub(/^[a-z]+[ \t]*=[ \t]*/, "", v); sub(/[ \t]+$/, "", v); emit(v); next
 			}
-			file == "lab.conf" && /^(call|output|wire|info)[ \t]*=/ { emit(quoted($0)); next }
+			file == "lab.conf" && /^(call|output|wire|info|state)[ \t]*=/ { emit(quoted($0)); next }
 			file != "lab.conf" && /^[ \t]*(check|assert)[ \t]/ { emit(quoted($0)); next }
 			' "$f"
 		done

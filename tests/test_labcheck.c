@@ -227,6 +227,77 @@ Test(labcheck, wire_counts_connections_and_zero_windows)
 	cr_expect_eq(r.verdict, EXPECT_PASS, "%s", r.explain);
 }
 
+/*
+ * The kernel's samples of a run: the server's LISTEN alone, then three CLOSE-WAITs just
+ * before a kill, then one TIME-WAIT (45 s left) at the end; the client's sockets in
+ * between, which a server check must never count.
+ */
+static void kernel_samples(struct ksock_log *ks)
+{
+	struct ksock s[4];
+
+	memset(s, 0, sizeof(s));
+	ksock_log_init(ks);
+	s[0].state = KS_LISTEN;
+	cr_assert_eq(ksock_log_add(ks, 1000000000, HOST_SERVER, KSW_TICK, s, 1, false), 0);
+	for (int i = 1; i < 4; i++)
+		s[i].state = KS_CLOSE_WAIT, s[i].rport = (uint16_t)(40000 + i);
+	cr_assert_eq(ksock_log_add(ks, 1100000000, HOST_SERVER, KSW_ACT, s, 4, true), 0);
+	s[1].state = KS_TIME_WAIT;
+	cr_assert_eq(ksock_log_add(ks, 1200000000, HOST_CLIENT, KSW_TICK, s + 1, 3, false), 0);
+	s[0].state = KS_TIME_WAIT;
+	s[0].expires_ms = 45000;
+	cr_assert_eq(ksock_log_add(ks, 1300000000, HOST_SERVER, KSW_END, s, 1, true), 0);
+	/* The same again is not kept, unless asked. */
+	cr_assert_eq(ksock_log_add(ks, 1400000000, HOST_SERVER, KSW_TICK, s, 1, false), 0);
+	cr_assert_eq(ks->nsample, 4);
+}
+
+static enum expect_verdict judge_state(const struct ksock_log *ks, const char *text, char *why,
+                                       size_t len)
+{
+	struct labcheck c = parse_ok(LABCHECK_STATE, text);
+	struct labcheck_ctx ctx = { .role = { "client", "server" }, .ks = ks, .ks_error = "" };
+	struct expect_result r;
+
+	labcheck_eval(&c, &ctx, &r);
+	snprintf(why, len, "%s", r.explain);
+	return r.verdict;
+}
+
+Test(labcheck, state_judges_the_kernels_samples)
+{
+	struct ksock_log ks;
+	char why[sizeof(((struct expect_result *)0)->explain)];
+
+	kernel_samples(&ks);
+	cr_expect_eq(judge_state(&ks, "\"n\" server CLOSE-WAIT count=0", why, sizeof(why)),
+	             EXPECT_FAIL, "%s", why);
+	cr_expect(strstr(why, "held 3 sockets of the lab's port in CLOSE-WAIT"), "%s", why);
+	cr_expect(strstr(why, "it held: CLOSE-WAIT 3, LISTEN 1"), "%s", why);
+	cr_expect_eq(judge_state(&ks, "\"n\" server CLOSE-WAIT at kill count=3", why, sizeof(why)),
+	             EXPECT_PASS, "%s", why);
+	cr_expect_eq(judge_state(&ks, "\"n\" server CLOSE-WAIT at end count=0", why, sizeof(why)),
+	             EXPECT_PASS, "%s", why);
+	cr_expect_eq(judge_state(&ks, "\"n\" server TIME-WAIT at end", why, sizeof(why)),
+	             EXPECT_PASS, "%s", why);
+	cr_expect_eq(judge_state(&ks, "\"n\" server TIME-WAIT at end timer>50", why, sizeof(why)),
+	             EXPECT_FAIL, "45 s left is not more than 50: %s", why);
+	cr_expect(strstr(why, "with > 50 s left on its timer"), "%s", why);
+	/* The client's TIME-WAIT is the client's. */
+	cr_expect_eq(judge_state(&ks, "\"n\" server TIME-WAIT count>=2", why, sizeof(why)),
+	             EXPECT_FAIL, "%s", why);
+	cr_expect_eq(judge_state(&ks, "\"n\" client TIME-WAIT", why, sizeof(why)), EXPECT_PASS,
+	             "%s", why);
+	/* Nothing sampled: inconclusive, never a verdict on the program. */
+	cr_expect_eq(judge_state(&ks, "\"n\" client TIME-WAIT at kill", why, sizeof(why)),
+	             EXPECT_INCONCLUSIVE, "%s", why);
+	cr_expect(strstr(why, "not sampled before a kill"), "%s", why);
+	ksock_log_release(&ks);
+	cr_expect_eq(judge_state(NULL, "\"n\" server LISTEN", why, sizeof(why)),
+	             EXPECT_INCONCLUSIVE, "%s", why);
+}
+
 struct bad_line {
 	int kind;
 	char text[96];
@@ -250,6 +321,11 @@ ParameterizedTestParameters(labcheck, bad_lines_name_the_fault)
 		{ LABCHECK_WIRE, "\"n\" zero-windows = 1", "zero-window-conns)" },
 		{ LABCHECK_WIRE, "\"n\" rtt-median ~ 5", "'~' is not =, <, >, <= or >=" },
 		{ LABCHECK_WIRE, "\"n\" rtt-median < five", "'five' is not a number" },
+		{ LABCHECK_STATE, "\"n\" server", "needs \"NAME\" WHO STATE" },
+		{ LABCHECK_STATE, "\"n\" server TIME_WAIT", "'TIME_WAIT' is not a TCP state" },
+		{ LABCHECK_STATE, "\"n\" server TIME-WAIT at start", "cannot read 'at'" },
+		{ LABCHECK_STATE, "\"n\" server TIME-WAIT timer>soon", "cannot read 'timer>soon'" },
+		{ LABCHECK_STATE, "\"n\" server CLOSE-WAIT count=-1", "cannot read 'count=-1'" },
 	};
 	return cr_make_param_array(struct bad_line, cases, sizeof(cases) / sizeof(cases[0]));
 }

@@ -49,6 +49,7 @@ static void free_run(struct labrun *run)
 {
 	timeline_release(&run->tl);
 	record_frames_release(&run->frames);
+	ksock_log_release(&run->ks);
 	free(run->check);
 	free(run);
 }
@@ -190,6 +191,31 @@ static struct labrun *made_run(void)
 	}
 	run->ninfo = 1;
 	strcpy(run->info[0], "fix: SO_LINGER: setsockopt(3, SO_LINGER, 1) = 0");
+	/* Kernel samples: an empty one, and three sockets with every field distinct. */
+	cr_assert_eq(ksock_log_add(&run->ks, t0 + 11, HOST_CLIENT, KSW_TICK, NULL, 0, true), 0);
+	{
+		struct ksock ks[3];
+
+		for (int i = 0; i < 3; i++) {
+			memset(&ks[i], 0, sizeof(ks[i]));
+			ks[i].state = (uint8_t)(KS_TIME_WAIT + i);
+			ks[i].timer = (uint8_t)(1 + i);
+			ks[i].family = i == 2 ? 10 : 2;
+			ks[i].lport = (uint16_t)(8070 + i);
+			ks[i].rport = (uint16_t)(40000 + i);
+			ks[i].laddr[0] = (uint8_t)(10 + i);
+			ks[i].laddr[15] = (uint8_t)(20 + i);
+			ks[i].raddr[1] = (uint8_t)(30 + i);
+			ks[i].expires_ms = 59000u + (uint32_t)i;
+			ks[i].rqueue = 7u + (uint32_t)i;
+			ks[i].wqueue = 70u + (uint32_t)i;
+			ks[i].inode = 0x3000000000ull + (uint64_t)i;
+		}
+		cr_assert_eq(ksock_log_add(&run->ks, t0 + 12, HOST_SERVER, KSW_ACT, ks, 3, true), 0);
+		cr_assert_eq(ksock_log_add(&run->ks, t0 + 13, HOST_SERVER, KSW_END, ks + 1, 1, true),
+		             0);
+	}
+	strcpy(run->ks_error, "cannot open a sock_diag netlink socket: a test");
 	return run;
 }
 
@@ -389,6 +415,17 @@ static void same_run(const struct labrun *a, const struct labrun *b)
 	          a->timed_out == b->timed_out && a->late == b->late);
 	cr_expect_eq(a->conn_id, b->conn_id);
 	cr_expect_eq(a->cut_ns, b->cut_ns);
+	cr_assert_eq(a->ks.nsample, b->ks.nsample);
+	for (size_t i = 0; i < a->ks.nsample; i++) {
+		const struct ksock_sample *s = &a->ks.sample[i], *t = &b->ks.sample[i];
+
+		cr_expect(s->t_ns == t->t_ns && s->host == t->host && s->why == t->why &&
+		          s->n == t->n, "kernel sample %zu", i);
+		for (uint32_t k = 0; k < s->n && s->n == t->n; k++)
+			cr_expect_eq(memcmp(&a->ks.sock[s->first + k], &b->ks.sock[t->first + k],
+			                    sizeof(struct ksock)), 0, "sample %zu socket %u", i, k);
+	}
+	cr_expect_str_eq(a->ks_error, b->ks_error);
 }
 
 /* ------------------------------------------------------------------ round trips */
@@ -585,6 +622,9 @@ static struct corruption corruptions[] = {
 	{ 6, 24, 7, "unknown verdict" },
 	{ 8, 28, 3, "blocks are missing" },                 /* the end block's call count */
 	{ 4, 24, 5, "unknown host" },
+	{ 9, 24, 2, "kernel sample of an unknown host" },
+	{ 9, 37, 0xff, "too many sockets" },                /* its socket count */
+	{ 8, 48, 9, "another number of kernel samples" },   /* the end block's sample count */
 };
 
 ParameterizedTestParameters(record, a_damaged_block_is_refused_by_name)
