@@ -438,7 +438,11 @@ static void env_prepare(struct jail_child *cl, const char *home)
 	size_t used = 0, n = 0;
 	char entry[300];
 
-	for (size_t i = 0; i < 4 + sizeof(keep) / sizeof(keep[0]); i++) {
+	/* MALLOC_ARENA_MAX: glibc reserves 64 MiB of address space for each thread's malloc
+	 * arena, so under RLIMIT_AS a server with eight threads that malloc() could not start
+	 * a ninth (pthread_create: EAGAIN), with no memory actually used. Two arenas serve
+	 * any exercise; the address-space limit then counts what threads really take. */
+	for (size_t i = 0; i < 5 + sizeof(keep) / sizeof(keep[0]); i++) {
 		const char *v;
 		int len;
 
@@ -450,8 +454,10 @@ static void env_prepare(struct jail_child *cl, const char *home)
 			len = snprintf(entry, sizeof(entry), "TMPDIR=/tmp");
 		else if (i == 3)
 			len = snprintf(entry, sizeof(entry), "TERM=dumb");
-		else if ((v = getenv(keep[i - 4])) && strlen(v) < 64)
-			len = snprintf(entry, sizeof(entry), "%s=%s", keep[i - 4], v);
+		else if (i == 4)
+			len = snprintf(entry, sizeof(entry), "MALLOC_ARENA_MAX=2");
+		else if ((v = getenv(keep[i - 5])) && strlen(v) < 64)
+			len = snprintf(entry, sizeof(entry), "%s=%s", keep[i - 5], v);
 		else
 			continue;
 		if (len < 0 || used + (size_t)len + 1 > sizeof(cl->envbuf) ||

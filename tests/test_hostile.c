@@ -67,7 +67,7 @@ static struct hostile *hostile_cases(size_t *n)
 		  "uid 65536 caps 0000000000000000; solution No such file or directory;"
 		  " expect No such file or directory; lab-client No such file or directory" },
 		{ "env-snoop", "hostile: env-snoop: tokens: 0 found; rest: PATH=/usr/bin:/bin;"
-		  " HOME=/work; TMPDIR=/tmp; TERM=dumb;", MAX_S, "" },
+		  " HOME=/work; TMPDIR=/tmp; TERM=dumb; MALLOC_ARENA_MAX=2;", MAX_S, "" },
 		{ "look-around", "host tcplab; /run absent; /root absent; /home absent; /var absent;"
 		  " /sys absent; /etc/shadow absent;", MAX_S, "" },
 		/* 256 MiB is above the namespace's shmmax: not one segment is made. */
