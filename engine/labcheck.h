@@ -44,6 +44,7 @@ struct labcheck {
 	char has[LABCHECK_MAX_HAS][48];
 	enum labcheck_op count_op;
 	long long count;
+	char count_var[32];             /* count OP {NAME}: read when judged; "" for a number */
 	bool before;
 	enum trace_call before_cls;
 	bool after_cut;
