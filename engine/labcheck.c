@@ -159,6 +159,61 @@ static int parse_class(const char *w, enum trace_call *cls, char *errbuf, size_t
 	return -1;
 }
 
+/* The handshake's segments a call can be placed against (enters-before=, returns-after=). */
+enum { HS_NONE, HS_SYN, HS_SYNACK, HS_ACK };
+static const char *const hs_names[] = { "", "syn", "syn-ack", "handshake-ack" };
+static const char *const hs_text[] = { "", "the SYN", "the SYN-ACK", "the client's ACK that"
+                                       " completes the handshake" };
+
+static int parse_hs(const char *w, int *out)
+{
+	for (int i = HS_SYN; i <= HS_ACK; i++)
+		if (!strcmp(w, hs_names[i])) {
+			*out = i;
+			return 0;
+		}
+	return -1;
+}
+
+/*
+ * When the first connection's handshake segment hs crossed the wire (capture time, the
+ * tracer's clock), 0 when it never did. The capture sits on the cable between the hosts:
+ * a segment is seen there after its sender's kernel sent it and before the receiver's
+ * kernel has it, so "connect() returned after the SYN-ACK" holds on the capture's clock
+ * whenever it holds at all.
+ */
+static uint64_t hs_time(const struct labcheck_ctx *ctx, int hs)
+{
+	uint32_t conn = 0;
+	bool have_conn = false;
+	uint64_t synack = 0;
+
+	for (size_t i = 0; i < ctx->nseg; i++) {
+		const struct flow_seg *fs = &ctx->segs[i];
+		uint16_t f = fs->seg.flags;
+
+		if (!have_conn) {
+			if (fs->dir != FLOW_C2S || !(f & TCP_SYN) || (f & TCP_ACK))
+				continue;
+			conn = fs->conn_id;
+			have_conn = true;
+			if (hs == HS_SYN)
+				return fs->seg.ts_ns;
+			continue;
+		}
+		if (fs->conn_id != conn)
+			continue;
+		if (!synack && fs->dir == FLOW_S2C && (f & TCP_SYN) && (f & TCP_ACK)) {
+			synack = fs->seg.ts_ns;
+			if (hs == HS_SYNACK)
+				return synack;
+		} else if (synack && fs->dir == FLOW_C2S && !(f & TCP_SYN) && (f & TCP_ACK)) {
+			return fs->seg.ts_ns;
+		}
+	}
+	return 0;
+}
+
 static int parse_call(char w[MAX_WORDS][300], int n, struct labcheck *c, char *errbuf,
                       size_t errlen)
 {
@@ -219,6 +274,14 @@ static int parse_call(char w[MAX_WORDS][300], int n, struct labcheck *c, char *e
 				goto bad;
 		} else if (!strcmp(w[i], "on=lab")) {
 			c->on_lab = true;
+		} else if (!strncmp(w[i], "enters-before=", 14)) {
+			if (parse_hs(w[i] + 14, &c->enters_before) < 0)
+				return errbuf_set(errbuf, errlen, "'%s': enters-before= takes syn, syn-ack"
+				                  " or handshake-ack", w[i]), -1;
+		} else if (!strncmp(w[i], "returns-after=", 14)) {
+			if (parse_hs(w[i] + 14, &c->returns_after) < 0)
+				return errbuf_set(errbuf, errlen, "'%s': returns-after= takes syn, syn-ack"
+				                  " or handshake-ack", w[i]), -1;
 		} else if (!strncmp(w[i], "total", 5) && (k = parse_op(w[i] + 5, &op)) &&
 		           w[i][5 + k] && strlen(w[i] + 5 + k) < sizeof(c->total)) {
 			c->has_total = true;
@@ -412,6 +475,7 @@ static void eval_call(const struct labcheck *c, const struct labcheck_ctx *ctx,
 	const char *who = ctx->role[c->who];
 	uint64_t first_before = UINT64_MAX;
 	long long matched = 0, seen = 0, total = 0, count = c->count;
+	uint64_t t_before = 0, t_after = 0;
 	long first = -1, last_seen = -1, outside = -1;
 	double outside_s = 0;
 	char text[300];
@@ -422,6 +486,21 @@ static void eval_call(const struct labcheck *c, const struct labcheck_ctx *ctx,
 		snprintf(r->explain, sizeof(r->explain), "the cable was never cut in this run, so"
 		         " nothing can come after the cut");
 		return;
+	}
+	if (c->enters_before || c->returns_after) {
+		int hs = c->enters_before ? c->enters_before : c->returns_after;
+
+		if (c->enters_before)
+			t_before = hs_time(ctx, c->enters_before);
+		if (c->returns_after)
+			t_after = hs_time(ctx, c->returns_after);
+		if ((c->enters_before && !t_before) || (c->returns_after && !t_after)) {
+			hs = c->enters_before && !t_before ? c->enters_before : c->returns_after;
+			r->verdict = EXPECT_FAIL;
+			snprintf(r->explain, sizeof(r->explain), "%s never crossed the wire, so no call"
+			         " can be placed against it", hs_text[hs]);
+			return;
+		}
 	}
 	if (c->before)
 		for (size_t i = 0; i < tl->ncall; i++)
@@ -439,6 +518,8 @@ static void eval_call(const struct labcheck *c, const struct labcheck_ctx *ctx,
 		if (!call_matches(c, &tl->call[i]))
 			continue;
 		if (c->on_lab && !on_lab_socket(ctx, ev))
+			continue;
+		if ((t_before && ev->t_enter_ns >= t_before) || (t_after && ev->t_exit_ns <= t_after))
 			continue;
 		if (c->before && ev->t_enter_ns >= first_before)
 			continue;
@@ -533,7 +614,17 @@ static void eval_call(const struct labcheck *c, const struct labcheck_ctx *ctx,
 				                                 &tl->call[last_seen].ev) / 1e9,
 				                         op_text[c->took_op], c->took);
 			if (used < sizeof(r->explain))
-				snprintf(r->explain + used, sizeof(r->explain) - used, ")");
+				used += (size_t)snprintf(r->explain + used, sizeof(r->explain) - used,
+				                         ")");
+			if (t_before && used < sizeof(r->explain))
+				used += (size_t)snprintf(r->explain + used, sizeof(r->explain) - used,
+				                         "; it had to be entered before %s, on the wire"
+				                         " at +%.3f ms", hs_text[c->enters_before],
+				                         rel_ms(ctx, t_before));
+			if (t_after && used < sizeof(r->explain))
+				snprintf(r->explain + used, sizeof(r->explain) - used, "; it had to"
+				         " return after %s, on the wire at +%.3f ms",
+				         hs_text[c->returns_after], rel_ms(ctx, t_after));
 		} else if (used < sizeof(r->explain)) {
 			snprintf(r->explain + used, sizeof(r->explain) - used, " (it made none)");
 		}

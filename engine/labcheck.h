@@ -50,6 +50,9 @@ struct labcheck {
 	bool after_cut;
 	double cut_lo, cut_hi;          /* seconds */
 	bool on_lab;                    /* on=lab: only calls on a socket of the lab's port */
+	/* enters-before=SEG, returns-after=SEG: the call against a segment of the first
+	 * connection's handshake on the wire (enum labcheck_hs_seg; 0: none). */
+	int enters_before, returns_after;
 	bool has_total;                 /* total OP N: the sum of the matching calls' results */
 	enum labcheck_op total_op;
 	char total[32];                 /* a number or {NAME}, read when judged */

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "capture/dissect.h"
 #include "engine/lab.h"
 #include "engine/labcheck.h"
 #include "engine/sandbox.h"
@@ -165,6 +166,67 @@ Test(labcheck, sleep_counts_the_programs_sleeps_against_a_run_variable)
 	cr_expect_eq(judge_sleeps("\"unknown\" server sleep count>={nojobs}", "3", why,
 	                          sizeof(why)), EXPECT_INCONCLUSIVE, "%s", why);
 	cr_expect(strstr(why, "the lab did not say how many to expect ('{nojobs}')"), "%s", why);
+}
+
+/* A handshake on the wire at +1, +2, +3 ms, and one call from enter to exit. */
+static enum expect_verdict judge_handshake(const char *text, enum trace_call cls, int host,
+                                           uint64_t enter_ms, uint64_t exit_ms, char *why,
+                                           size_t len)
+{
+	static const struct { enum flow_dir dir; uint16_t flags; } hs[] = {
+		{ FLOW_C2S, TCP_SYN }, { FLOW_S2C, TCP_SYN | TCP_ACK }, { FLOW_C2S, TCP_ACK },
+	};
+	struct labcheck c = parse_ok(LABCHECK_CALL, text);
+	struct flow_seg segs[3];
+	struct timeline tl;
+	struct labcheck_ctx ctx = { .tl = &tl, .role = { "client", "server" }, .segs = segs,
+	                            .nseg = 3 };
+	struct trace_event ev = { .call = cls, .fd = 3, .t_enter_ns = enter_ms * 1000000,
+	                          .t_exit_ns = exit_ms * 1000000 };
+	struct expect_result r;
+
+	memset(segs, 0, sizeof(segs));
+	for (int i = 0; i < 3; i++) {
+		segs[i].dir = hs[i].dir;
+		segs[i].seg.flags = hs[i].flags;
+		segs[i].seg.ts_ns = (uint64_t)(i + 1) * 1000000;
+	}
+	snprintf(ev.name, sizeof(ev.name), "%s", trace_call_name(cls));
+	timeline_init(&tl);
+	cr_assert_eq(timeline_add_call(&tl, host, &ev), 0);
+	cr_assert_eq(timeline_build(&tl), 0);
+	labcheck_eval(&c, &ctx, &r);
+	snprintf(why, len, "%s", r.explain);
+	timeline_release(&tl);
+	return r.verdict;
+}
+
+Test(labcheck, calls_are_placed_against_the_handshake_on_the_wire)
+{
+	const char *conn = "\"c\" client connect enters-before=syn returns-after=syn-ack";
+	const char *acc = "\"a\" server accept returns-after=handshake-ack";
+	char why[512];
+	struct labcheck c;
+	char err[256];
+
+	cr_expect_eq(judge_handshake(conn, TRACE_CONNECT, HOST_CLIENT, 0, 3, why, sizeof(why)),
+	             EXPECT_PASS, "%s", why);
+	/* Entered after the SYN had left: not the call that sent it. */
+	cr_expect_eq(judge_handshake(conn, TRACE_CONNECT, HOST_CLIENT, 1, 3, why, sizeof(why)),
+	             EXPECT_FAIL, "%s", why);
+	cr_expect(strstr(why, "it had to be entered before the SYN"), "%s", why);
+	/* Returned before the SYN-ACK: a non-blocking connect(), say. */
+	cr_expect_eq(judge_handshake(conn, TRACE_CONNECT, HOST_CLIENT, 0, 1, why, sizeof(why)),
+	             EXPECT_FAIL, "%s", why);
+	cr_expect(strstr(why, "it had to return after the SYN-ACK, on the wire at"), "%s", why);
+	cr_expect_eq(judge_handshake(acc, TRACE_ACCEPT, HOST_SERVER, 0, 4, why, sizeof(why)),
+	             EXPECT_PASS, "%s", why);
+	cr_expect_eq(judge_handshake(acc, TRACE_ACCEPT, HOST_SERVER, 0, 2, why, sizeof(why)),
+	             EXPECT_FAIL, "%s", why);
+	cr_expect(strstr(why, "the client's ACK that completes the handshake"), "%s", why);
+	cr_expect_neq(labcheck_parse(LABCHECK_CALL, "\"x\" client connect returns-after=fin", &c,
+	                             err, sizeof(err)), 0);
+	cr_expect(strstr(err, "returns-after= takes syn, syn-ack or handshake-ack"), "%s", err);
 }
 
 Test(labcheck, after_cut_without_a_cut_fails_with_the_reason)
