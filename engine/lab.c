@@ -52,7 +52,7 @@ static const struct {
 	enum labcheck_kind kind;
 } check_keys[] = {
 	{ "call", LABCHECK_CALL }, { "output", LABCHECK_OUTPUT }, { "wire", LABCHECK_WIRE },
-	{ "info", LABCHECK_CALL },
+	{ "info", LABCHECK_CALL }, { "kernel", LABCHECK_KERNEL },
 };
 
 static const char *const action_names[] = {

@@ -353,6 +353,24 @@ int labcheck_parse(enum labcheck_kind kind, const char *text, struct labcheck *o
 				return errbuf_set(errbuf, errlen, "cannot read '%s' (count=N)", w[3]), -1;
 		}
 		return 0;
+	case LABCHECK_KERNEL:
+		/* kernel = "NAME" WHO STATE [timer=A...B] */
+		if (n != 3 && n != 4)
+			return errbuf_set(errbuf, errlen, "needs \"NAME\" WHO STATE [timer=A...B]"), -1;
+		if (parse_who(w[1], &out->who, errbuf, errlen) < 0)
+			return -1;
+		out->state = sockdiag_state_from_word(w[2]);
+		if (out->state < 0)
+			return errbuf_set(errbuf, errlen, "'%s' is not a TCP state (time-wait,"
+			                  " close-wait, established, fin-wait-2, ...)", w[2]), -1;
+		if (n == 4) {
+			if (strncmp(w[3], "timer=", 6) ||
+			    parse_window(w[3] + 6, &out->timer_lo, &out->timer_hi) < 0)
+				return errbuf_set(errbuf, errlen, "cannot read '%s' (timer=A...B, in"
+				                  " seconds)", w[3]), -1;
+			out->has_timer = true;
+		}
+		return 0;
 	case LABCHECK_WIRE:
 		if (n != 4)
 			return errbuf_set(errbuf, errlen, "needs \"NAME\" METRIC OP VALUE"), -1;
@@ -836,6 +854,77 @@ static void eval_wire(const struct labcheck *c, const struct labcheck_ctx *ctx,
 		         op_text[c->op], c->value);
 }
 
+/* "10.99.0.1:40922 > 10.99.0.2:8000" */
+static void ksock_str(const struct sockdiag_tcp *s, char *buf, size_t len)
+{
+	snprintf(buf, len, "%u.%u.%u.%u:%u > %u.%u.%u.%u:%u", s->src[0], s->src[1], s->src[2],
+	         s->src[3], s->sport, s->dst[0], s->dst[1], s->dst[2], s->dst[3], s->dport);
+}
+
+static void eval_kernel(const struct labcheck *c, const struct labcheck_ctx *ctx,
+                        struct expect_result *r)
+{
+	const char *who = ctx->role[c->who];
+	const struct sockdiag_tcp *near = NULL;
+	size_t used, held = 0;
+	char a[64];
+
+	if (!ctx->kernel_read) {
+		r->verdict = EXPECT_INCONCLUSIVE;
+		snprintf(r->explain, sizeof(r->explain), "the kernels' view of the sockets was not"
+		         " read in this run%s%.300s", ctx->kernel_err && ctx->kernel_err[0] ? ": " :
+		         " (a record from an older tcplab)", ctx->kernel_err ? ctx->kernel_err : "");
+		return;
+	}
+	for (size_t i = 0; i < ctx->nksock; i++) {
+		const struct sockdiag_tcp *s = &ctx->ksock[i].s;
+		double left = s->expires_ms / 1000.0;
+
+		if (ctx->ksock[i].host != c->who)
+			continue;
+		held++;
+		if (s->state != c->state)
+			continue;
+		if (c->has_timer && (left < c->timer_lo || left > c->timer_hi)) {
+			near = s;
+			continue;
+		}
+		ksock_str(s, a, sizeof(a));
+		r->verdict = EXPECT_PASS;
+		used = (size_t)snprintf(r->explain, sizeof(r->explain), "the %s's kernel holds %s"
+		                        " in %s", who, a, sockdiag_state_name(s->state));
+		if (s->timer && used < sizeof(r->explain))
+			snprintf(r->explain + used, sizeof(r->explain) - used, ", %.1f s left on its"
+			         " timer (read from the kernel at the end of the run)", left);
+		return;
+	}
+	r->verdict = EXPECT_FAIL;
+	if (near) {
+		ksock_str(near, a, sizeof(a));
+		snprintf(r->explain, sizeof(r->explain), "the %s's kernel holds %s in %s with %.1f s"
+		         " left on its timer; wanted %g to %g s", who, a,
+		         sockdiag_state_name(near->state), near->expires_ms / 1000.0, c->timer_lo,
+		         c->timer_hi);
+		return;
+	}
+	used = (size_t)snprintf(r->explain, sizeof(r->explain), "the %s's kernel holds no socket"
+	                        " of the lab's port in %s at the end of the run", who,
+	                        sockdiag_state_name(c->state));
+	for (size_t i = 0, k = 0; i < ctx->nksock && used < sizeof(r->explain); i++) {
+		if (ctx->ksock[i].host != c->who)
+			continue;
+		ksock_str(&ctx->ksock[i].s, a, sizeof(a));
+		used += (size_t)snprintf(r->explain + used, sizeof(r->explain) - used, "%s%s in %s",
+		                         k++ ? "; " : " (it holds ", a,
+		                         sockdiag_state_name(ctx->ksock[i].s.state));
+		if (k == held && used < sizeof(r->explain))
+			used += (size_t)snprintf(r->explain + used, sizeof(r->explain) - used, ")");
+	}
+	if (!held && used < sizeof(r->explain))
+		snprintf(r->explain + used, sizeof(r->explain) - used, " (it holds none: the"
+		         " connection is gone there)");
+}
+
 void labcheck_eval(const struct labcheck *c, const struct labcheck_ctx *ctx,
                    struct expect_result *r)
 {
@@ -850,6 +939,9 @@ void labcheck_eval(const struct labcheck *c, const struct labcheck_ctx *ctx,
 		break;
 	case LABCHECK_WIRE:
 		eval_wire(c, ctx, r);
+		break;
+	case LABCHECK_KERNEL:
+		eval_kernel(c, ctx, r);
 		break;
 	}
 }

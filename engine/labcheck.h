@@ -8,6 +8,7 @@
 
 #include "capture/expect.h"
 #include "capture/flow.h"
+#include "engine/sockdiag.h"
 #include "engine/timeline.h"
 #include "engine/trace.h"
 
@@ -21,7 +22,7 @@ struct lab_vars;
  * program's side of the timeline, and measures over many segments.
  */
 
-enum labcheck_kind { LABCHECK_CALL, LABCHECK_OUTPUT, LABCHECK_WIRE };
+enum labcheck_kind { LABCHECK_CALL, LABCHECK_OUTPUT, LABCHECK_WIRE, LABCHECK_KERNEL };
 enum labcheck_op { LC_EQ, LC_LT, LC_GT, LC_LE, LC_GE };
 enum labcheck_metric { LC_RTT_MEDIAN, LC_RTT_MAX, LC_SEGMENTS_C2S, LC_SEGMENTS_S2C };
 
@@ -58,10 +59,20 @@ struct labcheck {
 	char total[32];                 /* a number or {NAME}, read when judged */
 	/* output */
 	char text[256];                 /* output: alternatives separated by |, {NAME}s */
+	/* kernel: a socket of the lab's port the host's kernel still holds at the run's end */
+	int state;                      /* enum sockdiag_state */
+	bool has_timer;
+	double timer_lo, timer_hi;      /* seconds left on its timer, inclusive */
 	/* wire */
 	enum labcheck_metric metric;
 	enum labcheck_op op;
 	double value;
+};
+
+/* A TCP socket of the lab's port as a host's kernel reported it (engine/sockdiag.h). */
+struct labcheck_ksock {
+	int host;                       /* enum sandbox_host */
+	struct sockdiag_tcp s;
 };
 
 /* What a finished run offers the checks. */
@@ -74,6 +85,11 @@ struct labcheck_ctx {
 	const struct lab_vars *vars;    /* {NAME} in output texts; NULL: none */
 	const uint64_t *lab_socks;      /* sockets (inodes) that used the lab's port */
 	size_t nlab_socks;
+	/* The kernels' own view at the run's end (kernel checks): read, or why not. */
+	bool kernel_read;
+	const char *kernel_err;         /* "" or why it could not be read */
+	const struct labcheck_ksock *ksock;
+	size_t nksock;
 };
 
 /*

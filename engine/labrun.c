@@ -21,6 +21,7 @@
 #include "capture/pcapio.h"
 #include "engine/proc.h"
 #include "engine/sandbox.h"
+#include "engine/sockdiag.h"
 #include "engine/trace.h"
 
 #define DEFAULT_TIMEOUT_S 15.0
@@ -622,6 +623,10 @@ static void lab_checks(struct labrun *run, const struct flow_table *ft)
 		.role = { "client", "server" },
 		.vars = &run->vars,
 		.lab_socks = socks,
+		.kernel_read = run->kernel_read,
+		.kernel_err = run->kernel_err,
+		.ksock = run->ksock,
+		.nksock = run->nksock,
 	};
 	bool all_passed;
 
@@ -1253,6 +1258,53 @@ static void explain_with_calls(struct labrun_state *c, size_t from, size_t to)
 }
 
 /* The engine's own checks, then the expected-sequence file's, against the lab connection. */
+/*
+ * What each host's kernel still holds of the lab's port as the run ends, asked in its own
+ * namespace (only when a check needs it): TIME-WAIT with the time left on its timer is
+ * the kernel's word, not an inference from the segments. A failure is no error of the
+ * run: the kernel checks say why they cannot judge.
+ */
+static void read_kernels(struct labrun_state *c)
+{
+	struct labrun *run = c->run;
+	bool wanted = false;
+	int hosts = sandbox_topo(c->sb) == SANDBOX_TWO_HOSTS ? 2 : 1;
+
+	for (size_t i = 0; i < run->variant->ncheck; i++)
+		wanted |= run->variant->check[i].kind == LABCHECK_KERNEL;
+	if (!wanted)
+		return;
+	for (int h = 0; h < hosts; h++) {
+		struct sockdiag_tcp s[64];
+		size_t n = 0;
+		char why[200] = "", left[200] = "";
+		int rc;
+
+		if (sandbox_enter(c->sb, (enum sandbox_host)h, why, sizeof(why)) < 0) {
+			snprintf(run->kernel_err, sizeof(run->kernel_err), "%s", why);
+			return;
+		}
+		rc = sockdiag_tcp_list(s, sizeof(s) / sizeof(s[0]), &n, why, sizeof(why));
+		if (sandbox_leave(c->sb, left, sizeof(left)) < 0 || rc < 0) {
+			snprintf(run->kernel_err, sizeof(run->kernel_err), "%s", rc < 0 ? why : left);
+			return;
+		}
+		for (size_t i = 0; i < n && i < sizeof(s) / sizeof(s[0]); i++) {
+			int host = h;
+
+			if (s[i].state == SOCKDIAG_LISTEN ||
+			    (s[i].sport != run->lab->port && s[i].dport != run->lab->port))
+				continue;
+			/* One namespace for both (loopback): the server's socket is on the port. */
+			if (hosts == 1)
+				host = s[i].sport == run->lab->port ? HOST_SERVER : HOST_CLIENT;
+			if (run->nksock < LABRUN_KSOCKS)
+				run->ksock[run->nksock++] = (struct labcheck_ksock){ host, s[i] };
+		}
+	}
+	run->kernel_read = true;
+}
+
 static int judge(struct labrun_state *c, char *errbuf, size_t errlen)
 {
 	struct labrun *run = c->run;
@@ -1514,6 +1566,7 @@ static int finish(struct labrun_state *c, char *errbuf, size_t errlen)
 		snprintf(errbuf, errlen, "the lab's action failed: %s", c->action_err);
 		return -1;
 	}
+	read_kernels(c);
 	return judge(c, errbuf, errlen);
 }
 

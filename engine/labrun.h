@@ -62,6 +62,8 @@ struct labrun_mark {
 
 struct labrun_state;
 
+#define LABRUN_KSOCKS 16               /* sockets of the lab's port kept from the kernels */
+
 struct labrun {
 	const struct lab *lab;
 	const struct lab_variant *variant;
@@ -94,6 +96,13 @@ struct labrun {
 	uint64_t cut_ns;                /* when an 'on' line cut the cable, 0 if never */
 	struct labrun_mark mark[LAB_MAX_ACTIONS];
 	size_t nmark;
+	/* The kernels' own view of the lab port's sockets at the run's end (NETLINK_SOCK_DIAG,
+	 * engine/sockdiag.h), read when the variant has a 'kernel' check: TIME-WAIT with its
+	 * timer, CLOSE-WAIT... kernel_err says why it could not be read. */
+	bool kernel_read;
+	char kernel_err[200];
+	struct labcheck_ksock ksock[LABRUN_KSOCKS];
+	size_t nksock;
 	struct record_frames frames;    /* the frames as captured, with opts.keep_frames (else
 	                                   none): what a record saves */
 	struct labrun_state *st;        /* the run in progress (private); NULL once done */

@@ -42,6 +42,7 @@ enum rec_type {
 	REC_CHECK = 6,          /* one check's verdict */
 	REC_INFO = 7,           /* one "info" line that matched */
 	REC_END = 8,            /* the counts of everything above: the record is whole */
+	REC_KERNEL = 9,         /* the kernels' view of the lab port's sockets at the run's end */
 };
 
 /* The numbers docs/record-format.md gives these enums: a reordering must not change the
@@ -421,11 +422,38 @@ static void write_frames(struct writer *wr, const struct labrun *run)
 	}
 }
 
+/* The kernels' view (engine/sockdiag.h), when the run read it or tried to. */
+static void write_kernel(struct writer *wr, const struct labrun *run)
+{
+	struct wbuf w = { .n = 0 };
+
+	if (!run->kernel_read && !run->kernel_err[0])
+		return;
+	put_str(&w, run->kernel_err);
+	put_u8(&w, run->kernel_read ? 1 : 0);
+	put_u16(&w, (uint16_t)run->nksock);
+	for (size_t i = 0; i < run->nksock && i < LABRUN_KSOCKS; i++) {
+		const struct labcheck_ksock *k = &run->ksock[i];
+
+		put_u8(&w, (uint8_t)k->host);
+		put_u8(&w, k->s.state);
+		put_u8(&w, k->s.timer);
+		put_u8(&w, 0);
+		put_u16(&w, k->s.sport);
+		put_u16(&w, k->s.dport);
+		put(&w, k->s.src, 4);
+		put(&w, k->s.dst, 4);
+		put_u32(&w, k->s.expires_ms);
+	}
+	write_event(wr, REC_KERNEL, &w);
+}
+
 /* Variables, calls, output and marks of a run. */
 static void write_run_body(struct writer *wr, const struct labrun *run)
 {
 	const struct timeline *tl = &run->tl;
 
+	write_kernel(wr, run);
 	for (size_t i = 0; i < run->vars.n && i < LAB_MAX_VARS; i++) {
 		write_str_event(wr, REC_VAR, run->vars.v[i].name, run->vars.v[i].value);
 		wr->nvars++;
@@ -1070,6 +1098,42 @@ static int read_check(struct reader *r, struct rcur *c)
 	return 0;
 }
 
+static int read_kernel(struct reader *r, struct rcur *c)
+{
+	struct labrun *run = r->run;
+	uint16_t n;
+
+	if (run->kernel_read || run->kernel_err[0])
+		return bad(r, "%s", "is a second view of the kernels");
+	get_str(c, run->kernel_err, sizeof(run->kernel_err));
+	run->kernel_read = get_u8(c) == 1;
+	n = get_u16(c);
+	if (n > LABRUN_KSOCKS)
+		return bad(r, "%s", "holds more kernel sockets than a run keeps");
+	for (uint16_t i = 0; i < n && !c->bad; i++) {
+		struct labcheck_ksock *k = &run->ksock[i];
+		const uint8_t *p;
+
+		k->host = get_u8(c);
+		k->s.state = get_u8(c);
+		k->s.timer = get_u8(c);
+		(void)get_u8(c);
+		k->s.sport = get_u16(c);
+		k->s.dport = get_u16(c);
+		if ((p = take(c, 4)))
+			memcpy(k->s.src, p, 4);
+		if ((p = take(c, 4)))
+			memcpy(k->s.dst, p, 4);
+		k->s.expires_ms = get_u32(c);
+		if (k->host != HOST_CLIENT && k->host != HOST_SERVER)
+			return bad(r, "%s", "names a kernel socket of no host");
+	}
+	if (c->bad)
+		return bad(r, "is a damaged view of the kernels: %s", c->bad);
+	run->nksock = n;
+	return 0;
+}
+
 static int read_end(struct reader *r, struct rcur *c)
 {
 	uint32_t n[6];
@@ -1160,6 +1224,8 @@ static int read_custom(struct reader *r, size_t len)
 		return 0;
 	case REC_END:
 		return read_end(r, &body);
+	case REC_KERNEL:
+		return read_kernel(r, &body);
 	default:
 		/* A newer writer's event of the same version: nothing of the run depends on it. */
 		return 0;

@@ -229,6 +229,59 @@ Test(labcheck, calls_are_placed_against_the_handshake_on_the_wire)
 	cr_expect(strstr(err, "returns-after= takes syn, syn-ack or handshake-ack"), "%s", err);
 }
 
+static enum expect_verdict judge_kernel(const char *text, const struct labcheck_ksock *ks,
+                                        size_t n, bool read, char *why, size_t len)
+{
+	struct labcheck c = parse_ok(LABCHECK_KERNEL, text);
+	struct timeline tl;
+	struct labcheck_ctx ctx = { .tl = &tl, .role = { "client", "server" }, .kernel_read = read,
+	                            .kernel_err = "", .ksock = ks, .nksock = n };
+	struct expect_result r;
+
+	timeline_init(&tl);
+	cr_assert_eq(timeline_build(&tl), 0);
+	labcheck_eval(&c, &ctx, &r);
+	snprintf(why, len, "%s", r.explain);
+	timeline_release(&tl);
+	return r.verdict;
+}
+
+Test(labcheck, kernel_checks_read_the_state_and_timer_the_kernel_reported)
+{
+	const struct labcheck_ksock ks[] = {
+		{ HOST_CLIENT, { .state = SOCKDIAG_TIME_WAIT, .timer = 3, .sport = 40922,
+		                 .dport = 8000, .src = { 10, 99, 0, 1 }, .dst = { 10, 99, 0, 2 },
+		                 .expires_ms = 59870 } },
+		{ HOST_SERVER, { .state = SOCKDIAG_CLOSE_WAIT, .sport = 8000, .dport = 40922,
+		                 .src = { 10, 99, 0, 2 }, .dst = { 10, 99, 0, 1 } } },
+	};
+	const char *tw = "\"tw\" client time-wait timer=50...60";
+	char why[512], err[256];
+	struct labcheck c;
+
+	cr_expect_eq(judge_kernel(tw, ks, 2, true, why, sizeof(why)), EXPECT_PASS, "%s", why);
+	cr_expect(strstr(why, "the client's kernel holds 10.99.0.1:40922 > 10.99.0.2:8000 in"
+	                 " TIME-WAIT, 59.9 s left on its timer"), "%s", why);
+	/* The server holds CLOSE-WAIT, not TIME-WAIT: named in the reason. */
+	cr_expect_eq(judge_kernel("\"s\" server time-wait", ks, 2, true, why, sizeof(why)),
+	             EXPECT_FAIL, "%s", why);
+	cr_expect(strstr(why, "holds no socket of the lab's port in TIME-WAIT at the end of the"
+	                 " run (it holds 10.99.0.2:8000 > 10.99.0.1:40922 in CLOSE-WAIT)"), "%s",
+	          why);
+	cr_expect_eq(judge_kernel("\"t\" client time-wait timer=0...30", ks, 2, true, why,
+	                          sizeof(why)), EXPECT_FAIL, "%s", why);
+	cr_expect(strstr(why, "with 59.9 s left on its timer; wanted 0 to 30 s"), "%s", why);
+	cr_expect_eq(judge_kernel(tw, ks, 0, true, why, sizeof(why)), EXPECT_FAIL, "%s", why);
+	cr_expect(strstr(why, "(it holds none: the connection is gone there)"), "%s", why);
+	cr_expect_eq(judge_kernel(tw, ks, 2, false, why, sizeof(why)), EXPECT_INCONCLUSIVE, "%s",
+	             why);
+	cr_expect_neq(labcheck_parse(LABCHECK_KERNEL, "\"x\" client time-wiat", &c, err,
+	                             sizeof(err)), 0);
+	cr_expect(strstr(err, "'time-wiat' is not a TCP state"), "%s", err);
+	cr_expect_neq(labcheck_parse(LABCHECK_KERNEL, "\"x\" client time-wait timer>=50", &c,
+	                             err, sizeof(err)), 0);
+}
+
 Test(labcheck, after_cut_without_a_cut_fails_with_the_reason)
 {
 	char why[512];
