@@ -151,9 +151,70 @@ static int parse_class(const char *w, enum trace_call *cls, char *errbuf, size_t
 			return 0;
 		}
 	}
+	/* The program's sleeps (nanosleep, clock_nanosleep, from any of its threads): the
+	 * tracer reports each of 1 ms or more, so a check can ask that slow work was done. */
+	if (!strcmp(w, "sleep")) {
+		*cls = TRACE_WAIT;
+		return 0;
+	}
 	errbuf_set(errbuf, errlen, "'%s' is not a call class (socket, bind, listen, accept,"
-	           " connect, send, recv, shutdown, close, setsockopt)", w);
+	           " connect, send, recv, shutdown, close, setsockopt, getsockopt, sleep)", w);
 	return -1;
+}
+
+/* The handshake's segments a call can be placed against (enters-before=, returns-after=). */
+enum { HS_NONE, HS_SYN, HS_SYNACK, HS_ACK };
+static const char *const hs_names[] = { "", "syn", "syn-ack", "handshake-ack" };
+static const char *const hs_text[] = { "", "the SYN", "the SYN-ACK", "the client's ACK that"
+                                       " completes the handshake" };
+
+static int parse_hs(const char *w, int *out)
+{
+	for (int i = HS_SYN; i <= HS_ACK; i++)
+		if (!strcmp(w, hs_names[i])) {
+			*out = i;
+			return 0;
+		}
+	return -1;
+}
+
+/*
+ * When the first connection's handshake segment hs crossed the wire (capture time, the
+ * tracer's clock), 0 when it never did. The capture sits on the cable between the hosts:
+ * a segment is seen there after its sender's kernel sent it and before the receiver's
+ * kernel has it, so "connect() returned after the SYN-ACK" holds on the capture's clock
+ * whenever it holds at all.
+ */
+static uint64_t hs_time(const struct labcheck_ctx *ctx, int hs)
+{
+	uint32_t conn = 0;
+	bool have_conn = false;
+	uint64_t synack = 0;
+
+	for (size_t i = 0; i < ctx->nseg; i++) {
+		const struct flow_seg *fs = &ctx->segs[i];
+		uint16_t f = fs->seg.flags;
+
+		if (!have_conn) {
+			if (fs->dir != FLOW_C2S || !(f & TCP_SYN) || (f & TCP_ACK))
+				continue;
+			conn = fs->conn_id;
+			have_conn = true;
+			if (hs == HS_SYN)
+				return fs->seg.ts_ns;
+			continue;
+		}
+		if (fs->conn_id != conn)
+			continue;
+		if (!synack && fs->dir == FLOW_S2C && (f & TCP_SYN) && (f & TCP_ACK)) {
+			synack = fs->seg.ts_ns;
+			if (hs == HS_SYNACK)
+				return synack;
+		} else if (synack && fs->dir == FLOW_C2S && !(f & TCP_SYN) && (f & TCP_ACK)) {
+			return fs->seg.ts_ns;
+		}
+	}
+	return 0;
 }
 
 static int parse_call(char w[MAX_WORDS][300], int n, struct labcheck *c, char *errbuf,
@@ -203,12 +264,27 @@ static int parse_call(char w[MAX_WORDS][300], int n, struct labcheck *c, char *e
 				return errbuf_set(errbuf, errlen, "more than %d has=", LABCHECK_MAX_HAS), -1;
 			snprintf(c->has[c->nhas++], sizeof(c->has[0]), "%.47s", w[i] + 4);
 		} else if (!strncmp(w[i], "count", 5) && (k = parse_op(w[i] + 5, &op))) {
+			const char *v = w[i] + 5 + k;
+
 			c->count_op = op;
-			c->count = strtoll(w[i] + 5 + k, &end, 10);
-			if (end == w[i] + 5 + k || *end || c->count < 0)
+			/* count>={jobs}: a number the run announces, read when judged. */
+			if (v[0] == '{' && strlen(v) < sizeof(c->count_var) && v[strlen(v) - 1] == '}') {
+				snprintf(c->count_var, sizeof(c->count_var), "%s", v);
+				continue;
+			}
+			c->count = strtoll(v, &end, 10);
+			if (end == v || *end || c->count < 0)
 				goto bad;
 		} else if (!strcmp(w[i], "on=lab")) {
 			c->on_lab = true;
+		} else if (!strncmp(w[i], "enters-before=", 14)) {
+			if (parse_hs(w[i] + 14, &c->enters_before) < 0)
+				return errbuf_set(errbuf, errlen, "'%s': enters-before= takes syn, syn-ack"
+				                  " or handshake-ack", w[i]), -1;
+		} else if (!strncmp(w[i], "returns-after=", 14)) {
+			if (parse_hs(w[i] + 14, &c->returns_after) < 0)
+				return errbuf_set(errbuf, errlen, "'%s': returns-after= takes syn, syn-ack"
+				                  " or handshake-ack", w[i]), -1;
 		} else if (!strncmp(w[i], "total", 5) && (k = parse_op(w[i] + 5, &op)) &&
 		           w[i][5 + k] && strlen(w[i] + 5 + k) < sizeof(c->total)) {
 			c->has_total = true;
@@ -407,11 +483,19 @@ static bool has_matches(const char *word, const struct trace_event *ev)
 }
 
 /* Does one traced call satisfy the check's conditions (not count, before, after)? */
+/* The class as the lab's data names it: "sleep" for the program's sleeps. */
+static const char *class_name(enum trace_call cls)
+{
+	return cls == TRACE_WAIT ? "sleep" : trace_call_name(cls);
+}
+
 static bool call_matches(const struct labcheck *c, const struct tl_call *tc)
 {
 	const struct trace_event *ev = &tc->ev;
 
 	if ((int)tc->host != c->who || ev->call != c->cls)
+		return false;
+	if (c->cls == TRACE_WAIT && !trace_event_sleep(ev))
 		return false;
 	if (c->func[0] && strcmp(ev->name, c->func))
 		return false;
@@ -448,7 +532,8 @@ static void eval_call(const struct labcheck *c, const struct labcheck_ctx *ctx,
 	const struct timeline *tl = ctx->tl;
 	const char *who = _(ctx->role[c->who]);      /* in explanations only */
 	uint64_t first_before = UINT64_MAX;
-	long long matched = 0, seen = 0, total = 0;
+	long long matched = 0, seen = 0, total = 0, count = c->count;
+	uint64_t t_before = 0, t_after = 0;
 	long first = -1, last_seen = -1, outside = -1;
 	double outside_s = 0;
 	char text[300];
@@ -460,6 +545,21 @@ static void eval_call(const struct labcheck *c, const struct labcheck_ctx *ctx,
 		         " nothing can come after the cut"));
 		return;
 	}
+	if (c->enters_before || c->returns_after) {
+		int hs = c->enters_before ? c->enters_before : c->returns_after;
+
+		if (c->enters_before)
+			t_before = hs_time(ctx, c->enters_before);
+		if (c->returns_after)
+			t_after = hs_time(ctx, c->returns_after);
+		if ((c->enters_before && !t_before) || (c->returns_after && !t_after)) {
+			hs = c->enters_before && !t_before ? c->enters_before : c->returns_after;
+			r->verdict = EXPECT_FAIL;
+			snprintf(r->explain, sizeof(r->explain), "%s never crossed the wire, so no call"
+			         " can be placed against it", hs_text[hs]);
+			return;
+		}
+	}
 	if (c->before)
 		for (size_t i = 0; i < tl->ncall; i++)
 			if ((int)tl->call[i].host == c->who && tl->call[i].ev.call == c->before_cls &&
@@ -468,13 +568,16 @@ static void eval_call(const struct labcheck *c, const struct labcheck_ctx *ctx,
 	for (size_t i = 0; i < tl->ncall; i++) {
 		const struct trace_event *ev = &tl->call[i].ev;
 
-		if ((int)tl->call[i].host == c->who && ev->call == c->cls) {
+		if ((int)tl->call[i].host == c->who && ev->call == c->cls &&
+		    (c->cls != TRACE_WAIT || trace_event_sleep(ev))) {
 			seen++;
 			last_seen = (long)i;
 		}
 		if (!call_matches(c, &tl->call[i]))
 			continue;
 		if (c->on_lab && !on_lab_socket(ctx, ev))
+			continue;
+		if ((t_before && ev->t_enter_ns >= t_before) || (t_after && ev->t_exit_ns <= t_after))
 			continue;
 		if (c->before && ev->t_enter_ns >= first_before)
 			continue;
@@ -497,7 +600,20 @@ static void eval_call(const struct labcheck *c, const struct labcheck_ctx *ctx,
 		if (ev->ret > 0 && !(ev->call == TRACE_RECV && (ev->flags & MSG_PEEK)))
 			total += ev->ret;
 	}
-	r->verdict = compare((double)matched, c->count_op, (double)c->count) ? EXPECT_PASS :
+	if (c->count_var[0]) {
+		char want[64];
+		int missing = 0;
+
+		lab_vars_expand(ctx->vars, c->count_var, want, sizeof(want), &missing);
+		if (missing || !isdigit((unsigned char)want[0])) {
+			r->verdict = EXPECT_INCONCLUSIVE;
+			snprintf(r->explain, sizeof(r->explain), "the lab did not say how many to expect"
+			         " ('%s'): a fault of the lab, not of your program", c->count_var);
+			return;
+		}
+		count = strtoll(want, NULL, 10);
+	}
+	r->verdict = compare((double)matched, c->count_op, (double)count) ? EXPECT_PASS :
 	             EXPECT_FAIL;
 	if (r->verdict == EXPECT_PASS && c->has_total) {
 		char want[64];
@@ -513,7 +629,7 @@ static void eval_call(const struct labcheck *c, const struct labcheck_ctx *ctx,
 		if (!compare((double)total, c->total_op, strtod(want, NULL))) {
 			r->verdict = EXPECT_FAIL;
 			snprintf(r->explain, sizeof(r->explain), _("the %s's %s calls returned %lld bytes in"
-			         " all; %s %s were expected"), who, trace_call_name(c->cls), total,
+			         " all; %s %s were expected"), who, class_name(c->cls), total,
 			         op_text[c->total_op], want);
 			return;
 		}
@@ -538,7 +654,7 @@ static void eval_call(const struct labcheck *c, const struct labcheck_ctx *ctx,
 		         " was pulled; it must come within %.1f s"), who, text, outside_s, c->cut_hi);
 	} else {
 		used = (size_t)snprintf(r->explain, sizeof(r->explain), _("no %s %s call matched"),
-		                        who, trace_call_name(c->cls));
+		                        who, class_name(c->cls));
 		if (c->after_cut && used < sizeof(r->explain))
 			used += (size_t)snprintf(r->explain + used, sizeof(r->explain) - used,
 			                         _(" within %.1f s of the cable pull (nothing came at all)"),
@@ -556,7 +672,17 @@ static void eval_call(const struct labcheck *c, const struct labcheck_ctx *ctx,
 				                                 &tl->call[last_seen].ev) / 1e9,
 				                         op_text[c->took_op], c->took);
 			if (used < sizeof(r->explain))
-				snprintf(r->explain + used, sizeof(r->explain) - used, ")");
+				used += (size_t)snprintf(r->explain + used, sizeof(r->explain) - used,
+				                         ")");
+			if (t_before && used < sizeof(r->explain))
+				used += (size_t)snprintf(r->explain + used, sizeof(r->explain) - used,
+				                         "; it had to be entered before %s, on the wire"
+				                         " at +%.3f ms", hs_text[c->enters_before],
+				                         rel_ms(ctx, t_before));
+			if (t_after && used < sizeof(r->explain))
+				snprintf(r->explain + used, sizeof(r->explain) - used, "; it had to"
+				         " return after %s, on the wire at +%.3f ms",
+				         hs_text[c->returns_after], rel_ms(ctx, t_after));
 		} else if (used < sizeof(r->explain)) {
 			snprintf(r->explain + used, sizeof(r->explain) - used, _(" (it made none)"));
 		}
@@ -564,7 +690,7 @@ static void eval_call(const struct labcheck *c, const struct labcheck_ctx *ctx,
 	if (r->verdict == EXPECT_FAIL && first >= 0) {
 		used = strlen(r->explain);
 		snprintf(r->explain + used, sizeof(r->explain) - used, _("; wanted count %s %lld"),
-		         op_text[c->count_op], c->count);
+		         op_text[c->count_op], count);
 	}
 }
 

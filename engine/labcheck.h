@@ -48,11 +48,15 @@ struct labcheck {
 	char has[LABCHECK_MAX_HAS][48];
 	enum labcheck_op count_op;
 	long long count;
+	char count_var[32];             /* count OP {NAME}: read when judged; "" for a number */
 	bool before;
 	enum trace_call before_cls;
 	bool after_cut;
 	double cut_lo, cut_hi;          /* seconds */
 	bool on_lab;                    /* on=lab: only calls on a socket of the lab's port */
+	/* enters-before=SEG, returns-after=SEG: the call against a segment of the first
+	 * connection's handshake on the wire (enum labcheck_hs_seg; 0: none). */
+	int enters_before, returns_after;
 	bool has_total;                 /* total OP N: the sum of the matching calls' results */
 	enum labcheck_op total_op;
 	char total[32];                 /* a number or {NAME}, read when judged */

@@ -67,6 +67,7 @@ struct labrun_mark {
 
 struct labrun_state;
 
+
 struct labrun {
 	const struct lab *lab;
 	const struct lab_variant *variant;

@@ -474,6 +474,10 @@ int ladder_update(struct ladder *l)
 			goto out;
 	}
 	for (size_t i = l->seen_call; i < ncall; i++) {
+		/* A sleep that woke on time is there for the checks (lab 5: the work took
+		 * place), not for a row of its own between every two segments. */
+		if (trace_event_quiet(&l->tl->call[i].ev))
+			continue;
 		see(l, l->tl->call[i].ev.t_enter_ns);
 		see(l, l->tl->call[i].ev.t_exit_ns);
 		if (add_call(&b, (uint32_t)i) < 0)

@@ -135,7 +135,7 @@ static size_t count_inside(const uint64_t *t, size_t n, uint64_t from, uint64_t 
 
 int timeline_build(struct timeline *tl)
 {
-	size_t n = tl->nseg + 2 * tl->ncall + tl->nout, k = 0;
+	size_t n = tl->nseg + 2 * tl->ncall + tl->nout, k = 0, ncall_t = 0;
 	uint64_t *seg_t, *call_t;
 	struct tl_entry *e;
 
@@ -154,20 +154,24 @@ int timeline_build(struct timeline *tl)
 	/* Sorted times, so "did anything happen during this call" is two binary searches. */
 	for (size_t i = 0; i < tl->nseg; i++)
 		seg_t[i] = tl->seg[i].seg.ts_ns;
+	/* A sleep that woke on time is there for the checks, not for the timeline. */
 	for (size_t i = 0; i < tl->ncall; i++)
-		call_t[i] = tl->call[i].ev.t_enter_ns;
+		if (!trace_event_quiet(&tl->call[i].ev))
+			call_t[ncall_t++] = tl->call[i].ev.t_enter_ns;
 	qsort(seg_t, tl->nseg, sizeof(*seg_t), by_u64);
-	qsort(call_t, tl->ncall, sizeof(*call_t), by_u64);
+	qsort(call_t, ncall_t, sizeof(*call_t), by_u64);
 	for (size_t i = 0; i < tl->nseg; i++)
 		e[k++] = (struct tl_entry){ tl->seg[i].seg.ts_ns, TL_SEGMENT, TL_PHASE_ONCE,
 		                            (uint32_t)i };
 	for (size_t i = 0; i < tl->ncall; i++) {
 		const struct trace_event *ev = &tl->call[i].ev;
 
+		if (trace_event_quiet(ev))
+			continue;
 		/* A call's own entry is at from, never strictly inside (from, to). */
 		if (ev->t_exit_ns > ev->t_enter_ns &&
 		    (count_inside(seg_t, tl->nseg, ev->t_enter_ns, ev->t_exit_ns) ||
-		     count_inside(call_t, tl->ncall, ev->t_enter_ns, ev->t_exit_ns))) {
+		     count_inside(call_t, ncall_t, ev->t_enter_ns, ev->t_exit_ns))) {
 			e[k++] = (struct tl_entry){ ev->t_enter_ns, TL_CALL, TL_PHASE_ENTER, (uint32_t)i };
 			e[k++] = (struct tl_entry){ ev->t_exit_ns, TL_CALL, TL_PHASE_EXIT, (uint32_t)i };
 		} else {

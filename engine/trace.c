@@ -263,9 +263,13 @@ const char *trace_event_str(const struct trace_event *ev, char *buf, size_t len)
 		snprintf(buf, len, "fork (pid %d, child of %lld)", ev->pid, ev->arg);
 		break;
 	case TRACE_WAIT:
-		snprintf(buf, len, "%s(%lld ms) woke %.3f s late: the machine did not run it",
-		         ev->name, ev->arg, ((double)(ev->t_exit_ns - ev->t_enter_ns) / 1e6 -
-		         (double)ev->arg) / 1e3);
+		if (trace_event_quiet(ev))
+			snprintf(buf, len, "%s(%lld ms)%s, %.3f ms", ev->name, ev->arg, res,
+			         (double)(ev->t_exit_ns - ev->t_enter_ns) / 1e6);
+		else
+			snprintf(buf, len, "%s(%lld ms) woke %.3f s late: the machine did not run"
+			         " it", ev->name, ev->arg, ((double)(ev->t_exit_ns -
+			         ev->t_enter_ns) / 1e6 - (double)ev->arg) / 1e3);
 		break;
 	case TRACE_OTHER:
 	default:
@@ -284,4 +288,17 @@ bool trace_event_idle(const struct trace_event *ev)
 	if (ev->call == TRACE_RECV && (ev->flags & MSG_PEEK))
 		return true;
 	return ev->call == TRACE_RECV && !ev->err && ev->ret == 0;
+}
+
+bool trace_event_sleep(const struct trace_event *ev)
+{
+	return ev->call == TRACE_WAIT &&
+	       (!strcmp(ev->name, "nanosleep") || !strcmp(ev->name, "clock_nanosleep"));
+}
+
+bool trace_event_quiet(const struct trace_event *ev)
+{
+	/* The tracer's own bound for a stall (engine/tracer.c STALL_NS): 200 ms late. */
+	return ev->call == TRACE_WAIT && (ev->arg < 0 || ev->err ||
+	       ev->t_exit_ns - ev->t_enter_ns < (uint64_t)ev->arg * 1000000u + 200000000u);
 }

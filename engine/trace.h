@@ -36,8 +36,10 @@ enum trace_call {
 	                      cpu_ns, maxrss and tasks_peak */
 	TRACE_FORK,        /* a process was created: pid is the child, arg the parent */
 	TRACE_WAIT,        /* a timed wait (poll, sleep, select, epoll_wait) that woke much later
-	                      than asked: the machine did not run the program (a stall).
-	                      arg: the timeout asked for, in ms; only late ones are reported */
+	                      than asked: the machine did not run the program (a stall); and
+	                      every sleep (nanosleep, clock_nanosleep) of 1 ms or more that ran,
+	                      late or not (the call class "sleep" of a lab's checks).
+	                      arg: the timeout asked for, in ms (-1: a sleep until a time) */
 	TRACE_OTHER
 };
 
@@ -115,5 +117,12 @@ static inline uint64_t trace_event_blocked_ns(const struct trace_event *ev)
  * from a socket that was not at end of stream. Many of them in little time are a busy
  * loop. */
 bool trace_event_idle(const struct trace_event *ev);
+
+/* A sleep (nanosleep, clock_nanosleep) of the program's own. */
+bool trace_event_sleep(const struct trace_event *ev);
+
+/* A wait that woke on time: kept for the checks (a sleep), but not an event worth a row on
+ * the ladder or a place on the timeline; a late one (a stall) is. */
+bool trace_event_quiet(const struct trace_event *ev);
 
 #endif

@@ -8,6 +8,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "capture/dissect.h"
+#include "engine/lab.h"
 #include "engine/labcheck.h"
 #include "engine/sandbox.h"
 
@@ -106,6 +108,125 @@ Test(labcheck, took_judges_how_long_a_call_blocked)
 	cr_expect_eq(judge("\"blocked\" client send took>=0.5", LABCHECK_CALL, why, sizeof(why)),
 	             EXPECT_FAIL, "%s", why);
 	cr_expect(strstr(why, "in the call 0.000 s; wanted >= 0.5 s"), "%s", why);
+}
+
+/* A server that slept three times 5 ms in a worker thread, once 1 ms, and a poll() that
+ * woke 300 ms late (a stall, not a sleep). */
+static enum expect_verdict judge_sleeps(const char *text, const char *jobs, char *why,
+                                        size_t len)
+{
+	static const struct { const char *fn; long long ms; uint64_t took; } w[] = {
+		{ "clock_nanosleep", 5, 5080000 }, { "nanosleep", 5, 5010000 },
+		{ "clock_nanosleep", 5, 5200000 }, { "clock_nanosleep", 1, 1060000 },
+		{ "poll", 100, 400000000 },
+	};
+	struct labcheck c = parse_ok(LABCHECK_CALL, text);
+	struct timeline tl;
+	struct lab_vars vars = { 0 };
+	struct labcheck_ctx ctx = { .tl = &tl, .role = { "client", "server" }, .vars = &vars };
+	struct expect_result r;
+	uint64_t t = 1000000000;
+
+	cr_assert_eq(lab_vars_set(&vars, "jobs", jobs), 0);
+	timeline_init(&tl);
+	for (size_t i = 0; i < sizeof(w) / sizeof(w[0]); i++) {
+		struct trace_event ev = { .call = TRACE_WAIT, .fd = -1, .arg = w[i].ms,
+		                          .pid = 10, .tid = 11, .t_enter_ns = t,
+		                          .t_exit_ns = t + w[i].took };
+
+		snprintf(ev.name, sizeof(ev.name), "%s", w[i].fn);
+		cr_assert_eq(timeline_add_call(&tl, HOST_SERVER, &ev), 0);
+		t += w[i].took + 1000;
+	}
+	cr_assert_eq(timeline_build(&tl), 0);
+	labcheck_eval(&c, &ctx, &r);
+	snprintf(why, len, "%s", r.explain);
+	/* Sleeps that woke on time are for the checks, not for the timeline; the stall is. */
+	cr_expect_eq(tl.nentry, 1, "%zu timeline entries", tl.nentry);
+	timeline_release(&tl);
+	return r.verdict;
+}
+
+Test(labcheck, sleep_counts_the_programs_sleeps_against_a_run_variable)
+{
+	char why[sizeof(((struct expect_result *)0)->explain)];
+	const char *chk = "\"work done\" server sleep took>=0.0049 count>={jobs}";
+
+	cr_expect_eq(judge_sleeps(chk, "3", why, sizeof(why)), EXPECT_PASS, "%s", why);
+	cr_expect(strstr(why, "3 matching server calls; the first: clock_nanosleep(5 ms) = 0,"
+	                 " 5.080 ms"), "%s", why);
+	cr_expect_eq(judge_sleeps(chk, "4", why, sizeof(why)), EXPECT_FAIL, "%s", why);
+	cr_expect(strstr(why, "wanted count >= 4"), "%s", why);
+	/* The late poll() is not a sleep, the 1 ms sleep is one. */
+	cr_expect_eq(judge_sleeps("\"any\" server sleep count=4", "0", why, sizeof(why)),
+	             EXPECT_PASS, "%s", why);
+	cr_expect_eq(judge_sleeps("\"none\" client sleep", "0", why, sizeof(why)), EXPECT_FAIL,
+	             "%s", why);
+	cr_expect(strstr(why, "no client sleep call matched (it made none)"), "%s", why);
+	cr_expect_eq(judge_sleeps("\"unknown\" server sleep count>={nojobs}", "3", why,
+	                          sizeof(why)), EXPECT_INCONCLUSIVE, "%s", why);
+	cr_expect(strstr(why, "the lab did not say how many to expect ('{nojobs}')"), "%s", why);
+}
+
+/* A handshake on the wire at +1, +2, +3 ms, and one call from enter to exit. */
+static enum expect_verdict judge_handshake(const char *text, enum trace_call cls, int host,
+                                           uint64_t enter_ms, uint64_t exit_ms, char *why,
+                                           size_t len)
+{
+	static const struct { enum flow_dir dir; uint16_t flags; } hs[] = {
+		{ FLOW_C2S, TCP_SYN }, { FLOW_S2C, TCP_SYN | TCP_ACK }, { FLOW_C2S, TCP_ACK },
+	};
+	struct labcheck c = parse_ok(LABCHECK_CALL, text);
+	struct flow_seg segs[3];
+	struct timeline tl;
+	struct labcheck_ctx ctx = { .tl = &tl, .role = { "client", "server" }, .segs = segs,
+	                            .nseg = 3 };
+	struct trace_event ev = { .call = cls, .fd = 3, .t_enter_ns = enter_ms * 1000000,
+	                          .t_exit_ns = exit_ms * 1000000 };
+	struct expect_result r;
+
+	memset(segs, 0, sizeof(segs));
+	for (int i = 0; i < 3; i++) {
+		segs[i].dir = hs[i].dir;
+		segs[i].seg.flags = hs[i].flags;
+		segs[i].seg.ts_ns = (uint64_t)(i + 1) * 1000000;
+	}
+	snprintf(ev.name, sizeof(ev.name), "%s", trace_call_name(cls));
+	timeline_init(&tl);
+	cr_assert_eq(timeline_add_call(&tl, host, &ev), 0);
+	cr_assert_eq(timeline_build(&tl), 0);
+	labcheck_eval(&c, &ctx, &r);
+	snprintf(why, len, "%s", r.explain);
+	timeline_release(&tl);
+	return r.verdict;
+}
+
+Test(labcheck, calls_are_placed_against_the_handshake_on_the_wire)
+{
+	const char *conn = "\"c\" client connect enters-before=syn returns-after=syn-ack";
+	const char *acc = "\"a\" server accept returns-after=handshake-ack";
+	char why[sizeof(((struct expect_result *)0)->explain)];
+	struct labcheck c;
+	char err[256];
+
+	cr_expect_eq(judge_handshake(conn, TRACE_CONNECT, HOST_CLIENT, 0, 3, why, sizeof(why)),
+	             EXPECT_PASS, "%s", why);
+	/* Entered after the SYN had left: not the call that sent it. */
+	cr_expect_eq(judge_handshake(conn, TRACE_CONNECT, HOST_CLIENT, 1, 3, why, sizeof(why)),
+	             EXPECT_FAIL, "%s", why);
+	cr_expect(strstr(why, "it had to be entered before the SYN"), "%s", why);
+	/* Returned before the SYN-ACK: a non-blocking connect(), say. */
+	cr_expect_eq(judge_handshake(conn, TRACE_CONNECT, HOST_CLIENT, 0, 1, why, sizeof(why)),
+	             EXPECT_FAIL, "%s", why);
+	cr_expect(strstr(why, "it had to return after the SYN-ACK, on the wire at"), "%s", why);
+	cr_expect_eq(judge_handshake(acc, TRACE_ACCEPT, HOST_SERVER, 0, 4, why, sizeof(why)),
+	             EXPECT_PASS, "%s", why);
+	cr_expect_eq(judge_handshake(acc, TRACE_ACCEPT, HOST_SERVER, 0, 2, why, sizeof(why)),
+	             EXPECT_FAIL, "%s", why);
+	cr_expect(strstr(why, "the client's ACK that completes the handshake"), "%s", why);
+	cr_expect_neq(labcheck_parse(LABCHECK_CALL, "\"x\" client connect returns-after=fin", &c,
+	                             err, sizeof(err)), 0);
+	cr_expect(strstr(err, "returns-after= takes syn, syn-ack or handshake-ack"), "%s", err);
 }
 
 Test(labcheck, after_cut_without_a_cut_fails_with_the_reason)

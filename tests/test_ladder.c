@@ -267,6 +267,39 @@ Test(ladder, a_call_spanning_segments_shows_its_entry_and_exit)
 	timeline_release(&tl);
 }
 
+/* A sleep that woke on time (lab 5 checks them) has no row; one that woke late does. */
+Test(ladder, sleeps_on_time_have_no_row_a_late_one_has)
+{
+	struct timeline tl;
+	struct ladder l;
+	uint64_t t;
+	struct trace_event on_time, late;
+	size_t calls;
+	char b[256];
+
+	timeline_of(&tl, "tests/captures/client_close_first.pcap");
+	t = tl.seg[2].seg.ts_ns;
+	on_time = call_ev(TRACE_WAIT, "nanosleep", 0, t + 1000, t + 5001000);
+	on_time.arg = 5;
+	late = call_ev(TRACE_WAIT, "nanosleep", 0, t + 6000000, t + 406000000);
+	late.arg = 5;
+	cr_assert(trace_event_quiet(&on_time) && !trace_event_quiet(&late));
+	cr_assert_eq(timeline_add_call(&tl, HOST_SERVER, &on_time), 0);
+	cr_assert_eq(timeline_add_call(&tl, HOST_SERVER, &late), 0);
+	cr_assert_eq(ladder_init_run(&l, &tl, LADDER_WITH_CALLS), 0);
+	calls = count_kind(&l, LADDER_CALL);
+	cr_expect(calls >= 1 && calls <= 2, "%zu call rows", calls);
+	for (size_t k = 0; k < l.n; k++) {
+		if (l.row[k].kind != LADDER_CALL)
+			continue;
+		cr_expect_eq(l.row[k].index, 1, "the on-time sleep has a row");
+		ladder_label(&l, k, b, sizeof b);
+		cr_expect(strstr(b, "nanosleep"), "'%s'", b);
+	}
+	ladder_release(&l);
+	timeline_release(&tl);
+}
+
 static bool same_rows(const struct ladder *a, const struct ladder *b)
 {
 	if (a->n != b->n)

@@ -661,6 +661,32 @@ Test(trace, calls_of_threads_carry_their_tid, .timeout = 20)
 	run_done(&r);
 }
 
+Test(trace, sleeps_of_a_millisecond_or_more_are_reported_from_any_thread, .timeout = 20)
+{
+	struct run r;
+	long tid;
+	const struct trace_event *w[8];
+	size_t nw = 0;
+
+	run_prog(&r, "trace_prog", (const char *[]){ "sleeps", NULL });
+	expect_clean_run(&r);
+	cr_assert_eq(sscanf(r.out, "tid %ld", &tid), 1, "output: %s", r.out);
+	for (size_t i = 0; i < r.n; i++)
+		if (r.ev[i].call == TRACE_WAIT && nw < 8)
+			w[nw++] = &r.ev[i];
+	/* The 100 us sleep is too short to report, and the poll() woke on time. */
+	cr_assert_eq(nw, 3, "%zu waits:%s", nw, dump(&r));
+	cr_assert(trace_event_sleep(w[0]) && w[0]->tid == tid && w[0]->arg == 5 && !w[0]->err &&
+	          trace_event_blocked_ns(w[0]) >= 5000000, "the thread's sleep:%s", dump(&r));
+	cr_assert(trace_event_sleep(w[1]) && w[1]->tid == r.pid && w[1]->arg == 2 &&
+	          trace_event_blocked_ns(w[1]) >= 2000000, "usleep(2000):%s", dump(&r));
+	cr_assert(!strcmp(w[2]->name, "clock_nanosleep") && w[2]->arg == -1 &&
+	          trace_event_blocked_ns(w[2]) >= 1000000, "until a time:%s", dump(&r));
+	for (size_t i = 0; i < nw; i++)
+		cr_assert(trace_event_quiet(w[i]), "a sleep on time is not a stall:%s", dump(&r));
+	run_done(&r);
+}
+
 Test(trace, children_are_traced_with_their_pid, .timeout = 20)
 {
 	struct run r;

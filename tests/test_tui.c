@@ -2123,7 +2123,7 @@ Test(tui, runs_a_lab_live_as_an_unprivileged_user, .timeout = 120)
 	free(term_wait(t, "step 1/", WAIT_MS));
 	term_keys(t, next);
 	s = term_wait(t, "checks passed", 60000);
-	cr_expect(strstr(s, "8 of 8 checks passed"), "as nobody:\n%s", s);
+	cr_expect(strstr(s, "11 of 11 checks passed"), "as nobody:\n%s", s);
 	free(s);
 	term_stop(t);
 	snprintf(c, sizeof c, "%s/tcplab/progress", state);
@@ -3044,9 +3044,20 @@ Test(tui, inspect_opens_a_run_record_on_its_ladder_with_calls_and_checks, .timeo
 	term_keys(t, (const char *[]){ "c", NULL });
 	s = term_wait(t, "Enter the segment it points at", WAIT_MS);
 	rows = check_rows(s);
-	cr_expect_eq(count_rows(rows, " PASS "), pass, "the run's verdicts (%s):\n%s", said, s);
+	/* Lab 1's run has more checks than 24 rows hold: those below are counted by the
+	 * screen's "v N more", and the PASS rows shown and those add up to the run's. */
+	{
+		const char *m = strstr(s, " more\n");
+		int more = 0, shown = count_rows(rows, " PASS ");
+
+		while (m && m > s && m[-1] >= '0' && m[-1] <= '9')
+			m--;
+		if (m && m > s + 1 && !strncmp(m - 2, "v ", 2))
+			more = atoi(m);
+		cr_expect(shown <= pass && shown + more >= pass && shown + more <= total,
+		          "the run's verdicts (%s), %d shown, %d more:\n%s", said, shown, more, s);
+	}
 	cr_expect(strstr(rows, "three-way handshake: SYN, SYN-ACK, ACK\n"), "%s", rows);
-	cr_expect(strstr(rows, "the client holds TIME-WAIT at the end\n"), "%s", rows);
 	free(rows);
 	free(s);
 	/* the same structures under the other screens: segments and conversations */

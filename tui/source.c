@@ -655,6 +655,16 @@ void src_filter_note(const struct tui_src *s, char *buf, size_t len)
 		snprintf(buf, len, _("filtered: %s, %zu of %zu%s"), dfilter_expr(s->df), src_nvis(s),
 		         src_count(s), filter_behind(s) ? " so far" : "");
 }
+/* The calls the ladder shows: a sleep that woke on time is kept for the checks only. */
+static size_t calls_shown(const struct timeline *tl)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < tl->ncall; i++)
+		n += !trace_event_quiet(&tl->call[i].ev);
+	return n;
+}
+
 
 void src_state_str(const struct tui_src *s, char *buf, size_t len)
 {
@@ -694,9 +704,10 @@ void src_state_str(const struct tui_src *s, char *buf, size_t len)
 			snprintf(buf, len, _("failed: %s"), s->run_error);
 		else if (r->stopped)
 			snprintf(buf, len, _("stopped before its end: %zu segments, %zu calls"), r->tl.nseg,
-			         r->tl.ncall);
+			         calls_shown(&r->tl));
 		else if (!r->done)
-			snprintf(buf, len, _("running live: %zu segments, %zu calls"), r->tl.nseg, r->tl.ncall);
+			snprintf(buf, len, _("running live: %zu segments, %zu calls"), r->tl.nseg,
+			         calls_shown(&r->tl));
 		else {
 			size_t pass = 0;
 			for (size_t i = 0; i < r->ncheck; i++)

@@ -11,8 +11,12 @@
  *   --busy MS  (count) be busy MS milliseconds after accept() before the first recv(): on
  *          purpose, so that only the server's kernel acknowledges what arrives meanwhile.
  *
- * The server never delays anything itself: every reply is one send() as soon as the whole
- * request is in. Whatever wait you see on the wire comes from the client's side of TCP.
+ * The server program never delays anything itself: every reply is one send() as soon as
+ * the whole request is in. The 40 ms wait on the wire is two TCP rules meeting, as the
+ * lesson says: the client's Nagle holds the body back until the header is acknowledged,
+ * and this server's kernel delays that ACK (delayed ACK), hoping to send it with a reply
+ * this program cannot write before it has the body. The timer that runs out is the
+ * server's kernel's; the fixes are on the client (the exercise).
  *
  * In the exercise (reply, with --seed and --scenario) the server is a driver: the seed and
  * scenario decide how replies travel, so that only a client that reads each whole reply

@@ -1,4 +1,4 @@
-/* summary: lab 2's exercise, solved: TCP_NODELAY before the first write makes every request fast. */
+/* summary: lab 2's exercise, solved: header and body in one buffer, one send() per request, Nagle left on. */
 /*
  * THE TASK
  *   This client sends N requests to the lab's server (--requests N, 20 by default) and
@@ -11,9 +11,21 @@
  *   with its own N (12 to 24), and wants "N of N replies correct", every reply read whole,
  *   and a median round trip under 5 ms on the wire. In one of the runs the server sends each
  *   reply in two pieces a few milliseconds apart: recv() returns what has arrived, so read
- *   until the whole reply is in (recv_all below does). Any fix the lesson describes is
- *   accepted (TCP_NODELAY, one send() per request, writev(), MSG_MORE on the header,
- *   TCP_CORK set and cleared around each request).
+ *   until the whole reply is in (recv_all below does). Keep Nagle's algorithm on: no
+ *   TCP_NODELAY (the grader checks). Put each whole request into one segment instead: one
+ *   send() of header and body from one buffer, or one writev() of the two (MSG_MORE on the
+ *   header, or TCP_CORK set and cleared around each request, work too). Then say, in a
+ *   comment here, why that works when two send() calls did not: what Nagle waits for, and
+ *   why the server's kernel is in no hurry to send it.
+ *
+ * WHY IT WORKS
+ *   Nagle holds back a small segment only while an earlier small segment is still
+ *   unacknowledged. Two send() calls make two segments: the header leaves, and the body
+ *   waits for the header's ACK; the server's kernel delays that ACK (40 ms at least on
+ *   Linux, 200 ms on Windows) hoping to send it with a reply, and the server cannot reply
+ *   to a request it has only half of. One send() of the whole request is one segment:
+ *   nothing is unacknowledged when it goes, nothing waits behind it, and the reply carries
+ *   the ACK.
  *
  * usage: rpc_client --host ADDR --port PORT [--requests N]
  *
@@ -100,9 +112,11 @@ static int request(int fd, int i)
 	int wlen = snprintf(want, sizeof(want), "%04d" "reply to %s", blen + 9, body);
 
 	snprintf(header, sizeof(header), "%04d", blen);
-	if (send_all(fd, header, HEADER_LEN) < 0)
-		return -1;
-	if (send_all(fd, body, (size_t)blen) < 0)
+	char req[HEADER_LEN + sizeof(body)];
+
+	memcpy(req, header, HEADER_LEN);
+	memcpy(req + HEADER_LEN, body, (size_t)blen);
+	if (send_all(fd, req, HEADER_LEN + (size_t)blen) < 0)
 		return -1;
 	if (recv_all(fd, reply, (size_t)wlen) < 0)
 		return -1;
@@ -134,12 +148,6 @@ int main(int argc, char **argv)
 	fd = connect_to(host, port);
 	if (fd < 0)
 		return 1;
-	/* The fix: turn Nagle off before the first write, so the body never waits for the
-	 * header's (delayed) ACK. */
-	if (setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &(int){ 1 }, sizeof(int)) < 0) {
-		perror("rpc_client: setsockopt TCP_NODELAY");
-		return 1;
-	}
 	for (int i = 1; i <= requests; i++) {
 		if (request(fd, i) < 0)
 			break;

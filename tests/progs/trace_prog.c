@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <poll.h>
 #include <pthread.h>
 #include <sched.h>
 #include <signal.h>
@@ -405,6 +406,43 @@ static int mode_threads(void)
 	return 0;
 }
 
+static void *sleeper_main(void *arg)
+{
+	struct timespec ts = { 0, 5000000 };
+
+	(void)arg;
+	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
+		;
+	return (void *)(long)syscall(SYS_gettid);
+}
+
+/*
+ * Sleeps, as lab 5's checks see them: a thread's nanosleep of 5 ms, then in the main
+ * thread usleep(2000), a clock_nanosleep until 3 ms from now (TIMER_ABSTIME), a 100 us
+ * sleep (too short to report) and a poll() of 5 ms that woke on time (not a sleep).
+ */
+static int mode_sleeps(void)
+{
+	pthread_t t;
+	void *tid;
+	struct timespec until, tiny = { 0, 100000 };
+
+	CHECK(pthread_create(&t, NULL, sleeper_main, NULL) == 0);
+	CHECK(pthread_join(t, &tid) == 0);
+	CHECK(usleep(2000) == 0);
+	CHECK(clock_gettime(CLOCK_MONOTONIC, &until) == 0);
+	until.tv_nsec += 3000000;
+	if (until.tv_nsec >= 1000000000) {
+		until.tv_sec++;
+		until.tv_nsec -= 1000000000;
+	}
+	CHECK(clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &until, NULL) == 0);
+	CHECK(nanosleep(&tiny, NULL) == 0);
+	CHECK(poll(NULL, 0, 5) == 0);
+	printf("tid %ld\n", (long)tid);
+	return 0;
+}
+
 /*
  * Tries to add events: a record that looks like the tracer's, written into every fd it
  * has and every fd number up to 1024. Its own real calls around it: socket(), the write
@@ -688,6 +726,8 @@ int main(int argc, char **argv)
 		return mode_pairs(n);
 	if (strcmp(mode, "threads") == 0)
 		return mode_threads();
+	if (strcmp(mode, "sleeps") == 0)
+		return mode_sleeps();
 	if (strcmp(mode, "forge") == 0)
 		return mode_forge();
 	if (strcmp(mode, "iouring") == 0)

@@ -4,7 +4,8 @@
  *
  * YOUR TASK. A client sends jobs, one line of text each ("job 0007 parse ledger sign\n"),
  * quickly: one every millisecond, some hundreds of them, then it closes. Each job takes 5 ms
- * of work: do_job() below stands for it (a disk write, say); keep it, and do every job.
+ * of work: do_job() below stands for it (a disk write, say); keep it, and do every job
+ * (the grader sees each job's 5 ms sleep, in whatever thread it runs).
  * When the client has closed and every job is done, print
  *
  *     processed N jobs; last: job NNNN

@@ -11,9 +11,12 @@
  *   with its own N (12 to 24), and wants "N of N replies correct", every reply read whole,
  *   and a median round trip under 5 ms on the wire. In one of the runs the server sends each
  *   reply in two pieces a few milliseconds apart: recv() returns what has arrived, so read
- *   until the whole reply is in (recv_all below does). Any fix the lesson describes is
- *   accepted (TCP_NODELAY, one send() per request, writev(), MSG_MORE on the header,
- *   TCP_CORK set and cleared around each request).
+ *   until the whole reply is in (recv_all below does). Keep Nagle's algorithm on: no
+ *   TCP_NODELAY (the grader checks). Put each whole request into one segment instead: one
+ *   send() of header and body from one buffer, or one writev() of the two (MSG_MORE on the
+ *   header, or TCP_CORK set and cleared around each request, work too). Then say, in a
+ *   comment here, why that works when two send() calls did not: what Nagle waits for, and
+ *   why the server's kernel is in no hurry to send it.
  *
  * usage: rpc_client --host ADDR --port PORT [--requests N]
  *
