@@ -200,6 +200,16 @@ static int set_key(struct lab *lab, struct lab_variant *v, const char *k, const 
 		return v->scenarios >= 1 && v->scenarios <= 8 ? 0 :
 		       (snprintf(err, errlen, "scenarios must be between 1 and 8"), -1);
 	}
+	if (v && !strcmp(k, "fault")) {
+		char why[200];
+
+		if (lab->topology != SANDBOX_TWO_HOSTS)
+			return snprintf(err, errlen, "a fault needs 'topology = two-hosts' above it: "
+			                "only two hosts have a cable"), -1;
+		if (wire_plan_add(&v->faults, val, why, sizeof(why)) < 0)
+			return snprintf(err, errlen, "%s", why), -1;
+		return 0;
+	}
 	if (v && !strcmp(k, "pace"))
 		return parse_pace(v, val, err, errlen);
 	if (v && !strcmp(k, "timeout")) {

@@ -22,6 +22,7 @@
 #include "engine/proc.h"
 #include "engine/sandbox.h"
 #include "engine/trace.h"
+#include "engine/wire.h"
 
 #define DEFAULT_TIMEOUT_S 15.0
 #define LISTEN_TIMEOUT_MS 5000      /* a server that has not listened by then never will */
@@ -73,6 +74,7 @@ struct labrun_state {
 	uint64_t phase_deadline;        /* CLOCK_MONOTONIC ms */
 	uint64_t deadline;              /* the whole run */
 	struct sandbox *sb;
+	struct wire *wire;              /* the variant's faults on the cable, or NULL */
 	struct live *cap;
 	struct flow_table *ft;
 	struct pcapout *dump;
@@ -264,8 +266,20 @@ static bool flows_settled(const struct flow_table *ft)
 	return true;
 }
 
+/* What the faulty wire did, as the lab's own lines on the timeline ("tcplab wire: drops
+ * the client's data segment 3 ..."), stamped when the wire acted. */
+static void read_wire_notes(struct labrun_state *c)
+{
+	char text[240];
+	uint64_t t;
+
+	while (c->wire && wire_note_next(c->wire, &t, text, sizeof(text)) == 1)
+		if (timeline_add_output(&c->run->tl, TL_HOST_WIRE, t, text, strlen(text)) < 0)
+			c->oom = true;
+}
+
 /* Descriptors of one program the run waits on; kind says what each is. */
-enum fd_kind { FD_CAPTURE, FD_TRACE, FD_OUTPUT, FD_EXIT };
+enum fd_kind { FD_CAPTURE, FD_TRACE, FD_OUTPUT, FD_EXIT, FD_WIRE };
 
 static int prog_fds(const struct prog *pr, struct pollfd *fds, enum fd_kind *kind, int n)
 {
@@ -295,6 +309,11 @@ static int all_fds(const struct labrun_state *c, struct pollfd *fds, enum fd_kin
 	fds[n] = (struct pollfd){ live_fd(c->cap), POLLIN, 0 };
 	kind[n] = FD_CAPTURE;
 	owner[n++] = NULL;
+	if (c->wire) {
+		fds[n] = (struct pollfd){ wire_notes_fd(c->wire), POLLIN, 0 };
+		kind[n] = FD_WIRE;
+		owner[n++] = NULL;
+	}
 	for (int h = 0; h < 2; h++) {
 		int before = n;
 
@@ -324,6 +343,9 @@ static void service(struct labrun_state *c)
 		switch (kind[i]) {
 		case FD_CAPTURE:
 			live_dispatch(c->cap, on_packet, c);
+			break;
+		case FD_WIRE:
+			read_wire_notes(c);
 			break;
 		case FD_TRACE:
 			read_trace(c, pr);
@@ -1441,6 +1463,16 @@ static int start(struct labrun_state *c, const struct labrun_opts *o, char *errb
 	c->sb = sandbox_new(lab->topology, errbuf, errlen);
 	if (!c->sb)
 		return -1;
+	if (run->variant->faults.n) {
+		int ends[2];
+
+		if (sandbox_wire_ports(c->sb, ends, errbuf, errlen) < 0)
+			return -1;
+		c->wire = wire_start(ends[HOST_CLIENT], ends[HOST_SERVER], &run->variant->faults,
+		                     errbuf, errlen);
+		if (!c->wire)
+			return -1;
+	}
 	snprintf(run->server_addr, sizeof(run->server_addr), "%s", sandbox_addr(c->sb, HOST_SERVER));
 	snprintf(run->client_addr, sizeof(run->client_addr), "%s", sandbox_addr(c->sb, HOST_CLIENT));
 	lab_vars_init(&run->vars, lab, run->variant, run->server_addr, run->client_addr, run->seed,
@@ -1476,6 +1508,7 @@ static int finish(struct labrun_state *c, char *errbuf, size_t errlen)
 	struct labrun *run = c->run;
 
 	live_stats(c->cap, &run->received, &run->dropped);
+	read_wire_notes(c);
 	/*
 	 * Fault injection for tests (docs/security.md): kernel drops cannot be caused on
 	 * demand, so TCPLAB_FAULT=capture-drop makes the run count one, to prove the verdicts
@@ -1524,6 +1557,7 @@ static void state_free(struct labrun_state *c)
 	if (c->cap)
 		live_close(c->cap);
 	flow_free(c->ft);
+	wire_free(c->wire);     /* its sockets live in the sandbox's wire namespace */
 	sandbox_free(c->sb);
 	free(c);
 }
