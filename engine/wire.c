@@ -6,6 +6,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <pthread.h>
+#include <sched.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -348,6 +349,21 @@ static int64_t flush_out(struct wire *w, int h)
 static void *wire_main(void *arg)
 {
 	struct wire *w = arg;
+	int cpu = sched_getcpu();
+
+	/*
+	 * Stay on one CPU. A frame written to a veth is queued on the backlog of the CPU that
+	 * wrote it; under load those backlogs are drained by each CPU's ksoftirqd, so a thread
+	 * that moved between two writes could deliver them in the wrong order: a reordering
+	 * the lab did not ask for.
+	 */
+	if (cpu >= 0) {
+		cpu_set_t set;
+
+		CPU_ZERO(&set);
+		CPU_SET(cpu, &set);
+		(void)pthread_setaffinity_np(pthread_self(), sizeof(set), &set);
+	}
 
 	for (size_t i = 0; i < w->plan.n; i++) {
 		const struct wire_fault *f = &w->plan.f[i];
