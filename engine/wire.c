@@ -87,7 +87,7 @@ static int parse_uint(const char *word, unsigned max, unsigned *out)
 
 int wire_plan_add(struct wire_plan *plan, const char *text, char *errbuf, size_t errlen)
 {
-	char copy[160], *word[3 + WIRE_MAX_ORDINALS + 1], *save = NULL;
+	char copy[160], *word[3 + WIRE_MAX_ORDINALS], *save = NULL;
 	size_t nw = 0;
 	struct wire_fault f;
 
