@@ -52,7 +52,7 @@ static const struct {
 	enum labcheck_kind kind;
 } check_keys[] = {
 	{ "call", LABCHECK_CALL }, { "output", LABCHECK_OUTPUT }, { "wire", LABCHECK_WIRE },
-	{ "info", LABCHECK_CALL },
+	{ "info", LABCHECK_CALL }, { "answer", LABCHECK_ANSWER },
 };
 
 static const char *const action_names[] = {
@@ -176,6 +176,8 @@ static int set_key(struct lab *lab, struct lab_variant *v, const char *k, const 
 			continue;
 		if (v->ncheck == LAB_MAX_CHECKS)
 			return snprintf(err, errlen, "more than %d checks", LAB_MAX_CHECKS), -1;
+		if (check_keys[i].kind == LABCHECK_ANSWER && v != &lab->exercise)
+			return snprintf(err, errlen, "'answer' belongs in the [exercise] section"), -1;
 		if (labcheck_parse(check_keys[i].kind, val, &v->check[v->ncheck], why,
 		                   sizeof(why)) < 0)
 			return snprintf(err, errlen, "%s: %s", k, why), -1;
@@ -188,7 +190,11 @@ static int set_key(struct lab *lab, struct lab_variant *v, const char *k, const 
 			v->student = !strcmp(val, "client") ? HOST_CLIENT : HOST_SERVER;
 			return 0;
 		}
-		return snprintf(err, errlen, "student must be client or server"), -1;
+		if (!strcmp(val, "answers")) {
+			v->answers = true;
+			return 0;
+		}
+		return snprintf(err, errlen, "student must be client, server or answers"), -1;
 	}
 	if (v != &lab->exercise && (!strcmp(k, "student") || !strcmp(k, "source") ||
 	                            !strcmp(k, "binary")))
@@ -330,13 +336,26 @@ int lab_load(const char *dir, struct lab *lab, char *errbuf, size_t errlen)
 	}
 	if (lab->has_exercise) {
 		v = &lab->exercise;
-		if (!v->server[0] || !v->client[0] || !v->expect[0] || v->student < 0 ||
+		if (v->answers) {
+			bool any = false;
+
+			for (size_t i = 0; i < v->ncheck; i++)
+				any |= v->check[i].kind == LABCHECK_ANSWER;
+			if (!v->server[0] || !v->client[0] || !v->expect[0] || !v->source[0] || !any ||
+			    strstr(v->server, "{student}") || strstr(v->client, "{student}")) {
+				snprintf(errbuf, errlen, "%s: an [exercise] with 'student = answers' needs"
+				         " source, server, client, expect and answer lines, and runs the"
+				         " lab's own programs (no {student})", path);
+				goto out;
+			}
+		} else if (!v->server[0] || !v->client[0] || !v->expect[0] || v->student < 0 ||
 		    !v->source[0] || !v->binary[0]) {
 			snprintf(errbuf, errlen, "%s: [exercise] needs student, source, binary, server,"
 			         " client and expect", path);
 			goto out;
 		}
-		if (!strstr(v->student == HOST_CLIENT ? v->client : v->server, "{student}")) {
+		if (!v->answers &&
+		    !strstr(v->student == HOST_CLIENT ? v->client : v->server, "{student}")) {
 			snprintf(errbuf, errlen, "%s: [exercise] is for the %s, so its %s line must run"
 			         " {student}", path, v->student == HOST_CLIENT ? "client" : "server",
 			         v->student == HOST_CLIENT ? "client" : "server");

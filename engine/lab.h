@@ -87,6 +87,9 @@ struct lab_variant {
 	struct wire_plan faults;
 	/* [exercise] only: */
 	int student;                    /* the role the student's program plays, -1 if none */
+	bool answers;                   /* "student = answers": the student hands in predictions
+	                                   (SOURCE/answers.txt) that "answer" checks compare with
+	                                   a run of the lab's own programs; nothing is built */
 	char source[64];                /* starter folder, relative to the lab's folder */
 	char binary[64];                /* what the student's program is built as */
 };

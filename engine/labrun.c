@@ -1477,6 +1477,14 @@ static int start(struct labrun_state *c, const struct labrun_opts *o, char *errb
 	snprintf(run->client_addr, sizeof(run->client_addr), "%s", sandbox_addr(c->sb, HOST_CLIENT));
 	lab_vars_init(&run->vars, lab, run->variant, run->server_addr, run->client_addr, run->seed,
 	              run->scenario);
+	/* The caller's own (a student's answers): fixed too, no driver may change them. */
+	for (size_t i = 0; o->extra && i < o->extra->n; i++)
+		if (lab_vars_set(&run->vars, o->extra->v[i].name, o->extra->v[i].value) < 0) {
+			snprintf(errbuf, errlen, "too many variables for the run (at most %d)",
+			         LAB_MAX_VARS);
+			return -1;
+		}
+	run->vars.nfixed = run->vars.n;
 	c->ft = flow_new();
 	if (!c->ft) {
 		snprintf(errbuf, errlen, "out of memory");
