@@ -827,6 +827,24 @@ static const char *answer_of(const struct labcheck *c, const struct labcheck_ctx
 	return v && *v && strcmp(v, "?") ? v : NULL;
 }
 
+/* "fast" (a fast retransmission, "Fast retransmit"...) 1, "timer" ("timeout", "RTO",
+ * "probe", "TLP"...) 0, anything else (a hedge like "fast or timer" included) -1. */
+static int answer_kind(const char *ans)
+{
+	static const char *const fast[] = { "fast", "fast retransmission", "fast retransmit",
+	                                    "fast-retransmit", "fast_retransmission" };
+	static const char *const timer[] = { "timer", "timeout", "rto", "retransmission timeout",
+	                                     "probe", "tlp", "tail loss probe" };
+
+	for (size_t i = 0; i < sizeof(fast) / sizeof(fast[0]); i++)
+		if (!strcasecmp(ans, fast[i]))
+			return 1;
+	for (size_t i = 0; i < sizeof(timer) / sizeof(timer[0]); i++)
+		if (!strcasecmp(ans, timer[i]))
+			return 0;
+	return -1;
+}
+
 static bool read_count(const char *text, long long *out)
 {
 	char *end;
@@ -914,13 +932,14 @@ static void eval_answer(const struct labcheck *c, const struct labcheck_ctx *ctx
 		return;
 	case LC_RESEND_KIND: {
 		bool fast = (rs.copy->analysis & EXPERT_BIT(EXPERT_I_FAST_RETRANSMISSION)) != 0;
-		const char *want = fast ? "fast" : "timer";
+		int said = answer_kind(ans);
 
-		if (strcasecmp(ans, "fast") && strcasecmp(ans, "timer")) {
-			snprintf(e, len, "'%s' is neither 'fast' nor 'timer'", ans);
+		if (said < 0) {
+			snprintf(e, len, "'%s' is neither 'fast' nor 'timer' (one word, one answer)",
+			         ans);
 			return;
 		}
-		if (!strcasecmp(ans, want))
+		if (said == fast)
 			break;
 		snprintf(e, len, "you answered %s; segment %" PRIu32 " is Wireshark's '%s': %s", ans,
 		         rs.copy->seg.frame, fast ? "TCP Fast Retransmission" : "TCP Retransmission",
