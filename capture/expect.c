@@ -364,9 +364,8 @@ static int parse_field(struct pstate *ps, const char *tok, struct seg_line *l)
 				if (strlen(expert_labels[i].name) == n && !strncmp(e, expert_labels[i].name, n))
 					found = i;
 			if (found < 0)
-				return perr(ps, "unknown expert label '%.*s' in '%s' (use a name 'tcplab "
-				            "inspect --tsv' prints: duplicate_ack, fast_retransmission, "
-				            "retransmission, out_of_order, ...)", (int)n, e, tok);
+				return perr(ps, "unknown expert label '%.*s' in '%s' (use a label 'tcplab "
+				            "inspect --tsv' prints, such as duplicate_ack)", (int)n, e, tok);
 			l->expert |= EXPERT_BIT(found);
 			e += n;
 			if (*e == '|' && *++e == '\0')
@@ -1142,7 +1141,8 @@ static unsigned seg_context(const struct mctx *m, const struct seg_line *l, size
 	if (q >= m->n)
 		return ctx | CTX_END;
 	const struct flow_seg *s = &m->segs[q];
-	if (s->analysis & RETRANS_BITS)
+	/* A line that asks for a resend is not surprised by one: what differs is elsewhere. */
+	if ((s->analysis & RETRANS_BITS) && !(l && (l->retrans || (l->expert & RETRANS_BITS))))
 		ctx |= CTX_RETRANS;
 	if (q == m->first_fin)
 		ctx |= CTX_FIRST_FIN;

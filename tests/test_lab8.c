@@ -11,6 +11,7 @@
 #include "capture/capfile.h"
 #include "capture/dissect.h"
 #include "capture/expert.h"
+#include "engine/labcheck.h"
 #include "engine/sandbox.h"
 #include "engine/wire.h"
 #include "tests/lib/labtest.h"
@@ -282,5 +283,53 @@ Test(lab8, fault_lines_are_parsed_or_refused_with_a_reason)
 		             bad[i][0]);
 		cr_expect(strstr(err, bad[i][1]), "'%s': %s", bad[i][0], err);
 		cr_expect_eq(q.n, 0);
+	}
+}
+
+/* The exercise: answers, not a program. The reference answers pass; the starter's '?'s are
+ * no answers, each named; a wrong one is explained with the capture's segments. */
+Test(lab8, the_reference_answers_pass_and_the_starter_does_not, .timeout = 120)
+{
+	char src[600];
+	struct tcplab_result r;
+
+	if (geteuid() != 0)
+		cr_skip_test("the two-host lab needs root here");
+	snprintf(src, sizeof(src), "%s/solutions/08-loss", test_root());
+	tcplab_run(&r, (const char *[]){ "grade", "8", "--src", src, "--seed", "7", NULL });
+	cr_expect_eq(r.status, 0, "exit %d\n%s%s", r.status, r.out, r.err);
+	cr_expect(strstr(r.out, "score: 6/6"), "only the six answers score:\n%s", r.out);
+	tcplab_run(&r, (const char *[]){ "grade", "8", "--seed", "7", NULL });
+	cr_expect_eq(r.status, 1, "exit %d\n%s%s", r.status, r.out, r.err);
+	cr_expect(strstr(r.out, "FAIL         how many duplicate ACKs come back before the copy"
+	                 " leaves\n               no answer: answers.txt has no 'dupacks = ...'"
+	                 " line, or it still says '?'"), "%s", r.out);
+	cr_expect(strstr(r.out, "PASS         the lost segment is sent again, and every byte"
+	                 " arrives"), "the run is shown beside the answers:\n%s", r.out);
+	cr_expect(strstr(r.out, "score: 0/6"), "%s", r.out);
+}
+
+Test(lab8, answer_lines_are_parsed_or_refused_with_a_reason)
+{
+	struct labcheck c;
+	char err[256];
+	static const char *const bad[][2] = {
+		{ "\"n\" key", "needs \"NAME\" KEY MEASURE [within N%]" },
+		{ "\"n\" Key copies", "'Key' is not an answer key" },
+		{ "\"n\" key guesses", "unknown measure 'guesses'" },
+		{ "\"n\" key resend-ms within 0%", "cannot read 'within 0%'" },
+		{ "\"n\" key resend-ms around 5%", "cannot read 'around 5%'" },
+		{ "\"n\" key copies within 10%", "only resend-ms takes a tolerance" },
+	};
+
+	cr_assert_eq(labcheck_parse(LABCHECK_ANSWER, "\"how long\" resend_ms resend-ms within 50%",
+	                            &c, err, sizeof(err)), 0, "%s", err);
+	cr_expect_str_eq(c.key, "resend_ms");
+	cr_expect_eq(c.measure, LC_RESEND_MS);
+	cr_expect_eq(c.within, 50);
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		cr_expect_eq(labcheck_parse(LABCHECK_ANSWER, bad[i][0], &c, err, sizeof(err)), -1,
+		             "'%s' was taken", bad[i][0]);
+		cr_expect(strstr(err, bad[i][1]), "'%s': %s", bad[i][0], err);
 	}
 }
