@@ -6,7 +6,6 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <pthread.h>
-#include <sched.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,6 +21,8 @@
 #define FRAME_MAX 9216
 #define HOLD_MAX_NS UINT64_C(1000000000)   /* a held segment whose partner never comes */
 #define NOTE_MAX 200
+/* The cable's rate: 100 Mbit/s, 80 ns a byte, so a full frame takes 121 us to cross. */
+#define NS_PER_BYTE 80u
 
 struct frame {
 	uint64_t due_ns;        /* CLOCK_MONOTONIC */
@@ -37,6 +38,7 @@ struct direction {
 	uint64_t delay_ns;
 	struct frame q[QUEUE_LEN];      /* FIFO: constant delay keeps due times in order */
 	size_t head, count;
+	uint64_t free_ns;               /* when the cable is free for the next frame */
 	struct frame held;              /* a reordered segment waiting for its partner */
 	unsigned held_n, held_until;
 	uint64_t held_since;
@@ -318,7 +320,13 @@ static void drain_in(struct wire *w, int h)
 	}
 }
 
-/* Sends what is due; returns the ns until the next due frame, or -1 when none waits. */
+/*
+ * Sends what is due; returns the ns until the next due frame, or -1 when none waits.
+ * One frame at a time, each taking its length at the cable's rate: frames leave at least
+ * that far apart, as on a real cable, even when the machine held this thread up and
+ * several are due at once. Sent in a bunch, they would reach the receiver in one batch and
+ * be acknowledged in one ACK: three duplicate ACKs would become one.
+ */
 static int64_t flush_out(struct wire *w, int h)
 {
 	struct direction *d = &w->d[h];
@@ -334,8 +342,11 @@ static int64_t flush_out(struct wire *w, int h)
 
 		if (fr->due_ns > now)
 			return (int64_t)(fr->due_ns - now);
+		if (d->free_ns > now)
+			return (int64_t)(d->free_ns - now);
 		/* A cut cable (the far end down) refuses the frame: it is lost, as on a cable. */
 		(void)!send(d->out, fr->data, fr->len, MSG_DONTWAIT);
+		d->free_ns = now + (uint64_t)fr->len * NS_PER_BYTE;
 		free(fr->data);
 		fr->data = NULL;
 		d->head = (d->head + 1) % QUEUE_LEN;
@@ -349,21 +360,6 @@ static int64_t flush_out(struct wire *w, int h)
 static void *wire_main(void *arg)
 {
 	struct wire *w = arg;
-	int cpu = sched_getcpu();
-
-	/*
-	 * Stay on one CPU. A frame written to a veth is queued on the backlog of the CPU that
-	 * wrote it; under load those backlogs are drained by each CPU's ksoftirqd, so a thread
-	 * that moved between two writes could deliver them in the wrong order: a reordering
-	 * the lab did not ask for.
-	 */
-	if (cpu >= 0) {
-		cpu_set_t set;
-
-		CPU_ZERO(&set);
-		CPU_SET(cpu, &set);
-		(void)pthread_setaffinity_np(pthread_self(), sizeof(set), &set);
-	}
 
 	for (size_t i = 0; i < w->plan.n; i++) {
 		const struct wire_fault *f = &w->plan.f[i];

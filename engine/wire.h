@@ -23,6 +23,10 @@
  *   reorder FROM data N M         the Nth data segment is held until the Mth has passed
  *                                 (N < M): the receiver gets M first
  *
+ * The wire carries 100 Mbit/s: a frame takes its length times 80 ns, and frames leave at
+ * least that far apart in each direction, as on a real cable, even after the machine held
+ * the thread up (a bunch of frames would be acknowledged as one).
+ *
  * The capture is taken on the client's eth0, before the wire: a segment the client sends
  * is always captured, then dropped or held by the wire; a segment from the server the wire
  * drops is never captured. The wire says what it did in notes ("tcplab wire: drops the
