@@ -333,3 +333,68 @@ Test(lab8, answer_lines_are_parsed_or_refused_with_a_reason)
 		cr_expect(strstr(err, bad[i][1]), "'%s': %s", bad[i][0], err);
 	}
 }
+
+/* Does ko.po hold msgid "text"? (The lab's catalogue is read by another module; here only
+ * its coverage: every short text the lab writes has its Korean.) */
+static bool po_has(const char *po, const char *text)
+{
+	char want[400];
+
+	snprintf(want, sizeof(want), "\nmsgid \"%s\"\n", text);
+	return strstr(po, want) != NULL;
+}
+
+/* The quoted name of a line "KEY = "NAME" ..." or "check|assert ... "NAME"", or NULL. */
+static const char *quoted(char *line, char **end)
+{
+	char *a = strchr(line, '"'), *b = a ? strchr(a + 1, '"') : NULL;
+
+	if (!b)
+		return NULL;
+	*b = '\0';
+	*end = b;
+	return a + 1;
+}
+
+Test(lab8, the_korean_catalogue_has_every_text_the_lab_writes)
+{
+	static char po[65536];
+	char path[700], line[512], *end;
+	const char *files[] = { "lab.conf", "middle.expect", "tail.expect", "syn.expect",
+	                        "rto.expect", "reorder.expect", "exercise.expect" };
+	FILE *f;
+	size_t n;
+	int texts = 0;
+
+	snprintf(path, sizeof(path), "%s/labs/08-loss/ko.po", test_root());
+	f = fopen(path, "r");
+	cr_assert_not_null(f, "%s", path);
+	n = fread(po + 1, 1, sizeof(po) - 2, f);
+	fclose(f);
+	po[0] = '\n';
+	po[n + 1] = '\0';
+	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+		snprintf(path, sizeof(path), "%s/labs/08-loss/%s", test_root(), files[i]);
+		f = fopen(path, "r");
+		cr_assert_not_null(f, "%s", path);
+		while (fgets(line, sizeof(line), f)) {
+			const char *t = NULL;
+			char *s = line + strspn(line, " \t");
+
+			line[strcspn(line, "\n")] = '\0';
+			if (!strncmp(s, "title", 5) || !strncmp(s, "summary", 7))
+				t = strchr(s, '=') ? strchr(s, '=') + 1 + strspn(strchr(s, '=') + 1, " ") : NULL;
+			else if (!strncmp(s, "call", 4) || !strncmp(s, "output", 6) ||
+			         !strncmp(s, "wire ", 5) || !strncmp(s, "wire\t", 5) ||
+			         !strncmp(s, "answer", 6) || !strncmp(s, "check ", 6) ||
+			         (!strncmp(s, "assert ", 7) && strchr(s, '"')))
+				t = quoted(s, &end);
+			if (!t)
+				continue;
+			texts++;
+			cr_expect(po_has(po, t), "ko.po has no msgid for %s's \"%s\"", files[i], t);
+		}
+		fclose(f);
+	}
+	cr_expect_gt(texts, 40, "only %d texts found: the scan is broken", texts);
+}
