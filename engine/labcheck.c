@@ -759,10 +759,6 @@ static void eval_wire(const struct labcheck *c, const struct labcheck_ctx *ctx,
 		         op_text[c->op], c->value);
 }
 
-#define RESENT_BITS (EXPERT_BIT(EXPERT_I_RETRANSMISSION) | \
-                     EXPERT_BIT(EXPERT_I_FAST_RETRANSMISSION) | \
-                     EXPERT_BIT(EXPERT_I_SPURIOUS_RETRANSMISSION))
-
 /* What the capture shows about the first resend of the lab's first connection. */
 struct resend {
 	bool found;
@@ -779,25 +775,25 @@ static void find_resend(const struct labcheck_ctx *ctx, struct resend *rs)
 	uint32_t conn = ctx->nseg ? s[0].conn_id : 0;
 
 	memset(rs, 0, sizeof(*rs));
+	/* A copy is data at or below what the client had already sent, whatever Wireshark
+	 * calls it: a resend right after newer data is its "TCP Out-Of-Order". */
 	for (size_t i = 0; i < ctx->nseg; i++) {
 		const struct flow_seg *x = &s[i];
 
 		if (x->conn_id != conn || x->dir != FLOW_C2S || !x->seg.len)
 			continue;
+		if (!rs->copy && rs->end && x->rel_seq + x->seg.len <= rs->end)
+			rs->copy = x;
 		if (x->rel_seq + x->seg.len > rs->end)
 			rs->end = x->rel_seq + x->seg.len;
-		if (!rs->copy && (x->analysis & RESENT_BITS))
-			rs->copy = x;
 	}
-	if (!rs->copy)
-		return;
-	rs->found = true;
+	rs->found = rs->copy != NULL;
 	for (size_t i = 0; i < ctx->nseg; i++) {
 		const struct flow_seg *x = &s[i];
 
 		if (x->conn_id != conn)
 			continue;
-		if (x->dir == FLOW_C2S && x->seg.len && x->rel_seq == rs->copy->rel_seq) {
+		if (rs->copy && x->dir == FLOW_C2S && x->seg.len && x->rel_seq == rs->copy->rel_seq) {
 			if (!rs->orig)
 				rs->orig = x;
 			rs->copies++;
@@ -806,7 +802,7 @@ static void find_resend(const struct labcheck_ctx *ctx, struct resend *rs)
 			continue;
 		if (!rs->final && rs->end && x->rel_ack >= rs->end)
 			rs->final = x;
-		if (x < rs->copy && !x->seg.len && !(x->seg.flags & (TCP_SYN | TCP_FIN)) &&
+		if (rs->copy && x < rs->copy && !x->seg.len && !(x->seg.flags & (TCP_SYN | TCP_FIN)) &&
 		    x->rel_ack == rs->copy->rel_seq) {
 			if (!first_ack)
 				first_ack = x;
