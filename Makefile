@@ -36,7 +36,7 @@ endif
 
 # Expanded when a recipe runs, that is after 'deps' has installed what pkg-config looks for.
 PKG_CFLAGS = $(shell pkg-config --cflags libpcap ncursesw)
-PKG_LIBS   = $(shell pkg-config --libs libpcap ncursesw)
+PKG_LIBS   = $(shell pkg-config --libs libpcap ncursesw) -pthread
 CRIT_FLAGS = $(shell pkg-config --cflags criterion)
 CRIT_LIBS  = $(shell pkg-config --libs criterion)
 

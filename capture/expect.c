@@ -39,6 +39,8 @@ struct seg_line {
 	struct range f[NFIELD];
 	bool ack_all;           /* ack=+ */
 	bool retrans;           /* must be a retransmission (expert analysis) */
+	bool sack;              /* must carry a SACK block (RFC 2018) */
+	uint32_t expert;        /* must carry one of these EXPERT_BIT labels; 0: any */
 	enum time_kind tkind;
 	uint64_t t_lo, t_hi;    /* nanoseconds */
 	uint32_t rmin, rmax;    /* repetition; rmax REP_INF for unbounded */
@@ -345,6 +347,36 @@ static int parse_field(struct pstate *ps, const char *tok, struct seg_line *l)
 		l->retrans = true;
 		return 0;
 	}
+	if (strcmp(tok, "sack") == 0) {
+		if (l->sack)
+			return perr(ps, "field 'sack' given twice");
+		l->sack = true;
+		return 0;
+	}
+	if (strncmp(tok, "expert=", 7) == 0) {
+		const char *e = tok + 7;
+
+		if (l->expert)
+			return perr(ps, "field 'expert' given twice");
+		while (*e) {
+			size_t n = strcspn(e, "|");
+			int found = -1;
+
+			for (int i = 0; i < EXPERT_NLABELS; i++)
+				if (strlen(expert_labels[i].name) == n && !strncmp(e, expert_labels[i].name, n))
+					found = i;
+			if (found < 0)
+				return perr(ps, "unknown expert label '%.*s' in '%s' (use a label 'tcplab "
+				            "inspect --tsv' prints, such as duplicate_ack)", (int)n, e, tok);
+			l->expert |= EXPERT_BIT(found);
+			e += n;
+			if (*e == '|' && *++e == '\0')
+				return perr(ps, "empty alternative in '%s'", tok);
+		}
+		if (!l->expert)
+			return perr(ps, "field 'expert' needs a label, as in 'expert=duplicate_ack'");
+		return 0;
+	}
 	size_t nlen = strcspn(tok, "=<>");
 	const char *op = tok + nlen;
 	long idx = -1;
@@ -352,7 +384,8 @@ static int parse_field(struct pstate *ps, const char *tok, struct seg_line *l)
 		if (strlen(field_names[k].name) == nlen && strncmp(tok, field_names[k].name, nlen) == 0)
 			idx = field_names[k].idx;
 	if (idx < 0)
-		return perr(ps, "unknown field '%s' (use seq, ack, len, win or retrans)", tok);
+		return perr(ps, "unknown field '%s' (use seq, ack, len, win, retrans, sack or expert=)",
+		            tok);
 	if (!*op)
 		return perr(ps, "field '%s' needs a value, as in '%s=0'", tok, tok);
 	struct range *r = &l->f[idx];
@@ -876,7 +909,9 @@ enum {
 	M_LEN = 1 << 4,
 	M_WIN = 1 << 5,
 	M_RETRANS = 1 << 6,
-	M_TIME = 1 << 7,
+	M_SACK = 1 << 7,
+	M_EXPERT = 1 << 8,
+	M_TIME = 1 << 9,
 };
 
 #define RETRANS_BITS (EXPERT_BIT(EXPERT_I_RETRANSMISSION) | \
@@ -974,6 +1009,10 @@ static unsigned mismatch(const struct mctx *m, const struct seg_line *l, size_t 
 		bad |= M_ACK;
 	if (l->retrans && !(s->analysis & RETRANS_BITS))
 		bad |= M_RETRANS;
+	if (l->sack && (!(s->seg.opt.present & TCPOPT_HAS_SACK) || !s->seg.opt.nsack))
+		bad |= M_SACK;
+	if (l->expert && !(s->analysis & l->expert))
+		bad |= M_EXPERT;
 	if (l->tkind == T_REL) {
 		if (seg_gap_wire(m, q) < l->t_lo || seg_gap(m, q) > l->t_hi)
 			bad |= M_TIME;
@@ -1104,7 +1143,8 @@ static unsigned seg_context(const struct mctx *m, const struct seg_line *l, size
 	if (q >= m->n)
 		return ctx | CTX_END;
 	const struct flow_seg *s = &m->segs[q];
-	if (s->analysis & RETRANS_BITS)
+	/* A line that asks for a resend is not surprised by one: what differs is elsewhere. */
+	if ((s->analysis & RETRANS_BITS) && !(l && (l->retrans || (l->expert & RETRANS_BITS))))
 		ctx |= CTX_RETRANS;
 	if (q == m->first_fin)
 		ctx |= CTX_FIRST_FIN;
@@ -1230,6 +1270,26 @@ static void sb_details(struct sbuf *b, const struct mctx *m, const struct seg_li
 	}
 	if (bad & M_RETRANS) {
 		sb_add(b, _("%sit is not a retransmission"), sep);
+		sep = "; ";
+	}
+	if (bad & M_SACK) {
+		sb_add(b, "%sit carries no SACK block", sep);
+		sep = "; ";
+	}
+	if (bad & M_EXPERT) {
+		const char *alt = "";
+
+		sb_add(b, "%sWireshark would label it ", sep);
+		sb_add(b, "%s", s->analysis ? "" : "nothing");
+		for (int i = 0, k = 0; i < EXPERT_NLABELS; i++)
+			if (s->analysis & EXPERT_BIT(i))
+				sb_add(b, "%s'%s'", k++ ? ", " : "", expert_labels[i].wireshark);
+		sb_add(b, ", not ");
+		for (int i = 0; i < EXPERT_NLABELS; i++)
+			if (l->expert & EXPERT_BIT(i)) {
+				sb_add(b, "%s'%s'", alt, expert_labels[i].wireshark);
+				alt = " or ";
+			}
 		sep = "; ";
 	}
 	if (bad & M_TIME) {

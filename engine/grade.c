@@ -368,6 +368,15 @@ static const struct labrun_check *run_check(const struct labrun *run, size_t i, 
  * scenarios, explained by the first run that earned it; g->run becomes the run of the
  * first failing check (the one worth looking at), the others are freed.
  */
+/* Whether the exercise's check called name is an "answer" line. */
+static bool answer_check(const struct lab_variant *ex, const char *name)
+{
+	for (size_t i = 0; i < ex->ncheck; i++)
+		if (ex->check[i].kind == LABCHECK_ANSWER && !strcmp(ex->check[i].name, name))
+			return true;
+	return false;
+}
+
 static int score(struct grade_result *g, struct labrun **runs, int nrun, int planned)
 {
 	const struct labrun *run = runs[0];
@@ -410,8 +419,11 @@ static int score(struct grade_result *g, struct labrun **runs, int nrun, int pla
 			showfail = worst;
 		if (c->verdict != EXPECT_PASS && show < 0)
 			show = worst;
-		/* Whether the capture kept up is tcplab's business, not the student's. */
+		/* Whether the capture kept up is tcplab's business, not the student's; so, in an
+		 * answers exercise, is how the lab's own programs ran: only answers score. */
 		c->max = strcmp(k->name, "the capture is complete") ? 1 : 0;
+		if (runs[0]->lab->exercise.answers && !answer_check(&runs[0]->lab->exercise, k->name))
+			c->max = 0;
 		c->score = c->verdict == EXPECT_PASS ? c->max : 0;
 		g->score += c->score;
 		g->max += c->max;
@@ -455,6 +467,7 @@ struct grade {
 	char root[512], buildp[512], include[512];
 	struct proc_guard guard;        /* removes tmp even if tcplab is SIGKILLed (proc.h) */
 	struct labrun_opts ro;
+	struct lab_vars answers;        /* an answers exercise's answers.txt, as answer_KEY */
 	double t0, deadline;
 	/* the runs, one per scenario */
 	int nscen, scen;
@@ -639,6 +652,53 @@ static int plan_build(struct grade *gr, const struct grade_opts *o, int nfile, c
 	return 0;
 }
 
+/*
+ * An answers exercise (lab.h): the student's answers.txt, copied into work by
+ * submission_copy(), read as "KEY = VALUE" lines ('#' starts a comment) into answer_KEY
+ * variables. A line that is not one is skipped: its "answer" check then says the key has no
+ * answer. false, with why, when there is no answers.txt.
+ */
+static bool answers_read(struct grade *gr, char *why, size_t whylen)
+{
+	char path[800], line[256];
+	FILE *f;
+
+	gr->answers.n = 0;
+	snprintf(path, sizeof(path), "%s/answers.txt", gr->work);
+	f = fopen(path, "re");
+	if (!f) {
+		errbuf_set(why, whylen, "no answers.txt in '%s': copy the starter from the lab's"
+		           " exercise folder and fill it in", gr->g->src);
+		return false;
+	}
+	while (fgets(line, sizeof(line), f)) {
+		char *eq, *k, *v, name[40];
+		size_t n;
+
+		line[strcspn(line, "#\r\n")] = '\0';
+		eq = strchr(line, '=');
+		if (!eq)
+			continue;
+		*eq = '\0';
+		for (k = line; *k == ' ' || *k == '\t'; k++)
+			;
+		for (n = strlen(k); n && (k[n - 1] == ' ' || k[n - 1] == '\t'); n--)
+			k[n - 1] = '\0';
+		for (v = eq + 1; *v == ' ' || *v == '\t'; v++)
+			;
+		for (n = strlen(v); n && (v[n - 1] == ' ' || v[n - 1] == '\t'); n--)
+			v[n - 1] = '\0';
+		if (!*k || strlen(k) > 16 || k[strspn(k, "abcdefghijklmnopqrstuvwxyz0123456789_")])
+			continue;
+		snprintf(name, sizeof(name), "answer_%s", k);
+		(void)lab_vars_set(&gr->answers, name, v);      /* too many or too long: unanswered */
+	}
+	fclose(f);
+	return true;
+}
+
+static int start_scenario(struct grade *gr, char *errbuf, size_t errlen);
+
 /* The tree's labs/include, shown read-only at JAIL_INCLUDE and put on the include path,
  * so '#include <winsock2.h>' builds a Winsock-style submission. A tree without the folder
  * builds as before. Only these headers are shown: the rest of the tree stays hidden. */
@@ -766,6 +826,18 @@ struct grade *grade_start(const struct lab *lab, const struct grade_opts *o, cha
 	                        errlen);
 	if (nfile < 0 && fatal)
 		goto fail;
+	if (ex->answers) {
+		/* Nothing to build: the lab's own programs run, and the answers are judged
+		 * against their capture. Without answers every answer check says so. */
+		if (nfile < 0 || !answers_read(gr, why, sizeof(why)))
+			snprintf(g->note, sizeof(g->note), "%s", why);
+		gr->ro.student = NULL;
+		gr->ro.extra = &gr->answers;
+		if (start_scenario(gr, errbuf, errlen) < 0)
+			goto fail;
+		gr->phase = PH_RUN;
+		return gr;
+	}
 	r = nfile < 0 ? 1 : plan_build(gr, o, nfile, why, sizeof(why), errbuf, errlen);
 	if (r < 0)
 		goto fail;

@@ -54,7 +54,7 @@ static const struct {
 	enum labcheck_kind kind;
 } check_keys[] = {
 	{ "call", LABCHECK_CALL }, { "output", LABCHECK_OUTPUT }, { "wire", LABCHECK_WIRE },
-	{ "info", LABCHECK_CALL }, { "state", LABCHECK_STATE },
+	{ "info", LABCHECK_CALL }, { "state", LABCHECK_STATE }, { "answer", LABCHECK_ANSWER },
 };
 
 static const char *const action_names[] = {
@@ -179,6 +179,8 @@ static int set_key(struct lab *lab, struct lab_variant *v, const char *k, const 
 			continue;
 		if (v->ncheck == LAB_MAX_CHECKS)
 			return snprintf(err, errlen, "more than %d checks", LAB_MAX_CHECKS), -1;
+		if (check_keys[i].kind == LABCHECK_ANSWER && v != &lab->exercise)
+			return snprintf(err, errlen, "'answer' belongs in the [exercise] section"), -1;
 		if (labcheck_parse(check_keys[i].kind, val, &v->check[v->ncheck], why,
 		                   sizeof(why)) < 0)
 			return snprintf(err, errlen, "%s: %s", k, why), -1;
@@ -191,7 +193,11 @@ static int set_key(struct lab *lab, struct lab_variant *v, const char *k, const 
 			v->student = !strcmp(val, "client") ? HOST_CLIENT : HOST_SERVER;
 			return 0;
 		}
-		return snprintf(err, errlen, "student must be client or server"), -1;
+		if (!strcmp(val, "answers")) {
+			v->answers = true;
+			return 0;
+		}
+		return snprintf(err, errlen, "student must be client, server or answers"), -1;
 	}
 	if (v != &lab->exercise && (!strcmp(k, "student") || !strcmp(k, "source") ||
 	                            !strcmp(k, "binary")))
@@ -202,6 +208,16 @@ static int set_key(struct lab *lab, struct lab_variant *v, const char *k, const 
 		v->scenarios = atoi(val);
 		return v->scenarios >= 1 && v->scenarios <= 8 ? 0 :
 		       (snprintf(err, errlen, "scenarios must be between 1 and 8"), -1);
+	}
+	if (v && !strcmp(k, "fault")) {
+		char why[200];
+
+		if (lab->topology != SANDBOX_TWO_HOSTS)
+			return snprintf(err, errlen, "a fault needs 'topology = two-hosts' above it: "
+			                "only two hosts have a cable"), -1;
+		if (wire_plan_add(&v->faults, val, why, sizeof(why)) < 0)
+			return snprintf(err, errlen, "%s", why), -1;
+		return 0;
 	}
 	if (v && !strcmp(k, "pace"))
 		return parse_pace(v, val, err, errlen);
@@ -323,13 +339,26 @@ int lab_load(const char *dir, struct lab *lab, char *errbuf, size_t errlen)
 	}
 	if (lab->has_exercise) {
 		v = &lab->exercise;
-		if (!v->server[0] || !v->client[0] || !v->expect[0] || v->student < 0 ||
+		if (v->answers) {
+			bool any = false;
+
+			for (size_t i = 0; i < v->ncheck; i++)
+				any |= v->check[i].kind == LABCHECK_ANSWER;
+			if (!v->server[0] || !v->client[0] || !v->expect[0] || !v->source[0] || !any ||
+			    strstr(v->server, "{student}") || strstr(v->client, "{student}")) {
+				snprintf(errbuf, errlen, "%s: an [exercise] with 'student = answers' needs"
+				         " source, server, client, expect and answer lines, and runs the"
+				         " lab's own programs (no {student})", path);
+				goto out;
+			}
+		} else if (!v->server[0] || !v->client[0] || !v->expect[0] || v->student < 0 ||
 		    !v->source[0] || !v->binary[0]) {
 			snprintf(errbuf, errlen, "%s: [exercise] needs student, source, binary, server,"
 			         " client and expect", path);
 			goto out;
 		}
-		if (!strstr(v->student == HOST_CLIENT ? v->client : v->server, "{student}")) {
+		if (!v->answers &&
+		    !strstr(v->student == HOST_CLIENT ? v->client : v->server, "{student}")) {
 			snprintf(errbuf, errlen, "%s: [exercise] is for the %s, so its %s line must run"
 			         " {student}", path, v->student == HOST_CLIENT ? "client" : "server",
 			         v->student == HOST_CLIENT ? "client" : "server");

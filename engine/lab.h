@@ -8,6 +8,7 @@
 
 #include "engine/labcheck.h"
 #include "engine/sandbox.h"
+#include "engine/wire.h"
 
 /*
  * A lab is data (STYLE.md): labs/NN-name/lab.conf names its topology, its programs and, per
@@ -82,8 +83,14 @@ struct lab_variant {
 		enum trace_call cls;
 		double ms;
 	} pace;
+	/* "fault = ..." lines (engine/wire.h): the cable between the two hosts drops, delays
+	 * or reorders these segments. None: the plain bridge. */
+	struct wire_plan faults;
 	/* [exercise] only: */
 	int student;                    /* the role the student's program plays, -1 if none */
+	bool answers;                   /* "student = answers": the student hands in predictions
+	                                   (SOURCE/answers.txt) that "answer" checks compare with
+	                                   a run of the lab's own programs; nothing is built */
 	char source[64];                /* starter folder, relative to the lab's folder */
 	char binary[64];                /* what the student's program is built as */
 };

@@ -2,9 +2,12 @@
 #include "engine/labcheck.h"
 
 #include <ctype.h>
+#include <errno.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "engine/lab.h"
 #include "engine/sandbox.h"
@@ -364,6 +367,50 @@ static int parse_state(char w[MAX_WORDS][300], int n, struct labcheck *c, char *
 	return -1;
 }
 
+static const struct {
+	const char *name;
+	enum labcheck_answer measure;
+} answer_measures[] = {
+	{ "resent-seq", LC_RESENT_SEQ }, { "dupacks", LC_DUPACKS },
+	{ "resend-kind", LC_RESEND_KIND }, { "resend-ms", LC_RESEND_MS },
+	{ "copies", LC_COPIES }, { "final-ack", LC_FINAL_ACK },
+};
+
+/* "NAME" KEY MEASURE [within N%] */
+static int parse_answer(char w[][300], int n, struct labcheck *out, char *errbuf,
+                        size_t errlen)
+{
+	size_t k;
+
+	if (n != 3 && n != 5)
+		return errbuf_set(errbuf, errlen, "needs \"NAME\" KEY MEASURE [within N%%]"), -1;
+	k = strspn(w[1], "abcdefghijklmnopqrstuvwxyz0123456789_");
+	if (!w[1][0] || w[1][k] || strlen(w[1]) > 16)
+		return errbuf_set(errbuf, errlen, "'%s' is not an answer key (a-z, 0-9 and _, at most"
+		                  " 16)", w[1]), -1;
+	snprintf(out->key, sizeof(out->key), "%s", w[1]);
+	for (k = 0; k < sizeof(answer_measures) / sizeof(answer_measures[0]); k++)
+		if (!strcmp(w[2], answer_measures[k].name))
+			break;
+	if (k == sizeof(answer_measures) / sizeof(answer_measures[0]))
+		return errbuf_set(errbuf, errlen, "unknown measure '%s' (resent-seq, dupacks,"
+		                  " resend-kind, resend-ms, copies, final-ack)", w[2]), -1;
+	out->measure = answer_measures[k].measure;
+	if (n == 5) {
+		char *end;
+
+		out->within = strtod(w[4], &end);
+		if (strcmp(w[3], "within") || end == w[4] || strcmp(end, "%") || out->within <= 0 ||
+		    out->within > 100)
+			return errbuf_set(errbuf, errlen, "cannot read '%s %s' (within N%%, N from 1 to"
+			                  " 100)", w[3], w[4]), -1;
+		if (out->measure != LC_RESEND_MS)
+			return errbuf_set(errbuf, errlen, "only resend-ms takes a tolerance: '%s' is"
+			                  " counted exactly", w[2]), -1;
+	}
+	return 0;
+}
+
 int labcheck_parse(enum labcheck_kind kind, const char *text, struct labcheck *out,
                    char *errbuf, size_t errlen)
 {
@@ -431,6 +478,8 @@ int labcheck_parse(enum labcheck_kind kind, const char *text, struct labcheck *o
 		errbuf_set(errbuf, errlen, "unknown metric '%s' (rtt-median, rtt-max, segments-c2s,"
 		           " segments-s2c, connections, zero-window-conns)", w[1]);
 		return -1;
+	case LABCHECK_ANSWER:
+		return parse_answer(w, n, out, errbuf, errlen);
 	}
 	return -1;
 }
@@ -1015,6 +1064,215 @@ static void eval_state(const struct labcheck *c, const struct labcheck_ctx *ctx,
 	}
 }
 
+/* What the capture shows about the first resend of the lab's first connection. */
+struct resend {
+	bool found;
+	const struct flow_seg *orig, *copy, *final;     /* final: the covering ACK, or NULL */
+	const struct flow_seg *dup[8];                  /* the repeats before the copy */
+	size_t ndup, copies;
+	uint32_t end;                                   /* the client's last data byte + 1 */
+};
+
+static void find_resend(const struct labcheck_ctx *ctx, struct resend *rs)
+{
+	const struct flow_seg *s = ctx->segs;
+	const struct flow_seg *first_ack = NULL;
+	uint32_t conn = ctx->nseg ? s[0].conn_id : 0;
+
+	memset(rs, 0, sizeof(*rs));
+	/* A copy is data at or below what the client had already sent, whatever Wireshark
+	 * calls it: a resend right after newer data is its "TCP Out-Of-Order". */
+	for (size_t i = 0; i < ctx->nseg; i++) {
+		const struct flow_seg *x = &s[i];
+
+		if (x->conn_id != conn || x->dir != FLOW_C2S || !x->seg.len)
+			continue;
+		if (!rs->copy && rs->end && x->rel_seq + x->seg.len <= rs->end)
+			rs->copy = x;
+		if (x->rel_seq + x->seg.len > rs->end)
+			rs->end = x->rel_seq + x->seg.len;
+	}
+	rs->found = rs->copy != NULL;
+	for (size_t i = 0; i < ctx->nseg; i++) {
+		const struct flow_seg *x = &s[i];
+
+		if (x->conn_id != conn)
+			continue;
+		if (rs->copy && x->dir == FLOW_C2S && x->seg.len && x->rel_seq == rs->copy->rel_seq) {
+			if (!rs->orig)
+				rs->orig = x;
+			rs->copies++;
+		}
+		if (x->dir != FLOW_S2C || !(x->seg.flags & TCP_ACK))
+			continue;
+		if (!rs->final && rs->end && x->rel_ack >= rs->end)
+			rs->final = x;
+		if (rs->copy && x < rs->copy && !x->seg.len && !(x->seg.flags & (TCP_SYN | TCP_FIN)) &&
+		    x->rel_ack == rs->copy->rel_seq) {
+			if (!first_ack)
+				first_ack = x;
+			else if (rs->ndup < sizeof(rs->dup) / sizeof(rs->dup[0]))
+				rs->dup[rs->ndup++] = x;
+		}
+	}
+}
+
+/* The answer to key, or NULL when answers.txt left it out or still says '?'. */
+static const char *answer_of(const struct labcheck *c, const struct labcheck_ctx *ctx)
+{
+	char name[40];
+	const char *v;
+
+	snprintf(name, sizeof(name), "answer_%s", c->key);
+	v = ctx->vars ? lab_vars_get(ctx->vars, name) : NULL;
+	return v && *v && strcmp(v, "?") ? v : NULL;
+}
+
+/* "fast" (a fast retransmission, "Fast retransmit"...) 1, "timer" ("timeout", "RTO",
+ * "probe", "TLP"...) 0, anything else (a hedge like "fast or timer" included) -1. */
+static int answer_kind(const char *ans)
+{
+	static const char *const fast[] = { "fast", "fast retransmission", "fast retransmit",
+	                                    "fast-retransmit", "fast_retransmission" };
+	static const char *const timer[] = { "timer", "timeout", "rto", "retransmission timeout",
+	                                     "probe", "tlp", "tail loss probe" };
+
+	for (size_t i = 0; i < sizeof(fast) / sizeof(fast[0]); i++)
+		if (!strcasecmp(ans, fast[i]))
+			return 1;
+	for (size_t i = 0; i < sizeof(timer) / sizeof(timer[0]); i++)
+		if (!strcasecmp(ans, timer[i]))
+			return 0;
+	return -1;
+}
+
+static bool read_count(const char *text, long long *out)
+{
+	char *end;
+
+	errno = 0;
+	*out = strtoll(text, &end, 10);
+	return end != text && !*end && !errno;
+}
+
+static void eval_answer(const struct labcheck *c, const struct labcheck_ctx *ctx,
+                        struct expect_result *r)
+{
+	const char *ans = answer_of(c, ctx);
+	struct resend rs;
+	long long n = 0, truth = 0;
+	char *e = r->explain;
+	size_t len = sizeof(r->explain);
+	bool number = c->measure != LC_RESEND_KIND && c->measure != LC_RESEND_MS;
+
+	r->verdict = EXPECT_FAIL;
+	if (!ans) {
+		snprintf(e, len, "no answer: answers.txt has no '%s = ...' line, or it still says '?'",
+		         c->key);
+		return;
+	}
+	find_resend(ctx, &rs);
+	if (!rs.found && c->measure != LC_FINAL_ACK) {
+		r->verdict = EXPECT_INCONCLUSIVE;
+		snprintf(e, len, "the capture shows no segment sent again, so the run did not go as"
+		         " the exercise says: grade again");
+		return;
+	}
+	if (number && !read_count(ans, &n)) {
+		snprintf(e, len, "'%s' is not a whole number: write %s = 3, digits only", ans, c->key);
+		return;
+	}
+	switch (c->measure) {
+	case LC_RESENT_SEQ:
+		truth = rs.copy->rel_seq;
+		if (n == truth)
+			break;
+		snprintf(e, len, "you answered %lld; the capture shows seq %lld sent again (segment"
+		         " %" PRIu32 "), first sent as segment %" PRIu32 ": the lost segment's first"
+		         " byte, 1 + 1448 for each segment before it", n, truth, rs.copy->seg.frame,
+		         rs.orig->seg.frame);
+		return;
+	case LC_DUPACKS:
+		truth = (long long)rs.ndup;
+		if (n == truth)
+			break;
+		{
+			size_t off = (size_t)snprintf(e, len, "you answered %lld; the capture shows %lld:"
+			                              " the server's segments", n, truth);
+
+			for (size_t i = 0; i < rs.ndup && off < len; i++)
+				off += (size_t)snprintf(e + off, len - off, "%s%" PRIu32,
+				                        i == 0 ? " " : i + 1 == rs.ndup ? " and " : ", ",
+				                        rs.dup[i]->seg.frame);
+			if (off < len)
+				snprintf(e + off, len - off, "%s repeat ack %" PRIu32 " before the copy"
+				         " (segment %" PRIu32 "); the ACK before them that first asked for"
+				         " it is not a duplicate", rs.ndup ? "" : " (none)",
+				         rs.copy->rel_seq, rs.copy->seg.frame);
+		}
+		return;
+	case LC_COPIES:
+		truth = (long long)rs.copies;
+		if (n == truth)
+			break;
+		snprintf(e, len, "you answered %lld; the capture shows seq %" PRIu32 " leaving %lld"
+		         " times, the first copy included (first as segment %" PRIu32 ")", n,
+		         rs.copy->rel_seq, truth, rs.orig->seg.frame);
+		return;
+	case LC_FINAL_ACK:
+		truth = rs.final ? rs.final->rel_ack : 0;
+		if (rs.final && n == truth)
+			break;
+		if (!rs.final)
+			snprintf(e, len, "the capture shows no ACK covering all %" PRIu32 " bytes",
+			         rs.end ? rs.end - 1 : 0);
+		else
+			snprintf(e, len, "you answered %lld; the ACK that covers all %" PRIu32 " bytes is"
+			         " ack %lld (segment %" PRIu32 "): an ACK names the next byte it expects,"
+			         " and the first byte is 1", n, rs.end - 1, truth, rs.final->seg.frame);
+		return;
+	case LC_RESEND_KIND: {
+		bool fast = (rs.copy->analysis & EXPERT_BIT(EXPERT_I_FAST_RETRANSMISSION)) != 0;
+		int said = answer_kind(ans);
+
+		if (said < 0) {
+			snprintf(e, len, "'%s' is neither 'fast' nor 'timer' (one word, one answer)",
+			         ans);
+			return;
+		}
+		if (said == fast)
+			break;
+		snprintf(e, len, "you answered %s; segment %" PRIu32 " is Wireshark's '%s': %s", ans,
+		         rs.copy->seg.frame, fast ? "TCP Fast Retransmission" : "TCP Retransmission",
+		         fast ? "duplicate ACKs asked for it, and it left right after them, no timer" :
+		         "no three duplicate ACKs came first: a timer (the loss probe or the"
+		         " retransmission timeout) sent it");
+		return;
+	}
+	case LC_RESEND_MS: {
+		double ms = (double)(rs.copy->seg.ts_ns - rs.orig->seg.ts_ns) / 1e6, a;
+		char *end;
+
+		a = strtod(ans, &end);
+		if (end == ans || *end) {
+			snprintf(e, len, "'%s' is not a number of milliseconds: write %s = 250", ans,
+			         c->key);
+			return;
+		}
+		if (a >= ms * (1 - c->within / 100) && a <= ms * (1 + c->within / 100))
+			break;
+		snprintf(e, len, "you answered %g ms; the copy (segment %" PRIu32 ") left %.1f ms after"
+		         " the first (segment %" PRIu32 "); within %g%% is %.0f to %.0f ms", a,
+		         rs.copy->seg.frame, ms, rs.orig->seg.frame, c->within,
+		         ms * (1 - c->within / 100), ms * (1 + c->within / 100));
+		return;
+	}
+	}
+	r->verdict = EXPECT_PASS;
+	r->seg_index = rs.copy ? (long)(rs.copy - ctx->segs) : -1;
+	snprintf(e, len, "right: %s", ans);
+}
+
 void labcheck_eval(const struct labcheck *c, const struct labcheck_ctx *ctx,
                    struct expect_result *r)
 {
@@ -1032,6 +1290,9 @@ void labcheck_eval(const struct labcheck *c, const struct labcheck_ctx *ctx,
 		break;
 	case LABCHECK_STATE:
 		eval_state(c, ctx, r);
+		break;
+	case LABCHECK_ANSWER:
+		eval_answer(c, ctx, r);
 		break;
 	}
 }

@@ -22,12 +22,27 @@ struct lab_vars;
  * program's side of the timeline, and measures over many segments.
  */
 
-enum labcheck_kind { LABCHECK_CALL, LABCHECK_OUTPUT, LABCHECK_WIRE, LABCHECK_STATE };
+enum labcheck_kind { LABCHECK_CALL, LABCHECK_OUTPUT, LABCHECK_WIRE, LABCHECK_STATE,
+                     LABCHECK_ANSWER };
 enum labcheck_op { LC_EQ, LC_LT, LC_GT, LC_LE, LC_GE };
 enum labcheck_metric {
 	LC_RTT_MEDIAN, LC_RTT_MAX, LC_SEGMENTS_C2S, LC_SEGMENTS_S2C, LC_CONNECTIONS,
 	LC_ZERO_WINDOW_CONNS,
 };
+/*
+ * "answer = "NAME" KEY MEASURE [within N%]": an exercise whose student hands in
+ * predictions (answers.txt, KEY = VALUE lines; the run's variable answer_KEY) rather than a
+ * program. The prediction is compared with MEASURE, read from the lab connection's capture,
+ * and a wrong one is explained with the segments that show the truth:
+ *   resent-seq   relative seq of the first segment the client sent again
+ *   dupacks      the server's ACKs repeating that number before the copy left
+ *   resend-kind  "fast" (Wireshark's Fast Retransmission) or "timer" (any other resend)
+ *   resend-ms    ms from the segment's first copy to its second ("within N%" allowed)
+ *   copies       how many times the client sent that segment, the first included
+ *   final-ack    the ack of the server's first ACK that covers every byte the client sent
+ */
+enum labcheck_answer { LC_RESENT_SEQ, LC_DUPACKS, LC_RESEND_KIND, LC_RESEND_MS, LC_COPIES,
+                       LC_FINAL_ACK };
 
 #define LABCHECK_MAX_HAS 4
 
@@ -75,6 +90,10 @@ struct labcheck {
 	bool has_timer;
 	enum labcheck_op timer_op;
 	double timer;
+	/* answer */
+	char key[24];                   /* the answer file's key; the run's answer_KEY */
+	enum labcheck_answer measure;
+	double within;                  /* tolerance in percent, 0: exact */
 };
 
 /* What a finished run offers the checks. */

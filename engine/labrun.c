@@ -24,6 +24,7 @@
 #include "engine/trace.h"
 #include "util/textesc.h"
 #include "util/tr.h"
+#include "engine/wire.h"
 
 #define DEFAULT_TIMEOUT_S 15.0
 #define LISTEN_TIMEOUT_MS 5000      /* a server that has not listened by then never will */
@@ -81,6 +82,7 @@ struct labrun_state {
 	uint64_t phase_deadline;        /* CLOCK_MONOTONIC ms */
 	uint64_t deadline;              /* the whole run */
 	struct sandbox *sb;
+	struct wire *wire;              /* the variant's faults on the cable, or NULL */
 	struct live *cap;
 	struct flow_table *ft;
 	struct pcapout *dump;
@@ -283,8 +285,20 @@ static bool flows_settled(const struct flow_table *ft)
 	return true;
 }
 
+/* What the faulty wire did, as the lab's own lines on the timeline ("tcplab wire: drops
+ * the client's data segment 3 ..."), stamped when the wire acted. */
+static void read_wire_notes(struct labrun_state *c)
+{
+	char text[240];
+	uint64_t t;
+
+	while (c->wire && wire_note_next(c->wire, &t, text, sizeof(text)) == 1)
+		if (timeline_add_output(&c->run->tl, TL_HOST_WIRE, t, text, strlen(text)) < 0)
+			c->oom = true;
+}
+
 /* Descriptors of one program the run waits on; kind says what each is. */
-enum fd_kind { FD_CAPTURE, FD_TRACE, FD_OUTPUT, FD_EXIT };
+enum fd_kind { FD_CAPTURE, FD_TRACE, FD_OUTPUT, FD_EXIT, FD_WIRE };
 
 static int prog_fds(const struct prog *pr, struct pollfd *fds, enum fd_kind *kind, int n)
 {
@@ -314,6 +328,11 @@ static int all_fds(const struct labrun_state *c, struct pollfd *fds, enum fd_kin
 	fds[n] = (struct pollfd){ live_fd(c->cap), POLLIN, 0 };
 	kind[n] = FD_CAPTURE;
 	owner[n++] = NULL;
+	if (c->wire) {
+		fds[n] = (struct pollfd){ wire_notes_fd(c->wire), POLLIN, 0 };
+		kind[n] = FD_WIRE;
+		owner[n++] = NULL;
+	}
 	for (int h = 0; h < 2; h++) {
 		int before = n;
 
@@ -343,6 +362,9 @@ static void service(struct labrun_state *c)
 		switch (kind[i]) {
 		case FD_CAPTURE:
 			live_dispatch(c->cap, on_packet, c);
+			break;
+		case FD_WIRE:
+			read_wire_notes(c);
 			break;
 		case FD_TRACE:
 			read_trace(c, pr);
@@ -637,7 +659,14 @@ static void lab_checks(struct labrun *run, const struct flow_table *ft)
 		.ks = &run->ks, .ks_error = run->ks_error,
 	};
 	bool all_passed;
+	const struct labrun_check *off = NULL;
 
+	/* An exercise of answers judges predictions against the lab's own run: when that run
+	 * did not go as the exercise says (the machine held the wire or a receiver up, and
+	 * three duplicate ACKs came as two), no answer can be judged on it. */
+	for (size_t i = 0; v->answers && !off && i < run->ncheck; i++)
+		if (run->check[i].r.verdict != EXPECT_PASS)
+			off = &run->check[i];
 	ctx.nlab_socks = lab_sockets(run, socks, sizeof(socks) / sizeof(socks[0]));
 	for (size_t j = 0; segs && j < run->tl.nseg; j++) {
 		const struct flow_conn *fc = flow_get(ft, run->tl.seg[j].conn_id);
@@ -665,6 +694,14 @@ static void lab_checks(struct labrun *run, const struct flow_table *ft)
 			continue;
 		}
 		labcheck_eval(&v->check[i], &ctx, &chk->r);
+		if (off && v->check[i].kind == LABCHECK_ANSWER) {
+			chk->r.verdict = EXPECT_INCONCLUSIVE;
+			snprintf(chk->r.explain, sizeof(chk->r.explain), "this run did not go as the"
+			         " exercise says (\"%.100s\" did not pass: the machine held the lab's"
+			         " programs or the wire up), so no answer can be judged on it: grade"
+			         " again", off->name);
+			run->disturbed = true;
+		}
 	}
 	all_passed = segs != NULL;
 	for (size_t i = 0; i < run->ncheck; i++)
@@ -1572,10 +1609,28 @@ static int start(struct labrun_state *c, const struct labrun_opts *o, char *errb
 	c->sb = sandbox_new(lab->topology, errbuf, errlen);
 	if (!c->sb)
 		return -1;
+	if (run->variant->faults.n) {
+		int ends[2];
+
+		if (sandbox_wire_ports(c->sb, ends, errbuf, errlen) < 0)
+			return -1;
+		c->wire = wire_start(ends[HOST_CLIENT], ends[HOST_SERVER], &run->variant->faults,
+		                     errbuf, errlen);
+		if (!c->wire)
+			return -1;
+	}
 	snprintf(run->server_addr, sizeof(run->server_addr), "%s", sandbox_addr(c->sb, HOST_SERVER));
 	snprintf(run->client_addr, sizeof(run->client_addr), "%s", sandbox_addr(c->sb, HOST_CLIENT));
 	lab_vars_init(&run->vars, lab, run->variant, run->server_addr, run->client_addr, run->seed,
 	              run->scenario);
+	/* The caller's own (a student's answers): fixed too, no driver may change them. */
+	for (size_t i = 0; o->extra && i < o->extra->n; i++)
+		if (lab_vars_set(&run->vars, o->extra->v[i].name, o->extra->v[i].value) < 0) {
+			snprintf(errbuf, errlen, "too many variables for the run (at most %d)",
+			         LAB_MAX_VARS);
+			return -1;
+		}
+	run->vars.nfixed = run->vars.n;
 	c->ft = flow_new();
 	if (!c->ft) {
 		snprintf(errbuf, errlen, _("out of memory"));
@@ -1618,6 +1673,7 @@ static int finish(struct labrun_state *c, char *errbuf, size_t errlen)
 	struct labrun *run = c->run;
 
 	live_stats(c->cap, &run->received, &run->dropped);
+	read_wire_notes(c);
 	/*
 	 * Fault injection for tests (docs/security.md): kernel drops cannot be caused on
 	 * demand, so TCPLAB_FAULT=capture-drop makes the run count one, to prove the verdicts
@@ -1669,6 +1725,7 @@ static void state_free(struct labrun_state *c)
 	if (c->cap)
 		live_close(c->cap);
 	flow_free(c->ft);
+	wire_free(c->wire);     /* its sockets live in the sandbox's wire namespace */
 	sandbox_free(c->sb);
 	free(c);
 }

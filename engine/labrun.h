@@ -49,6 +49,8 @@ struct labrun_opts {
 	uint64_t seed;              /* {seed} for the lab's drivers and params */
 	int scenario;               /* {scenario}: which of the variant's scenarios */
 	bool keep_frames;           /* keep the raw frames in run->frames, for a record */
+	const struct lab_vars *extra;   /* more fixed variables for the run (a student's
+	                                   answers, answer_KEY), or NULL */
 };
 
 struct labrun_check {

@@ -252,7 +252,8 @@ int netlink_set_master(struct netlink *nl, const char *port, const char *bridge,
 
 	if (pidx < 0)
 		return pidx;
-	bidx = ifindex_or_err(nl, bridge, "attach to bridge", errbuf, errlen);
+	/* No bridge: detach the port from its master. */
+	bidx = bridge ? ifindex_or_err(nl, bridge, "attach to bridge", errbuf, errlen) : 0;
 	if (bidx < 0)
 		return bidx;
 	ifi->ifi_family = AF_UNSPEC;

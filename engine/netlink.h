@@ -29,6 +29,7 @@ int netlink_veth_add(struct netlink *nl, const char *name, const char *peer, int
                      char *errbuf, size_t errlen);
 /* A bridge with STP off, so ports forward as soon as they are up. */
 int netlink_bridge_add(struct netlink *nl, const char *name, char *errbuf, size_t errlen);
+/* bridge NULL: take the port out of its bridge ('ip link set PORT nomaster'). */
 int netlink_set_master(struct netlink *nl, const char *port, const char *bridge,
                        char *errbuf, size_t errlen);
 /* Administrative state (IFF_UP), as 'ip link set NAME up|down'. */

@@ -13,9 +13,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/if_ether.h>
+#include <linux/if_packet.h>
 #include <linux/nsfs.h>
 #include <sys/ioctl.h>
 #include <sys/prctl.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/mount.h>
 #include <sys/wait.h>
@@ -524,6 +527,74 @@ int sandbox_cut(struct sandbox *sb, bool cut, char *errbuf, size_t errlen)
 	    (rc = netlink_wait_oper(s, DEV_HOST, true, LINK_UP_TIMEOUT_MS, errbuf, errlen)) < 0)
 		return rc;
 	return 0;
+}
+
+/* A packet socket on dev of the calling thread's namespace; frames it sends itself are
+ * not read back (PACKET_IGNORE_OUTGOING), so a wire does not forward its own output. */
+static int packet_socket(int ifindex, const char *dev, char *errbuf, size_t errlen)
+{
+	struct sockaddr_ll sll = { .sll_family = AF_PACKET, .sll_protocol = htons(ETH_P_ALL),
+	                           .sll_ifindex = ifindex };
+	int one = 1, size = 4 << 20;
+	char eb[128];
+	int fd = socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC, htons(ETH_P_ALL));
+
+	if (fd < 0 || setsockopt(fd, SOL_PACKET, PACKET_IGNORE_OUTGOING, &one, sizeof(one)) < 0 ||
+	    bind(fd, (struct sockaddr *)&sll, sizeof(sll)) < 0) {
+		errbuf_set(errbuf, errlen, "cannot open a packet socket on the wire's '%s': %s", dev,
+		           errbuf_strerror(errno, eb, sizeof(eb)));
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	/* Bursts of a lab's segments must not overflow it; the forced size needs
+	 * CAP_NET_ADMIN, which the sandbox has, and the plain one is the fallback. */
+	if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &size, sizeof(size)) < 0)
+		(void)setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof(size));
+	return fd;
+}
+
+int sandbox_wire_ports(struct sandbox *sb, int fds[2], char *errbuf, size_t errlen)
+{
+	struct netlink *w = sb->nl[NS_WIRE];
+	static const char *const dev[2] = { DEV_WIRE_CLIENT, DEV_WIRE_SERVER };
+	char eb[128];
+	int rc = 0;
+
+	fds[0] = fds[1] = -1;
+	if (sb->topo != SANDBOX_TWO_HOSTS) {
+		errbuf_set(errbuf, errlen, "cannot put a wire in a loopback sandbox: it has no cable");
+		return -EINVAL;
+	}
+	if ((rc = netlink_set_master(w, DEV_WIRE_CLIENT, NULL, errbuf, errlen)) < 0 ||
+	    (rc = netlink_set_master(w, DEV_WIRE_SERVER, NULL, errbuf, errlen)) < 0)
+		return rc;
+	if (setns(sb->ns[NS_WIRE], CLONE_NEWNET) < 0) {
+		rc = -errno;
+		errbuf_set(errbuf, errlen, "cannot enter the wire's network namespace: %s",
+		           errbuf_strerror(-rc, eb, sizeof(eb)));
+		return rc;
+	}
+	for (int h = 0; h < 2 && rc == 0; h++) {
+		int idx = netlink_ifindex(w, dev[h]);
+
+		fds[h] = idx > 0 ? packet_socket(idx, dev[h], errbuf, errlen) : -1;
+		if (idx <= 0)
+			errbuf_set(errbuf, errlen, "the wire's '%s' is missing", dev[h]);
+		if (fds[h] < 0)
+			rc = -EIO;
+	}
+	if (sandbox_leave(sb, eb, sizeof(eb)) < 0) {
+		errbuf_set(errbuf, errlen, "%s", eb);
+		rc = -EIO;
+	}
+	if (rc < 0)
+		for (int h = 0; h < 2; h++)
+			if (fds[h] >= 0) {
+				close(fds[h]);
+				fds[h] = -1;
+			}
+	return rc;
 }
 
 /* --- probes ------------------------------------------------------------------------ */

@@ -36,6 +36,9 @@
  *     captures) and a permanent neighbour entry for the other host (no ARP in captures,
  *     and it survives the cut). Capture on the client's "eth0".
  *
+ * A lab with faults on its cable replaces the bridge with a userspace wire: see
+ * sandbox_wire_ports() and engine/wire.h.
+ *
  * The cut (sandbox_cut(sb, true)) brings down the wire's port towards the server. The
  * server's eth0 loses carrier, so nothing from the server is captured; the client's eth0
  * keeps its carrier, so everything the client sends (retransmissions included) is still
@@ -71,6 +74,15 @@ const char *sandbox_capture_dev(const struct sandbox *sb);  /* in the client hos
 /* TWO_HOSTS only (-EINVAL otherwise): cut=true pulls the cable silently, false restores. */
 int sandbox_cut(struct sandbox *sb, bool cut, char *errbuf, size_t errlen);
 bool sandbox_is_cut(const struct sandbox *sb);
+
+/*
+ * TWO_HOSTS only: take the cable's two ends in the wire namespace out of the bridge, so
+ * nothing crosses until a userspace wire (engine/wire.h) forwards it, and return a packet
+ * socket bound to each end, created in the wire namespace: fds[HOST_CLIENT] reads what the
+ * client sends and writes towards it, fds[HOST_SERVER] likewise for the server. The
+ * caller owns the sockets. The cut still works: it downs the server's end.
+ */
+int sandbox_wire_ports(struct sandbox *sb, int fds[2], char *errbuf, size_t errlen);
 
 /* What this system allows, for 'tcplab doctor' and for clear errors. */
 struct sandbox_caps {

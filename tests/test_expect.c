@@ -224,7 +224,10 @@ ParameterizedTestParameters(expect, malformed_spec_is_rejected_with_its_message)
 		{ "check \"x\"\nx>y S", "t.expect:2: unknown direction 'x>y' (use c>s, s>c or any)" },
 		{ "check \"x\"\n+0...1", "t.expect:2: missing direction (c>s, s>c or any) in '+0...1'" },
 		{ "check \"x\"\nc>s", "t.expect:2: missing flags after 'c>s' (write them as tcpdump does: S, S., ., P., F., R.; * for any)" },
-		{ "check \"x\"\nc>s S foo=1", "t.expect:2: unknown field 'foo=1' (use seq, ack, len, win or retrans)" },
+		{ "check \"x\"\nc>s S foo=1", "t.expect:2: unknown field 'foo=1' (use seq, ack, len, win, retrans, sack or expert=)" },
+		{ "check \"x\"\nc>s S sack sack", "t.expect:2: field 'sack' given twice" },
+		{ "check \"x\"\nc>s S expert=dup", "t.expect:2: unknown expert label 'dup' in 'expert=dup' (use a label 'tcplab inspect --tsv' prints, such as duplicate_ack)" },
+		{ "check \"x\"\nc>s S expert=duplicate_ack|", "t.expect:2: empty alternative in 'expert=duplicate_ack|'" },
 		{ "check \"x\"\nc>s S seq", "t.expect:2: field 'seq' needs a value, as in 'seq=0'" },
 		{ "check \"x\"\nc>s S seq=abc", "t.expect:2: bad value in 'seq=abc' (write seq=N, seq=N..M, seq>N, seq<N)" },
 		{ "check \"x\"\nc>s S ack=-1", "t.expect:2: bad value in 'ack=-1' (write ack=N, ack=N..M, ack>N, ack<N or ack=+)" },
@@ -838,6 +841,36 @@ Test(expect_capture, retransmission_is_explained)
 	                 "the first copy was lost or its ACK was");
 	free(r);
 	expect_free(sp);
+}
+
+/* Lab 8's middle variant, captured: the 4th of 10 segments lost on the wire. */
+Test(expect_capture, sack_and_wireshark_labels_are_matched_and_explained)
+{
+	static struct captured c;
+	load_capture("lab8_middle.pcap", &c);
+	static const char *const spec[] = {
+		HS "c>s P. len=1448 {10}\ns>c . ack=1449\ns>c . ack=2897\ns>c . ack=4345\n"
+		"s>c . ack=4345 sack expert=duplicate_ack {3}\n"
+		"c>s P. seq=4345 expert=fast_retransmission\n...\n",
+		HS "c>s P. len=1448 {10}\ns>c . {6}\n"
+		"c>s P. seq=4345 retrans expert=duplicate_ack|out_of_order\n...\n",
+		HS "c>s P. len=1448 {10}\ns>c . ack=1449 sack\n...\n",
+	};
+	struct expect_result *r[3];
+	struct expect_spec *sp[3];
+
+	for (int i = 0; i < 3; i++)
+		r[i] = match_capture(sp[i] = parse_ok(spec[i]), &c);
+	cr_expect_eq(r[0][0].verdict, EXPECT_PASS, "%s", r[0][0].explain);
+	cr_assert_eq(r[1][0].verdict, EXPECT_FAIL);
+	assert_contains(r[1][0].explain, "Wireshark would label it 'TCP Retransmission', 'TCP Fast "
+	                "Retransmission', not 'TCP Out-Of-Order' or 'TCP Dup ACK'");
+	cr_assert_eq(r[2][0].verdict, EXPECT_FAIL);
+	assert_contains(r[2][0].explain, "it carries no SACK block");
+	for (int i = 0; i < 3; i++) {
+		free(r[i]);
+		expect_free(sp[i]);
+	}
 }
 
 Test(expect_capture, half_close_passes_its_spec_with_time_windows)

@@ -83,8 +83,12 @@ Test(inspect, a_capture_made_on_windows_is_checked_like_one_made_here, .timeout 
 	snprintf(spec, sizeof spec, "%s/labs/01-handshake/client-first.expect", test_root());
 	tcplab_run(&w, (const char *[]){ "check", win, spec, NULL });
 	tcplab_run(&l, (const char *[]){ "check", linux_, spec, NULL });
-	cr_expect_eq(w.status, 0, "exit %d:\n%s%s", w.status, w.out, w.err);
+	/* The same verdicts, whatever they are (this capture's 5-byte message is not lab 1's
+	 * 14-byte one, so the data check fails in both). */
+	cr_expect_eq(w.status, l.status, "exit %d, Linux's %d:\n%s%s", w.status, l.status, w.out,
+	             w.err);
 	cr_expect(strstr(w.out, "PASS  the client holds TIME-WAIT at the end"), "%s", w.out);
+	cr_expect(strstr(w.out, "PASS  three-way handshake: SYN, SYN-ACK, ACK"), "%s", w.out);
 	cr_expect_str_eq(w.out, l.out);
 }
 
