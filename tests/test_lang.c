@@ -557,7 +557,10 @@ static size_t need_variant(const struct lab *l, const struct lab_variant *v,
 	if (!v->expect[0])
 		return n;
 	snprintf(path, sizeof path, "%s/%s", l->dir, v->expect);
-	cr_assert_eq(expect_load(path, &spec, err, sizeof err), 0, "%s", err);
+	if (expect_load(path, &spec, err, sizeof err) < 0) {
+		cr_expect_fail("%s", err);
+		return n;
+	}
 	for (size_t k = 0; k < expect_ncheck(spec); k++)
 		n += need(expect_check_name(spec, k), lab, own, "check", l->slug, missing, len);
 	expect_free(spec);
@@ -587,11 +590,12 @@ Test(lang, every_text_of_every_lab_has_korean_and_every_ko_po_compiles)
 	char *dir, po[1200], err[1024];
 
 	need_gettext();
-	dir = extract();
-	snprintf(po, sizeof po, "%s/po/ko.po", root());
-	cr_assert_not_null(own = compile(dir, po, "tcplab.mo"));
+	/* Everything that can stop the test before the temporary folder exists. */
 	cr_assert_eq(lab_load_all(root(), &labs, &n, err, sizeof(err)), 0, "%s", err);
 	cr_assert_geq(n, 5);
+	dir = extract();
+	snprintf(po, sizeof po, "%s/po/ko.po", root());
+	own = compile(dir, po, "tcplab.mo");
 	missing[0] = '\0';
 	for (size_t i = 0; i < n; i++) {
 		snprintf(po, sizeof po, "%s/ko.po", labs[i].dir);
