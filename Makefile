@@ -249,7 +249,7 @@ FUZZ_TIME    ?= 300
 FUZZ_CI_TIME ?= 20
 FUZZ_DIR      = $(BUILD)/fuzz
 FUZZ_FLAGS    = -std=c11 -D_GNU_SOURCE -I. -I$(GEN) $(WARN) -g -O1 -fno-omit-frame-pointer
-FUZZ_LIBSRC  := $(wildcard util/*.c capture/*.c) engine/ksock.c engine/lesson.c engine/record.c engine/timeline.c
+FUZZ_LIBSRC  := $(wildcard util/*.c capture/*.c) engine/ksock.c engine/lesson.c engine/record.c engine/timeline.c engine/trace.c
 FUZZ_HDR     := $(wildcard fuzz/*.h util/*.h capture/*.h engine/*.h)
 FUZZ_BIN     := $(patsubst fuzz/%.c,$(FUZZ_DIR)/%,$(wildcard fuzz/fuzz_*.c))
 
