@@ -63,28 +63,6 @@ static void make_plan(struct plan *p, uint64_t seed, int scenario, bool seeded)
 	seed_text(&s, p->word, sizeof(p->word), 5, 16, '-');
 }
 
-static struct sockaddr_in server;
-
-static int connect_retry(void)
-{
-	/* 10, 20, 40 ... ms apart: a few attempts, not a flood of refused SYNs. */
-	for (long waited = 0, step = 10;; waited += step, step *= 2) {
-		int fd = socket(AF_INET, SOCK_STREAM, 0);
-		struct timespec ts = { step / 1000, (step % 1000) * 1000000L };
-
-		if (fd < 0)
-			return -1;
-		if (connect(fd, (struct sockaddr *)&server, sizeof(server)) == 0)
-			return fd;
-		close(fd);
-		if (errno != ECONNREFUSED || waited >= REFUSED_RETRY_MS)
-			return -1;
-		/* Between the old server's death and the new one's listen() nothing listens:
-		 * a client can only try again. */
-		nanosleep(&ts, NULL);
-	}
-}
-
 /* Wait up to ms for the peer's FIN (0) or RST (-1); 1 when neither came in time. */
 static int wait_end(int fd, int ms)
 {
@@ -146,9 +124,7 @@ int main(int argc, char **argv)
 	                " more", p.before, p.after);
 	if (peer_flag(argc, argv, "--print-plan"))
 		return 0;
-	server.sin_family = AF_INET;
-	server.sin_port = htons((uint16_t)port);
-	if (inet_pton(AF_INET, host, &server.sin_addr) != 1) {
+	if (inet_pton(AF_INET, host, &(struct in_addr){ 0 }) != 1) {
 		fprintf(stderr, "restart_clients: '%s' is not an IPv4 address\n", host);
 		return 2;
 	}
@@ -161,7 +137,7 @@ int main(int argc, char **argv)
 			printf("client %d: not served: the server did not come back\n", i);
 			continue;
 		}
-		fd = connect_retry();
+		fd = peer_connect_retry(host, port, REFUSED_RETRY_MS);
 		ok = fd < 0 ? 0 : exchange(fd, line);
 		/* The old server's kernel closes its descriptors last first: its listener may
 		 * take one more connection after the sentinel's end, and reset it. The first
@@ -170,7 +146,7 @@ int main(int argc, char **argv)
 			printf("client %d: reset before its echo, as the old server died: trying"
 			       " again\n", i);
 			close(fd);
-			fd = connect_retry();
+			fd = peer_connect_retry(host, port, REFUSED_RETRY_MS);
 			ok = fd < 0 ? 0 : exchange(fd, line);
 		}
 		if (fd < 0) {
@@ -189,7 +165,7 @@ int main(int argc, char **argv)
 			/* Held open through the restart, and a sentinel that only the old
 			 * server's end can close. */
 			held = fd;
-			sentinel = connect_retry();
+			sentinel = peer_connect_retry(host, port, REFUSED_RETRY_MS);
 			printf("client %d: echoed and still connected: restart the server now\n", i);
 			fflush(stdout);
 			if (sentinel >= 0) {

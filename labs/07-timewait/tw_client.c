@@ -23,30 +23,6 @@
 
 #include "labs/lib/peer.h"
 
-static int connect_retry(const char *host, int port)
-{
-	struct sockaddr_in sin = { .sin_family = AF_INET, .sin_port = htons((uint16_t)port) };
-
-	inet_pton(AF_INET, host, &sin.sin_addr);
-	for (long step = 10; step <= 1280; step *= 2) {
-		int fd = socket(AF_INET, SOCK_STREAM, 0);
-		struct timespec ts = { step / 1000, (step % 1000) * 1000000L };
-
-		if (fd < 0)
-			return -1;
-		if (connect(fd, (struct sockaddr *)&sin, sizeof(sin)) == 0)
-			return fd;
-		close(fd);
-		if (errno != ECONNREFUSED)
-			break;
-		/* Nothing listens yet (a server between its kill and its new listen()):
-		 * a client can only try again. */
-		nanosleep(&ts, NULL);
-	}
-	perror("tw_client: connect");
-	return -1;
-}
-
 int main(int argc, char **argv)
 {
 	const char *host = peer_opt(argc, argv, "--host", "127.0.0.1");
@@ -65,11 +41,13 @@ int main(int argc, char **argv)
 	for (int i = 1; i <= count; i++) {
 		char line[64], echo[64], rest[64];
 		int len = snprintf(line, sizeof(line), "hello %d\n", i);
-		int fd = connect_retry(host, port);
+		int fd = peer_connect_retry(host, port, 1280);
 		ssize_t got;
 
-		if (fd < 0)
+		if (fd < 0) {
+			perror("tw_client: connect");
 			return 1;
+		}
 		if (wait_ms) {
 			struct timeval tv = { wait_ms / 1000, (wait_ms % 1000) * 1000 };
 

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 static const char *prog = "lab";
@@ -102,6 +103,33 @@ static int connect_type(const char *host, int port, int type)
 int peer_connect(const char *host, int port)
 {
 	return connect_type(host, port, SOCK_STREAM);
+}
+
+int peer_connect_retry(const char *host, int port, long max_ms)
+{
+	struct sockaddr_storage ss;
+	socklen_t len = make_addr(host, port, &ss);
+
+	if (!len) {
+		errno = EINVAL;
+		return -1;
+	}
+	/* 10, 20, 40 ... ms apart: a few attempts, not a flood of refused SYNs. */
+	for (long waited = 0, step = 10;; waited += step, step *= 2) {
+		struct timespec ts = { step / 1000, (step % 1000) * 1000000L };
+		int fd = socket(ss.ss_family, SOCK_STREAM, 0), err;
+
+		if (fd < 0)
+			return -1;
+		if (connect(fd, (struct sockaddr *)&ss, len) == 0)
+			return fd;
+		err = errno;
+		close(fd);
+		errno = err;
+		if (err != ECONNREFUSED || waited >= max_ms)
+			return -1;
+		nanosleep(&ts, NULL);
+	}
 }
 
 int peer_connect_udp(const char *host, int port)

@@ -21,6 +21,15 @@ int peer_listen(const char *addr, int port, int backlog);
 /* socket + connect(host:port), IPv4 or IPv6 literal. Returns the connected fd. */
 int peer_connect(const char *host, int port);
 
+/*
+ * peer_connect() for a client that may come while nothing listens (a server between its
+ * kill and its new listen()): a refused connect is tried again 10, 20, 40 ... ms later,
+ * while less than max_ms has been waited, and once after the last wait. Nothing can tell
+ * a client when another program will listen: trying again is all it can do. Says nothing;
+ * the fd, or -1 with errno from the last connect().
+ */
+int peer_connect_retry(const char *host, int port, long max_ms);
+
 /* A UDP socket connected to host:port: its errors (an ICMP port unreachable: ECONNREFUSED)
  * come back on it. Returns the fd. */
 int peer_connect_udp(const char *host, int port);
