@@ -59,6 +59,7 @@ struct prog {
 	size_t nsleeps;                 /* timed waits and sleeps reported, kept or not */
 	size_t idle;                    /* calls that moved nothing: EAGAIN, MSG_PEEK, 0 bytes */
 	size_t idle_again, idle_peek, idle_zero;
+	size_t idle_wake;               /* poll() wake-ups that no call followed */
 	uint64_t first_idle_ns, last_idle_ns;
 	uint64_t start_ns, end_ns;      /* its exec and its end, from the tracer */
 	uint64_t cpu_ns;                /* CPU of all its processes, from the tracer */
@@ -191,17 +192,23 @@ static void read_trace(struct labrun_state *c, struct prog *pr)
 				pr->end_ns = ev[i].t_exit_ns;
 				pr->cpu_ns = ev[i].cpu_ns;
 			}
-			if (trace_event_idle(&ev[i])) {
+			if (trace_event_idle(&ev[i]) || trace_event_empty_wake(&ev[i])) {
 				if (!pr->idle++)
 					pr->first_idle_ns = ev[i].t_enter_ns;
 				pr->last_idle_ns = ev[i].t_exit_ns;
-				if (ev[i].err)
+				if (trace_event_empty_wake(&ev[i]))
+					pr->idle_wake++;
+				else if (ev[i].err)
 					pr->idle_again++;
 				else if (ev[i].flags & MSG_PEEK)
 					pr->idle_peek++;
 				else
 					pr->idle_zero++;
 			}
+			/* A wake-up that nothing followed is counted, not kept: a loop spinning in
+			 * poll() makes thousands, and no check needs them one by one. */
+			if (trace_event_empty_wake(&ev[i]))
+				continue;
 			/* Sleeps (lab 5 checks that the work took place) are kept apart, up to
 			 * their own cap: a program that sleeps often must not push its socket
 			 * calls off the timeline. */
@@ -1079,11 +1086,20 @@ static void busy_check(struct labrun_state *c, const struct prog *pr)
 	double rate = span > 0 ? (double)pr->idle / span : 0;
 
 	snprintf(name, sizeof(name), "the %s waits instead of spinning", pr->role);
-	if (pr->idle >= BUSY_IDLE_CALLS && rate >= BUSY_IDLE_RATE)
+	if (pr->idle >= BUSY_IDLE_CALLS && rate >= BUSY_IDLE_RATE &&
+	    pr->idle_wake * 2 > pr->idle)
+		add_check(run, name, EXPECT_FAIL, -1, _("the %s's poll() returned at once %zu times"
+		          " in %.3f s and the %s did nothing after it before waiting again: it"
+		          " spins inside poll(), which reports something ready that the loop"
+		          " never handles (a socket with room in its send buffer is always"
+		          " writable: ask for POLLOUT only while there are bytes to send)"),
+		          _(pr->role), pr->idle_wake, span, _(pr->role));
+	else if (pr->idle >= BUSY_IDLE_CALLS && rate >= BUSY_IDLE_RATE)
 		add_check(run, name, EXPECT_FAIL, -1, _("the %s made %zu calls that returned nothing"
-		          " in %.3f s (%zu EAGAIN, %zu MSG_PEEK, %zu that returned 0 again): it spins"
-		          " instead of blocking in poll() or recv() until data is there"), _(pr->role),
-		          pr->idle, span, pr->idle_again, pr->idle_peek, pr->idle_zero);
+		          " in %.3f s (%zu EAGAIN, %zu MSG_PEEK, %zu that returned 0 again, %zu"
+		          " poll() wake-ups that nothing followed): it spins instead of blocking in"
+		          " poll() or recv() until data is there"), _(pr->role), pr->idle, span,
+		          pr->idle_again, pr->idle_peek, pr->idle_zero, pr->idle_wake);
 	else if (wall >= BUSY_MIN_S && cpu >= BUSY_CPU_SHARE * wall)
 		add_check(run, name, EXPECT_FAIL, -1, _("the %s used %.1f s of CPU in %.1f s: it"
 		          " polls in a busy loop instead of blocking in poll() or recv()"), _(pr->role),
