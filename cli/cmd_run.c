@@ -251,7 +251,7 @@ int cmd_run(int argc, char **argv)
 		/* Refused (EPERM, a container): the run says what it can do instead (labrun.h). */
 		int rc = sandbox_prepare(err, sizeof(err));
 
-		if (rc < 0 && rc != -EPERM) {
+		if (rc < 0 && (rc != -EPERM || !sandbox_can_here())) {
 			fprintf(stderr, "tcplab: %s\n", err);
 			free(labs);
 			return 1;

@@ -1618,7 +1618,9 @@ static int open_sandbox(struct labrun_state *c, const struct labrun_opts *o, cha
 
 	if (rc == 0)
 		return 0;
-	if (rc != -EPERM) {
+	/* Refused, but no capture on lo either (a user without CAP_NET_RAW whose kernel
+	 * forbids user namespaces): nothing runs here, and the sandbox's message says why. */
+	if (rc != -EPERM || !sandbox_can_here()) {
 		snprintf(errbuf, errlen, "%s", why);
 		return -1;
 	}
@@ -1638,11 +1640,6 @@ static int open_sandbox(struct labrun_state *c, const struct labrun_opts *o, cha
 		         " jail built from PID, mount and network namespaces, which this machine or"
 		         " container refuses: grade where namespaces can be made ('tcplab doctor'"
 		         " says how)"), why);
-		return -1;
-	}
-	if (!sandbox_can_here()) {
-		snprintf(errbuf, errlen, _("%s, and without CAP_NET_RAW the lab cannot run on this"
-		         " machine's own loopback either (run 'tcplab doctor')"), why);
 		return -1;
 	}
 	c->sb = sandbox_new_here(errbuf, errlen);

@@ -2,6 +2,7 @@
 #include <arpa/inet.h>
 #include <criterion/criterion.h>
 #include <errno.h>
+#include <ftw.h>
 #include <netinet/in.h>
 #include <pcap/pcap.h>
 #include <poll.h>
@@ -15,6 +16,8 @@
 
 #include "tests/lib/isorun.h"
 #include "tests/lib/labtest.h"
+#include "tests/lib/tcplab_run.h"
+#include "tests/lib/tmuxterm.h"
 
 /*
  * Every run goes through tests/progs/nsdeny (isorun.h, ISORUN_CONTAINER): root without
@@ -243,4 +246,61 @@ Test(fallback, doctor_names_the_labs_that_can_run_here, .timeout = 60)
 	                   "%s", r.buf);
 	isorun_assert_clean(&r, 2000);
 	isorun_release(&r);
+}
+
+static int rm_one(const char *path, const struct stat *st, int flag, struct FTW *f)
+{
+	(void)st;
+	(void)flag;
+	(void)f;
+	return remove(path);
+}
+
+/* The screens: the menu says once why only some labs run; lab 3 runs live there. */
+static char cmd[2048];
+
+static const char *contained(const char *args)
+{
+	char wrap[1024];
+
+	if (geteuid() != 0)
+		cr_skip_test("needs root: tests/progs/nsdeny stands for a container's root");
+	snprintf(wrap, sizeof(wrap), "%s/tests/progs/nsdeny", test_build());
+	if (access(wrap, X_OK) != 0)
+		cr_skip_test("'%s' is not built (make %s)", wrap, wrap);
+	snprintf(cmd, sizeof(cmd), "exec %s %s/tcplab %s", wrap, test_build(), args);
+	return cmd;
+}
+
+Test(fallback, the_menu_says_only_one_host_labs_run_here, .timeout = 60)
+{
+	char xdg[256], state[] = "/tmp/tcplab-fallback-XXXXXX", *s;
+	const char *e[] = { xdg, NULL };
+	struct term *t;
+
+	cr_assert_not_null(mkdtemp(state));
+	snprintf(xdg, sizeof(xdg), "XDG_STATE_HOME=%s", state);
+	t = term_start(80, 24, e, contained(""));
+	s = term_wait(t, "Enter open the lesson", 10000);
+	cr_assert_not_null(strstr(s, "namespaces are refused here (a container?): only one-host"),
+	                   "%s", s);
+	free(s);
+	term_stop(t);
+	nftw(state, rm_one, 8, FTW_DEPTH | FTW_PHYS);
+}
+
+Test(fallback, lab3_runs_live_in_the_demo_on_lo, .timeout = 90)
+{
+	char xdg[256], state[] = "/tmp/tcplab-fallback-XXXXXX", *s;
+	const char *e[] = { xdg, NULL };
+	struct term *t;
+
+	cr_assert_not_null(mkdtemp(state));
+	snprintf(xdg, sizeof(xdg), "XDG_STATE_HOME=%s", state);
+	t = term_start(80, 24, e, contained("demo 3"));
+	s = term_wait(t, "checks passed", 60000);
+	cr_assert_not_null(strstr(s, "- S 0 -"), "the SYN on the ladder:\n%s", s);
+	free(s);
+	term_stop(t);
+	nftw(state, rm_one, 8, FTW_DEPTH | FTW_PHYS);
 }
