@@ -213,6 +213,23 @@ Test(fallback, a_two_host_lab_says_plainly_it_cannot_run_here, .timeout = 60)
 	isorun_release(&r);
 }
 
+Test(fallback, without_cap_net_raw_nothing_runs_on_lo_and_the_old_message_stays, .timeout = 60)
+{
+	static const char *const args[] = { "run", "3", NULL };
+	struct isorun r;
+	int status;
+
+	isorun_start_as(&r, args, ISORUN_CONTAINER_NO_RAW);
+	status = isorun_finish(&r);
+	cr_assert_eq(status, 1, "exit %d:\n%s", status, r.buf);
+	cr_assert_not_null(strstr(r.buf, "tcplab: cannot create a user namespace: operation not"
+	                          " permitted (run 'tcplab doctor')"), "%s", r.buf);
+	cr_assert_null(strstr(r.buf, "its programs use port"), "it claimed to run on lo:\n%s",
+	               r.buf);
+	isorun_assert_clean(&r, 2000);
+	isorun_release(&r);
+}
+
 Test(fallback, grading_is_refused_not_run_without_its_jail, .timeout = 60)
 {
 	static const char *const args[] = { "grade", "3", "--src",

@@ -97,7 +97,7 @@ void isorun_start(struct isorun *r, const char *const *args)
 void isorun_start_as(struct isorun *r, const char *const *args, enum isorun_as as)
 {
 	char prog[1024], wrap[1024];
-	const char *argv[33];
+	const char *argv[34];
 	int p[2];
 	char orig[160];
 	size_t n = 0;
@@ -122,13 +122,15 @@ void isorun_start_as(struct isorun *r, const char *const *args, enum isorun_as a
 	chmod(r->tmp, 01777);
 	host_devices(r->devs, sizeof(r->devs));
 	snprintf(wrap, sizeof(wrap), "%s/tests/progs/nsdeny", test_build());
-	if (as == ISORUN_CONTAINER && access(wrap, X_OK) != 0)
+	if (as >= ISORUN_CONTAINER && access(wrap, X_OK) != 0)
 		cr_skip_test("'%s' is not built (make %s)", wrap, wrap);
-	if (as == ISORUN_CONTAINER)
+	if (as >= ISORUN_CONTAINER)
 		argv[n++] = wrap;
+	if (as == ISORUN_CONTAINER_NO_RAW)
+		argv[n++] = "--no-net-raw";
 	argv[n++] = prog;
 	for (size_t k = 0; args[k]; k++) {
-		cr_assert_lt(n, 32);
+		cr_assert_lt(n, 33);
 		argv[n++] = args[k];
 	}
 	argv[n] = NULL;

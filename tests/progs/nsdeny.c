@@ -14,7 +14,7 @@
 #include <unistd.h>
 
 /*
- * usage: nsdeny PROGRAM [ARG...]   (as root)
+ * usage: nsdeny [--no-net-raw] PROGRAM [ARG...]   (as root)
  *
  * For tests/test_fallback.c: the real refusal a default 'docker run' gives, not a mock.
  * Docker's default profile keeps root but only these capabilities, and its seccomp filter
@@ -23,7 +23,8 @@
  * flags a filter can see. The filter goes in first, while CAP_SYS_ADMIN still allows it
  * without no_new_privs (Docker does not set that either), then the capabilities go: from
  * the bounding set, which is what root's execve() grants from, and from this process's own
- * sets. Exit 125 with a message when any step fails.
+ * sets. --no-net-raw drops CAP_NET_RAW too (docker run --cap-drop NET_RAW): no capture
+ * at all. Exit 125 with a message when any step fails.
  */
 
 #if defined(__x86_64__)
@@ -75,7 +76,7 @@ static int install_filter(void)
 	return prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog, 0, 0);
 }
 
-static int drop_caps(void)
+static int drop_caps(bool net_raw)
 {
 	struct __user_cap_header_struct hdr = { .version = _LINUX_CAPABILITY_VERSION_3 };
 	struct __user_cap_data_struct data[2];
@@ -85,6 +86,8 @@ static int drop_caps(void)
 	for (size_t i = 0; i < sizeof(docker_caps) / sizeof(docker_caps[0]); i++) {
 		int c = docker_caps[i];
 
+		if (c == CAP_NET_RAW && !net_raw)
+			continue;
 		data[c / 32].effective |= 1u << (c % 32);
 		data[c / 32].permitted |= 1u << (c % 32);
 		data[c / 32].inheritable |= 1u << (c % 32);
@@ -103,8 +106,14 @@ static int drop_caps(void)
 
 int main(int argc, char **argv)
 {
+	bool net_raw = !(argc > 1 && !strcmp(argv[1], "--no-net-raw"));
+
+	if (!net_raw) {
+		argv++;
+		argc--;
+	}
 	if (argc < 2) {
-		fprintf(stderr, "usage: nsdeny PROGRAM [ARG...]   (as root)\n");
+		fprintf(stderr, "usage: nsdeny [--no-net-raw] PROGRAM [ARG...]   (as root)\n");
 		return 2;
 	}
 	if (geteuid() != 0) {
@@ -113,7 +122,7 @@ int main(int argc, char **argv)
 	}
 	if (install_filter() < 0)
 		return fail("cannot install the seccomp filter");
-	if (drop_caps() < 0)
+	if (drop_caps(net_raw) < 0)
 		return fail("cannot drop the capabilities");
 	execv(argv[1], argv + 1);
 	return fail(argv[1]);
