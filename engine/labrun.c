@@ -441,6 +441,17 @@ static int send_marker(struct labrun_state *c, char *errbuf, size_t errlen)
 	if (sandbox_enter(c->sb, HOST_CLIENT, errbuf, errlen) < 0)
 		return -1;
 	fd = socket(sa->sa_family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	/* On a shared lo, from the run's own port: the capture's filter then tells this run's
+	 * marker from another's (the sandbox found UDP free on it too). */
+	if (fd >= 0 && c->run->host_lo && sa == (struct sockaddr *)&in4) {
+		struct sockaddr_in src = { .sin_family = AF_INET, .sin_addr = in4.sin_addr,
+		                           .sin_port = htons((uint16_t)c->run->port) };
+
+		if (bind(fd, (struct sockaddr *)&src, sizeof(src)) < 0) {
+			close(fd);
+			fd = -1;
+		}
+	}
 	if (fd >= 0 && sendto(fd, c->marker, c->markerlen, 0, sa, salen) == (ssize_t)c->markerlen)
 		ret = 0;
 	else
@@ -1656,7 +1667,7 @@ static int start(struct labrun_state *c, const struct labrun_opts *o, char *errb
 	const struct lab *lab = run->lab;
 	double timeout = o->timeout_s > 0 ? o->timeout_s :
 	                 run->variant->timeout_s > 0 ? run->variant->timeout_s : DEFAULT_TIMEOUT_S;
-	char filter[64];
+	char filter[96];
 
 	c->markerlen = (size_t)snprintf(c->marker, sizeof(c->marker), "tcplab-end-of-run-%d-%llu",
 	                                (int)getpid(), (unsigned long long)now_real_ns());
@@ -1697,7 +1708,8 @@ static int start(struct labrun_state *c, const struct labrun_opts *o, char *errb
 		return -1;
 	/* On a shared lo only the run's own port (and its marker) may reach the checks. */
 	if (run->host_lo)
-		snprintf(filter, sizeof(filter), "tcp port %d or udp port %d", run->port, MARKER_PORT);
+		snprintf(filter, sizeof(filter), "tcp port %d or (udp src port %d and udp dst port %d)",
+		         run->port, run->port, MARKER_PORT);
 	else
 		snprintf(filter, sizeof(filter), "%s", CAPTURE_FILTER);
 	c->cap = live_open(sandbox_capture_dev(c->sb), filter, errbuf, errlen);

@@ -466,7 +466,7 @@ struct sandbox *sandbox_new(enum sandbox_topo topo, char *errbuf, size_t errlen)
  * name lives in the network namespace, exactly the scope of the port, and it vanishes with
  * the process however it dies: no lock file is ever left behind. The port must also be
  * free of every TCP socket, TIME_WAIT ones included (a bind without SO_REUSEADDR says so),
- * or an earlier connection's segments could join the run's.
+ * or an earlier connection's segments could join the run's, and of UDP sockets.
  */
 static int port_reserve(int port)
 {
@@ -486,6 +486,11 @@ static int port_reserve(int port)
 		return -1;
 	}
 	probe = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	free_port = probe >= 0 && bind(probe, (struct sockaddr *)&in, sizeof(in)) == 0;
+	if (probe >= 0)
+		close(probe);
+	/* UDP too: the run's end-of-run marker is sent from it (engine/labrun.c). */
+	probe = free_port ? socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0) : -1;
 	free_port = probe >= 0 && bind(probe, (struct sockaddr *)&in, sizeof(in)) == 0;
 	if (probe >= 0)
 		close(probe);

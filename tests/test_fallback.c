@@ -90,6 +90,7 @@ Test(fallback, two_runs_at_once_get_ports_of_their_own_and_both_pass, .timeout =
 /* Other traffic on the loopback while a run captures there: a connection that trickles. */
 struct noise {
 	int fd[2];
+	int udp;                /* datagrams to port 9, like another run's end-of-run marker */
 	atomic_bool stop;
 	atomic_long sent;
 };
@@ -97,11 +98,15 @@ struct noise {
 static void *noise_run(void *arg)
 {
 	struct noise *n = arg;
+	struct sockaddr_in nine = { .sin_family = AF_INET, .sin_port = htons(9),
+	                            .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
 	char b[64];
 
 	while (!atomic_load(&n->stop)) {
 		/* A segment and its ACK each time; the peer reads it, so no queue fills. */
-		if (write(n->fd[0], "noise", 5) != 5 || read(n->fd[1], b, sizeof(b)) <= 0)
+		if (write(n->fd[0], "noise", 5) != 5 || read(n->fd[1], b, sizeof(b)) <= 0 ||
+		    sendto(n->udp, "tcplab-end-of-run-1-1", 21, 0, (struct sockaddr *)&nine,
+		           sizeof(nine)) != 21)
 			break;
 		atomic_fetch_add(&n->sent, 1);
 		/* Paces the noise at about a segment a millisecond, a busy neighbour rather than
@@ -126,12 +131,15 @@ static void noise_start(struct noise *n, pthread_t *th)
 	n->fd[1] = accept(l, NULL, NULL);
 	cr_assert_geq(n->fd[1], 0);
 	close(l);
+	n->udp = socket(AF_INET, SOCK_DGRAM, 0);
+	cr_assert_geq(n->udp, 0);
 	atomic_init(&n->stop, false);
 	atomic_init(&n->sent, 0);
 	cr_assert_eq(pthread_create(th, NULL, noise_run, n), 0);
 }
 
-/* Every captured packet: TCP to or from port, or the end-of-run marker (UDP to port 9). */
+/* Every captured packet: TCP to or from port, or the run's own end-of-run marker (UDP
+ * from port to port 9), never another run's. */
 static void assert_only_port(const char *path, int port, long *npkt)
 {
 	char err[PCAP_ERRBUF_SIZE];
@@ -154,7 +162,8 @@ static void assert_only_port(const char *path, int port, long *npkt)
 		sport = (unsigned)ip[ihl] << 8 | ip[ihl + 1];
 		dport = (unsigned)ip[ihl + 2] << 8 | ip[ihl + 3];
 		if (ip[9] == IPPROTO_UDP)
-			cr_assert_eq(dport, 9, "a UDP datagram to port %u was captured", dport);
+			cr_assert(dport == 9 && sport == (unsigned)port, "a UDP datagram %u -> %u"
+			          " was captured: not this run's marker (port %d)", sport, dport, port);
 		else
 			cr_assert(ip[9] == IPPROTO_TCP && (sport == (unsigned)port ||
 			          dport == (unsigned)port), "a segment %u -> %u (protocol %d) of other"
@@ -186,6 +195,7 @@ Test(fallback, other_traffic_on_lo_never_reaches_the_capture, .timeout = 90)
 	cr_assert_gt(atomic_load(&n.sent), before, "no noise was sent during the run");
 	close(n.fd[0]);
 	close(n.fd[1]);
+	close(n.udp);
 	assert_lab3_passed_on_lo(&r, status, &port);
 	snprintf(path, sizeof(path), "%s/run.pcap", r.tmp);
 	assert_only_port(path, port, &npkt);
