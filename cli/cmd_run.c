@@ -188,6 +188,7 @@ int cmd_run(int argc, char **argv)
 	struct lab *labs = NULL, *lab = NULL;
 	int c, status;
 	bool told = false;     /* the run on the machine's own lo was explained */
+	bool refused = false;  /* namespaces refused and the lab needs two hosts */
 	char *end;
 
 	optind = 1;
@@ -256,6 +257,8 @@ int cmd_run(int argc, char **argv)
 			free(labs);
 			return 1;
 		}
+		/* Then a two-host lab cannot run at all: its first variant says why, once. */
+		refused = rc == -EPERM && lab->topology == SANDBOX_TWO_HOSTS;
 	}
 	if (stopsig_install() < 0) {
 		perror("tcplab: cannot catch SIGINT");
@@ -280,6 +283,8 @@ int cmd_run(int argc, char **argv)
 				status = 128 + stopsig_caught();
 				break;
 			}
+			if (refused)
+				break;
 		}
 	} else {
 		const struct lab_variant *v = lab_variant_find(lab, variant);

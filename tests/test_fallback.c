@@ -223,6 +223,24 @@ Test(fallback, a_two_host_lab_says_plainly_it_cannot_run_here, .timeout = 60)
 	isorun_release(&r);
 }
 
+Test(fallback, every_variant_of_a_two_host_lab_is_refused_once, .timeout = 60)
+{
+	static const char *const args[] = { "run", "4", "--variant", "all", NULL };
+	struct isorun r;
+	const char *first;
+	int status;
+
+	isorun_start_as(&r, args, ISORUN_CONTAINER);
+	status = isorun_finish(&r);
+	cr_assert_eq(status, 1, "exit %d:\n%s", status, r.buf);
+	first = strstr(r.buf, "lab 4 needs two hosts on a cable");
+	cr_assert_not_null(first, "%s", r.buf);
+	cr_assert_null(strstr(first + strlen("lab 4 needs two hosts"), "needs two hosts"),
+	               "said more than once:\n%s", r.buf);
+	isorun_assert_clean(&r, 2000);
+	isorun_release(&r);
+}
+
 Test(fallback, without_cap_net_raw_nothing_runs_on_lo_and_the_old_message_stays, .timeout = 60)
 {
 	static const char *const args[] = { "run", "3", NULL };
