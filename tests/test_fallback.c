@@ -349,3 +349,25 @@ Test(fallback, lab3_runs_live_in_the_demo_on_lo, .timeout = 90)
 	term_stop(t);
 	nftw(state, rm_one, 8, FTW_DEPTH | FTW_PHYS);
 }
+
+/* A record keeps the run's variables: judged again, its port is the run's, not the lab's. */
+Test(fallback, a_record_of_a_run_on_lo_is_judged_again_on_its_port, .timeout = 90)
+{
+	static const char *const args[] = { "run", "3", "--record", "/tmp/run.pcapng", NULL };
+	static struct tcplab_result res;   /* 272 KiB: not on the stack */
+	struct isorun r;
+	char path[256];
+	const char *check[] = { "check", path, NULL };
+	int port;
+
+	isorun_start_as(&r, args, ISORUN_CONTAINER);
+	assert_lab3_passed_on_lo(&r, isorun_finish(&r), &port);
+	snprintf(path, sizeof(path), "%s/run.pcapng", r.tmp);
+	tcplab_run(&res, check);
+	cr_assert_eq(res.status, 0, "tcplab check exited %d:\n%s%s", res.status, res.out, res.err);
+	cr_assert_null(strstr(res.out, "(the run said"), "a verdict differs:\n%s", res.out);
+	cr_assert_not_null(strstr(res.out, "PASS  ten segments of data on the wire"), "%s", res.out);
+	unlink(path);     /* asked for, not a leftover */
+	isorun_assert_clean(&r, 2000);
+	isorun_release(&r);
+}
