@@ -49,6 +49,9 @@ struct tui_opts {
 	bool calls;                     /* TUI_DEMO: --calls: the programs' calls beside the
 	                                   segments (a run's; a capture has none) */
 	const char *sandbox_error;      /* why lab runs cannot work here, or NULL */
+	const char *sandbox_note;       /* namespaces are refused here, but one-host labs run on
+	                                   the machine's own lo (engine/labrun.h): said on the
+	                                   menu; or NULL */
 	enum tui_theme theme;           /* --theme; 'T' cycles it */
 	const char *lang;               /* the labs' texts' language (engine/lang.h: lang_pick()),
 	                                   NULL: English */
