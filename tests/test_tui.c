@@ -3243,3 +3243,36 @@ Test(tui, a_run_without_kernel_samples_shows_none_and_k_says_why, .timeout = 30)
 	free(term_wait(t, "a capture file holds only the wire", WAIT_MS));
 	term_stop(t);
 }
+
+/* Lab 7's leak recorded now: at the lab's kill, a dozen sockets on each side. K's table at
+ * 80x24 keeps the server's part (its CLOSE-WAITs piled up) beside the client's
+ * FIN-WAIT-2s, each cut with a count, rather than the client's filling it. */
+Test(tui, lab7_leak_k_table_keeps_both_hosts_close_wait_in_view, .timeout = 120)
+{
+	char dir[] = "/tmp/tcplab-tui-kleak-XXXXXX", path[600], args[700], *s;
+	struct tcplab_result *r = malloc(sizeof *r);
+	struct term *t;
+
+	need_lab_runs();
+	cr_assert_not_null(r);
+	cr_assert_not_null(mkdtemp(dir));
+	snprintf(path, sizeof path, "%s/leak.pcapng", dir);
+	tcplab_run(r, (const char *[]){ "run", "7", "--variant", "leak", "--record", path, NULL });
+	cr_assert_eq(r->status, 0, "tcplab run 7 --variant leak --record: %s%s", r->out, r->err);
+	snprintf(args, sizeof args, "inspect %s", path);
+	t = term_start(80, 24, NULL, tcplab(args));
+	free(term_wait(t, "K kernel", WAIT_MS));
+	/* the lab's kill: its act's sample was taken just before it */
+	term_keys(t, (const char *[]){ "\\", "SIGKILL to the server", "Enter", "K", NULL });
+	s = term_wait(t, "as ss -tan -o lists them", WAIT_MS);
+	cr_expect(line_with(s, "client 10.99.0.1, sampled at ", " sockets"), "%s", s);
+	cr_expect(line_with(s, "  FIN-WAIT-2 ", "10.99.0.2:8070"), "the client's:\n%s", s);
+	cr_expect(line_with(s, "server 10.99.0.2, sampled at ", " sockets"), "%s", s);
+	cr_expect(line_with(s, "  CLOSE-WAIT ", "10.99.0.1:"), "the server's:\n%s", s);
+	cr_expect(line_with(s, "  ... ", " more"), "what does not fit is counted:\n%s", s);
+	free(s);
+	term_stop(t);
+	unlink(path);
+	rmdir(dir);
+	free(r);
+}

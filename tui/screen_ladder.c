@@ -304,14 +304,20 @@ static int kpane_lines(const struct ksock_log *ks, uint64_t t)
 	return n;
 }
 
+/* The width of the Local and Peer columns: what State, the queues and the timer leave. */
+static int kpane_addr_w(void)
+{
+	int aw = (COLS - 2 - 12 - 1 - 6 - 1 - 6 - 1 - 1 - 15) / 2;
+
+	return aw < 8 ? 8 : aw;
+}
+
 /* One socket as `ss -tan -o` lists it, in columns that fit the width. */
 static void kpane_sock(const struct ksock *k, int y)
 {
 	char la[64], pa[64], tm[32] = "", line[300];
-	int aw = (COLS - 12 - 1 - 6 - 1 - 6 - 1 - 1 - 1 - 16) / 2;
+	int aw = kpane_addr_w();
 
-	if (aw < 8)
-		aw = 8;
 	ksock_addr_str(k, true, la, sizeof la);
 	ksock_addr_str(k, false, pa, sizeof pa);
 	if (k->timer)
@@ -322,62 +328,75 @@ static void kpane_sock(const struct ksock *k, int y)
 	draw_text(y, 0, COLS, R_NORMAL, line);
 }
 
+/* One host's part of the K table from y, at most h lines (h >= 1): its line, then its
+ * sample's sockets, the last line counting those that do not fit. */
+static void kpane_host(const struct ksock_log *ks, const struct labrun *run,
+                       const struct ladder *l, int host, uint64_t t, int y, int h)
+{
+	long i = ksock_log_at(ks, host, t);
+	const char *who = host == HOST_CLIENT ? _("client") : _("server");
+	const char *addr = host == HOST_CLIENT ? run->client_addr : run->server_addr;
+	const struct ksock_sample *s = i >= 0 ? &ks->sample[i] : NULL;
+	char buf[400];
+
+	if (!s)
+		snprintf(buf, sizeof buf, _("%s %s: not sampled yet at this time"), who, addr);
+	else if (s->n == 1)
+		snprintf(buf, sizeof buf, _("%s %s, sampled at %.3f ms: 1 socket"), who, addr,
+		         ladder_ms(l, s->t_ns));
+	else if (s->n)
+		snprintf(buf, sizeof buf, _("%s %s, sampled at %.3f ms: %u sockets"), who, addr,
+		         ladder_ms(l, s->t_ns), s->n);
+	else
+		snprintf(buf, sizeof buf, _("%s %s, sampled at %.3f ms: no socket on the lab's port"),
+		         who, addr, ladder_ms(l, s->t_ns));
+	draw_text(y++, 0, COLS, R_WIRE_NOTE, buf);
+	for (uint32_t k = 0; s && k < s->n && --h > 0; k++) {
+		if (h == 1 && s->n - k > 1) {
+			snprintf(buf, sizeof buf, _("  ... %u more"), s->n - k);
+			draw_text(y, 0, COLS, R_DIM, buf);
+			return;
+		}
+		kpane_sock(&ks->sock[s->first + k], y++);
+	}
+}
+
 /*
  * The K table from y, h lines: every socket of each host's sample taken last at or before
  * time t (the selected row's), as ss lists them. A sample is the kernel's word at its own
- * time, so each host's line says when it was taken; times left are as of then.
+ * time, so each host's line says when it was taken; times left are as of then. Short of
+ * lines, each host keeps half of them (or what the other leaves): lab 7's leak has a dozen
+ * sockets on each side, and the server's CLOSE-WAITs must not vanish under the client's.
  */
 static void kpane_draw(struct lscreen *v, const struct ladder *l, uint64_t t, int y, int h)
 {
 	const struct ksock_log *ks = run_ks(v);
 	const struct labrun *run = src_labrun(v->src);
-	int end = y + h, aw = (COLS - 12 - 1 - 6 - 1 - 6 - 1 - 1 - 1 - 16) / 2;
+	int aw = kpane_addr_w(), avail = h - 2, need[2], h0;
 	char buf[400];
 
-	if (aw < 8)
-		aw = 8;
 	draw_hline(y, 0, COLS, R_DIM);
 	snprintf(buf, sizeof buf, _("the kernel's sockets at %.3f ms, as ss -tan -o lists them"),
 	         ladder_ms(l, t));
 	draw_fmt(y, 2, draw_cols(buf) + 2 < COLS - 2 ? draw_cols(buf) + 2 : COLS - 2, R_HEAD,
 	         " %s ", buf);
-	y++;
 	snprintf(buf, sizeof buf, "  %-12s %6s %6s %-*s %-*s %s", "State", "Recv-Q", "Send-Q", aw,
 	         "Local", aw, "Peer", "Timer");
-	draw_text(y++, 0, COLS, R_HEAD, buf);
-	for (int host = 0; host < 2 && y < end; host++) {
+	draw_text(y + 1, 0, COLS, R_HEAD, buf);
+	if (avail < 2)
+		return;
+	for (int host = 0; host < 2; host++) {
 		long i = ksock_log_at(ks, host, t);
-		const char *who = host == HOST_CLIENT ? _("client") : _("server");
-		const char *addr = host == HOST_CLIENT ? run->client_addr : run->server_addr;
-
-		if (i < 0) {
-			snprintf(buf, sizeof buf, _("%s %s: not sampled yet at this time"), who, addr);
-		} else {
-			const struct ksock_sample *s = &ks->sample[i];
-			if (s->n == 1)
-				snprintf(buf, sizeof buf, _("%s %s, sampled at %.3f ms: 1 socket"), who,
-				         addr, ladder_ms(l, s->t_ns));
-			else if (s->n)
-				snprintf(buf, sizeof buf, _("%s %s, sampled at %.3f ms: %u sockets"), who,
-				         addr, ladder_ms(l, s->t_ns), s->n);
-			else
-				snprintf(buf, sizeof buf, _("%s %s, sampled at %.3f ms: no socket on the"
-				         " lab's port"), who, addr, ladder_ms(l, s->t_ns));
-		}
-		draw_text(y++, 0, COLS, R_WIRE_NOTE, buf);
-		for (uint32_t k = 0; i >= 0 && k < ks->sample[i].n && y < end; k++) {
-			uint32_t left = ks->sample[i].n - k;
-			/* the last line says what does not fit, unless it is the last socket */
-			if (y == end - 1 && left > 1) {
-				snprintf(buf, sizeof buf, _("  ... %u more"), left);
-				draw_text(y++, 0, COLS, R_DIM, buf);
-				break;
-			}
-			kpane_sock(&ks->sock[ks->sample[i].first + k], y++);
-		}
+		need[host] = 1 + (i >= 0 ? (int)ks->sample[i].n : 0);
 	}
-	for (; y < end; y++)
-		draw_text(y, 0, COLS, R_NORMAL, "");
+	h0 = need[0] < avail / 2 ? need[0] : avail - need[1] > avail / 2 ? avail - need[1] :
+	     avail / 2;
+	if (h0 > need[0])
+		h0 = need[0];
+	for (int k = y + 2; k < y + h; k++)
+		draw_text(k, 0, COLS, R_NORMAL, "");
+	kpane_host(ks, run, l, HOST_CLIENT, t, y + 2, h0);
+	kpane_host(ks, run, l, HOST_SERVER, t, y + 2 + h0, avail - h0);
 }
 
 static void lad_draw(struct tui *t, void *priv)
