@@ -60,6 +60,8 @@ struct prog {
 	size_t idle;                    /* calls that moved nothing: EAGAIN, MSG_PEEK, 0 bytes */
 	size_t idle_again, idle_peek, idle_zero;
 	size_t idle_wake;               /* poll() wake-ups that no call followed */
+	int slept_tid;                  /* the thread whose last sleep no idle call of its
+	                                   own has followed yet; 0: none */
 	uint64_t first_idle_ns, last_idle_ns;
 	uint64_t start_ns, end_ns;      /* its exec and its end, from the tracer */
 	uint64_t cpu_ns;                /* CPU of all its processes, from the tracer */
@@ -192,7 +194,16 @@ static void read_trace(struct labrun_state *c, struct prog *pr)
 				pr->end_ns = ev[i].t_exit_ns;
 				pr->cpu_ns = ev[i].cpu_ns;
 			}
-			if (trace_event_idle(&ev[i]) || trace_event_empty_wake(&ev[i])) {
+			/* A thread that slept (1 ms or more) since its last call that returned
+			 * nothing is pacing itself, not spinning: a reader that drains its socket
+			 * with MSG_DONTWAIT until EAGAIN between 5 ms jobs meets one EAGAIN a job,
+			 * 200 a second, and waits in between. Another thread's sleep excuses no one. */
+			if (trace_event_sleep(&ev[i]))
+				pr->slept_tid = ev[i].tid;
+			if ((trace_event_idle(&ev[i]) || trace_event_empty_wake(&ev[i])) &&
+			    pr->slept_tid && pr->slept_tid == ev[i].tid) {
+				pr->slept_tid = 0;
+			} else if (trace_event_idle(&ev[i]) || trace_event_empty_wake(&ev[i])) {
 				if (!pr->idle++)
 					pr->first_idle_ns = ev[i].t_enter_ns;
 				pr->last_idle_ns = ev[i].t_exit_ns;

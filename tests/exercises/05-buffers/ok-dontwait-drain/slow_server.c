@@ -1,4 +1,4 @@
-/* summary: lab 5 submission, correct: recv(MSG_DONTWAIT) until EAGAIN between jobs (graded as spinning). */
+/* summary: lab 5 submission, correct: recv(MSG_DONTWAIT) until EAGAIN between jobs. */
 /*
  * usage: slow_server --addr ADDR --port PORT
  *
@@ -65,9 +65,8 @@ struct queue {
 
 /*
  * Everything the socket holds now, appended to q. 1: more may come; 0: the peer closed;
- * -1: an error. Never blocks: poll() with a timeout of 0 says whether anything is there,
- * so recv() is called only when it has something to return (a recv() that fails with
- * EAGAIN before every job would look like a program spinning, and be graded as one).
+ * -1: an error. Never blocks: recv() with MSG_DONTWAIT until it fails with EAGAIN, once
+ * before every job; the job's own wait in between is what makes it no spin.
  */
 static int drain(int fd, struct queue *q)
 {
