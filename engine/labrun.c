@@ -1507,7 +1507,7 @@ static int restart_server(struct labrun_state *c, char *errbuf, size_t errlen)
 	int status = 0;
 
 	if (!pr->p) {
-		snprintf(errbuf, errlen, "restart-server: the server is not running");
+		snprintf(errbuf, errlen, _("restart-server: the server is not running"));
 		return -1;
 	}
 	if (!pr->exited)
@@ -1626,7 +1626,7 @@ static int start(struct labrun_state *c, const struct labrun_opts *o, char *errb
 	/* The caller's own (a student's answers): fixed too, no driver may change them. */
 	for (size_t i = 0; o->extra && i < o->extra->n; i++)
 		if (lab_vars_set(&run->vars, o->extra->v[i].name, o->extra->v[i].value) < 0) {
-			snprintf(errbuf, errlen, "too many variables for the run (at most %d)",
+			snprintf(errbuf, errlen, _("too many variables for the run (at most %d)"),
 			         LAB_MAX_VARS);
 			return -1;
 		}
