@@ -206,8 +206,8 @@ static int submission_copy(const char *dir, const char *work, char files[MAX_FIL
 			continue;
 		if (!S_ISREG(st.st_mode)) {
 			errbuf_set(why, whylen, _("tcplab: '%s' is a %s: submit the file itself\n"),
-			           de->d_name, S_ISLNK(st.st_mode) ? "symlink" : S_ISFIFO(st.st_mode) ?
-			           "FIFO" : S_ISSOCK(st.st_mode) ? "socket" : "device");
+			           de->d_name, S_ISLNK(st.st_mode) ? _("symlink") : S_ISFIFO(st.st_mode) ?
+			           _("FIFO") : S_ISSOCK(st.st_mode) ? _("socket") : _("device"));
 			goto out;
 		}
 		if (de->d_name[0] == '-' || strlen(de->d_name) >= sizeof(files[0])) {
@@ -596,9 +596,9 @@ static int plan_build(struct grade *gr, const struct grade_opts *o, int nfile, c
 		           " starter\n"), gr->files[a], gr->files[b]);
 		return 1;
 	}
-	if (find_compiler(cc, "C compiler", "CC", gr->ccpath, sizeof(gr->ccpath), errbuf,
+	if (find_compiler(cc, _("C compiler"), "CC", gr->ccpath, sizeof(gr->ccpath), errbuf,
 	                  errlen) < 0 ||
-	    (ncxx && find_compiler(cxx, "C++ compiler", "CXX", gr->cxxpath, sizeof(gr->cxxpath),
+	    (ncxx && find_compiler(cxx, _("C++ compiler"), "CXX", gr->cxxpath, sizeof(gr->cxxpath),
 	                           errbuf, errlen) < 0))
 		return -1;
 	snprintf(gr->out, sizeof(gr->out), JAIL_WORK "/%s", gr->lab->exercise.binary);

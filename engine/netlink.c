@@ -177,7 +177,7 @@ static int ifindex_or_err(struct netlink *nl, const char *name, const char *what
 	int idx = netlink_ifindex(nl, name);
 
 	if (idx < 0)
-		errbuf_set(errbuf, errlen, _("cannot %s '%s': no such interface (%s)"), what, name,
+		errbuf_set(errbuf, errlen, "cannot %s '%s': no such interface (%s)", what, name,
 		        errbuf_strerror(-idx, eb, sizeof(eb)));
 	return idx;
 }
@@ -425,7 +425,7 @@ out:
 	while (recv(nl->fd, buf, sizeof(buf), MSG_DONTWAIT) > 0)
 		;
 	if (rc == -ETIMEDOUT)
-		errbuf_set(errbuf, errlen, _("'%s' did not go %s within %d ms"), name, up ? "up" : "down",
+		errbuf_set(errbuf, errlen, "'%s' did not go %s within %d ms", name, up ? "up" : "down",
 		        timeout_ms);
 	else if (rc < 0)
 		fail(rc, errbuf, errlen, "watch", name);

@@ -724,8 +724,8 @@ static int bad(struct reader *r, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	errbuf_set(r->errbuf, r->errlen, _("'%s' is not a valid tcplab record: block %zu (at byte"
-	           " %llu) %s"), r->name, r->block, (unsigned long long)r->off, msg);
+	errbuf_set(r->errbuf, r->errlen, "'%s' is not a valid tcplab record: block %zu (at byte"
+	           " %llu) %s", r->name, r->block, (unsigned long long)r->off, msg);
 	return -1;
 }
 
@@ -761,7 +761,7 @@ static int next_block(struct reader *r, uint32_t *type, size_t *len)
 	if (k < 0) {
 		errbuf_set(r->errbuf, r->errlen, _("'%s' is truncated: it ends inside block %zu (at"
 		           " byte %llu)%s"), r->name, r->block, (unsigned long long)r->off,
-		           ferror(r->f) ? ": read error" : "");
+		           ferror(r->f) ? _(": read error") : "");
 		return -1;
 	}
 	*type = le32(h);
@@ -823,10 +823,10 @@ static int read_shb(struct reader *r)
 	if (type == 0xa1b2c3d4u || type == 0xa1b23c4du || type == 0xd4c3b2a1u ||
 	    type == 0x4d3cb2a1u || k < 0 || type != PCAPNG_SHB) {
 		errbuf_set(r->errbuf, r->errlen, _("'%s' is not a tcplab record: it is %s (save one"
-		           " with 'tcplab run N --record FILE')"), r->name, k < 0 ? "too short" :
-		           type == PCAPNG_SHB ? "a damaged pcapng file" :
+		           " with 'tcplab run N --record FILE')"), r->name, k < 0 ? _("too short") :
+		           type == PCAPNG_SHB ? _("a damaged pcapng file") :
 		           type == 0xa1b2c3d4u || type == 0xa1b23c4du || type == 0xd4c3b2a1u ||
-		           type == 0x4d3cb2a1u ? "a pcap file" : "not a pcapng file");
+		           type == 0x4d3cb2a1u ? _("a pcap file") : _("not a pcapng file"));
 		return -1;
 	}
 	if (bom == PCAPNG_BOM_SWAPPED) {
@@ -1171,8 +1171,8 @@ static int read_end(struct reader *r, struct rcur *c)
 		if (n[i] != got[i]) {
 			char msg[160];
 
-			snprintf(msg, sizeof(msg), _("says the record holds %u %s, but %u were read:"
-			         " blocks are missing"), n[i], what[i], got[i]);
+			snprintf(msg, sizeof(msg), "says the record holds %u %s, but %u were read:"
+			         " blocks are missing", n[i], what[i], got[i]);
 			return bad(r, "%s", msg);
 		}
 	}
@@ -1199,8 +1199,8 @@ static int read_custom(struct reader *r, size_t len)
 	if (version == 0 || version > RECORD_VERSION) {
 		char msg[160];
 
-		snprintf(msg, sizeof(msg), _("is in record format version %u; this tcplab reads up to"
-		         " version %d (update tcplab)"), version, RECORD_VERSION);
+		snprintf(msg, sizeof(msg), "is in record format version %u; this tcplab reads up to"
+		         " version %d (update tcplab)", version, RECORD_VERSION);
 		return bad(r, "%s", msg);
 	}
 	r->rec->version = version;

@@ -25,12 +25,12 @@ static const struct {
 
 static const char *who(enum flow_dir d)
 {
-	return d == FLOW_C2S ? "client" : "server";
+	return d == FLOW_C2S ? _("client") : _("server");
 }
 
 static const char *other(enum flow_dir d)
 {
-	return d == FLOW_C2S ? "server" : "client";
+	return d == FLOW_C2S ? _("server") : _("client");
 }
 
 /* 65483 -> "65,483" */
@@ -124,7 +124,7 @@ void explain_segment(const struct flow_seg *fs, uint64_t t0,
 	else
 		LINE(R_HEAD, _("Window %s bytes (field %u%s)"), commas(fs->win_scaled, n1, sizeof n1),
 		     g->win, g->flags & TCP_SYN ? _(", never scaled on a SYN") :
-		     fs->win_scaled != g->win ? ", scaled" : "");
+		     fs->win_scaled != g->win ? _(", scaled") : "");
 	if (!(g->flags & TCP_RST) && fs->win_scaled == 0)
 		LINE(R_NORMAL, _("  zero window: the %s's receive buffer is full; the %s must wait"),
 		     who(fs->dir), other(fs->dir));

@@ -123,8 +123,8 @@ static void measure_line(const struct side *sd, int w, char *out, size_t len)
 		snprintf(item[n][0], sizeof item[0][0], _("median round trip %.*f ms"), prec, v);
 		snprintf(item[n++][1], sizeof item[0][0], _("RTT %.*fms"), prec, v);
 	}
-	snprintf(item[n][0], sizeof item[0][0], _("%zu delayed ACK%s"), m->delacks,
-	         m->delacks != 1 ? "s" : "");
+	snprintf(item[n][0], sizeof item[0][0], m->delacks == 1 ? _("%zu delayed ACK") :
+	         _("%zu delayed ACKs"), m->delacks);
 	memcpy(item[n][1], item[n][0], sizeof item[n][1]);
 	n++;
 	snprintf(item[n][0], sizeof item[0][0], _("%zu segments in %.0f ms"), m->nseg, m->dur_ms);
@@ -379,8 +379,8 @@ static void draw_side(struct compare *c, int k, int x, int w, int y0, int rows)
 		snprintf(sv, sizeof sv, "server");
 		if (nvis) {
 			src_row(sd->src, src_vis(sd->src, 0), &r);
-			snprintf(cl, sizeof cl, "client %s", r.dir == FLOW_C2S ? r.src : r.dst);
-			snprintf(sv, sizeof sv, "server %s", r.dir == FLOW_C2S ? r.dst : r.src);
+			snprintf(cl, sizeof cl, _("client %s"), r.dir == FLOW_C2S ? r.src : r.dst);
+			snprintf(sv, sizeof sv, _("server %s"), r.dir == FLOW_C2S ? r.dst : r.src);
 			if ((int)(strlen(cl) + strlen(sv)) + 1 > room) {
 				snprintf(cl, sizeof cl, "client");
 				snprintf(sv, sizeof sv, "server");
@@ -488,12 +488,12 @@ static void compare_draw(struct tui *t, void *priv)
 	else
 		snprintf(align, sizeof align, _("by time %.2f ms"), (double)c->at_ns / 1e6);
 	snprintf(right, sizeof right, _("%s  step %s  %s %.2g s"), align, focus_name[c->focus],
-	         c->playing ? "playing" : "paused", c->step_ms / 1000.0);
+	         c->playing ? _("playing") : _("paused"), c->step_ms / 1000.0);
 	/* A long filter wins: the pace goes first, then the rest (the side marked '>' steps). */
 	if (draw_cols(title) + draw_cols(right) + 3 > COLS)
-		snprintf(right, sizeof right, "%s  step %s", align, focus_name[c->focus]);
+		snprintf(right, sizeof right, _("%s  step %s"), align, focus_name[c->focus]);
 	if (draw_cols(title) + draw_cols(right) + 3 > COLS)
-		snprintf(right, sizeof right, "step %s", focus_name[c->focus]);
+		snprintf(right, sizeof right, _("step %s"), focus_name[c->focus]);
 	if (draw_cols(title) + draw_cols(right) + 3 > COLS)
 		right[0] = '\0';
 	draw_title(title, right);

@@ -213,25 +213,28 @@ static void draw_head(const int w[C_N])
 
 static const char *side_name(int dir)
 {
-	return dir == FLOW_C2S ? "client" : "server";
+	return dir == FLOW_C2S ? _("client") : _("server");
 }
 
 /* The selected connection in words, under the list. */
 static void draw_detail(const struct convs *v, const struct conv *c, int y)
 {
-	char cl[64], sv[64], buf[512];
+	char cl[64], sv[64], buf[512], sent[2][160];
 	enum conv_end e = conv_end_of(c);
 	int who = conv_closer(c), n = 0;
 
 	conv_ends(v->cl, c, cl, sv, sizeof cl);
 	draw_fmt(y++, 1, COLS - 1, R_NORMAL, _("tcp.stream == %u: %s -> %s (ladder: connection %u of"
 	         " %zu)"), c->id, cl, sv, c->id + 1, v->cl->n);
-	draw_fmt(y++, 1, COLS - 1, R_NORMAL, _("the client sent %llu segment%s, %llu bytes of data;"
-	         " the server %llu segment%s, %llu bytes"),
-	         (unsigned long long)c->packets[FLOW_C2S], c->packets[FLOW_C2S] == 1 ? "" : "s",
-	         (unsigned long long)c->bytes[FLOW_C2S],
-	         (unsigned long long)c->packets[FLOW_S2C], c->packets[FLOW_S2C] == 1 ? "" : "s",
-	         (unsigned long long)c->bytes[FLOW_S2C]);
+	/* One message per count, not a plural "s" pasted in: a language need not add one. */
+	snprintf(sent[0], sizeof sent[0], c->packets[FLOW_C2S] == 1 ?
+	         _("the client sent %llu segment, %llu bytes of data;") :
+	         _("the client sent %llu segments, %llu bytes of data;"),
+	         (unsigned long long)c->packets[FLOW_C2S], (unsigned long long)c->bytes[FLOW_C2S]);
+	snprintf(sent[1], sizeof sent[1], c->packets[FLOW_S2C] == 1 ?
+	         _(" the server %llu segment, %llu bytes") : _(" the server %llu segments, %llu bytes"),
+	         (unsigned long long)c->packets[FLOW_S2C], (unsigned long long)c->bytes[FLOW_S2C]);
+	draw_fmt(y++, 1, COLS - 1, R_NORMAL, "%s%s", sent[0], sent[1]);
 	draw_fmt(y++, 1, COLS - 1, R_NORMAL, _("first segment at %.3f ms, last at %.3f ms: %.3f ms"),
 	         ms_of(v, c->first_ns), ms_of(v, c->last_ns), (double)(c->last_ns - c->first_ns) / 1e6);
 	switch (e) {
@@ -288,7 +291,8 @@ static void conv_draw(struct tui *t, void *priv)
 	n = v->have ? v->cl->n : 0;
 	list_fit(&v->list, n, h, NULL, NULL);
 	src_state_str(v->src, state, sizeof state);
-	snprintf(title, sizeof title, _("conversations  %zu connection%s%s"), n, n == 1 ? "" : "s",
+	snprintf(title, sizeof title, n == 1 ? _("conversations  %zu connection%s") :
+	         _("conversations  %zu connections%s"), n,
 	         v->oom ? _(" (out of memory: counting stopped)") : "");
 	draw_title(title, state);
 	layout(v, w);

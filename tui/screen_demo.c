@@ -262,8 +262,8 @@ static void demo_draw(struct tui *t, void *priv)
 	char cl[80] = "client", sv[80] = "server";
 	if (nvis) {
 		src_row(d->src, src_vis(d->src, 0), &r);
-		snprintf(cl, sizeof cl, "client %s", r.dir == FLOW_C2S ? r.src : r.dst);
-		snprintf(sv, sizeof sv, "server %s", r.dir == FLOW_C2S ? r.dst : r.src);
+		snprintf(cl, sizeof cl, _("client %s"), r.dir == FLOW_C2S ? r.src : r.dst);
+		snprintf(sv, sizeof sv, _("server %s"), r.dir == FLOW_C2S ? r.dst : r.src);
 	}
 	draw_text(2, 1, COLS / 2 - 1, R_HEAD, cl);
 	draw_fmt(2, COLS / 2, COLS / 2 - 1, R_HEAD, "%*s", COLS / 2 - 2, sv);
