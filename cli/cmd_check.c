@@ -16,6 +16,7 @@
 #include "engine/labrun.h"
 #include "engine/paths.h"
 #include "engine/record.h"
+#include "util/textcols.h"
 
 /*
  * The whole capture goes through dissect -> flow once; the segments of each connection are
@@ -53,19 +54,37 @@ static int usage(bool help)
 	return help ? 0 : 2;
 }
 
-/* Print text word-wrapped at WRAP columns, every line indented by INDENT spaces. */
+/* Print text word-wrapped at WRAP columns, every line indented by INDENT spaces. Columns,
+ * not bytes: a Hangul syllable is three bytes and two columns (textcols_label()). */
 static void print_wrapped(const char *text)
 {
 	const char *s = text;
 	while (*s) {
-		size_t room = WRAP - INDENT, n = strlen(s);
-		if (n > room) {
-			size_t cut = room;
+		int room = WRAP - INDENT, col = 0;
+		size_t n = 0, cut = 0;
+
+		while (s[n]) {
+			char ch[5];
+			size_t k = 1;
+			int w;
+
+			while (k < 4 && ((unsigned char)s[n + k] & 0xc0) == 0x80)
+				k++;
+			memcpy(ch, s + n, k);
+			ch[k] = '\0';
+			w = textcols_label(ch);
+			if (col + w > room)
+				break;
 			/* Never between a number and its unit: "+0.812 ms" stays on one line. */
-			while (cut > 0 && (s[cut] != ' ' || !strncmp(s + cut + 1, "ms", 2)))
-				cut--;
-			n = cut ? cut : room;
+			if (s[n] == ' ' && strncmp(s + n + 1, "ms", 2))
+				cut = n;
+			col += w;
+			n += k;
 		}
+		if (s[n] == ' ' && strncmp(s + n + 1, "ms", 2))
+			cut = n;        /* a blank right after a full line breaks there */
+		if (s[n] && cut)
+			n = cut;
 		printf("%*s%.*s\n", INDENT, "", (int)n, s);
 		s += n;
 		while (*s == ' ')
@@ -95,7 +114,7 @@ static bool check_conn(const struct expect_spec *spec, const struct flow_conn *f
 	}
 	bool all = true;
 	for (size_t i = 0; i < expect_ncheck(spec); i++) {
-		printf("%s  %s\n", expect_verdict_str(res[i].verdict), expect_check_name(spec, i));
+		printf("%s  %s\n", _(expect_verdict_str(res[i].verdict)), expect_check_name(spec, i));
 		if (res[i].verdict != EXPECT_PASS) {
 			all = false;
 			print_wrapped(res[i].explain);
@@ -163,10 +182,10 @@ static int check_record(const char *file)
 		const struct labrun_check *was = recorded(rec->run, again[i].name);
 
 		all &= again[i].r.verdict == EXPECT_PASS;
-		printf("%s  %s", expect_verdict_str(again[i].r.verdict), again[i].name);
+		printf("%s  %s", _(expect_verdict_str(again[i].r.verdict)), again[i].name);
 		if (!was || was->r.verdict != again[i].r.verdict) {
 			differ++;
-			printf(_("  (the run said %s)"), was ? expect_verdict_str(was->r.verdict) :
+			printf(_("  (the run said %s)"), was ? _(expect_verdict_str(was->r.verdict)) :
 			       _("nothing: it had no such check"));
 		}
 		printf("\n");
@@ -183,7 +202,7 @@ static int check_record(const char *file)
 		if (judged)
 			continue;
 		all &= k->r.verdict == EXPECT_PASS;
-		printf("%s  %s\n", expect_verdict_str(k->r.verdict), k->name);
+		printf("%s  %s\n", _(expect_verdict_str(k->r.verdict)), k->name);
 		if (k->r.verdict != EXPECT_PASS)
 			print_wrapped(k->r.explain);
 	}
