@@ -395,7 +395,8 @@ static int start_prog(struct labrun_state *c, enum sandbox_host host, const char
 {
 	const struct lab *lab = c->run->lab;
 	struct prog *pr = &c->prog[host];
-	char argbuf[1024], why[256];
+	char argbuf[1024], why[256], langenv[32];
+	const char *const env[] = { langenv, NULL };
 	char *argv[LAB_MAX_ARGS];
 	struct proc_spec spec;
 
@@ -415,6 +416,11 @@ static int start_prog(struct labrun_state *c, enum sandbox_host host, const char
 	spec.trace = true;
 	if (run_is_student(c, host))
 		spec.limits = c->student_limits;
+	else {
+		/* The lab's own programs say what they did (say=) in the student's language. */
+		snprintf(langenv, sizeof(langenv), "TCPLAB_LANG=%s", tr_lang());
+		spec.extra_env = env;
+	}
 	pr->host = host;
 	pr->p = proc_spawn(c->sb, &spec, why, sizeof(why));
 	if (!pr->p) {

@@ -761,7 +761,7 @@ static const char *const english_report[] = {
 	"grading lab", "source: ", "attempt: ", "seed: ", "score: ", "  PASS ", "  FAIL ",
 	"scenario 1 of", "on the wire", "the connection was aborted", "the client called",
 	"no client recv call matched", "unread data", "the message goes out",
-	"the client read the whole echo", "(detail: expected",
+	"the client read the whole echo", "(detail: expected", "the echo came",
 };
 
 Test(lang, a_failed_grade_reports_and_explains_in_korean_with_lang_ko, .timeout = 120)
