@@ -790,25 +790,25 @@ void jail_failure(const struct jail_child *cl, int stage, int detail, int err, c
 	errbuf_strerror(err, eb, sizeof(eb));
 	switch (stage) {
 	case JAIL_CGROUP:
-		snprintf(buf, len, "cannot join its cgroup '%s': %s", cl->cg_dir[0], eb);
+		snprintf(buf, len, _("cannot join its cgroup '%s': %s"), cl->cg_dir[0], eb);
 		break;
 	case JAIL_PROC:
-		snprintf(buf, len, "cannot mount a /proc of its own: %s (is /proc masked, as in an"
+		snprintf(buf, len, _("cannot mount a /proc of its own: %s (is /proc masked, as in an"
 		         " unprivileged container? grade on the host or in a container that may"
-		         " mount proc; run 'tcplab doctor')", eb);
+		         " mount proc; run 'tcplab doctor')"), eb);
 		break;
 	case JAIL_HIDE:
-		snprintf(buf, len, "cannot hide '%s' from it: %s", what, eb);
+		snprintf(buf, len, _("cannot hide '%s' from it: %s"), what, eb);
 		break;
 	case JAIL_MOUNT:
-		snprintf(buf, len, "cannot show it '%s': %s", what, eb);
+		snprintf(buf, len, _("cannot show it '%s': %s"), what, eb);
 		break;
 	case JAIL_LIMITS:
-		snprintf(buf, len, "cannot apply its limits: %s", eb);
+		snprintf(buf, len, _("cannot apply its limits: %s"), eb);
 		break;
 	default:
-		snprintf(buf, len, "cannot give it a root file system of its own: %s (Linux 5.12 or"
-		         " later needed; run 'tcplab doctor')", eb);
+		snprintf(buf, len, _("cannot give it a root file system of its own: %s (Linux 5.12 or"
+		         " later needed; run 'tcplab doctor')"), eb);
 		break;
 	}
 }

@@ -702,10 +702,10 @@ static void lab_checks(struct labrun *run, const struct flow_table *ft)
 		labcheck_eval(&v->check[i], &ctx, &chk->r);
 		if (off && v->check[i].kind == LABCHECK_ANSWER) {
 			chk->r.verdict = EXPECT_INCONCLUSIVE;
-			snprintf(chk->r.explain, sizeof(chk->r.explain), "this run did not go as the"
+			snprintf(chk->r.explain, sizeof(chk->r.explain), _("this run did not go as the"
 			         " exercise says (\"%.100s\" did not pass: the machine held the lab's"
 			         " programs or the wire up), so no answer can be judged on it: grade"
-			         " again", off->name);
+			         " again"), off->name);
 			run->disturbed = true;
 		}
 	}
