@@ -8,7 +8,7 @@
 #   make bench    compare 'tcplab inspect' with libpcap, tcpdump and tshark on 1M segments,
 #                 and time the syscall tracer's cost per traced call
 #   make soak     every variant of every lab SOAK times (default 50): verdicts never change;
-#                 LOAD=1 keeps both CPUs busy meanwhile
+#                 LOAD=1 keeps both CPUs busy meanwhile; LABS="5 6" soaks only those labs
 #   make po       refresh po/tcplab.pot from the sources and merge it into po/*.po
 #   make fuzz     run each libFuzzer target FUZZ_TIME seconds (clang; fuzz-ci: FUZZ_CI_TIME)
 #   make install  install into PREFIX (default /usr/local), staged under DESTDIR if given;
@@ -145,8 +145,9 @@ uninstall:
 	@$(INSTALL_ENV) sh mk/install.sh uninstall $(BUILD)
 
 LOAD ?= 0
+LABS ?=
 soak: all
-	@sh tests/soak.sh $(BUILD) $(SOAK) $(LOAD)
+	@sh tests/soak.sh $(BUILD) $(SOAK) $(LOAD) "$(LABS)"
 
 check-unit: all $(TEST_BIN) $(TESTPROG_BIN) $(TESTPROG_STATIC)
 	@sh tests/run.sh $(BUILD) $(TEST_BIN)

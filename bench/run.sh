@@ -270,6 +270,10 @@ echo
 
 # A class of lab 1 submissions graded with --class -j2 (bench/class.sh; BENCH_CLASS).
 sh bench/class.sh "$BUILD"
+
+# Every lab variant against the time its lab states (bench/variants.sh).
+echo
+sh bench/variants.sh "$BUILD"
 # Each TUI key's latency on the same capture (bench/keylat.c): tcplab inspect on a
 # pseudo-terminal at 80x24, from the key written to the screen it changed drawn.
 KEYLAT=""

@@ -41,7 +41,8 @@ void cli_tr_init(const char *lang);
 	"                  (ko_KR.UTF-8: ko); what is not yet translated is shown in English\n")
 
 /* Enter the lab sandbox's namespaces before curses starts (see sandbox_prepare()); -1 with
- * the reason when live runs will not work here (the TUI still opens). */
+ * the reason when live runs will not work here (the TUI still opens), 1 with a note when
+ * namespaces are refused but one-host labs run on the machine's own lo (labrun.h). */
 int cli_tui_prepare(char *why, size_t len);
 
 struct paths;

@@ -61,6 +61,7 @@ int cmd_demo(int argc, char **argv)
 	struct paths p;
 	struct lab *labs = NULL, *lab = NULL;
 	char why[512], err[1024] = "", *end, pair[80];
+	int rc_prep;
 	const char *pcap[3] = { NULL, NULL, NULL }, *lang = NULL;
 	int c, status, npcap = 0;
 
@@ -156,8 +157,11 @@ int cmd_demo(int argc, char **argv)
 			return 2;
 		}
 	}
-	if (cli_tui_prepare(why, sizeof why) < 0)
+	rc_prep = cli_tui_prepare(why, sizeof why);
+	if (rc_prep < 0)
 		o.sandbox_error = why;
+	else if (rc_prep > 0)
+		o.sandbox_note = why;
 	o.build = p.build;
 	o.locale = p.locale;
 	o.labs = lab;

@@ -4,6 +4,7 @@
 #include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/wait.h>
@@ -11,6 +12,7 @@
 
 #include "cli/cli.h"
 #include "engine/hostenv.h"
+#include "engine/lab.h"
 #include "engine/paths.h"
 #include "engine/proc.h"
 #include "engine/sandbox.h"
@@ -157,6 +159,43 @@ static void container_fix(const struct hostenv *h)
 	}
 }
 
+/*
+ * Namespaces refused outright (a default container): which labs can still run, on this
+ * machine's own loopback (engine/sandbox.h, "Host loopback"), and which cannot. True when
+ * at least one can.
+ */
+static bool here_report(const struct sandbox_caps *c, const struct paths *p, bool tracer_ok)
+{
+	struct lab *labs = NULL;
+	size_t n = 0, nhere = 0;
+	char err[512], line[2048];
+	size_t len = 0;
+
+	report(c->here, false, _("one-host labs on this machine's own loopback instead (namespaces"
+	       " are refused here; a capture on 'lo' needs CAP_NET_RAW)"), c->here ? NULL :
+	       _("no capture on 'lo' here"), _("give the container CAP_NET_RAW (Docker's default;"
+	       " docker run --cap-add NET_RAW)"));
+	if (!c->here || !p->root[0] || lab_load_all(p->root, &labs, &n, err, sizeof(err)) < 0)
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (labs[i].topology == SANDBOX_LOOPBACK) {
+			printf(_("         can run here, on the loopback: lab %d (%s)%s\n"), labs[i].number,
+			       lab_text(&labs[i], labs[i].title), tracer_ok ? "" :
+			       _(", once the tracer works"));
+			nhere++;
+		}
+	for (size_t i = 0; i < n; i++)
+		if (labs[i].topology != SANDBOX_LOOPBACK && len < sizeof(line) - 16)
+			len += (size_t)snprintf(line + len, sizeof(line) - len, "%s%d", len ? ", " : "",
+			                        labs[i].number);
+	if (len)
+		printf(_("         cannot run here: labs %s (they need two hosts on a cable)\n"), line);
+	fputs(_("         cannot run here: 'tcplab grade' (the jail needs PID and mount"
+	        " namespaces)\n"), stdout);
+	free(labs);
+	return nhere > 0 && tracer_ok;
+}
+
 /* What a jail (engine/jail.h) gets here, as 'tcplab grade' would build one. */
 struct jail_probe {
 	bool ok;
@@ -244,7 +283,7 @@ int cmd_doctor(int argc, char **argv)
 	struct hostenv h;
 	struct paths paths;
 	char tracer[256] = "", why[1200], err[1200], a[24], b[24], d[24];
-	bool tracer_ok, can_run;
+	bool tracer_ok, can_run, some_run;
 
 	if (argc > 1) {
 		bool help = !strcmp(argv[1], "-h") || !strcmp(argv[1], "--help");
@@ -328,10 +367,13 @@ int cmd_doctor(int argc, char **argv)
 		       _("as root, add 'USER:100000:65536' (a range no other user has) to /etc/subuid"
 		       " and /etc/subgid and install newuidmap (package uidmap); or grade as root"));
 
+	some_run = c.refused && here_report(&c, &paths, tracer_ok);
 	can_run = c.netns && c.veth && c.capture && tracer_ok && jp.ok && h.wsl != HOSTENV_WSL1;
 	if (!can_run)
 		container_fix(&h);
-	printf("\n%s\n", can_run ? _("labs can run.") : _("labs cannot run until the FAIL lines above "
+	printf("\n%s\n", can_run ? _("labs can run.") : some_run ? _("only the one-host labs named"
+	       " above can run here, on this machine's own loopback; the others and grading need"
+	       " the FAIL lines above fixed.") : _("labs cannot run until the FAIL lines above "
 	       "are fixed."));
 	return can_run ? 0 : 1;
 }

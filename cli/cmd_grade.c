@@ -273,7 +273,7 @@ int cmd_grade(int argc, char **argv)
 	long jobs = sysconf(_SC_NPROCESSORS_ONLN);
 	bool single_only = false, class_only = false;
 	char outbuf[32];
-	int c, status, format;
+	int c, status, format, rc;
 	bool same_uid_ok = false, help = false;
 	uid_t me = getuid();
 	char err[1024];
@@ -399,8 +399,15 @@ int cmd_grade(int argc, char **argv)
 	if (status)
 		return status;
 	o.build = p.build;
-	if (sandbox_prepare(err, sizeof(err)) < 0) {
-		fprintf(stderr, "tcplab: %s\n", err);
+	if ((rc = sandbox_prepare(err, sizeof(err))) < 0) {
+		/* Refused (a default container): no fallback for grading, the jail needs
+		 * namespaces (docs/security.md, "Containers without namespaces"). */
+		if (rc == -EPERM)
+			fprintf(stderr, _("tcplab: cannot grade here: %s. The student's program runs in"
+			        " a jail built from PID, mount and network namespaces, which this machine"
+			        " or container refuses: grade where namespaces can be made\n"), err);
+		else
+			fprintf(stderr, "tcplab: %s\n", err);
 		free(labs);
 		return 1;
 	}

@@ -109,8 +109,21 @@ static int run_loop(const struct lab *lab, const struct lab_variant *v,
 	}
 }
 
+/* Said once per command, not per variant: why this run is on the machine's own lo. */
+static void tell_host_lo(const struct labrun *run, bool *told)
+{
+	if (!run->host_lo || *told)
+		return;
+	*told = true;
+	printf(_("note: this machine (a container?) refuses to make network namespaces, so this"
+	         " one-host lab runs on its own loopback instead: its programs use port %d, kept"
+	         " free for this run, and only that port's packets are captured on 'lo' and"
+	         " checked. Run 'tcplab doctor' to see how to give tcplab namespaces.\n\n"),
+	       run->port);
+}
+
 static int run_one(const struct lab *lab, const struct lab_variant *v, struct labrun_opts *o,
-                   const char *record)
+                   const char *record, bool *told)
 {
 	struct labrun *run;
 	char err[1024];
@@ -132,6 +145,7 @@ static int run_one(const struct lab *lab, const struct lab_variant *v, struct la
 		fprintf(stderr, _("tcplab: lab %d (%s) could not run: %s\n"), lab->number, v->name, err);
 		return 1;
 	}
+	tell_host_lo(run, told);
 	ladder_print(stdout, run);
 	ladder_print_kernel(stdout, run);
 	ladder_print_checks(stdout, run);
@@ -173,6 +187,8 @@ int cmd_run(int argc, char **argv)
 	struct paths p;
 	struct lab *labs = NULL, *lab = NULL;
 	int c, status;
+	bool told = false;     /* the run on the machine's own lo was explained */
+	bool refused = false;  /* namespaces refused and the lab needs two hosts */
 	char *end;
 
 	optind = 1;
@@ -233,11 +249,16 @@ int cmd_run(int argc, char **argv)
 	{
 		char err[512];
 
-		if (sandbox_prepare(err, sizeof(err)) < 0) {
+		/* Refused (EPERM, a container): the run says what it can do instead (labrun.h). */
+		int rc = sandbox_prepare(err, sizeof(err));
+
+		if (rc < 0 && (rc != -EPERM || !sandbox_can_here())) {
 			fprintf(stderr, "tcplab: %s\n", err);
 			free(labs);
 			return 1;
 		}
+		/* Then a two-host lab cannot run at all: its first variant says why, once. */
+		refused = rc == -EPERM && lab->topology == SANDBOX_TWO_HOSTS;
 	}
 	if (stopsig_install() < 0) {
 		perror("tcplab: cannot catch SIGINT");
@@ -257,11 +278,13 @@ int cmd_run(int argc, char **argv)
 				variant_path(record, lab->variant[i].name, rpath, sizeof(rpath));
 			if (i)
 				printf("\n");
-			status |= run_one(lab, &lab->variant[i], &o, record ? rpath : NULL);
+			status |= run_one(lab, &lab->variant[i], &o, record ? rpath : NULL, &told);
 			if (stopsig_caught()) {
 				status = 128 + stopsig_caught();
 				break;
 			}
+			if (refused)
+				break;
 		}
 	} else {
 		const struct lab_variant *v = lab_variant_find(lab, variant);
@@ -275,7 +298,7 @@ int cmd_run(int argc, char **argv)
 			free(labs);
 			return 2;
 		}
-		status = run_one(lab, v, &o, record);
+		status = run_one(lab, v, &o, record, &told);
 	}
 	free(labs);
 	return status;

@@ -1,4 +1,5 @@
 /* summary: 'tcplab' with no arguments: the curses TUI's lab menu (text usage when not on a terminal). */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,7 +16,17 @@ int cli_tui_prepare(char *why, size_t len)
 {
 	/* Before curses or anything else could start a thread: without root this moves the
 	 * process into a user namespace (sandbox.h). A failure only disables live runs. */
-	return sandbox_prepare(why, len);
+	int rc = sandbox_prepare(why, len);
+
+	if (rc == 0)
+		return 0;
+	if (rc != -EPERM || !sandbox_can_here())
+		return -1;
+	/* Refused, as in a default container: one-host labs still run, on our own lo, and
+	 * the others say why not when started (engine/labrun.h). */
+	snprintf(why, len, _("namespaces are refused here (a container?): only one-host labs run,"
+	         " on this machine's own loopback; 'tcplab doctor' says more"));
+	return 1;
 }
 
 int cli_theme(const char *word, int *theme)
@@ -76,6 +87,7 @@ int cmd_tui(int argc, char **argv)
 	struct lab *labs = NULL;
 	size_t n;
 	char why[512], err[1024] = "";
+	int rc_prep;
 	int rc, theme;
 
 	for (int i = 1; i < argc; i++) {
@@ -99,8 +111,11 @@ int cmd_tui(int argc, char **argv)
 	}
 	if (cli_labs(&p, &labs, &n) < 0)
 		return 1;
-	if (cli_tui_prepare(why, sizeof why) < 0)
+	rc_prep = cli_tui_prepare(why, sizeof why);
+	if (rc_prep < 0)
 		o.sandbox_error = why;
+	else if (rc_prep > 0)
+		o.sandbox_note = why;
 	o.build = p.build;
 	o.locale = p.locale;
 	o.lang = lang_pick(lang);

@@ -30,51 +30,9 @@ static void put_row(FILE *out, double ms, enum ladder_side side, const char *tex
 	fputc('\n', out);
 }
 
-/* A kernel sample in a few words, for its host's column: "kernel: LISTEN 1, TIME-WAIT 2". */
-static void ks_summary(const struct ksock_log *ks, const struct ksock_sample *s, char *buf,
-                       size_t len)
-{
-	unsigned per[KS_NSTATES] = { 0 };
-	size_t used = (size_t)snprintf(buf, len, "kernel:");
-
-	for (uint32_t i = 0; i < s->n; i++)
-		if (ks->sock[s->first + i].state < KS_NSTATES)
-			per[ks->sock[s->first + i].state]++;
-	for (int st = 1; st < KS_NSTATES && used < len; st++)
-		if (per[st])
-			used += (size_t)snprintf(buf + used, len - used, " %s %u,",
-			                         ksock_state_name(st), per[st]);
-	if (used < len && buf[used - 1] == ',')
-		buf[used - 1] = '\0';
-	else if (s->n == 0)
-		snprintf(buf, len, "kernel: no socket on the port");
-}
-
-/* The kernel's samples up to t_ns (all of them when t_ns is UINT64_MAX), from *next on. */
-struct ks_cursor {
-	size_t next;
-	char last[2][200];      /* each host's last row: an act's or the end's sample that
-	                           says the same again is not repeated */
-};
-
 static double ks_ms(const struct labrun *run, uint64_t t_ns)
 {
 	return t_ns > run->tl.t0 ? (double)(t_ns - run->tl.t0) / 1e6 : 0;
-}
-
-static void ks_rows(FILE *out, const struct labrun *run, struct ks_cursor *kc, uint64_t t_ns)
-{
-	for (; kc->next < run->ks.nsample && run->ks.sample[kc->next].t_ns <= t_ns; kc->next++) {
-		const struct ksock_sample *s = &run->ks.sample[kc->next];
-		char text[200];
-
-		ks_summary(&run->ks, s, text, sizeof(text));
-		if (!strcmp(text, kc->last[s->host & 1]))
-			continue;
-		snprintf(kc->last[s->host & 1], sizeof(kc->last[0]), "%s", text);
-		put_row(out, ks_ms(run, s->t_ns),
-		        s->host == HOST_SERVER ? LADDER_SERVER : LADDER_CLIENT, text, false);
-	}
 }
 
 void ladder_print_kernel(FILE *out, const struct labrun *run)
@@ -106,9 +64,8 @@ void ladder_print_kernel(FILE *out, const struct labrun *run)
 void ladder_print(FILE *out, const struct labrun *run)
 {
 	struct ladder l;
-	struct ks_cursor kc = { 0 };
 
-	if (ladder_init_run(&l, &run->tl, LADDER_WITH_CALLS) < 0) {
+	if (ladder_init_run_ks(&l, &run->tl, &run->ks, LADDER_WITH_CALLS) < 0) {
 		fprintf(out, "(no ladder: out of memory)\n");
 		ladder_release(&l);
 		return;
@@ -124,7 +81,6 @@ void ladder_print(FILE *out, const struct labrun *run)
 		char text[512], line[700], an[160];
 		struct ladder_seg s;
 
-		ks_rows(out, run, &kc, r->t_ns);
 		ladder_label(&l, k, text, sizeof text);
 		switch ((enum ladder_kind)r->kind) {
 		case LADDER_SEG:
@@ -142,12 +98,15 @@ void ladder_print(FILE *out, const struct labrun *run)
 		case LADDER_CONN:
 			put_row(out, ms, LADDER_WIRE, text, false);
 			break;
+		case LADDER_KERNEL:
+			/* the engine's words, not the program's: nothing to escape */
+			put_row(out, ms, (enum ladder_side)r->side, text, false);
+			break;
 		default:
 			put_row(out, ms, (enum ladder_side)r->side, text, true);
 			break;
 		}
 	}
-	ks_rows(out, run, &kc, UINT64_MAX);
 	ladder_release(&l);
 }
 

@@ -264,3 +264,37 @@ void ksock_format(const struct ksock *s, char *buf, size_t len)
 		snprintf(buf + used, len - used, " (no process holds it: not accept()ed yet, or"
 		         " orphaned)");
 }
+
+long ksock_log_at(const struct ksock_log *log, int host, uint64_t t_ns)
+{
+	size_t lo = 0, hi = log->nsample;
+
+	/* samples are in time order: the first one later than t_ns, then back to the host's */
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (log->sample[mid].t_ns <= t_ns)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	while (lo-- > 0)
+		if (log->sample[lo].host == host)
+			return (long)lo;
+	return -1;
+}
+
+const char *ksock_timer_name(int timer)
+{
+	static const char *const names[] = { "", "on", "keepalive", "timewait", "persist" };
+
+	return timer >= 0 && timer < (int)(sizeof(names) / sizeof(names[0])) ? names[timer] : "?";
+}
+
+void ksock_addr_str(const struct ksock *s, bool local, char *buf, size_t len)
+{
+	char a[INET6_ADDRSTRLEN];
+	int af = s->family == AF_INET6 ? AF_INET6 : AF_INET;
+
+	inet_ntop(af, local ? s->laddr : s->raddr, a, sizeof(a));
+	snprintf(buf, len, af == AF_INET6 ? "[%s]:%u" : "%s:%u", a, local ? s->lport : s->rport);
+}

@@ -89,6 +89,16 @@ const char *ksock_state_name(int state);
 /* The state called name, or -1. */
 int ksock_state_parse(const char *name);
 
+/* The sample of host taken last at or before t_ns, or -1 when none was (yet). */
+long ksock_log_at(const struct ksock_log *log, int host, uint64_t t_ns);
+
+/* Timer names as `ss -o` writes them: "on" (retransmit), "keepalive", "timewait",
+ * "persist" (zero-window probe); "" for none. */
+const char *ksock_timer_name(int timer);
+
+/* One end of a socket as ss writes it: "10.99.0.2:8070", "[::1]:8070" (local or peer). */
+void ksock_addr_str(const struct ksock *s, bool local, char *buf, size_t len);
+
 /* One socket in words: "TIME-WAIT 10.99.0.2:8070 > 10.99.0.1:40312 (59.8 s left)". */
 void ksock_format(const struct ksock *s, char *buf, size_t len);
 

@@ -226,6 +226,12 @@ static int set_key(struct lab *lab, struct lab_variant *v, const char *k, const 
 		return v->timeout_s > 0 && v->timeout_s <= 600 ? 0 :
 		       (snprintf(err, errlen, _("timeout must be between 0 and 600 seconds")), -1);
 	}
+	if (v && !strcmp(k, "duration")) {
+		v->duration_s = atof(val);
+		return v->duration_s > LAB_QUICK_S && v->duration_s <= 600 ? 0 :
+		       (snprintf(err, errlen, "duration must be over %d and at most 600 seconds (a"
+		                 " quicker variant states none)", LAB_QUICK_S), -1);
+	}
 	if (!v && !strcmp(k, "number")) {
 		lab->number = atoi(val);
 		return lab->number > 0 ? 0 : (snprintf(err, errlen, _("number must be 1 or more")), -1);

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <strings.h>
 
 #include "engine/lab.h"
@@ -280,6 +281,10 @@ static int parse_call(char w[MAX_WORDS][300], int n, struct labcheck *c, char *e
 				goto bad;
 		} else if (!strcmp(w[i], "on=lab")) {
 			c->on_lab = true;
+		} else if (!strcmp(w[i], "killed")) {
+			c->killed = true;
+		} else if (!strcmp(w[i], "ended")) {
+			c->ended = true;
 		} else if (!strncmp(w[i], "enters-before=", 14)) {
 			if (parse_hs(w[i] + 14, &c->enters_before) < 0)
 				return errbuf_set(errbuf, errlen, "'%s': enters-before= takes syn, syn-ack"
@@ -310,7 +315,7 @@ static int parse_call(char w[MAX_WORDS][300], int n, struct labcheck *c, char *e
 	return 0;
 bad:
 	errbuf_set(errbuf, errlen, "cannot read '%s' (ret=N, arg=N, errno=NAME, name=FUNC, has=TEXT,"
-	           " took>=S, on=lab, count>=N, total>=N, before CLASS, after cut A...B)", w[3 > n ? 0 : n - 1]);
+	           " took>=S, on=lab, killed, ended, count>=N, total>=N, before CLASS, after cut A...B)", w[3 > n ? 0 : n - 1]);
 	return -1;
 }
 
@@ -575,6 +580,44 @@ static bool on_lab_socket(const struct labcheck_ctx *ctx, const struct trace_eve
 	return false;
 }
 
+/* Did a signal end ev's process? Its TRACE_EXIT says, by its wait status. */
+static bool process_killed(const struct timeline *tl, const struct tl_call *tc)
+{
+	for (size_t i = 0; i < tl->ncall; i++) {
+		const struct trace_event *x = &tl->call[i].ev;
+
+		if (tl->call[i].host == tc->host && x->call == TRACE_EXIT && x->pid == tc->ev.pid)
+			return x->arg >= 0 && WIFSIGNALED((int)x->arg);
+	}
+	return false;
+}
+
+/*
+ * Had ev's connection ended on the wire before ev entered: a FIN from each side, or a
+ * RST, captured before it? The connection is the one whose ports are the socket's; a
+ * socket with no peer (a listener) has none, and has not ended.
+ */
+static bool connection_ended(const struct labcheck_ctx *ctx, const struct trace_event *ev)
+{
+	bool fin[2] = { false, false };
+
+	if (!ev->peer.port || !ev->local.port)
+		return false;
+	for (size_t i = 0; i < ctx->nseg; i++) {
+		const struct flow_seg *x = &ctx->segs[i];
+		bool mine = (x->seg.sport == ev->local.port && x->seg.dport == ev->peer.port) ||
+		            (x->seg.sport == ev->peer.port && x->seg.dport == ev->local.port);
+
+		if (!mine || x->seg.ts_ns >= ev->t_enter_ns)
+			continue;
+		if (x->seg.flags & TCP_RST)
+			return true;
+		if (x->seg.flags & TCP_FIN)
+			fin[x->dir == FLOW_C2S ? 0 : 1] = true;
+	}
+	return fin[0] && fin[1];
+}
+
 static void eval_call(const struct labcheck *c, const struct labcheck_ctx *ctx,
                       struct expect_result *r)
 {
@@ -625,6 +668,10 @@ static void eval_call(const struct labcheck *c, const struct labcheck_ctx *ctx,
 		if (!call_matches(c, &tl->call[i]))
 			continue;
 		if (c->on_lab && !on_lab_socket(ctx, ev))
+			continue;
+		if (c->killed && !process_killed(tl, &tl->call[i]))
+			continue;
+		if (c->ended && !connection_ended(ctx, ev))
 			continue;
 		if ((t_before && ev->t_enter_ns >= t_before) || (t_after && ev->t_exit_ns <= t_after))
 			continue;
@@ -695,8 +742,14 @@ static void eval_call(const struct labcheck *c, const struct labcheck_ctx *ctx,
 			                         _(", %.3f s after the cut"),
 			                         ((double)ev->t_exit_ns - (double)ctx->cut_ns) / 1e9);
 		if (c->has_took && used < sizeof(r->explain))
-			snprintf(r->explain + used, sizeof(r->explain) - used, _(", after %.3f s in the"
-			         " call"), (double)trace_event_blocked_ns(ev) / 1e9);
+			used += (size_t)snprintf(r->explain + used, sizeof(r->explain) - used,
+			                         _(", after %.3f s in the call"),
+			                         (double)trace_event_blocked_ns(ev) / 1e9);
+		if (c->ended && used < sizeof(r->explain))
+			snprintf(r->explain + used, sizeof(r->explain) - used, _(": its connection had"
+			         " already ended on the wire (a FIN each way, or a RST), yet the socket"
+			         " was still open; shutdown() ends the connection, only close() frees"
+			         " the socket"));
 	} else if (outside >= 0) {
 		trace_event_str(&tl->call[outside].ev, text, sizeof(text));
 		snprintf(r->explain, sizeof(r->explain), _("the %s's %.200s came %.1f s after the cable"

@@ -69,6 +69,11 @@ struct labcheck {
 	bool after_cut;
 	double cut_lo, cut_hi;          /* seconds */
 	bool on_lab;                    /* on=lab: only calls on a socket of the lab's port */
+	bool killed;                    /* killed: only calls of a process that a signal ended
+	                                   (a close "exit" of it: the lab's kill closed it) */
+	bool ended;                     /* ended: only calls on a socket whose connection had
+	                                   ended on the wire before the call (a FIN each way,
+	                                   or a RST) */
 	/* enters-before=SEG, returns-after=SEG: the call against a segment of the first
 	 * connection's handshake on the wire (enum labcheck_hs_seg; 0: none). */
 	int enters_before, returns_after;

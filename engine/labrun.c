@@ -59,6 +59,7 @@ struct prog {
 	size_t nsleeps;                 /* timed waits and sleeps reported, kept or not */
 	size_t idle;                    /* calls that moved nothing: EAGAIN, MSG_PEEK, 0 bytes */
 	size_t idle_again, idle_peek, idle_zero;
+	size_t idle_wake;               /* poll() wake-ups that no call followed */
 	uint64_t first_idle_ns, last_idle_ns;
 	uint64_t start_ns, end_ns;      /* its exec and its end, from the tracer */
 	uint64_t cpu_ns;                /* CPU of all its processes, from the tracer */
@@ -191,17 +192,23 @@ static void read_trace(struct labrun_state *c, struct prog *pr)
 				pr->end_ns = ev[i].t_exit_ns;
 				pr->cpu_ns = ev[i].cpu_ns;
 			}
-			if (trace_event_idle(&ev[i])) {
+			if (trace_event_idle(&ev[i]) || trace_event_empty_wake(&ev[i])) {
 				if (!pr->idle++)
 					pr->first_idle_ns = ev[i].t_enter_ns;
 				pr->last_idle_ns = ev[i].t_exit_ns;
-				if (ev[i].err)
+				if (trace_event_empty_wake(&ev[i]))
+					pr->idle_wake++;
+				else if (ev[i].err)
 					pr->idle_again++;
 				else if (ev[i].flags & MSG_PEEK)
 					pr->idle_peek++;
 				else
 					pr->idle_zero++;
 			}
+			/* A wake-up that nothing followed is counted, not kept: a loop spinning in
+			 * poll() makes thousands, and no check needs them one by one. */
+			if (trace_event_empty_wake(&ev[i]))
+				continue;
 			/* Sleeps (lab 5 checks that the work took place) are kept apart, up to
 			 * their own cap: a program that sleeps often must not push its socket
 			 * calls off the timeline. */
@@ -447,6 +454,17 @@ static int send_marker(struct labrun_state *c, char *errbuf, size_t errlen)
 	if (sandbox_enter(c->sb, HOST_CLIENT, errbuf, errlen) < 0)
 		return -1;
 	fd = socket(sa->sa_family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	/* On a shared lo, from the run's own port: the capture's filter then tells this run's
+	 * marker from another's (the sandbox found UDP free on it too). */
+	if (fd >= 0 && c->run->host_lo && sa == (struct sockaddr *)&in4) {
+		struct sockaddr_in src = { .sin_family = AF_INET, .sin_addr = in4.sin_addr,
+		                           .sin_port = htons((uint16_t)c->run->port) };
+
+		if (bind(fd, (struct sockaddr *)&src, sizeof(src)) < 0) {
+			close(fd);
+			fd = -1;
+		}
+	}
 	if (fd >= 0 && sendto(fd, c->marker, c->markerlen, 0, sa, salen) == (ssize_t)c->markerlen)
 		ret = 0;
 	else
@@ -579,7 +597,7 @@ static int match_connections(struct labrun *run, const struct flow_table *ft,
 		chk->r.verdict = incomplete ? EXPECT_INCONCLUSIVE : EXPECT_FAIL;
 		chk->r.seg_index = -1;
 		snprintf(chk->r.explain, sizeof(chk->r.explain), _("no connection to port %d was"
-		         " captured"), run->lab->port);
+		         " captured"), run->port);
 	}
 	run->ncheck += nspec;
 	for (size_t i = 0; i < nflow && nconn < CONNS_JUDGED; i++) {
@@ -587,7 +605,7 @@ static int match_connections(struct labrun *run, const struct flow_table *ft,
 		char cl[96];
 		size_t n = 0;
 
-		if (fc->side[FLOW_S2C].port != run->lab->port)
+		if (fc->side[FLOW_S2C].port != run->port)
 			continue;
 		if (run->conn_id < 0)
 			run->conn_id = (long)fc->id;
@@ -637,7 +655,7 @@ static size_t lab_sockets(const struct labrun *run, uint64_t *out, size_t max)
 		const struct trace_event *ev = &run->tl.call[i].ev;
 		bool dup = false;
 
-		if (!ev->sock || (ev->local.port != run->lab->port && ev->peer.port != run->lab->port))
+		if (!ev->sock || (ev->local.port != run->port && ev->peer.port != run->port))
 			continue;
 		for (size_t k = 0; k < n && !dup; k++)
 			dup = out[k] == ev->sock;
@@ -677,7 +695,7 @@ static void lab_checks(struct labrun *run, const struct flow_table *ft)
 	for (size_t j = 0; segs && j < run->tl.nseg; j++) {
 		const struct flow_conn *fc = flow_get(ft, run->tl.seg[j].conn_id);
 
-		if (fc && fc->side[FLOW_S2C].port == run->lab->port)
+		if (fc && fc->side[FLOW_S2C].port == run->port)
 			segs[ctx.nseg++] = run->tl.seg[j];
 	}
 	for (size_t i = 0; i < v->ncheck; i++) {
@@ -902,7 +920,7 @@ static void excuse_held(struct labrun *run, const struct flow_table *ft)
 	for (size_t i = 0; i < nflow && nconn < CONNS_JUDGED; i++) {
 		const struct flow_conn *fc = flow_get(ft, i);
 
-		if (fc->side[FLOW_S2C].port != run->lab->port)
+		if (fc->side[FLOW_S2C].port != run->port)
 			continue;
 		nconn++;
 		for (int h = HOST_CLIENT; h <= HOST_SERVER; h++) {
@@ -1085,11 +1103,20 @@ static void busy_check(struct labrun_state *c, const struct prog *pr)
 	double rate = span > 0 ? (double)pr->idle / span : 0;
 
 	snprintf(name, sizeof(name), "the %s waits instead of spinning", pr->role);
-	if (pr->idle >= BUSY_IDLE_CALLS && rate >= BUSY_IDLE_RATE)
+	if (pr->idle >= BUSY_IDLE_CALLS && rate >= BUSY_IDLE_RATE &&
+	    pr->idle_wake * 2 > pr->idle)
+		add_check(run, name, EXPECT_FAIL, -1, _("the %s's poll() returned at once %zu times"
+		          " in %.3f s and the %s did nothing after it before waiting again: it"
+		          " spins inside poll(), which reports something ready that the loop"
+		          " never handles (a socket with room in its send buffer is always"
+		          " writable: ask for POLLOUT only while there are bytes to send)"),
+		          _(pr->role), pr->idle_wake, span, _(pr->role));
+	else if (pr->idle >= BUSY_IDLE_CALLS && rate >= BUSY_IDLE_RATE)
 		add_check(run, name, EXPECT_FAIL, -1, _("the %s made %zu calls that returned nothing"
-		          " in %.3f s (%zu EAGAIN, %zu MSG_PEEK, %zu that returned 0 again): it spins"
-		          " instead of blocking in poll() or recv() until data is there"), _(pr->role),
-		          pr->idle, span, pr->idle_again, pr->idle_peek, pr->idle_zero);
+		          " in %.3f s (%zu EAGAIN, %zu MSG_PEEK, %zu that returned 0 again, %zu"
+		          " poll() wake-ups that nothing followed): it spins instead of blocking in"
+		          " poll() or recv() until data is there"), _(pr->role), pr->idle, span,
+		          pr->idle_again, pr->idle_peek, pr->idle_zero, pr->idle_wake);
 	else if (wall >= BUSY_MIN_S && cpu >= BUSY_CPU_SHARE * wall)
 		add_check(run, name, EXPECT_FAIL, -1, _("the %s used %.1f s of CPU in %.1f s: it"
 		          " polls in a busy loop instead of blocking in poll() or recv()"), _(pr->role),
@@ -1142,7 +1169,7 @@ static void limits_check(struct labrun_state *c, const struct prog *pr, bool inc
 	snprintf(name, sizeof(name), "the %s's calls agree with the wire, within the lab's limits",
 	         pr->role);
 	for (size_t i = 0; i < flow_count(c->ft); i++)
-		conns += flow_get(c->ft, i)->side[FLOW_S2C].port == run->lab->port;
+		conns += flow_get(c->ft, i)->side[FLOW_S2C].port == run->port;
 	if (run->calls_unkept[pr->host]) {
 		add_check(run, name, EXPECT_FAIL, -1, _("the %s made %llu socket calls; this lab keeps"
 		          " %d: a program that needs that many is spinning or flooding"), _(pr->role),
@@ -1151,7 +1178,7 @@ static void limits_check(struct labrun_state *c, const struct prog *pr, bool inc
 	}
 	if (conns > CONNS_JUDGED) {
 		add_check(run, name, EXPECT_FAIL, -1, _("the programs opened %zu connections to port"
-		          " %d; this lab allows %d"), conns, run->lab->port, CONNS_JUDGED);
+		          " %d; this lab allows %d"), conns, run->port, CONNS_JUDGED);
 		return;
 	}
 	if (run->segs_unkept) {
@@ -1167,7 +1194,7 @@ static void limits_check(struct labrun_state *c, const struct prog *pr, bool inc
 
 		if (tl->call[i].host != pr->host || (ev->type & 0xf) != SOCK_STREAM || ev->err ||
 		    (ev->local.family != AF_INET && ev->local.family != AF_INET6) ||
-		    (ev->local.port != run->lab->port && ev->peer.port != run->lab->port))
+		    (ev->local.port != run->port && ev->peer.port != run->port))
 			continue;
 		/* A socket whose connection had already ended (the peer's RST, a timeout, a
 		 * reset seen by a call) sends nothing when closed; nor is anything captured from
@@ -1204,7 +1231,7 @@ static void limits_check(struct labrun_state *c, const struct prog *pr, bool inc
 	else
 		add_check(run, name, EXPECT_PASS, -1, _("%zu calls, %zu connections to port %d; every"
 		          " connect has its SYN and every close its FIN or RST"), (size_t)tl->ncall,
-		          conns, run->lab->port);
+		          conns, run->port);
 }
 
 /*
@@ -1423,6 +1450,12 @@ int labrun_rejudge(const struct labrun *saved, const struct flow_table *ft,
 	*run = *saved;
 	run->lab = lab;
 	run->variant = v;
+	/* A record keeps the run's variables, not its port: {port} is it (lab.h). */
+	{
+		const char *port = lab_vars_get(&saved->vars, "port");
+
+		run->port = port && atoi(port) > 0 ? atoi(port) : lab->port;
+	}
 	run->st = NULL;
 	run->check = NULL;
 	run->ncheck = 0;
@@ -1481,7 +1514,7 @@ static void sample_kernel(struct labrun_state *c, enum ksock_why why)
 			         KS_SAMPLES_KEPT);
 			return;
 		}
-		n = ksock_dump(c->ksfd[h], run->lab->port, h == HOST_SERVER, socks,
+		n = ksock_dump(c->ksfd[h], run->port, h == HOST_SERVER, socks,
 		               KSOCK_MAX_PER_SAMPLE, err, sizeof(err));
 		if (n < 0) {
 			snprintf(run->ks_error, sizeof(run->ks_error), "%s", err);
@@ -1602,6 +1635,53 @@ static void act_on_output(struct labrun_state *c, const struct prog *pr, const c
 	}
 }
 
+/*
+ * The lab's sandbox. Where namespaces are refused (EPERM: a default container), a one-host
+ * lab falls back to this machine's own lo (sandbox.h, "Host loopback"); a two-host lab
+ * cannot, and neither can a student's program, whose jail needs PID and mount namespaces:
+ * both are refused here, at once, before anything has started.
+ */
+static int open_sandbox(struct labrun_state *c, const struct labrun_opts *o, char *errbuf,
+                        size_t errlen)
+{
+	struct labrun *run = c->run;
+	const struct lab *lab = run->lab;
+	char why[400], *cut;
+	int rc = sandbox_make(lab->topology, &c->sb, why, sizeof(why));
+
+	if (rc == 0)
+		return 0;
+	/* Refused, but no capture on lo either (a user without CAP_NET_RAW whose kernel
+	 * forbids user namespaces): nothing runs here, and the sandbox's message says why. */
+	if (rc != -EPERM || !sandbox_can_here()) {
+		snprintf(errbuf, errlen, "%s", why);
+		return -1;
+	}
+	/* The messages below point to the doctor themselves. */
+	if ((cut = strstr(why, " (run 'tcplab doctor')")) != NULL)
+		*cut = '\0';
+	if (lab->topology == SANDBOX_TWO_HOSTS) {
+		snprintf(errbuf, errlen, _("lab %d needs two hosts on a cable, which tcplab builds"
+		         " from network namespaces, and this machine or container refuses to make"
+		         " them (%s); only one-host labs can run here. Run 'tcplab doctor' for the"
+		         " fix (for Docker or Podman: the flags to start the container with)"),
+		         lab->number, why);
+		return -1;
+	}
+	if (o->student) {
+		snprintf(errbuf, errlen, _("cannot grade here: %s. The student's program runs in a"
+		         " jail built from PID, mount and network namespaces, which this machine or"
+		         " container refuses: grade where namespaces can be made ('tcplab doctor'"
+		         " says how)"), why);
+		return -1;
+	}
+	c->sb = sandbox_new_here(errbuf, errlen);
+	if (!c->sb)
+		return -1;
+	run->host_lo = true;
+	return 0;
+}
+
 static int start(struct labrun_state *c, const struct labrun_opts *o, char *errbuf,
                  size_t errlen)
 {
@@ -1609,11 +1689,11 @@ static int start(struct labrun_state *c, const struct labrun_opts *o, char *errb
 	const struct lab *lab = run->lab;
 	double timeout = o->timeout_s > 0 ? o->timeout_s :
 	                 run->variant->timeout_s > 0 ? run->variant->timeout_s : DEFAULT_TIMEOUT_S;
+	char filter[96];
 
 	c->markerlen = (size_t)snprintf(c->marker, sizeof(c->marker), "tcplab-end-of-run-%d-%llu",
 	                                (int)getpid(), (unsigned long long)now_real_ns());
-	c->sb = sandbox_new(lab->topology, errbuf, errlen);
-	if (!c->sb)
+	if (open_sandbox(c, o, errbuf, errlen) < 0)
 		return -1;
 	if (run->variant->faults.n) {
 		int ends[2];
@@ -1627,8 +1707,11 @@ static int start(struct labrun_state *c, const struct labrun_opts *o, char *errb
 	}
 	snprintf(run->server_addr, sizeof(run->server_addr), "%s", sandbox_addr(c->sb, HOST_SERVER));
 	snprintf(run->client_addr, sizeof(run->client_addr), "%s", sandbox_addr(c->sb, HOST_CLIENT));
+	run->port = sandbox_port(c->sb, lab->port);
 	lab_vars_init(&run->vars, lab, run->variant, run->server_addr, run->client_addr, run->seed,
 	              run->scenario);
+	snprintf(filter, sizeof(filter), "%d", run->port);
+	lab_vars_set(&run->vars, "port", filter);
 	/* The caller's own (a student's answers): fixed too, no driver may change them. */
 	for (size_t i = 0; o->extra && i < o->extra->n; i++)
 		if (lab_vars_set(&run->vars, o->extra->v[i].name, o->extra->v[i].value) < 0) {
@@ -1645,7 +1728,13 @@ static int start(struct labrun_state *c, const struct labrun_opts *o, char *errb
 	/* The capture socket belongs to the namespace it was opened in, so open it there. */
 	if (sandbox_enter(c->sb, HOST_CLIENT, errbuf, errlen) < 0)
 		return -1;
-	c->cap = live_open(sandbox_capture_dev(c->sb), CAPTURE_FILTER, errbuf, errlen);
+	/* On a shared lo only the run's own port (and its marker) may reach the checks. */
+	if (run->host_lo)
+		snprintf(filter, sizeof(filter), "tcp port %d or (udp src port %d and udp dst port %d)",
+		         run->port, run->port, MARKER_PORT);
+	else
+		snprintf(filter, sizeof(filter), "%s", CAPTURE_FILTER);
+	c->cap = live_open(sandbox_capture_dev(c->sb), filter, errbuf, errlen);
 	if (sandbox_leave(c->sb, errbuf, errlen) < 0 || !c->cap)
 		return -1;
 	c->dlt = live_dlt(c->cap);

@@ -34,6 +34,11 @@
  * descriptors are ready or its timeout passes, labrun_step(), which never blocks; between
  * steps run->tl holds what happened so far (engine/ladder.c reads it in order as it grows).
  *
+ * Where network namespaces are refused (sandbox.h, "Host loopback"), a one-host lab runs
+ * on this machine's own lo instead (run->host_lo), on a port reserved for the run and with
+ * its capture filtered to it; a two-host lab cannot and fails at once, saying why; and a
+ * student's program is never run there, since its jail needs namespaces too.
+ *
  * labrun_run() and labrun_step() fail (-1) only when the lab could not run at all (errbuf
  * says why and what to do); a lab that ran and failed its checks ends with failing verdicts.
  */
@@ -74,6 +79,13 @@ struct labrun {
 	const struct lab *lab;
 	const struct lab_variant *variant;
 	char server_addr[64], client_addr[64];
+	/* The lab's port for this run ({port}, the connection checked, the kernel's sockets
+	 * sampled): the lab's own in a namespace, a free one reserved for the run on a
+	 * shared loopback (host_lo). */
+	int port;
+	/* Namespaces were refused here (a container), so this one-host lab ran on this
+	 * machine's own lo, its capture filtered to port: the caller says so once. */
+	bool host_lo;
 	uint64_t seed;
 	int scenario;
 	struct lab_vars vars;           /* the run's variables, and what its drivers announced */

@@ -24,9 +24,11 @@ struct item {
 	uint32_t index;
 };
 
+/* Rows of the source's events: not the ladder's own (gaps, connections), nor the kernel's
+ * samples, which are taken on a clock of the engine's and say nothing of idle time. */
 static bool is_event(const struct ladder_row *r)
 {
-	return r->kind != LADDER_GAP && r->kind != LADDER_CONN;
+	return r->kind != LADDER_GAP && r->kind != LADDER_CONN && r->kind != LADDER_KERNEL;
 }
 
 static size_t src_nseg(const struct ladder *l)
@@ -84,8 +86,15 @@ static int init(struct ladder *l, unsigned opts)
 
 int ladder_init_run(struct ladder *l, const struct timeline *tl, unsigned opts)
 {
+	return ladder_init_run_ks(l, tl, NULL, opts);
+}
+
+int ladder_init_run_ks(struct ladder *l, const struct timeline *tl, const struct ksock_log *ks,
+                       unsigned opts)
+{
 	memset(l, 0, sizeof *l);
 	l->tl = tl;
+	l->ks = ks;
 	return init(l, opts);
 }
 
@@ -107,7 +116,7 @@ void ladder_release(struct ladder *l)
 static int reset(struct ladder *l)
 {
 	l->n = 0;
-	l->seen_seg = l->seen_call = l->seen_out = 0;
+	l->seen_seg = l->seen_call = l->seen_out = l->seen_ks = 0;
 	l->nopen = 0;
 	l->nhist = 0;
 	memset(l->hist, 0, sizeof l->hist);
@@ -225,6 +234,11 @@ static int place(struct ladder *l, const struct item *it)
 	struct ladder_row r = { .t_ns = it->t, .index = it->index, .kind = it->kind,
 	                        .phase = it->phase, .conn = PKTINDEX_NOCONN };
 
+	if (it->kind == LADDER_KERNEL) {
+		/* no gap before it, no idle time from it: the events' rhythm is theirs */
+		r.side = l->ks->sample[it->index].host == HOST_CLIENT ? LADDER_CLIENT : LADDER_SERVER;
+		return push(l, &r);
+	}
 	if (it->kind == LADDER_SEG) {
 		struct ladder_seg s;
 
@@ -282,8 +296,10 @@ static int place(struct ladder *l, const struct item *it)
 static int by_item(const void *a, const void *b)
 {
 	const struct item *x = a, *y = b;
-	/* Same instant: segments, then calls, then output (as the timeline always ordered). */
-	static const int order[] = { [LADDER_SEG] = 0, [LADDER_CALL] = 1, [LADDER_OUTPUT] = 2 };
+	/* Same instant: segments, then calls, then output (as the timeline always ordered),
+	 * then what the kernel held. */
+	static const int order[] = { [LADDER_SEG] = 0, [LADDER_CALL] = 1, [LADDER_OUTPUT] = 2,
+	                             [LADDER_KERNEL] = 3 };
 
 	if (x->t != y->t)
 		return x->t < y->t ? -1 : 1;
@@ -420,6 +436,23 @@ static bool keep_seg(const struct ladder *l, size_t i, const struct ladder_seg *
 	return !l->keep || l->keep(l->keep_ctx, i);
 }
 
+/* A kernel sample gets a row when its label differs from its host's sample before it
+ * (which had a row, or said the same as the one that had). */
+static bool kernel_changed(const struct ladder *l, size_t i)
+{
+	char a[300], b[300];
+	size_t p = i;
+
+	while (p-- > 0)
+		if (l->ks->sample[p].host == l->ks->sample[i].host)
+			break;
+	if (p == SIZE_MAX)
+		return true;
+	ladder_kernel_label(l->ks, i, a, sizeof a);
+	ladder_kernel_label(l->ks, p, b, sizeof b);
+	return strcmp(a, b) != 0;
+}
+
 static void see(struct ladder *l, uint64_t t)
 {
 	if (!l->t0 || t < l->t0)
@@ -449,7 +482,7 @@ static int open_add(struct ladder *l, uint32_t c)
 int ladder_update(struct ladder *l)
 {
 	struct batch b = { 0 };
-	size_t nseg = src_nseg(l), ncall = 0, nout = 0, p, nt = 0, first_ev = SIZE_MAX;
+	size_t nseg = src_nseg(l), ncall = 0, nout = 0, nks = 0, p, nt = 0, first_ev = SIZE_MAX;
 	uint64_t tmin = UINT64_MAX, *times = NULL;
 	int rc = -1;
 	bool calls = l->tl && (l->opts & LADDER_WITH_CALLS), truncated = false;
@@ -458,9 +491,12 @@ int ladder_update(struct ladder *l)
 		ncall = l->tl->ncall;
 		nout = l->tl->nout;
 	}
+	if (l->tl && l->ks)
+		nks = l->ks->nsample;
 	if ((l->opts & LADDER_IN_STEPS) && nseg > l->seen_seg + LADDER_STEP_SEGS)
 		nseg = l->seen_seg + LADDER_STEP_SEGS;
-	if (nseg == l->seen_seg && ncall == l->seen_call && nout == l->seen_out)
+	if (nseg == l->seen_seg && ncall == l->seen_call && nout == l->seen_out &&
+	    nks == l->seen_ks)
 		return 0;
 	for (size_t i = l->seen_seg; i < nseg; i++) {
 		struct ladder_seg s;
@@ -489,6 +525,11 @@ int ladder_update(struct ladder *l)
 		                                 (uint32_t)i }) < 0)
 			goto out;
 	}
+	for (size_t i = l->seen_ks; i < nks; i++)
+		if (kernel_changed(l, i) &&
+		    add_item(&b, &(struct item){ l->ks->sample[i].t_ns, LADDER_KERNEL, TL_PHASE_ONCE,
+		                                 (uint32_t)i }) < 0)
+			goto out;
 	/* Where the new events start; earlier still when one falls inside a call already
 	 * placed as a whole: that call is placed again, as entry and exit. */
 	for (size_t k = 0; k < b.n; k++)
@@ -516,6 +557,12 @@ int ladder_update(struct ladder *l)
 	for (size_t k = p; k < l->n; k++) {
 		const struct ladder_row *r = &l->row[k];
 
+		if (r->kind == LADDER_KERNEL) {
+			if (add_item(&b, &(struct item){ r->t_ns, LADDER_KERNEL, TL_PHASE_ONCE,
+			                                 r->index }) < 0)
+				goto out;
+			continue;
+		}
 		if (!is_event(r))
 			continue;
 		if (k != first_ev) {
@@ -595,13 +642,14 @@ int ladder_update(struct ladder *l)
 	l->seen_seg = nseg;
 	l->seen_call = ncall;
 	l->seen_out = nout;
+	l->seen_ks = nks;
 	rc = 1;
 out:
 	if (rc < 0 && truncated) {
 		/* Rows were taken back and could not all be placed again: start over next
 		 * time rather than leave a ladder with a hole in it. */
 		l->n = 0;
-		l->seen_seg = l->seen_call = l->seen_out = 0;
+		l->seen_seg = l->seen_call = l->seen_out = l->seen_ks = 0;
 		l->nopen = 0;
 		l->nhist = 0;
 		memset(l->hist, 0, sizeof l->hist);
@@ -733,6 +781,76 @@ void ladder_conn_label(const struct ladder *l, uint32_t conn, char *buf, size_t 
 	snprintf(buf, len, "connection %u: %s -> %s", conn + 1, c[0] ? c : "?", s[0] ? s : "?");
 }
 
+/* What one state's sockets of a sample hold between them. */
+struct ks_count {
+	unsigned n;
+	uint64_t rq, wq;                /* Recv-Q, Send-Q: summed */
+	uint32_t tw_min, tw_max;        /* TIME-WAIT: its timer's time left, ms */
+	bool tw;
+};
+
+void ladder_kernel_label(const struct ksock_log *ks, size_t sample, char *buf, size_t len)
+{
+	const struct ksock_sample *s = &ks->sample[sample];
+	struct ks_count per[KS_NSTATES] = { { 0 } };
+	size_t used;
+
+	if (!s->n) {
+		snprintf(buf, len, "kernel: no socket on the port");
+		return;
+	}
+	for (uint32_t i = 0; i < s->n; i++) {
+		const struct ksock *k = &ks->sock[s->first + i];
+		struct ks_count *c;
+
+		if (k->state >= KS_NSTATES)
+			continue;
+		c = &per[k->state];
+		c->n++;
+		c->rq += k->rqueue;
+		c->wq += k->wqueue;
+		/* idiag_timer 3 on a TIME-WAIT socket is its 2*MSL timer (RFC 9293 3.6.1) */
+		if (k->state == KS_TIME_WAIT && k->timer == 3) {
+			if (!c->tw || k->expires_ms < c->tw_min)
+				c->tw_min = k->expires_ms;
+			if (!c->tw || k->expires_ms > c->tw_max)
+				c->tw_max = k->expires_ms;
+			c->tw = true;
+		}
+	}
+	used = (size_t)snprintf(buf, len, "kernel:");
+	for (int st = 1; st < KS_NSTATES && used < len; st++) {
+		const struct ks_count *c = &per[st];
+		char more[96] = "";
+		size_t m = 0;
+
+		if (!c->n)
+			continue;
+		/* A listener's Recv-Q is the connections waiting for accept() and its Send-Q the
+		 * backlog it was given (ss shows both so): only the first says what happens. */
+		if (c->rq && st == KS_LISTEN)
+			m += (size_t)snprintf(more, sizeof more, "%llu waiting for accept",
+			                      (unsigned long long)c->rq);
+		else if (c->rq)
+			m += (size_t)snprintf(more + m, sizeof more - m, "Recv-Q %llu",
+			                      (unsigned long long)c->rq);
+		if (c->wq && st != KS_LISTEN && m < sizeof more)
+			m += (size_t)snprintf(more + m, sizeof more - m, "%sSend-Q %llu", m ? ", " : "",
+			                      (unsigned long long)c->wq);
+		if (c->tw && m < sizeof more) {
+			if (c->tw_max / 100 != c->tw_min / 100)
+				snprintf(more + m, sizeof more - m, "%s%.1f-%.1f s left", m ? ", " : "",
+				         c->tw_min / 1000.0, c->tw_max / 1000.0);
+			else
+				snprintf(more + m, sizeof more - m, "%s%.1f s left", m ? ", " : "",
+				         c->tw_min / 1000.0);
+		}
+		used += (size_t)snprintf(buf + used, len - used, "%s %s %u%s%s%s",
+		                         used > 7 ? "," : "", ksock_state_name(st), c->n,
+		                         more[0] ? " (" : "", more, more[0] ? ")" : "");
+	}
+}
+
 void ladder_label(const struct ladder *l, size_t k, char *buf, size_t len)
 {
 	const struct ladder_row *r = &l->row[k];
@@ -759,6 +877,9 @@ void ladder_label(const struct ladder *l, size_t k, char *buf, size_t len)
 		return;
 	case LADDER_CONN:
 		ladder_conn_label(l, r->conn, buf, len);
+		return;
+	case LADDER_KERNEL:
+		ladder_kernel_label(l->ks, r->index, buf, len);
 		return;
 	}
 	snprintf(buf, len, "?");

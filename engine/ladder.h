@@ -8,6 +8,7 @@
 
 #include "capture/flow.h"
 #include "capture/pktindex.h"
+#include "engine/ksock.h"
 #include "engine/timeline.h"
 
 /*
@@ -19,6 +20,14 @@
  * a gap row where the wire and the programs were idle for long (so a 40 ms stall shows as
  * one), and a connection row where the next segment belongs to another connection than
  * the one before it.
+ *
+ * A run's ladder may also read the kernel's samples of both hosts' sockets (engine/
+ * ksock.h, run->ks: sampled live, or read back from a record): a kernel row in the host's
+ * column for each sample whose label differs from that host's sample before it, so a row
+ * says what changed in the kernel ("kernel: LISTEN 1, TIME-WAIT 1 (59.8 s left)") and the
+ * TIME-WAIT timer is seen counting down from row to row. Kernel rows are no events: they
+ * neither make gap rows nor count as the idle time's ends, and ladder_ms() does not start
+ * at them (a sample taken before the first event is at a negative time).
  *
  * ladder_update() appends what the source gained since the last call; only events that
  * arrive late (a segment the capture delivers after a call that followed it) make the
@@ -37,14 +46,15 @@
  */
 
 enum ladder_kind { LADDER_SEG, LADDER_CALL, LADDER_OUTPUT, LADDER_MARKER, LADDER_GAP,
-                   LADDER_CONN };
+                   LADDER_CONN, LADDER_KERNEL };
 enum ladder_side { LADDER_CLIENT, LADDER_SERVER, LADDER_WIRE };
 
 struct ladder_row {
 	uint64_t t_ns;          /* CLOCK_REALTIME ns (GAP, CONN: the next event's time) */
 	uint64_t gap_ns;        /* idle time since the previous event row (GAP: the idle time) */
 	uint32_t index;         /* SEG: segment index in the source; CALL: tl.call[];
-	                           OUTPUT, MARKER: tl.out[]; GAP: 0; CONN: connection id */
+	                           OUTPUT, MARKER: tl.out[]; GAP: 0; CONN: connection id;
+	                           KERNEL: ks->sample[] */
 	uint32_t conn;          /* SEG, CONN: connection id (PKTINDEX_NOCONN: unknown) */
 	uint32_t analysis;      /* SEG: EXPERT_* bits */
 	uint8_t kind;           /* enum ladder_kind */
@@ -91,6 +101,7 @@ enum {
 struct ladder {
 	const struct timeline *tl;      /* a run, or NULL */
 	const struct pktindex *ix;      /* a capture file, or NULL */
+	const struct ksock_log *ks;     /* a run's kernel samples, or NULL */
 	unsigned opts;
 	uint32_t conn;                  /* the connection shown, or LADDER_ALL_CONNS */
 	bool (*keep)(void *ctx, size_t seg);    /* display filter on segments, NULL: all */
@@ -98,7 +109,7 @@ struct ladder {
 	struct ladder_row *row;
 	size_t n, cap;
 	/* how much of the source is in the rows */
-	size_t seen_seg, seen_call, seen_out;
+	size_t seen_seg, seen_call, seen_out, seen_ks;
 	uint64_t t0;                    /* earliest event of the source, 0 until one */
 	/* ONCE calls a late event may still fall into (timeline call indices) */
 	uint32_t *open;
@@ -111,6 +122,10 @@ struct ladder {
 
 /* 0, or -1 when memory ran out. Both build the rows there are (ladder_update). */
 int ladder_init_run(struct ladder *l, const struct timeline *tl, unsigned opts);
+/* The same with the kernel's samples of the run (ks: the run's log, NULL: none); ks must
+ * outlive the ladder and only grow, as the timeline. */
+int ladder_init_run_ks(struct ladder *l, const struct timeline *tl, const struct ksock_log *ks,
+                       unsigned opts);
 int ladder_init_index(struct ladder *l, const struct pktindex *ix, unsigned opts);
 void ladder_release(struct ladder *l);
 
@@ -152,8 +167,14 @@ void ladder_conn_label(const struct ladder *l, uint32_t conn, char *buf, size_t 
 void ladder_conn_ends(const struct ladder *l, uint32_t conn, char *client, char *server,
                       size_t len);
 
-/* Row k's text: its segment, call, output ("> text"), note, gap ("... 41.3 ms ...") or
- * connection label. Program output is given as the program wrote it: escape it to show. */
+/* The one notation of a kernel sample: its states counted, with the TIME-WAIT timer's
+ * time left (the soonest to the latest of several) and the queues' bytes where not zero:
+ * "kernel: LISTEN 1, ESTABLISHED 1 (Recv-Q 14), TIME-WAIT 1 (59.8 s left)"; "kernel: no
+ * socket on the port". */
+void ladder_kernel_label(const struct ksock_log *ks, size_t sample, char *buf, size_t len);
+
+/* Row k's text: its segment, call, output ("> text"), note, gap ("... 41.3 ms ..."),
+ * connection or kernel label. Program output is given as the program wrote it: escape it to show. */
 void ladder_label(const struct ladder *l, size_t k, char *buf, size_t len);
 
 /* Where a ladder stands at a time since its start (ladder_t0): the segment rows at or

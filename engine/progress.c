@@ -2,9 +2,11 @@
 #include "engine/progress.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -353,13 +355,23 @@ static int update(int lab, void (*fn)(struct progress_lab *e, void *arg), void *
 	struct progress *p = malloc(sizeof(*p));
 	struct progress_lab *e;
 	enum progress_keep keep;
-	char ignored[256];
-	int rc = -1;
+	char ignored[256], dir[900], lock[1000];
+	int rc = -1, lfd = -1;
 
 	if (!p) {
 		errbuf_set(errbuf, errlen, _("cannot keep progress: out of memory"));
 		return -1;
 	}
+	/* Two grades at once (two terminals, a class graded with -j) each read, change and
+	 * write the whole file: without the lock the second rename would drop the first's
+	 * attempt. A lock that cannot be had is no reason to lose the attempt: go on. */
+	if (state_dir(dir, sizeof(dir), 1, errbuf, errlen) < 0)
+		goto out;
+	snprintf(lock, sizeof(lock), "%s/.progress.lock", dir);
+	lfd = open(lock, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	if (lfd >= 0)
+		while (flock(lfd, LOCK_EX) < 0 && errno == EINTR)
+			;
 	progress_keep_load(NULL, &keep, ignored, sizeof(ignored));
 	if (load(p, keep, errbuf, errlen) < 0)
 		goto out;
@@ -379,6 +391,8 @@ static int update(int lab, void (*fn)(struct progress_lab *e, void *arg), void *
 	e->state = state_of(e, keep);
 	rc = save(p, errbuf, errlen);
 out:
+	if (lfd >= 0)
+		close(lfd);     /* and the lock with it */
 	free(p);
 	return rc;
 }

@@ -2,6 +2,8 @@
 #include "engine/sandbox.h"
 
 #include <arpa/inet.h>
+#include <netinet/in.h>
+#include <stddef.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
@@ -13,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/capability.h>
 #include <linux/if_ether.h>
 #include <linux/if_packet.h>
 #include <linux/nsfs.h>
@@ -20,6 +23,7 @@
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <sys/mount.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -46,27 +50,49 @@ struct sandbox {
 	int ns[NS_COUNT];                 /* -1 when unused */
 	struct netlink *nl[NS_COUNT];     /* bound to ns[i] */
 	bool cut;
+	bool here;                        /* host loopback: no namespace of its own */
+	int port;                         /* here: the port reserved for the run */
+	int port_lock;                    /* here: the abstract socket that holds it */
 };
 
-/* CAP_SYS_ADMIN in our current user namespace, from /proc/self/status. */
-static bool have_sys_admin(void)
+/*
+ * Host loopback ports. Below the ephemeral range (TCP-FACTS: 32768 and up go to clients),
+ * so no client of another run on the same lo can hold one, and away from the labs' own
+ * 8001..8008 and the usual 8080/9000s of other software.
+ */
+#define HERE_PORT_FIRST 24000
+#define HERE_PORT_COUNT 4000
+
+/* A capability in our effective set, from /proc/self/status; -1 when it cannot be read. */
+static int have_cap(int cap)
 {
 	FILE *f = fopen("/proc/self/status", "re");
 	char line[256];
 	unsigned long long eff = 0;
-	bool found = false;
+	int found = -1;
 
 	if (!f)
-		return geteuid() == 0;
+		return -1;
 	while (fgets(line, sizeof(line), f))
 		if (sscanf(line, "CapEff: %llx", &eff) == 1) {
-			found = true;
+			found = (int)((eff >> cap) & 1);
 			break;
 		}
 	fclose(f);
-	if (!found)
-		return geteuid() == 0;
-	return (eff >> 21) & 1;   /* CAP_SYS_ADMIN */
+	return found;
+}
+
+bool sandbox_can_here(void)
+{
+	return have_cap(CAP_NET_RAW) == 1;   /* a packet socket on lo */
+}
+
+/* CAP_SYS_ADMIN in our current user namespace; unreadable status: assume root has it. */
+static bool have_sys_admin(void)
+{
+	int c = have_cap(CAP_SYS_ADMIN);
+
+	return c < 0 ? geteuid() == 0 : c == 1;
 }
 
 /* Privileged over our current network namespace: CAP_SYS_ADMIN in the user namespace that
@@ -390,37 +416,132 @@ static int build_two_hosts(struct sandbox *sb, char *errbuf, size_t errlen)
 	return 0;
 }
 
-struct sandbox *sandbox_new(enum sandbox_topo topo, char *errbuf, size_t errlen)
+int sandbox_make(enum sandbox_topo topo, struct sandbox **out, char *errbuf, size_t errlen)
 {
 	struct sandbox *sb;
 	int n = topo == SANDBOX_TWO_HOSTS ? NS_COUNT : 1;
 	char eb[128];
+	int rc;
 
-	if (sandbox_prepare(errbuf, errlen) < 0)
-		return NULL;
+	*out = NULL;
+	if ((rc = sandbox_prepare(errbuf, errlen)) < 0)
+		return rc;
 	sb = calloc(1, sizeof(*sb));
 	if (!sb) {
 		errbuf_set(errbuf, errlen, "cannot create a sandbox: out of memory");
-		return NULL;
+		return -ENOMEM;
 	}
 	sb->topo = topo;
+	sb->port_lock = -1;
 	for (int i = 0; i < NS_COUNT; i++)
 		sb->ns[i] = -1;
 	sb->home_fd = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
 	if (sb->home_fd < 0) {
+		rc = -errno;
 		errbuf_set(errbuf, errlen, "cannot open the current network namespace: %s",
-		        errbuf_strerror(errno, eb, sizeof(eb)));
+		        errbuf_strerror(-rc, eb, sizeof(eb)));
 		goto fail;
 	}
 	for (int i = 0; i < n; i++)
-		if (netns_make(sb->home_fd, &sb->ns[i], &sb->nl[i], errbuf, errlen) < 0)
+		if ((rc = netns_make(sb->home_fd, &sb->ns[i], &sb->nl[i], errbuf, errlen)) < 0)
 			goto fail;
-	if (topo == SANDBOX_TWO_HOSTS && build_two_hosts(sb, errbuf, errlen) < 0)
+	if (topo == SANDBOX_TWO_HOSTS && (rc = build_two_hosts(sb, errbuf, errlen)) < 0)
 		goto fail;
-	return sb;
+	*out = sb;
+	return 0;
 fail:
 	sandbox_free(sb);
-	return NULL;
+	return rc < 0 ? rc : -EIO;
+}
+
+struct sandbox *sandbox_new(enum sandbox_topo topo, char *errbuf, size_t errlen)
+{
+	struct sandbox *sb;
+
+	return sandbox_make(topo, &sb, errbuf, errlen) < 0 ? NULL : sb;
+}
+
+/*
+ * Reserve port for this process: an abstract unix socket "tcplab-port-N" is the lock. Its
+ * name lives in the network namespace, exactly the scope of the port, and it vanishes with
+ * the process however it dies: no lock file is ever left behind. The port must also be
+ * free of every TCP socket, TIME_WAIT ones included (a bind without SO_REUSEADDR says so),
+ * or an earlier connection's segments could join the run's, and of UDP sockets.
+ */
+static int port_reserve(int port)
+{
+	struct sockaddr_un un = { .sun_family = AF_UNIX };
+	struct sockaddr_in in = { .sin_family = AF_INET, .sin_port = htons((uint16_t)port),
+	                          .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	socklen_t len;
+	int lock = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0), probe;
+	bool free_port;
+
+	if (lock < 0)
+		return -1;
+	len = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + 1 +
+	      (size_t)snprintf(un.sun_path + 1, sizeof(un.sun_path) - 1, "tcplab-port-%d", port));
+	if (bind(lock, (struct sockaddr *)&un, len) < 0) {
+		close(lock);
+		return -1;
+	}
+	probe = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	free_port = probe >= 0 && bind(probe, (struct sockaddr *)&in, sizeof(in)) == 0;
+	if (probe >= 0)
+		close(probe);
+	/* UDP too: the run's end-of-run marker is sent from it (engine/labrun.c). */
+	probe = free_port ? socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0) : -1;
+	free_port = probe >= 0 && bind(probe, (struct sockaddr *)&in, sizeof(in)) == 0;
+	if (probe >= 0)
+		close(probe);
+	if (!free_port) {
+		close(lock);
+		return -1;
+	}
+	return lock;
+}
+
+struct sandbox *sandbox_new_here(char *errbuf, size_t errlen)
+{
+	struct sandbox *sb = calloc(1, sizeof(*sb));
+	int first;
+
+	if (!sb) {
+		errbuf_set(errbuf, errlen, "cannot create a sandbox: out of memory");
+		return NULL;
+	}
+	sb->topo = SANDBOX_LOOPBACK;
+	sb->here = true;
+	sb->home_fd = -1;
+	sb->port_lock = -1;
+	for (int i = 0; i < NS_COUNT; i++)
+		sb->ns[i] = -1;
+	/* Start where the pid points, so runs started together seldom try the same ports. */
+	first = (int)((unsigned)getpid() % HERE_PORT_COUNT);
+	for (int i = 0; i < HERE_PORT_COUNT && sb->port_lock < 0; i++) {
+		int port = HERE_PORT_FIRST + (first + i) % HERE_PORT_COUNT;
+
+		sb->port_lock = port_reserve(port);
+		if (sb->port_lock >= 0)
+			sb->port = port;
+	}
+	if (sb->port_lock < 0) {
+		errbuf_set(errbuf, errlen, "cannot find a free TCP port on the loopback between %d"
+		           " and %d for the lab", HERE_PORT_FIRST, HERE_PORT_FIRST + HERE_PORT_COUNT - 1);
+		free(sb);
+		return NULL;
+	}
+	return sb;
+}
+
+bool sandbox_is_here(const struct sandbox *sb)
+{
+	return sb->here;
+}
+
+int sandbox_port(const struct sandbox *sb, int lab_port)
+{
+	return sb->here ? sb->port : lab_port;
 }
 
 void sandbox_free(struct sandbox *sb)
@@ -434,6 +555,8 @@ void sandbox_free(struct sandbox *sb)
 	}
 	if (sb->home_fd >= 0)
 		close(sb->home_fd);
+	if (sb->port_lock >= 0)
+		close(sb->port_lock);
 	free(sb);
 }
 
@@ -456,6 +579,8 @@ int sandbox_enter(struct sandbox *sb, enum sandbox_host h, char *errbuf, size_t 
 {
 	char eb[128];
 
+	if (sb->here)   /* already there, and setns would be refused anyway */
+		return 0;
 	if (setns(sandbox_netns_fd(sb, h), CLONE_NEWNET) < 0) {
 		int e = errno;
 		errbuf_set(errbuf, errlen, "cannot enter the %s's network namespace: %s",
@@ -469,6 +594,8 @@ int sandbox_leave(struct sandbox *sb, char *errbuf, size_t errlen)
 {
 	char eb[128];
 
+	if (sb->here)
+		return 0;
 	if (setns(sb->home_fd, CLONE_NEWNET) < 0) {
 		int e = errno;
 		errbuf_set(errbuf, errlen, "cannot return to the original network namespace: %s",
@@ -720,13 +847,19 @@ static void probe_userns(struct sandbox_caps *caps)
 static void probe_sandbox(struct sandbox_caps *caps)
 {
 	char err[256], perr[PCAP_ERRBUF_SIZE];
-	struct sandbox *sb = sandbox_new(SANDBOX_LOOPBACK, err, sizeof(err));
+	struct sandbox *sb;
 	pcap_t *pc;
-	int rc;
+	int rc = sandbox_make(SANDBOX_LOOPBACK, &sb, err, sizeof(err));
 
 	caps->netns = sb != NULL;
 	if (!sb) {
 		snprintf(caps->netns_why, sizeof(caps->netns_why), "%s", err);
+		caps->refused = rc == -EPERM;
+		/* Refused: can one-host labs use our own lo instead (a capture on it)? */
+		if (caps->refused && sandbox_can_here() && (pc = pcap_create("lo", perr)) != NULL) {
+			caps->here = pcap_activate(pc) >= 0;
+			pcap_close(pc);
+		}
 		snprintf(caps->capture_why, sizeof(caps->capture_why), "no sandbox to capture in");
 		snprintf(caps->veth_why, sizeof(caps->veth_why), "no sandbox to build it in");
 		return;

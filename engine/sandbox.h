@@ -50,6 +50,15 @@
  * Errors: functions return 0 / NULL-or-negative with a message in errbuf that says what
  * failed and what to do ("cannot create a network namespace: operation not permitted
  * (run 'tcplab doctor')").
+ *
+ * Host loopback: where namespaces are refused (-EPERM: a default Docker container, root
+ * without CAP_SYS_ADMIN, unshare and setns blocked by seccomp) but CAP_NET_RAW is there,
+ * a one-host lab can still run on the container's own lo: sandbox_new_here() makes a
+ * LOOPBACK sandbox that is the calling process's own network namespace, shared with
+ * whatever else runs there. sandbox_enter()/sandbox_leave() do nothing, sandbox_netns_fd()
+ * is -1 (programs stay where tcplab is), and the sandbox reserves a TCP port of its own
+ * (sandbox_port()) so that two runs at once, or anything else on that lo, never meet the
+ * lab's connection: the caller must put the lab on that port and filter its capture on it.
  */
 
 enum sandbox_topo { SANDBOX_LOOPBACK, SANDBOX_TWO_HOSTS };
@@ -61,6 +70,18 @@ struct sandbox;
 int sandbox_prepare(char *errbuf, size_t errlen);
 
 struct sandbox *sandbox_new(enum sandbox_topo topo, char *errbuf, size_t errlen);
+/* The same, with the reason: 0, or negative errno (-EPERM: namespaces are refused here). */
+int sandbox_make(enum sandbox_topo topo, struct sandbox **out, char *errbuf, size_t errlen);
+/* A LOOPBACK sandbox in the current network namespace (see "Host loopback" above), with a
+ * free port reserved for as long as it lives; NULL with errbuf when no port is free. */
+struct sandbox *sandbox_new_here(char *errbuf, size_t errlen);
+bool sandbox_is_here(const struct sandbox *sb);
+/* The port the lab's server must use: lab_port in a namespace of the lab's own, the
+ * reserved one on a shared loopback. */
+int sandbox_port(const struct sandbox *sb, int lab_port);
+/* Could a one-host lab run on this process's own loopback when namespaces are refused:
+ * CAP_NET_RAW in the effective set (a capture on "lo")? */
+bool sandbox_can_here(void);
 void sandbox_free(struct sandbox *sb);   /* the calling thread must not be inside it */
 
 enum sandbox_topo sandbox_topo(const struct sandbox *sb);
@@ -92,6 +113,8 @@ struct sandbox_caps {
 	bool netns;     /* this process can get a network namespace (directly or via userns) */
 	bool veth;      /* the TWO_HOSTS topology builds (veth, bridge, offloads off) */
 	bool capture;   /* libpcap can capture on "lo" inside a sandbox */
+	bool refused;   /* namespaces are refused outright (EPERM), as in a default container */
+	bool here;      /* refused, but one-host labs can run on our own lo (sandbox_can_here) */
 	/* Kernel switches, -1 when the file does not exist on this kernel. */
 	long unprivileged_userns_clone;        /* /proc/sys/kernel/unprivileged_userns_clone */
 	long max_user_namespaces;              /* /proc/sys/user/max_user_namespaces */

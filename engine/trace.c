@@ -263,7 +263,10 @@ const char *trace_event_str(const struct trace_event *ev, char *buf, size_t len)
 		snprintf(buf, len, "fork (pid %d, child of %lld)", ev->pid, ev->arg);
 		break;
 	case TRACE_WAIT:
-		if (trace_event_quiet(ev))
+		if (trace_event_empty_wake(ev))
+			snprintf(buf, len, "%s() = %lld, and no call before the next wait, %.3f ms",
+			         ev->name, ev->ret, (double)(ev->t_exit_ns - ev->t_enter_ns) / 1e6);
+		else if (trace_event_quiet(ev))
 			snprintf(buf, len, "%s(%lld ms)%s, %.3f ms", ev->name, ev->arg, res,
 			         (double)(ev->t_exit_ns - ev->t_enter_ns) / 1e6);
 		else
@@ -288,6 +291,11 @@ bool trace_event_idle(const struct trace_event *ev)
 	if (ev->call == TRACE_RECV && (ev->flags & MSG_PEEK))
 		return true;
 	return ev->call == TRACE_RECV && !ev->err && ev->ret == 0;
+}
+
+bool trace_event_empty_wake(const struct trace_event *ev)
+{
+	return ev->call == TRACE_WAIT && ev->arg2 == 1;
 }
 
 bool trace_event_sleep(const struct trace_event *ev)

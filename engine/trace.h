@@ -39,7 +39,10 @@ enum trace_call {
 	                      than asked: the machine did not run the program (a stall); and
 	                      every sleep (nanosleep, clock_nanosleep) of 1 ms or more that ran,
 	                      late or not (the call class "sleep" of a lab's checks).
-	                      arg: the timeout asked for, in ms (-1: a sleep until a time) */
+	                      arg: the timeout asked for, in ms (-1: a sleep until a time).
+	                      arg2 = 1: a poll()-like wait that returned ready (ret) and
+	                      was followed by no call at all before the next wait, from the
+	                      wake-up (t_enter_ns) to that wait (t_exit_ns); arg -1 */
 	TRACE_OTHER
 };
 
@@ -117,6 +120,9 @@ static inline uint64_t trace_event_blocked_ns(const struct trace_event *ev)
  * from a socket that was not at end of stream. Many of them in little time are a busy
  * loop. */
 bool trace_event_idle(const struct trace_event *ev);
+/* A wait that returned ready and that the program followed by nothing (TRACE_WAIT, arg2 1):
+ * the sign of a loop spinning in poll() alone. */
+bool trace_event_empty_wake(const struct trace_event *ev);
 
 /* A sleep (nanosleep, clock_nanosleep) of the program's own. */
 bool trace_event_sleep(const struct trace_event *ev);

@@ -1,16 +1,17 @@
 #!/bin/sh
 # summary: run every variant of every lab COUNT times; its verdicts must never change.
 #
-# usage: tests/soak.sh BUILD-DIR COUNT [LOAD]
+# usage: tests/soak.sh BUILD-DIR COUNT [LOAD [LABS]]
 # With LOAD=1, two processes keep both CPUs busy the whole time (a shell loop each, at
 # normal priority): a verdict must not depend on an idle machine. A stall that disturbs a
 # timing check is tcplab's to detect and rerun (docs/architecture.md), not a change.
 # A run is the list of its checks with their verdicts. Every run of a variant must give the
-# same list; a run that is only inconclusive somewhere (the capture dropped packets) is
+# same list (LABS, a list of lab numbers such as "5 6 7 8", keeps the soak to those labs;
+# empty: every lab); a run that is only inconclusive somewhere (the capture dropped packets) is
 # counted apart and never taken for a change. Prints one line per variant and a closing
 # line 'N passed, N failed'; exits 1 when a verdict changed or a run failed.
 set -u
-build=$1 count=$2 load=${3:-0}
+build=$1 count=$2 load=${3:-0} labs=${4:-}
 tcplab="$build/tcplab"
 work=$(mktemp -d) || exit 1
 hogs=
@@ -33,7 +34,11 @@ lab=
 while read -r first second third _; do
 	case "$first" in
 	[0-9]*) lab=$first; continue ;;
-	--variant) variant=$second ;;
+	--variant)
+		variant=$second
+		# Only the labs asked for, when some are.
+		case " $labs " in *" $lab "*) ;; "  ") ;; *) continue ;; esac
+		;;
 	*) continue ;;
 	esac
 	ref= changes=0 inconclusive=0 bad=0

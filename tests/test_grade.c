@@ -6,6 +6,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -105,6 +107,7 @@ ParameterizedTest(struct labno *l, grade, the_untouched_starter_fails, .timeout 
  * (older folders have `expect-fail` instead: "CHECK<TAB>PHRASE" lines, verdict fail.) Each
  * is graded TCPLAB_CORPUS_SEEDS times (default 3) with different seeds, and must get its
  * verdict every time: a program that is right or wrong only by luck is caught here.
+ * TCPLAB_CORPUS=TEXT keeps the submissions whose "NN-lab/name" contains TEXT.
  */
 #define CORPUS_MAX 160
 #define CORPUS_CHECKS 8
@@ -149,6 +152,10 @@ static void corpus_scan(void)
 				continue;
 			c->lab = atoi(de->d_name);
 			snprintf(c->name, sizeof(c->name), "%.30s/%.40s", de->d_name, e->d_name);
+			/* TCPLAB_CORPUS=04-rst (any part of "NN-lab/name"): grade only those,
+			 * while working on one lab. */
+			if (getenv("TCPLAB_CORPUS") && !strstr(c->name, getenv("TCPLAB_CORPUS")))
+				continue;
 			ncorpus++;
 		}
 		closedir(s);
@@ -214,6 +221,69 @@ ParameterizedTestParameters(grade, every_corpus_submission_gets_its_verdict_on_e
 	return cr_make_param_array(struct corpus_case, corpus, ncorpus);
 }
 
+/* One grade of the corpus against its expectation. */
+static void corpus_judge(const struct corpus_case *c, const struct corpus_expect *x,
+                         const char *seed, const struct tcplab_result *r)
+{
+	if (x->pass) {
+		cr_expect_eq(r->status, 0, "%s (seed %s) should pass:\n%s%s", c->name, seed, r->out,
+		             r->err);
+		return;
+	}
+	cr_expect_eq(r->status, 1, "%s (seed %s) should fail: exit %d\n%s%s", c->name, seed,
+	             r->status, r->out, r->err);
+	for (size_t i = 0; i < x->ncheck; i++) {
+		char alts[200], why[2400] = "";
+		bool failed = false;
+
+		/* "A || B": one of them must fail (which one depends on the seed). */
+		snprintf(alts, sizeof(alts), "%s", x->check[i]);
+		for (char *name = alts, *next; name && !failed; name = next) {
+			char want[300], copy[1024];
+			const char *at, *explain, *end;
+
+			next = strstr(name, " || ");
+			if (next) {
+				*next = '\0';
+				next += 4;
+			}
+			snprintf(want, sizeof(want), "FAIL         %s\n", name);
+			at = strstr(r->out, want);
+			if (!at)
+				continue;
+			explain = at + strlen(want);
+			end = strchr(explain, '\n');
+			snprintf(copy, sizeof(copy), "%.*s", (int)(end ? end - explain :
+			         (long)strlen(explain)), explain);
+			failed = !x->why[i][0] || strstr(copy, x->why[i]);
+			if (!failed)
+				snprintf(why, sizeof(why), "'%.190s' failed, but for another reason:"
+				         " %.1000s (want '%.190s')", name, copy, x->why[i]);
+		}
+		cr_expect(failed, "%s (seed %s): %s\n%s", c->name, seed,
+		          why[0] ? why : "did not fail", r->out);
+	}
+}
+
+static double wall_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static double children_cpu_s(void)
+{
+	struct rusage ru;
+
+	getrusage(RUSAGE_CHILDREN, &ru);
+	return (double)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) +
+	       (double)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
+}
+
+#define CORPUS_SEEDS_MAX 8
+
 ParameterizedTest(struct corpus_case *c, grade,
                   every_corpus_submission_gets_its_verdict_on_every_seed, .timeout = 600)
 {
@@ -221,64 +291,58 @@ ParameterizedTest(struct corpus_case *c, grade,
 	const char *env = getenv("TCPLAB_CORPUS_SEEDS");
 	int seeds = env && atoi(env) > 0 ? atoi(env) : 3;
 	unsigned long base = 5381;
+	char lab[16], seed[CORPUS_SEEDS_MAX][32];
+	struct tcplab_result *r;
+	struct tcplab_job job[CORPUS_SEEDS_MAX];
+	double t0, cpu0;
+	bool waiting;
 
 	corpus_read(c, &x);
 	if (x.known[0])
 		cr_skip_test("%s: not judged yet: %s", c->name, x.known);
+	if (seeds > CORPUS_SEEDS_MAX)
+		seeds = CORPUS_SEEDS_MAX;
 	for (const char *p = c->name; *p; p++)
 		base = base * 33 + (unsigned char)*p;
-	for (int k = 0; k < seeds; k++) {
-		struct tcplab_result r;
-		char lab[16], seed[32];
+	snprintf(lab, sizeof(lab), "%d", c->lab);
+	for (int k = 0; k < seeds; k++)
+		snprintf(seed[k], sizeof(seed[k]), "%lu", base % 1000000 + 1 + (unsigned long)k * 7919);
+	r = malloc(sizeof(*r));
+	cr_assert_not_null(r);
+	/*
+	 * The first seed alone. A grade that spent most of its time waiting (lab 4's cable
+	 * pulls: under 2 s of CPU in 24 s) has its other seeds graded at once: they wait side by
+	 * side, and the suite is minutes shorter. Any other grade's seeds go one after the
+	 * other, as a student's grades would: a timing check must not meet more load here than
+	 * on a student's machine with both CPUs busy.
+	 */
+	t0 = wall_s();
+	cpu0 = children_cpu_s();
+	tcplab_run(r, (const char *[]){ "grade", lab, "--src", c->dir, "--seed", seed[0], NULL });
+	corpus_judge(c, &x, seed[0], r);
+	waiting = wall_s() - t0 > 5 && children_cpu_s() - cpu0 < (wall_s() - t0) / 4;
+	for (int k = 1; k < seeds; k++) {
+		const char *const args[] = { "grade", lab, "--src", c->dir, "--seed", seed[k], NULL };
 
-		snprintf(lab, sizeof(lab), "%d", c->lab);
-		snprintf(seed, sizeof(seed), "%lu", base % 1000000 + 1 + (unsigned long)k * 7919);
-		tcplab_run(&r, (const char *[]){ "grade", lab, "--src", c->dir, "--seed", seed, NULL });
-		if (x.pass) {
-			cr_expect_eq(r.status, 0, "%s (seed %s) should pass:\n%s%s", c->name, seed, r.out,
-			             r.err);
-			continue;
-		}
-		cr_expect_eq(r.status, 1, "%s (seed %s) should fail: exit %d\n%s%s", c->name, seed,
-		             r.status, r.out, r.err);
-		for (size_t i = 0; i < x.ncheck; i++) {
-			char alts[200], why[2400] = "";
-			bool failed = false;
-
-			/* "A || B": one of them must fail (which one depends on the seed). */
-			snprintf(alts, sizeof(alts), "%s", x.check[i]);
-			for (char *name = alts, *next; name && !failed; name = next) {
-				char want[300], copy[1024];
-				const char *at, *explain, *end;
-
-				next = strstr(name, " || ");
-				if (next) {
-					*next = '\0';
-					next += 4;
-				}
-				snprintf(want, sizeof(want), "FAIL         %s\n", name);
-				at = strstr(r.out, want);
-				if (!at)
-					continue;
-				explain = at + strlen(want);
-				end = strchr(explain, '\n');
-				snprintf(copy, sizeof(copy), "%.*s", (int)(end ? end - explain :
-				         (long)strlen(explain)), explain);
-				failed = !x.why[i][0] || strstr(copy, x.why[i]);
-				if (!failed)
-					snprintf(why, sizeof(why), "'%.190s' failed, but for another reason:"
-					         " %.1000s (want '%.190s')", name, copy, x.why[i]);
-			}
-			cr_expect(failed, "%s (seed %s): %s\n%s", c->name, seed,
-			          why[0] ? why : "did not fail", r.out);
+		tcplab_start(&job[k], NULL, args);
+		if (!waiting) {
+			tcplab_finish(&job[k], r);
+			corpus_judge(c, &x, seed[k], r);
 		}
 	}
+	for (int k = 1; waiting && k < seeds; k++) {
+		tcplab_finish(&job[k], r);
+		corpus_judge(c, &x, seed[k], r);
+	}
+	free(r);
 }
 
 Test(grade, the_corpus_has_correct_and_wrong_submissions_for_every_lab)
 {
 	int ok[16] = { 0 }, wrong[16] = { 0 };
 
+	if (getenv("TCPLAB_CORPUS"))
+		cr_skip_test("TCPLAB_CORPUS keeps only part of the corpus");
 	corpus_scan();
 	for (size_t i = 0; i < ncorpus; i++) {
 		if (corpus[i].lab <= 0 || corpus[i].lab >= 16)

@@ -238,6 +238,8 @@ ParameterizedTestParameters(lab, broken_conf_is_named_with_its_line)
 		{ "number = 1\ntitle = t\n[variant a]\non = client \"x\" explode\n",
 		  "lab.conf:4: unknown action 'explode'" },
 		{ "number = 1\ntitle = t\n[variant a]\ntimeout = 0\n", "lab.conf:4: timeout must be" },
+		{ "number = 1\ntitle = t\n[variant a]\nduration = 3\n",
+		  "lab.conf:4: duration must be over 5 and at most 600 seconds" },
 		{ "number = 1\ntitle = t\n[variant a]\npace = client send in 40\n",
 		  "lab.conf:4: pace must read 'client|server CALL within MS'" },
 		{ "number = 1\ntitle = t\n[variant a]\npace = peer send within 40\n",
@@ -272,6 +274,7 @@ Test(lab, on_lines_and_timeout_are_read)
 	cr_assert_eq(lab_load(dir, &lab, err, sizeof(err)), 0, "%s", err);
 	conf_dir_remove(dir);
 	cr_expect_eq(lab.variant[0].timeout_s, 12.5);
+	cr_expect_eq(lab.variant[0].duration_s, 0, "no duration: a quick variant");
 	cr_assert_eq(lab.variant[0].naction, 2);
 	cr_expect_eq(lab.variant[0].action[0].who, HOST_CLIENT);
 	cr_expect_str_eq(lab.variant[0].action[0].text, "pull the cable");
@@ -284,6 +287,17 @@ Test(lab, on_lines_and_timeout_are_read)
 	cr_expect_str_eq(lab.variant[0].check[0].name, "fix: NODELAY");
 	cr_expect(!lab.variant[0].check[1].info);
 	cr_expect_eq(lab.variant[0].check[1].count_op, LC_GE);
+}
+
+Test(lab, a_variant_where_waiting_is_the_lesson_states_its_duration)
+{
+	char *dir = conf_dir("number = 2\ntitle = t\n[variant a]\nserver = s\nclient = c\n"
+	                     "expect = e\nduration = 9.5\n"), err[512];
+	struct lab lab;
+
+	cr_assert_eq(lab_load(dir, &lab, err, sizeof(err)), 0, "%s", err);
+	conf_dir_remove(dir);
+	cr_expect_eq(lab.variant[0].duration_s, 9.5);
 }
 
 Test(lesson, steps_titles_text_and_runs)

@@ -29,7 +29,7 @@ struct variant {
 
 static struct variant variants[] = {
 	{ "timewait", 12, 1, 1, FLOW_S2C, "TIME-WAIT 10.99.0.2:8070 > 10.99.0.1:",
-	  "kernel: TIME-WAIT 1" },
+	  "kernel: TIME-WAIT 1 (" },
 	{ "restart", 12, 1, 1, FLOW_S2C, "TIME-WAIT 10.99.0.2:8070 > 10.99.0.1:",
 	  "new on: bind() fails: EADDRINUSE" },
 	{ "reuseaddr", 13, 1, 1, FLOW_S2C, "TIME-WAIT 10.99.0.2:8070 > 10.99.0.1:",

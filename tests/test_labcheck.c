@@ -5,6 +5,7 @@
 #include <sys/socket.h>
 #include <criterion/parameterized.h>
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -199,6 +200,77 @@ static enum expect_verdict judge_handshake(const char *text, enum trace_call cls
 	snprintf(why, len, "%s", r.explain);
 	timeline_release(&tl);
 	return r.verdict;
+}
+
+/*
+ * A server process that shut a connection down (FIN each way on the wire by 4 ms) and was
+ * killed at 10 ms with the socket still open: its close "exit" came after the end. A
+ * second socket, its connection still open, closed by the same kill; and a process that
+ * exits by itself after its connection ended (a forked child returning from main).
+ */
+static enum expect_verdict judge_ended(const char *text, bool killed, char *why, size_t len)
+{
+	static const struct { enum flow_dir dir; uint16_t flags; uint16_t cport; } w[] = {
+		{ FLOW_C2S, TCP_SYN, 40001 }, { FLOW_S2C, TCP_SYN | TCP_ACK, 40001 },
+		{ FLOW_C2S, TCP_FIN | TCP_ACK, 40001 }, { FLOW_S2C, TCP_FIN | TCP_ACK, 40001 },
+		{ FLOW_C2S, TCP_SYN, 40002 }, { FLOW_S2C, TCP_SYN | TCP_ACK, 40002 },
+	};
+	struct labcheck c = parse_ok(LABCHECK_CALL, text);
+	struct flow_seg segs[6];
+	struct timeline tl;
+	struct labcheck_ctx ctx = { .tl = &tl, .role = { "client", "server" }, .segs = segs,
+	                            .nseg = 6 };
+	struct trace_event ev;
+	struct expect_result r;
+
+	memset(segs, 0, sizeof(segs));
+	for (int i = 0; i < 6; i++) {
+		segs[i].dir = w[i].dir;
+		segs[i].seg.flags = w[i].flags;
+		segs[i].seg.ts_ns = (uint64_t)(i + 1) * 1000000;
+		segs[i].seg.sport = w[i].dir == FLOW_C2S ? w[i].cport : 8070;
+		segs[i].seg.dport = w[i].dir == FLOW_C2S ? 8070 : w[i].cport;
+	}
+	timeline_init(&tl);
+	for (int k = 0; k < 2; k++) {
+		memset(&ev, 0, sizeof(ev));
+		ev.call = TRACE_CLOSE;
+		snprintf(ev.name, sizeof(ev.name), "exit");
+		ev.pid = 100;
+		ev.fd = 4 + k;
+		ev.local.port = 8070;
+		ev.peer.port = (uint16_t)(40001 + k);
+		ev.t_enter_ns = ev.t_exit_ns = 10000000;
+		cr_assert_eq(timeline_add_call(&tl, HOST_SERVER, &ev), 0);
+	}
+	memset(&ev, 0, sizeof(ev));
+	ev.call = TRACE_EXIT;
+	snprintf(ev.name, sizeof(ev.name), "exit");
+	ev.pid = 100;
+	ev.arg = killed ? SIGKILL : 0;
+	ev.t_enter_ns = ev.t_exit_ns = 10000001;
+	cr_assert_eq(timeline_add_call(&tl, HOST_SERVER, &ev), 0);
+	cr_assert_eq(timeline_build(&tl), 0);
+	labcheck_eval(&c, &ctx, &r);
+	snprintf(why, len, "%s", r.explain);
+	timeline_release(&tl);
+	return r.verdict;
+}
+
+Test(labcheck, killed_and_ended_find_a_socket_kept_open_after_its_connection)
+{
+	const char *leak = "\"n\" server close name=exit killed ended count=0";
+	char why[sizeof(((struct expect_result *)0)->explain)];
+
+	cr_expect_eq(judge_ended(leak, true, why, sizeof(why)), EXPECT_FAIL, "%s", why);
+	cr_expect(strstr(why, "1 matching server call;"), "only the ended one counts: %s", why);
+	cr_expect(strstr(why, "only close() frees the socket"), "%s", why);
+	/* A process that ended by itself closed it: not the lab's kill. */
+	cr_expect_eq(judge_ended(leak, false, why, sizeof(why)), EXPECT_PASS, "%s", why);
+	cr_expect_eq(judge_ended("\"k\" server close killed count=2", true, why, sizeof(why)),
+	             EXPECT_PASS, "both closes of the killed process: %s", why);
+	cr_expect_eq(judge_ended("\"e\" server close ended count=1", false, why, sizeof(why)),
+	             EXPECT_PASS, "the listener-like open one has not ended: %s", why);
 }
 
 Test(labcheck, calls_are_placed_against_the_handshake_on_the_wire)

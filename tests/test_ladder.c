@@ -7,7 +7,9 @@
 #include "capture/capfile.h"
 #include "capture/dissect.h"
 #include "capture/pktindex.h"
+#include "engine/labrun.h"
 #include "engine/ladder.h"
+#include "engine/record.h"
 #include "engine/sandbox.h"
 
 /*
@@ -671,4 +673,163 @@ Test(ladder, at_a_time_counts_the_segments_sent_by_then)
 	cr_expect(!a.has_next);
 	ladder_release(&l);
 	timeline_release(&tl);
+}
+
+/* ---- the kernel's view: rows of a saved lab 7 run ---- */
+
+/* tests/data/record/lab7-timewait.pcapng: 'tcplab run 7 --variant timewait --record', on
+ * this kernel. The server closed first, so its kernel holds the connection in TIME-WAIT
+ * from its exit on; it was sampled then and again at the end of the run. */
+static struct record *lab7_record(void)
+{
+	struct record *rec;
+	char path[1024], err[512];
+
+	path_of(path, sizeof path, "tests/data/record/lab7-timewait.pcapng");
+	cr_assert_eq(record_read(path, &rec, err, sizeof err), 0, "%s", err);
+	cr_assert_gt(rec->run->ks.nsample, 0, "the record holds no kernel samples");
+	return rec;
+}
+
+/* Kernel rows of one host's column whose label starts with prefix. */
+static size_t kernel_rows(const struct ladder *l, enum ladder_side side, const char *prefix,
+                          size_t *out, size_t max)
+{
+	size_t n = 0;
+	char b[300];
+
+	for (size_t k = 0; k < l->n; k++) {
+		if (l->row[k].kind != LADDER_KERNEL || l->row[k].side != side)
+			continue;
+		ladder_label(l, k, b, sizeof b);
+		if (!strncmp(b, prefix, strlen(prefix)) && n < max)
+			out[n++] = k;
+	}
+	return n;
+}
+
+Test(ladder, a_lab7_record_has_kernel_rows_with_time_wait_counting_down)
+{
+	struct record *rec = lab7_record();
+	struct ladder l;
+	size_t tw[8], n, last_exit = 0;
+	char b[300];
+	double left[8];
+
+	cr_assert_eq(ladder_init_run_ks(&l, &rec->run->tl, &rec->run->ks, LADDER_WITH_CALLS), 0);
+	n = kernel_rows(&l, LADDER_SERVER, "kernel: TIME-WAIT 1 (", tw, 8);
+	cr_assert_geq(n, 2, "the server's TIME-WAIT, when it began and at the end");
+	for (size_t i = 0; i < n; i++) {
+		ladder_label(&l, tw[i], b, sizeof b);
+		cr_assert_eq(sscanf(b, "kernel: TIME-WAIT 1 (%lf s left)", &left[i]), 1, "%s", b);
+		cr_expect(strstr(b, " s left)"), "%s", b);
+		cr_expect(left[i] > 50 && left[i] <= 60, "%s", b);
+		if (i)
+			cr_expect_lt(left[i], left[i - 1], "the timer counts down: %.1f then %.1f",
+			             left[i - 1], left[i]);
+	}
+	/* TIME-WAIT is the server's after its program closed and exited */
+	for (size_t k = 0; k < l.n; k++)
+		if (l.row[k].kind == LADDER_CALL && l.row[k].side == LADDER_SERVER)
+			last_exit = k;
+	cr_expect_gt(tw[0], last_exit, "TIME-WAIT before the server's last call");
+	/* the client, which closed second, never holds it */
+	cr_expect_eq(kernel_rows(&l, LADDER_CLIENT, "kernel: TIME-WAIT", tw, 8), 0);
+	ladder_release(&l);
+	record_free(rec);
+}
+
+/* A row only where the host's kernel said something new; a run's ladder without the
+ * samples has none, and the samples move no other row nor make a gap. */
+Test(ladder, kernel_rows_only_where_a_hosts_sample_changed)
+{
+	struct record *rec = lab7_record();
+	const struct ksock_log *ks = &rec->run->ks;
+	struct ladder a, b;
+	size_t want = 0, j = 0;
+	char x[300], y[300];
+
+	for (size_t i = 0; i < ks->nsample; i++) {
+		long p = -1;
+		for (size_t q = i; q-- > 0;)
+			if (ks->sample[q].host == ks->sample[i].host) {
+				p = (long)q;
+				break;
+			}
+		ladder_kernel_label(ks, i, x, sizeof x);
+		if (p >= 0)
+			ladder_kernel_label(ks, (size_t)p, y, sizeof y);
+		want += p < 0 || strcmp(x, y);
+	}
+	cr_assert_lt(want, ks->nsample, "every sample differs: the rule is not tested");
+	cr_assert_eq(ladder_init_run_ks(&a, &rec->run->tl, ks, LADDER_WITH_CALLS), 0);
+	cr_assert_eq(ladder_init_run(&b, &rec->run->tl, LADDER_WITH_CALLS), 0);
+	cr_expect_eq(count_kind(&a, LADDER_KERNEL), want);
+	cr_expect_eq(count_kind(&b, LADDER_KERNEL), 0);
+	cr_expect_eq(a.n, b.n + want);
+	for (size_t k = 0; k < a.n; k++) {
+		if (a.row[k].kind == LADDER_KERNEL)
+			continue;
+		cr_assert_lt(j, b.n);
+		cr_expect_eq(a.row[k].kind, b.row[j].kind);
+		cr_expect_eq(a.row[k].t_ns, b.row[j].t_ns);
+		cr_expect_eq(a.row[k].gap_ns, b.row[j].gap_ns);
+		j++;
+	}
+	for (size_t k = 1; k < a.n; k++)
+		cr_expect_geq(a.row[k].t_ns, a.row[k - 1].t_ns, "rows in time order at %zu", k);
+	ladder_release(&a);
+	ladder_release(&b);
+	record_free(rec);
+}
+
+/* The samples arriving one by one between the run's events, as a live run takes them,
+ * segments handed over late (after a sample that followed them): the same rows as the
+ * whole run read at once. */
+Test(ladder, kernel_samples_arriving_live_give_the_same_rows)
+{
+	struct record *rec = lab7_record();
+	const struct ksock_log *ks = &rec->run->ks;
+	const struct timeline *whole = &rec->run->tl;
+	struct timeline live;
+	struct ksock_log lks;
+	struct ladder a, b;
+	size_t si = 0, ci = 0, oi = 0;
+	uint64_t lag = 0;
+
+	timeline_init(&live);
+	ksock_log_init(&lks);
+	cr_assert_eq(ladder_init_run_ks(&a, whole, ks, LADDER_WITH_CALLS), 0);
+	cr_assert_eq(ladder_init_run_ks(&b, &live, &lks, LADDER_WITH_CALLS), 0);
+	for (size_t i = 0; i <= ks->nsample; i++) {
+		uint64_t t = i < ks->nsample ? ks->sample[i].t_ns : UINT64_MAX;
+
+		for (; ci < whole->ncall && whole->call[ci].ev.t_exit_ns <= t; ci++)
+			cr_assert_eq(timeline_add_call(&live, whole->call[ci].host,
+			                               &whole->call[ci].ev), 0);
+		for (; oi < whole->nout && whole->out[oi].t_ns <= t; oi++)
+			cr_assert_eq(timeline_add_output(&live, whole->out[oi].host, whole->out[oi].t_ns,
+			                                 whole->out[oi].text,
+			                                 strlen(whole->out[oi].text)), 0);
+		/* the capture one sample behind */
+		for (; si < whole->nseg && whole->seg[si].seg.ts_ns <= lag; si++)
+			cr_assert_eq(timeline_add_segment(&live, &whole->seg[si]), 0);
+		if (i < ks->nsample) {
+			const struct ksock_sample *s = &ks->sample[i];
+			cr_assert_eq(ksock_log_add(&lks, s->t_ns, s->host, (enum ksock_why)s->why,
+			                           &ks->sock[s->first], s->n, true), 0);
+		}
+		cr_assert_geq(ladder_update(&b), 0);
+		lag = t;
+	}
+	for (; si < whole->nseg; si++)
+		cr_assert_eq(timeline_add_segment(&live, &whole->seg[si]), 0);
+	cr_assert_geq(ladder_update(&b), 0);
+	cr_expect(same_rows(&a, &b), "rows differ: %zu whole, %zu live", a.n, b.n);
+	cr_expect_gt(count_kind(&b, LADDER_KERNEL), 2);
+	ladder_release(&a);
+	ladder_release(&b);
+	ksock_log_release(&lks);
+	timeline_release(&live);
+	record_free(rec);
 }

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "engine/grade.h"
@@ -103,6 +104,49 @@ Test(progress, attempts_are_numbered_and_kept_in_order_with_their_facts)
 	cr_expect_eq(l->attempt[2].max, 8);
 	cr_expect_gt(l->attempt[2].when, 0);
 	cr_expect_eq(progress_last(l)->number, 3);
+}
+
+/* Grades at once (two terminals, a class with -j) lose no attempt: each is numbered once. */
+Test(progress, attempts_recorded_at_once_by_several_processes_are_all_kept, .timeout = 60)
+{
+	enum { PROCS = 6, EACH = 8 };
+	const struct progress_lab *l;
+	bool seen[PROCS * EACH + 1] = { false };
+	pid_t pid[PROCS];
+
+	for (int i = 0; i < PROCS; i++) {
+		pid[i] = fork();
+		cr_assert_geq(pid[i], 0);
+		if (pid[i] == 0) {
+			for (int k = 0; k < EACH; k++) {
+				struct progress_attempt a = { .score = 1, .max = 2,
+				                              .verdict = PROGRESS_FAIL, .seed = 1 };
+				char err[256];
+
+				if (progress_record(4, &a, err, sizeof(err)) < 0)
+					_exit(1);
+			}
+			_exit(0);
+		}
+	}
+	for (int i = 0; i < PROCS; i++) {
+		int st;
+
+		cr_assert_eq(waitpid(pid[i], &st, 0), pid[i]);
+		cr_expect(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	}
+	l = reload(4);
+	cr_assert_not_null(l);
+	cr_expect_eq(l->attempts, PROCS * EACH, "%d attempts counted of %d", l->attempts,
+	             PROCS * EACH);
+	cr_assert_eq(l->nattempt, PROCS * EACH);
+	for (size_t i = 0; i < l->nattempt; i++) {
+		int n = l->attempt[i].number;
+
+		cr_expect(n >= 1 && n <= PROCS * EACH && !seen[n], "attempt number %d twice", n);
+		if (n >= 1 && n <= PROCS * EACH)
+			seen[n] = true;
+	}
 }
 
 Test(progress, only_the_last_fifty_attempts_are_kept_and_the_best_is_never_lost)

@@ -687,6 +687,43 @@ Test(trace, sleeps_of_a_millisecond_or_more_are_reported_from_any_thread, .timeo
 	run_done(&r);
 }
 
+/* A loop that polls for what it then ignores spins inside poll(): each wake-up that no call
+ * followed is reported once; a loop that reads what woke it reports none. */
+static size_t empty_wakes(const struct run *r, long long *ret)
+{
+	size_t k = 0;
+
+	for (size_t i = 0; i < r->n; i++)
+		if (trace_event_empty_wake(&r->ev[i])) {
+			cr_expect(trace_event_quiet(&r->ev[i]), "not a stall:%s", dump(r));
+			cr_expect(!trace_event_idle(&r->ev[i]) && r->ev[i].t_exit_ns >=
+			          r->ev[i].t_enter_ns, "%s", dump(r));
+			*ret = r->ev[i].ret;
+			k++;
+		}
+	return k;
+}
+
+Test(trace, a_poll_wake_up_that_nothing_follows_is_reported_and_a_served_one_is_not,
+     .timeout = 20)
+{
+	struct run r;
+	long long ret = 0;
+
+	run_prog(&r, "trace_prog", (const char *[]){ "wakes", "50", "0", NULL });
+	expect_clean_run(&r);
+	cr_expect_eq(empty_wakes(&r, &ret), 49, "50 polls for POLLOUT, nothing done after:%s",
+	             dump(&r));
+	cr_expect_eq(ret, 1, "each returned 1");
+	run_done(&r);
+
+	run_prog(&r, "trace_prog", (const char *[]){ "wakes", "0", "50", NULL });
+	expect_clean_run(&r);
+	cr_expect_eq(empty_wakes(&r, &ret), 0, "every wake-up was followed by its recv():%s",
+	             dump(&r));
+	run_done(&r);
+}
+
 Test(trace, children_are_traced_with_their_pid, .timeout = 20)
 {
 	struct run r;

@@ -2974,8 +2974,11 @@ Test(tui, a_lesson_step_shows_the_part_of_the_run_it_talks_about, .timeout = 90)
 	term_keys(t, (const char *[]){ "Right", NULL });
 	s = term_wait(t, "step 3/", WAIT_MS);
 	cr_expect(strstr(s, "run nagle: done: "), "the pane is gone:\n%s", s);
+	/* at its end: the programs' exits, then only the kernel's last samples (rows of
+	 * their own since issue 10), not request 2 */
 	rows = wire_rows(s);
-	cr_expect(strstr(rows, "F."), "the pane does not follow the end:\n%s", s);
+	cr_expect(strstr(s, "exit(0)") && !strstr(rows, "P. 15:19(4) ack 24"),
+	          "the pane does not follow the end:\n%s", s);
 	free(rows);
 	free(s);
 	/* step 4 is about request 1: its "show:" puts the pane there, on the same run */
@@ -3141,5 +3144,137 @@ Test(tui, inspect_shows_a_grade_records_score, .timeout = 120)
 	unlink(path);
 	rmdir(dir);
 	free(dir);
+	free(r);
+}
+
+/* ---- issue 10, lab 7: the kernel's view on the ladder, and K's table of one sample ---- */
+
+/* A lab 7 timewait run recorded now, on this kernel, opened at 80x24: the server's column
+ * has the kernel's rows, TIME-WAIT with its timer, and K lists the sample's sockets at the
+ * selected row's time as ss does, from "not sampled yet" at the first row on. */
+Test(tui, lab7_timewait_shows_the_kernels_rows_and_k_lists_the_sockets, .timeout = 120)
+{
+	char dir[] = "/tmp/tcplab-tui-kview-XXXXXX", path[600], args[700], *s;
+	struct tcplab_result *r = malloc(sizeof *r);
+	struct term *t;
+
+	need_lab_runs();
+	cr_assert_not_null(r);
+	cr_assert_not_null(mkdtemp(dir));
+	snprintf(path, sizeof path, "%s/tw.pcapng", dir);
+	tcplab_run(r, (const char *[]){ "run", "7", "--variant", "timewait", "--record", path,
+	                                NULL });
+	cr_assert_eq(r->status, 0, "tcplab run 7 --record: %s%s", r->out, r->err);
+	snprintf(args, sizeof args, "inspect %s", path);
+	t = term_start(80, 24, NULL, tcplab(args));
+	/* (where the server's first sample falls among the first rows is the machine's) */
+	free(term_wait(t, "K kernel", WAIT_MS));
+	term_keys(t, (const char *[]){ "G", NULL });
+	s = term_wait(t, "kernel: TIME-WAIT 1 (", WAIT_MS);
+	cr_expect(line_with(s, "kernel: TIME-WAIT 1 (", " s left)"), "its timer:\n%s", s);
+	free(s);
+	term_keys(t, (const char *[]){ "K", NULL });
+	s = term_wait(t, "as ss -tan -o lists them", WAIT_MS);
+	cr_expect(line_with(s, "State", "Recv-Q Send-Q Local"), "the columns:\n%s", s);
+	cr_expect(line_with(s, "server 10.99.0.2, sampled at ", "ms: 1 socket"), "%s", s);
+	cr_expect(line_with(s, "TIME-WAIT ", "10.99.0.2:8070    10.99.0.1:"), "%s", s);
+	cr_expect(line_with(s, "10.99.0.1:", "timewait 5"), "the timer, 50-60 s left:\n%s", s);
+	free(s);
+	/* the first row is before any sample; K again hides the table */
+	term_keys(t, (const char *[]){ "g", NULL });
+	s = term_wait(t, "not sampled yet at this time", WAIT_MS);
+	cr_expect(line_with(s, "client 10.99.0.1: not sampled yet", ""), "%s", s);
+	free(s);
+	term_keys(t, (const char *[]){ "K", "G", NULL });
+	s = term_wait(t, "(K: every socket, as ss -tan -o lists them)", WAIT_MS);
+	cr_expect_null(strstr(s, "as ss -tan -o lists them ---"), "the table is hidden:\n%s", s);
+	free(s);
+	term_stop(t);
+	unlink(path);
+	rmdir(dir);
+	free(r);
+}
+
+/* The saved record (tests/data/record/lab7-timewait.pcapng) at its end with K, at 80x24
+ * without colour: the kernel's rows in the server's column apart from its calls, and the
+ * table under them. */
+Test(tui, a_saved_lab7_record_shows_time_wait_and_its_table_at_80x24, .timeout = 30)
+{
+	const char *env[] = { "NO_COLOR=1", NULL };
+	struct term *t = term_start(80, 24, env,
+	                            tcplab("inspect tests/data/record/lab7-timewait.pcapng"));
+	char *s;
+
+	free(term_wait(t, "K kernel", WAIT_MS));
+	term_keys(t, (const char *[]){ "G", "K", NULL });
+	s = term_wait(t, "timewait 59.8 s", WAIT_MS);
+	term_expect(s, "kview_lab7_timewait_80x24");
+	free(s);
+	/* the ladder's help names the key */
+	term_keys(t, (const char *[]){ "?", NULL });
+	s = term_wait(t, "help: keys on the ladder screen", WAIT_MS);
+	cr_expect(line_with(s, " K ", "kernel's sockets at the selected row"), "%s", s);
+	free(s);
+	term_stop(t);
+}
+
+/* A run without samples (a record written before there were any) has no kernel rows and
+ * no K in its hints, and K says why; so does a capture file's ladder. */
+Test(tui, a_run_without_kernel_samples_shows_none_and_k_says_why, .timeout = 30)
+{
+	struct term *t = term_start(80, 24, NULL,
+	                            tcplab("inspect tests/data/record/lab1-half-close.pcapng"));
+	char *s;
+
+	s = term_wait(t, "c checks  s segments", WAIT_MS);
+	cr_expect_null(strstr(s, "kernel:"), "no kernel rows:\n%s", s);
+	cr_expect_null(strstr(s, "K kernel"), "no K in the hints:\n%s", s);
+	free(s);
+	term_keys(t, (const char *[]){ "G", "K", NULL });
+	s = term_wait(t, "this run has no samples of the kernel's sockets", WAIT_MS);
+	cr_expect_null(strstr(s, "kernel:"), "no kernel rows at the end:\n%s", s);
+	cr_expect_null(strstr(s, "ss -tan -o"), "no table:\n%s", s);
+	free(s);
+	term_stop(t);
+
+	t = term_start(80, 24, NULL, tcplab("inspect " CAPTURE));
+	free(term_wait(t, "segments of", WAIT_MS));
+	term_keys(t, (const char *[]){ "a", NULL });
+	free(term_wait(t, "Enter segment detail", WAIT_MS));
+	term_keys(t, (const char *[]){ "K", NULL });
+	free(term_wait(t, "a capture file holds only the wire", WAIT_MS));
+	term_stop(t);
+}
+
+/* Lab 7's leak recorded now: at the lab's kill, a dozen sockets on each side. K's table at
+ * 80x24 keeps the server's part (its CLOSE-WAITs piled up) beside the client's
+ * FIN-WAIT-2s, each cut with a count, rather than the client's filling it. */
+Test(tui, lab7_leak_k_table_keeps_both_hosts_close_wait_in_view, .timeout = 120)
+{
+	char dir[] = "/tmp/tcplab-tui-kleak-XXXXXX", path[600], args[700], *s;
+	struct tcplab_result *r = malloc(sizeof *r);
+	struct term *t;
+
+	need_lab_runs();
+	cr_assert_not_null(r);
+	cr_assert_not_null(mkdtemp(dir));
+	snprintf(path, sizeof path, "%s/leak.pcapng", dir);
+	tcplab_run(r, (const char *[]){ "run", "7", "--variant", "leak", "--record", path, NULL });
+	cr_assert_eq(r->status, 0, "tcplab run 7 --variant leak --record: %s%s", r->out, r->err);
+	snprintf(args, sizeof args, "inspect %s", path);
+	t = term_start(80, 24, NULL, tcplab(args));
+	free(term_wait(t, "K kernel", WAIT_MS));
+	/* the lab's kill: its act's sample was taken just before it */
+	term_keys(t, (const char *[]){ "\\", "SIGKILL to the server", "Enter", "K", NULL });
+	s = term_wait(t, "as ss -tan -o lists them", WAIT_MS);
+	cr_expect(line_with(s, "client 10.99.0.1, sampled at ", " sockets"), "%s", s);
+	cr_expect(line_with(s, "  FIN-WAIT-2 ", "10.99.0.2:8070"), "the client's:\n%s", s);
+	cr_expect(line_with(s, "server 10.99.0.2, sampled at ", " sockets"), "%s", s);
+	cr_expect(line_with(s, "  CLOSE-WAIT ", "10.99.0.1:"), "the server's:\n%s", s);
+	cr_expect(line_with(s, "  ... ", " more"), "what does not fit is counted:\n%s", s);
+	free(s);
+	term_stop(t);
+	unlink(path);
+	rmdir(dir);
 	free(r);
 }

@@ -4,10 +4,12 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 /* Through the shim, as a student's '#include <winsock2.h>' reaches it. */
@@ -333,6 +335,147 @@ Test(winsock, the_address_calls_take_an_int_length, .timeout = 10)
 	closesocket(c);
 	closesocket(s);
 	closesocket(l);
+}
+
+/* Milliseconds on the monotonic clock. */
+static long long now_ms(void)
+{
+	struct timespec t;
+
+	cr_assert_eq(clock_gettime(CLOCK_MONOTONIC, &t), 0);
+	return (long long)t.tv_sec * 1000 + t.tv_nsec / 1000000;
+}
+
+/* A recv() on s with nothing coming: how long it blocked, in ms; its result in *r. */
+static long long blocked_recv_ms(SOCKET s, int *r)
+{
+	char b[8];
+	long long t0 = now_ms();
+
+	*r = (int)recv(s, b, sizeof(b), 0);
+	return now_ms() - t0;
+}
+
+/* The kernel keeps a timeout in clock ticks and reads it back as a timeval of whole ticks:
+ * where a tick is 1/300 s, 200 ms reads {0, 199999}. The values below are whole ticks at
+ * 100, 250, 300 and 1000 Hz, so each reads back within a few microseconds. */
+static bool tv_near(struct timeval tv, long sec, long usec)
+{
+	long long d = ((long long)tv.tv_sec - sec) * 1000000 + (tv.tv_usec - usec);
+
+	return d >= -10 && d <= 10;
+}
+
+/*
+ * Winsock's receive timeout is a DWORD of milliseconds; Linux's a struct timeval, and it
+ * refuses 4 bytes with EINVAL. Through the header the Windows habit works: the recv()
+ * gives up after the time asked, not before, and not never. (Windows' WSAGetLastError()
+ * says WSAETIMEDOUT there; here it is WSAEWOULDBLOCK, as winsock_compat.h says why.)
+ */
+Test(winsock, a_dword_rcvtimeo_in_milliseconds_times_out_a_blocking_recv, .timeout = 20)
+{
+	SOCKET c, s;
+	DWORD timeout = 200;
+	long long ms;
+	int r, e;
+
+	pair(&c, &s);
+	cr_assert_eq(setsockopt(s, SOL_SOCKET, SO_RCVTIMEO, (const char *)&timeout,
+	                        sizeof(timeout)), 0,
+	             "a DWORD SO_RCVTIMEO was refused: %s (WSAGetLastError() %d)", strerror(errno),
+	             WSAGetLastError());
+	ms = blocked_recv_ms(s, &r);
+	e = WSAGetLastError();
+	cr_expect_eq(r, SOCKET_ERROR, "recv() returned %d with nothing sent", r);
+	cr_expect_eq(e, WSAEWOULDBLOCK, "recv: %s -> %d", strerror(errno), e);
+	cr_expect(e == WSAETIMEDOUT || e == WSAEWOULDBLOCK, "the guide's test for a timeout fails");
+	cr_expect_geq(ms, 200, "recv() gave up after %lld ms, before the 200 ms asked", ms);
+	cr_expect_lt(ms, 5000, "recv() took %lld ms to time out after 200 ms", ms);
+	closesocket(c);
+	closesocket(s);
+}
+
+/* SO_SNDTIMEO is the same DWORD on Windows: it reaches the kernel as the same timeval. */
+Test(winsock, a_dword_timeout_reaches_the_kernel_as_its_timeval, .timeout = 10)
+{
+	SOCKET s = socket(AF_INET, SOCK_STREAM, 0);
+	DWORD rcv = 200, snd = 1500, never = 0;
+	struct timeval tv;
+	socklen_t len = sizeof(tv);
+
+	cr_assert_neq(s, INVALID_SOCKET);
+	cr_assert_eq(setsockopt(s, SOL_SOCKET, SO_RCVTIMEO, (const char *)&rcv, sizeof(rcv)), 0);
+	cr_assert_eq(setsockopt(s, SOL_SOCKET, SO_SNDTIMEO, (const char *)&snd, sizeof(snd)), 0);
+	cr_assert_eq(getsockopt(s, SOL_SOCKET, SO_RCVTIMEO, &tv, &len), 0);
+	cr_expect_eq(len, sizeof(tv));
+	cr_expect(tv_near(tv, 0, 200000), "SO_RCVTIMEO is {%ld, %ld}",
+	          (long)tv.tv_sec, (long)tv.tv_usec);
+	cr_assert_eq(getsockopt(s, SOL_SOCKET, SO_SNDTIMEO, &tv, &len), 0);
+	cr_expect(tv_near(tv, 1, 500000),
+	          "SO_SNDTIMEO is {%ld, %ld}", (long)tv.tv_sec, (long)tv.tv_usec);
+	/* 0 is "never time out" on both systems. */
+	cr_assert_eq(setsockopt(s, SOL_SOCKET, SO_RCVTIMEO, (const char *)&never, sizeof(never)), 0);
+	cr_assert_eq(getsockopt(s, SOL_SOCKET, SO_RCVTIMEO, &tv, &len), 0);
+	cr_expect(tv.tv_sec == 0 && tv.tv_usec == 0, "SO_RCVTIMEO 0 is {%ld, %ld}",
+	          (long)tv.tv_sec, (long)tv.tv_usec);
+	closesocket(s);
+}
+
+/* getsockopt() with a DWORD reads the milliseconds back, as Winsock's does. */
+Test(winsock, getsockopt_reads_a_timeout_back_in_milliseconds_into_a_dword, .timeout = 10)
+{
+	SOCKET s = socket(AF_INET, SOCK_STREAM, 0);
+	DWORD rcv = 200, snd = 1500, v = 0xdeadbeef;
+	int len = sizeof(v);
+	struct timeval tv = { 2, 500000 };
+
+	cr_assert_neq(s, INVALID_SOCKET);
+	cr_assert_eq(setsockopt(s, SOL_SOCKET, SO_RCVTIMEO, (const char *)&rcv, sizeof(rcv)), 0);
+	cr_assert_eq(setsockopt(s, SOL_SOCKET, SO_SNDTIMEO, (const char *)&snd, sizeof(snd)), 0);
+	cr_assert_eq(getsockopt(s, SOL_SOCKET, SO_RCVTIMEO, (char *)&v, &len), 0,
+	             "getsockopt: %s", strerror(errno));
+	cr_expect_eq(v, 200);
+	cr_expect_eq(len, (int)sizeof(DWORD));
+	v = 0xdeadbeef;
+	cr_assert_eq(getsockopt(s, SOL_SOCKET, SO_SNDTIMEO, (char *)&v, &len), 0);
+	cr_expect_eq(v, 1500);
+	/* Set the POSIX way, read the Winsock way. */
+	cr_assert_eq(setsockopt(s, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)), 0);
+	cr_assert_eq(getsockopt(s, SOL_SOCKET, SO_RCVTIMEO, (char *)&v, &len), 0);
+	cr_expect_eq(v, 2500);
+	closesocket(s);
+}
+
+/* A POSIX caller of the header sees POSIX: its timeval in, its timeval out, its EAGAIN. */
+Test(winsock, a_struct_timeval_timeout_passes_through_unchanged, .timeout = 20)
+{
+	SOCKET c, s;
+	struct timeval tv = { 0, 300000 }, back = { 9, 9 };
+	socklen_t len = sizeof(back);
+	long long ms;
+	int r;
+
+	pair(&c, &s);
+	cr_assert_eq(setsockopt(s, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)), 0, "setsockopt: %s",
+	             strerror(errno));
+	cr_assert_eq(getsockopt(s, SOL_SOCKET, SO_RCVTIMEO, &back, &len), 0);
+	cr_expect_eq(len, sizeof(back));
+	cr_expect(tv_near(back, 0, 300000), "read back {%ld, %ld}",
+	          (long)back.tv_sec, (long)back.tv_usec);
+	ms = blocked_recv_ms(s, &r);
+	cr_expect_eq(r, -1);
+	cr_expect(errno == EAGAIN || errno == EWOULDBLOCK, "recv: %s", strerror(errno));
+	cr_expect_geq(ms, 300, "recv() gave up after %lld ms, before the 300 ms asked", ms);
+	cr_expect_lt(ms, 5000, "recv() took %lld ms to time out after 300 ms", ms);
+	/* Any other 4-byte option is an int, untouched. */
+	r = 4096;
+	cr_assert_eq(setsockopt(s, SOL_SOCKET, SO_RCVBUF, (const char *)&r, sizeof(r)), 0);
+	r = 0;
+	len = sizeof(r);
+	cr_assert_eq(getsockopt(s, SOL_SOCKET, SO_RCVBUF, &r, &len), 0);
+	cr_expect_eq(r, 8192, "SO_RCVBUF 4096 reads back %d (Linux doubles it)", r);
+	closesocket(c);
+	closesocket(s);
 }
 
 /*

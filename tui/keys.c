@@ -74,6 +74,7 @@ const struct tui_key tui_keys[] = {
 	{ 'c',         ACT_CHECKS,   "c",           N_("checks and verdicts"), "lesson segments grade" },
 	{ 'c',         ACT_CHECKS,   "c",           N_("checks (a run); a connection (a file)"), "ladder" },
 	{ 'f',         ACT_FOLLOW,   "f",           N_("follow the stream"), "segments conversations" },
+	{ 'K',         ACT_KERNEL,   "K",           N_("kernel's sockets at the selected row"), "ladder" },
 	{ 'o',         ACT_CONVS,    "o",           N_("connections, one row each"), "ladder segments" },
 	{ 'e',         ACT_GRADE,    "e",           N_("grade your exercise"), "menu lesson" },
 	{ 'e',         ACT_GRADE,    "e",           N_("grade again"), "grade" },

@@ -140,6 +140,21 @@ void lview_draw_row(const struct ladder *l, size_t k, int y, bool sel)
 			n = COLS - 2;
 		draw_fmt(y, 2, n, sel ? R_SEL : R_HEAD, " %.*s ", n - 2, text);
 		return;
+	case LADDER_KERNEL:
+		/* What the host's kernel held: the engine's words, styled as its notes are (not
+		 * as a call). The row is theirs alone, so they run on over the wire (the
+		 * server's leftwards) rather than be cut, and only then are cut at a word; the
+		 * line under the ladder and the K table have all of it. */
+		draw_fmt(y, 0, c.tw, sel ? R_SEL : R_DIM, "%8.3f", ladder_ms(l, r->t_ns));
+		n = draw_cols(text);
+		if (r->side == LADDER_CLIENT) {
+			draw_text_cut(y, c.cx, c.sx - 1 - c.cx, sel ? R_SEL : R_WIRE_NOTE, text);
+		} else {
+			int x = n > COLS - c.sx ? COLS - n : c.sx;
+			x = x < c.wx ? c.wx : x;
+			draw_text_cut(y, x, COLS - x, sel ? R_SEL : R_WIRE_NOTE, text);
+		}
+		return;
 	default:
 		break;
 	}
@@ -205,6 +220,10 @@ size_t lview_reveal(const struct ladder *l, size_t shown, bool calls, size_t *ou
 		const struct ladder_row *r = &l->row[k];
 		if (!calls && (r->kind == LADDER_CALL || r->kind == LADDER_OUTPUT))
 			continue;
+		/* the kernel's rows are the ladder screen's (and its K table's), not the
+		 * projector's: a step shows what crossed the wire */
+		if (r->kind == LADDER_KERNEL)
+			continue;
 		/* a gap or a connection change shows with the event after it */
 		ring[(start + n) % max] = k;
 		if (n < max)
@@ -223,6 +242,7 @@ struct lscreen {
 	bool tail;              /* keep the newest row in view while a run goes on */
 	bool restore;           /* opened on one connection: put the shared ladder back */
 	uint32_t restore_conn;
+	bool kpane;             /* K: the kernel's sockets at the selected row, under it */
 };
 
 /* The bottom line: what the selected row means. */
@@ -246,6 +266,13 @@ static void full_text(struct lscreen *v, const struct ladder *l, size_t k, char 
 	case LADDER_GAP:
 		snprintf(buf, len, "nothing happened for %.1f ms: no segment, no call", r->gap_ns / 1e6);
 		return;
+	case LADDER_KERNEL: {
+		char lab[400];
+		ladder_label(l, k, lab, sizeof lab);
+		snprintf(buf, len, "%s  %s", lab, v->kpane ? "" :
+		         _("(K: every socket, as ss -tan -o lists them)"));
+		return;
+	}
 	default:
 		ladder_label(l, k, buf, len);
 		return;
@@ -257,17 +284,142 @@ static bool is_file(struct lscreen *v)
 	return !src_labrun(v->src) && !src_lab(v->src);
 }
 
+/* The run's kernel samples, when it has any. */
+static const struct ksock_log *run_ks(struct lscreen *v)
+{
+	const struct labrun *run = src_labrun(v->src);
+
+	return run && run->ks.nsample ? &run->ks : NULL;
+}
+
+/* Lines the K table needs: its rule, its column header, each host's line and sockets. */
+static int kpane_lines(const struct ksock_log *ks, uint64_t t)
+{
+	int n = 2;
+
+	for (int h = 0; h < 2; h++) {
+		long i = ksock_log_at(ks, h, t);
+		n += 1 + (i >= 0 ? (int)ks->sample[i].n : 0);
+	}
+	return n;
+}
+
+/* The width of the Local and Peer columns: what State, the queues and the timer leave. */
+static int kpane_addr_w(void)
+{
+	int aw = (COLS - 2 - 12 - 1 - 6 - 1 - 6 - 1 - 1 - 15) / 2;
+
+	return aw < 8 ? 8 : aw;
+}
+
+/* One socket as `ss -tan -o` lists it, in columns that fit the width. */
+static void kpane_sock(const struct ksock *k, int y)
+{
+	char la[64], pa[64], tm[32] = "", line[300];
+	int aw = kpane_addr_w();
+
+	ksock_addr_str(k, true, la, sizeof la);
+	ksock_addr_str(k, false, pa, sizeof pa);
+	if (k->timer)
+		snprintf(tm, sizeof tm, "%s %.1f s", ksock_timer_name(k->timer),
+		         k->expires_ms / 1000.0);
+	snprintf(line, sizeof line, "  %-12s %6u %6u %-*.*s %-*.*s %s", ksock_state_name(k->state),
+	         k->rqueue, k->wqueue, aw, aw, la, aw, aw, k->state == KS_LISTEN ? "*:*" : pa, tm);
+	draw_text(y, 0, COLS, R_NORMAL, line);
+}
+
+/* One host's part of the K table from y, at most h lines (h >= 1): its line, then its
+ * sample's sockets, the last line counting those that do not fit. */
+static void kpane_host(const struct ksock_log *ks, const struct labrun *run,
+                       const struct ladder *l, int host, uint64_t t, int y, int h)
+{
+	long i = ksock_log_at(ks, host, t);
+	const char *who = host == HOST_CLIENT ? _("client") : _("server");
+	const char *addr = host == HOST_CLIENT ? run->client_addr : run->server_addr;
+	const struct ksock_sample *s = i >= 0 ? &ks->sample[i] : NULL;
+	char buf[400];
+
+	if (!s)
+		snprintf(buf, sizeof buf, _("%s %s: not sampled yet at this time"), who, addr);
+	else if (s->n == 1)
+		snprintf(buf, sizeof buf, _("%s %s, sampled at %.3f ms: 1 socket"), who, addr,
+		         ladder_ms(l, s->t_ns));
+	else if (s->n)
+		snprintf(buf, sizeof buf, _("%s %s, sampled at %.3f ms: %u sockets"), who, addr,
+		         ladder_ms(l, s->t_ns), s->n);
+	else
+		snprintf(buf, sizeof buf, _("%s %s, sampled at %.3f ms: no socket on the lab's port"),
+		         who, addr, ladder_ms(l, s->t_ns));
+	draw_text(y++, 0, COLS, R_WIRE_NOTE, buf);
+	for (uint32_t k = 0; s && k < s->n && --h > 0; k++) {
+		if (h == 1 && s->n - k > 1) {
+			snprintf(buf, sizeof buf, _("  ... %u more"), s->n - k);
+			draw_text(y, 0, COLS, R_DIM, buf);
+			return;
+		}
+		kpane_sock(&ks->sock[s->first + k], y++);
+	}
+}
+
+/*
+ * The K table from y, h lines: every socket of each host's sample taken last at or before
+ * time t (the selected row's), as ss lists them. A sample is the kernel's word at its own
+ * time, so each host's line says when it was taken; times left are as of then. Short of
+ * lines, each host keeps half of them (or what the other leaves): lab 7's leak has a dozen
+ * sockets on each side, and the server's CLOSE-WAITs must not vanish under the client's.
+ */
+static void kpane_draw(struct lscreen *v, const struct ladder *l, uint64_t t, int y, int h)
+{
+	const struct ksock_log *ks = run_ks(v);
+	const struct labrun *run = src_labrun(v->src);
+	int aw = kpane_addr_w(), avail = h - 2, need[2], h0;
+	char buf[400];
+
+	draw_hline(y, 0, COLS, R_DIM);
+	snprintf(buf, sizeof buf, _("the kernel's sockets at %.3f ms, as ss -tan -o lists them"),
+	         ladder_ms(l, t));
+	draw_fmt(y, 2, draw_cols(buf) + 2 < COLS - 2 ? draw_cols(buf) + 2 : COLS - 2, R_HEAD,
+	         " %s ", buf);
+	snprintf(buf, sizeof buf, "  %-12s %6s %6s %-*s %-*s %s", "State", "Recv-Q", "Send-Q", aw,
+	         "Local", aw, "Peer", "Timer");
+	draw_text(y + 1, 0, COLS, R_HEAD, buf);
+	if (avail < 2)
+		return;
+	for (int host = 0; host < 2; host++) {
+		long i = ksock_log_at(ks, host, t);
+		need[host] = 1 + (i >= 0 ? (int)ks->sample[i].n : 0);
+	}
+	h0 = need[0] < avail / 2 ? need[0] : avail - need[1] > avail / 2 ? avail - need[1] :
+	     avail / 2;
+	if (h0 > need[0])
+		h0 = need[0];
+	for (int k = y + 2; k < y + h; k++)
+		draw_text(k, 0, COLS, R_NORMAL, "");
+	kpane_host(ks, run, l, HOST_CLIENT, t, y + 2, h0);
+	kpane_host(ks, run, l, HOST_SERVER, t, y + 2 + h0, avail - h0);
+}
+
 static void lad_draw(struct tui *t, void *priv)
 {
 	struct lscreen *v = priv;
 	struct ladder *l = src_ladder(v->src);
 	size_t n = l ? l->n : 0;
-	int h = LINES - 5;
+	int h = LINES - 5, ph = 0;
 	char state[256], buf[512], conn[64] = "", note[300];
 
 	(void)t;
 	if (v->tail && n)
 		list_select(&v->list, n - 1);
+	if (v->kpane && !run_ks(v))
+		v->kpane = false;       /* a grading moved on to a run without samples */
+	if (v->kpane && n) {
+		/* the table under the rows: what it needs, at most half of them */
+		list_fit(&v->list, n, h, NULL, NULL);
+		ph = kpane_lines(run_ks(v), l->row[v->list.sel].t_ns);
+		if (ph > h / 2)
+			ph = h / 2;
+		h -= ph;
+	}
 	list_fit(&v->list, n, h, NULL, NULL);
 	src_state_str(v->src, state, sizeof state);
 	if (l && ladder_behind(l) && !src_labrun(v->src))
@@ -289,6 +441,10 @@ static void lad_draw(struct tui *t, void *priv)
 	lview_draw_head(v->src, l, 1);
 	for (size_t k = v->list.top; k < v->list.top + v->list.shown; k++)
 		lview_draw_row(l, k, 2 + (int)(k - v->list.top), k == v->list.sel);
+	for (int y = 2 + (int)v->list.shown; y < 2 + h; y++)
+		draw_text(y, 0, COLS, R_NORMAL, "");
+	if (ph)
+		kpane_draw(v, l, l->row[v->list.sel].t_ns, 2 + h, ph);
 	if (n) {
 		full_text(v, l, v->list.sel, buf, sizeof buf);
 		draw_text_cut(LINES - 2, 0, COLS, R_NORMAL, buf);
@@ -304,6 +460,9 @@ static void lad_draw(struct tui *t, void *priv)
 		draw_hints(l && ladder_nconns(l) > 1 ?
 		           _("q back  Enter detail  c next connection  / filter  s segments  ? help") :
 		           _("q back  Enter segment detail  / filter  s segments  ? help"));
+	else if (run_ks(v))
+		draw_hints(_("q back  Enter segment detail  K kernel  / filter  c checks  s segments"
+		             "  ? help"));
 	else
 		draw_hints(_("q back  Enter segment detail  / filter  c checks  s segments  ? help"));
 }
@@ -346,6 +505,18 @@ static enum tui_ret lad_key(struct tui *t, void *priv, enum tui_act a, int ch)
 		break;
 	case ACT_CONVS:
 		screen_conv_open(t, v->src);
+		break;
+	case ACT_KERNEL:
+		if (run_ks(v))
+			v->kpane = !v->kpane;
+		else if (!src_labrun(v->src))
+			tui_status(t, false, "%s", _("a capture file holds only the wire: no samples of"
+			                             " the kernel's sockets"));
+		else if (src_labrun(v->src)->ks_error[0])
+			tui_status(t, false, _("this run has no samples of the kernel's sockets: %s"),
+			           src_labrun(v->src)->ks_error);
+		else
+			tui_status(t, false, "%s", _("this run has no samples of the kernel's sockets"));
 		break;
 	case ACT_CHECKS:
 		if (src_labrun(v->src))

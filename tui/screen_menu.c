@@ -96,7 +96,8 @@ static void menu_draw(struct tui *t, void *priv)
 {
 	struct menu *m = priv;
 	const struct tui_opts *o = tui_opts(t);
-	int end = o->sandbox_error ? LINES - 2 : LINES - 1, dh, lh, namew;
+	const char *below = o->sandbox_error ? o->sandbox_error : o->sandbox_note;
+	int end = below ? LINES - 2 : LINES - 1, dh, lh, namew;
 	char err[256];
 
 	/* Re-read each time: a run in this session or 'tcplab grade' elsewhere may change it. */
@@ -131,8 +132,8 @@ static void menu_draw(struct tui *t, void *priv)
 	}
 	detail(m, &o->labs[m->list.sel], namew, end - dh, end, true);
 	list_marks(&m->list, 1, end - dh);
-	if (o->sandbox_error)
-		draw_text_cut(LINES - 2, 0, COLS, R_ERROR, o->sandbox_error);
+	if (below)
+		draw_text_cut(LINES - 2, 0, COLS, o->sandbox_error ? R_ERROR : R_NORMAL, below);
 	draw_hints(_("Enter open the lesson  d demo  C compare  i open pcap  e grade  ? help  q quit"));
 }
 

@@ -276,7 +276,9 @@ static void lad_grow(struct tui_src *s)
 		s->have_lad = false;
 	}
 	if (!s->have_lad) {
-		int rc = s->run ? ladder_init_run(&s->lad, &s->run->tl, LADDER_WITH_CALLS) :
+		/* a run's kernel samples too: rows of what each host's kernel held */
+		int rc = s->run ? ladder_init_run_ks(&s->lad, &s->run->tl, &s->run->ks,
+		                                     LADDER_WITH_CALLS) :
 		         s->ix ? ladder_init_index(&s->lad, s->ix, LADDER_IN_STEPS) : -1;
 		if (rc < 0) {
 			ladder_release(&s->lad);

@@ -49,6 +49,9 @@ struct tui_opts {
 	bool calls;                     /* TUI_DEMO: --calls: the programs' calls beside the
 	                                   segments (a run's; a capture has none) */
 	const char *sandbox_error;      /* why lab runs cannot work here, or NULL */
+	const char *sandbox_note;       /* namespaces are refused here, but one-host labs run on
+	                                   the machine's own lo (engine/labrun.h): said on the
+	                                   menu; or NULL */
 	enum tui_theme theme;           /* --theme; 'T' cycles it */
 	const char *lang;               /* the labs' texts' language (engine/lang.h: lang_pick()),
 	                                   NULL: English */
@@ -66,7 +69,7 @@ enum tui_act {
 	ACT_RUN, ACT_VARIANT, ACT_CHECKS, ACT_LADDER, ACT_SEGMENTS, ACT_FOLLOW,
 	ACT_PLAY, ACT_FASTER, ACT_SLOWER, ACT_RESTART, ACT_GRADE, ACT_COMPARE, ACT_THEME,
 	ACT_SEARCH, ACT_SEARCH_NEXT, ACT_SEARCH_PREV, ACT_ALIGN, ACT_CALLS, ACT_CONVS,
-	ACT_DEMO, ACT_OPEN,
+	ACT_DEMO, ACT_OPEN, ACT_KERNEL,
 	ACT_N
 };
 

@@ -237,7 +237,10 @@ static int run_slow(const char *host, int port)
 	slow_from = start + SLOW_PAUSE_MS;
 	printf("mc_clients: clients 1 and 2 send %d lines of %d bytes each; client 3 reads"
 	       " nothing for %d ms\n", LINES, LINE_LEN, SLOW_PAUSE_MS);
-	while (f[2].lines < 2 * LINES) {
+	/* Until every client has every line meant for it: a client that closed while lines
+	 * were still on their way to it would answer them with RST. Client 3 can finish
+	 * before the fast ones when the machine is loaded. */
+	while (f[2].lines < 2 * LINES || f[0].lines < LINES || f[1].lines < LINES) {
 		struct pollfd p[3];
 		double t = now_ms(), until = slow_reading ? start + WAIT_MS : slow_from;
 		int wait = until > t ? (int)(until - t) : 0;

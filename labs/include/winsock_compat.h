@@ -21,6 +21,17 @@
  *    EINPROGRESS (a non-blocking connect() under way) is WSAEWOULDBLOCK, as on Windows.
  *  - select() ignores its first argument, as Windows' does: many Winsock programs pass 0,
  *    which on Linux would watch no socket at all. Linux is asked for FD_SETSIZE instead.
+ *  - setsockopt() and getsockopt() take SO_RCVTIMEO and SO_SNDTIMEO as Winsock does, a
+ *    4-byte DWORD of milliseconds, and give Linux the struct timeval it takes (Linux
+ *    refuses 4 bytes with EINVAL). Still one setsockopt() or getsockopt() system call; a
+ *    struct timeval and every other option pass through untouched. A blocking recv() whose
+ *    timeout runs out fails with EAGAIN here, which WSAGetLastError() gives as
+ *    WSAEWOULDBLOCK; Windows says WSAETIMEDOUT. Not mapped, on purpose: telling a timeout
+ *    from a non-blocking socket's EAGAIN would take wrapping recv(), recvfrom(), send() and
+ *    sendto() in macros (names C++ classes give their own methods, which the macro would
+ *    break) and an fcntl() after each failure that the POSIX spelling never makes. Test
+ *    for both, `e == WSAETIMEDOUT || e == WSAEWOULDBLOCK`: right on both systems, since a
+ *    blocking Windows socket never says WSAEWOULDBLOCK.
  *  - accept(), getsockopt(), recvfrom(), getsockname() and getpeername() take an `int *`
  *    length, as Winsock declares them (Linux wants socklen_t *, which C++ refuses to
  *    convert to). The other calls need nothing: Linux's `const void *` optval takes
@@ -44,6 +55,7 @@
 #include <sys/ioctl.h>
 #include <sys/select.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <sys/types.h>
 #include <unistd.h>
 #include <arpa/inet.h>
@@ -289,10 +301,62 @@ static inline int winsock_select_nfds(int ignored)
 }
 #define select(nfds, r, w, e, t) select(winsock_select_nfds(nfds), (r), (w), (e), (t))
 
+/* SO_RCVTIMEO or SO_SNDTIMEO given as Winsock gives it: a DWORD of milliseconds, 4 bytes,
+ * which Linux would refuse with EINVAL (it takes a struct timeval, 16 bytes, and no
+ * timeval is 4). A NULL value is left for the kernel to refuse. */
+static inline int winsock_is_dword_timeout(int level, int name, const void *val,
+                                           socklen_t len)
+{
+	return level == SOL_SOCKET && (name == SO_RCVTIMEO || name == SO_SNDTIMEO) && val &&
+	       len == sizeof(DWORD);
+}
+
+/* setsockopt(), with a Winsock DWORD timeout turned into the struct timeval Linux takes
+ * (0 is "never" on both); the one setsockopt() the kernel sees, and the tracer with it,
+ * carries that timeval. Every other option passes through untouched. */
+static inline int winsock_setsockopt(SOCKET s, int level, int name, const void *val,
+                                     socklen_t len)
+{
+	struct timeval tv;
+	DWORD ms;
+
+	if (!winsock_is_dword_timeout(level, name, val, len))
+		return setsockopt(s, level, name, val, len);
+	memcpy(&ms, val, sizeof(ms));   /* a char buffer need not be aligned for a DWORD */
+	tv.tv_sec = (time_t)(ms / 1000);
+	tv.tv_usec = (suseconds_t)(ms % 1000) * 1000;
+	return setsockopt(s, level, name, &tv, sizeof(tv));
+}
+
+/* getsockopt(), with a 4-byte buffer for SO_RCVTIMEO or SO_SNDTIMEO filled as Winsock
+ * fills it: the timeout in milliseconds. The kernel keeps timeouts in clock ticks, so a
+ * value reads back rounded to the nearest millisecond of the tick it became (200 reads
+ * 200; an odd value may read a few ms more where a tick is 4 or 10 ms). */
+static inline int winsock_getsockopt(SOCKET s, int level, int name, void *val,
+                                     socklen_t *len)
+{
+	struct timeval tv;
+	socklen_t tvlen = sizeof(tv);
+	unsigned long long ms;
+	DWORD dw;
+
+	if (!len || !winsock_is_dword_timeout(level, name, val, *len))
+		return getsockopt(s, level, name, val, len);
+	if (getsockopt(s, level, name, &tv, &tvlen) < 0)
+		return SOCKET_ERROR;
+	ms = (unsigned long long)tv.tv_sec * 1000 + ((unsigned long long)tv.tv_usec + 500) / 1000;
+	dw = ms > 0xffffffffULL ? 0xffffffffU : (DWORD)ms;
+	memcpy(val, &dw, sizeof(dw));
+	*len = sizeof(dw);
+	return 0;
+}
+
 /* Winsock's int * lengths; socklen_t is an unsigned int of the same size. */
 #define accept(s, addr, len) accept((s), (addr), (socklen_t *)(len))
+#define setsockopt(s, level, name, val, len) \
+	winsock_setsockopt((s), (level), (name), (val), (socklen_t)(len))
 #define getsockopt(s, level, name, val, len) \
-	getsockopt((s), (level), (name), (val), (socklen_t *)(len))
+	winsock_getsockopt((s), (level), (name), (val), (socklen_t *)(len))
 #define recvfrom(s, buf, n, flags, addr, len) \
 	recvfrom((s), (buf), (n), (flags), (addr), (socklen_t *)(len))
 #define getsockname(s, addr, len) getsockname((s), (addr), (socklen_t *)(len))

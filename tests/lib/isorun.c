@@ -96,8 +96,8 @@ void isorun_start(struct isorun *r, const char *const *args)
 
 void isorun_start_as(struct isorun *r, const char *const *args, enum isorun_as as)
 {
-	char prog[1024];
-	const char *argv[32];
+	char prog[1024], wrap[1024];
+	const char *argv[34];
 	int p[2];
 	char orig[160];
 	size_t n = 0;
@@ -121,10 +121,17 @@ void isorun_start_as(struct isorun *r, const char *const *args, enum isorun_as a
 	cr_assert_not_null(mkdtemp(r->tmp));
 	chmod(r->tmp, 01777);
 	host_devices(r->devs, sizeof(r->devs));
+	snprintf(wrap, sizeof(wrap), "%s/tests/progs/nsdeny", test_build());
+	if (as >= ISORUN_CONTAINER && access(wrap, X_OK) != 0)
+		cr_skip_test("'%s' is not built (make %s)", wrap, wrap);
+	if (as >= ISORUN_CONTAINER)
+		argv[n++] = wrap;
+	if (as == ISORUN_CONTAINER_NO_RAW)
+		argv[n++] = "--no-net-raw";
 	argv[n++] = prog;
-	for (; args[n - 1]; n++) {
-		cr_assert_lt(n, 31);
-		argv[n] = args[n - 1];
+	for (size_t k = 0; args[k]; k++) {
+		cr_assert_lt(n, 33);
+		argv[n++] = args[k];
 	}
 	argv[n] = NULL;
 	/*
@@ -170,7 +177,7 @@ void isorun_start_as(struct isorun *r, const char *const *args, enum isorun_as a
 		dup2(p[1], 1);
 		dup2(p[1], 2);
 		if (chdir(test_root()) == 0)
-			execv(prog, (char *const *)argv);
+			execv(argv[0], (char *const *)argv);
 		_exit(127);
 	}
 	close(p[1]);

@@ -41,8 +41,12 @@ struct isorun {
  * subordinate-uid sandbox is what runs, on any machine with newuidmap. The tree, the build
  * and every path given in args must be readable by others. It skips the test, with the
  * reason, where newuidmap or /etc/subuid is missing.
+ * ISORUN_CONTAINER: as root in a default Docker container, through TCPLAB_BUILD/tests/
+ * progs/nsdeny (no CAP_SYS_ADMIN or CAP_NET_ADMIN; seccomp refuses unshare, setns and
+ * clone with CLONE_NEW*); skips the test, with the reason, when nsdeny is not built.
+ * ISORUN_CONTAINER_NO_RAW: the same without CAP_NET_RAW (nsdeny --no-net-raw).
  */
-enum isorun_as { ISORUN_ROOT, ISORUN_USER };
+enum isorun_as { ISORUN_ROOT, ISORUN_USER, ISORUN_CONTAINER, ISORUN_CONTAINER_NO_RAW };
 
 void isorun_start(struct isorun *r, const char *const *args);
 void isorun_start_as(struct isorun *r, const char *const *args, enum isorun_as as);

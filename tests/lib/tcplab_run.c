@@ -79,18 +79,25 @@ void tcplab_run(struct tcplab_result *r, const char *const *args)
 
 void tcplab_run_env(struct tcplab_result *r, const char *const *env, const char *const *args)
 {
+	struct tcplab_job j;
+
+	tcplab_start(&j, env, args);
+	tcplab_finish(&j, r);
+}
+
+void tcplab_start(struct tcplab_job *j, const char *const *env, const char *const *args)
+{
 	char prog[1024], o[] = "/tmp/tcplab-test-out-XXXXXX", e[] = "/tmp/tcplab-test-err-XXXXXX";
 	char *argv[32];
 	size_t n = 0;
-	int ofd, efd, st;
 	pid_t pid;
 
 	snprintf(prog, sizeof(prog), "%s/tcplab", test_build());
 	if (access(prog, X_OK) != 0)
 		cr_skip_test("'%s' is not built (run the tests through 'make test')", prog);
-	ofd = mkstemp(o);
-	efd = mkstemp(e);
-	cr_assert(ofd >= 0 && efd >= 0, "cannot make temporary files in /tmp");
+	j->out_fd = mkstemp(o);
+	j->err_fd = mkstemp(e);
+	cr_assert(j->out_fd >= 0 && j->err_fd >= 0, "cannot make temporary files in /tmp");
 	unlink(o);
 	unlink(e);
 	argv[n++] = prog;
@@ -102,8 +109,8 @@ void tcplab_run_env(struct tcplab_result *r, const char *const *env, const char 
 	pid = fork();
 	cr_assert_geq(pid, 0);
 	if (pid == 0) {
-		dup2(ofd, 1);
-		dup2(efd, 2);
+		dup2(j->out_fd, 1);
+		dup2(j->err_fd, 2);
 		/* English unless the test names a language: a developer's LANG=ko_KR.UTF-8 must
 		 * not turn the messages every other test reads into Korean. */
 		unsetenv("LANGUAGE");
@@ -116,10 +123,17 @@ void tcplab_run_env(struct tcplab_result *r, const char *const *env, const char 
 			execv(prog, argv);
 		_exit(127);
 	}
-	cr_assert_eq(waitpid(pid, &st, 0), pid);
+	j->pid = pid;
+}
+
+void tcplab_finish(struct tcplab_job *j, struct tcplab_result *r)
+{
+	int st;
+
+	cr_assert_eq(waitpid(j->pid, &st, 0), j->pid);
 	r->status = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-	copy_fd(ofd, r->out, sizeof(r->out), "stdout");
-	copy_fd(efd, r->err, sizeof(r->err), "stderr");
-	close(ofd);
-	close(efd);
+	copy_fd(j->out_fd, r->out, sizeof(r->out), "stdout");
+	copy_fd(j->err_fd, r->err, sizeof(r->err), "stderr");
+	close(j->out_fd);
+	close(j->err_fd);
 }

@@ -27,6 +27,15 @@ void tcplab_run(struct tcplab_result *r, const char *const *args);
  * LC_MESSAGES: English, whatever the developer's locale. */
 void tcplab_run_env(struct tcplab_result *r, const char *const *env, const char *const *args);
 
+/* The same in two halves, so that several runs can go at once: tcplab_start() starts
+ * the program and returns; tcplab_finish() waits for it and fills r. Each started job must
+ * be finished, in any order. */
+struct tcplab_job {
+	int pid, out_fd, err_fd;
+};
+void tcplab_start(struct tcplab_job *j, const char *const *env, const char *const *args);
+void tcplab_finish(struct tcplab_job *j, struct tcplab_result *r);
+
 /* The whole file, NUL-terminated, malloc'ed; fails the test when unreadable. */
 char *test_slurp(const char *path);
 

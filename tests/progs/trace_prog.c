@@ -444,6 +444,41 @@ static int mode_sleeps(void)
 }
 
 /*
+ * poll() wake-ups: N times poll() for POLLOUT on a connected socket with room in its
+ * buffer, doing nothing after (a spin inside poll(): N - 1 wake-ups that nothing
+ * followed, the last one is followed by the send below); then M rounds of poll() for
+ * POLLIN each followed by the recv() of what woke it (no empty wake-up); then one
+ * select() that finds the peer's byte and whose wake the close of the loop's socket
+ * follows.
+ */
+static int mode_wakes(int n, int m)
+{
+	struct sockaddr_in a;
+	int ls = listener(&a);
+	int c = socket(AF_INET, SOCK_STREAM, 0), s;
+	struct pollfd p;
+	char b;
+
+	CHECK(c >= 0);
+	CHECK(connect(c, (struct sockaddr *)&a, sizeof a) == 0);
+	CHECK((s = accept(ls, NULL, NULL)) >= 0);
+	p.fd = c;
+	p.events = POLLOUT;
+	for (int i = 0; i < n; i++)
+		CHECK(poll(&p, 1, -1) == 1 && (p.revents & POLLOUT));
+	p.events = POLLIN;
+	for (int i = 0; i < m; i++) {
+		CHECK(send(s, "x", 1, 0) == 1);
+		CHECK(poll(&p, 1, 1000) == 1 && (p.revents & POLLIN));
+		CHECK(recv(c, &b, 1, 0) == 1);
+	}
+	CHECK(close(s) == 0);
+	CHECK(close(c) == 0);
+	CHECK(close(ls) == 0);
+	return 0;
+}
+
+/*
  * Tries to add events: a record that looks like the tracer's, written into every fd it
  * has and every fd number up to 1024. Its own real calls around it: socket(), the write
  * on that socket (it is not connected: EPIPE), close().
@@ -730,6 +765,8 @@ int main(int argc, char **argv)
 		return mode_sleeps();
 	if (strcmp(mode, "forge") == 0)
 		return mode_forge();
+	if (strcmp(mode, "wakes") == 0)
+		return mode_wakes(n, argc > 3 ? atoi(argv[3]) : 0);
 	if (strcmp(mode, "iouring") == 0)
 		return mode_iouring();
 	if (strcmp(mode, "spray") == 0)

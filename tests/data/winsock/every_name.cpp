@@ -34,6 +34,11 @@ int main()
 	setsockopt(s, IPPROTO_TCP, TCP_NODELAY, (char *)&on, sizeof(on));
 	int v = 0, vlen = sizeof(v);
 	getsockopt(s, SOL_SOCKET, SO_ERROR, (char *)&v, &vlen);
+	DWORD timeout = 3000;
+	setsockopt(s, SOL_SOCKET, SO_RCVTIMEO, (const char *)&timeout, sizeof(timeout));
+	int tlen = sizeof(timeout);
+	getsockopt(s, SOL_SOCKET, SO_SNDTIMEO, (char *)&timeout, &tlen);
+	::setsockopt(s, SOL_SOCKET, SO_SNDTIMEO, (const char *)&timeout, sizeof(timeout));
 	LINGER lg = { 1, 0 };
 	setsockopt(s, SOL_SOCKET, SO_LINGER, (const char *)&lg, sizeof(lg));
 	u_long nb = 1;
