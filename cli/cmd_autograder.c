@@ -18,7 +18,7 @@
 static void usage(FILE *out)
 {
 	fprintf(out,
-	        "usage: tcplab autograder gradescope N [--output FILE.zip]\n"
+	        _("usage: tcplab autograder gradescope N [--output FILE.zip]\n"
 	        "       tcplab autograder github N [--output DIR]\n"
 	        "\n"
 	        "Writes an autograder for lab N that Gradescope takes as it is (Configure\n"
@@ -54,7 +54,7 @@ static void usage(FILE *out)
 	        "  .tcplab/        this tree's sources, as in the zip above\n"
 	        "  the lab's exercise starters, where DIR has no file of that name\n"
 	        "  --output DIR    the folder (default tcplab-labN-github)\n"
-	        "Exit status: 0 when written, 1 when it could not be, 2 for a usage error.\n");
+	        "Exit status: 0 when written, 1 when it could not be, 2 for a usage error.\n"));
 }
 
 /* What of the tree 'make all' and 'make install' need: the build, the man page, the
@@ -85,7 +85,7 @@ static int make_parents(struct zipjob *job, const char *path)
 	for (char *q = buf + strlen(job->dir) + 1; (q = strchr(q, '/')); q++) {
 		*q = '\0';
 		if (mkdir(buf, 0755) < 0 && errno != EEXIST) {
-			errbuf_set(job->err, sizeof(job->err), "cannot make the folder '%s': %s", buf,
+			errbuf_set(job->err, sizeof(job->err), _("cannot make the folder '%s': %s"), buf,
 			           strerror(errno));
 			return -1;
 		}
@@ -105,7 +105,7 @@ static int emit(struct zipjob *job, const char *name, const char *buf, size_t le
 	if (!job->dir)
 		return zipwrite_add(&job->z, name, buf, len, executable, job->err, sizeof(job->err));
 	if (snprintf(path, sizeof(path), "%s/%s", job->dir, name) >= (int)sizeof(path)) {
-		errbuf_set(job->err, sizeof(job->err), "cannot write '%s/%s': path too long",
+		errbuf_set(job->err, sizeof(job->err), _("cannot write '%s/%s': path too long"),
 		           job->dir, name);
 		return -1;
 	}
@@ -115,7 +115,7 @@ static int emit(struct zipjob *job, const char *name, const char *buf, size_t le
 	for (size_t done = 0; done < len; done += (size_t)n) {
 		n = write(sf.fd, buf + done, len - done);
 		if (n <= 0) {
-			errbuf_set(job->err, sizeof(job->err), "cannot write '%s': %s", path,
+			errbuf_set(job->err, sizeof(job->err), _("cannot write '%s': %s"), path,
 			           n < 0 ? strerror(errno) : "no space");
 			close(sf.fd);
 			safefile_abort(&sf);
@@ -125,7 +125,7 @@ static int emit(struct zipjob *job, const char *name, const char *buf, size_t le
 	if ((executable && fchmod(sf.fd, 0755) < 0) ||
 	    safefile_commit(&sf, job->err, sizeof(job->err)) < 0) {
 		if (!job->err[0])
-			errbuf_set(job->err, sizeof(job->err), "cannot write '%s': %s", path,
+			errbuf_set(job->err, sizeof(job->err), _("cannot write '%s': %s"), path,
 			           strerror(errno));
 		close(sf.fd);
 		safefile_abort(&sf);
@@ -143,22 +143,22 @@ static char *slurp(const char *path, size_t *len, struct zipjob *job)
 	struct stat st;
 
 	if (!f) {
-		errbuf_set(job->err, sizeof(job->err), "cannot read '%s': %s", path, strerror(errno));
+		errbuf_set(job->err, sizeof(job->err), _("cannot read '%s': %s"), path, strerror(errno));
 		return NULL;
 	}
 	if (fstat(fileno(f), &st) < 0 || st.st_size > FILE_MAX) {
-		errbuf_set(job->err, sizeof(job->err), "cannot read '%s': larger than 16 MiB", path);
+		errbuf_set(job->err, sizeof(job->err), _("cannot read '%s': larger than 16 MiB"), path);
 		goto out;
 	}
 	buf = malloc((size_t)st.st_size + 1);
 	if (!buf) {
-		errbuf_set(job->err, sizeof(job->err), "cannot read '%s': out of memory", path);
+		errbuf_set(job->err, sizeof(job->err), _("cannot read '%s': out of memory"), path);
 		goto out;
 	}
 	*len = fread(buf, 1, (size_t)st.st_size, f);
 	if (ferror(f) || *len != (size_t)st.st_size) {
-		errbuf_set(job->err, sizeof(job->err), "cannot read '%s': it changed or failed while"
-		         " read", path);
+		errbuf_set(job->err, sizeof(job->err), _("cannot read '%s': it changed or failed while"
+		         " read"), path);
 		free(buf);
 		buf = NULL;
 		goto out;
@@ -178,13 +178,13 @@ static int add_tree(struct zipjob *job, const char *root, const char *rel, int d
 
 	if (snprintf(path, sizeof(path), "%s/%s", root, rel) >= (int)sizeof(path) ||
 	    snprintf(name, sizeof(name), "%s/%s", job->base, rel) >= (int)sizeof(name)) {
-		errbuf_set(job->err, sizeof(job->err), "cannot add '%s/%s': path too long", root, rel);
+		errbuf_set(job->err, sizeof(job->err), _("cannot add '%s/%s': path too long"), root, rel);
 		return -1;
 	}
 	if (lstat(path, &st) < 0) {
 		if (errno == ENOENT && depth == 0)
 			return 0;       /* an optional part, such as tcplab.conf */
-		errbuf_set(job->err, sizeof(job->err), "cannot read '%s': %s", path, strerror(errno));
+		errbuf_set(job->err, sizeof(job->err), _("cannot read '%s': %s"), path, strerror(errno));
 		return -1;
 	}
 	if (S_ISREG(st.st_mode)) {
@@ -200,7 +200,7 @@ static int add_tree(struct zipjob *job, const char *root, const char *rel, int d
 	if (!S_ISDIR(st.st_mode))
 		return 0;       /* links, sockets, FIFOs: nothing the build needs */
 	if (depth > 8) {
-		errbuf_set(job->err, sizeof(job->err), "cannot add '%s': folders nested too deep", path);
+		errbuf_set(job->err, sizeof(job->err), _("cannot add '%s': folders nested too deep"), path);
 		return -1;
 	}
 	{
@@ -208,7 +208,7 @@ static int add_tree(struct zipjob *job, const char *root, const char *rel, int d
 		int n = scandir(path, &ents, NULL, alphasort);    /* sorted: the same zip each time */
 
 		if (n < 0) {
-			errbuf_set(job->err, sizeof(job->err), "cannot list '%s': %s", path, strerror(errno));
+			errbuf_set(job->err, sizeof(job->err), _("cannot list '%s': %s"), path, strerror(errno));
 			return -1;
 		}
 		r = 0;
@@ -218,7 +218,7 @@ static int add_tree(struct zipjob *job, const char *root, const char *rel, int d
 
 			if (!r && d[0] != '.' && strcmp(d, "build") != 0) {
 				if (snprintf(sub, sizeof(sub), "%s/%s", rel, d) >= (int)sizeof(sub)) {
-					errbuf_set(job->err, sizeof(job->err), "cannot add '%s/%s': path too long",
+					errbuf_set(job->err, sizeof(job->err), _("cannot add '%s/%s': path too long"),
 					         path, d);
 					r = -1;
 				} else {
@@ -253,7 +253,7 @@ static int add_template(struct zipjob *job, const char *root, const char *file,
 	text = malloc(cap);
 	if (!text) {
 		free(tpl);
-		errbuf_set(job->err, sizeof(job->err), "cannot fill in '%s': out of memory", path);
+		errbuf_set(job->err, sizeof(job->err), _("cannot fill in '%s': out of memory"), path);
 		return -1;
 	}
 	for (p = tpl; *p;) {
@@ -338,9 +338,9 @@ static int generator_args(int argc, char **argv, const char *what, struct paths 
 		return status;
 	if (p->installed) {
 		/* An install holds the labs, not the sources these ship. */
-		fprintf(stderr, "tcplab: %s, which an installed tcplab does not have: run it from a"
+		fprintf(stderr, _("tcplab: %s, which an installed tcplab does not have: run it from a"
 		        " source tree ('build/tcplab autograder ...', or set TCPLAB_ROOT to the"
-		        " tree)\n", what);
+		        " tree)\n"), what);
 		free(*labs);
 		return 1;
 	}
@@ -372,7 +372,7 @@ static int make_gradescope(int argc, char **argv)
 	}
 	out = fdopen(sf.fd, "wb");
 	if (!out) {
-		fprintf(stderr, "tcplab: cannot write '%s': %s\n", output, strerror(errno));
+		fprintf(stderr, _("tcplab: cannot write '%s': %s\n"), output, strerror(errno));
 		close(sf.fd);
 		safefile_abort(&sf);
 		free(labs);
@@ -380,7 +380,7 @@ static int make_gradescope(int argc, char **argv)
 	}
 	status = write_gradescope(&p, lab, out, err, sizeof(err));
 	if (status == 0 && fflush(out) != 0) {
-		snprintf(err, sizeof(err), "cannot write '%s': %s", output, strerror(errno));
+		snprintf(err, sizeof(err), _("cannot write '%s': %s"), output, strerror(errno));
 		status = -1;
 	}
 	if (status == 0)
@@ -389,12 +389,12 @@ static int make_gradescope(int argc, char **argv)
 		safefile_abort(&sf);
 	fclose(out);
 	if (status < 0) {
-		fprintf(stderr, "tcplab: cannot make the Gradescope autograder: %s\n", err);
+		fprintf(stderr, _("tcplab: cannot make the Gradescope autograder: %s\n"), err);
 		free(labs);
 		return 1;
 	}
-	printf("wrote '%s': the Gradescope autograder for lab %d (upload it under Configure"
-	       " Autograder, Ubuntu base image; its README.md says what students see)\n", output,
+	printf(_("wrote '%s': the Gradescope autograder for lab %d (upload it under Configure"
+	       " Autograder, Ubuntu base image; its README.md says what students see)\n"), output,
 	       lab->number);
 	free(labs);
 	return 0;
@@ -456,13 +456,13 @@ static int make_github(int argc, char **argv)
 		dir = dirbuf;
 	}
 	if (mkdir(dir, 0755) < 0 && errno != EEXIST) {
-		fprintf(stderr, "tcplab: cannot make the folder '%s': %s\n", dir, strerror(errno));
+		fprintf(stderr, _("tcplab: cannot make the folder '%s': %s\n"), dir, strerror(errno));
 		free(labs);
 		return 1;
 	}
 	if (lstat(dir, &st) < 0 || !S_ISDIR(st.st_mode)) {
-		fprintf(stderr, "tcplab: '%s' is not a folder (a symbolic link is refused: name the"
-		        " folder itself)\n", dir);
+		fprintf(stderr, _("tcplab: '%s' is not a folder (a symbolic link is refused: name the"
+		        " folder itself)\n"), dir);
 		free(labs);
 		return 2;
 	}
@@ -476,12 +476,12 @@ static int make_github(int argc, char **argv)
 	if (!status)
 		status = add_starters(&job, lab);
 	if (status < 0) {
-		fprintf(stderr, "tcplab: cannot make the GitHub workflow: %s\n", job.err);
+		fprintf(stderr, _("tcplab: cannot make the GitHub workflow: %s\n"), job.err);
 		free(labs);
 		return 1;
 	}
-	printf("wrote '%s/.github/workflows/tcplab.yml' and tcplab's sources in '%s/.tcplab':"
-	       " commit both to the assignment's template repository (lab %d)\n", dir, dir,
+	printf(_("wrote '%s/.github/workflows/tcplab.yml' and tcplab's sources in '%s/.tcplab':"
+	       " commit both to the assignment's template repository (lab %d)\n"), dir, dir,
 	       lab->number);
 	free(labs);
 	return 0;
@@ -505,6 +505,6 @@ int cmd_autograder(int argc, char **argv)
 	for (size_t i = 0; i < sizeof(platforms) / sizeof(platforms[0]); i++)
 		if (!strcmp(argv[1], platforms[i].name))
 			return platforms[i].make(argc - 1, argv + 1);
-	fprintf(stderr, "tcplab: '%s' is not an autograder platform (gradescope, github)\n", argv[1]);
+	fprintf(stderr, _("tcplab: '%s' is not an autograder platform (gradescope, github)\n"), argv[1]);
 	return 2;
 }

@@ -22,8 +22,7 @@
 
 static void usage(FILE *out)
 {
-	fprintf(out,
-	        "usage: tcplab grade N [--src DIR] [--format FORMAT] [--output FILE] [--pcap FILE]\n"
+	fputs(_("usage: tcplab grade N [--src DIR] [--format FORMAT] [--output FILE] [--pcap FILE]\n"
 	        "                      [--record FILE] [--seed N] [--allow-same-uid] [--lang LANG]\n"
 	        "       tcplab grade N --class DIR [--out DIR] [-j N] [--seed N] [--allow-same-uid]\n"
 	        "\n"
@@ -75,7 +74,7 @@ static void usage(FILE *out)
 	        "                   then summary.csv and summary.json (student, score, max,\n"
 	        "                   verdict, failing checks, seed, seconds, report); NAME is the\n"
 	        "                   folder's name with bytes other than letters, digits, '-',\n"
-	        "                   '_' and an inner '.' written %%XX\n"
+	        "                   '_' and an inner '.' written %XX\n"
 	        "  -j, --jobs N     grade N at a time (default: the number of CPUs)\n"
 	        "  --seed N         every student gets seed N, so all meet the same scenarios;\n"
 	        "                   without it each gets a fresh seed, kept in the summary\n"
@@ -101,7 +100,7 @@ static void usage(FILE *out)
 	        "(a refused --output, --pcap or --record included). With --class: 0 when every\n"
 	        "submission has a grade (pass or not), 1 when one could not be graded, 128 + the\n"
 	        "signal when stopped.\n"
-	        "\n");
+	        "\n"), out);
 	/* The text report's language: the JSON, JUnit, TAP and Gradescope formats keep their
 	 * English keys and check names; their explanations follow it (docs/tui.md). */
 	fputs(_(CLI_LANG_HELP), out);
@@ -154,11 +153,11 @@ static int check_targets(const char *src, const char *const *targets, size_t n)
 			continue;
 		for (size_t j = 0; j < i; j++)
 			if (targets[j] && !strcmp(targets[i], targets[j])) {
-				fprintf(stderr, "tcplab: '%s' is named twice as a file to write: give each"
-				        " report, capture and record a file of its own\n", targets[i]);
+				fprintf(stderr, _("tcplab: '%s' is named twice as a file to write: give each"
+				        " report, capture and record a file of its own\n"), targets[i]);
 				return -1;
 			}
-		if ((src && safefile_outside(targets[i], src, "the submission folder", err,
+		if ((src && safefile_outside(targets[i], src, _("the submission folder"), err,
 		                             sizeof(err)) < 0) ||
 		    safefile_check(targets[i], err, sizeof(err)) < 0) {
 			fprintf(stderr, "tcplab: %s\n", err);
@@ -275,7 +274,7 @@ int cmd_grade(int argc, char **argv)
 	bool single_only = false, class_only = false;
 	char outbuf[32];
 	int c, status, format, rc;
-	bool same_uid_ok = false;
+	bool same_uid_ok = false, help = false;
 	uid_t me = getuid();
 	char err[1024];
 
@@ -288,22 +287,22 @@ int cmd_grade(int argc, char **argv)
 		case 'f':
 			format = grade_format_parse(optarg);
 			if (format < 0) {
-				fprintf(stderr, "tcplab: '%s' is not a format (text, json, junit, tap,"
-				        " gradescope, classroom, markdown)\n", optarg);
+				fprintf(stderr, _("tcplab: '%s' is not a format (text, json, junit, tap,"
+				        " gradescope, classroom, markdown)\n"), optarg);
 				return 2;
 			}
 			if (nrep && rep[nrep - 1].format < 0)
 				rep[nrep - 1].format = format;
 			else if (pending >= 0) {
-				fprintf(stderr, "tcplab: --format %s follows another --format with no"
-				        " --output between: give each report its --output FILE\n", optarg);
+				fprintf(stderr, _("tcplab: --format %s follows another --format with no"
+				        " --output between: give each report its --output FILE\n"), optarg);
 				return 2;
 			} else
 				pending = format;
 			break;
 		case 'o':
 			if (nrep == MAX_REPORTS) {
-				fprintf(stderr, "tcplab: at most %d --output files\n", MAX_REPORTS);
+				fprintf(stderr, _("tcplab: at most %d --output files\n"), MAX_REPORTS);
 				return 2;
 			}
 			rep[nrep++] = (struct report){ .format = pending, .path = optarg };
@@ -322,7 +321,7 @@ int cmd_grade(int argc, char **argv)
 			errno = 0;
 			o.seed = strtoull(optarg, &end, 10);
 			if (errno || *end || !o.seed || optarg[0] == '-') {
-				fprintf(stderr, "tcplab: '%s' is not a seed (a number from a grade report)\n",
+				fprintf(stderr, _("tcplab: '%s' is not a seed (a number from a grade report)\n"),
 				        optarg);
 				return 2;
 			}
@@ -353,18 +352,22 @@ int cmd_grade(int argc, char **argv)
 			jobs = strtol(optarg, &end, 10);
 			class_only = true;
 			if (errno || *end || jobs < 1 || jobs > 64) {
-				fprintf(stderr, "tcplab: '%s' is not a number of jobs (1 to 64)\n", optarg);
+				fprintf(stderr, _("tcplab: '%s' is not a number of jobs (1 to 64)\n"), optarg);
 				return 2;
 			}
 			break;
 		}
 		case 'h':
-			usage(stdout);
-			return 0;
+			help = true;    /* after every option: a --lang after --help still counts */
+			break;
 		default:
 			usage(stderr);
 			return 2;
 		}
+	}
+	if (help) {
+		usage(stdout);
+		return 0;
 	}
 	if (optind + 1 != argc) {
 		usage(stderr);
@@ -382,12 +385,12 @@ int cmd_grade(int argc, char **argv)
 	targets[nrep] = o.pcap_path;
 	targets[nrep + 1] = record;
 	if (class_dir && single_only) {
-		fprintf(stderr, "tcplab: --class grades a whole class into --out: --src, --format,"
-		        " --output, --pcap and --record are for one submission\n");
+		fprintf(stderr, _("tcplab: --class grades a whole class into --out: --src, --format,"
+		        " --output, --pcap and --record are for one submission\n"));
 		return 2;
 	}
 	if (!class_dir && class_only) {
-		fprintf(stderr, "tcplab: --out and -j go with --class DIR\n");
+		fprintf(stderr, _("tcplab: --out and -j go with --class DIR\n"));
 		return 2;
 	}
 	if (check_targets(o.src, targets, nrep + 2) < 0)
@@ -414,14 +417,14 @@ int cmd_grade(int argc, char **argv)
 		struct passwd *pw = getpwuid(me);
 		const char *name = pw ? pw->pw_name : "USER";
 
-		fprintf(stderr, "tcplab: cannot grade as '%s' with a uid of its own for the"
+		fprintf(stderr, _("tcplab: cannot grade as '%s' with a uid of its own for the"
 		        " submission: /etc/subuid and /etc/subgid grant '%s' no range, or newuidmap"
 		        " is missing.\n"
 		        "  to fix, as root: add the line '%s:100000:65536' to both /etc/subuid and"
 		        " /etc/subgid (a range no other user has), and install newuidmap (package"
 		        " uidmap: 'make deps');\n"
 		        "  or grade as root;\n"
-		        "  or pass --allow-same-uid to grade your own work as yourself.\n",
+		        "  or pass --allow-same-uid to grade your own work as yourself.\n"),
 		        name, name, name);
 		free(labs);
 		return 1;
@@ -431,7 +434,7 @@ int cmd_grade(int argc, char **argv)
 	 * comes now is taken at the first wait, which cancels the grading and removes the file.
 	 */
 	if (stopsig_install() < 0) {
-		fprintf(stderr, "tcplab: cannot set up signal handling: %s\n", strerror(errno));
+		fprintf(stderr, _("tcplab: cannot set up signal handling: %s\n"), strerror(errno));
 		free(labs);
 		return 1;
 	}
@@ -457,10 +460,10 @@ int cmd_grade(int argc, char **argv)
 	if (status) {
 		abort_reports(rep, nrep);
 		if (status == 1)
-			fprintf(stderr, "tcplab: grading stopped by %s: your program was killed and the"
-			        " sandbox removed\n", stopsig_name(stopsig_caught()));
+			fprintf(stderr, _("tcplab: grading stopped by %s: your program was killed and the"
+			        " sandbox removed\n"), stopsig_name(stopsig_caught()));
 		else
-			fprintf(stderr, "tcplab: cannot grade lab %d: %s\n", lab->number, err);
+			fprintf(stderr, _("tcplab: cannot grade lab %d: %s\n"), lab->number, err);
 		free(labs);
 		return status == 1 ? 128 + stopsig_caught() : 1;
 	}
@@ -475,7 +478,7 @@ int cmd_grade(int argc, char **argv)
 	}
 	/* After the report: a full disk loses the record, not the grade. */
 	if (record && record_write_grade(record, g, err, sizeof(err)) < 0) {
-		fprintf(stderr, "tcplab: cannot save the grade record: %s\n", err);
+		fprintf(stderr, _("tcplab: cannot save the grade record: %s\n"), err);
 		status = 1;
 	}
 	grade_free(g);

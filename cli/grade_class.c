@@ -324,7 +324,7 @@ static int write_safe(const char *path, void (*fill)(FILE *, const void *), cons
 		return -1;
 	f = fdopen(sf.fd, "w");
 	if (!f) {
-		snprintf(err, errlen, "cannot write '%s': %s", path, strerror(errno));
+		snprintf(err, errlen, _("cannot write '%s': %s"), path, strerror(errno));
 		close(sf.fd);
 		safefile_abort(&sf);
 		return -1;
@@ -332,13 +332,13 @@ static int write_safe(const char *path, void (*fill)(FILE *, const void *), cons
 	fill(f, arg);
 	bad = fflush(f) != 0 || ferror(f);
 	if (bad) {
-		snprintf(err, errlen, "cannot write '%s': %s", path, strerror(errno));
+		snprintf(err, errlen, _("cannot write '%s': %s"), path, strerror(errno));
 		safefile_abort(&sf);
 	} else if (safefile_commit(&sf, err, errlen) < 0) {
 		bad = 1;
 	}
 	if (fclose(f) != 0 && !bad) {
-		snprintf(err, errlen, "cannot write '%s': %s", path, strerror(errno));
+		snprintf(err, errlen, _("cannot write '%s': %s"), path, strerror(errno));
 		bad = 1;
 	}
 	return bad ? -1 : 0;
@@ -443,7 +443,7 @@ static int list_students(struct klass *k, char *err, size_t errlen)
 	size_t cap = 0;
 
 	if (!d) {
-		snprintf(err, errlen, "cannot read the class folder '%s': %s", k->o->dir,
+		snprintf(err, errlen, _("cannot read the class folder '%s': %s"), k->o->dir,
 		         strerror(errno));
 		return -1;
 	}
@@ -455,7 +455,7 @@ static int list_students(struct klass *k, char *err, size_t errlen)
 		    !S_ISDIR(st.st_mode))
 			continue;
 		if (k->n == MAX_STUDENTS) {
-			snprintf(err, errlen, "the class folder '%s' has more than %d submissions",
+			snprintf(err, errlen, _("the class folder '%s' has more than %d submissions"),
 			         k->o->dir, MAX_STUDENTS);
 			closedir(d);
 			return -1;
@@ -482,7 +482,7 @@ static int list_students(struct klass *k, char *err, size_t errlen)
 	return 0;
 oom:
 	closedir(d);
-	snprintf(err, errlen, "out of memory");
+	snprintf(err, errlen, _("out of memory"));
 	return -1;
 }
 
@@ -533,14 +533,14 @@ static int start(struct klass *k, struct student *s, char *err, size_t errlen)
 	pid_t parent = getpid();
 
 	if (pipe2(p, O_CLOEXEC | O_NONBLOCK) < 0) {
-		snprintf(err, errlen, "cannot start a grading: pipe: %s", strerror(errno));
+		snprintf(err, errlen, _("cannot start a grading: pipe: %s"), strerror(errno));
 		return -1;
 	}
 	fflush(NULL);           /* the child _exits, but must not inherit pending output */
 	s->errfd = p[1];
 	s->pid = fork();
 	if (s->pid < 0) {
-		snprintf(err, errlen, "cannot start a grading: fork: %s", strerror(errno));
+		snprintf(err, errlen, _("cannot start a grading: fork: %s"), strerror(errno));
 		close(p[0]);
 		close(p[1]);
 		return -1;
@@ -556,8 +556,8 @@ static int start(struct klass *k, struct student *s, char *err, size_t errlen)
 	s->errfd = p[0];
 	s->pidfd = (int)syscall(SYS_pidfd_open, s->pid, 0);
 	if (s->pidfd < 0) {
-		snprintf(err, errlen, "cannot watch a grading: pidfd_open: %s (Linux 5.3 or later"
-		         " needed)", strerror(errno));
+		snprintf(err, errlen, _("cannot watch a grading: pidfd_open: %s (Linux 5.3 or later"
+		         " needed)"), strerror(errno));
 		kill(s->pid, SIGKILL);
 		waitpid(s->pid, NULL, 0);
 		close(s->errfd);
@@ -635,19 +635,19 @@ static void progress_line(const struct klass *k, FILE *out)
 	struct counts c = count(k);
 	size_t todo = k->n - c.done;
 
-	fprintf(out, "graded %zu/%zu: %zu passing, %zu failing, %zu inconclusive", c.done, k->n,
+	fprintf(out, _("graded %zu/%zu: %zu passing, %zu failing, %zu inconclusive"), c.done, k->n,
 	        c.pass, c.fail, c.unsure);
 	if (c.error)
-		fprintf(out, ", %zu not graded", c.error);
+		fprintf(out, _(", %zu not graded"), c.error);
 	if (todo && k->ngraded_now) {
 		double left = (now_s() - k->t0) / (double)k->ngraded_now * (double)todo;
 
 		if (left >= 60)
-			fprintf(out, ", about %d min %02d s left", (int)left / 60, (int)left % 60);
+			fprintf(out, _(", about %d min %02d s left"), (int)left / 60, (int)left % 60);
 		else
-			fprintf(out, ", about %d s left", (int)left + 1);
+			fprintf(out, _(", about %d s left"), (int)left + 1);
 	} else if (todo) {
-		fprintf(out, ", estimating the time left");
+		fprintf(out, _(", estimating the time left"));
 	}
 }
 
@@ -664,10 +664,10 @@ static void report_progress(const struct klass *k, const struct student *s)
 		return;
 	textesc_fputs(stdout, s->name, 0);
 	if (!strcmp(s->row.verdict, "error")) {
-		fputs(": not graded: ", stdout);
+		fputs(_(": not graded: "), stdout);
 		textesc_fputs(stdout, s->row.error, 0);
 	} else {
-		printf(": %s %g/%g in %.1f s", s->row.verdict, s->row.score, s->row.max,
+		printf(_(": %s %g/%g in %.1f s"), s->row.verdict, s->row.score, s->row.max,
 		       s->row.seconds);
 	}
 	fputs(" (", stdout);
@@ -898,7 +898,7 @@ static void print_end(const struct klass *k)
 			bins[j] = bins[j - 1];
 			bins[j - 1] = t;
 		}
-	printf("\nscores:\n");
+	printf(_("\nscores:\n"));
 	for (size_t i = 0; i < nbin; i++) {
 		char label[32];
 
@@ -909,9 +909,9 @@ static void print_end(const struct klass *k)
 		fputc('\n', stdout);
 	}
 	if (nbuild)
-		printf("  %-14s %4zu\n", "build failed", nbuild);
+		printf("  %-14s %4zu\n", _("build failed"), nbuild);
 	if (nerror)
-		printf("  %-14s %4zu\n", "not graded", nerror);
+		printf("  %-14s %4zu\n", _("not graded"), nerror);
 	if (!ncheck)
 		return;
 	for (size_t i = 1; i < ncheck; i++)
@@ -921,7 +921,7 @@ static void print_end(const struct klass *k)
 			checks[j] = checks[j - 1];
 			checks[j - 1] = t;
 		}
-	printf("\nchecks failed most often:\n");
+	printf(_("\nchecks failed most often:\n"));
 	for (size_t i = 0; i < ncheck && i < 5; i++)
 		printf("  %4zu  %s\n", checks[i].n, checks[i].name);
 }
@@ -934,22 +934,22 @@ static int make_out(struct klass *k, char *err, size_t errlen)
 
 	if (snprintf(k->out, sizeof(k->out), "%s", k->o->out) >= (int)sizeof(k->out) ||
 	    snprintf(probe, sizeof(probe), "%s/summary.csv", k->out) >= (int)sizeof(probe)) {
-		snprintf(err, errlen, "the out folder's name is too long");
+		snprintf(err, errlen, _("the out folder's name is too long"));
 		return -1;
 	}
 	if (mkdir(k->out, 0755) < 0 && errno != EEXIST) {
-		if (snprintf(err, errlen, "cannot make the out folder '%s': %s (its parent must"
-		             " exist)", k->out, strerror(errno)) >= (int)errlen)
+		if (snprintf(err, errlen, _("cannot make the out folder '%s': %s (its parent must"
+		             " exist)"), k->out, strerror(errno)) >= (int)errlen)
 			err[errlen - 2] = '~';
 		return -1;
 	}
 	if (stat(k->out, &st) < 0 || !S_ISDIR(st.st_mode)) {
-		if (snprintf(err, errlen, "'%s' is not a folder: name another with --out", k->out) >=
+		if (snprintf(err, errlen, _("'%s' is not a folder: name another with --out"), k->out) >=
 		    (int)errlen)
 			err[errlen - 2] = '~';
 		return -1;
 	}
-	if (safefile_outside(probe, k->o->dir, "the class folder", err, errlen) < 0)
+	if (safefile_outside(probe, k->o->dir, _("the class folder"), err, errlen) < 0)
 		return -1;
 	if (safefile_check(probe, err, errlen) < 0)
 		return -1;
@@ -961,7 +961,7 @@ static int make_out(struct klass *k, char *err, size_t errlen)
 int grade_class(const struct lab *lab, const struct class_opts *o)
 {
 	struct klass k = { .lab = lab, .o = o, .tty = isatty(STDOUT_FILENO) };
-	char err[1024], path[PATH_MAX];
+	char err[1024], path[PATH_MAX], dir[PATH_MAX * 4 + 1], outdir[PATH_MAX * 4 + 1];
 	struct counts c;
 	size_t kept = 0;
 	int status = 0, r;
@@ -972,8 +972,8 @@ int grade_class(const struct lab *lab, const struct class_opts *o)
 		goto out;
 	}
 	if (!k.n) {
-		fprintf(stderr, "tcplab: the class folder '%s' has no submission (one subfolder per"
-		        " student)\n", o->dir);
+		fprintf(stderr, _("tcplab: the class folder '%s' has no submission (one subfolder per"
+		        " student)\n"), o->dir);
 		status = 2;
 		goto out;
 	}
@@ -982,15 +982,14 @@ int grade_class(const struct lab *lab, const struct class_opts *o)
 		prepare(&k, &k.s[i]);
 		kept += k.s[i].kept;
 	}
-	printf("grading lab %d for %zu submissions in '", lab->number, k.n);
-	textesc_fputs(stdout, o->dir, 0);
-	printf("', %d at a time; reports in '", o->jobs);
-	textesc_fputs(stdout, k.out, 0);
-	printf("'\n");
+	textesc(dir, sizeof(dir), o->dir, strlen(o->dir), 0);
+	textesc(outdir, sizeof(outdir), k.out, strlen(k.out), 0);
+	printf(_("grading lab %d for %zu submissions in '%s', %d at a time; reports in '%s'\n"),
+	       lab->number, k.n, dir, o->jobs, outdir);
 	if (kept)
-		printf("%zu unchanged since their last grade: their reports are kept\n", kept);
+		printf(_("%zu unchanged since their last grade: their reports are kept\n"), kept);
 	if (o->seed)
-		printf("seed %" PRIu64 " for every submission\n", o->seed);
+		printf(_("seed %llu for every submission\n"), (unsigned long long)o->seed);
 	fflush(stdout);
 	k.t0 = now_s();
 	r = run_all(&k, err, sizeof(err));
@@ -998,9 +997,9 @@ int grade_class(const struct lab *lab, const struct class_opts *o)
 		fputc('\n', stdout);
 	if (r == 1) {
 		c = count(&k);
-		fprintf(stderr, "tcplab: grading stopped by %s: %zu of %zu graded, the gradings under"
+		fprintf(stderr, _("tcplab: grading stopped by %s: %zu of %zu graded, the gradings under"
 		        " way were stopped and their sandboxes removed; run the same command again to"
-		        " grade the rest\n", stopsig_name(stopsig_caught()), c.done, k.n);
+		        " grade the rest\n"), stopsig_name(stopsig_caught()), c.done, k.n);
 		status = 128 + stopsig_caught();
 		goto out;
 	}
@@ -1024,8 +1023,8 @@ int grade_class(const struct lab *lab, const struct class_opts *o)
 	print_end(&k);
 	c = count(&k);
 	if (c.error) {
-		fprintf(stderr, "tcplab: %zu submissions could not be graded (verdict 'error' in the"
-		        " summary); the next run tries them again\n", c.error);
+		fprintf(stderr, _("tcplab: %zu submissions could not be graded (verdict 'error' in the"
+		        " summary); the next run tries them again\n"), c.error);
 		for (size_t i = 0; i < k.n; i++) {
 			if (strcmp(k.s[i].row.verdict, "error"))
 				continue;
@@ -1037,10 +1036,10 @@ int grade_class(const struct lab *lab, const struct class_opts *o)
 		}
 		status = 1;
 	}
-	printf("\n%zu graded in %.0f s: %zu passing, %zu failing, %zu inconclusive; summary in"
-	       " '", c.done - c.error, now_s() - k.t0, c.pass, c.fail, c.unsure);
-	textesc_fputs(stdout, k.out, 0);
-	printf("/summary.csv'\n");
+	textesc(outdir, sizeof(outdir), k.out, strlen(k.out), 0);
+	printf(_("\n%zu graded in %.0f s: %zu passing, %zu failing, %zu inconclusive; summary in"
+	       " '%s/summary.csv'\n"), c.done - c.error, now_s() - k.t0, c.pass, c.fail, c.unsure,
+	       outdir);
 out:
 	for (size_t i = 0; i < k.n; i++)
 		free(k.s[i].name);

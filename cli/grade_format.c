@@ -339,10 +339,12 @@ static void md_code(FILE *out, const char *text)
 	fputc('\n', out);
 }
 
-static const char *md_verdict(enum expect_verdict v)
+/* A verdict's mark, then its word in the reader's language. */
+static void md_verdict(FILE *out, enum expect_verdict v)
 {
-	return v == EXPECT_PASS ? "\u2705 pass" : v == EXPECT_FAIL ? "\u274c fail" :
-	       "\u26a0\ufe0f inconclusive";
+	fprintf(out, "%s %s", v == EXPECT_PASS ? "\u2705" : v == EXPECT_FAIL ? "\u274c" :
+	        "\u26a0\ufe0f", v == EXPECT_PASS ? _("pass") : v == EXPECT_FAIL ? _("fail") :
+	        _("inconclusive"));
 }
 
 /* Something printed into memory (the ladder, an escaped build log), for md_code(). */
@@ -380,11 +382,11 @@ static void print_markdown(FILE *out, const struct grade_result *g)
 {
 	size_t bad = 0;
 
-	fprintf(out, "## tcplab lab %d: ", g->lab);
+	fprintf(out, _("## tcplab lab %d: "), g->lab);
 	md_text(out, g->title);
 	fputs("\n\n", out);
 	if (g->outcome == GRADE_BUILD_FAILED) {
-		fputs("**0/1**: the build failed. The compiler said:\n\n", out);
+		fputs(_("**0/1**: the build failed. The compiler said:\n\n"), out);
 		md_code_of(out, fill_escaped, g->build_log);
 		return;
 	}
@@ -392,25 +394,29 @@ static void print_markdown(FILE *out, const struct grade_result *g)
 		bad += g->check[i].verdict != EXPECT_PASS;
 	fprintf(out, "**%g/%g**: ", g->score, g->max);
 	if (bad)
-		fprintf(out, "%zu of %zu checks did not pass\n\n", bad, g->ncheck);
+		fprintf(out, _("%zu of %zu checks did not pass\n\n"), bad, g->ncheck);
 	else
-		fputs("every check passed\n\n", out);
-	fputs("| verdict | check | points |\n|---|---|---|\n", out);
+		fputs(_("every check passed\n\n"), out);
+	fputs(_("| verdict | check | points |\n|---|---|---|\n"), out);
 	for (size_t i = 0; i < g->ncheck; i++) {
 		const struct grade_check *c = &g->check[i];
 
-		fprintf(out, "| %s | ", md_verdict(c->verdict));
+		fputs("| ", out);
+		md_verdict(out, c->verdict);
+		fputs(" | ", out);
 		md_text(out, c->name);
 		fprintf(out, " | %g/%g |\n", c->score, c->max);
 	}
 	if (bad) {
-		fputs("\n### Why\n\n", out);
+		fputs(_("\n### Why\n\n"), out);
 		for (size_t i = 0; i < g->ncheck; i++) {
 			const struct grade_check *c = &g->check[i];
 
 			if (c->verdict == EXPECT_PASS)
 				continue;
-			fprintf(out, "- %s **", md_verdict(c->verdict));
+			fputs("- ", out);
+			md_verdict(out, c->verdict);
+			fputs(" **", out);
 			md_text(out, c->name);
 			fputs("**: ", out);
 			md_text(out, c->explain);
@@ -418,29 +424,29 @@ static void print_markdown(FILE *out, const struct grade_result *g)
 		}
 	}
 	for (size_t i = 0; g->run && i < g->run->ninfo; i++) {
-		fputs(i ? "\n- " : "\nSeen in the run:\n\n- ", out);
+		fputs(i ? "\n- " : _("\nSeen in the run:\n\n- "), out);
 		md_text(out, g->run->info[i]);
 		if (i + 1 == g->run->ninfo)
 			fputc('\n', out);
 	}
 	if (g->build_log[0]) {
-		fputs("\nThe build passed with warnings:\n\n", out);
+		fputs(_("\nThe build passed with warnings:\n\n"), out);
 		md_code_of(out, fill_escaped, g->build_log);
 	}
 	if (g->run) {
-		fputs("\n<details><summary>The ladder of the run: your program's calls, the segments"
-		      " on the wire, the peer's calls", out);
+		fputs(_("\n<details><summary>The ladder of the run: your program's calls, the segments"
+		        " on the wire, the peer's calls"), out);
 		if (g->scenarios > 1)
-			fprintf(out, " (scenario %d of %d)", g->run_scenario, g->scenarios);
+			fprintf(out, _(" (scenario %d of %d)"), g->run_scenario, g->scenarios);
 		fputs("</summary>\n\n", out);
 		md_code_of(out, fill_ladder, g->run);
 		fputs("\n</details>\n", out);
 	}
 	if (g->seed)
-		fprintf(out, "\nSeed %" PRIu64 ": `tcplab grade %d --seed %" PRIu64 "` replays this"
-		        " grade.\n", g->seed, g->lab, g->seed);
+		fprintf(out, _("\nSeed %llu: `tcplab grade %d --seed %llu` replays this grade.\n"),
+		        (unsigned long long)g->seed, g->lab, (unsigned long long)g->seed);
 	if (g->note[0]) {
-		fputs("\nNote: ", out);
+		fputs(_("\nNote: "), out);
 		md_text(out, g->note);
 		fputc('\n', out);
 	}

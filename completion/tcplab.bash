@@ -74,7 +74,7 @@ _tcplab()
 		return ;;
 	check)
 		if [[ $cur == -* ]]; then
-			COMPREPLY=($(compgen -W "--conn --help" -- "$cur"))
+			COMPREPLY=($(compgen -W "--conn --lang --help" -- "$cur"))
 		else
 			COMPREPLY=($(compgen -f -- "$cur"))
 		fi

@@ -189,7 +189,7 @@ static int submission_copy(const char *dir, const char *work, char files[MAX_FIL
 
 	*fatal = false;
 	if (dfd < 0 || !(d = fdopendir(dfd))) {
-		errbuf_set(why, whylen, "tcplab: cannot read the submission folder '%s': %s\n", dir,
+		errbuf_set(why, whylen, _("tcplab: cannot read the submission folder '%s': %s\n"), dir,
 		           errbuf_strerror(errno, eb, sizeof(eb)));
 		if (dfd >= 0)
 			close(dfd);
@@ -205,20 +205,20 @@ static int submission_copy(const char *dir, const char *work, char files[MAX_FIL
 		if (S_ISDIR(st.st_mode))
 			continue;
 		if (!S_ISREG(st.st_mode)) {
-			errbuf_set(why, whylen, "tcplab: '%s' is a %s: submit the file itself\n",
-			           de->d_name, S_ISLNK(st.st_mode) ? "symlink" : S_ISFIFO(st.st_mode) ?
-			           "FIFO" : S_ISSOCK(st.st_mode) ? "socket" : "device");
+			errbuf_set(why, whylen, _("tcplab: '%s' is a %s: submit the file itself\n"),
+			           de->d_name, S_ISLNK(st.st_mode) ? _("symlink") : S_ISFIFO(st.st_mode) ?
+			           _("FIFO") : S_ISSOCK(st.st_mode) ? _("socket") : _("device"));
 			goto out;
 		}
 		if (de->d_name[0] == '-' || strlen(de->d_name) >= sizeof(files[0])) {
-			errbuf_set(why, whylen, "tcplab: '%s': a file name must not start with '-' or"
-			           " be longer than %zu characters: rename it\n", de->d_name,
+			errbuf_set(why, whylen, _("tcplab: '%s': a file name must not start with '-' or"
+			           " be longer than %zu characters: rename it\n"), de->d_name,
 			           sizeof(files[0]) - 1);
 			goto out;
 		}
 		if (n == MAX_FILES) {
-			errbuf_set(why, whylen, "tcplab: more than %d files in '%s': submit only your"
-			           " sources and headers\n", MAX_FILES, dir);
+			errbuf_set(why, whylen, _("tcplab: more than %d files in '%s': submit only your"
+			           " sources and headers\n"), MAX_FILES, dir);
 			goto out;
 		}
 		snprintf(files[n++], sizeof(files[0]), "%s", de->d_name);
@@ -227,7 +227,7 @@ static int submission_copy(const char *dir, const char *work, char files[MAX_FIL
 	wfd = open(work, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (wfd < 0) {
 		*fatal = true;
-		errbuf_set(errbuf, errlen, "cannot open the work folder '%s': %s", work,
+		errbuf_set(errbuf, errlen, _("cannot open the work folder '%s': %s"), work,
 		           errbuf_strerror(errno, eb, sizeof(eb)));
 		goto out;
 	}
@@ -241,7 +241,7 @@ static int submission_copy(const char *dir, const char *work, char files[MAX_FIL
 		size_t total = 0;
 
 		if (in < 0 || fstat(in, &st) < 0 || !S_ISREG(st.st_mode)) {
-			errbuf_set(why, whylen, "tcplab: cannot read '%s': %s\n", files[i],
+			errbuf_set(why, whylen, _("tcplab: cannot read '%s': %s\n"), files[i],
 			           in < 0 ? errbuf_strerror(errno, eb, sizeof(eb)) : "not a regular file");
 			if (in >= 0)
 				close(in);
@@ -256,13 +256,13 @@ static int submission_copy(const char *dir, const char *work, char files[MAX_FIL
 		close(in);
 		if (out < 0 || got < 0 || close(out) < 0) {
 			*fatal = true;
-			errbuf_set(errbuf, errlen, "cannot copy '%s/%s' to '%s': %s", dir, files[i], work,
+			errbuf_set(errbuf, errlen, _("cannot copy '%s/%s' to '%s': %s"), dir, files[i], work,
 			           errbuf_strerror(errno, eb, sizeof(eb)));
 			goto out;
 		}
 		if (total > MAX_FILE_BYTES) {
-			errbuf_set(why, whylen, "tcplab: '%s' is larger than %d KiB: submit only your"
-			           " sources and headers\n", files[i], MAX_FILE_BYTES >> 10);
+			errbuf_set(why, whylen, _("tcplab: '%s' is larger than %d KiB: submit only your"
+			           " sources and headers\n"), files[i], MAX_FILE_BYTES >> 10);
 			goto out;
 		}
 	}
@@ -328,8 +328,8 @@ static int find_compiler(const char *name, const char *what, const char *var, ch
 				return 0;
 		}
 	}
-	errbuf_set(errbuf, errlen, "cannot find the %s '%s' in /usr/bin or /bin, where the jail"
-	           " it runs in can see it (install %s, or set %s to a compiler under /usr)", what,
+	errbuf_set(errbuf, errlen, _("cannot find the %s '%s' in /usr/bin or /bin, where the jail"
+	           " it runs in can see it (install %s, or set %s to a compiler under /usr)"), what,
 	           name, !strcmp(var, "CC") ? "gcc" : "g++", var);
 	return -1;
 }
@@ -522,7 +522,7 @@ static int compile_start(struct grade *gr, char *errbuf, size_t errlen)
 		spec.timeout_s = 0.001;
 	gr->cc = proc_spawn(NULL, &spec, why, sizeof(why));
 	if (!gr->cc) {
-		errbuf_set(errbuf, errlen, "cannot run the compiler: %s", why);
+		errbuf_set(errbuf, errlen, _("cannot run the compiler: %s"), why);
 		return -1;
 	}
 	gr->out_open = true;
@@ -588,17 +588,17 @@ static int plan_build(struct grade *gr, const struct grade_opts *o, int nfile, c
 		ncxx += lang_of(gr->files[i]) == LANG_CXX;
 	}
 	if (nc + ncxx == 0) {
-		errbuf_set(why, whylen, "tcplab: no .c, .cpp or .cc file in '%s'\n", gr->g->src);
+		errbuf_set(why, whylen, _("tcplab: no .c, .cpp or .cc file in '%s'\n"), gr->g->src);
 		return 1;
 	}
 	if (two_mains(gr->work, gr->files, nfile, &a, &b)) {
-		errbuf_set(why, whylen, "tcplab: two files define main(): %s and %s; remove the"
-		           " starter\n", gr->files[a], gr->files[b]);
+		errbuf_set(why, whylen, _("tcplab: two files define main(): %s and %s; remove the"
+		           " starter\n"), gr->files[a], gr->files[b]);
 		return 1;
 	}
-	if (find_compiler(cc, "C compiler", "CC", gr->ccpath, sizeof(gr->ccpath), errbuf,
+	if (find_compiler(cc, _("C compiler"), "CC", gr->ccpath, sizeof(gr->ccpath), errbuf,
 	                  errlen) < 0 ||
-	    (ncxx && find_compiler(cxx, "C++ compiler", "CXX", gr->cxxpath, sizeof(gr->cxxpath),
+	    (ncxx && find_compiler(cxx, _("C++ compiler"), "CXX", gr->cxxpath, sizeof(gr->cxxpath),
 	                           errbuf, errlen) < 0))
 		return -1;
 	snprintf(gr->out, sizeof(gr->out), JAIL_WORK "/%s", gr->lab->exercise.binary);
@@ -667,8 +667,8 @@ static bool answers_read(struct grade *gr, char *why, size_t whylen)
 	snprintf(path, sizeof(path), "%s/answers.txt", gr->work);
 	f = fopen(path, "re");
 	if (!f) {
-		errbuf_set(why, whylen, "no answers.txt in '%s': copy the starter from the lab's"
-		           " exercise folder and fill it in", gr->g->src);
+		errbuf_set(why, whylen, _("no answers.txt in '%s': copy the starter from the lab's"
+		           " exercise folder and fill it in"), gr->g->src);
 		return false;
 	}
 	while (fgets(line, sizeof(line), f)) {
@@ -729,7 +729,7 @@ static int make_tmp(struct grade *gr, char *errbuf, size_t errlen)
 
 	snprintf(gr->tmp, sizeof(gr->tmp), "/tmp/tcplab-grade-XXXXXX");
 	if (!mkdtemp(gr->tmp)) {
-		errbuf_set(errbuf, errlen, "cannot make a temporary folder in /tmp: %s",
+		errbuf_set(errbuf, errlen, _("cannot make a temporary folder in /tmp: %s"),
 		           strerror(errno));
 		gr->tmp[0] = '\0';
 		return -1;
@@ -746,7 +746,7 @@ static int make_tmp(struct grade *gr, char *errbuf, size_t errlen)
 	snprintf(gr->bin, sizeof(gr->bin), "%s/work/%s", gr->tmp, gr->lab->exercise.binary);
 	snprintf(gr->work, sizeof(gr->work), "%s/work", gr->tmp);
 	if (mkdir(gr->work, 0700) < 0 || (uid != geteuid() && chown(gr->work, uid, uid) < 0)) {
-		errbuf_set(errbuf, errlen, "cannot prepare '%s': %s", gr->work, strerror(errno));
+		errbuf_set(errbuf, errlen, _("cannot prepare '%s': %s"), gr->work, strerror(errno));
 		return -1;
 	}
 	return 0;
@@ -763,7 +763,7 @@ struct grade *grade_start(const struct lab *lab, const struct grade_opts *o, cha
 	int nfile, r;
 
 	if (!lab->has_exercise) {
-		errbuf_set(errbuf, errlen, "lab %d has no exercise to grade", lab->number);
+		errbuf_set(errbuf, errlen, _("lab %d has no exercise to grade"), lab->number);
 		return NULL;
 	}
 	gr = calloc(1, sizeof(*gr));
@@ -771,7 +771,7 @@ struct grade *grade_start(const struct lab *lab, const struct grade_opts *o, cha
 	if (!gr || !g) {
 		free(gr);
 		free(g);
-		errbuf_set(errbuf, errlen, "out of memory");
+		errbuf_set(errbuf, errlen, _("out of memory"));
 		return NULL;
 	}
 	gr->lab = lab;
@@ -975,7 +975,7 @@ int grade_step(struct grade *gr, char *errbuf, size_t errlen)
 	g->outcome = GRADE_RAN;
 	g->run = NULL;
 	if (score(g, gr->runs, gr->nscen, gr->lab->exercise.scenarios) < 0) {
-		errbuf_set(errbuf, errlen, "out of memory");
+		errbuf_set(errbuf, errlen, _("out of memory"));
 		return -1;
 	}
 	/* The instructor should know when the whole-program limits were not there, whatever
@@ -1039,7 +1039,7 @@ int grade_run(const struct lab *lab, const struct grade_opts *o, struct grade_re
 		int timeout, n = grade_pollfds(gr, fds, GRADE_MAX_FDS, &timeout);
 
 		if (poll(fds, (nfds_t)n, timeout) < 0 && errno != EINTR) {
-			errbuf_set(errbuf, errlen, "poll failed: %s", strerror(errno));
+			errbuf_set(errbuf, errlen, _("poll failed: %s"), strerror(errno));
 			r = -1;
 			break;
 		}

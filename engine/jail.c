@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "util/errbuf.h"
+#include "util/tr.h"
 
 /* Kinds of jail_mount. */
 enum { JM_DIR,          /* mkdir dst */
@@ -267,7 +268,7 @@ static int cg_make(const char *base, const char *own, char *name, char *dir, siz
 	else
 		errbuf_set(dir, dirlen, "%s%s/tcplab-XXXXXX", base, strcmp(own, "/") ? own : "");
 	if (name[0] ? mkdir(dir, 0755) < 0 : !mkdtemp(dir)) {
-		errbuf_set(why, whylen, "cannot create a cgroup in '%s%s': %s", base, own,
+		errbuf_set(why, whylen, _("cannot create a cgroup in '%s%s': %s"), base, own,
 		         errbuf_strerror(errno, eb, sizeof(eb)));
 		dir[0] = '\0';
 		return -1;
@@ -311,7 +312,7 @@ static int cg2(struct jail_child *cl, const struct proc_limits *l, char *why, si
 	const char *base = NULL;
 
 	if (!own_cgroup("", own, sizeof(own))) {
-		errbuf_set(why, whylen, "no cgroup v2 in /proc/self/cgroup");
+		errbuf_set(why, whylen, _("no cgroup v2 in /proc/self/cgroup"));
 		return -1;
 	}
 	for (size_t i = 0; i < sizeof(mounts) / sizeof(mounts[0]) && !base; i++) {
@@ -322,7 +323,7 @@ static int cg2(struct jail_child *cl, const struct proc_limits *l, char *why, si
 			base = mounts[i];
 	}
 	if (!base) {
-		errbuf_set(why, whylen, "the cgroup v2 hierarchy has no memory and pids controllers here");
+		errbuf_set(why, whylen, _("the cgroup v2 hierarchy has no memory and pids controllers here"));
 		return -1;
 	}
 	errbuf_set(dir, sizeof(dir), "%s%s", base, strcmp(own, "/") ? own : "");
@@ -335,15 +336,15 @@ static int cg2(struct jail_child *cl, const struct proc_limits *l, char *why, si
 	if ((l->mem_bytes && write_text(cl->cg_dir[0], "memory.max", num) < 0) ||
 	    (l->nproc && (snprintf(num, sizeof(num), "%ld", l->nproc),
 	                  write_text(cl->cg_dir[0], "pids.max", num) < 0))) {
-		errbuf_set(why, whylen, "cannot set the limits of cgroup '%s' (are memory and pids"
-		         " enabled in its parent's cgroup.subtree_control?)", cl->cg_dir[0]);
+		errbuf_set(why, whylen, _("cannot set the limits of cgroup '%s' (are memory and pids"
+		         " enabled in its parent's cgroup.subtree_control?)"), cl->cg_dir[0]);
 		return -1;
 	}
 	(void)write_text(cl->cg_dir[0], "memory.swap.max", "0");
 	errbuf_set(buf, sizeof(buf), "%s/cgroup.procs", cl->cg_dir[0]);
 	cl->cg_fd[0] = open(buf, O_WRONLY | O_CLOEXEC);
 	if (cl->cg_fd[0] < 0) {
-		errbuf_set(why, whylen, "cannot open '%s': %s", buf, strerror(errno));
+		errbuf_set(why, whylen, _("cannot open '%s': %s"), buf, strerror(errno));
 		return -1;
 	}
 	return 0;
@@ -359,7 +360,7 @@ static int cg1(struct jail_child *cl, const struct proc_limits *l, char *why, si
 		snprintf(base, sizeof(base), "/sys/fs/cgroup/%s", ctl[i]);
 		errbuf_set(path, sizeof(path), "%s/cgroup.procs", base);
 		if (access(path, F_OK) < 0 || !own_cgroup(ctl[i], own, sizeof(own))) {
-			errbuf_set(why, whylen, "no cgroup v1 %s controller at '%s'", ctl[i], base);
+			errbuf_set(why, whylen, _("no cgroup v1 %s controller at '%s'"), ctl[i], base);
 			return -1;
 		}
 		if (cg_make(base, own, name, cl->cg_dir[i], sizeof(cl->cg_dir[i]), why, whylen) < 0)
@@ -367,13 +368,13 @@ static int cg1(struct jail_child *cl, const struct proc_limits *l, char *why, si
 		errbuf_set(path, sizeof(path), "%s/cgroup.procs", cl->cg_dir[i]);
 		cl->cg_fd[i] = open(path, O_WRONLY | O_CLOEXEC);
 		if (cl->cg_fd[i] < 0) {
-			errbuf_set(why, whylen, "cannot open '%s': %s", path, strerror(errno));
+			errbuf_set(why, whylen, _("cannot open '%s': %s"), path, strerror(errno));
 			return -1;
 		}
 	}
 	snprintf(num, sizeof(num), "%llu", cg_mem_bytes(l));
 	if (l->mem_bytes && write_text(cl->cg_dir[0], "memory.limit_in_bytes", num) < 0) {
-		errbuf_set(why, whylen, "cannot set memory.limit_in_bytes in '%s': %s", cl->cg_dir[0],
+		errbuf_set(why, whylen, _("cannot set memory.limit_in_bytes in '%s': %s"), cl->cg_dir[0],
 		         strerror(errno));
 		return -1;
 	}
@@ -381,7 +382,7 @@ static int cg1(struct jail_child *cl, const struct proc_limits *l, char *why, si
 	(void)write_text(cl->cg_dir[0], "memory.memsw.limit_in_bytes", num);
 	snprintf(num, sizeof(num), "%ld", l->nproc);
 	if (l->nproc && write_text(cl->cg_dir[1], "pids.max", num) < 0) {
-		errbuf_set(why, whylen, "cannot set pids.max in '%s': %s", cl->cg_dir[1], strerror(errno));
+		errbuf_set(why, whylen, _("cannot set pids.max in '%s': %s"), cl->cg_dir[1], strerror(errno));
 		return -1;
 	}
 	return 0;
@@ -410,23 +411,23 @@ static void cgroup_prepare(struct jail_child *cl, const struct proc_limits *l,
 		return;
 	if (cg2(cl, l, why2, sizeof(why2)) == 0) {
 		r->cgroup = true;
-		errbuf_set(r->limits, sizeof(r->limits), "memory %llu MiB a process, %llu MiB and"
-		         " %ld processes for the whole program (cgroup v2)", l->mem_bytes >> 20,
+		errbuf_set(r->limits, sizeof(r->limits), _("memory %llu MiB a process, %llu MiB and"
+		         " %ld processes for the whole program (cgroup v2)"), l->mem_bytes >> 20,
 		         cg_mem_bytes(l) >> 20, l->nproc);
 		return;
 	}
 	cg_release(cl);
 	if (cg1(cl, l, why1, sizeof(why1)) == 0) {
 		r->cgroup = true;
-		errbuf_set(r->limits, sizeof(r->limits), "memory %llu MiB a process, %llu MiB and"
-		         " %ld processes for the whole program (cgroup v1)", l->mem_bytes >> 20,
+		errbuf_set(r->limits, sizeof(r->limits), _("memory %llu MiB a process, %llu MiB and"
+		         " %ld processes for the whole program (cgroup v1)"), l->mem_bytes >> 20,
 		         cg_mem_bytes(l) >> 20, l->nproc);
 		return;
 	}
 	cg_release(cl);
 	/* One reason: v1's where this machine has v1 controllers, else v2's. */
-	errbuf_set(r->limits, sizeof(r->limits), "memory %llu MiB per process and %ld processes"
-	         " (rlimits only: %s)", l->mem_bytes >> 20, l->nproc,
+	errbuf_set(r->limits, sizeof(r->limits), _("memory %llu MiB per process and %ld processes"
+	         " (rlimits only: %s)"), l->mem_bytes >> 20, l->nproc,
 	         access("/sys/fs/cgroup/memory/cgroup.procs", F_OK) == 0 ? why1 : why2);
 }
 
@@ -548,12 +549,12 @@ int jail_prepare(const struct proc_limits *l, struct jail_child *cl, char *errbu
 
 		if (strlen(b->src) + sizeof(OLDROOT) > JAIL_PATH || strlen(b->dst) >= JAIL_PATH ||
 		    b->dst[0] != '/' || b->src[0] != '/') {
-			errbuf_set(errbuf, errlen, "cannot show '%s' in the jail: not an absolute path"
-			           " shorter than %d", b->src, JAIL_PATH - (int)sizeof(OLDROOT));
+			errbuf_set(errbuf, errlen, _("cannot show '%s' in the jail: not an absolute path"
+			           " shorter than %d"), b->src, JAIL_PATH - (int)sizeof(OLDROOT));
 			return -1;
 		}
 		if (access(b->src, F_OK) < 0) {
-			errbuf_set(errbuf, errlen, "cannot show '%s' in the jail: %s", b->src,
+			errbuf_set(errbuf, errlen, _("cannot show '%s' in the jail: %s"), b->src,
 			           errbuf_strerror(errno, eb, sizeof(eb)));
 			return -1;
 		}
@@ -565,7 +566,7 @@ int jail_prepare(const struct proc_limits *l, struct jail_child *cl, char *errbu
 	for (size_t i = 0; l->hide && l->hide[i]; i++)
 		add(cl, JM_HIDE, NULL, l->hide[i]);
 	if (cl->nmnt == JAIL_MAX_MOUNTS) {
-		errbuf_set(errbuf, errlen, "cannot build the jail: more than %d mounts",
+		errbuf_set(errbuf, errlen, _("cannot build the jail: more than %d mounts"),
 		           JAIL_MAX_MOUNTS);
 		return -1;
 	}
@@ -789,25 +790,25 @@ void jail_failure(const struct jail_child *cl, int stage, int detail, int err, c
 	errbuf_strerror(err, eb, sizeof(eb));
 	switch (stage) {
 	case JAIL_CGROUP:
-		snprintf(buf, len, "cannot join its cgroup '%s': %s", cl->cg_dir[0], eb);
+		snprintf(buf, len, _("cannot join its cgroup '%s': %s"), cl->cg_dir[0], eb);
 		break;
 	case JAIL_PROC:
-		snprintf(buf, len, "cannot mount a /proc of its own: %s (is /proc masked, as in an"
+		snprintf(buf, len, _("cannot mount a /proc of its own: %s (is /proc masked, as in an"
 		         " unprivileged container? grade on the host or in a container that may"
-		         " mount proc; run 'tcplab doctor')", eb);
+		         " mount proc; run 'tcplab doctor')"), eb);
 		break;
 	case JAIL_HIDE:
-		snprintf(buf, len, "cannot hide '%s' from it: %s", what, eb);
+		snprintf(buf, len, _("cannot hide '%s' from it: %s"), what, eb);
 		break;
 	case JAIL_MOUNT:
-		snprintf(buf, len, "cannot show it '%s': %s", what, eb);
+		snprintf(buf, len, _("cannot show it '%s': %s"), what, eb);
 		break;
 	case JAIL_LIMITS:
-		snprintf(buf, len, "cannot apply its limits: %s", eb);
+		snprintf(buf, len, _("cannot apply its limits: %s"), eb);
 		break;
 	default:
-		snprintf(buf, len, "cannot give it a root file system of its own: %s (Linux 5.12 or"
-		         " later needed; run 'tcplab doctor')", eb);
+		snprintf(buf, len, _("cannot give it a root file system of its own: %s (Linux 5.12 or"
+		         " later needed; run 'tcplab doctor')"), eb);
 		break;
 	}
 }

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "util/errbuf.h"
+#include "util/tr.h"
 
 static const char *const state_names[KS_NSTATES] = {
 	[KS_ESTABLISHED] = "ESTABLISHED", [KS_SYN_SENT] = "SYN-SENT",
@@ -113,7 +114,7 @@ int ksock_open(char *errbuf, size_t errlen)
 	int fd = socket(AF_NETLINK, SOCK_DGRAM | SOCK_CLOEXEC, NETLINK_SOCK_DIAG);
 
 	if (fd < 0 || bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
-		errbuf_set(errbuf, errlen, "cannot open a sock_diag netlink socket: %s",
+		errbuf_set(errbuf, errlen, _("cannot open a sock_diag netlink socket: %s"),
 		           errbuf_strerror(errno, eb, sizeof(eb)));
 		if (fd >= 0)
 			close(fd);
@@ -160,7 +161,7 @@ static int dump_family(int fd, int family, int port, bool server, struct ksock *
 	req.r.sdiag_protocol = IPPROTO_TCP;
 	req.r.idiag_states = ~0u;
 	if (send(fd, &req, sizeof(req), 0) != (ssize_t)sizeof(req)) {
-		errbuf_set(errbuf, errlen, "cannot ask the kernel for its sockets: %s",
+		errbuf_set(errbuf, errlen, _("cannot ask the kernel for its sockets: %s"),
 		           errbuf_strerror(errno, eb, sizeof(eb)));
 		return -1;
 	}
@@ -170,14 +171,14 @@ static int dump_family(int fd, int family, int port, bool server, struct ksock *
 
 		/* The kernel answers a dump at once; a second is a broken kernel, not a wait. */
 		if (poll(&pfd, 1, 1000) <= 0) {
-			errbuf_set(errbuf, errlen, "the kernel did not answer the socket dump");
+			errbuf_set(errbuf, errlen, _("the kernel did not answer the socket dump"));
 			return -1;
 		}
 		len = recv(fd, u.buf, sizeof(u.buf), 0);
 		if (len < 0) {
 			if (errno == EINTR)
 				continue;
-			errbuf_set(errbuf, errlen, "cannot read the kernel's sockets: %s",
+			errbuf_set(errbuf, errlen, _("cannot read the kernel's sockets: %s"),
 			           errbuf_strerror(errno, eb, sizeof(eb)));
 			return -1;
 		}
@@ -196,7 +197,7 @@ static int dump_family(int fd, int family, int port, bool server, struct ksock *
 				/* An IPv6-less kernel answers the AF_INET6 dump with an error. */
 				if (h->nlmsg_len >= NLMSG_LENGTH(sizeof(*e)) && family == AF_INET6)
 					return 0;
-				errbuf_set(errbuf, errlen, "the kernel refused the socket dump: %s",
+				errbuf_set(errbuf, errlen, _("the kernel refused the socket dump: %s"),
 				           errbuf_strerror(h->nlmsg_len >= NLMSG_LENGTH(sizeof(*e)) ?
 				                           -e->error : EPROTO, eb, sizeof(eb)));
 				return -1;

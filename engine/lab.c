@@ -78,21 +78,21 @@ static int parse_action(struct lab_variant *v, const char *val, char *err, size_
 	size_t n;
 
 	if (v->naction == LAB_MAX_ACTIONS)
-		return snprintf(err, errlen, "more than %d 'on' lines", LAB_MAX_ACTIONS), -1;
+		return snprintf(err, errlen, _("more than %d 'on' lines"), LAB_MAX_ACTIONS), -1;
 	a = &v->action[v->naction];
 	if (!strncmp(val, "client ", 7))
 		a->who = HOST_CLIENT;
 	else if (!strncmp(val, "server ", 7))
 		a->who = HOST_SERVER;
 	else
-		return snprintf(err, errlen, "'on' must name client or server first"), -1;
+		return snprintf(err, errlen, _("'on' must name client or server first")), -1;
 	q1 = strchr(val, '"');
 	q2 = q1 ? strchr(q1 + 1, '"') : NULL;
 	if (!q2 || q2 == q1 + 1)
-		return snprintf(err, errlen, "'on' needs the output text in double quotes"), -1;
+		return snprintf(err, errlen, _("'on' needs the output text in double quotes")), -1;
 	n = (size_t)(q2 - q1 - 1);
 	if (n >= sizeof(a->text))
-		return snprintf(err, errlen, "'on' text is too long"), -1;
+		return snprintf(err, errlen, _("'on' text is too long")), -1;
 	memcpy(a->text, q1 + 1, n);
 	a->text[n] = '\0';
 	act = trim((char *)q2 + 1);
@@ -103,8 +103,8 @@ static int parse_action(struct lab_variant *v, const char *val, char *err, size_
 			return 0;
 		}
 	}
-	snprintf(err, errlen, "unknown action '%s' (cut-cable, restore-cable, kill-client,"
-	         " kill-server, restart-server)", act);
+	snprintf(err, errlen, _("unknown action '%s' (cut-cable, restore-cable, kill-client,"
+	         " kill-server, restart-server)"), act);
 	return -1;
 }
 
@@ -126,15 +126,15 @@ static int parse_param(struct lab_variant *v, const char *val, char *err, size_t
 	long min, max;
 
 	if (v->nparam == LAB_MAX_PARAMS)
-		return snprintf(err, errlen, "more than %d params", LAB_MAX_PARAMS), -1;
+		return snprintf(err, errlen, _("more than %d params"), LAB_MAX_PARAMS), -1;
 	if (sscanf(val, "%63s %15s %ld %ld", name, kind, &min, &max) != 4 ||
 	    (strcmp(kind, "text") && strcmp(kind, "int")) || min > max || min < 0 ||
 	    (!strcmp(kind, "text") && (min < 1 || max > 100)))
-		return snprintf(err, errlen, "param must be NAME text|int MIN MAX (text: 1 to 100"
-		                " characters)"), -1;
+		return snprintf(err, errlen, _("param must be NAME text|int MIN MAX (text: 1 to 100"
+		                " characters)")), -1;
 	if (!var_name_ok(name, strlen(name)))
-		return snprintf(err, errlen, "param name '%s' must be lowercase letters, digits"
-		                " and _", name), -1;
+		return snprintf(err, errlen, _("param name '%s' must be lowercase letters, digits"
+		                " and _"), name), -1;
 	p = &v->param[v->nparam++];
 	snprintf(p->name, sizeof(p->name), "%s", name);
 	p->text = !strcmp(kind, "text");
@@ -152,10 +152,10 @@ static int parse_pace(struct lab_variant *v, const char *val, char *err, size_t 
 
 	if (sscanf(val, "%15s %15s %15s %lf %n", host, call, within, &ms, &n) != 4 ||
 	    val[n] || strcmp(within, "within") || !(ms > 0 && ms <= 60000))
-		return snprintf(err, errlen, "pace must read 'client|server CALL within MS'"
-		                " (MS from 1 to 60000)"), -1;
+		return snprintf(err, errlen, _("pace must read 'client|server CALL within MS'"
+		                " (MS from 1 to 60000)")), -1;
 	if (strcmp(host, "client") && strcmp(host, "server"))
-		return snprintf(err, errlen, "pace: '%s' is not client or server", host), -1;
+		return snprintf(err, errlen, _("pace: '%s' is not client or server"), host), -1;
 	v->pace.host = !strcmp(host, "client") ? HOST_CLIENT : HOST_SERVER;
 	for (int c = TRACE_SOCKET; c <= TRACE_GETSOCKOPT; c++)
 		if (!strcmp(call, trace_call_name((enum trace_call)c))) {
@@ -164,7 +164,7 @@ static int parse_pace(struct lab_variant *v, const char *val, char *err, size_t 
 			v->pace.set = true;
 			return 0;
 		}
-	return snprintf(err, errlen, "pace: unknown call '%s'", call), -1;
+	return snprintf(err, errlen, _("pace: unknown call '%s'"), call), -1;
 }
 
 static int set_key(struct lab *lab, struct lab_variant *v, const char *k, const char *val,
@@ -178,9 +178,9 @@ static int set_key(struct lab *lab, struct lab_variant *v, const char *k, const 
 		if (strcmp(k, check_keys[i].key))
 			continue;
 		if (v->ncheck == LAB_MAX_CHECKS)
-			return snprintf(err, errlen, "more than %d checks", LAB_MAX_CHECKS), -1;
+			return snprintf(err, errlen, _("more than %d checks"), LAB_MAX_CHECKS), -1;
 		if (check_keys[i].kind == LABCHECK_ANSWER && v != &lab->exercise)
-			return snprintf(err, errlen, "'answer' belongs in the [exercise] section"), -1;
+			return snprintf(err, errlen, _("'answer' belongs in the [exercise] section")), -1;
 		if (labcheck_parse(check_keys[i].kind, val, &v->check[v->ncheck], why,
 		                   sizeof(why)) < 0)
 			return snprintf(err, errlen, "%s: %s", k, why), -1;
@@ -197,24 +197,24 @@ static int set_key(struct lab *lab, struct lab_variant *v, const char *k, const 
 			v->answers = true;
 			return 0;
 		}
-		return snprintf(err, errlen, "student must be client, server or answers"), -1;
+		return snprintf(err, errlen, _("student must be client, server or answers")), -1;
 	}
 	if (v != &lab->exercise && (!strcmp(k, "student") || !strcmp(k, "source") ||
 	                            !strcmp(k, "binary")))
-		return snprintf(err, errlen, "'%s' belongs in the [exercise] section", k), -1;
+		return snprintf(err, errlen, _("'%s' belongs in the [exercise] section"), k), -1;
 	if (v && !strcmp(k, "param"))
 		return parse_param(v, val, err, errlen);
 	if (v && !strcmp(k, "scenarios")) {
 		v->scenarios = atoi(val);
 		return v->scenarios >= 1 && v->scenarios <= 8 ? 0 :
-		       (snprintf(err, errlen, "scenarios must be between 1 and 8"), -1);
+		       (snprintf(err, errlen, _("scenarios must be between 1 and 8")), -1);
 	}
 	if (v && !strcmp(k, "fault")) {
 		char why[200];
 
 		if (lab->topology != SANDBOX_TWO_HOSTS)
-			return snprintf(err, errlen, "a fault needs 'topology = two-hosts' above it: "
-			                "only two hosts have a cable"), -1;
+			return snprintf(err, errlen, _("a fault needs 'topology = two-hosts' above it: "
+			                "only two hosts have a cable")), -1;
 		if (wire_plan_add(&v->faults, val, why, sizeof(why)) < 0)
 			return snprintf(err, errlen, "%s", why), -1;
 		return 0;
@@ -224,7 +224,7 @@ static int set_key(struct lab *lab, struct lab_variant *v, const char *k, const 
 	if (v && !strcmp(k, "timeout")) {
 		v->timeout_s = atof(val);
 		return v->timeout_s > 0 && v->timeout_s <= 600 ? 0 :
-		       (snprintf(err, errlen, "timeout must be between 0 and 600 seconds"), -1);
+		       (snprintf(err, errlen, _("timeout must be between 0 and 600 seconds")), -1);
 	}
 	if (v && !strcmp(k, "duration")) {
 		v->duration_s = atof(val);
@@ -234,13 +234,13 @@ static int set_key(struct lab *lab, struct lab_variant *v, const char *k, const 
 	}
 	if (!v && !strcmp(k, "number")) {
 		lab->number = atoi(val);
-		return lab->number > 0 ? 0 : (snprintf(err, errlen, "number must be 1 or more"), -1);
+		return lab->number > 0 ? 0 : (snprintf(err, errlen, _("number must be 1 or more")), -1);
 	}
 	if (!v && !strcmp(k, "port")) {
 		lab->port = atoi(val);
 		return lab->port > 0 && lab->port < 32768 ? 0 :
 		       /* TCP-FACTS: ports of 32768 and up collide with ephemeral client ports. */
-		       (snprintf(err, errlen, "port must be between 1 and 32767"), -1);
+		       (snprintf(err, errlen, _("port must be between 1 and 32767")), -1);
 	}
 	if (!v && !strcmp(k, "topology")) {
 		if (!strcmp(val, "loopback"))
@@ -248,7 +248,7 @@ static int set_key(struct lab *lab, struct lab_variant *v, const char *k, const 
 		else if (!strcmp(val, "two-hosts"))
 			lab->topology = SANDBOX_TWO_HOSTS;
 		else
-			return snprintf(err, errlen, "topology must be loopback or two-hosts"), -1;
+			return snprintf(err, errlen, _("topology must be loopback or two-hosts")), -1;
 		return 0;
 	}
 	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
@@ -258,10 +258,10 @@ static int set_key(struct lab *lab, struct lab_variant *v, const char *k, const 
 			continue;
 		base = v ? (char *)v : (char *)lab;
 		if (copy_field(base + keys[i].off, keys[i].size, val) < 0)
-			return snprintf(err, errlen, "value of '%s' is too long", k), -1;
+			return snprintf(err, errlen, _("value of '%s' is too long"), k), -1;
 		return 0;
 	}
-	snprintf(err, errlen, "unknown key '%s'%s", k, v ? " in a variant" : "");
+	snprintf(err, errlen, _("unknown key '%s'%s"), k, v ? " in a variant" : "");
 	return -1;
 }
 
@@ -275,7 +275,7 @@ int lab_load(const char *dir, struct lab *lab, char *errbuf, size_t errlen)
 
 	memset(lab, 0, sizeof(*lab));
 	if (copy_field(lab->dir, sizeof(lab->dir), dir) < 0) {
-		snprintf(errbuf, errlen, "lab folder name '%s' is too long", dir);
+		snprintf(errbuf, errlen, _("lab folder name '%s' is too long"), dir);
 		return -1;
 	}
 	slash = strrchr(dir, '/');
@@ -284,7 +284,7 @@ int lab_load(const char *dir, struct lab *lab, char *errbuf, size_t errlen)
 	snprintf(path, sizeof(path), "%s/lab.conf", dir);
 	f = fopen(path, "r");
 	if (!f) {
-		snprintf(errbuf, errlen, "cannot read '%s': %s", path, strerror(errno));
+		snprintf(errbuf, errlen, _("cannot read '%s': %s"), path, strerror(errno));
 		return -1;
 	}
 	lab->topology = SANDBOX_LOOPBACK;
@@ -307,14 +307,14 @@ int lab_load(const char *dir, struct lab *lab, char *errbuf, size_t errlen)
 		}
 		if (!strncmp(s, "[variant ", 9) && s[strlen(s) - 1] == ']') {
 			if (lab->nvariant == LAB_MAX_VARIANTS) {
-				snprintf(errbuf, errlen, "%s:%d: more than %d variants", path, lineno,
+				snprintf(errbuf, errlen, _("%s:%d: more than %d variants"), path, lineno,
 				         LAB_MAX_VARIANTS);
 				goto out;
 			}
 			v = &lab->variant[lab->nvariant++];
 			s[strlen(s) - 1] = '\0';
 			if (copy_field(v->name, sizeof(v->name), trim(s + 9)) < 0 || !v->name[0]) {
-				snprintf(errbuf, errlen, "%s:%d: bad variant name", path, lineno);
+				snprintf(errbuf, errlen, _("%s:%d: bad variant name"), path, lineno);
 				goto out;
 			}
 			continue;
@@ -331,14 +331,14 @@ int lab_load(const char *dir, struct lab *lab, char *errbuf, size_t errlen)
 		}
 	}
 	if (!lab->number || !lab->title[0] || !lab->nvariant) {
-		snprintf(errbuf, errlen, "%s: needs number, title and at least one [variant]", path);
+		snprintf(errbuf, errlen, _("%s: needs number, title and at least one [variant]"), path);
 		goto out;
 	}
 	for (size_t i = 0; i < lab->nvariant; i++) {
 		v = &lab->variant[i];
 		v->student = -1;
 		if (!v->server[0] || !v->client[0] || !v->expect[0]) {
-			snprintf(errbuf, errlen, "%s: variant '%s' needs server, client and expect",
+			snprintf(errbuf, errlen, _("%s: variant '%s' needs server, client and expect"),
 			         path, v->name);
 			goto out;
 		}
@@ -352,21 +352,21 @@ int lab_load(const char *dir, struct lab *lab, char *errbuf, size_t errlen)
 				any |= v->check[i].kind == LABCHECK_ANSWER;
 			if (!v->server[0] || !v->client[0] || !v->expect[0] || !v->source[0] || !any ||
 			    strstr(v->server, "{student}") || strstr(v->client, "{student}")) {
-				snprintf(errbuf, errlen, "%s: an [exercise] with 'student = answers' needs"
+				snprintf(errbuf, errlen, _("%s: an [exercise] with 'student = answers' needs"
 				         " source, server, client, expect and answer lines, and runs the"
-				         " lab's own programs (no {student})", path);
+				         " lab's own programs (no {student})"), path);
 				goto out;
 			}
 		} else if (!v->server[0] || !v->client[0] || !v->expect[0] || v->student < 0 ||
 		    !v->source[0] || !v->binary[0]) {
-			snprintf(errbuf, errlen, "%s: [exercise] needs student, source, binary, server,"
-			         " client and expect", path);
+			snprintf(errbuf, errlen, _("%s: [exercise] needs student, source, binary, server,"
+			         " client and expect"), path);
 			goto out;
 		}
 		if (!v->answers &&
 		    !strstr(v->student == HOST_CLIENT ? v->client : v->server, "{student}")) {
-			snprintf(errbuf, errlen, "%s: [exercise] is for the %s, so its %s line must run"
-			         " {student}", path, v->student == HOST_CLIENT ? "client" : "server",
+			snprintf(errbuf, errlen, _("%s: [exercise] is for the %s, so its %s line must run"
+			         " {student}"), path, v->student == HOST_CLIENT ? "client" : "server",
 			         v->student == HOST_CLIENT ? "client" : "server");
 			goto out;
 		}
@@ -395,7 +395,7 @@ int lab_load_all(const char *root, struct lab **out, size_t *n, char *errbuf, si
 	snprintf(labs, sizeof(labs), "%s/labs", root);
 	d = opendir(labs);
 	if (!d) {
-		snprintf(errbuf, errlen, "cannot read the labs folder '%s': %s", labs, strerror(errno));
+		snprintf(errbuf, errlen, _("cannot read the labs folder '%s': %s"), labs, strerror(errno));
 		return -1;
 	}
 	while ((de = readdir(d))) {
@@ -405,7 +405,7 @@ int lab_load_all(const char *root, struct lab **out, size_t *n, char *errbuf, si
 			continue;
 		grown = realloc(all, (count + 1) * sizeof(*all));
 		if (!grown) {
-			snprintf(errbuf, errlen, "out of memory reading the labs");
+			snprintf(errbuf, errlen, _("out of memory reading the labs"));
 			goto fail;
 		}
 		all = grown;
@@ -418,7 +418,7 @@ int lab_load_all(const char *root, struct lab **out, size_t *n, char *errbuf, si
 	qsort(all, count, sizeof(*all), by_number);
 	for (size_t i = 1; i < count; i++) {
 		if (all[i].number == all[i - 1].number) {
-			snprintf(errbuf, errlen, "labs '%s' and '%s' both have number %d",
+			snprintf(errbuf, errlen, _("labs '%s' and '%s' both have number %d"),
 			         all[i - 1].slug, all[i].slug, all[i].number);
 			free(all);
 			return -1;
@@ -474,7 +474,7 @@ int lab_argv(const struct lab *lab, const char *line, const char *build,
 		start = used;
 		if (argc == 0 && !strncmp(p, "{student}", 9)) {
 			if (!student) {
-				snprintf(errbuf, errlen, "{student} outside grading: '%s'", line);
+				snprintf(errbuf, errlen, _("{student} outside grading: '%s'"), line);
 				return -1;
 			}
 			if (put(buf, buflen, &used, student, strlen(student)) < 0)
@@ -511,7 +511,7 @@ int lab_argv(const struct lab *lab, const char *line, const char *build,
 			}
 		}
 		if (quoted) {
-			snprintf(errbuf, errlen, "unbalanced quote in '%s'", line);
+			snprintf(errbuf, errlen, _("unbalanced quote in '%s'"), line);
 			return -1;
 		}
 		argv[argc++] = buf + start;
@@ -521,12 +521,12 @@ int lab_argv(const struct lab *lab, const char *line, const char *build,
 	}
 	argv[argc] = NULL;
 	if (!argc) {
-		snprintf(errbuf, errlen, "empty program line");
+		snprintf(errbuf, errlen, _("empty program line"));
 		return -1;
 	}
 	return (int)argc;
 too_long:
-	snprintf(errbuf, errlen, "program line too long: '%s'", line);
+	snprintf(errbuf, errlen, _("program line too long: '%s'"), line);
 	return -1;
 }
 

@@ -703,8 +703,8 @@ static void eval_call(const struct labcheck *c, const struct labcheck_ctx *ctx,
 		lab_vars_expand(ctx->vars, c->count_var, want, sizeof(want), &missing);
 		if (missing || !isdigit((unsigned char)want[0])) {
 			r->verdict = EXPECT_INCONCLUSIVE;
-			snprintf(r->explain, sizeof(r->explain), "the lab did not say how many to expect"
-			         " ('%s'): a fault of the lab, not of your program", c->count_var);
+			snprintf(r->explain, sizeof(r->explain), _("the lab did not say how many to expect"
+			         " ('%s'): a fault of the lab, not of your program"), c->count_var);
 			return;
 		}
 		count = strtoll(want, NULL, 10);
@@ -1057,7 +1057,7 @@ static void state_summary(const struct ksock_log *ks, const struct ksock_sample 
 			used += (size_t)snprintf(buf + used, len - used, "%s%s %u", used ? ", " : "",
 			                         ksock_state_name(st), per[st]);
 	if (!buf[0])
-		snprintf(buf, len, "no socket on the port");
+		snprintf(buf, len, _("no socket on the port"));
 }
 
 static void eval_state(const struct labcheck *c, const struct labcheck_ctx *ctx,
@@ -1092,9 +1092,9 @@ static void eval_state(const struct labcheck *c, const struct labcheck_ctx *ctx,
 	}
 	if (!pick) {
 		r->verdict = EXPECT_INCONCLUSIVE;
-		snprintf(r->explain, sizeof(r->explain), "the kernel's sockets of the %s were not"
-		         " sampled%s%s%s", who, c->ks_at == LC_AT_KILL ? " before a kill of the lab's" :
-		         c->ks_at == LC_AT_END ? " at the end of the run" : "",
+		snprintf(r->explain, sizeof(r->explain), _("the kernel's sockets of the %s were not"
+		         " sampled%s%s%s"), who, c->ks_at == LC_AT_KILL ? _(" before a kill of the lab's") :
+		         c->ks_at == LC_AT_END ? _(" at the end of the run") : "",
 		         ctx->ks_error && ctx->ks_error[0] ? ": " : "",
 		         ctx->ks_error ? ctx->ks_error : "");
 		return;
@@ -1220,19 +1220,19 @@ static void eval_answer(const struct labcheck *c, const struct labcheck_ctx *ctx
 
 	r->verdict = EXPECT_FAIL;
 	if (!ans) {
-		snprintf(e, len, "no answer: answers.txt has no '%s = ...' line, or it still says '?'",
+		snprintf(e, len, _("no answer: answers.txt has no '%s = ...' line, or it still says '?'"),
 		         c->key);
 		return;
 	}
 	find_resend(ctx, &rs);
 	if (!rs.found && c->measure != LC_FINAL_ACK) {
 		r->verdict = EXPECT_INCONCLUSIVE;
-		snprintf(e, len, "the capture shows no segment sent again, so the run did not go as"
-		         " the exercise says: grade again");
+		snprintf(e, len, _("the capture shows no segment sent again, so the run did not go as"
+		         " the exercise says: grade again"));
 		return;
 	}
 	if (number && !read_count(ans, &n)) {
-		snprintf(e, len, "'%s' is not a whole number: write %s = 3, digits only", ans, c->key);
+		snprintf(e, len, _("'%s' is not a whole number: write %s = 3, digits only"), ans, c->key);
 		return;
 	}
 	switch (c->measure) {
@@ -1240,66 +1240,69 @@ static void eval_answer(const struct labcheck *c, const struct labcheck_ctx *ctx
 		truth = rs.copy->rel_seq;
 		if (n == truth)
 			break;
-		snprintf(e, len, "you answered %lld; the capture shows seq %lld sent again (segment"
-		         " %" PRIu32 "), first sent as segment %" PRIu32 ": the lost segment's first"
-		         " byte, 1 + 1448 for each segment before it", n, truth, rs.copy->seg.frame,
-		         rs.orig->seg.frame);
+		snprintf(e, len, _("you answered %lld; the capture shows seq %lld sent again (segment"
+		         " %lu), first sent as segment %lu: the lost segment's first byte, 1 + 1448"
+		         " for each segment before it"), n, truth, (unsigned long)rs.copy->seg.frame,
+		         (unsigned long)rs.orig->seg.frame);
 		return;
 	case LC_DUPACKS:
 		truth = (long long)rs.ndup;
 		if (n == truth)
 			break;
 		{
-			size_t off = (size_t)snprintf(e, len, "you answered %lld; the capture shows %lld:"
-			                              " the server's segments", n, truth);
+			size_t off = (size_t)snprintf(e, len, _("you answered %lld; the capture shows %lld:"
+			                              " the server's segments"), n, truth);
 
 			for (size_t i = 0; i < rs.ndup && off < len; i++)
-				off += (size_t)snprintf(e + off, len - off, "%s%" PRIu32,
-				                        i == 0 ? " " : i + 1 == rs.ndup ? " and " : ", ",
-				                        rs.dup[i]->seg.frame);
+				off += (size_t)snprintf(e + off, len - off, "%s%lu",
+				                        i == 0 ? " " : i + 1 == rs.ndup ? _(" and ") : ", ",
+				                        (unsigned long)rs.dup[i]->seg.frame);
 			if (off < len)
-				snprintf(e + off, len - off, "%s repeat ack %" PRIu32 " before the copy"
-				         " (segment %" PRIu32 "); the ACK before them that first asked for"
-				         " it is not a duplicate", rs.ndup ? "" : " (none)",
-				         rs.copy->rel_seq, rs.copy->seg.frame);
+				snprintf(e + off, len - off, _("%s repeat ack %lu before the copy (segment"
+				         " %lu); the ACK before them that first asked for it is not a"
+				         " duplicate"), rs.ndup ? "" : _(" (none)"),
+				         (unsigned long)rs.copy->rel_seq, (unsigned long)rs.copy->seg.frame);
 		}
 		return;
 	case LC_COPIES:
 		truth = (long long)rs.copies;
 		if (n == truth)
 			break;
-		snprintf(e, len, "you answered %lld; the capture shows seq %" PRIu32 " leaving %lld"
-		         " times, the first copy included (first as segment %" PRIu32 ")", n,
-		         rs.copy->rel_seq, truth, rs.orig->seg.frame);
+		snprintf(e, len, _("you answered %lld; the capture shows seq %lu leaving %lld times,"
+		         " the first copy included (first as segment %lu)"), n,
+		         (unsigned long)rs.copy->rel_seq, truth, (unsigned long)rs.orig->seg.frame);
 		return;
 	case LC_FINAL_ACK:
 		truth = rs.final ? rs.final->rel_ack : 0;
 		if (rs.final && n == truth)
 			break;
 		if (!rs.final)
-			snprintf(e, len, "the capture shows no ACK covering all %" PRIu32 " bytes",
-			         rs.end ? rs.end - 1 : 0);
+			snprintf(e, len, _("the capture shows no ACK covering all %lu bytes"),
+			         (unsigned long)(rs.end ? rs.end - 1 : 0));
 		else
-			snprintf(e, len, "you answered %lld; the ACK that covers all %" PRIu32 " bytes is"
-			         " ack %lld (segment %" PRIu32 "): an ACK names the next byte it expects,"
-			         " and the first byte is 1", n, rs.end - 1, truth, rs.final->seg.frame);
+			snprintf(e, len, _("you answered %lld; the ACK that covers all %lu bytes is ack %lld"
+			         " (segment %lu): an ACK names the next byte it expects, and the first"
+			         " byte is 1"), n, (unsigned long)(rs.end - 1), truth,
+			         (unsigned long)rs.final->seg.frame);
 		return;
 	case LC_RESEND_KIND: {
 		bool fast = (rs.copy->analysis & EXPERT_BIT(EXPERT_I_FAST_RETRANSMISSION)) != 0;
 		int said = answer_kind(ans);
 
 		if (said < 0) {
-			snprintf(e, len, "'%s' is neither 'fast' nor 'timer' (one word, one answer)",
+			snprintf(e, len, _("'%s' is neither 'fast' nor 'timer' (one word, one answer)"),
 			         ans);
 			return;
 		}
 		if (said == fast)
 			break;
-		snprintf(e, len, "you answered %s; segment %" PRIu32 " is Wireshark's '%s': %s", ans,
-		         rs.copy->seg.frame, fast ? "TCP Fast Retransmission" : "TCP Retransmission",
-		         fast ? "duplicate ACKs asked for it, and it left right after them, no timer" :
-		         "no three duplicate ACKs came first: a timer (the loss probe or the"
-		         " retransmission timeout) sent it");
+		snprintf(e, len, _("you answered %s; segment %lu is Wireshark's '%s': %s"), ans,
+		         (unsigned long)rs.copy->seg.frame,
+		         fast ? "TCP Fast Retransmission" : "TCP Retransmission",
+		         fast ? _("duplicate ACKs asked for it, and it left right after them, no"
+		                  " timer") :
+		         _("no three duplicate ACKs came first: a timer (the loss probe or the"
+		           " retransmission timeout) sent it"));
 		return;
 	}
 	case LC_RESEND_MS: {
@@ -1308,15 +1311,16 @@ static void eval_answer(const struct labcheck *c, const struct labcheck_ctx *ctx
 
 		a = strtod(ans, &end);
 		if (end == ans || *end) {
-			snprintf(e, len, "'%s' is not a number of milliseconds: write %s = 250", ans,
+			snprintf(e, len, _("'%s' is not a number of milliseconds: write %s = 250"), ans,
 			         c->key);
 			return;
 		}
 		if (a >= ms * (1 - c->within / 100) && a <= ms * (1 + c->within / 100))
 			break;
-		snprintf(e, len, "you answered %g ms; the copy (segment %" PRIu32 ") left %.1f ms after"
-		         " the first (segment %" PRIu32 "); within %g%% is %.0f to %.0f ms", a,
-		         rs.copy->seg.frame, ms, rs.orig->seg.frame, c->within,
+		snprintf(e, len, _("you answered %g ms; the copy (segment %lu) left %.1f ms after the"
+		         " first (segment %lu); within %g%% is %.0f to %.0f ms"), a,
+		         (unsigned long)rs.copy->seg.frame, ms, (unsigned long)rs.orig->seg.frame,
+		         c->within,
 		         ms * (1 - c->within / 100), ms * (1 + c->within / 100));
 		return;
 	}

@@ -413,7 +413,8 @@ static int start_prog(struct labrun_state *c, enum sandbox_host host, const char
 {
 	const struct lab *lab = c->run->lab;
 	struct prog *pr = &c->prog[host];
-	char argbuf[1024], why[256];
+	char argbuf[1024], why[256], langenv[32];
+	const char *const env[] = { langenv, NULL };
 	char *argv[LAB_MAX_ARGS];
 	struct proc_spec spec;
 
@@ -433,6 +434,11 @@ static int start_prog(struct labrun_state *c, enum sandbox_host host, const char
 	spec.trace = true;
 	if (run_is_student(c, host))
 		spec.limits = c->student_limits;
+	else {
+		/* The lab's own programs say what they did (say=) in the student's language. */
+		snprintf(langenv, sizeof(langenv), "TCPLAB_LANG=%s", tr_lang());
+		spec.extra_env = env;
+	}
 	pr->host = host;
 	pr->p = proc_spawn(c->sb, &spec, why, sizeof(why));
 	if (!pr->p) {
@@ -725,10 +731,10 @@ static void lab_checks(struct labrun *run, const struct flow_table *ft)
 		labcheck_eval(&v->check[i], &ctx, &chk->r);
 		if (off && v->check[i].kind == LABCHECK_ANSWER) {
 			chk->r.verdict = EXPECT_INCONCLUSIVE;
-			snprintf(chk->r.explain, sizeof(chk->r.explain), "this run did not go as the"
+			snprintf(chk->r.explain, sizeof(chk->r.explain), _("this run did not go as the"
 			         " exercise says (\"%.100s\" did not pass: the machine held the lab's"
 			         " programs or the wire up), so no answer can be judged on it: grade"
-			         " again", off->name);
+			         " again"), off->name);
 			run->disturbed = true;
 		}
 	}
@@ -1551,7 +1557,7 @@ static int restart_server(struct labrun_state *c, char *errbuf, size_t errlen)
 	int status = 0;
 
 	if (!pr->p) {
-		snprintf(errbuf, errlen, "restart-server: the server is not running");
+		snprintf(errbuf, errlen, _("restart-server: the server is not running"));
 		return -1;
 	}
 	if (!pr->exited)
@@ -1720,7 +1726,7 @@ static int start(struct labrun_state *c, const struct labrun_opts *o, char *errb
 	/* The caller's own (a student's answers): fixed too, no driver may change them. */
 	for (size_t i = 0; o->extra && i < o->extra->n; i++)
 		if (lab_vars_set(&run->vars, o->extra->v[i].name, o->extra->v[i].value) < 0) {
-			snprintf(errbuf, errlen, "too many variables for the run (at most %d)",
+			snprintf(errbuf, errlen, _("too many variables for the run (at most %d)"),
 			         LAB_MAX_VARS);
 			return -1;
 		}

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "capture/dfilter.h"
+#include "util/tr.h"
 
 void lesson_release(struct lesson *l)
 {
@@ -60,11 +61,11 @@ static int parse_show(struct lesson_step *cur, const char *v, size_t vn, const c
 	while (vn && v[vn - 1] == ' ')
 		vn--;
 	if (!vn) {
-		snprintf(errbuf, errlen, "%s:%d: 'show:' needs a display filter", name, lineno);
+		snprintf(errbuf, errlen, _("%s:%d: 'show:' needs a display filter"), name, lineno);
 		return -1;
 	}
 	if (vn >= sizeof(cur->show)) {
-		snprintf(errbuf, errlen, "%s:%d: 'show:' filter longer than %zu characters", name,
+		snprintf(errbuf, errlen, _("%s:%d: 'show:' filter longer than %zu characters"), name,
 		         lineno, sizeof(cur->show) - 1);
 		return -1;
 	}
@@ -87,7 +88,7 @@ int lesson_parse(const char *text, size_t len, const char *name, struct lesson *
 
 	memset(out, 0, sizeof(*out));
 	if (len > LESSON_MAX_BYTES) {
-		snprintf(errbuf, errlen, "%s: longer than %d bytes", name, LESSON_MAX_BYTES);
+		snprintf(errbuf, errlen, _("%s: longer than %d bytes"), name, LESSON_MAX_BYTES);
 		return -1;
 	}
 	out->step = calloc(LESSON_MAX_STEPS, sizeof(*out->step));
@@ -100,13 +101,13 @@ int lesson_parse(const char *text, size_t len, const char *name, struct lesson *
 		lineno++;
 		if (memchr(p, '\0', n)) {
 			/* A C string would silently cut the title or text at it. */
-			snprintf(errbuf, errlen, "%s:%d: NUL byte in the line (is this a text file?)",
+			snprintf(errbuf, errlen, _("%s:%d: NUL byte in the line (is this a text file?)"),
 			         name, lineno);
 			goto fail;
 		}
 		if (n >= 3 && !strncmp(p, "## ", 3)) {
 			if (out->nstep == LESSON_MAX_STEPS) {
-				snprintf(errbuf, errlen, "%s:%d: more than %d steps", name, lineno,
+				snprintf(errbuf, errlen, _("%s:%d: more than %d steps"), name, lineno,
 				         LESSON_MAX_STEPS);
 				goto fail;
 			}
@@ -116,7 +117,7 @@ int lesson_parse(const char *text, size_t len, const char *name, struct lesson *
 				goto oom;
 		} else if (!cur) {
 			if (n && p[0] != '#') {
-				snprintf(errbuf, errlen, "%s:%d: text before the first '## ' step", name,
+				snprintf(errbuf, errlen, _("%s:%d: text before the first '## ' step"), name,
 				         lineno);
 				goto fail;
 			}
@@ -127,12 +128,12 @@ int lesson_parse(const char *text, size_t len, const char *name, struct lesson *
 			while (vn && *v == ' ')
 				v++, vn--;
 			if (vn >= sizeof(cur->run)) {
-				snprintf(errbuf, errlen, "%s:%d: 'run:' variant name longer than %zu characters",
+				snprintf(errbuf, errlen, _("%s:%d: 'run:' variant name longer than %zu characters"),
 				         name, lineno, sizeof(cur->run) - 1);
 				goto fail;
 			}
 			if (!vn || memchr(v, ' ', vn)) {
-				snprintf(errbuf, errlen, "%s:%d: 'run:' needs one variant name", name, lineno);
+				snprintf(errbuf, errlen, _("%s:%d: 'run:' needs one variant name"), name, lineno);
 				goto fail;
 			}
 			memcpy(cur->run, v, vn);
@@ -146,14 +147,14 @@ int lesson_parse(const char *text, size_t len, const char *name, struct lesson *
 		p += n + 1;
 	}
 	if (!out->nstep) {
-		snprintf(errbuf, errlen, "%s: no steps (a step starts with '## ')", name);
+		snprintf(errbuf, errlen, _("%s: no steps (a step starts with '## ')"), name);
 		goto fail;
 	}
 	for (size_t i = 0, runs = 0; i < out->nstep; i++) {
 		runs += out->step[i].run[0] != '\0';
 		if (out->step[i].show[0] && !runs) {
-			snprintf(errbuf, errlen, "%s: step %zu ('%s'): 'show:' needs a 'run:' in the step "
-			         "or an earlier one", name, i + 1, out->step[i].title);
+			snprintf(errbuf, errlen, _("%s: step %zu ('%s'): 'show:' needs a 'run:' in the step "
+			         "or an earlier one"), name, i + 1, out->step[i].title);
 			goto fail;
 		}
 	}
@@ -164,7 +165,7 @@ int lesson_parse(const char *text, size_t len, const char *name, struct lesson *
 	}
 	return 0;
 oom:
-	snprintf(errbuf, errlen, "%s: out of memory", name);
+	snprintf(errbuf, errlen, _("%s: out of memory"), name);
 fail:
 	lesson_release(out);
 	return -1;
@@ -179,13 +180,13 @@ int lesson_load(const char *path, struct lesson *out, char *errbuf, size_t errle
 
 	memset(out, 0, sizeof(*out));
 	if (!f) {
-		snprintf(errbuf, errlen, "cannot read '%s': %s", path, strerror(errno));
+		snprintf(errbuf, errlen, _("cannot read '%s': %s"), path, strerror(errno));
 		return -1;
 	}
 	buf = malloc(LESSON_MAX_BYTES + 1);
 	if (!buf) {
 		fclose(f);
-		snprintf(errbuf, errlen, "out of memory");
+		snprintf(errbuf, errlen, _("out of memory"));
 		return -1;
 	}
 	n = fread(buf, 1, LESSON_MAX_BYTES + 1, f);

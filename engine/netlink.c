@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "util/errbuf.h"
+#include "util/tr.h"
 
 /* IF_OPER_UP from RFC 2863 as <linux/if.h> numbers it; that header cannot be included next
  * to <net/if.h>. */
@@ -49,20 +50,20 @@ struct netlink *netlink_new(char *errbuf, size_t errlen)
 	int rcvbuf = 1 << 20;
 
 	if (!nl) {
-		errbuf_set(errbuf, errlen, "cannot open a netlink socket: out of memory");
+		errbuf_set(errbuf, errlen, _("cannot open a netlink socket: out of memory"));
 		return NULL;
 	}
 	nl->ioctl_fd = -1;
 	nl->fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
 	if (nl->fd < 0 || bind(nl->fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
-		errbuf_set(errbuf, errlen, "cannot open a netlink socket: %s", errbuf_strerror(errno, eb, sizeof(eb)));
+		errbuf_set(errbuf, errlen, _("cannot open a netlink socket: %s"), errbuf_strerror(errno, eb, sizeof(eb)));
 		goto fail;
 	}
 	/* Link notifications may pile up while we wait for one; a large buffer keeps ENOBUFS rare. */
 	(void)setsockopt(nl->fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof(rcvbuf));
 	nl->ioctl_fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
 	if (nl->ioctl_fd < 0) {
-		errbuf_set(errbuf, errlen, "cannot open a control socket: %s", errbuf_strerror(errno, eb, sizeof(eb)));
+		errbuf_set(errbuf, errlen, _("cannot open a control socket: %s"), errbuf_strerror(errno, eb, sizeof(eb)));
 		goto fail;
 	}
 	nl->seq = (uint32_t)time(NULL);
@@ -463,7 +464,7 @@ int netlink_offloads_off(struct netlink *nl, const char *name, char *errbuf, siz
 		uint32_t zero = 0;
 		int rc = ethtool_value(nl, name, offs[i].cmd, &zero);
 		if (rc < 0) {
-			errbuf_set(errbuf, errlen, "cannot turn off %s on '%s': %s", offs[i].what, name,
+			errbuf_set(errbuf, errlen, _("cannot turn off %s on '%s': %s"), offs[i].what, name,
 			        errbuf_strerror(-rc, eb, sizeof(eb)));
 			return rc;
 		}

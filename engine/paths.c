@@ -9,12 +9,13 @@
 #include <unistd.h>
 
 #include "tcplab_config.h"
+#include "util/tr.h"
 
 static int set(char *dst, size_t size, const char *src, const char *what, char *errbuf,
                size_t errlen)
 {
 	if (strlen(src) >= size) {
-		snprintf(errbuf, errlen, "%s path '%s' is too long", what, src);
+		snprintf(errbuf, errlen, _("%s path '%s' is too long"), what, src);
 		return -1;
 	}
 	strcpy(dst, src);
@@ -71,7 +72,7 @@ int paths_find(struct paths *p, char *errbuf, size_t errlen)
 	} else {
 		n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
 		if (n < 0) {
-			snprintf(errbuf, errlen, "cannot find the tcplab executable: %s", strerror(errno));
+			snprintf(errbuf, errlen, _("cannot find the tcplab executable: %s"), strerror(errno));
 			return -1;
 		}
 		exe[n] = '\0';
@@ -86,7 +87,7 @@ int paths_find(struct paths *p, char *errbuf, size_t errlen)
 			return -1;
 	}
 	if (snprintf(p->locale, sizeof(p->locale), "%s/locale", p->build) >= (int)sizeof(p->locale)) {
-		snprintf(errbuf, errlen, "build path '%s' is too long", p->build);
+		snprintf(errbuf, errlen, _("build path '%s' is too long"), p->build);
 		return -1;
 	}
 	if (env_root && *env_root)
@@ -112,8 +113,8 @@ int paths_find(struct paths *p, char *errbuf, size_t errlen)
 		memcpy(p->build, build, sizeof(build));
 		p->installed = 0;
 	}
-	snprintf(errbuf, errlen, "cannot find the labs folder above '%s' nor in '%s' (reinstall"
-	         " tcplab, or set TCPLAB_ROOT to the tcplab source tree)", p->build,
+	snprintf(errbuf, errlen, _("cannot find the labs folder above '%s' nor in '%s' (reinstall"
+	         " tcplab, or set TCPLAB_ROOT to the tcplab source tree)"), p->build,
 	         TCPLAB_PKGDATADIR);
 	return -1;
 }

@@ -247,14 +247,14 @@ struct proc *proc_spawn(struct sandbox *sb, const struct proc_spec *spec,
 	ssize_t n;
 
 	if (!*name || (spec->keep_fd >= 0 && spec->keep_fd <= 2) || (!sb && !spec->limits)) {
-		errbuf_set(errbuf, errlen, "cannot run '%s': %s", name,
+		errbuf_set(errbuf, errlen, _("cannot run '%s': %s"), name,
 		        !*name ? "no program given" : spec->keep_fd >= 0 && spec->keep_fd <= 2 ?
 		        "keep_fd must be above 2" : "no sandbox and no limits (a jail) given");
 		return NULL;
 	}
 	p = calloc(1, sizeof(*p));
 	if (!p) {
-		errbuf_set(errbuf, errlen, "cannot run '%s': out of memory", name);
+		errbuf_set(errbuf, errlen, _("cannot run '%s': out of memory"), name);
 		return NULL;
 	}
 	p->out_fd = p->pidfd = p->tracer_pidfd = p->ev_fd = -1;
@@ -263,12 +263,12 @@ struct proc *proc_spawn(struct sandbox *sb, const struct proc_spec *spec,
 		goto fail;
 	env = env_build(p->jail.on ? jail_env(&p->jail) : environ, spec->extra_env);
 	if (!env) {
-		errbuf_set(errbuf, errlen, "cannot run '%s': out of memory", name);
+		errbuf_set(errbuf, errlen, _("cannot run '%s': out of memory"), name);
 		goto fail;
 	}
 	if (pipe2(out, O_CLOEXEC) < 0 || pipe2(rep, O_CLOEXEC) < 0 ||
 	    (spec->trace && pipe2(ev, O_CLOEXEC) < 0)) {
-		errbuf_set(errbuf, errlen, "cannot run '%s': cannot create a pipe: %s", name, strerror(errno));
+		errbuf_set(errbuf, errlen, _("cannot run '%s': cannot create a pipe: %s"), name, strerror(errno));
 		goto fail;
 	}
 	/* Room for a burst of calls before the program has to wait for tcplab to read. */
@@ -284,7 +284,7 @@ struct proc *proc_spawn(struct sandbox *sb, const struct proc_spec *spec,
 	}
 	pid = spec->trace ? fork() : spawn_fork(p->jail.on, !sb);
 	if (pid < 0) {
-		errbuf_set(errbuf, errlen, "cannot run '%s': fork: %s", name, strerror(errno));
+		errbuf_set(errbuf, errlen, _("cannot run '%s': fork: %s"), name, strerror(errno));
 		goto fail;
 	}
 	if (pid == 0 && spec->trace)
@@ -307,7 +307,7 @@ struct proc *proc_spawn(struct sandbox *sb, const struct proc_spec *spec,
 	free(env);
 	env = NULL;
 	if (p->tracer && read_hello(p) < 0) {
-		errbuf_set(errbuf, errlen, "cannot run '%s': the syscall tracer did not start", name);
+		errbuf_set(errbuf, errlen, _("cannot run '%s': the syscall tracer did not start"), name);
 		kill(p->tracer, SIGKILL);
 		while (waitpid(p->tracer, NULL, 0) < 0 && errno == EINTR)
 			;
@@ -323,32 +323,32 @@ struct proc *proc_spawn(struct sandbox *sb, const struct proc_spec *spec,
 		while (waitpid(p->tracer ? p->tracer : pid, NULL, 0) < 0 && errno == EINTR)
 			;
 		if (n == (ssize_t)sizeof(r) && r.stage == STAGE_SETNS)
-			errbuf_set(errbuf, errlen, "cannot run '%s': cannot enter the %s's network namespace: %s",
+			errbuf_set(errbuf, errlen, _("cannot run '%s': cannot enter the %s's network namespace: %s"),
 			        name, spec->host == HOST_SERVER ? "server" : "client", strerror(r.err));
 		else if (n == (ssize_t)sizeof(r) && r.stage == STAGE_LIMITS)
-			errbuf_set(errbuf, errlen, "cannot run '%s': cannot apply its limits: %s", name,
+			errbuf_set(errbuf, errlen, _("cannot run '%s': cannot apply its limits: %s"), name,
 			        strerror(r.err));
 		else if (n == (ssize_t)sizeof(r) && r.stage == STAGE_JAIL) {
 			char why[400];
 
 			jail_failure(&p->jail, r.jail_stage, r.jail_detail, r.err, why, sizeof(why));
-			errbuf_set(errbuf, errlen, "cannot run '%s': %s", name, why);
+			errbuf_set(errbuf, errlen, _("cannot run '%s': %s"), name, why);
 		}
 		else if (n == (ssize_t)sizeof(r) && r.stage == STAGE_KEEPFD)
-			errbuf_set(errbuf, errlen, "cannot run '%s': cannot pass fd %d: %s", name,
+			errbuf_set(errbuf, errlen, _("cannot run '%s': cannot pass fd %d: %s"), name,
 			        spec->keep_fd, strerror(r.err));
 		else if (n == (ssize_t)sizeof(r) && r.stage == STAGE_TRACE)
-			errbuf_set(errbuf, errlen, "cannot trace '%s': %s (ptrace and seccomp are needed:"
-			        " run 'tcplab doctor')", name, strerror(r.err));
+			errbuf_set(errbuf, errlen, _("cannot trace '%s': %s (ptrace and seccomp are needed:"
+			        " run 'tcplab doctor')"), name, strerror(r.err));
 		else if (n == (ssize_t)sizeof(r))
-			errbuf_set(errbuf, errlen, "cannot run '%s': %s", name, strerror(r.err));
+			errbuf_set(errbuf, errlen, _("cannot run '%s': %s"), name, strerror(r.err));
 		else
-			errbuf_set(errbuf, errlen, "cannot run '%s': the child died before exec", name);
+			errbuf_set(errbuf, errlen, _("cannot run '%s': the child died before exec"), name);
 		goto fail;
 	}
 	p->pidfd = (int)syscall(SYS_pidfd_open, p->tracer ? p->tracer : pid, 0);
 	if (p->pidfd < 0) {
-		errbuf_set(errbuf, errlen, "cannot watch '%s': pidfd_open: %s (Linux 5.3 or later needed)",
+		errbuf_set(errbuf, errlen, _("cannot watch '%s': pidfd_open: %s (Linux 5.3 or later needed)"),
 		        name, strerror(errno));
 		kill(-p->pid, SIGKILL);
 		if (p->tracer)
@@ -733,7 +733,7 @@ int proc_guard_start(struct proc_guard *g, const char *dir, char *errbuf, size_t
 	g->pid = 0;
 	g->fd = -1;
 	if (pipe2(fds, O_CLOEXEC) < 0) {
-		errbuf_set(errbuf, errlen, "cannot guard '%s': pipe: %s", dir, strerror(errno));
+		errbuf_set(errbuf, errlen, _("cannot guard '%s': pipe: %s"), dir, strerror(errno));
 		return -1;
 	}
 	pid = fork();
@@ -765,7 +765,7 @@ int proc_guard_start(struct proc_guard *g, const char *dir, char *errbuf, size_t
 	close(fds[0]);
 	if (pid < 0) {
 		close(fds[1]);
-		errbuf_set(errbuf, errlen, "cannot guard '%s': fork: %s", dir, strerror(errno));
+		errbuf_set(errbuf, errlen, _("cannot guard '%s': fork: %s"), dir, strerror(errno));
 		return -1;
 	}
 	g->pid = pid;

@@ -73,8 +73,8 @@ static int state_dir(char *buf, size_t len, int create, char *errbuf, size_t err
 	else if (home && *home)
 		snprintf(buf, len, "%s/.local/state/tcplab", home);
 	else {
-		errbuf_set(errbuf, errlen, "cannot keep progress: neither XDG_STATE_HOME nor HOME"
-		           " is set");
+		errbuf_set(errbuf, errlen, _("cannot keep progress: neither XDG_STATE_HOME nor HOME"
+		           " is set"));
 		return -1;
 	}
 	if (!create)
@@ -86,7 +86,7 @@ static int state_dir(char *buf, size_t len, int create, char *errbuf, size_t err
 
 			*p = '\0';
 			if (mkdir(buf, 0700) < 0 && errno != EEXIST) {
-				errbuf_set(errbuf, errlen, "cannot create '%s': %s", buf,
+				errbuf_set(errbuf, errlen, _("cannot create '%s': %s"), buf,
 				           errbuf_strerror(errno, why, sizeof(why)));
 				*p = c;
 				return -1;
@@ -118,7 +118,7 @@ int progress_keep_load(const char *root, enum progress_keep *keep, char *errbuf,
 	if (!f) {
 		if (errno == ENOENT)
 			return 0;
-		errbuf_set(errbuf, errlen, "cannot read '%s': %s", path,
+		errbuf_set(errbuf, errlen, _("cannot read '%s': %s"), path,
 		           errbuf_strerror(errno, why, sizeof(why)));
 		return -1;
 	}
@@ -133,8 +133,8 @@ int progress_keep_load(const char *root, enum progress_keep *keep, char *errbuf,
 			continue;       /* blank, or another reader's key */
 		k = word_index(keep_words, COUNT(keep_words), value);
 		if (k < 0) {
-			errbuf_set(errbuf, errlen, "%s line %d: keep is '%s'; it must be 'last' or"
-			           " 'best'", path, lineno, value);
+			errbuf_set(errbuf, errlen, _("%s line %d: keep is '%s'; it must be 'last' or"
+			           " 'best'"), path, lineno, value);
 			rc = -1;
 			break;
 		}
@@ -231,7 +231,7 @@ static int load(struct progress *p, enum progress_keep keep, char *errbuf, size_
 	if (!f) {
 		if (errno == ENOENT)
 			return 0;
-		errbuf_set(errbuf, errlen, "cannot read '%s': %s", path,
+		errbuf_set(errbuf, errlen, _("cannot read '%s': %s"), path,
 		           errbuf_strerror(errno, why, sizeof(why)));
 		return -1;
 	}
@@ -304,7 +304,7 @@ static int save(const struct progress *p, char *errbuf, size_t errlen)
 	snprintf(tmp, sizeof(tmp), "%s/.progress-XXXXXX", dir);
 	fd = mkstemp(tmp);
 	if (fd < 0 || !(f = fdopen(fd, "w"))) {
-		errbuf_set(errbuf, errlen, "cannot write in '%s': %s", dir,
+		errbuf_set(errbuf, errlen, _("cannot write in '%s': %s"), dir,
 		           errbuf_strerror(errno, why, sizeof(why)));
 		if (fd >= 0) {
 			close(fd);
@@ -328,7 +328,7 @@ static int save(const struct progress *p, char *errbuf, size_t errlen)
 		}
 	}
 	if (fflush(f) || fsync(fileno(f)) || ferror(f)) {
-		errbuf_set(errbuf, errlen, "cannot write '%s': %s", tmp,
+		errbuf_set(errbuf, errlen, _("cannot write '%s': %s"), tmp,
 		           errbuf_strerror(errno, why, sizeof(why)));
 		fclose(f);
 		unlink(tmp);
@@ -336,7 +336,7 @@ static int save(const struct progress *p, char *errbuf, size_t errlen)
 	}
 	fclose(f);
 	if (rename(tmp, path) < 0) {
-		errbuf_set(errbuf, errlen, "cannot replace '%s': %s", path,
+		errbuf_set(errbuf, errlen, _("cannot replace '%s': %s"), path,
 		           errbuf_strerror(errno, why, sizeof(why)));
 		unlink(tmp);
 		return -1;
@@ -359,7 +359,7 @@ static int update(int lab, void (*fn)(struct progress_lab *e, void *arg), void *
 	int rc = -1, lfd = -1;
 
 	if (!p) {
-		errbuf_set(errbuf, errlen, "cannot keep progress: out of memory");
+		errbuf_set(errbuf, errlen, _("cannot keep progress: out of memory"));
 		return -1;
 	}
 	/* Two grades at once (two terminals, a class graded with -j) each read, change and
@@ -378,7 +378,7 @@ static int update(int lab, void (*fn)(struct progress_lab *e, void *arg), void *
 	e = find(p, lab);
 	if (!e) {
 		if (p->n == PROGRESS_MAX_LABS) {
-			errbuf_set(errbuf, errlen, "progress file holds %d labs already",
+			errbuf_set(errbuf, errlen, _("progress file holds %d labs already"),
 			           PROGRESS_MAX_LABS);
 			goto out;
 		}

@@ -16,6 +16,7 @@
 #include "util/errbuf.h"
 #include "util/safefile.h"
 #include "tcplab_config.h"
+#include "util/tr.h"
 
 /* pcapng (draft-ietf-opsawg-pcapng): block types, the byte-order magic, options. */
 #define PCAPNG_SHB 0x0A0D0D0Au
@@ -518,7 +519,7 @@ static int write_file(const char *path, void (*fill)(struct writer *, const void
 	fd = dup(sf.fd);
 	wr.f = fd >= 0 ? fdopen(fd, "w") : NULL;
 	if (!wr.f) {
-		errbuf_set(errbuf, errlen, "cannot write '%s': %s", path,
+		errbuf_set(errbuf, errlen, _("cannot write '%s': %s"), path,
 		           errbuf_strerror(errno, why, sizeof(why)));
 		if (fd >= 0)
 			close(fd);
@@ -527,7 +528,7 @@ static int write_file(const char *path, void (*fill)(struct writer *, const void
 	}
 	fill(&wr, arg);
 	if (fflush(wr.f) != 0 || ferror(wr.f)) {
-		errbuf_set(errbuf, errlen, "cannot write '%s': %s", path,
+		errbuf_set(errbuf, errlen, _("cannot write '%s': %s"), path,
 		           errbuf_strerror(errno ? errno : EIO, why, sizeof(why)));
 		safefile_abort(&sf);
 	} else if (safefile_commit(&sf, errbuf, errlen) == 0) {
@@ -758,9 +759,9 @@ static int next_block(struct reader *r, uint32_t *type, size_t *len)
 	if (k == 0)
 		return 0;
 	if (k < 0) {
-		errbuf_set(r->errbuf, r->errlen, "'%s' is truncated: it ends inside block %zu (at"
-		           " byte %llu)%s", r->name, r->block, (unsigned long long)r->off,
-		           ferror(r->f) ? ": read error" : "");
+		errbuf_set(r->errbuf, r->errlen, _("'%s' is truncated: it ends inside block %zu (at"
+		           " byte %llu)%s"), r->name, r->block, (unsigned long long)r->off,
+		           ferror(r->f) ? _(": read error") : "");
 		return -1;
 	}
 	*type = le32(h);
@@ -770,8 +771,8 @@ static int next_block(struct reader *r, uint32_t *type, size_t *len)
 		           " of 4)", total);
 	*len = total - 12;
 	if (read_exact(r->f, r->buf, *len) != 1 || read_exact(r->f, t, 4) != 1) {
-		errbuf_set(r->errbuf, r->errlen, "'%s' is truncated: block %zu (at byte %llu) says"
-		           " it is %u bytes long, but the file ends before that", r->name, r->block,
+		errbuf_set(r->errbuf, r->errlen, _("'%s' is truncated: block %zu (at byte %llu) says"
+		           " it is %u bytes long, but the file ends before that"), r->name, r->block,
 		           (unsigned long long)r->off, total);
 		return -1;
 	}
@@ -813,7 +814,7 @@ static int read_shb(struct reader *r)
 
 	r->block = 1;
 	if (k == 0) {
-		errbuf_set(r->errbuf, r->errlen, "'%s' is not a tcplab record: it is empty", r->name);
+		errbuf_set(r->errbuf, r->errlen, _("'%s' is not a tcplab record: it is empty"), r->name);
 		return -1;
 	}
 	type = le32(h);
@@ -821,16 +822,16 @@ static int read_shb(struct reader *r)
 	bom = le32(h + 8);
 	if (type == 0xa1b2c3d4u || type == 0xa1b23c4du || type == 0xd4c3b2a1u ||
 	    type == 0x4d3cb2a1u || k < 0 || type != PCAPNG_SHB) {
-		errbuf_set(r->errbuf, r->errlen, "'%s' is not a tcplab record: it is %s (save one"
-		           " with 'tcplab run N --record FILE')", r->name, k < 0 ? "too short" :
-		           type == PCAPNG_SHB ? "a damaged pcapng file" :
+		errbuf_set(r->errbuf, r->errlen, _("'%s' is not a tcplab record: it is %s (save one"
+		           " with 'tcplab run N --record FILE')"), r->name, k < 0 ? _("too short") :
+		           type == PCAPNG_SHB ? _("a damaged pcapng file") :
 		           type == 0xa1b2c3d4u || type == 0xa1b23c4du || type == 0xd4c3b2a1u ||
-		           type == 0x4d3cb2a1u ? "a pcap file" : "not a pcapng file");
+		           type == 0x4d3cb2a1u ? _("a pcap file") : _("not a pcapng file"));
 		return -1;
 	}
 	if (bom == PCAPNG_BOM_SWAPPED) {
-		errbuf_set(r->errbuf, r->errlen, "'%s' is not a tcplab record: it is a big-endian"
-		           " pcapng file, and tcplab writes its records little-endian", r->name);
+		errbuf_set(r->errbuf, r->errlen, _("'%s' is not a tcplab record: it is a big-endian"
+		           " pcapng file, and tcplab writes its records little-endian"), r->name);
 		return -1;
 	}
 	if (bom != PCAPNG_BOM)
@@ -838,8 +839,8 @@ static int read_shb(struct reader *r)
 	if (total < 28 || total % 4 || total > MAX_BLOCK)
 		return bad(r, "is a section header of %u bytes", total);
 	if (read_exact(r->f, r->buf, total - 16) != 1 || read_exact(r->f, t, 4) != 1) {
-		errbuf_set(r->errbuf, r->errlen, "'%s' is truncated: it ends inside its section"
-		           " header", r->name);
+		errbuf_set(r->errbuf, r->errlen, _("'%s' is truncated: it ends inside its section"
+		           " header"), r->name);
 		return -1;
 	}
 	if (le32(t) != total)
@@ -926,7 +927,7 @@ static int read_epb(struct reader *r, size_t len)
 		goto oom;
 	return 0;
 oom:
-	errbuf_set(r->errbuf, r->errlen, "out of memory reading '%s'", r->name);
+	errbuf_set(r->errbuf, r->errlen, _("out of memory reading '%s'"), r->name);
 	return -1;
 }
 
@@ -1025,7 +1026,7 @@ static int read_call(struct reader *r, struct rcur *c)
 	k.host = (enum sandbox_host)host;
 	r->calls++;
 	if (timeline_add_call(&r->run->tl, k.host, ev) < 0) {
-		errbuf_set(r->errbuf, r->errlen, "out of memory reading '%s'", r->name);
+		errbuf_set(r->errbuf, r->errlen, _("out of memory reading '%s'"), r->name);
 		return -1;
 	}
 	return 0;
@@ -1053,7 +1054,7 @@ static int read_output(struct reader *r, struct rcur *c, bool mark)
 		                                                (uint32_t)run->tl.nout };
 	r->outs++;
 	if (timeline_add_output(&run->tl, mark ? TL_HOST_WIRE : who, t, text, strlen(text)) < 0) {
-		errbuf_set(r->errbuf, r->errlen, "out of memory reading '%s'", r->name);
+		errbuf_set(r->errbuf, r->errlen, _("out of memory reading '%s'"), r->name);
 		return -1;
 	}
 	return 0;
@@ -1081,7 +1082,7 @@ static int read_check(struct reader *r, struct rcur *c)
 		if (nm)
 			rec->check_max = nm;
 		if (!nm) {
-			errbuf_set(r->errbuf, r->errlen, "out of memory reading '%s'", r->name);
+			errbuf_set(r->errbuf, r->errlen, _("out of memory reading '%s'"), r->name);
 			return -1;
 		}
 		r->checkcap = ncap;
@@ -1291,7 +1292,7 @@ int record_read_file(FILE *f, const char *name, struct record **out, char *errbu
 	if (!r.rec || !r.run || !r.buf || !r.ft) {
 		free(r.run);
 		r.run = NULL;
-		errbuf_set(errbuf, errlen, "out of memory reading '%s'", name);
+		errbuf_set(errbuf, errlen, _("out of memory reading '%s'"), name);
 		goto out;
 	}
 	r.rec->run = r.run;
@@ -1329,32 +1330,32 @@ int record_read_file(FILE *f, const char *name, struct record **out, char *errbu
 	if (k < 0)
 		goto out;
 	if (!r.have_meta && r.shb_record) {
-		errbuf_set(errbuf, errlen, "'%s' is truncated: it ends after %zu blocks (%u packets),"
-		           " before the record's header block", name, r.block - 1, r.frames);
+		errbuf_set(errbuf, errlen, _("'%s' is truncated: it ends after %zu blocks (%u packets),"
+		           " before the record's header block"), name, r.block - 1, r.frames);
 		goto out;
 	}
 	if (!r.have_meta) {
-		errbuf_set(errbuf, errlen, "'%s' is not a tcplab record: a pcapng file without"
-		           " tcplab's blocks (use 'tcplab inspect' for the packets alone)", name);
+		errbuf_set(errbuf, errlen, _("'%s' is not a tcplab record: a pcapng file without"
+		           " tcplab's blocks (use 'tcplab inspect' for the packets alone)"), name);
 		goto out;
 	}
 	if (!r.have_end) {
-		errbuf_set(errbuf, errlen, "'%s' is truncated: it ends after %zu blocks, before the"
-		           " record's end block (%u packets and %u socket calls read)", name,
+		errbuf_set(errbuf, errlen, _("'%s' is truncated: it ends after %zu blocks, before the"
+		           " record's end block (%u packets and %u socket calls read)"), name,
 		           r.block - 1, r.frames, r.calls);
 		goto out;
 	}
 	for (size_t i = 0; i < r.run->ncheck; i++) {
 		if (r.run->check[i].r.seg_index >= (long)r.run->tl.nseg) {
-			errbuf_set(errbuf, errlen, "'%s' is not a valid tcplab record: check '%s' points"
-			           " at segment %ld of %zu", name, r.run->check[i].name,
+			errbuf_set(errbuf, errlen, _("'%s' is not a valid tcplab record: check '%s' points"
+			           " at segment %ld of %zu"), name, r.run->check[i].name,
 			           r.run->check[i].r.seg_index, r.run->tl.nseg);
 			goto out;
 		}
 	}
 	r.run->frames.dlt = r.linktype;
 	if (timeline_build(&r.run->tl) < 0) {
-		errbuf_set(errbuf, errlen, "out of memory reading '%s'", name);
+		errbuf_set(errbuf, errlen, _("out of memory reading '%s'"), name);
 		goto out;
 	}
 	if (r.rec->kind == RECORD_RUN) {
@@ -1382,7 +1383,7 @@ int record_read(const char *path, struct record **out, char *errbuf, size_t errl
 
 	*out = NULL;
 	if (!f) {
-		errbuf_set(errbuf, errlen, "cannot open '%s': %s", path,
+		errbuf_set(errbuf, errlen, _("cannot open '%s': %s"), path,
 		           errbuf_strerror(errno, why, sizeof(why)));
 		return -1;
 	}

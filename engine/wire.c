@@ -16,6 +16,7 @@
 
 #include "engine/sandbox.h"
 #include "util/errbuf.h"
+#include "util/tr.h"
 
 #define QUEUE_LEN 4096          /* frames in flight per direction; lab traffic is far less */
 #define FRAME_MAX 9216
@@ -95,18 +96,18 @@ int wire_plan_add(struct wire_plan *plan, const char *text, char *errbuf, size_t
 
 	memset(&f, 0, sizeof(f));
 	if (plan->n == WIRE_MAX_FAULTS) {
-		errbuf_set(errbuf, errlen, "more than %d faults", WIRE_MAX_FAULTS);
+		errbuf_set(errbuf, errlen, _("more than %d faults"), WIRE_MAX_FAULTS);
 		return -1;
 	}
 	if (strlen(text) >= sizeof(copy)) {
-		errbuf_set(errbuf, errlen, "fault line too long");
+		errbuf_set(errbuf, errlen, _("fault line too long"));
 		return -1;
 	}
 	strcpy(copy, text);
 	for (char *w = strtok_r(copy, " \t", &save); w; w = strtok_r(NULL, " \t", &save)) {
 		if (nw == sizeof(word) / sizeof(word[0])) {
-			errbuf_set(errbuf, errlen, "too many words in fault '%s' (at most %d segment "
-			           "numbers)", text, WIRE_MAX_ORDINALS);
+			errbuf_set(errbuf, errlen, _("too many words in fault '%s' (at most %d segment "
+			           "numbers)"), text, WIRE_MAX_ORDINALS);
 			return -1;
 		}
 		word[nw++] = w;
@@ -115,8 +116,8 @@ int wire_plan_add(struct wire_plan *plan, const char *text, char *errbuf, size_t
 		f.kind = WIRE_DELAY;
 		if (nw != 3 || parse_from(word[1], true, &f.from) < 0 ||
 		    parse_uint(word[2], 2000, &f.ms) < 0) {
-			errbuf_set(errbuf, errlen, "fault '%s' must read 'delay client|server|both MS' "
-			           "(MS from 1 to 2000)", text);
+			errbuf_set(errbuf, errlen, _("fault '%s' must read 'delay client|server|both MS' "
+			           "(MS from 1 to 2000)"), text);
 			return -1;
 		}
 	} else if (nw >= 1 && (!strcmp(word[0], "drop") || !strcmp(word[0], "reorder"))) {
@@ -134,17 +135,17 @@ int wire_plan_add(struct wire_plan *plan, const char *text, char *errbuf, size_t
 		f.what = !strcmp(word[2], "syn") ? WIRE_SYN : WIRE_DATA;
 		for (size_t i = 3; i < nw; i++)
 			if (parse_uint(word[i], 100000, &f.n[f.nn++]) < 0) {
-				errbuf_set(errbuf, errlen, "fault '%s': '%s' is not a segment number "
-				           "(1 for the first)", text, word[i]);
+				errbuf_set(errbuf, errlen, _("fault '%s': '%s' is not a segment number "
+				           "(1 for the first)"), text, word[i]);
 				return -1;
 			}
 		if (!drop && f.n[0] >= f.n[1]) {
-			errbuf_set(errbuf, errlen, "fault '%s': the held segment must come before the "
-			           "one it waits for (reorder client data 5 6)", text);
+			errbuf_set(errbuf, errlen, _("fault '%s': the held segment must come before the "
+			           "one it waits for (reorder client data 5 6)"), text);
 			return -1;
 		}
 	} else {
-		errbuf_set(errbuf, errlen, "unknown fault '%s' (use drop, delay or reorder)", text);
+		errbuf_set(errbuf, errlen, _("unknown fault '%s' (use drop, delay or reorder)"), text);
 		return -1;
 	}
 	plan->f[plan->n++] = f;
@@ -414,7 +415,7 @@ struct wire *wire_start(int client_end, int server_end, const struct wire_plan *
 	if (!w) {
 		close(client_end);
 		close(server_end);
-		errbuf_set(errbuf, errlen, "cannot start the wire: out of memory");
+		errbuf_set(errbuf, errlen, _("cannot start the wire: out of memory"));
 		return NULL;
 	}
 	w->plan = *plan;
@@ -429,12 +430,12 @@ struct wire *wire_start(int client_end, int server_end, const struct wire_plan *
 				if (plan->f[i].from == h || plan->f[i].from == WIRE_BOTH)
 					w->d[h].delay_ns = (uint64_t)plan->f[i].ms * 1000000u;
 	if (pipe2(w->stop, O_CLOEXEC) < 0 || pipe2(w->notes, O_CLOEXEC | O_NONBLOCK) < 0) {
-		errbuf_set(errbuf, errlen, "cannot start the wire: pipe: %s", strerror(errno));
+		errbuf_set(errbuf, errlen, _("cannot start the wire: pipe: %s"), strerror(errno));
 		goto fail;
 	}
 	rc = pthread_create(&w->thread, NULL, wire_main, w);
 	if (rc) {
-		errbuf_set(errbuf, errlen, "cannot start the wire's thread: %s", strerror(rc));
+		errbuf_set(errbuf, errlen, _("cannot start the wire's thread: %s"), strerror(rc));
 		goto fail;
 	}
 	w->started = true;

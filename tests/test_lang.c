@@ -460,6 +460,24 @@ Test(lang, a_new_english_text_without_its_translation_fails_the_check)
 
 /* The hint bar (draw_hints) splits at two blanks and keeps items whose key is q or ?: a
  * translation must keep each item's key first, in the same order, in as many items. */
+
+/*
+ * Whether a one-line text is a hint bar: its first item is a key and what it does ("q back",
+ * "Left/Right step"). Titles ("compare  lab %d: %s") and indented lines ("  (cut here)")
+ * have two blanks too, but their first item is one word, a "%s", a "filter:" or nothing.
+ */
+static bool is_bar(const char *id)
+{
+	size_t item = strstr(id, "  ") ? (size_t)(strstr(id, "  ") - id) : strlen(id);
+	size_t key = strcspn(id, " ");
+
+	if (!strcmp(id, "q back"))
+		return true;
+	if (!strstr(id, "  ") || strchr(id, '\n') || id[0] == ' ' || key >= item)
+		return false;
+	return !memchr(id, '%', key) && id[key - 1] != ':';
+}
+
 static size_t bar_keys(const char *s, char keys[][32], size_t max)
 {
 	size_t n = 0;
@@ -496,7 +514,7 @@ Test(lang, korean_hint_bars_keep_their_keys_first_and_their_items_apart)
 
 		msgcat_pair(c, i, &id, &str);
 		/* A bar is one line; the command line's help texts are many. */
-		if ((!strstr(id, "  ") && strcmp(id, "q back")) || strchr(id, '\n'))
+		if (!is_bar(id))
 			continue;
 		bars++;
 		ne = bar_keys(id, ke, 24);
@@ -736,4 +754,69 @@ Test(lang, the_command_line_speaks_korean_for_lang_ko_and_english_for_c, .timeou
 	cr_expect(strstr(r.out, " 4  RST 대 케이블 뽑기  ["), "%.600s", r.out);
 	tcplab_run(&r, (const char *const[]){ "list", NULL });
 	cr_expect(strstr(r.out, " 4  RST vs cable pull  ["), "%.600s", r.out);
+}
+
+/* Sentences of tcplab's own that a Korean report must not show in English. */
+static const char *const english_report[] = {
+	"grading lab", "source: ", "attempt: ", "seed: ", "score: ", "  PASS ", "  FAIL ",
+	"scenario 1 of", "on the wire", "the connection was aborted", "the client called",
+	"no client recv call matched", "unread data", "the message goes out",
+	"the client read the whole echo", "(detail: expected", "the echo came",
+};
+
+Test(lang, a_failed_grade_reports_and_explains_in_korean_with_lang_ko, .timeout = 120)
+{
+	static struct tcplab_result r;
+	const char *src = "tests/exercises/01-handshake/hard-coded-output";
+	const char *line, *end;
+	size_t explained = 0;
+
+	tcplab_run(&r, (const char *const[]){ "grade", "1", "--src", src, "--lang", "ko",
+	                                      "--allow-same-uid", NULL });
+	if (r.status != 1 && strstr(r.err, "cannot grade lab"))
+		cr_skip_test("this machine cannot grade: %s", r.err);
+	cr_assert_eq(r.status, 1, "a wrong submission must fail (status %d):\n%s\n%s", r.status,
+	             r.out, r.err);
+	cr_expect(strstr(r.out, "랩 1 채점: "), "%.600s", r.out);
+	cr_expect(strstr(r.out, "  실패 "), "%.2000s", r.out);
+	cr_expect(strstr(r.out, "점수: "), "%.2000s", r.out);
+	for (size_t i = 0; i < sizeof english_report / sizeof english_report[0]; i++)
+		cr_expect_null(strstr(r.out, english_report[i]), "'%s' left in English:\n%s",
+		               english_report[i], r.out);
+	/* Every line under a failed check (the explanation, indented) is Korean. */
+	for (line = r.out; *line; line = *end ? end + 1 : end) {
+		end = strchr(line, '\n');
+		if (!end)
+			end = line + strlen(line);
+		if (strncmp(line, "               ", 15))
+			continue;
+		explained++;
+		char *one = strndup(line, (size_t)(end - line));
+
+		cr_assert_not_null(one);
+		cr_expect(has_hangul(one), "an explanation not in Korean: %s", one);
+		free(one);
+	}
+	cr_expect_gt(explained, 0, "no explanation under the failed checks:\n%s", r.out);
+}
+
+Test(lang, grade_and_check_help_are_korean_with_lang_ko_before_or_after_help, .timeout = 30)
+{
+	static struct tcplab_result r;
+	static const char *const cmds[] = { "grade", "check" };
+
+	for (size_t i = 0; i < 2; i++) {
+		tcplab_run(&r, (const char *const[]){ cmds[i], "--help", "--lang", "ko", NULL });
+		cr_expect_eq(r.status, 0, "%s: %s", cmds[i], r.err);
+		cr_expect(!strncmp(r.out, "사용법: tcplab ", strlen("사용법: tcplab ")), "%s:\n%.400s",
+		          cmds[i], r.out);
+		cr_expect(strstr(r.out, "종료 상태: "), "%s:\n%s", cmds[i], r.out);
+		cr_expect_null(strstr(r.out, "Exit status"), "%s:\n%s", cmds[i], r.out);
+		tcplab_run(&r, (const char *const[]){ cmds[i], "--lang", "ko", "--help", NULL });
+		cr_expect(!strncmp(r.out, "사용법: tcplab ", strlen("사용법: tcplab ")), "%s:\n%.400s",
+		          cmds[i], r.out);
+		tcplab_run(&r, (const char *const[]){ cmds[i], "--help", NULL });
+		cr_expect(!strncmp(r.out, "usage: tcplab ", strlen("usage: tcplab ")),
+		          "%s, LANG=C:\n%.400s", cmds[i], r.out);
+	}
 }

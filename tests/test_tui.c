@@ -1755,7 +1755,9 @@ Test(tui, demo_narrates_the_nagle_stall_in_korean_with_lang_ko, .timeout = 30)
 	term_keys(t, back);
 	term_keys(t, back);
 	s = term_wait(t, "replay  9/107", WAIT_MS);
-	cr_expect(strstr(s, "The client acknowledges the server's bytes up to 23."), "%s", s);
+	/* a segment the lab's narration does not cover: tcplab's own sentence, in Korean too */
+	cr_expect(strstr(s, "클라이언트가 서버의 바이트를 23까지 확인응답합니다."), "%s", s);
+	cr_expect(!strstr(s, "The client acknowledges"), "%s", s);
 	free(s);
 	term_stop(t);
 }

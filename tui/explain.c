@@ -12,25 +12,25 @@ static const struct {
 	uint16_t bit;
 	const char *name, *meaning;
 } flag_words[] = {
-	{ TCP_SYN, "SYN", "synchronize: opens the connection, seq is the sender's first number" },
-	{ TCP_ACK, "ACK", "the ack field is valid" },
-	{ TCP_PSH, "PSH", "push: hand the data to the application now" },
-	{ TCP_FIN, "FIN", "finish: the sender will send no more data" },
-	{ TCP_RST, "RST", "reset: the connection is aborted at once" },
-	{ TCP_URG, "URG", "the urgent pointer is valid" },
-	{ TCP_ECE, "ECE", "ECN echo: congestion was seen (or ECN offered, on a SYN)" },
-	{ TCP_CWR, "CWR", "congestion window reduced" },
-	{ TCP_AE,  "AE",  "accurate ECN" },
+	{ TCP_SYN, "SYN", N_("synchronize: opens the connection, seq is the sender's first number") },
+	{ TCP_ACK, "ACK", N_("the ack field is valid") },
+	{ TCP_PSH, "PSH", N_("push: hand the data to the application now") },
+	{ TCP_FIN, "FIN", N_("finish: the sender will send no more data") },
+	{ TCP_RST, "RST", N_("reset: the connection is aborted at once") },
+	{ TCP_URG, "URG", N_("the urgent pointer is valid") },
+	{ TCP_ECE, "ECE", N_("ECN echo: congestion was seen (or ECN offered, on a SYN)") },
+	{ TCP_CWR, "CWR", N_("congestion window reduced") },
+	{ TCP_AE,  "AE",  N_("accurate ECN") },
 };
 
 static const char *who(enum flow_dir d)
 {
-	return d == FLOW_C2S ? "client" : "server";
+	return d == FLOW_C2S ? _("client") : _("server");
 }
 
 static const char *other(enum flow_dir d)
 {
-	return d == FLOW_C2S ? "server" : "client";
+	return d == FLOW_C2S ? _("server") : _("client");
 }
 
 /* 65483 -> "65,483" */
@@ -70,91 +70,91 @@ void explain_segment(const struct flow_seg *fs, uint64_t t0,
 	uint32_t isn = g->seq - fs->rel_seq;
 
 	/* ms since the run (or capture) began: the time the list and the ladder show */
-	LINE(R_HEAD, "Frame %u at %.3f ms: %s -> %s", g->frame,
+	LINE(R_HEAD, _("Frame %u at %.3f ms: %s -> %s"), g->frame,
 	     (double)(g->ts_ns - t0) / 1e6, who(fs->dir), other(fs->dir));
-	LINE(R_NORMAL, "  from %s:%u to %s:%u", dissect_addr_str(g, true, a1, sizeof a1), g->sport,
+	LINE(R_NORMAL, _("  from %s:%u to %s:%u"), dissect_addr_str(g, true, a1, sizeof a1), g->sport,
 	     dissect_addr_str(g, false, a2, sizeof a2), g->dport);
 	if (g->family == AF_INET)
 		LINE(R_NORMAL, "  IPv4: TTL %u, ID %u%s%s", g->ip_ttl, g->ip_id,
-		     g->ip_df ? ", DF (do not fragment)" : "", g->ip_fragment ? ", a FRAGMENT" : "");
+		     g->ip_df ? _(", DF (do not fragment)") : "", g->ip_fragment ? ", a FRAGMENT" : "");
 	else
-		LINE(R_NORMAL, "  IPv6: hop limit %u", g->ip_ttl);
+		LINE(R_NORMAL, _("  IPv6: hop limit %u"), g->ip_ttl);
 
 	LINE(R_HEAD, "Flags %s", dissect_flags_str(g->flags, fl, sizeof fl));
 	for (size_t i = 0; i < sizeof flag_words / sizeof flag_words[0]; i++)
 		if (g->flags & flag_words[i].bit)
-			LINE(R_NORMAL, "  %-4s %s", flag_words[i].name, flag_words[i].meaning);
+			LINE(R_NORMAL, "  %-4s %s", flag_words[i].name, _(flag_words[i].meaning));
 
 	if (rst_answers_syn(fs)) {
 		/* The sender had no connection, so no ISN: "seq - ISN" would be noise. */
-		LINE(R_HEAD, "Sequence number: absolute %u (no ISN: there was no connection)", g->seq);
-		LINE(R_NORMAL, "  a RST answering a SYN: nothing took the connection, so the RST "
-		     "carries seq 0 and acknowledges the SYN (RFC 9293 section 3.10.7.1)");
+		LINE(R_HEAD, _("Sequence number: absolute %u (no ISN: there was no connection)"), g->seq);
+		LINE(R_NORMAL, _("  a RST answering a SYN: nothing took the connection, so the RST "
+		     "carries seq 0 and acknowledges the SYN (RFC 9293 section 3.10.7.1)"));
 	} else {
-		LINE(R_HEAD, "Sequence number %u (absolute %u; ISN %u)", fs->rel_seq, g->seq, isn);
+		LINE(R_HEAD, _("Sequence number %u (absolute %u; ISN %u)"), fs->rel_seq, g->seq, isn);
 	}
 	if (g->flags & TCP_SYN)
-		LINE(R_NORMAL, "  the SYN itself counts as one number: the first data byte will be 1");
+		LINE(R_NORMAL, _("  the SYN itself counts as one number: the first data byte will be 1"));
 	if (g->len)
-		LINE(R_NORMAL, "  carries bytes %u-%u of the %s's stream (%u bytes)", fs->rel_seq,
+		LINE(R_NORMAL, _("  carries bytes %u-%u of the %s's stream (%u bytes)"), fs->rel_seq,
 		     fs->rel_seq + g->len - 1, who(fs->dir), g->len);
 	else if (!(g->flags & (TCP_SYN | TCP_FIN | TCP_RST)))
-		LINE(R_NORMAL, "  no data: this segment only acknowledges or updates the window");
+		LINE(R_NORMAL, _("  no data: this segment only acknowledges or updates the window"));
 	if (g->flags & TCP_FIN)
-		LINE(R_NORMAL, "  the FIN takes number %u: the %s has sent everything it will",
+		LINE(R_NORMAL, _("  the FIN takes number %u: the %s has sent everything it will"),
 		     fs->rel_seq + g->len, who(fs->dir));
 
 	if (g->flags & TCP_ACK) {
-		LINE(R_HEAD, "Acknowledgment number %u (absolute %u)", fs->rel_ack, g->ack);
+		LINE(R_HEAD, _("Acknowledgment number %u (absolute %u)"), fs->rel_ack, g->ack);
 		if (fs->rel_ack <= 1)
-			LINE(R_NORMAL, "  this ACK acknowledges the %s's SYN (number 0); no data yet",
+			LINE(R_NORMAL, _("  this ACK acknowledges the %s's SYN (number 0); no data yet"),
 			     other(fs->dir));
 		else
-			LINE(R_NORMAL, "  this ACK acknowledges bytes 1-%u: the %s expects byte %u next",
+			LINE(R_NORMAL, _("  this ACK acknowledges bytes 1-%u: the %s expects byte %u next"),
 			     fs->rel_ack - 1, who(fs->dir), fs->rel_ack);
 	} else {
-		LINE(R_HEAD, "Acknowledgment: none (no ACK flag; the field %u is ignored)", g->ack);
+		LINE(R_HEAD, _("Acknowledgment: none (no ACK flag; the field %u is ignored)"), g->ack);
 	}
 
 	if (g->flags & TCP_RST)
 		/* RFC 9293 section 3.10.7: a RST is judged by its sequence number alone; the
 		 * connection is gone, so its window describes no buffer. */
-		LINE(R_HEAD, "Window field %u: means nothing on a RST (the connection is gone)",
+		LINE(R_HEAD, _("Window field %u: means nothing on a RST (the connection is gone)"),
 		     g->win);
 	else
-		LINE(R_HEAD, "Window %s bytes (field %u%s)", commas(fs->win_scaled, n1, sizeof n1),
-		     g->win, g->flags & TCP_SYN ? ", never scaled on a SYN" :
-		     fs->win_scaled != g->win ? ", scaled" : "");
+		LINE(R_HEAD, _("Window %s bytes (field %u%s)"), commas(fs->win_scaled, n1, sizeof n1),
+		     g->win, g->flags & TCP_SYN ? _(", never scaled on a SYN") :
+		     fs->win_scaled != g->win ? _(", scaled") : "");
 	if (!(g->flags & TCP_RST) && fs->win_scaled == 0)
-		LINE(R_NORMAL, "  zero window: the %s's receive buffer is full; the %s must wait",
+		LINE(R_NORMAL, _("  zero window: the %s's receive buffer is full; the %s must wait"),
 		     who(fs->dir), other(fs->dir));
 	else if (!(g->flags & TCP_RST))
-		LINE(R_NORMAL, "  the receiver (%s) can take %s more bytes", who(fs->dir),
+		LINE(R_NORMAL, _("  the receiver (%s) can take %s more bytes"), who(fs->dir),
 		     commas(fs->win_scaled, n1, sizeof n1));
 
-	LINE(R_HEAD, "Header %u bytes (20 fixed + %u of options), checksum 0x%04x, urgent %u",
+	LINE(R_HEAD, _("Header %u bytes (20 fixed + %u of options), checksum 0x%04x, urgent %u"),
 	     g->hdrlen, g->hdrlen > 20 ? g->hdrlen - 20u : 0u, g->cksum, g->urp);
 	const struct tcp_opts *o = &g->opt;
 	if (o->present & TCPOPT_HAS_MSS)
-		LINE(R_NORMAL, "  MSS %u: the largest segment payload the %s wants to receive", o->mss,
+		LINE(R_NORMAL, _("  MSS %u: the largest segment payload the %s wants to receive"), o->mss,
 		     who(fs->dir));
 	if (o->present & TCPOPT_HAS_WSCALE)
-		LINE(R_NORMAL, "  window scale %u: multiply the %s's later windows by %u", o->wscale,
+		LINE(R_NORMAL, _("  window scale %u: multiply the %s's later windows by %u"), o->wscale,
 		     who(fs->dir), 1u << (o->wscale > 14 ? 14 : o->wscale));
 	if (o->present & TCPOPT_HAS_SACKOK)
-		LINE(R_NORMAL, "  SACK permitted: the %s can report blocks received out of order",
+		LINE(R_NORMAL, _("  SACK permitted: the %s can report blocks received out of order"),
 		     who(fs->dir));
 	if (o->present & TCPOPT_HAS_TS)
-		LINE(R_NORMAL, "  timestamps val %u ecr %u: for RTT measurement and PAWS (RFC 7323)",
+		LINE(R_NORMAL, _("  timestamps val %u ecr %u: for RTT measurement and PAWS (RFC 7323)"),
 		     o->tsval, o->tsecr);
 	for (unsigned i = 0; i < o->nsack; i++)
-		LINE(R_NORMAL, "  SACK block %u-%u: received beyond a gap (relative %u-%u)",
+		LINE(R_NORMAL, _("  SACK block %u-%u: received beyond a gap (relative %u-%u)"),
 		     o->sack[i][0], o->sack[i][1], o->sack[i][0] - (g->ack - fs->rel_ack),
 		     o->sack[i][1] - (g->ack - fs->rel_ack));
 	if (o->nnop)
-		LINE(R_NORMAL, "  %u NOP padding byte(s)", o->nnop);
+		LINE(R_NORMAL, _("  %u NOP padding byte(s)"), o->nnop);
 	for (unsigned i = 0; i < o->nunknown; i++)
-		LINE(R_NORMAL, "  unknown option kind %u", o->unknown_kind[i]);
+		LINE(R_NORMAL, _("  unknown option kind %u"), o->unknown_kind[i]);
 
 	for (int i = 0; i < EXPERT_NLABELS; i++)
 		if (fs->analysis & EXPERT_BIT(i)) {
@@ -164,8 +164,8 @@ void explain_segment(const struct flow_seg *fs, uint64_t t0,
 
 	if (!g->len)
 		return;
-	LINE(R_HEAD, "Payload %u bytes%s", g->len,
-	     g->caplen_payload < g->len ? " (not all of it was captured)" : "");
+	LINE(R_HEAD, _("Payload %u bytes%s"), g->len,
+	     g->caplen_payload < g->len ? _(" (not all of it was captured)") : "");
 	for (uint32_t off = 0; off < g->caplen_payload && g->payload; off += 16) {
 		int n = snprintf(b, sizeof b, "  %04x  ", off);
 		for (uint32_t k = 0; k < 16; k++)
@@ -193,28 +193,28 @@ void explain_brief(const struct flow_seg *fs, char *buf, size_t len)
 			break;
 		}
 	if ((g->flags & (TCP_SYN | TCP_ACK)) == TCP_SYN)
-		snprintf(buf, len, "The %s asks to connect: SYN, its numbers start here (seq 0).%s", w, lab);
+		snprintf(buf, len, _("The %s asks to connect: SYN, its numbers start here (seq 0).%s"), w, lab);
 	else if (g->flags & TCP_SYN)
-		snprintf(buf, len, "The %s agrees: SYN-ACK, its own numbers start here, and it got the "
-		         "%s's SYN.%s", w, o, lab);
+		snprintf(buf, len, _("The %s agrees: SYN-ACK, its own numbers start here, and it got the "
+		         "%s's SYN.%s"), w, o, lab);
 	else if (g->flags & TCP_RST)
-		snprintf(buf, len, "The %s resets the connection: RST, everything stops now.%s", w, lab);
+		snprintf(buf, len, _("The %s resets the connection: RST, everything stops now.%s"), w, lab);
 	else if (g->flags & TCP_FIN)
-		snprintf(buf, len, "The %s closes its direction: FIN after byte %u%s.%s", w,
+		snprintf(buf, len, _("The %s closes its direction: FIN after byte %u%s.%s"), w,
 		         fs->rel_seq + g->len - 1,
-		         g->len ? ", with data" : "", lab);
+		         g->len ? _(", with data") : "", lab);
 	else if (g->len && fs->rel_ack > 1)
-		snprintf(buf, len, "The %s sends bytes %u-%u (%u bytes); it acknowledges the %s's up "
-		         "to %u.%s", w, fs->rel_seq, fs->rel_seq + g->len - 1, g->len, o,
+		snprintf(buf, len, _("The %s sends bytes %u-%u (%u bytes); it acknowledges the %s's up "
+		         "to %u.%s"), w, fs->rel_seq, fs->rel_seq + g->len - 1, g->len, o,
 		         fs->rel_ack - 1, lab);
 	else if (g->len)
-		snprintf(buf, len, "The %s sends bytes %u-%u (%u bytes).%s", w, fs->rel_seq,
+		snprintf(buf, len, _("The %s sends bytes %u-%u (%u bytes).%s"), w, fs->rel_seq,
 		         fs->rel_seq + g->len - 1, g->len, lab);
 	else if (fs->win_scaled == 0)
-		snprintf(buf, len, "The %s says its window is zero: stop sending.%s", w, lab);
+		snprintf(buf, len, _("The %s says its window is zero: stop sending.%s"), w, lab);
 	else if (fs->rel_ack <= 1)
-		snprintf(buf, len, "The %s acknowledges the %s's SYN: the connection is open.%s", w, o, lab);
+		snprintf(buf, len, _("The %s acknowledges the %s's SYN: the connection is open.%s"), w, o, lab);
 	else
-		snprintf(buf, len, "The %s acknowledges the %s's bytes up to %u.%s", w, o,
+		snprintf(buf, len, _("The %s acknowledges the %s's bytes up to %u.%s"), w, o,
 		         fs->rel_ack - 1, lab);
 }

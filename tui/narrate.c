@@ -49,13 +49,13 @@ static int add_rule(struct narration *n, const char *name, int say_line, const c
 	int rc;
 
 	if (n->n == NARR_MAX_RULES) {
-		errbuf_set(errbuf, errlen, "%s:%d: more than %d 'say' rules", name, say_line,
+		errbuf_set(errbuf, errlen, _("%s:%d: more than %d 'say' rules"), name, say_line,
 		           NARR_MAX_RULES);
 		free(spec);
 		return -1;
 	}
 	if (!spec) {
-		errbuf_set(errbuf, errlen, "out of memory");
+		errbuf_set(errbuf, errlen, _("out of memory"));
 		return -1;
 	}
 	memset(spec, '\n', pad);
@@ -79,7 +79,7 @@ struct narration *narration_parse(const char *text, size_t len, const char *name
 	int line = 0, say_line = 0;
 
 	if (!n) {
-		errbuf_set(errbuf, errlen, "out of memory");
+		errbuf_set(errbuf, errlen, _("out of memory"));
 		return NULL;
 	}
 	for (;;) {
@@ -102,8 +102,8 @@ struct narration *narration_parse(const char *text, size_t len, const char *name
 				qe--;
 			if (qe - q < 2 || *q != '"' || qe[-1] != '"' ||
 			    (size_t)(qe - q - 2) >= sizeof say) {
-				errbuf_set(errbuf, errlen, "%s:%d: 'say' needs its text in double quotes, at"
-				           " most %d characters", name, line, NARR_MAX_TEXT - 1);
+				errbuf_set(errbuf, errlen, _("%s:%d: 'say' needs its text in double quotes, at"
+				           " most %d characters"), name, line, NARR_MAX_TEXT - 1);
 				goto fail;
 			}
 			snprintf(say, sizeof say, "%.*s", (int)(qe - q - 2), q + 1);
@@ -114,8 +114,8 @@ struct narration *narration_parse(const char *text, size_t len, const char *name
 			while (q < le && (*q == ' ' || *q == '\t' || *q == '\r'))
 				q++;
 			if (q < le && *q != '#') {
-				errbuf_set(errbuf, errlen, "%s:%d: segment lines need a 'say \"...\"' line"
-				           " before them", name, line);
+				errbuf_set(errbuf, errlen, _("%s:%d: segment lines need a 'say \"...\"' line"
+				           " before them"), name, line);
 				goto fail;
 			}
 		}
@@ -140,7 +140,7 @@ struct narration *narration_load(const char *path, char *errbuf, size_t errlen)
 	buf = malloc(1 << 20);
 	if (!buf) {
 		fclose(f);
-		errbuf_set(errbuf, errlen, "out of memory");
+		errbuf_set(errbuf, errlen, _("out of memory"));
 		return NULL;
 	}
 	len = fread(buf, 1, (1 << 20) - 1, f);
@@ -177,7 +177,7 @@ const char *narration_at(const struct narration *n, const struct tui_src *s, siz
 	if (c->for_i == i)
 		return c->text;
 	if (src_seg(s, i, &fs, NULL, 0) < 0) {
-		snprintf(c->text, sizeof c->text, "A packet that cannot be decoded.");
+		snprintf(c->text, sizeof c->text, _("A packet that cannot be decoded."));
 		c->for_i = i;
 		return c->text;
 	}

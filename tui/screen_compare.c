@@ -110,7 +110,7 @@ static void measure_line(const struct side *sd, int w, char *out, size_t len)
 
 	out[0] = '\0';
 	if (!sd->src) {
-		snprintf(out, len, "%s", sd->pending ? "waits for the other side's run" : "");
+		snprintf(out, len, "%s", sd->pending ? _("waits for the other side's run") : "");
 		return;
 	}
 	if (!sd->m.done) {
@@ -120,17 +120,17 @@ static void measure_line(const struct side *sd, int w, char *out, size_t len)
 	if (m->nrtt) {
 		double v = m->rtt_median_ms;
 		int prec = v >= 10 ? 1 : v >= 1 ? 2 : 3;
-		snprintf(item[n][0], sizeof item[0][0], "median round trip %.*f ms", prec, v);
-		snprintf(item[n++][1], sizeof item[0][0], "RTT %.*fms", prec, v);
+		snprintf(item[n][0], sizeof item[0][0], _("median round trip %.*f ms"), prec, v);
+		snprintf(item[n++][1], sizeof item[0][0], _("RTT %.*fms"), prec, v);
 	}
-	snprintf(item[n][0], sizeof item[0][0], "%zu delayed ACK%s", m->delacks,
-	         m->delacks != 1 ? "s" : "");
+	snprintf(item[n][0], sizeof item[0][0], m->delacks == 1 ? _("%zu delayed ACK") :
+	         _("%zu delayed ACKs"), m->delacks);
 	memcpy(item[n][1], item[n][0], sizeof item[n][1]);
 	n++;
-	snprintf(item[n][0], sizeof item[0][0], "%zu segments in %.0f ms", m->nseg, m->dur_ms);
+	snprintf(item[n][0], sizeof item[0][0], _("%zu segments in %.0f ms"), m->nseg, m->dur_ms);
 	snprintf(item[n++][1], sizeof item[0][0], "%zu segs", m->nseg);
 	if (sd->m.checks) {
-		snprintf(item[n][0], sizeof item[0][0], "%zu/%zu checks passed", sd->m.pass,
+		snprintf(item[n][0], sizeof item[0][0], _("%zu/%zu checks passed"), sd->m.pass,
 		         sd->m.ncheck);
 		snprintf(item[n++][1], sizeof item[0][0], "%zu/%zu ok", sd->m.pass, sd->m.ncheck);
 	}
@@ -379,8 +379,8 @@ static void draw_side(struct compare *c, int k, int x, int w, int y0, int rows)
 		snprintf(sv, sizeof sv, "server");
 		if (nvis) {
 			src_row(sd->src, src_vis(sd->src, 0), &r);
-			snprintf(cl, sizeof cl, "client %s", r.dir == FLOW_C2S ? r.src : r.dst);
-			snprintf(sv, sizeof sv, "server %s", r.dir == FLOW_C2S ? r.dst : r.src);
+			snprintf(cl, sizeof cl, _("client %s"), r.dir == FLOW_C2S ? r.src : r.dst);
+			snprintf(sv, sizeof sv, _("server %s"), r.dir == FLOW_C2S ? r.dst : r.src);
 			if ((int)(strlen(cl) + strlen(sv)) + 1 > room) {
 				snprintf(cl, sizeof cl, "client");
 				snprintf(sv, sizeof sv, "server");
@@ -465,9 +465,9 @@ static void compare_draw(struct tui *t, void *priv)
 
 	(void)t;
 	sync_time(c);
-	snprintf(title, sizeof title, "compare  lab %d: %s%s", c->lab ? c->lab->number : 0,
+	snprintf(title, sizeof title, _("compare  lab %d: %s%s"), c->lab ? c->lab->number : 0,
 	         c->lab ? lab_text(c->lab, c->lab->title) : "",
-	         w >= 46 ? "  (time: ms since each run began)" : "");
+	         w >= 46 ? _("  (time: ms since each run began)") : "");
 	/* "filtered: EXPR, 12 of 107 | 10 of 88" in the lab's title's place (seen at 80
 	 * columns): '/' filters both sides with one expression */
 	for (int k = 0, any = 0; k < 2; k++) {
@@ -476,7 +476,7 @@ static void compare_draw(struct tui *t, void *priv)
 		if (!s || !src_filter_expr(s)[0])
 			continue;
 		if (!any++)
-			snprintf(title, sizeof title, "compare  filtered: %s, ", src_filter_expr(s));
+			snprintf(title, sizeof title, _("compare  filtered: %s, "), src_filter_expr(s));
 		else
 			snprintf(title + tl, sizeof title - tl, " | ");
 		tl = strlen(title);
@@ -484,16 +484,16 @@ static void compare_draw(struct tui *t, void *priv)
 	}
 	/* how the sides are aligned, and by time where the clock stands */
 	if (c->by_seg)
-		snprintf(align, sizeof align, "by segment");
+		snprintf(align, sizeof align, _("by segment"));
 	else
-		snprintf(align, sizeof align, "by time %.2f ms", (double)c->at_ns / 1e6);
-	snprintf(right, sizeof right, "%s  step %s  %s %.2g s", align, focus_name[c->focus],
-	         c->playing ? "playing" : "paused", c->step_ms / 1000.0);
+		snprintf(align, sizeof align, _("by time %.2f ms"), (double)c->at_ns / 1e6);
+	snprintf(right, sizeof right, _("%s  step %s  %s %.2g s"), align, focus_name[c->focus],
+	         c->playing ? _("playing") : _("paused"), c->step_ms / 1000.0);
 	/* A long filter wins: the pace goes first, then the rest (the side marked '>' steps). */
 	if (draw_cols(title) + draw_cols(right) + 3 > COLS)
-		snprintf(right, sizeof right, "%s  step %s", align, focus_name[c->focus]);
+		snprintf(right, sizeof right, _("%s  step %s"), align, focus_name[c->focus]);
 	if (draw_cols(title) + draw_cols(right) + 3 > COLS)
-		snprintf(right, sizeof right, "step %s", focus_name[c->focus]);
+		snprintf(right, sizeof right, _("step %s"), focus_name[c->focus]);
 	if (draw_cols(title) + draw_cols(right) + 3 > COLS)
 		right[0] = '\0';
 	draw_title(title, right);
@@ -776,7 +776,7 @@ int screen_compare_open(struct tui *t, const struct lab *lab, const struct compa
 		} else if (sd->variant >= 0) {
 			sd->pending = true;
 		} else {
-			snprintf(sd->error, sizeof sd->error, "lab %d has no variant '%s'",
+			snprintf(sd->error, sizeof sd->error, _("lab %d has no variant '%s'"),
 			         lab ? lab->number : 0, side[k].variant ? side[k].variant : "");
 		}
 	}
@@ -784,6 +784,6 @@ int screen_compare_open(struct tui *t, const struct lab *lab, const struct compa
 	if (tui_push(t, &compare_view, c) < 0)
 		return -1;
 	if (err[0])
-		tui_status(t, true, "%s (the generated narration is used)", err);
+		tui_status(t, true, _("%s (the generated narration is used)"), err);
 	return 0;
 }

@@ -200,10 +200,10 @@ static void draw_head(const int w[C_N])
 	move(1, 0);
 	clrtoeol();
 	pw = w[C_PKC] + 1 + w[C_BYC];
-	draw_fmt(1, x, pw, R_HEAD, "%*s", pw, "from client");
+	draw_fmt(1, x, pw, R_HEAD, "%*s", pw, _("from client"));
 	x += pw + 1;
 	pw = w[C_PKS] + 1 + w[C_BYS];
-	draw_fmt(1, x, pw, R_HEAD, "%*s", pw, "from server");
+	draw_fmt(1, x, pw, R_HEAD, "%*s", pw, _("from server"));
 	draw_fmt(2, 0, COLS, R_HEAD, "%*s %-*s %-*s %*s %*s %*s %*s %*s %*s %-4s%s%*s",
 	         w[C_ID], heads[C_ID], w[C_CLIENT], heads[C_CLIENT], w[C_SERVER], heads[C_SERVER],
 	         w[C_PKC], heads[C_PKC], w[C_BYC], heads[C_BYC], w[C_PKS], heads[C_PKS],
@@ -213,43 +213,46 @@ static void draw_head(const int w[C_N])
 
 static const char *side_name(int dir)
 {
-	return dir == FLOW_C2S ? "client" : "server";
+	return dir == FLOW_C2S ? _("client") : _("server");
 }
 
 /* The selected connection in words, under the list. */
 static void draw_detail(const struct convs *v, const struct conv *c, int y)
 {
-	char cl[64], sv[64], buf[512];
+	char cl[64], sv[64], buf[512], sent[2][160];
 	enum conv_end e = conv_end_of(c);
 	int who = conv_closer(c), n = 0;
 
 	conv_ends(v->cl, c, cl, sv, sizeof cl);
-	draw_fmt(y++, 1, COLS - 1, R_NORMAL, "tcp.stream == %u: %s -> %s (ladder: connection %u of"
-	         " %zu)", c->id, cl, sv, c->id + 1, v->cl->n);
-	draw_fmt(y++, 1, COLS - 1, R_NORMAL, "the client sent %llu segment%s, %llu bytes of data;"
-	         " the server %llu segment%s, %llu bytes",
-	         (unsigned long long)c->packets[FLOW_C2S], c->packets[FLOW_C2S] == 1 ? "" : "s",
-	         (unsigned long long)c->bytes[FLOW_C2S],
-	         (unsigned long long)c->packets[FLOW_S2C], c->packets[FLOW_S2C] == 1 ? "" : "s",
-	         (unsigned long long)c->bytes[FLOW_S2C]);
-	draw_fmt(y++, 1, COLS - 1, R_NORMAL, "first segment at %.3f ms, last at %.3f ms: %.3f ms",
+	draw_fmt(y++, 1, COLS - 1, R_NORMAL, _("tcp.stream == %u: %s -> %s (ladder: connection %u of"
+	         " %zu)"), c->id, cl, sv, c->id + 1, v->cl->n);
+	/* One message per count, not a plural "s" pasted in: a language need not add one. */
+	snprintf(sent[0], sizeof sent[0], c->packets[FLOW_C2S] == 1 ?
+	         _("the client sent %llu segment, %llu bytes of data;") :
+	         _("the client sent %llu segments, %llu bytes of data;"),
+	         (unsigned long long)c->packets[FLOW_C2S], (unsigned long long)c->bytes[FLOW_C2S]);
+	snprintf(sent[1], sizeof sent[1], c->packets[FLOW_S2C] == 1 ?
+	         _(" the server %llu segment, %llu bytes") : _(" the server %llu segments, %llu bytes"),
+	         (unsigned long long)c->packets[FLOW_S2C], (unsigned long long)c->bytes[FLOW_S2C]);
+	draw_fmt(y++, 1, COLS - 1, R_NORMAL, "%s%s", sent[0], sent[1]);
+	draw_fmt(y++, 1, COLS - 1, R_NORMAL, _("first segment at %.3f ms, last at %.3f ms: %.3f ms"),
 	         ms_of(v, c->first_ns), ms_of(v, c->last_ns), (double)(c->last_ns - c->first_ns) / 1e6);
 	switch (e) {
 	case CONV_RST:
-		draw_fmt(y++, 1, COLS - 1, R_NORMAL, "reset: the %s sent a RST at %.3f ms",
+		draw_fmt(y++, 1, COLS - 1, R_NORMAL, _("reset: the %s sent a RST at %.3f ms"),
 		         side_name(who), ms_of(v, c->rst_ns[who]));
 		break;
 	case CONV_FIN:
-		draw_fmt(y++, 1, COLS - 1, R_NORMAL, "closed: the %s's FIN first, at %.3f ms; the %s's"
-		         " at %.3f ms", side_name(who), ms_of(v, c->fin_ns[who]), side_name(!who),
+		draw_fmt(y++, 1, COLS - 1, R_NORMAL, _("closed: the %s's FIN first, at %.3f ms; the %s's"
+		         " at %.3f ms"), side_name(who), ms_of(v, c->fin_ns[who]), side_name(!who),
 		         ms_of(v, c->fin_ns[!who]));
 		break;
 	case CONV_HALF:
-		draw_fmt(y++, 1, COLS - 1, R_NORMAL, "half-closed: the %s sent a FIN at %.3f ms, the %s"
-		         " none", side_name(who), ms_of(v, c->fin_ns[who]), side_name(!who));
+		draw_fmt(y++, 1, COLS - 1, R_NORMAL, _("half-closed: the %s sent a FIN at %.3f ms, the %s"
+		         " none"), side_name(who), ms_of(v, c->fin_ns[who]), side_name(!who));
 		break;
 	case CONV_OPEN:
-		draw_text(y++, 1, COLS - 1, R_NORMAL, "open: no FIN and no RST in what was captured");
+		draw_text(y++, 1, COLS - 1, R_NORMAL, _("open: no FIN and no RST in what was captured"));
 		break;
 	}
 	buf[0] = '\0';
@@ -265,7 +268,7 @@ static void draw_detail(const struct convs *v, const struct conv *c, int y)
 	if (c->malformed)
 		snprintf(buf + strlen(buf), sizeof buf - strlen(buf), "%s malformed %llu",
 		         buf[0] ? "," : "", (unsigned long long)c->malformed);
-	draw_fmt(y, 1, COLS - 1, buf[0] ? R_EXPERT : R_NORMAL, "expert labels:%s",
+	draw_fmt(y, 1, COLS - 1, buf[0] ? R_EXPERT : R_NORMAL, _("expert labels:%s"),
 	         buf[0] ? buf : " none");
 }
 
@@ -288,8 +291,9 @@ static void conv_draw(struct tui *t, void *priv)
 	n = v->have ? v->cl->n : 0;
 	list_fit(&v->list, n, h, NULL, NULL);
 	src_state_str(v->src, state, sizeof state);
-	snprintf(title, sizeof title, "conversations  %zu connection%s%s", n, n == 1 ? "" : "s",
-	         v->oom ? " (out of memory: counting stopped)" : "");
+	snprintf(title, sizeof title, n == 1 ? _("conversations  %zu connection%s") :
+	         _("conversations  %zu connections%s"), n,
+	         v->oom ? _(" (out of memory: counting stopped)") : "");
 	draw_title(title, state);
 	layout(v, w);
 	draw_head(w);
@@ -302,7 +306,7 @@ static void conv_draw(struct tui *t, void *priv)
 		          e == CONV_RST || c->labels[EXPERT_I_RETRANSMISSION] ? R_EXPERT : R_NORMAL, buf);
 	}
 	if (!n)
-		draw_text(4, 2, COLS - 2, R_DIM, "no TCP connection yet");
+		draw_text(4, 2, COLS - 2, R_DIM, _("no TCP connection yet"));
 	y = 3 + h;
 	draw_hline(y, 0, COLS, R_DIM);
 	draw_fmt(y, 2, (int)strlen(src_time_note(v->src)) + 2, R_DIM, " %s ", src_time_note(v->src));
@@ -325,7 +329,7 @@ static enum tui_ret conv_key(struct tui *t, void *priv, enum tui_act a, int ch)
 	switch (a) {
 	case ACT_ENTER: case ACT_LADDER:
 		if (c && screen_ladder_open_conn(t, v->src, c->id) < 0)
-			tui_status(t, true, "cannot open the ladder: out of memory");
+			tui_status(t, true, _("cannot open the ladder: out of memory"));
 		break;
 	case ACT_SEGMENTS:
 		/* the source's one display filter (the other screens say so in their titles) */
@@ -333,10 +337,10 @@ static enum tui_ret conv_key(struct tui *t, void *priv, enum tui_act a, int ch)
 			break;
 		snprintf(expr, sizeof expr, "tcp.stream == %u", c->id);
 		if (src_filter(v->src, expr, err, sizeof err) < 0) {
-			tui_status(t, true, "cannot filter on '%s': %s", expr, err);
+			tui_status(t, true, _("cannot filter on '%s': %s"), expr, err);
 			break;
 		}
-		tui_status(t, false, "filter: %s  ('/' then Enter clears it)", expr);
+		tui_status(t, false, _("filter: %s  ('/' then Enter clears it)"), expr);
 		screen_segs_open(t, v->src, (long)c->first_seg);
 		break;
 	case ACT_FOLLOW:

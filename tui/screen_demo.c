@@ -56,12 +56,12 @@ static void summary(struct tui_src *s, char *buf, size_t len)
 	struct tui_row a, b;
 
 	if (!n) {
-		snprintf(buf, len, "no segments");
+		snprintf(buf, len, _("no segments"));
 		return;
 	}
 	src_row(s, 0, &a);
 	src_row(s, n - 1, &b);
-	snprintf(buf, len, "%s: %zu segments in %.3f ms",
+	snprintf(buf, len, _("%s: %zu segments in %.3f ms"),
 	         src_labrun(s) ? src_variant(s)->name : "capture", n,
 	         (double)(b.ts_ns - a.ts_ns) / 1e6);
 }
@@ -92,7 +92,7 @@ static void load(struct tui *t, struct demo *d, bool live)
 		d->src = src_run_new(d->lab, &d->lab->variant[d->variant], o->build, d->error,
 		                     sizeof d->error);
 	} else {
-		snprintf(d->error, sizeof d->error, "this lab has no variant to run");
+		snprintf(d->error, sizeof d->error, _("this lab has no variant to run"));
 	}
 	if (d->src)
 		tui_serve(t, d->src);
@@ -233,7 +233,7 @@ static void demo_draw(struct tui *t, void *priv)
 	int avail = LINES - 8;
 
 	(void)t;
-	snprintf(title, sizeof title, "demo  lab %d: %s", d->lab ? d->lab->number : 0,
+	snprintf(title, sizeof title, _("demo  lab %d: %s"), d->lab ? d->lab->number : 0,
 	         d->lab ? lab_text(d->lab, d->lab->title) : "");
 	if (!d->src) {
 		draw_title(title, "");
@@ -252,7 +252,7 @@ static void demo_draw(struct tui *t, void *priv)
 	/* Filtered, the filter takes the lab's title's place: it must be seen at 80 columns. */
 	src_filter_note(d->src, note, sizeof note);
 	if (note[0])
-		snprintf(title, sizeof title, "demo  lab %d  %s", d->lab ? d->lab->number : 0, note);
+		snprintf(title, sizeof title, _("demo  lab %d  %s"), d->lab ? d->lab->number : 0, note);
 	snprintf(right, sizeof right, "%s  %zu/%zu  %s %.2g s",
 	         src_labrun(d->src) ? src_variant(d->src)->name : "replay", d->shown, nvis,
 	         d->playing ? "playing" : "paused", d->step_ms / 1000.0);
@@ -262,16 +262,16 @@ static void demo_draw(struct tui *t, void *priv)
 	char cl[80] = "client", sv[80] = "server";
 	if (nvis) {
 		src_row(d->src, src_vis(d->src, 0), &r);
-		snprintf(cl, sizeof cl, "client %s", r.dir == FLOW_C2S ? r.src : r.dst);
-		snprintf(sv, sizeof sv, "server %s", r.dir == FLOW_C2S ? r.dst : r.src);
+		snprintf(cl, sizeof cl, _("client %s"), r.dir == FLOW_C2S ? r.src : r.dst);
+		snprintf(sv, sizeof sv, _("server %s"), r.dir == FLOW_C2S ? r.dst : r.src);
 	}
 	draw_text(2, 1, COLS / 2 - 1, R_HEAD, cl);
 	draw_fmt(2, COLS / 2, COLS / 2 - 1, R_HEAD, "%*s", COLS / 2 - 2, sv);
 	if (d->calls && !calls) {
 		/* rather than two empty columns */
-		static const char none[] = "no calls in a capture file";
-		int n = (int)sizeof none - 1;
-		if ((int)(strlen(cl) + strlen(sv)) + n + 6 <= COLS)
+		const char *none = _("no calls in a capture file");
+		int n = draw_cols(none);
+		if (draw_cols(cl) + draw_cols(sv) + n + 6 <= COLS)
 			draw_text(2, (COLS - n) / 2, n, R_DIM, none);
 	}
 	/* The newest rows that fit, from the top; the newest revealed segment (and what
@@ -304,7 +304,7 @@ static void demo_draw(struct tui *t, void *priv)
 		/* two rows; a longer sentence ends with an ellipsis at a word, never mid-word */
 		draw_para(LINES - 3, 2, COLS - 4, 2, R_HEAD, text);
 	} else if (src_labrun(d->src) && src_busy(d->src) && !src_count(d->src)) {
-		draw_text(LINES - 3, 2, COLS - 2, R_DIM, "waiting for the first segment");
+		draw_text(LINES - 3, 2, COLS - 2, R_DIM, _("waiting for the first segment"));
 	} else {
 		src_state_str(d->src, text, sizeof text);
 		draw_text(LINES - 3, 2, COLS - 2, R_DIM, text);
@@ -337,7 +337,7 @@ static void compare(struct tui *t, struct demo *d)
 	struct compare_side side[2] = { { 0 } };
 
 	if (!d->src && !d->prev) {
-		tui_status(t, true, "nothing to compare yet: r runs the lab live");
+		tui_status(t, true, _("nothing to compare yet: r runs the lab live"));
 		return;
 	}
 	if (d->prev && d->src) {
@@ -352,7 +352,7 @@ static void compare(struct tui *t, struct demo *d)
 			side[k].pcap = side[k].src == d->prev ? d->prev_pcap : d->pcap;
 	if (!side[1].src) {
 		if (!d->lab || !d->lab->nvariant) {
-			tui_status(t, true, "this lab has no variant to compare with");
+			tui_status(t, true, _("this lab has no variant to compare with"));
 			return;
 		}
 		side[1].variant = d->lab->variant[(d->variant + 1) % d->lab->nvariant].name;
@@ -364,11 +364,11 @@ static void compare(struct tui *t, struct demo *d)
 static void calls_status(struct tui *t, const struct demo *d)
 {
 	if (!d->calls)
-		tui_status(t, false, "the programs' calls hidden: segments only");
+		tui_status(t, false, _("the programs' calls hidden: segments only"));
 	else if (d->src && !src_labrun(d->src))
-		tui_status(t, false, "no calls in a capture file: r runs the lab live, with its calls");
+		tui_status(t, false, _("no calls in a capture file: r runs the lab live, with its calls"));
 	else
-		tui_status(t, false, "the programs' calls shown beside the segments");
+		tui_status(t, false, _("the programs' calls shown beside the segments"));
 }
 
 static enum tui_ret demo_key(struct tui *t, void *priv, enum tui_act a, int ch)
@@ -468,7 +468,7 @@ static int demo_filter(struct tui *t, void *priv, const char *expr, char *errbuf
 
 	(void)t;
 	if (!d->src) {
-		snprintf(errbuf, errlen, "nothing to filter");
+		snprintf(errbuf, errlen, _("nothing to filter"));
 		return -1;
 	}
 	d->shown = 1;
@@ -542,7 +542,7 @@ int screen_demo_open(struct tui *t, const struct lab *lab, const char *variant,
 	if (tui_push(t, &demo_view, d) < 0)
 		return -1;
 	if (d->narr_error[0])
-		tui_status(t, true, "%s (the generated narration is used)", d->narr_error);
+		tui_status(t, true, _("%s (the generated narration is used)"), d->narr_error);
 	else if (d->calls && d->src && !src_labrun(d->src))
 		calls_status(t, d);
 	return 0;
@@ -565,7 +565,7 @@ int screen_demo_under(struct tui *t, const struct lab *lab, struct tui_src *cur,
 	if (d->src && src_labrun(d->src))
 		variant_set(d, src_variant(d->src)->name);
 	if (!d->src)
-		snprintf(d->error, sizeof d->error, "nothing was shown: r runs the lab live");
+		snprintf(d->error, sizeof d->error, _("nothing was shown: r runs the lab live"));
 	if (prev) {
 		d->prev = src_ref(prev);
 		d->prev_pcap = prev_pcap;

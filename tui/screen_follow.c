@@ -128,8 +128,8 @@ static void fol_draw(struct tui *t, void *priv)
 
 	(void)t;
 	collect(f);
-	snprintf(title, sizeof title, "follow stream: connection %u", f->conn);
-	snprintf(right, sizeof right, "client %llu bytes, server %llu bytes%s",
+	snprintf(title, sizeof title, _("follow stream: connection %u"), f->conn);
+	snprintf(right, sizeof right, _("client %llu bytes, server %llu bytes%s"),
 	         (unsigned long long)f->bytes[0], (unsigned long long)f->bytes[1],
 	         f->cut ? " (cut)" : "");
 	draw_title(title, right);
@@ -143,7 +143,7 @@ static void fol_draw(struct tui *t, void *priv)
 		draw_fmt(1 + y, 0, COLS, role, "%s %s", l->dir == FLOW_C2S ? "c>" : "<s", l->text);
 	}
 	if (!f->n)
-		draw_text(2, 2, COLS - 2, R_DIM, "no data was sent on this connection");
+		draw_text(2, 2, COLS - 2, R_DIM, _("no data was sent on this connection"));
 	draw_hints(_("q back  Up/Down/PgUp/PgDn scroll  c> client's bytes  <s server's bytes"));
 }
 

@@ -59,7 +59,7 @@ static void start(struct tui *t, struct grade_scr *g)
 		return;
 	}
 	if (!g->lab->has_exercise) {
-		snprintf(g->error, sizeof g->error, "lab %d has no exercise to grade",
+		snprintf(g->error, sizeof g->error, _("lab %d has no exercise to grade"),
 		         g->lab->number);
 		return;
 	}

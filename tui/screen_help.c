@@ -46,7 +46,7 @@ static void layout(struct help *h, int onw)
 	h->n = 0;
 	for (size_t i = 0; i < tui_nkeys; i++) {
 		const struct tui_key *k = &tui_keys[i];
-		const char *on = k->on ? k->on : "every screen", *ls[8];
+		const char *on = k->on ? k->on : _("every screen"), *ls[8];
 		int ll[8];
 		size_t nl;
 

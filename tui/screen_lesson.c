@@ -82,7 +82,7 @@ static void start_run(struct tui *t, struct lesson_scr *l, size_t k)
 	pane_reset(l);
 	if (!v) {
 		snprintf(l->run_error[k], sizeof l->run_error[0],
-		         "lesson step runs variant '%s', which lab.conf does not define", st->run);
+		         _("lesson step runs variant '%s', which lab.conf does not define"), st->run);
 		return;
 	}
 	if (o->sandbox_error) {
@@ -108,7 +108,7 @@ static void arrive(struct tui *t, struct lesson_scr *l)
 	/* checked when the lesson was loaded: a failure here is memory */
 	if (st->show[0] && dfilter_compile(st->show, DLT_RAW, DFILTER_NO_BPF, &l->show,
 	                                 err, sizeof err) < 0)
-		tui_status(t, true, "the step's 'show: %s' cannot be used: %s", st->show, err);
+		tui_status(t, true, _("the step's 'show: %s' cannot be used: %s"), st->show, err);
 	if (st->run[0] && !l->run[l->step] && !l->run_error[l->step][0])
 		start_run(t, l, l->step);
 }
@@ -203,12 +203,12 @@ static void les_draw(struct tui *t, void *priv)
 		int ry = 2 + text_h;
 
 		if (s && src_labrun(s)->stopped)
-			snprintf(state, sizeof state, "stopped before its end: r runs it again");
+			snprintf(state, sizeof state, _("stopped before its end: r runs it again"));
 		else if (s)
 			src_state_str(s, state, sizeof state);
 		else
 			snprintf(state, sizeof state, "%s", l->run_error[ps][0] ?
-			         l->run_error[ps] : "not run yet: press r");
+			         l->run_error[ps] : _("not run yet: press r"));
 		draw_hline(ry, 0, COLS, l->focus_run ? R_HEAD : R_DIM);
 		if (s)
 			src_filter_note(s, note, sizeof note);
@@ -296,7 +296,7 @@ static enum tui_ret les_key(struct tui *t, void *priv, enum tui_act a, int ch)
 		if (ps != NO_RUN)
 			start_run(t, l, ps);
 		else
-			tui_status(t, false, "this step runs nothing: the steps with a run show a pane below");
+			tui_status(t, false, _("this step runs nothing: the steps with a run show a pane below"));
 		break;
 	case ACT_ENTER:
 		if (!s)
@@ -347,7 +347,7 @@ static int les_filter(struct tui *t, void *priv, const char *expr, char *errbuf,
 
 	(void)t;
 	if (ps == NO_RUN || !l->run[ps]) {
-		snprintf(errbuf, errlen, "nothing to filter: this step has no run");
+		snprintf(errbuf, errlen, _("nothing to filter: this step has no run"));
 		return -1;
 	}
 	rc = src_filter(l->run[ps], expr, errbuf, errlen);
@@ -389,7 +389,7 @@ int screen_lesson_open(struct tui *t, const struct lab *lab)
 	if (lang_path(lab->dir, lab->lesson, tui_opts(t)->lang, path, sizeof path, l->load_error,
 	              sizeof l->load_error) >= 0 &&
 	    lesson_load(path, &l->ls, l->load_error, sizeof l->load_error) < 0 && !l->load_error[0])
-		errbuf_set(l->load_error, sizeof l->load_error, "cannot read the lesson '%s'", path);
+		errbuf_set(l->load_error, sizeof l->load_error, _("cannot read the lesson '%s'"), path);
 	if (tui_push(t, &lesson_view, l) < 0)
 		return -1;
 	if (!l->load_error[0])

@@ -41,7 +41,7 @@ static int detail(const struct menu *m, const struct lab *l, int namew, int y, i
 
 		progress_summary(progress_get(&m->prog, l->number), grades, sizeof grades);
 		if (grades[0] && draw)
-			draw_fmt(y, 2, COLS - 2, R_HEAD, "your grades: %s", grades);
+			draw_fmt(y, 2, COLS - 2, R_HEAD, _("your grades: %s"), grades);
 		y += grades[0] != '\0';
 	}
 	for (size_t v = 0; v < l->nvariant; v++) {
@@ -50,7 +50,7 @@ static int detail(const struct menu *m, const struct lab *l, int namew, int y, i
 		if (y >= end)
 			break;
 		if (draw && end - y == 1 && v + 1 < l->nvariant) {
-			size_t o = (size_t)snprintf(line, sizeof line, "%zu more variants:",
+			size_t o = (size_t)snprintf(line, sizeof line, _("%zu more variants:"),
 			                            l->nvariant - v);
 			for (size_t k = v; k < l->nvariant && o < sizeof line; k++)
 				o += (size_t)snprintf(line + o, sizeof line - o, "%s %s",
@@ -104,7 +104,7 @@ static void menu_draw(struct tui *t, void *priv)
 	m->have_prog = progress_load(&m->prog, err, sizeof err) == 0;
 	draw_title(_("tcplab: labs"), _("Enter open  ? help  q quit"));
 	if (!o->nlab) {
-		draw_text(3, 2, COLS - 2, R_ERROR, "no labs found under labs/");
+		draw_text(3, 2, COLS - 2, R_ERROR, _("no labs found under labs/"));
 		return;
 	}
 	draw_fmt(2, 0, COLS, R_HEAD, "  %3s  %-*s %s", "Lab", COLS - 26, "Title", "Progress");
@@ -144,7 +144,7 @@ static void compare(struct tui *t, const struct lab *l)
 	struct compare_side side[2] = { { .variant = NULL }, { .variant = NULL } };
 
 	if (l->nvariant < 2) {
-		tui_status(t, true, "lab %d has one variant: nothing to compare (d runs its demo)",
+		tui_status(t, true, _("lab %d has one variant: nothing to compare (d runs its demo)"),
 		           l->number);
 		return;
 	}

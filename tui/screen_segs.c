@@ -60,13 +60,13 @@ static void load_detail(struct segs *s)
 		struct tui_row r;
 		src_row(s->src, i, &r);
 		add_line(s, R_EXPERT, "[Malformed Packet]");
-		add_line(s, R_NORMAL, err[0] ? err : "this packet cannot be decoded");
+		add_line(s, R_NORMAL, err[0] ? err : _("this packet cannot be decoded"));
 		(void)r;
 		return;
 	}
 	explain_segment(&fs, src_t0(s->src), add_line, s);
 	if (s->nline == MAX_DETAIL)
-		snprintf(s->line[MAX_DETAIL - 1].text, sizeof s->line[0].text, "  (cut here)");
+		snprintf(s->line[MAX_DETAIL - 1].text, sizeof s->line[0].text, _("  (cut here)"));
 }
 
 /* One list row, 'inspect --tsv' columns fitted to the width. */
@@ -144,8 +144,8 @@ static void segs_draw(struct tui *t, void *priv)
 	}
 	if (!nvis)
 		draw_text(3, 2, COLS - 2, R_DIM, src_filter_expr(s->src)[0] ?
-		          "no segment matches the filter ('/' then Enter clears it)" :
-		          "no TCP segments yet");
+		          _("no segment matches the filter ('/' then Enter clears it)") :
+		          _("no TCP segments yet"));
 	y = 2 + listh;
 	draw_hline(y, 0, COLS, s->focus_detail ? R_HEAD : R_DIM);
 	draw_text(y, 2, 9, s->focus_detail ? R_SEL : R_DIM, " detail ");
@@ -206,14 +206,14 @@ static enum tui_ret segs_key(struct tui *t, void *priv, enum tui_act a, int ch)
 		if (src_labrun(s->src))
 			screen_checks_open(t, s->src);
 		else
-			tui_status(t, true, "a capture file has no checks: they come with a lab run");
+			tui_status(t, true, _("a capture file has no checks: they come with a lab run"));
 		break;
 	case ACT_FOLLOW:
 		if (!nvis)
 			break;
 		src_row(s->src, src_vis(s->src, s->list.sel), &r);
 		if (r.conn == UINT32_MAX)
-			tui_status(t, true, "this packet belongs to no connection");
+			tui_status(t, true, _("this packet belongs to no connection"));
 		else
 			screen_follow_open(t, s->src, r.conn);
 		break;

@@ -86,7 +86,7 @@ struct tui_src *src_run_new(const struct lab *lab, const struct lab_variant *v,
 	struct tui_src *s = calloc(1, sizeof *s);
 
 	if (!s) {
-		errbuf_set(errbuf, errlen, "out of memory");
+		errbuf_set(errbuf, errlen, _("out of memory"));
 		return NULL;
 	}
 	s->refs = 1;
@@ -94,7 +94,7 @@ struct tui_src *src_run_new(const struct lab *lab, const struct lab_variant *v,
 	s->variant = v;
 	s->run = labrun_start(lab, v, &o, s->run_error, sizeof s->run_error);
 	if (!s->run) {
-		errbuf_set(errbuf, errlen, "lab %d (%s) could not run: %s", lab->number, v->name,
+		errbuf_set(errbuf, errlen, _("lab %d (%s) could not run: %s"), lab->number, v->name,
 		           s->run_error);
 		free(s);
 		return NULL;
@@ -109,7 +109,7 @@ struct tui_src *src_grade_new(const struct lab *lab, const char *dir, const char
 	struct tui_src *s = calloc(1, sizeof *s);
 
 	if (!s) {
-		errbuf_set(errbuf, errlen, "out of memory");
+		errbuf_set(errbuf, errlen, _("out of memory"));
 		return NULL;
 	}
 	s->refs = 1;
@@ -117,7 +117,7 @@ struct tui_src *src_grade_new(const struct lab *lab, const char *dir, const char
 	s->variant = &lab->exercise;
 	s->grade = grade_start(lab, &o, s->run_error, sizeof s->run_error);
 	if (!s->grade) {
-		errbuf_set(errbuf, errlen, "cannot grade lab %d: %s", lab->number, s->run_error);
+		errbuf_set(errbuf, errlen, _("cannot grade lab %d: %s"), lab->number, s->run_error);
 		free(s);
 		return NULL;
 	}
@@ -140,7 +140,7 @@ struct tui_src *src_file_new(const char *path, char *errbuf, size_t errlen)
 	struct tui_src *s = calloc(1, sizeof *s);
 
 	if (!s) {
-		errbuf_set(errbuf, errlen, "out of memory");
+		errbuf_set(errbuf, errlen, _("out of memory"));
 		return NULL;
 	}
 	s->refs = 1;
@@ -163,7 +163,7 @@ struct tui_src *src_record_new(const char *path, char *errbuf, size_t errlen)
 	struct lab *l = calloc(1, sizeof *l);
 
 	if (!s || !l) {
-		errbuf_set(errbuf, errlen, "out of memory");
+		errbuf_set(errbuf, errlen, _("out of memory"));
 		free(s);
 		free(l);
 		return NULL;
@@ -441,8 +441,8 @@ uint64_t src_t0(const struct tui_src *s)
 
 const char *src_time_note(const struct tui_src *s)
 {
-	return s->run || s->grade ? "time: ms since the run began" :
-	       "time: ms since the first packet";
+	return s->run || s->grade ? _("time: ms since the run began") :
+	       _("time: ms since the first packet");
 }
 
 void src_row(const struct tui_src *s, size_t i, struct tui_row *r)
@@ -655,7 +655,7 @@ void src_filter_note(const struct tui_src *s, char *buf, size_t len)
 		snprintf(buf, len, "%s", "");
 	else
 		snprintf(buf, len, _("filtered: %s, %zu of %zu%s"), dfilter_expr(s->df), src_nvis(s),
-		         src_count(s), filter_behind(s) ? " so far" : "");
+		         src_count(s), filter_behind(s) ? _(" so far") : "");
 }
 /* The calls the ladder shows: a sleep that woke on time is kept for the checks only. */
 static size_t calls_shown(const struct timeline *tl)
@@ -765,7 +765,7 @@ const struct pktindex *src_index(const struct tui_src *s) { return s->ix; }
 const char *src_run_error(const struct tui_src *s)
 {
 	if (!s->run_error[0] && s->run && s->run->stopped)
-		return "the run was stopped before its end, when another one started: run it again";
+		return _("the run was stopped before its end, when another one started: run it again");
 	return s->run_error;
 }
 const struct lab *src_lab(const struct tui_src *s) { return s->lab; }

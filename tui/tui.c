@@ -25,8 +25,8 @@
 /* The bottom-row prompts: the display filter, and the search within a view. */
 enum prompt_kind { P_NONE, P_FILTER, P_SEARCH, P_OPEN };
 static const char *const prompt_label[] = {
-	[P_FILTER] = "filter (BPF or Wireshark): ", [P_SEARCH] = "search: ",
-	[P_OPEN] = "open a capture (pcap or pcapng file): ",
+	[P_FILTER] = N_("filter (BPF or Wireshark): "), [P_SEARCH] = N_("search: "),
+	[P_OPEN] = N_("open a capture (pcap or pcapng file): "),
 };
 
 struct screen {
@@ -99,7 +99,7 @@ int tui_push(struct tui *t, const struct tui_view *v, void *priv)
 	if (t->depth == MAX_SCREENS) {
 		if (v->close)
 			v->close(t, priv);
-		tui_status(t, true, "too many screens open: press q to go back");
+		tui_status(t, true, _("too many screens open: press q to go back"));
 		return -1;
 	}
 	t->stack[t->depth++] = (struct screen){ v, priv };
@@ -168,13 +168,13 @@ static void draw(struct tui *t)
 
 	erase();
 	if (LINES < 10 || COLS < 40) {
-		draw_text(0, 0, COLS, R_ERROR, "terminal too small: 80x24 or more, please");
+		draw_text(0, 0, COLS, R_ERROR, _("terminal too small: 80x24 or more, please"));
 	} else {
 		s->v->draw(t, s->priv);
 		if (t->prompting) {
 			const char *text = t->prompting == P_FILTER ? t->prompt :
 			                   t->prompting == P_OPEN ? t->path : t->search;
-			int lw = draw_cols(prompt_label[t->prompting]), cx;
+			int lw = draw_cols(_(prompt_label[t->prompting])), cx;
 			const char *shown = text;
 
 			/* Too long for the row: its end, where the typing is, after a '<'. */
@@ -184,7 +184,7 @@ static void draw(struct tui *t)
 					shown++;
 			}
 			cx = lw + (shown != text) + draw_cols(shown);
-			draw_fmt(LINES - 1, 0, COLS, R_NORMAL, "%s%s%s", prompt_label[t->prompting],
+			draw_fmt(LINES - 1, 0, COLS, R_NORMAL, "%s%s%s", _(prompt_label[t->prompting]),
 			         shown != text ? "<" : "", shown);
 			move(LINES - 1, cx < COLS ? cx : COLS - 1);
 		} else if (t->status[0]) {
@@ -251,11 +251,11 @@ static double now_s(void);
 static void search_said(struct tui *t, int dir, int r)
 {
 	if (!r)
-		tui_status(t, true, "'%s' is not in this view (n/N search again, \\ for other text)",
+		tui_status(t, true, _("'%s' is not in this view (n/N search again, \\ for other text)"),
 		           t->search);
 	else
 		tui_status(t, false, "search: %s%s", t->search, r == 2 ? dir > 0 ?
-		           "  (from the top again)" : "  (from the bottom again)" : "");
+		           _("  (from the top again)") : _("  (from the bottom again)") : "");
 }
 
 /* Go on with the search in steps for about budget seconds: rows as tui_search_rows()
@@ -288,7 +288,7 @@ static void search_run(struct tui *t, double budget)
 			return;
 		}
 		if (!(t->job.done & 1023) && now_s() - t0 > budget) {
-			tui_status(t, false, "searching '%s': %zu%% of %zu rows (any key stops)", t->search,
+			tui_status(t, false, _("searching '%s': %zu%% of %zu rows (any key stops)"), t->search,
 			           (size_t)(100.0 * (double)t->job.done / (double)t->job.n), t->job.n);
 			return;
 		}
@@ -317,11 +317,11 @@ static void search(struct tui *t, int dir)
 		return;
 	}
 	if (!s->v->search && !s->v->search_has) {
-		tui_status(t, true, "no search on this screen");
+		tui_status(t, true, _("no search on this screen"));
 		return;
 	}
 	if (!t->search[0]) {
-		tui_status(t, true, "nothing to look for yet: \\ (or F3) asks what to search");
+		tui_status(t, true, _("nothing to look for yet: \\ (or F3) asks what to search"));
 		return;
 	}
 	r = s->v->search(t, s->priv, t->search, dir);
@@ -385,9 +385,9 @@ static void open_prompt_key(struct tui *t, int ch)
 		t->prompting = P_NONE;
 		err[0] = '\0';
 		if (!t->path[0])
-			tui_status(t, true, "no capture opened: type the path of a pcap or pcapng file");
+			tui_status(t, true, _("no capture opened: type the path of a pcap or pcapng file"));
 		else if (s->v->open(t, s->priv, t->path, err, sizeof err) < 0)
-			tui_status(t, true, "%s (i: try another path)", err);
+			tui_status(t, true, _("%s (i: try another path)"), err);
 	} else {
 		prompt_edit(t->path, &t->pathlen, sizeof t->path, ch);
 	}
@@ -425,7 +425,7 @@ static void prompt_key(struct tui *t, int ch)
 		else if (t->prompt[0])
 			tui_status(t, false, "filter: %s", t->prompt);
 		else
-			tui_status(t, false, "filter cleared");
+			tui_status(t, false, _("filter cleared"));
 	} else {
 		prompt_edit(t->prompt, &t->plen, sizeof t->prompt, ch);
 	}
@@ -452,7 +452,7 @@ static void key(struct tui *t, int ch)
 	}
 	if (t->job.on) {
 		t->job.on = false;
-		tui_status(t, false, "search for '%s' stopped", t->search);
+		tui_status(t, false, _("search for '%s' stopped"), t->search);
 	}
 	switch (a) {
 	case ACT_HELP:
@@ -474,13 +474,13 @@ static void key(struct tui *t, int ch)
 			clearok(curscr, TRUE);
 			tui_status(t, false, "theme: %s", tui_theme_name(next));
 		} else {
-			tui_status(t, true, "no colours to change: NO_COLOR is set or the terminal has none");
+			tui_status(t, true, _("no colours to change: NO_COLOR is set or the terminal has none"));
 		}
 		return;
 	}
 	case ACT_FILTER:
 		if (!s->v->filter) {
-			tui_status(t, true, "no display filter on this screen");
+			tui_status(t, true, _("no display filter on this screen"));
 			return;
 		}
 		t->prompting = P_FILTER;
@@ -489,7 +489,7 @@ static void key(struct tui *t, int ch)
 		return;
 	case ACT_SEARCH:
 		if (!s->v->search && !s->v->search_has) {
-			tui_status(t, true, "no search on this screen");
+			tui_status(t, true, _("no search on this screen"));
 			return;
 		}
 		t->prompting = P_SEARCH;
@@ -625,8 +625,8 @@ int tui_main(const struct tui_opts *o, char *errbuf, size_t errlen)
 	bool color;
 
 	if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO)) {
-		errbuf_set(errbuf, errlen, "the TUI needs a terminal (use 'tcplab run N' or "
-		           "'tcplab inspect --tsv FILE' for text)");
+		errbuf_set(errbuf, errlen, _("the TUI needs a terminal (use 'tcplab run N' or "
+		           "'tcplab inspect --tsv FILE' for text)"));
 		return -1;
 	}
 	setlocale(LC_ALL, "");
@@ -640,7 +640,7 @@ int tui_main(const struct tui_opts *o, char *errbuf, size_t errlen)
 	sigaddset(&mask, SIGQUIT);
 	if (sigprocmask(SIG_BLOCK, &mask, &old) < 0 ||
 	    (sigfd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK)) < 0) {
-		errbuf_set(errbuf, errlen, "cannot set up signals for the TUI");
+		errbuf_set(errbuf, errlen, _("cannot set up signals for the TUI"));
 		return -1;
 	}
 	signal(SIGPIPE, SIG_IGN);
@@ -652,7 +652,7 @@ int tui_main(const struct tui_opts *o, char *errbuf, size_t errlen)
 	signal(SIGABRT, crash_handler);
 	signal(SIGFPE, crash_handler);
 	if (!initscr()) {
-		errbuf_set(errbuf, errlen, "cannot start curses on this terminal (is TERM right?)");
+		errbuf_set(errbuf, errlen, _("cannot start curses on this terminal (is TERM right?)"));
 		close(sigfd);
 		sigprocmask(SIG_SETMASK, &old, NULL);
 		return -1;
@@ -709,7 +709,7 @@ int tui_main(const struct tui_opts *o, char *errbuf, size_t errlen)
 		t.dirty = true;
 		r = loop(&t, sigfd);
 	} else if (errbuf && errlen && !errbuf[0]) {
-		errbuf_set(errbuf, errlen, "the first screen could not open");
+		errbuf_set(errbuf, errlen, _("the first screen could not open"));
 	}
 	while (t.depth)
 		pop(&t);
@@ -725,7 +725,7 @@ int tui_main(const struct tui_opts *o, char *errbuf, size_t errlen)
 	if (t.keylog)
 		fclose(t.keylog);
 	if (r < 0) {
-		errbuf_set(errbuf, errlen, "the TUI's poll loop failed");
+		errbuf_set(errbuf, errlen, _("the TUI's poll loop failed"));
 		return -1;
 	}
 	if (rc < 0)

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "util/errbuf.h"
+#include "util/tr.h"
 
 /* Split path into its folder ("." when it has none) and its last name. */
 static int split(const char *path, char *dir, size_t dirlen, const char **base)
@@ -35,24 +36,24 @@ static int classify(const char *path, char *errbuf, size_t errlen)
 	const char *base = strrchr(path, '/') ? strrchr(path, '/') + 1 : path;
 
 	if (!*base) {
-		errbuf_set(errbuf, errlen, "cannot write '%s': it names a folder (give a file name)",
+		errbuf_set(errbuf, errlen, _("cannot write '%s': it names a folder (give a file name)"),
 		           path);
 		return -1;
 	}
 	if (lstat(path, &st) < 0) {
 		if (errno == ENOENT)
 			return 0;
-		errbuf_set(errbuf, errlen, "cannot write '%s': %s", path,
+		errbuf_set(errbuf, errlen, _("cannot write '%s': %s"), path,
 		           errbuf_strerror(errno, why, sizeof(why)));
 		return -1;
 	}
 	if (S_ISLNK(st.st_mode)) {
-		errbuf_set(errbuf, errlen, "'%s' is a symbolic link: tcplab does not write through"
-		           " links (remove it, or give another name)", path);
+		errbuf_set(errbuf, errlen, _("'%s' is a symbolic link: tcplab does not write through"
+		           " links (remove it, or give another name)"), path);
 		return -1;
 	}
 	if (S_ISDIR(st.st_mode)) {
-		errbuf_set(errbuf, errlen, "cannot write '%s': it is a folder (give a file name)",
+		errbuf_set(errbuf, errlen, _("cannot write '%s': it is a folder (give a file name)"),
 		           path);
 		return -1;
 	}
@@ -74,7 +75,7 @@ int safefile_open(struct safefile *sf, const char *path, char *errbuf, size_t er
 	sf->tmp[0] = '\0';
 	if (snprintf(sf->path, sizeof(sf->path), "%s", path) >= (int)sizeof(sf->path) ||
 	    split(path, dir, sizeof(dir), &base) < 0) {
-		errbuf_set(errbuf, errlen, "cannot write '%s': the name is too long", path);
+		errbuf_set(errbuf, errlen, _("cannot write '%s': the name is too long"), path);
 		return -1;
 	}
 	kind = classify(path, errbuf, errlen);
@@ -83,7 +84,7 @@ int safefile_open(struct safefile *sf, const char *path, char *errbuf, size_t er
 	if (kind == 1) {
 		sf->fd = open(path, O_WRONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY);
 		if (sf->fd < 0) {
-			errbuf_set(errbuf, errlen, "cannot write '%s': %s", path,
+			errbuf_set(errbuf, errlen, _("cannot write '%s': %s"), path,
 			           errbuf_strerror(errno, why, sizeof(why)));
 			return -1;
 		}
@@ -96,7 +97,7 @@ int safefile_open(struct safefile *sf, const char *path, char *errbuf, size_t er
 		char suffix[7];
 
 		if (getrandom(r, sizeof(r), 0) != (ssize_t)sizeof(r)) {
-			errbuf_set(errbuf, errlen, "cannot write '%s': no random name: %s", path,
+			errbuf_set(errbuf, errlen, _("cannot write '%s': no random name: %s"), path,
 			           errbuf_strerror(errno, why, sizeof(why)));
 			return -1;
 		}
@@ -106,7 +107,7 @@ int safefile_open(struct safefile *sf, const char *path, char *errbuf, size_t er
 		if (snprintf(sf->tmp, sizeof(sf->tmp), "%s/.%s.%s", dir, base, suffix) >=
 		    (int)sizeof(sf->tmp)) {
 			sf->tmp[0] = '\0';
-			errbuf_set(errbuf, errlen, "cannot write '%s': the name is too long", path);
+			errbuf_set(errbuf, errlen, _("cannot write '%s': the name is too long"), path);
 			return -1;
 		}
 		sf->fd = open(sf->tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
@@ -116,7 +117,7 @@ int safefile_open(struct safefile *sf, const char *path, char *errbuf, size_t er
 			break;
 	}
 	sf->tmp[0] = '\0';
-	errbuf_set(errbuf, errlen, "cannot create '%s': %s", path,
+	errbuf_set(errbuf, errlen, _("cannot create '%s': %s"), path,
 	           errbuf_strerror(errno, why, sizeof(why)));
 	return -1;
 }
@@ -129,13 +130,13 @@ int safefile_commit(struct safefile *sf, char *errbuf, size_t errlen)
 		return 0;
 	/* Synced first: after a crash the target is the old file or the whole new one. */
 	if (sf->fd >= 0 && fsync(sf->fd) < 0 && errno != EBADF) {
-		errbuf_set(errbuf, errlen, "cannot write '%s': %s", sf->path,
+		errbuf_set(errbuf, errlen, _("cannot write '%s': %s"), sf->path,
 		           errbuf_strerror(errno, why, sizeof(why)));
 		safefile_abort(sf);
 		return -1;
 	}
 	if (rename(sf->tmp, sf->path) < 0) {
-		errbuf_set(errbuf, errlen, "cannot replace '%s': %s", sf->path,
+		errbuf_set(errbuf, errlen, _("cannot replace '%s': %s"), sf->path,
 		           errbuf_strerror(errno, why, sizeof(why)));
 		safefile_abort(sf);
 		return -1;
@@ -159,23 +160,23 @@ int safefile_outside(const char *path, const char *folder, const char *what, cha
 	size_t n;
 
 	if (split(path, dir, sizeof(dir), &base) < 0) {
-		errbuf_set(errbuf, errlen, "cannot write '%s': the name is too long", path);
+		errbuf_set(errbuf, errlen, _("cannot write '%s': the name is too long"), path);
 		return -1;
 	}
 	if (!realpath(folder, real_folder)) {
-		errbuf_set(errbuf, errlen, "cannot find %s '%s': %s", what, folder,
+		errbuf_set(errbuf, errlen, _("cannot find %s '%s': %s"), what, folder,
 		           errbuf_strerror(errno, why, sizeof(why)));
 		return -1;
 	}
 	if (!realpath(dir, real_dir)) {
-		errbuf_set(errbuf, errlen, "cannot write '%s': folder '%s': %s", path, dir,
+		errbuf_set(errbuf, errlen, _("cannot write '%s': folder '%s': %s"), path, dir,
 		           errbuf_strerror(errno, why, sizeof(why)));
 		return -1;
 	}
 	n = strlen(real_folder);
 	if (!strcmp(real_folder, "/") ||
 	    (!strncmp(real_dir, real_folder, n) && (real_dir[n] == '\0' || real_dir[n] == '/'))) {
-		errbuf_set(errbuf, errlen, "'%s' is inside %s '%s': write reports elsewhere", path,
+		errbuf_set(errbuf, errlen, _("'%s' is inside %s '%s': write reports elsewhere"), path,
 		           what, folder);
 		return -1;
 	}

@@ -50,7 +50,29 @@ static const char *const scenario_words[] = {
 	"each line echoed in 2-4 pieces, 5-30 ms apart",
 	"each line echoed 100-200 ms late, in 2 pieces",
 };
+static const char *const scenario_words_ko[] = {
+	"각 줄을 한 번에 에코",
+	"각 줄을 2-4조각으로 나눠 5-30 ms 간격으로 에코",
+	"각 줄을 100-200 ms 늦게, 2조각으로 에코",
+};
 #define NSCENARIO (int)(sizeof(scenario_words) / sizeof(scenario_words[0]))
+_Static_assert(sizeof(scenario_words_ko) == sizeof(scenario_words), "a Korean line each");
+
+/* What the scenario did, in Korean: "에코가 150 ms 늦게, 2조각으로 왔습니다 (간격 12 ms)". */
+static void say_ko(char *say, size_t size, long late, int k, const long *pause)
+{
+	int n = snprintf(say, size, "에코가 ");
+
+	if (late)
+		n += snprintf(say + n, size - (size_t)n, "%ld ms 늦게, ", late);
+	if (k == 0) {
+		snprintf(say + n, size - (size_t)n, "한 번에 왔습니다");
+		return;
+	}
+	n += snprintf(say + n, size - (size_t)n, "%d조각으로 왔습니다 (간격 ", k + 1);
+	for (int i = 0; i < k; i++)
+		n += snprintf(say + n, size - (size_t)n, "%ld%s", pause[i], i + 1 < k ? ", " : " ms)");
+}
 
 /* k distinct cut points in 1..len-1, in order: the echo leaves in k + 1 pieces. */
 static void draw_cuts(struct driver_rng *rng, size_t len, size_t *cut, int k)
@@ -84,7 +106,7 @@ static int echo_line(int fd, const char *line, size_t len, struct driver_rng *rn
 {
 	size_t cut[4], from = 0;
 	long pause[4], late = 0;
-	char say[100];
+	char say[128];
 	int k = 0, n;
 
 	if (scenario == 1)
@@ -100,16 +122,20 @@ static int echo_line(int fd, const char *line, size_t len, struct driver_rng *rn
 		pause[i] = driver_rand(rng, 5, 30);
 	cut[k] = len;
 
-	n = snprintf(say, sizeof(say), "the echo came");
-	if (late)
-		n += snprintf(say + n, sizeof(say) - (size_t)n, " %ld ms late,", late);
-	if (k == 0)
-		snprintf(say + n, sizeof(say) - (size_t)n, " in one piece");
-	else
-		n += snprintf(say + n, sizeof(say) - (size_t)n, " in %d pieces, ", k + 1);
-	for (int i = 0; i < k; i++)
-		n += snprintf(say + n, sizeof(say) - (size_t)n, "%ld%s", pause[i],
-		              i + 2 < k ? ", " : i + 1 < k ? " and " : " ms apart");
+	if (driver_korean())
+		say_ko(say, sizeof(say), late, k, pause);
+	else {
+		n = snprintf(say, sizeof(say), "the echo came");
+		if (late)
+			n += snprintf(say + n, sizeof(say) - (size_t)n, " %ld ms late,", late);
+		if (k == 0)
+			snprintf(say + n, sizeof(say) - (size_t)n, " in one piece");
+		else
+			n += snprintf(say + n, sizeof(say) - (size_t)n, " in %d pieces, ", k + 1);
+		for (int i = 0; i < k; i++)
+			n += snprintf(say + n, sizeof(say) - (size_t)n, "%ld%s", pause[i],
+			              i + 2 < k ? ", " : i + 1 < k ? " and " : " ms apart");
+	}
 	driver_announce("echo_len=%ld say=%s", owed, say);
 
 	if (late)
@@ -150,7 +176,8 @@ static int echo_lines(int fd, struct driver_rng *rng, int scenario)
 
 	/* Each piece its own segment: Nagle would hold piece 2 until piece 1 is acknowledged. */
 	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &(int){ 1 }, sizeof(int));
-	driver_announce("echo_len=0 say=%s", scenario_words[scenario]);
+	driver_announce("echo_len=0 say=%s", driver_korean() ? scenario_words_ko[scenario] :
+	                scenario_words[scenario]);
 	for (;;) {
 		ssize_t n = recv(fd, buf + held, sizeof(buf) - held, 0);
 		char *nl;
@@ -161,9 +188,15 @@ static int echo_lines(int fd, struct driver_rng *rng, int scenario)
 			printf("echo_server: the client closed its side (recv returned 0)\n");
 			if (held) {
 				printf("echo_server: %zu bytes came without a newline: not echoed\n", held);
-				driver_announce("unterminated=%zu echo_len=%ld say=your last %zu bytes had no"
-				                " newline: the server echoes whole lines only, so it never"
-				                " echoed them", held, owed + (long)held + 1, held);
+				if (driver_korean())
+					driver_announce("unterminated=%zu echo_len=%ld say=마지막 %zu바이트에"
+					                " 줄바꿈이 없음: 서버는 완전한 줄만 에코하므로 에코하지"
+					                " 않았습니다", held, owed + (long)held + 1, held);
+				else
+					driver_announce("unterminated=%zu echo_len=%ld say=your last %zu bytes"
+					                " had no newline: the server echoes whole lines only, so"
+					                " it never echoed them", held, owed + (long)held + 1,
+					                held);
 			}
 			return 0;
 		}
@@ -184,7 +217,12 @@ static int echo_lines(int fd, struct driver_rng *rng, int scenario)
 		}
 		/* Said now, in case the client waits for an echo that cannot come and the run
 		 * ends by its timeout; replaced as soon as the newline arrives. */
-		if (held)
+		if (held && driver_korean())
+			/* at most 127 bytes: a say= value longer than that is dropped (engine/lab.h) */
+			driver_announce("echo_len=%ld say=줄에 아직 줄바꿈이 없음 (%zu바이트): 서버는"
+			                " 완전한 줄만 에코하고 나머지를 기다립니다",
+			                owed + (long)held + 1, held);
+		else if (held)
 			driver_announce("echo_len=%ld say=your line has no newline yet (%zu bytes):"
 			                " the server echoes whole lines only, and waits for the rest",
 			                owed + (long)held + 1, held);

@@ -53,7 +53,12 @@ static const char *const scenario_words[] = {
 	"each reply in one segment",
 	"each reply in 2 segments, 1-3 ms apart",
 };
+static const char *const scenario_words_ko[] = {
+	"응답마다 세그먼트 하나로",
+	"응답마다 세그먼트 2개로, 1-3 ms 간격",
+};
 #define NSCENARIO (int)(sizeof(scenario_words) / sizeof(scenario_words[0]))
+_Static_assert(sizeof(scenario_words_ko) == sizeof(scenario_words), "a Korean line each");
 
 /* One reply, shaped by the scenario (-1: no driver, one send()). */
 static int send_reply(int fd, const char *reply, size_t len, struct driver_rng *rng,
@@ -100,7 +105,8 @@ static int serve_requests(int fd, struct driver_rng *rng, int scenario, int requ
 	if (scenario == 1)
 		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &(int){ 1 }, sizeof(int));
 	if (scenario >= 0)
-		driver_announce("answered=0 reply_bytes=%ld say=%s", owed, scenario_words[scenario]);
+		driver_announce("answered=0 reply_bytes=%ld say=%s", owed,
+		                (driver_korean() ? scenario_words_ko : scenario_words)[scenario]);
 
 	for (;;) {
 		ssize_t got = peer_recv_n(fd, header, HEADER_LEN);
@@ -138,7 +144,8 @@ static int serve_requests(int fd, struct driver_rng *rng, int scenario, int requ
 		sent += HEADER_LEN + n;
 		if (scenario >= 0)
 			driver_announce("answered=%d reply_bytes=%ld say=%s", served,
-			                sent > owed ? sent : owed, scenario_words[scenario]);
+			                sent > owed ? sent : owed,
+			                (driver_korean() ? scenario_words_ko : scenario_words)[scenario]);
 	}
 	printf("rr_server: answered %d requests; the client closed\n", served);
 	return 0;

@@ -40,6 +40,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "labs/lib/driver.h"
 #include "labs/lib/peer.h"
 #include "labs/lib/seed.h"
 
@@ -267,10 +268,15 @@ static void announce(const struct plan *p)
 		announce_add(line, &used, key, num);
 	}
 	printf("%s\n", line);
-	printf("tcplab-driver: say=%s, %s, %s; the header cut after %zu byte%s%s\n",
-	       name[p->order[0]], name[p->order[1]], name[p->order[2]], p->split_cut,
-	       p->split_cut == 1 ? "" : "s",
-	       p->batch_cut ? "; the batch's last message in two writes" : "");
+	if (driver_korean())
+		printf("tcplab-driver: say=%s, %s, %s; 헤더를 %zu바이트 뒤에서 자름%s\n",
+		       name[p->order[0]], name[p->order[1]], name[p->order[2]], p->split_cut,
+		       p->batch_cut ? "; batch의 마지막 메시지는 write 두 번으로" : "");
+	else
+		printf("tcplab-driver: say=%s, %s, %s; the header cut after %zu byte%s%s\n",
+		       name[p->order[0]], name[p->order[1]], name[p->order[2]], p->split_cut,
+		       p->split_cut == 1 ? "" : "s",
+		       p->batch_cut ? "; the batch's last message in two writes" : "");
 }
 
 static int ex_dribble(int fd, const struct plan *p)

@@ -38,6 +38,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "labs/lib/driver.h"
 #include "labs/lib/peer.h"
 #include "labs/lib/seed.h"
 
@@ -96,6 +97,7 @@ static void make_plan(struct plan *p, uint64_t seed, int scenario, bool seeded)
 static void announce(const struct plan *p)
 {
 	static const char *const verb[] = { "closes", "resets", "vanishes" };
+	static const char *const verb_ko[] = { "닫음", "리셋", "사라짐" };
 	int who[3] = { 0, 0, 0 };
 
 	printf("tcplab-driver:");
@@ -110,6 +112,14 @@ static void announce(const struct plan *p)
 	/* The lab reads lines of up to 199 characters: say= gets a line of its own. */
 	printf("\ntcplab-driver: say=");
 	for (int i = 0; i < CLIENTS; i++) {
+		if (driver_korean()) {
+			/* "클라이언트 1: 2.0초 뒤 닫음": three fit in say='s 127 bytes */
+			printf("%s클라이언트 %d: ", i ? ", " : "", i + 1);
+			if (p->fate[i] != VANISHES)
+				printf(p->idle_ms[i] ? "%.1f초 뒤 " : "바로 ", p->idle_ms[i] / 1000.0);
+			printf("%s", verb_ko[p->fate[i]]);
+			continue;
+		}
 		printf("%sclient %d %s", i ? ", " : "", i + 1, verb[p->fate[i]]);
 		if (p->fate[i] != VANISHES)
 			printf(p->idle_ms[i] ? " after %.1f s" : " at once",

@@ -68,8 +68,12 @@ int main(int argc, char **argv)
 	for (int i = 0; i < jobs; i++)
 		off[i + 1] = off[i] + job_line(&lines, i + 1, text + off[i], LINE_MAX_LEN);
 	driver_announce("jobs=%d bytes=%zu last=%04d", jobs, off[jobs], jobs);
-	driver_announce("say=%d jobs of up to %d bytes, one every %d ms", jobs, LINE_MAX_LEN,
-	                PACE_MS);
+	if (driver_korean())
+		driver_announce("say=작업 %d개, 각각 최대 %d바이트, %d ms마다 하나씩", jobs,
+		                LINE_MAX_LEN, PACE_MS);
+	else
+		driver_announce("say=%d jobs of up to %d bytes, one every %d ms", jobs, LINE_MAX_LEN,
+		                PACE_MS);
 	if (peer_flag(argc, argv, "--print-plan"))
 		return 0;
 	fd = peer_connect(host, port);

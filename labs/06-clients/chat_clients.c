@@ -202,10 +202,16 @@ static void announce(const struct plan *p)
 	printf("tcplab-driver: clients=%d slow=%d lines=%d left_rst=%d left_fin=%d\n", CLIENTS,
 	       p->slow + 1, p->nlines, (p->rst_first ? p->leave1 : p->leave2) + 1,
 	       (p->rst_first ? p->leave2 : p->leave1) + 1);
-	printf("tcplab-driver: say=client %d stops reading while %d long lines go by; client %d"
-	       " leaves with a %s, client %d with a %s\n", p->slow + 1,
-	       p->nslow, p->leave1 + 1,
-	       p->rst_first ? "RST" : "FIN", p->leave2 + 1, p->rst_first ? "FIN" : "RST");
+	if (driver_korean())
+		printf("tcplab-driver: say=%d번 클라이언트가 긴 줄 %d개 동안 읽지 않음; %d번은 %s,"
+		       " %d번은 %s 보내고 떠남\n", p->slow + 1,
+		       p->nslow, p->leave1 + 1, p->rst_first ? "RST" : "FIN", p->leave2 + 1,
+		       p->rst_first ? "FIN" : "RST");
+	else
+		printf("tcplab-driver: say=client %d stops reading while %d long lines go by;"
+		       " client %d leaves with a %s, client %d with a %s\n", p->slow + 1,
+		       p->nslow, p->leave1 + 1,
+		       p->rst_first ? "RST" : "FIN", p->leave2 + 1, p->rst_first ? "FIN" : "RST");
 	fflush(stdout);
 }
 
@@ -609,8 +615,8 @@ static void report(struct chat *ch)
 		                    ch->stall + 14 : ch->notice[0] ? ch->notice + 14 : NULL;
 
 		if (first)
-			printf("tcplab-driver: say=client %d was slow; %.150s\n", ch->p->slow + 1,
-			       first);
+			printf(driver_korean() ? "tcplab-driver: say=%d번 클라이언트가 느렸음; %.150s\n" :
+			       "tcplab-driver: say=client %d was slow; %.150s\n", ch->p->slow + 1, first);
 	}
 }
 

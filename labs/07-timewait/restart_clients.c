@@ -120,8 +120,12 @@ int main(int argc, char **argv)
 	make_plan(&p, seed, scenario, seeded);
 	n = p.before + 1 + p.after;
 	driver_announce("clients=%d before=%d after=%d", n, p.before, p.after);
-	driver_announce("say=%d clients, then one held open while the server restarts, then %d"
-	                " more", p.before, p.after);
+	if (driver_korean())
+		driver_announce("say=클라이언트 %d개, 서버가 재시작하는 동안 열어 둔 클라이언트 하나,"
+		                " 그다음 %d개 더", p.before, p.after);
+	else
+		driver_announce("say=%d clients, then one held open while the server restarts, then"
+		                " %d more", p.before, p.after);
 	if (peer_flag(argc, argv, "--print-plan"))
 		return 0;
 	if (inet_pton(AF_INET, host, &(struct in_addr){ 0 }) != 1) {

@@ -5,6 +5,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 
 void driver_rng_init(struct driver_rng *r, const char *seed, int scenario)
@@ -35,4 +36,11 @@ void driver_announce(const char *fmt, ...)
 	va_end(ap);
 	putchar('\n');
 	fflush(stdout);
+}
+
+bool driver_korean(void)
+{
+	const char *lang = getenv("TCPLAB_LANG");
+
+	return lang && !strcmp(lang, "ko");
 }

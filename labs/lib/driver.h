@@ -3,6 +3,7 @@
 #ifndef TCPLAB_LABS_DRIVER_H
 #define TCPLAB_LABS_DRIVER_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 /*
@@ -37,5 +38,13 @@ void driver_pause_ms(long ms);
  * A later announcement of a KEY replaces an earlier one.
  */
 void driver_announce(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/*
+ * Whether say= should be in Korean: the engine starts the lab's own programs with
+ * TCPLAB_LANG set to the student's language (engine/labrun.c). Only say= follows it: every
+ * KEY=VALUE word the engine reads stays as it is, and a lab without Korean words says
+ * them in English.
+ */
+bool driver_korean(void);
 
 #endif
