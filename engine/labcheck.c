@@ -580,15 +580,40 @@ static bool on_lab_socket(const struct labcheck_ctx *ctx, const struct trace_eve
 	return false;
 }
 
-/* Did a signal end ev's process? Its TRACE_EXIT says, by its wait status. */
-static bool process_killed(const struct timeline *tl, const struct tl_call *tc)
+/*
+ * The processes of host that a signal ended, by their TRACE_EXIT's wait status: collected
+ * once per check, so that each of its calls is looked up in this short list and not in
+ * the whole timeline. 0, or -1 when out of memory. *out is malloc'ed (NULL when none).
+ */
+static int killed_pids(const struct timeline *tl, int host, int **out, size_t *n)
 {
+	*out = NULL;
+	*n = 0;
 	for (size_t i = 0; i < tl->ncall; i++) {
 		const struct trace_event *x = &tl->call[i].ev;
+		int *grown;
 
-		if (tl->call[i].host == tc->host && x->call == TRACE_EXIT && x->pid == tc->ev.pid)
-			return x->arg >= 0 && WIFSIGNALED((int)x->arg);
+		if ((int)tl->call[i].host != host || x->call != TRACE_EXIT || x->arg < 0 ||
+		    !WIFSIGNALED((int)x->arg))
+			continue;
+		grown = realloc(*out, (*n + 1) * sizeof(**out));
+		if (!grown) {
+			free(*out);
+			*out = NULL;
+			*n = 0;
+			return -1;
+		}
+		*out = grown;
+		(*out)[(*n)++] = x->pid;
 	}
+	return 0;
+}
+
+static bool pid_in(const int *pid, size_t n, int p)
+{
+	for (size_t i = 0; i < n; i++)
+		if (pid[i] == p)
+			return true;
 	return false;
 }
 
@@ -629,7 +654,8 @@ static void eval_call(const struct labcheck *c, const struct labcheck_ctx *ctx,
 	long first = -1, last_seen = -1, outside = -1;
 	double outside_s = 0;
 	char text[300];
-	size_t used;
+	size_t used, nkilled = 0;
+	int *killed = NULL;
 
 	if (c->after_cut && !ctx->cut_ns) {
 		r->verdict = EXPECT_FAIL;
@@ -657,6 +683,11 @@ static void eval_call(const struct labcheck *c, const struct labcheck_ctx *ctx,
 			if ((int)tl->call[i].host == c->who && tl->call[i].ev.call == c->before_cls &&
 			    tl->call[i].ev.t_enter_ns < first_before)
 				first_before = tl->call[i].ev.t_enter_ns;
+	if (c->killed && killed_pids(tl, c->who, &killed, &nkilled) < 0) {
+		r->verdict = EXPECT_INCONCLUSIVE;
+		snprintf(r->explain, sizeof(r->explain), _("out of memory"));
+		return;
+	}
 	for (size_t i = 0; i < tl->ncall; i++) {
 		const struct trace_event *ev = &tl->call[i].ev;
 
@@ -669,7 +700,7 @@ static void eval_call(const struct labcheck *c, const struct labcheck_ctx *ctx,
 			continue;
 		if (c->on_lab && !on_lab_socket(ctx, ev))
 			continue;
-		if (c->killed && !process_killed(tl, &tl->call[i]))
+		if (c->killed && !pid_in(killed, nkilled, ev->pid))
 			continue;
 		if (c->ended && !connection_ended(ctx, ev))
 			continue;
@@ -696,6 +727,7 @@ static void eval_call(const struct labcheck *c, const struct labcheck_ctx *ctx,
 		if (ev->ret > 0 && !(ev->call == TRACE_RECV && (ev->flags & MSG_PEEK)))
 			total += ev->ret;
 	}
+	free(killed);
 	if (c->count_var[0]) {
 		char want[64];
 		int missing = 0;

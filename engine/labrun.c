@@ -163,6 +163,8 @@ static void read_trace(struct labrun_state *c, struct prog *pr)
 
 	while ((n = proc_trace_take(pr->p, ev, sizeof(ev) / sizeof(ev[0]))) > 0) {
 		for (size_t i = 0; i < n; i++) {
+			bool wake = trace_event_empty_wake(&ev[i]);
+
 			if (ev[i].call == TRACE_OTHER)
 				continue;
 			/* A call the program was killed inside: what it waited for, for the
@@ -200,14 +202,14 @@ static void read_trace(struct labrun_state *c, struct prog *pr)
 			 * 200 a second, and waits in between. Another thread's sleep excuses no one. */
 			if (trace_event_sleep(&ev[i]))
 				pr->slept_tid = ev[i].tid;
-			if ((trace_event_idle(&ev[i]) || trace_event_empty_wake(&ev[i])) &&
-			    pr->slept_tid && pr->slept_tid == ev[i].tid) {
+			if ((wake || trace_event_idle(&ev[i])) && pr->slept_tid &&
+			    pr->slept_tid == ev[i].tid) {
 				pr->slept_tid = 0;
-			} else if (trace_event_idle(&ev[i]) || trace_event_empty_wake(&ev[i])) {
+			} else if (wake || trace_event_idle(&ev[i])) {
 				if (!pr->idle++)
 					pr->first_idle_ns = ev[i].t_enter_ns;
 				pr->last_idle_ns = ev[i].t_exit_ns;
-				if (trace_event_empty_wake(&ev[i]))
+				if (wake)
 					pr->idle_wake++;
 				else if (ev[i].err)
 					pr->idle_again++;
@@ -218,7 +220,7 @@ static void read_trace(struct labrun_state *c, struct prog *pr)
 			}
 			/* A wake-up that nothing followed is counted, not kept: a loop spinning in
 			 * poll() makes thousands, and no check needs them one by one. */
-			if (trace_event_empty_wake(&ev[i]))
+			if (wake)
 				continue;
 			/* Sleeps (lab 5 checks that the work took place) are kept apart, up to
 			 * their own cap: a program that sleeps often must not push its socket

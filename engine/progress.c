@@ -291,15 +291,14 @@ void progress_summary(const struct progress_lab *l, char *buf, size_t len)
 		snprintf(buf + n, len - (size_t)n, _("best %g/%g"), l->best, l->max);
 }
 
-/* Write every entry to a temporary file, then rename it over the old one. */
-static int save(const struct progress *p, char *errbuf, size_t errlen)
+/* Write every entry to a temporary file in dir (the state folder, made), then rename it
+ * over the old one. */
+static int save(const struct progress *p, const char *dir, char *errbuf, size_t errlen)
 {
-	char dir[900], path[1000], tmp[1100], why[128];
+	char path[1000], tmp[1100], why[128];
 	FILE *f;
 	int fd;
 
-	if (state_dir(dir, sizeof(dir), 1, errbuf, errlen) < 0)
-		return -1;
 	snprintf(path, sizeof(path), "%s/progress", dir);
 	snprintf(tmp, sizeof(tmp), "%s/.progress-XXXXXX", dir);
 	fd = mkstemp(tmp);
@@ -389,7 +388,7 @@ static int update(int lab, void (*fn)(struct progress_lab *e, void *arg), void *
 	fn(e, arg);
 	e->when = (int64_t)time(NULL);
 	e->state = state_of(e, keep);
-	rc = save(p, errbuf, errlen);
+	rc = save(p, dir, errbuf, errlen);
 out:
 	if (lfd >= 0)
 		close(lfd);     /* and the lock with it */
