@@ -85,6 +85,10 @@ struct trace_event {
 	uint64_t cpu_ns;        /* user + system CPU of all its processes */
 	uint64_t maxrss;        /* bytes, its largest resident size */
 	uint32_t tasks_peak;    /* most processes and threads alive at once */
+	/* The waits its thread had entered that could block (poll()-like with any timeout
+	 * but 0, sleeps), this call included: two calls with the same count had no wait
+	 * between them. Live only: a run record does not keep it. */
+	uint32_t waits;
 };
 
 /* "socket", "send", ... "other": the class, not the name the program used. */

@@ -144,6 +144,7 @@ struct task {
 	long long woke_ret;
 	uint64_t woke_ns, woke_acts;
 	char woke_name[16];
+	uint32_t waits;             /* trace_event.waits */
 };
 
 struct sock_info {
@@ -641,6 +642,7 @@ static void empty_wake(struct tracer *t, const struct task *k)
 	ev.ret = k->woke_ret;
 	ev.t_enter_ns = k->woke_ns;
 	ev.t_exit_ns = now_ns();
+	ev.waits = k->waits;
 	write_all(t, &ev);
 }
 
@@ -711,6 +713,7 @@ static bool call_enter(struct tracer *t, struct task *k, const struct __ptrace_s
 	ev->fd = (int)a[0];
 	ev->arg = -1;
 	ev->t_enter_ns = now_ns();
+	ev->waits = k->waits;
 	if (nr == SYS_socket) {
 		ev->call = TRACE_SOCKET;
 		copy_name(ev->name, "socket");
@@ -769,8 +772,12 @@ static bool call_enter(struct tracer *t, struct task *k, const struct __ptrace_s
 		closes_last(t, k->close_ino, k->close_last, k->nclose);
 		return k->nclose > 0;
 	}
-	if (wait_enter(tid, nr, a, ev))
+	if (wait_enter(tid, nr, a, ev)) {
+		/* poll(..., 0) never blocks: a loop of it and recv() is still one run. */
+		if (ev->arg != 0)
+			ev->waits = ++k->waits;
 		return true;
+	}
 	ev->sock = fd_socket(tid, (long)(int)a[0]);
 	if (!ev->sock)
 		return false;     /* not a socket: read/write/close of a file, or a bad fd */

@@ -724,6 +724,31 @@ Test(trace, a_poll_wake_up_that_nothing_follows_is_reported_and_a_served_one_is_
 	run_done(&r);
 }
 
+/* Calls with the same trace_event.waits had no wait between them that could block: a
+ * poll() with timeout 0 is none, a poll() that waited and a sleep are. */
+Test(trace, waits_count_what_could_block_between_two_calls, .timeout = 20)
+{
+	static const uint32_t step[] = { 0, 0, 0, 0, 0, 1, 2 };
+	struct run r;
+	uint32_t w[7];
+	size_t k = 0;
+
+	run_prog(&r, "trace_prog", (const char *[]){ "idleruns", NULL });
+	expect_clean_run(&r);
+	for (size_t i = 0; i < r.n; i++)
+		if (r.ev[i].call == TRACE_RECV && r.ev[i].err == EAGAIN) {
+			cr_expect(trace_event_idle(&r.ev[i]), "%s", dump(&r));
+			if (k < 7)
+				w[k] = r.ev[i].waits;
+			k++;
+		}
+	cr_assert_eq(k, 7, "seven recv() = EAGAIN:%s", dump(&r));
+	for (size_t i = 0; i < 7; i++)
+		cr_expect_eq(w[i], w[0] + step[i], "EAGAIN %zu: waits %u, the first %u:%s", i + 1,
+		             w[i], w[0], dump(&r));
+	run_done(&r);
+}
+
 Test(trace, children_are_traced_with_their_pid, .timeout = 20)
 {
 	struct run r;

@@ -479,6 +479,43 @@ static int mode_wakes(int n, int m)
 }
 
 /*
+ * Runs of calls that returned nothing: on a connected socket with nothing to read, three
+ * recv(MSG_DONTWAIT) (EAGAIN), a poll() with timeout 0 (it never blocks), two more, a
+ * poll() that waits its 5 ms, one more, a 1 ms sleep, one more: seven EAGAINs, the first
+ * five with no wait between them (trace_event.waits).
+ */
+static int mode_idleruns(void)
+{
+	struct sockaddr_in a;
+	int ls = listener(&a);
+	int c = socket(AF_INET, SOCK_STREAM, 0), s;
+	struct pollfd p;
+	struct timespec ms = { 0, 1000000 };
+	char b;
+	static const int after[] = { 0, 0, 0, 'z', 0, 0, 'p', 0, 's', 0 };
+
+	CHECK(c >= 0);
+	CHECK(connect(c, (struct sockaddr *)&a, sizeof a) == 0);
+	CHECK((s = accept(ls, NULL, NULL)) >= 0);
+	p.fd = c;
+	p.events = POLLIN;
+	for (size_t i = 0; i < sizeof(after) / sizeof(after[0]); i++) {
+		if (after[i] == 'z')
+			CHECK(poll(&p, 1, 0) == 0);
+		else if (after[i] == 'p')
+			CHECK(poll(&p, 1, 5) == 0);
+		else if (after[i] == 's')
+			CHECK(nanosleep(&ms, NULL) == 0);
+		else
+			CHECK(recv(c, &b, 1, MSG_DONTWAIT) < 0 && errno == EAGAIN);
+	}
+	CHECK(close(s) == 0);
+	CHECK(close(c) == 0);
+	CHECK(close(ls) == 0);
+	return 0;
+}
+
+/*
  * Tries to add events: a record that looks like the tracer's, written into every fd it
  * has and every fd number up to 1024. Its own real calls around it: socket(), the write
  * on that socket (it is not connected: EPIPE), close().
@@ -767,6 +804,8 @@ int main(int argc, char **argv)
 		return mode_forge();
 	if (strcmp(mode, "wakes") == 0)
 		return mode_wakes(n, argc > 3 ? atoi(argv[3]) : 0);
+	if (strcmp(mode, "idleruns") == 0)
+		return mode_idleruns();
 	if (strcmp(mode, "iouring") == 0)
 		return mode_iouring();
 	if (strcmp(mode, "spray") == 0)
