@@ -21,6 +21,7 @@
 #include "capture/pcapio.h"
 #include "engine/proc.h"
 #include "engine/sandbox.h"
+#include "engine/spin.h"
 #include "engine/trace.h"
 #include "util/textesc.h"
 #include "util/tr.h"
@@ -57,12 +58,7 @@ struct prog {
 	size_t out_bytes, out_lines;
 	size_t ncalls;                  /* socket calls reported, kept or not */
 	size_t nsleeps;                 /* timed waits and sleeps reported, kept or not */
-	size_t idle;                    /* calls that moved nothing: EAGAIN, MSG_PEEK, 0 bytes */
-	size_t idle_again, idle_peek, idle_zero;
-	size_t idle_wake;               /* poll() wake-ups that no call followed */
-	int slept_tid;                  /* the thread whose last sleep no idle call of its
-	                                   own has followed yet; 0: none */
-	uint64_t first_idle_ns, last_idle_ns;
+	struct spin spin;               /* its calls that returned nothing (busy_check()) */
 	uint64_t start_ns, end_ns;      /* its exec and its end, from the tracer */
 	uint64_t cpu_ns;                /* CPU of all its processes, from the tracer */
 	char line[200];                 /* output line being assembled */
@@ -163,8 +159,6 @@ static void read_trace(struct labrun_state *c, struct prog *pr)
 
 	while ((n = proc_trace_take(pr->p, ev, sizeof(ev) / sizeof(ev[0]))) > 0) {
 		for (size_t i = 0; i < n; i++) {
-			bool wake = trace_event_empty_wake(&ev[i]);
-
 			if (ev[i].call == TRACE_OTHER)
 				continue;
 			/* A call the program was killed inside: what it waited for, for the
@@ -196,31 +190,10 @@ static void read_trace(struct labrun_state *c, struct prog *pr)
 				pr->end_ns = ev[i].t_exit_ns;
 				pr->cpu_ns = ev[i].cpu_ns;
 			}
-			/* A thread that slept (1 ms or more) since its last call that returned
-			 * nothing is pacing itself, not spinning: a reader that drains its socket
-			 * with MSG_DONTWAIT until EAGAIN between 5 ms jobs meets one EAGAIN a job,
-			 * 200 a second, and waits in between. Another thread's sleep excuses no one. */
-			if (trace_event_sleep(&ev[i]))
-				pr->slept_tid = ev[i].tid;
-			if ((wake || trace_event_idle(&ev[i])) && pr->slept_tid &&
-			    pr->slept_tid == ev[i].tid) {
-				pr->slept_tid = 0;
-			} else if (wake || trace_event_idle(&ev[i])) {
-				if (!pr->idle++)
-					pr->first_idle_ns = ev[i].t_enter_ns;
-				pr->last_idle_ns = ev[i].t_exit_ns;
-				if (wake)
-					pr->idle_wake++;
-				else if (ev[i].err)
-					pr->idle_again++;
-				else if (ev[i].flags & MSG_PEEK)
-					pr->idle_peek++;
-				else
-					pr->idle_zero++;
-			}
+			spin_note(&pr->spin, &ev[i]);
 			/* A wake-up that nothing followed is counted, not kept: a loop spinning in
 			 * poll() makes thousands, and no check needs them one by one. */
-			if (wake)
+			if (trace_event_empty_wake(&ev[i]))
 				continue;
 			/* Sleeps (lab 5 checks that the work took place) are kept apart, up to
 			 * their own cap: a program that sleeps often must not push its socket
@@ -1085,18 +1058,12 @@ static void explain_resets(struct labrun_state *c)
 }
 
 /*
- * A program that polls instead of blocking: its CPU time against its wall time, and the
- * calls that returned nothing (EAGAIN, a MSG_PEEK, 0 bytes again and again). Either is
- * the student's doing, so it is a FAIL, never inconclusive. A correct program blocks in
- * recv(), accept() or poll(): it uses almost no CPU, and an event loop meets EAGAIN about
- * once per readiness: at most 27 times (an epoll reader of lab 3's dribble), at under
- * 100 a second, over every correct program of the corpus. A spin meets that many in a few
- * milliseconds, even slowed by the tracer (40-70 us a call).
+ * A program that polls instead of blocking: the calls that returned nothing (engine/spin.h
+ * judges them), and its CPU time against its wall time. Either is the student's doing, so
+ * it is a FAIL, never inconclusive.
  */
 #define BUSY_CPU_SHARE 0.5          /* of wall time, over at least BUSY_MIN_S */
 #define BUSY_MIN_S 0.5
-#define BUSY_IDLE_CALLS 100         /* calls that returned nothing... */
-#define BUSY_IDLE_RATE 200.0        /* ...at this many per second or more */
 
 /* The check names built from a role, for the catalog: shown through lab_text(). */
 static const char *const role_check_names[] __attribute__((unused)) = {
@@ -1108,35 +1075,47 @@ static const char *const role_check_names[] __attribute__((unused)) = {
 static void busy_check(struct labrun_state *c, const struct prog *pr)
 {
 	struct labrun *run = c->run;
+	const struct spin *sp = &pr->spin;
 	char name[80];
 	double wall = pr->end_ns > pr->start_ns ? (double)(pr->end_ns - pr->start_ns) / 1e9 : 0;
 	double cpu = (double)pr->cpu_ns / 1e9;
-	double span = pr->last_idle_ns > pr->first_idle_ns ?
-	              (double)(pr->last_idle_ns - pr->first_idle_ns) / 1e9 : 0;
-	double rate = span > 0 ? (double)pr->idle / span : 0;
+	double span;
 
 	snprintf(name, sizeof(name), "the %s waits instead of spinning", pr->role);
-	if (pr->idle >= BUSY_IDLE_CALLS && rate >= BUSY_IDLE_RATE &&
-	    pr->idle_wake * 2 > pr->idle)
+	switch (spin_judge(sp, &span)) {
+	case SPIN_IN_POLL:
 		add_check(run, name, EXPECT_FAIL, -1, _("the %s's poll() returned at once %zu times"
 		          " in %.3f s and the %s did nothing after it before waiting again: it"
 		          " spins inside poll(), which reports something ready that the loop"
 		          " never handles (a socket with room in its send buffer is always"
 		          " writable: ask for POLLOUT only while there are bytes to send)"),
-		          _(pr->role), pr->idle_wake, span, _(pr->role));
-	else if (pr->idle >= BUSY_IDLE_CALLS && rate >= BUSY_IDLE_RATE)
+		          _(pr->role), sp->idle_wake, span, _(pr->role));
+		return;
+	case SPIN_RATE:
 		add_check(run, name, EXPECT_FAIL, -1, _("the %s made %zu calls that returned nothing"
 		          " in %.3f s (%zu EAGAIN, %zu MSG_PEEK, %zu that returned 0 again, %zu"
 		          " poll() wake-ups that nothing followed): it spins instead of blocking in"
-		          " poll() or recv() until data is there"), _(pr->role), pr->idle, span,
-		          pr->idle_again, pr->idle_peek, pr->idle_zero, pr->idle_wake);
-	else if (wall >= BUSY_MIN_S && cpu >= BUSY_CPU_SHARE * wall)
+		          " poll() or recv() until data is there"), _(pr->role), sp->idle, span,
+		          sp->idle_again, sp->idle_peek, sp->idle_zero, sp->idle_wake);
+		return;
+	case SPIN_RUN:
+		add_check(run, name, EXPECT_FAIL, -1, _("the %s made %zu calls in a row that returned"
+		          " nothing, with no wait between them (%zu EAGAIN, %zu MSG_PEEK, %zu that"
+		          " returned 0 again, in all): it spins instead of blocking in poll() or"
+		          " recv() until data is there"), _(pr->role), sp->run_max,
+		          sp->idle_again, sp->idle_peek, sp->idle_zero);
+		return;
+	case SPIN_NONE:
+		break;
+	}
+	if (wall >= BUSY_MIN_S && cpu >= BUSY_CPU_SHARE * wall)
 		add_check(run, name, EXPECT_FAIL, -1, _("the %s used %.1f s of CPU in %.1f s: it"
 		          " polls in a busy loop instead of blocking in poll() or recv()"), _(pr->role),
 		          cpu, wall);
 	else
 		add_check(run, name, EXPECT_PASS, -1, _("the %s used %.2f s of CPU in %.2f s and made"
-		          " %zu calls that returned nothing"), _(pr->role), cpu, wall, pr->idle);
+		          " %zu calls that returned nothing, at most %zu in a row without waiting"),
+		          _(pr->role), cpu, wall, sp->idle, sp->run_max);
 }
 
 /*
