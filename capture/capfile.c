@@ -8,6 +8,7 @@
 #include "capture/dissect.h"
 #include "capture/pcapio.h"
 #include "util/errbuf.h"
+#include "util/tr.h"
 
 static int keep(struct capfile *cf, size_t max, const struct tcp_segment *seg,
                 const struct flow_info *fi)
@@ -60,7 +61,7 @@ int capfile_load(const char *path, long only, size_t max_per_conn, struct capfil
 		return -1;
 	cf->ft = flow_new();
 	if (!cf->ft) {
-		errbuf_set(errbuf, errlen, "%s: out of memory", path);
+		errbuf_set(errbuf, errlen, _("%s: out of memory"), path);
 		pcapin_free(in);
 		return -1;
 	}
@@ -80,7 +81,7 @@ int capfile_load(const char *path, long only, size_t max_per_conn, struct capfil
 			continue;
 		if (flow_track(cf->ft, &seg, &fi) < 0 ||
 		    ((only < 0 || fi.conn->id == (uint32_t)only) && keep(cf, max_per_conn, &seg, &fi) < 0)) {
-			errbuf_set(errbuf, errlen, "%s: out of memory at packet %u", path, cf->frames);
+			errbuf_set(errbuf, errlen, _("%s: out of memory at packet %u"), path, cf->frames);
 			pcapin_free(in);
 			return -1;
 		}

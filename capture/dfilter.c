@@ -13,6 +13,7 @@
 #include "capture/dissect.h"
 #include "capture/expert.h"
 #include "util/errbuf.h"
+#include "util/tr.h"
 
 /*
  * A Wireshark filter is parsed into a tree (parse_*), each leaf either BPF text (N_BPF) or
@@ -194,9 +195,9 @@ static const struct field *field_find(const char *name, size_t len, uint32_t *bi
 
 const char *dfilter_accepted(void)
 {
-	return "accepted: tcpdump's BPF ('tcp port 8000'), or Wireshark's tcp.port/srcport/dstport, "
-	       "tcp.flags.syn/ack/fin/reset/push, ip.addr/src/dst, tcp.len, tcp.stream, tcp.seq, "
-	       "tcp.analysis.* with == != < > && || !";
+	return _("accepted: tcpdump's BPF ('tcp port 8000'), or Wireshark's tcp.port/srcport/dstport, "
+	         "tcp.flags.syn/ack/fin/reset/push, ip.addr/src/dst, tcp.len, tcp.stream, tcp.seq, "
+	         "tcp.analysis.* with == != < > && || !");
 }
 
 /* ---- the tree ---- */
@@ -322,14 +323,14 @@ static int bpf_leaf(struct parser *p, const char *fmt, ...)
 	int i = node_new(p->f, N_BPF), need;
 
 	if (i < 0) {
-		fail(p, "out of memory");
+		fail(p, _("out of memory"));
 		return -1;
 	}
 	va_start(ap, fmt);
 	need = vsnprintf(NULL, 0, fmt, ap);
 	va_end(ap);
 	if (need < 0 || !(p->f->n[i].bpf = malloc((size_t)need + 1))) {
-		fail(p, "out of memory");
+		fail(p, _("out of memory"));
 		return -1;
 	}
 	va_start(ap, fmt);
@@ -344,7 +345,7 @@ static int seg_leaf(struct parser *p, enum segfield sf, enum op op, uint64_t val
 	int i = node_new(p->f, N_SEG);
 
 	if (i < 0) {
-		fail(p, "out of memory");
+		fail(p, _("out of memory"));
 		return -1;
 	}
 	p->f->n[i].sf = sf;
@@ -361,7 +362,7 @@ static int not_node(struct parser *p, int child)
 	if (child < 0)
 		return -1;
 	if ((i = node_new(p->f, N_NOT)) < 0) {
-		fail(p, "out of memory");
+		fail(p, _("out of memory"));
 		return -1;
 	}
 	p->f->n[i].l = child;
@@ -375,7 +376,7 @@ static int bin_node(struct parser *p, enum nkind k, int l, int r)
 	if (l < 0 || r < 0)
 		return -1;
 	if ((i = node_new(p->f, k)) < 0) {
-		fail(p, "out of memory");
+		fail(p, _("out of memory"));
 		return -1;
 	}
 	p->f->n[i].l = l;
@@ -446,7 +447,7 @@ static int port_leaf(struct parser *p, const struct field *fd, enum op op, uint6
 	uint64_t lo = 0, hi = 65535;
 
 	if (v > 65535) {
-		fail(p, "'%s' compares with %llu: ports are 0-65535", fd->name, (unsigned long long)v);
+		fail(p, _("'%s' compares with %llu: ports are 0-65535"), fd->name, (unsigned long long)v);
 		return -1;
 	}
 	switch (op) {
@@ -464,7 +465,7 @@ static int port_leaf(struct parser *p, const struct field *fd, enum op op, uint6
 	default: break;
 	}
 	if (lo > hi) {
-		fail(p, "'%s %s %llu' can never match: ports are 0-65535", fd->name, op_text[op],
+		fail(p, _("'%s %s %llu' can never match: ports are 0-65535"), fd->name, op_text[op],
 		     (unsigned long long)v);
 		return -1;
 	}
@@ -482,11 +483,11 @@ static int addr_leaf(struct parser *p, const struct field *fd, enum op op, const
 	char *slash;
 
 	if (op != OP_EQ && op != OP_NE) {
-		fail(p, "'%s' takes == or != an address, not '%s'", fd->name, op_text[op]);
+		fail(p, _("'%s' takes == or != an address, not '%s'"), fd->name, op_text[op]);
 		return -1;
 	}
 	if (wl >= sizeof buf) {
-		fail(p, "'%.*s' is not an %s address", (int)wl, w, v6 ? "IPv6" : "IPv4");
+		fail(p, _("'%.*s' is not an %s address"), (int)wl, w, v6 ? "IPv6" : "IPv4");
 		return -1;
 	}
 	memcpy(buf, w, wl);
@@ -498,13 +499,13 @@ static int addr_leaf(struct parser *p, const struct field *fd, enum op op, const
 		errno = 0;
 		pl = strtol(slash + 1, &end, 10);
 		if (errno || *end || end == slash + 1 || pl < 0 || pl > bits) {
-			fail(p, "'%s' has a bad prefix length (0-%d)", w, bits);
+			fail(p, _("'%s' has a bad prefix length (0-%d)"), w, bits);
 			return -1;
 		}
 		prefix = (int)pl;
 	}
 	if (inet_pton(af, buf, a) != 1) {
-		fail(p, "'%.*s' is not an %s address (%s compares with one)", (int)wl, w,
+		fail(p, _("'%.*s' is not an %s address (%s compares with one)"), (int)wl, w,
 		     v6 ? "IPv6" : "IPv4", fd->name);
 		return -1;
 	}
@@ -537,7 +538,7 @@ static int leaf(struct parser *p, const struct field *fd, uint32_t bits, enum op
 		}
 	}
 	if (fd->kind == F_PROTO || fd->kind == F_LABEL) {
-		fail(p, "'%s' takes no value: write it alone (or after ! / not)",
+		fail(p, _("'%s' takes no value: write it alone (or after ! / not)"),
 		     fd == &label_field ? "tcp.analysis.*" : fd->name);
 		return -1;
 	}
@@ -548,13 +549,13 @@ static int leaf(struct parser *p, const struct field *fd, uint32_t bits, enum op
 	else if (fd->kind == F_FLAG && wl == 5 && !strncmp(w, "false", 5))
 		v = 0;
 	else if (!parse_num(w, wl, &v)) {
-		fail(p, "'%.*s' is not a number (%s compares with one)", (int)wl, w, fd->name);
+		fail(p, _("'%.*s' is not a number (%s compares with one)"), (int)wl, w, fd->name);
 		return -1;
 	}
 	switch (fd->kind) {
 	case F_FLAG:
 		if (v > 1 || (op != OP_EQ && op != OP_NE)) {
-			fail(p, "'%s' is 0 or 1: write %s == 1, == 0, or the field alone", fd->name,
+			fail(p, _("'%s' is 0 or 1: write %s == 1, == 0, or the field alone"), fd->name,
 			     fd->name);
 			return -1;
 		}
@@ -568,7 +569,7 @@ static int leaf(struct parser *p, const struct field *fd, uint32_t bits, enum op
 	case F_SEG:
 		return seg_leaf(p, fd->sf, op, v, NULL);
 	default:
-		fail(p, "'%s' cannot be compared", fd->name);
+		fail(p, _("'%s' cannot be compared"), fd->name);
 		return -1;
 	}
 }
@@ -584,7 +585,7 @@ static int parse_primary(struct parser *p)
 	if (t == T_LP) {
 		int e;
 		if (++p->depth > MAX_DEPTH) {
-			fail(p, "parentheses nested too deeply (at most %d)", MAX_DEPTH);
+			fail(p, _("parentheses nested too deeply (at most %d)"), MAX_DEPTH);
 			return -1;
 		}
 		e = parse_or(p);
@@ -592,16 +593,16 @@ static int parse_primary(struct parser *p)
 		if (e < 0)
 			return -1;
 		if (lex(p) != T_RP) {
-			fail(p, "missing ')' at column %zu", p->tok_start + 1);
+			fail(p, _("missing ')' at column %zu"), p->tok_start + 1);
 			return -1;
 		}
 		return e;
 	}
 	if (t != T_WORD) {
 		if (t == T_END)
-			fail(p, "a field is missing at the end");
+			fail(p, _("a field is missing at the end"));
 		else
-			fail(p, "a field was expected at '%.*s' (column %zu)", (int)(p->wl ? p->wl : 1),
+			fail(p, _("a field was expected at '%.*s' (column %zu)"), (int)(p->wl ? p->wl : 1),
 			     p->w, p->tok_start + 1);
 		return -1;
 	}
@@ -609,7 +610,7 @@ static int parse_primary(struct parser *p)
 	if (!fd) {
 		/* "tcp.prot": a Wireshark field misspelt, so its error is the one to lead with */
 		p->ws_like |= memchr(p->w, '.', p->wl) != NULL;
-		fail(p, "'%.*s' is not a field tcplab knows", (int)p->wl, p->w);
+		fail(p, _("'%.*s' is not a field tcplab knows"), (int)p->wl, p->w);
 		return -1;
 	}
 	p->ws_like |= strchr(fd->name, '.') != NULL;
@@ -619,7 +620,7 @@ static int parse_primary(struct parser *p)
 		lex(p);
 		op = p->op;
 		if (lex(p) != T_WORD) {
-			fail(p, "a value is missing after '%s %s'", fd->name, op_text[op]);
+			fail(p, _("a value is missing after '%s %s'"), fd->name, op_text[op]);
 			return -1;
 		}
 		return leaf(p, fd, bits, op, p->w, p->wl);
@@ -628,7 +629,7 @@ static int parse_primary(struct parser *p)
 		int e = -1;
 		lex(p);
 		if (lex(p) != T_LB) {
-			fail(p, "'%s in' needs a set: %s in {80 443}", fd->name, fd->name);
+			fail(p, _("'%s in' needs a set: %s in {80 443}"), fd->name, fd->name);
 			return -1;
 		}
 		/* Wireshark 4 separates the values with commas; older ones with blanks */
@@ -639,7 +640,7 @@ static int parse_primary(struct parser *p)
 				return -1;
 		}
 		if (p->t != T_RB || e < 0) {
-			fail(p, "'%s in {...}' needs values and a closing '}'", fd->name);
+			fail(p, _("'%s in {...}' needs values and a closing '}'"), fd->name);
 			return -1;
 		}
 		return e;
@@ -655,7 +656,7 @@ static int parse_not(struct parser *p)
 		return parse_primary(p);
 	lex(p);
 	if (++p->depth > MAX_DEPTH) {
-		fail(p, "too many 'not' in a row (at most %d)", MAX_DEPTH);
+		fail(p, _("too many 'not' in a row (at most %d)"), MAX_DEPTH);
 		return -1;
 	}
 	e = not_node(p, parse_not(p));
@@ -762,12 +763,12 @@ static int prepare(struct dfilter *f, int i, pcap_t *dead, char *errbuf, size_t 
 		render(f, i, &s);
 		if (s.oom) {
 			free(s.b);
-			errbuf_set(errbuf, errlen, "out of memory");
+			errbuf_set(errbuf, errlen, _("out of memory"));
 			return -1;
 		}
 		r = compile_translation(dead, s.b, &f->n[i].prog);
 		if (r < 0)              /* a bug of the translation, said as it is */
-			errbuf_set(errbuf, errlen, "cannot compile the translation '%s': %s", s.b,
+			errbuf_set(errbuf, errlen, _("cannot compile the translation '%s': %s"), s.b,
 			           pcap_geterr(dead));
 		free(s.b);
 		f->n[i].have_prog = r == 0;
@@ -804,14 +805,14 @@ static int parse_wireshark(struct dfilter *f, const char *expr, struct parser *p
 	f->root = parse_or(p);
 	if (f->root >= 0 && lex(p) != T_END) {
 		if (p->t == T_RP)
-			fail(p, "unbalanced ')' at column %zu", p->tok_start + 1);
+			fail(p, _("unbalanced ')' at column %zu"), p->tok_start + 1);
 		else
-			fail(p, "'%.*s' was not expected at column %zu",
+			fail(p, _("'%.*s' was not expected at column %zu"),
 			     (int)(p->wl ? p->wl : 1), p->w, p->tok_start + 1);
 		f->root = -1;
 	}
 	if (f->root < 0 && !p->err[0])
-		fail(p, "not a display filter");
+		fail(p, _("not a display filter"));
 	return f->root < 0 ? -1 : 0;
 }
 
@@ -842,18 +843,18 @@ int dfilter_compile(const char *expr, int dlt, unsigned flags, struct dfilter **
 	while (len && (expr[len - 1] == ' ' || expr[len - 1] == '\t'))
 		len--;
 	if (!len) {
-		errbuf_set(errbuf, errlen, "the filter is empty");
+		errbuf_set(errbuf, errlen, _("the filter is empty"));
 		return -1;
 	}
 	f = calloc(1, sizeof *f);
 	p = malloc(sizeof *p);
 	if (!f || !p || !(f->expr = strndup(expr, len))) {
-		errbuf_set(errbuf, errlen, "out of memory");
+		errbuf_set(errbuf, errlen, _("out of memory"));
 		goto out;
 	}
 	f->root = -1;
 	if (!(dead = pcap_open_dead(dlt, SNAPLEN))) {
-		errbuf_set(errbuf, errlen, "cannot compile filters: out of memory");
+		errbuf_set(errbuf, errlen, _("cannot compile filters: out of memory"));
 		goto out;
 	}
 	if (parse_wireshark(f, f->expr, p) == 0) {
@@ -865,7 +866,7 @@ int dfilter_compile(const char *expr, int dlt, unsigned flags, struct dfilter **
 		render(f, f->root, &s);
 		if (s.oom) {
 			free(s.b);
-			errbuf_set(errbuf, errlen, "out of memory");
+			errbuf_set(errbuf, errlen, _("out of memory"));
 			goto out;
 		}
 		f->translation = s.b;
@@ -880,7 +881,7 @@ int dfilter_compile(const char *expr, int dlt, unsigned flags, struct dfilter **
 	/* Not Wireshark: BPF as typed, as the filter prompt always took it. */
 	f->root = node_new(f, N_BPF);
 	if (f->root < 0 || !(f->translation = strdup(""))) {
-		errbuf_set(errbuf, errlen, "out of memory");
+		errbuf_set(errbuf, errlen, _("out of memory"));
 		goto out;
 	}
 	if (pcap_compile(dead, &f->n[f->root].prog, f->expr, 1, PCAP_NETMASK_UNKNOWN) == 0) {
@@ -890,10 +891,10 @@ int dfilter_compile(const char *expr, int dlt, unsigned flags, struct dfilter **
 		goto out;
 	}
 	if (p->ws_like)
-		errbuf_set(errbuf, errlen, "%s (as BPF: %s); %s", p->err, pcap_geterr(dead),
+		errbuf_set(errbuf, errlen, _("%s (as BPF: %s); %s"), p->err, pcap_geterr(dead),
 		           dfilter_accepted());
 	else
-		errbuf_set(errbuf, errlen, "%s (as Wireshark's: %s); %s",
+		errbuf_set(errbuf, errlen, _("%s (as Wireshark's: %s); %s"),
 		           pcap_geterr(dead), p->err, dfilter_accepted());
 out:
 	if (dead)

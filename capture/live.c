@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "util/errbuf.h"
+#include "util/tr.h"
 
 #define LIVE_SNAPLEN 262144
 #define LIVE_BUFSIZE (8 * 1024 * 1024)
@@ -25,20 +26,20 @@ static void activate_error(pcap_t *p, const char *dev, int rc, char *errbuf, siz
 	switch (rc) {
 	case PCAP_ERROR_PERM_DENIED:
 		errbuf_set(errbuf, errlen,
-		        "cannot capture on '%s': permission denied (run 'tcplab doctor')", dev);
+		        _("cannot capture on '%s': permission denied (run 'tcplab doctor')"), dev);
 		break;
 	case PCAP_ERROR_NO_SUCH_DEVICE:
 		errbuf_set(errbuf, errlen,
-		        "cannot capture on '%s': no such device in this network namespace", dev);
+		        _("cannot capture on '%s': no such device in this network namespace"), dev);
 		break;
 	case PCAP_ERROR_IFACE_NOT_UP:
-		errbuf_set(errbuf, errlen, "cannot capture on '%s': the interface is down (bring it up first)", dev);
+		errbuf_set(errbuf, errlen, _("cannot capture on '%s': the interface is down (bring it up first)"), dev);
 		break;
 	case PCAP_ERROR:
-		errbuf_set(errbuf, errlen, "cannot capture on '%s': %s", dev, pcap_geterr(p));
+		errbuf_set(errbuf, errlen, _("cannot capture on '%s': %s"), dev, pcap_geterr(p));
 		break;
 	default:
-		errbuf_set(errbuf, errlen, "cannot capture on '%s': %s (%s)", dev,
+		errbuf_set(errbuf, errlen, _("cannot capture on '%s': %s (%s)"), dev,
 		        pcap_statustostr(rc), pcap_geterr(p));
 		break;
 	}
@@ -52,23 +53,23 @@ struct live *live_open(const char *dev, const char *bpf_filter, char *errbuf, si
 
 	errbuf_set(errbuf, errlen, "%s", "");
 	if (!lv) {
-		errbuf_set(errbuf, errlen, "cannot capture on '%s': out of memory", dev);
+		errbuf_set(errbuf, errlen, _("cannot capture on '%s': out of memory"), dev);
 		return NULL;
 	}
 	lv->p = pcap_create(dev, perr);
 	if (!lv->p) {
-		errbuf_set(errbuf, errlen, "cannot capture on '%s': %s", dev, perr);
+		errbuf_set(errbuf, errlen, _("cannot capture on '%s': %s"), dev, perr);
 		goto fail;
 	}
 	/* TCP-FACTS: without immediate mode and a big buffer, loopback bursts drop packets. */
 	if (pcap_set_immediate_mode(lv->p, 1) != 0 || pcap_set_snaplen(lv->p, LIVE_SNAPLEN) != 0 ||
 	    pcap_set_buffer_size(lv->p, LIVE_BUFSIZE) != 0) {
-		errbuf_set(errbuf, errlen, "cannot capture on '%s': cannot set capture options", dev);
+		errbuf_set(errbuf, errlen, _("cannot capture on '%s': cannot set capture options"), dev);
 		goto fail;
 	}
 	rc = pcap_set_tstamp_precision(lv->p, PCAP_TSTAMP_PRECISION_NANO);
 	if (rc != 0) {
-		errbuf_set(errbuf, errlen, "cannot capture on '%s': nanosecond timestamps: %s", dev,
+		errbuf_set(errbuf, errlen, _("cannot capture on '%s': nanosecond timestamps: %s"), dev,
 		        pcap_statustostr(rc));
 		goto fail;
 	}
@@ -78,34 +79,34 @@ struct live *live_open(const char *dev, const char *bpf_filter, char *errbuf, si
 		goto fail;
 	}
 	if (rc == PCAP_WARNING)
-		snprintf(lv->warning, sizeof lv->warning, "capture on '%s': %s", dev,
+		snprintf(lv->warning, sizeof lv->warning, _("capture on '%s': %s"), dev,
 		         pcap_geterr(lv->p));
 	else if (rc > 0)
-		snprintf(lv->warning, sizeof lv->warning, "capture on '%s': %s (%s)", dev,
+		snprintf(lv->warning, sizeof lv->warning, _("capture on '%s': %s (%s)"), dev,
 		         pcap_statustostr(rc), pcap_geterr(lv->p));
 
 	if (bpf_filter) {
 		struct bpf_program prog;
 		if (pcap_compile(lv->p, &prog, bpf_filter, 1, PCAP_NETMASK_UNKNOWN) != 0) {
-			errbuf_set(errbuf, errlen, "bad filter '%s': %s", bpf_filter, pcap_geterr(lv->p));
+			errbuf_set(errbuf, errlen, _("bad filter '%s': %s"), bpf_filter, pcap_geterr(lv->p));
 			goto fail;
 		}
 		rc = pcap_setfilter(lv->p, &prog);
 		pcap_freecode(&prog);
 		if (rc != 0) {
-			errbuf_set(errbuf, errlen, "cannot set filter '%s' on '%s': %s", bpf_filter, dev,
+			errbuf_set(errbuf, errlen, _("cannot set filter '%s' on '%s': %s"), bpf_filter, dev,
 			        pcap_geterr(lv->p));
 			goto fail;
 		}
 	}
 	/* TCP-FACTS: in immediate mode pcap_next_ex may ignore its timeout; poll instead. */
 	if (pcap_setnonblock(lv->p, 1, perr) != 0) {
-		errbuf_set(errbuf, errlen, "cannot capture on '%s': %s", dev, perr);
+		errbuf_set(errbuf, errlen, _("cannot capture on '%s': %s"), dev, perr);
 		goto fail;
 	}
 	lv->fd = pcap_get_selectable_fd(lv->p);
 	if (lv->fd < 0) {
-		errbuf_set(errbuf, errlen, "cannot capture on '%s': no selectable descriptor", dev);
+		errbuf_set(errbuf, errlen, _("cannot capture on '%s': no selectable descriptor"), dev);
 		goto fail;
 	}
 	errbuf_set(errbuf, errlen, "%s", lv->warning);
@@ -147,7 +148,7 @@ int live_dispatch(struct live *lv, live_cb cb, void *ctx)
 	if (n == PCAP_ERROR_BREAK)
 		return 0;
 	if (n < 0) {
-		snprintf(lv->err, sizeof lv->err, "capture failed: %s", pcap_geterr(lv->p));
+		snprintf(lv->err, sizeof lv->err, _("capture failed: %s"), pcap_geterr(lv->p));
 		return -1;
 	}
 	return n;
@@ -157,7 +158,7 @@ int live_stats(struct live *lv, uint64_t *received, uint64_t *dropped)
 {
 	struct pcap_stat st;
 	if (pcap_stats(lv->p, &st) != 0) {
-		snprintf(lv->err, sizeof lv->err, "cannot read capture statistics: %s",
+		snprintf(lv->err, sizeof lv->err, _("cannot read capture statistics: %s"),
 		         pcap_geterr(lv->p));
 		return -1;
 	}

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "util/errbuf.h"
+#include "util/tr.h"
 #include "util/safefile.h"
 
 #define PCAPIO_SNAPLEN 262144
@@ -76,14 +77,14 @@ static void explain_open_error(const char *name, FILE *fp, const char *pmsg, cha
 	if (fseek(fp, 0, SEEK_END) == 0)
 		size = ftell(fp);
 	if (size == 0)
-		errbuf_set(errbuf, errlen, "'%s' is empty: not a pcap or pcapng file", name);
+		errbuf_set(errbuf, errlen, _("'%s' is empty: not a pcap or pcapng file"), name);
 	else if (strstr(pmsg, "unknown file format") || strstr(pmsg, "bad dump file format"))
-		errbuf_set(errbuf, errlen, "'%s' is not a pcap or pcapng file (%s)", name, pmsg);
+		errbuf_set(errbuf, errlen, _("'%s' is not a pcap or pcapng file (%s)"), name, pmsg);
 	else if (strstr(pmsg, "truncated"))
-		errbuf_set(errbuf, errlen, "'%s' is cut short: its file header is incomplete (%s)",
+		errbuf_set(errbuf, errlen, _("'%s' is cut short: its file header is incomplete (%s)"),
 		        name, pmsg);
 	else
-		errbuf_set(errbuf, errlen, "cannot read '%s': %s", name, pmsg);
+		errbuf_set(errbuf, errlen, _("cannot read '%s': %s"), name, pmsg);
 }
 
 /* Link types whose records libpcap hands over untouched: no pseudo-header it byte-swaps
@@ -281,14 +282,14 @@ struct pcapin *pcapin_open(const char *path, char *errbuf, size_t errlen)
 	struct pcapin *in = calloc(1, sizeof *in);
 	FILE *fp = NULL;
 
-	if (!in || !(in->name = strdup(std_in ? "standard input" : path)) ||
+	if (!in || !(in->name = strdup(std_in ? _("standard input") : path)) ||
 	    !(in->vbuf = malloc(PCAPIO_BUFSIZE))) {
-		errbuf_set(errbuf, errlen, "cannot open '%s': out of memory", path);
+		errbuf_set(errbuf, errlen, _("cannot open '%s': out of memory"), path);
 		goto fail;
 	}
 	fp = std_in ? stdin : fopen(path, "rb");
 	if (!fp) {
-		errbuf_set(errbuf, errlen, "cannot open '%s': %s", path, strerror(errno));
+		errbuf_set(errbuf, errlen, _("cannot open '%s': %s"), path, strerror(errno));
 		goto fail;
 	}
 	setvbuf(fp, in->vbuf, _IOFBF, PCAPIO_BUFSIZE);
@@ -317,18 +318,18 @@ static int in_fail(struct pcapin *in, const char *pm)
 {
 	if (strstr(pm, "truncated"))
 		snprintf(in->err, sizeof in->err,
-		         "cannot read '%s': the file ends in the middle of a packet record (%s)",
+		         _("cannot read '%s': the file ends in the middle of a packet record (%s)"),
 		         in->name, pm);
 	else if (strstr(pm, "different from the type of the first interface"))
 		/* Wireshark capturing on two adapters at once (on Windows: the loopback adapter
 		 * and the Ethernet or Wi-Fi one) writes one file with two link types. */
 		snprintf(in->err, sizeof in->err,
-		         "cannot read '%s': it was captured on several interfaces of different kinds"
-		         " at once (%s); tcplab reads one kind per file: capture on one interface"
-		         " only, or in Wireshark save only one's packets (File > Export Specified"
-		         " Packets, with the display filter frame.interface_id == N)", in->name, pm);
+		         _("cannot read '%s': it was captured on several interfaces of different kinds"
+		           " at once (%s); tcplab reads one kind per file: capture on one interface"
+		           " only, or in Wireshark save only one's packets (File > Export Specified"
+		           " Packets, with the display filter frame.interface_id == N)"), in->name, pm);
 	else
-		snprintf(in->err, sizeof in->err, "cannot read '%s': %s", in->name, pm);
+		snprintf(in->err, sizeof in->err, _("cannot read '%s': %s"), in->name, pm);
 	in->state = -1;
 	return -1;
 }
@@ -395,19 +396,19 @@ static struct pcapout *out_start(FILE *fp, const char *name, int dlt, char *errb
 	struct pcapout *out = calloc(1, sizeof *out);
 
 	if (!out || !(out->name = strdup(name)) || !(out->vbuf = malloc(PCAPIO_BUFSIZE))) {
-		errbuf_set(errbuf, errlen, "cannot write '%s': out of memory", name);
+		errbuf_set(errbuf, errlen, _("cannot write '%s': out of memory"), name);
 		goto fail;
 	}
 	setvbuf(fp, out->vbuf, _IOFBF, PCAPIO_BUFSIZE);
 	out->dead = pcap_open_dead_with_tstamp_precision(dlt, PCAPIO_SNAPLEN,
 	                                                 PCAP_TSTAMP_PRECISION_NANO);
 	if (!out->dead) {
-		errbuf_set(errbuf, errlen, "cannot write '%s': link type %d not supported", name, dlt);
+		errbuf_set(errbuf, errlen, _("cannot write '%s': link type %d not supported"), name, dlt);
 		goto fail;
 	}
 	out->d = pcap_dump_fopen(out->dead, fp);
 	if (!out->d) {
-		errbuf_set(errbuf, errlen, "cannot write '%s': %s", name, pcap_geterr(out->dead));
+		errbuf_set(errbuf, errlen, _("cannot write '%s': %s"), name, pcap_geterr(out->dead));
 		goto fail;
 	}
 	out->fp = fp;
@@ -434,7 +435,7 @@ struct pcapout *pcapout_open(const char *path, int dlt, char *errbuf, size_t err
 		return NULL;
 	fp = fdopen(sf.fd, "wb");
 	if (!fp) {
-		errbuf_set(errbuf, errlen, "cannot create '%s': %s", path, strerror(errno));
+		errbuf_set(errbuf, errlen, _("cannot create '%s': %s"), path, strerror(errno));
 		close(sf.fd);
 		safefile_abort(&sf);
 		return NULL;
@@ -453,7 +454,7 @@ struct pcapout *pcapout_fdopen(int fd, const char *name, int dlt, char *errbuf, 
 {
 	FILE *fp = fdopen(fd, "wb");
 	if (!fp) {
-		errbuf_set(errbuf, errlen, "cannot write '%s': %s", name, strerror(errno));
+		errbuf_set(errbuf, errlen, _("cannot write '%s': %s"), name, strerror(errno));
 		close(fd);
 		return NULL;
 	}
@@ -464,7 +465,7 @@ static int out_fail(struct pcapout *out, int e)
 {
 	if (!out->err_errno) {
 		out->err_errno = e ? e : EIO;
-		snprintf(out->err, sizeof out->err, "cannot write '%s': %s", out->name,
+		snprintf(out->err, sizeof out->err, _("cannot write '%s': %s"), out->name,
 		         strerror(out->err_errno));
 	}
 	return -1;
@@ -477,7 +478,7 @@ int pcapout_write(struct pcapout *out, const uint8_t *pkt, size_t caplen, size_t
 		return -1;
 	if (caplen > PCAPIO_SNAPLEN) {
 		snprintf(out->err, sizeof out->err,
-		         "cannot write '%s': packet of %zu bytes is over the snaplen %d", out->name,
+		         _("cannot write '%s': packet of %zu bytes is over the snaplen %d"), out->name,
 		         caplen, PCAPIO_SNAPLEN);
 		return -1;
 	}

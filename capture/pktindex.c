@@ -13,6 +13,7 @@
 
 #include "capture/dissect.h"
 #include "util/errbuf.h"
+#include "util/tr.h"
 
 /*
  * Why not pcapio: libpcap's reader hands out packets but not where they lie in the file,
@@ -69,7 +70,7 @@ static int open_header(struct pktindex *ix, char *errbuf, size_t errlen, const c
 	uint32_t magic;
 
 	if (ix->size < 24) {
-		errbuf_set(errbuf, errlen, "'%s' is too short to be a pcap or pcapng file", path);
+		errbuf_set(errbuf, errlen, _("'%s' is too short to be a pcap or pcapng file"), path);
 		return -1;
 	}
 	memcpy(&magic, ix->map, 4);
@@ -90,7 +91,7 @@ static int open_header(struct pktindex *ix, char *errbuf, size_t errlen, const c
 		else if (bom == 0x4d3c2b1a)
 			ix->swap = true;
 		else {
-			errbuf_set(errbuf, errlen, "'%s': pcapng section header has no byte-order magic",
+			errbuf_set(errbuf, errlen, _("'%s': pcapng section header has no byte-order magic"),
 			           path);
 			return -1;
 		}
@@ -98,7 +99,7 @@ static int open_header(struct pktindex *ix, char *errbuf, size_t errlen, const c
 		ix->dlt = -1;
 		return 0;
 	} else {
-		errbuf_set(errbuf, errlen, "'%s' is not a pcap or pcapng file (unknown file format)",
+		errbuf_set(errbuf, errlen, _("'%s' is not a pcap or pcapng file (unknown file format)"),
 		           path);
 		return -1;
 	}
@@ -115,22 +116,22 @@ struct pktindex *pktindex_open(const char *path, char *errbuf, size_t errlen)
 	int fd;
 
 	if (!strcmp(path, "-")) {
-		errbuf_set(errbuf, errlen, "cannot index standard input: give a file name");
+		errbuf_set(errbuf, errlen, _("cannot index standard input: give a file name"));
 		return NULL;
 	}
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0 || fstat(fd, &st) < 0) {
-		errbuf_set(errbuf, errlen, "cannot open '%s': %s", path,
+		errbuf_set(errbuf, errlen, _("cannot open '%s': %s"), path,
 		           errbuf_strerror(errno, e, sizeof e));
 		goto fail;
 	}
 	if (!S_ISREG(st.st_mode)) {
-		errbuf_set(errbuf, errlen, "'%s' is not a regular file", path);
+		errbuf_set(errbuf, errlen, _("'%s' is not a regular file"), path);
 		goto fail;
 	}
 	ix = calloc(1, sizeof *ix);
 	if (!ix || !(ix->ft = flow_new())) {
-		errbuf_set(errbuf, errlen, "out of memory");
+		errbuf_set(errbuf, errlen, _("out of memory"));
 		goto fail;
 	}
 	ix->size = (size_t)st.st_size;
@@ -138,7 +139,7 @@ struct pktindex *pktindex_open(const char *path, char *errbuf, size_t errlen)
 		void *m = mmap(NULL, ix->size, PROT_READ, MAP_PRIVATE, fd, 0);
 
 		if (m == MAP_FAILED) {
-			errbuf_set(errbuf, errlen, "cannot map '%s': %s", path,
+			errbuf_set(errbuf, errlen, _("cannot map '%s': %s"), path,
 			           errbuf_strerror(errno, e, sizeof e));
 			ix->size = 0;
 			goto fail;
@@ -196,7 +197,7 @@ static void pcapng_idb(struct pktindex *ix, size_t body, size_t blen)
 		ix->dlt = dlt;
 	else if (ix->dlt != dlt)
 		snprintf(ix->error, sizeof ix->error,
-		         "interfaces with different link types: only the first one is shown");
+		         _("interfaces with different link types: only the first one is shown"));
 	if (ix->nif < sizeof ix->tsres / sizeof ix->tsres[0])
 		ix->tsres[ix->nif++] = res;
 }
@@ -213,7 +214,7 @@ static int next_record(struct pktindex *ix, uint64_t *off, uint32_t *caplen, uin
 		if (ix->pos == ix->size)
 			return 0;
 		if (ix->size - ix->pos < 16) {
-			snprintf(ix->error, sizeof ix->error, "the last record is cut short (%zu bytes)",
+			snprintf(ix->error, sizeof ix->error, _("the last record is cut short (%zu bytes)"),
 			         ix->size - ix->pos);
 			return 0;
 		}
@@ -221,9 +222,10 @@ static int next_record(struct pktindex *ix, uint64_t *off, uint32_t *caplen, uin
 		frac = rd32(ix, ix->pos + 4);
 		cl = rd32(ix, ix->pos + 8);
 		if (cl > MAX_CAPLEN || ix->size - ix->pos - 16 < cl) {
-			snprintf(ix->error, sizeof ix->error,
-			         "record %u claims %u bytes but the file %s", ix->frames + 1, cl,
-			         cl > MAX_CAPLEN ? "allows at most 262144" : "ends before them");
+			snprintf(ix->error, sizeof ix->error, cl > MAX_CAPLEN ?
+			         _("record %u claims %u bytes but the file allows at most 262144") :
+			         _("record %u claims %u bytes but the file ends before them"),
+			         ix->frames + 1, cl);
 			return 0;
 		}
 		*off = ix->pos + 16;
@@ -239,7 +241,7 @@ static int next_record(struct pktindex *ix, uint64_t *off, uint32_t *caplen, uin
 		if (b == ix->size)
 			return 0;
 		if (ix->size - b < 12) {
-			snprintf(ix->error, sizeof ix->error, "the last block is cut short");
+			snprintf(ix->error, sizeof ix->error, _("the last block is cut short"));
 			return 0;
 		}
 		if (rd32(ix, b) == 0x0a0d0d0a) {
@@ -252,13 +254,13 @@ static int next_record(struct pktindex *ix, uint64_t *off, uint32_t *caplen, uin
 		type = rd32(ix, b);
 		blen = rd32(ix, b + 4);
 		if (blen < 12 || blen % 4 || blen > ix->size - b) {
-			snprintf(ix->error, sizeof ix->error, "block at byte %zu has a bad length %u", b,
+			snprintf(ix->error, sizeof ix->error, _("block at byte %zu has a bad length %u"), b,
 			         blen);
 			return 0;
 		}
 		if (rd32(ix, b + blen - 4) != blen) {
-			snprintf(ix->error, sizeof ix->error, "block at byte %zu has a length %u in its "
-			         "header but %u in its trailer", b, blen, rd32(ix, b + blen - 4));
+			snprintf(ix->error, sizeof ix->error, _("block at byte %zu has a length %u in its "
+			         "header but %u in its trailer"), b, blen, rd32(ix, b + blen - 4));
 			return 0;
 		}
 		ix->pos = b + blen;
@@ -272,12 +274,12 @@ static int next_record(struct pktindex *ix, uint64_t *off, uint32_t *caplen, uin
 			/* libpcap refuses these too; and dissecting with no link type would mark
 			 * the packet malformed while pktindex_segment() decodes it as Ethernet. */
 			if (ix->dlt < 0 || (ifid >= ix->nif && ix->nif < sizeof ix->tsres / sizeof ix->tsres[0])) {
-				snprintf(ix->error, sizeof ix->error, "packet block at byte %zu is for "
-				         "interface %u, which no interface description block declared", b, ifid);
+				snprintf(ix->error, sizeof ix->error, _("packet block at byte %zu is for "
+				         "interface %u, which no interface description block declared"), b, ifid);
 				return 0;
 			}
 			if (cl > blen - 32 || cl > MAX_CAPLEN) {
-				snprintf(ix->error, sizeof ix->error, "packet block at byte %zu is damaged", b);
+				snprintf(ix->error, sizeof ix->error, _("packet block at byte %zu is damaged"), b);
 				return 0;
 			}
 			*off = b + 28;
@@ -287,8 +289,8 @@ static int next_record(struct pktindex *ix, uint64_t *off, uint32_t *caplen, uin
 		} else if (type == 3 && blen >= 16) {
 			uint32_t cl = rd32(ix, b + 8);
 			if (ix->dlt < 0 || ix->nif == 0) {
-				snprintf(ix->error, sizeof ix->error, "packet block at byte %zu is for "
-				         "interface 0, which no interface description block declared", b);
+				snprintf(ix->error, sizeof ix->error, _("packet block at byte %zu is for "
+				         "interface 0, which no interface description block declared"), b);
 				return 0;
 			}
 			if (cl > blen - 16)
@@ -321,7 +323,7 @@ int pktindex_step(struct pktindex *ix, size_t n, char *errbuf, size_t errlen)
 			size_t nc = ix->cap ? ix->cap * 2 : 4096;
 			struct pktindex_ent *ne = realloc(ix->ent, nc * sizeof *ne);
 			if (!ne) {
-				errbuf_set(errbuf, errlen, "out of memory indexing packet %u", ix->frames);
+				errbuf_set(errbuf, errlen, _("out of memory indexing packet %u"), ix->frames);
 				return -1;
 			}
 			ix->ent = ne;
@@ -342,7 +344,7 @@ int pktindex_step(struct pktindex *ix, size_t n, char *errbuf, size_t errlen)
 			e->analysis = (uint16_t)EXPERT_BIT(EXPERT_I_MALFORMED);
 		} else {
 			if (flow_track(ix->ft, &seg, &fi) < 0) {
-				errbuf_set(errbuf, errlen, "out of memory at packet %u", ix->frames);
+				errbuf_set(errbuf, errlen, _("out of memory at packet %u"), ix->frames);
 				return -1;
 			}
 			e->conn = fi.conn->id;
@@ -391,7 +393,7 @@ int pktindex_segment(const struct pktindex *ix, size_t i, struct flow_seg *out, 
 
 	memset(out, 0, sizeof *out);
 	if (!e) {
-		errbuf_set(errbuf, errlen, "no segment %zu", i);
+		errbuf_set(errbuf, errlen, _("no segment %zu"), i);
 		return -1;
 	}
 	if (dissect_packet(pktindex_dlt(ix), ix->map + e->off, e->caplen, &out->seg, errbuf,

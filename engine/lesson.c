@@ -72,7 +72,8 @@ static int parse_show(struct lesson_step *cur, const char *v, size_t vn, const c
 	memcpy(cur->show, v, vn);
 	cur->show[vn] = '\0';
 	if (dfilter_compile(cur->show, DLT_RAW, DFILTER_NO_BPF, &df, why, sizeof(why)) < 0) {
-		snprintf(errbuf, errlen, "%s:%d: 'show:' filter '%s': %s", name, lineno, cur->show, why);
+		snprintf(errbuf, errlen, _("%s:%d: 'show:' filter '%s': %s"), name, lineno, cur->show,
+		         why);
 		return -1;
 	}
 	dfilter_free(df);

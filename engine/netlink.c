@@ -12,6 +12,7 @@
 #include <linux/veth.h>
 #include <net/if.h>
 #include <poll.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -170,23 +171,42 @@ int netlink_ifindex(struct netlink *nl, const char *name)
 	return ifr.ifr_ifindex;
 }
 
-static int ifindex_or_err(struct netlink *nl, const char *name, const char *what,
-                          char *errbuf, size_t errlen)
-{
-	char eb[128];
-	int idx = netlink_ifindex(nl, name);
+/*
+ * The message is the sentence's head, translated by the caller (_("cannot attach '%s'"),
+ * its interface's name after it); the reason follows it after ": ". Both return what
+ * they were given to report: idx or rc.
+ */
+static int ifindex_or_err(struct netlink *nl, const char *name, char *errbuf, size_t errlen,
+                          const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+static int fail(int rc, char *errbuf, size_t errlen, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
 
-	if (idx < 0)
-		errbuf_set(errbuf, errlen, "cannot %s '%s': no such interface (%s)", what, name,
+static int ifindex_or_err(struct netlink *nl, const char *name, char *errbuf, size_t errlen,
+                          const char *fmt, ...)
+{
+	char eb[128], h[128];
+	int idx = netlink_ifindex(nl, name);
+	va_list ap;
+
+	if (idx < 0) {
+		va_start(ap, fmt);
+		vsnprintf(h, sizeof(h), fmt, ap);
+		va_end(ap);
+		errbuf_set(errbuf, errlen, _("%s: no such interface (%s)"), h,
 		        errbuf_strerror(-idx, eb, sizeof(eb)));
+	}
 	return idx;
 }
 
-static int fail(int rc, char *errbuf, size_t errlen, const char *what, const char *name)
+static int fail(int rc, char *errbuf, size_t errlen, const char *fmt, ...)
 {
-	char eb[128];
+	char eb[128], h[128];
+	va_list ap;
 
-	errbuf_set(errbuf, errlen, "cannot %s '%s': %s", what, name, errbuf_strerror(-rc, eb, sizeof(eb)));
+	va_start(ap, fmt);
+	vsnprintf(h, sizeof(h), fmt, ap);
+	va_end(ap);
+	errbuf_set(errbuf, errlen, "%s: %s", h, errbuf_strerror(-rc, eb, sizeof(eb)));
 	return rc;
 }
 
@@ -216,7 +236,7 @@ int netlink_veth_add(struct netlink *nl, const char *name, const char *peer, int
 	nest_end(&r, linkinfo);
 	rc = transact(nl, &r);
 	if (rc < 0)
-		return fail(rc, errbuf, errlen, "create veth", name);
+		return fail(rc, errbuf, errlen, _("cannot create veth '%s'"), name);
 	return 0;
 }
 
@@ -238,7 +258,7 @@ int netlink_bridge_add(struct netlink *nl, const char *name, char *errbuf, size_
 	nest_end(&r, linkinfo);
 	rc = transact(nl, &r);
 	if (rc < 0)
-		return fail(rc, errbuf, errlen, "create bridge", name);
+		return fail(rc, errbuf, errlen, _("cannot create bridge '%s'"), name);
 	return 0;
 }
 
@@ -247,14 +267,15 @@ int netlink_set_master(struct netlink *nl, const char *port, const char *bridge,
 {
 	struct nlreq r;
 	struct ifinfomsg *ifi = req_init(&r, RTM_NEWLINK, 0, sizeof(*ifi));
-	int pidx = ifindex_or_err(nl, port, "attach", errbuf, errlen);
+	int pidx = ifindex_or_err(nl, port, errbuf, errlen, _("cannot attach '%s'"), port);
 	int bidx, rc;
 	uint32_t master;
 
 	if (pidx < 0)
 		return pidx;
 	/* No bridge: detach the port from its master. */
-	bidx = bridge ? ifindex_or_err(nl, bridge, "attach to bridge", errbuf, errlen) : 0;
+	bidx = bridge ? ifindex_or_err(nl, bridge, errbuf, errlen,
+	                               _("cannot attach to bridge '%s'"), bridge) : 0;
 	if (bidx < 0)
 		return bidx;
 	ifi->ifi_family = AF_UNSPEC;
@@ -263,7 +284,7 @@ int netlink_set_master(struct netlink *nl, const char *port, const char *bridge,
 	attr_add(&r, IFLA_MASTER, &master, sizeof(master));
 	rc = transact(nl, &r);
 	if (rc < 0)
-		return fail(rc, errbuf, errlen, "attach to bridge", port);
+		return fail(rc, errbuf, errlen, _("cannot attach to bridge '%s'"), port);
 	return 0;
 }
 
@@ -271,7 +292,8 @@ int netlink_set_up(struct netlink *nl, const char *name, bool up, char *errbuf, 
 {
 	struct nlreq r;
 	struct ifinfomsg *ifi = req_init(&r, RTM_NEWLINK, 0, sizeof(*ifi));
-	int idx = ifindex_or_err(nl, name, up ? "bring up" : "bring down", errbuf, errlen);
+	int idx = ifindex_or_err(nl, name, errbuf, errlen, up ? _("cannot bring up '%s'") :
+	                         _("cannot bring down '%s'"), name);
 	int rc;
 
 	if (idx < 0)
@@ -282,7 +304,8 @@ int netlink_set_up(struct netlink *nl, const char *name, bool up, char *errbuf, 
 	ifi->ifi_change = IFF_UP;
 	rc = transact(nl, &r);
 	if (rc < 0)
-		return fail(rc, errbuf, errlen, up ? "bring up" : "bring down", name);
+		return fail(rc, errbuf, errlen, up ? _("cannot bring up '%s'") :
+		            _("cannot bring down '%s'"), name);
 	return 0;
 }
 
@@ -291,7 +314,8 @@ int netlink_addr_add(struct netlink *nl, const char *name, struct in_addr addr, 
 {
 	struct nlreq r;
 	struct ifaddrmsg *ifa = req_init(&r, RTM_NEWADDR, NLM_F_CREATE | NLM_F_REPLACE, sizeof(*ifa));
-	int idx = ifindex_or_err(nl, name, "add an address to", errbuf, errlen);
+	int idx = ifindex_or_err(nl, name, errbuf, errlen, _("cannot add an address to '%s'"),
+	                         name);
 	int rc;
 
 	if (idx < 0)
@@ -304,7 +328,7 @@ int netlink_addr_add(struct netlink *nl, const char *name, struct in_addr addr, 
 	attr_add(&r, IFA_ADDRESS, &addr, sizeof(addr));
 	rc = transact(nl, &r);
 	if (rc < 0)
-		return fail(rc, errbuf, errlen, "add an address to", name);
+		return fail(rc, errbuf, errlen, _("cannot add an address to '%s'"), name);
 	return 0;
 }
 
@@ -313,7 +337,8 @@ int netlink_neigh_set(struct netlink *nl, const char *name, struct in_addr addr,
 {
 	struct nlreq r;
 	struct ndmsg *nd = req_init(&r, RTM_NEWNEIGH, NLM_F_CREATE | NLM_F_REPLACE, sizeof(*nd));
-	int idx = ifindex_or_err(nl, name, "add a neighbour on", errbuf, errlen);
+	int idx = ifindex_or_err(nl, name, errbuf, errlen, _("cannot add a neighbour on '%s'"),
+	                         name);
 	int rc;
 
 	if (idx < 0)
@@ -325,7 +350,7 @@ int netlink_neigh_set(struct netlink *nl, const char *name, struct in_addr addr,
 	attr_add(&r, NDA_LLADDR, mac, 6);
 	rc = transact(nl, &r);
 	if (rc < 0)
-		return fail(rc, errbuf, errlen, "add a neighbour on", name);
+		return fail(rc, errbuf, errlen, _("cannot add a neighbour on '%s'"), name);
 	return 0;
 }
 
@@ -336,7 +361,7 @@ int netlink_mac(struct netlink *nl, const char *name, uint8_t mac[6], char *errb
 	memset(&ifr, 0, sizeof(ifr));
 	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", name);
 	if (ioctl(nl->ioctl_fd, SIOCGIFHWADDR, &ifr) < 0)
-		return fail(-errno, errbuf, errlen, "read the hardware address of", name);
+		return fail(-errno, errbuf, errlen, _("cannot read the hardware address of '%s'"), name);
 	memcpy(mac, ifr.ifr_hwaddr.sa_data, 6);
 	return 0;
 }
@@ -370,7 +395,7 @@ int netlink_wait_oper(struct netlink *nl, const char *name, bool up, int timeout
 	struct ifinfomsg *ifi;
 	struct sockaddr_nl to = { .nl_family = AF_NETLINK };
 	int group = RTNLGRP_LINK;
-	int idx = ifindex_or_err(nl, name, "watch", errbuf, errlen);
+	int idx = ifindex_or_err(nl, name, errbuf, errlen, _("cannot watch '%s'"), name);
 	long long deadline = now_ms() + timeout_ms;
 	char buf[16384];
 	int rc = -ETIMEDOUT;
@@ -380,7 +405,7 @@ int netlink_wait_oper(struct netlink *nl, const char *name, bool up, int timeout
 	/* Subscribe first, then ask: a change after the subscription arrives as a
 	 * notification, a change before it shows in the answer. */
 	if (setsockopt(nl->fd, SOL_NETLINK, NETLINK_ADD_MEMBERSHIP, &group, sizeof(group)) < 0)
-		return fail(-errno, errbuf, errlen, "watch", name);
+		return fail(-errno, errbuf, errlen, _("cannot watch '%s'"), name);
 	ifi = req_init(&r, RTM_GETLINK, 0, sizeof(*ifi));
 	r.u.hdr.nlmsg_flags = NLM_F_REQUEST;
 	ifi->ifi_family = AF_UNSPEC;
@@ -425,10 +450,10 @@ out:
 	while (recv(nl->fd, buf, sizeof(buf), MSG_DONTWAIT) > 0)
 		;
 	if (rc == -ETIMEDOUT)
-		errbuf_set(errbuf, errlen, "'%s' did not go %s within %d ms", name, up ? "up" : "down",
-		        timeout_ms);
+		errbuf_set(errbuf, errlen, up ? _("'%s' did not go up within %d ms") :
+		           _("'%s' did not go down within %d ms"), name, timeout_ms);
 	else if (rc < 0)
-		fail(rc, errbuf, errlen, "watch", name);
+		fail(rc, errbuf, errlen, _("cannot watch '%s'"), name);
 	return rc;
 }
 
@@ -480,6 +505,6 @@ int netlink_ethtool_get(struct netlink *nl, const char *name, uint32_t cmd, uint
 	*value = 0;
 	rc = ethtool_value(nl, name, cmd, value);
 	if (rc < 0)
-		return fail(rc, errbuf, errlen, "read offload settings of", name);
+		return fail(rc, errbuf, errlen, _("cannot read offload settings of '%s'"), name);
 	return 0;
 }

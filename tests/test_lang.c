@@ -1,5 +1,6 @@
-/* summary: the labs' language: picked from --lang and the environment, English where a lab has no translation, every lab's Korean texts step for step the English ones, each lab's ko.po and po/ko.po complete, and the command line in Korean. */
+/* summary: the labs' language: picked from --lang and the environment, English where a lab has no translation, every lab's Korean texts step for step the English ones, each lab's ko.po and po/ko.po complete, and the command line and the capture layer's errors in Korean. */
 #include <criterion/criterion.h>
+#include <pcap/pcap.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -7,6 +8,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "capture/dfilter.h"
 #include "capture/expect.h"
 #include "engine/lab.h"
 #include "engine/lang.h"
@@ -819,4 +821,80 @@ Test(lang, grade_and_check_help_are_korean_with_lang_ko_before_or_after_help, .t
 		cr_expect(!strncmp(r.out, "usage: tcplab ", strlen("usage: tcplab ")),
 		          "%s, LANG=C:\n%.400s", cmds[i], r.out);
 	}
+}
+
+/* ---- the capture layer's errors in Korean ---- */
+
+/*
+ * A capture file tcplab cannot read, through the command line: the sentence is Korean and
+ * libpcap's own words stay inside it as libpcap gives them. LANG=C keeps the English the
+ * other tests (test_pcapio, test_malformed) hold the library to.
+ */
+Test(lang, a_capture_file_error_is_korean_for_lang_ko_and_english_for_c, .timeout = 30)
+{
+	static struct tcplab_result r;
+	static const char *const ko[] = { "LANG=ko_KR.UTF-8", NULL };
+	const char *garbage = "tests/malformed/random_garbage_4k.bin";
+	const char *cut = "tests/malformed/pcapng_packet_cut.pcapng";
+	const char *header = "tests/malformed/file_header_cut_at_10_bytes.pcap";
+
+	tcplab_run_env(&r, ko, (const char *const[]){ "inspect", "--tsv", garbage, NULL });
+	cr_expect_eq(r.status, 1, "%s", r.err);
+	cr_expect(strstr(r.err, "'tests/malformed/random_garbage_4k.bin'은(는) pcap 또는 pcapng "
+	                 "파일이 아닙니다 (unknown file format)"), "%s", r.err);
+	tcplab_run(&r, (const char *const[]){ "inspect", "--tsv", garbage, NULL });
+	cr_expect(strstr(r.err, "'tests/malformed/random_garbage_4k.bin' is not a pcap or pcapng "
+	                 "file (unknown file format)"), "LANG=C: English\n%s", r.err);
+
+	/* A record cut short: read after some packets, the error is the reader's. */
+	tcplab_run_env(&r, ko, (const char *const[]){ "inspect", "--tsv", cut, NULL });
+	cr_expect_eq(r.status, 1, "%s", r.err);
+	cr_expect(strstr(r.err, "을(를) 읽을 수 없습니다: 파일이 패킷 레코드(record) 중간에서 "
+	                 "끝납니다 (truncated pcapng dump file; "), "%s", r.err);
+
+	/* 'check' with --lang: the option, not the environment, picks Korean. */
+	tcplab_run(&r, (const char *const[]){ "check", header, "labs/01-handshake/client-first.expect",
+	                                      "--lang", "ko", NULL });
+	cr_expect_eq(r.status, 1, "%s", r.err);
+	cr_expect(strstr(r.err, "'tests/malformed/file_header_cut_at_10_bytes.pcap'이(가) 잘렸습니다: "
+	                 "파일 헤더가 끝까지 없습니다 (truncated dump file; "), "%s", r.err);
+	cr_expect_null(strstr(r.err, "is cut short"), "%s", r.err);
+}
+
+/*
+ * No command takes a display filter (the TUI's '/' prompt and a lesson's 'show:' do), so
+ * the filter's errors are read here through the built catalog, as the TUI loads it.
+ */
+Test(lang, a_display_filter_error_is_korean_with_the_korean_catalog, .fini = tr_release)
+{
+	static const struct { const char *expr; const char *ko; const char *en; } bad[] = {
+		{ "tcp.port == 99999", "'tcp.port'을(를) 99999와(과) 비교합니다: 포트(port)는 0-65535입니다",
+		  "'tcp.port' compares with 99999: ports are 0-65535" },
+		{ "tcp.flags.syn == 1 &&", "끝에 필드(field)가 빠졌습니다", "a field is missing at the end" },
+		{ "(tcp.port == 80", "16번째 열에 ')'가 없습니다", "missing ')' at column 16" },
+		{ "ip.src == 10.0.0.300", "'10.0.0.300'은(는) IPv4 주소가 아닙니다",
+		  "'10.0.0.300' is not an IPv4 address" },
+	};
+	char mo[1200], err[1024];
+	struct dfilter *f;
+
+	snprintf(mo, sizeof mo, "%s/ko/LC_MESSAGES/tcplab.mo", locale_dir());
+	if (access(mo, R_OK) != 0)
+		cr_skip_test("'%s' is not built (run 'make')", mo);
+	for (int lang = 0; lang < 2; lang++) {
+		tr_init(locale_dir(), build_dir(), lang ? "ko" : "en");
+		for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+			const char *want = lang ? bad[i].ko : bad[i].en;
+
+			cr_assert_lt(dfilter_compile(bad[i].expr, DLT_RAW, DFILTER_NO_BPF, &f, err,
+			                             sizeof err), 0, "%s", bad[i].expr);
+			cr_expect(!strncmp(err, want, strlen(want)), "%s: '%s' expected, got '%s'",
+			          bad[i].expr, want, err);
+		}
+	}
+	/* A misspelt Wireshark field also tried as BPF: libpcap's reason stays libpcap's. */
+	cr_assert_lt(dfilter_compile("tcp.prot == 80", DLT_RAW, 0, &f, err, sizeof err), 0);
+	cr_expect(strstr(err, "'tcp.prot'은(는) tcplab이 아는 필드(field)가 아닙니다 (BPF로 읽으면: "),
+	          "%s", err);
+	cr_expect(strstr(err, "); 쓸 수 있는 필터: tcpdump의 BPF"), "%s", err);
 }

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "util/errbuf.h"
+#include "util/tr.h"
 
 struct zipwrite_entry {
 	char *name;
@@ -70,7 +71,7 @@ static int name_ok(const char *name)
 static int emit(struct zipwrite *z, const void *b, size_t len, char *errbuf, size_t errlen)
 {
 	if (len && fwrite(b, 1, len, z->out) != len) {
-		errbuf_set(errbuf, errlen, "cannot write the zip archive: the write failed");
+		errbuf_set(errbuf, errlen, _("cannot write the zip archive: the write failed"));
 		return -1;
 	}
 	z->offset += len;
@@ -85,13 +86,13 @@ int zipwrite_add(struct zipwrite *z, const char *name, const void *data, size_t 
 	struct zipwrite_entry *e;
 
 	if (!name_ok(name)) {
-		errbuf_set(errbuf, errlen, "cannot add '%s' to the zip archive: not a plain relative"
-		           " path", name);
+		errbuf_set(errbuf, errlen, _("cannot add '%s' to the zip archive: not a plain relative"
+		           " path"), name);
 		return -1;
 	}
 	if (z->n >= 0xffff || (uint64_t)len + z->offset + 30 + nlen > 0xffffffffu) {
-		errbuf_set(errbuf, errlen, "cannot add '%s' to the zip archive: more than 65535"
-		           " files or 4 GiB (no ZIP64)", name);
+		errbuf_set(errbuf, errlen, _("cannot add '%s' to the zip archive: more than 65535"
+		           " files or 4 GiB (no ZIP64)"), name);
 		return -1;
 	}
 	if (z->n == z->cap) {
@@ -99,7 +100,7 @@ int zipwrite_add(struct zipwrite *z, const char *name, const void *data, size_t 
 		struct zipwrite_entry *grown = realloc(z->entry, cap * sizeof(*grown));
 
 		if (!grown) {
-			errbuf_set(errbuf, errlen, "cannot add '%s' to the zip archive: out of memory",
+			errbuf_set(errbuf, errlen, _("cannot add '%s' to the zip archive: out of memory"),
 			           name);
 			return -1;
 		}
@@ -109,7 +110,7 @@ int zipwrite_add(struct zipwrite *z, const char *name, const void *data, size_t 
 	e = &z->entry[z->n];
 	e->name = strdup(name);
 	if (!e->name) {
-		errbuf_set(errbuf, errlen, "cannot add '%s' to the zip archive: out of memory", name);
+		errbuf_set(errbuf, errlen, _("cannot add '%s' to the zip archive: out of memory"), name);
 		return -1;
 	}
 	e->crc = zipwrite_crc32(data, len);
@@ -158,7 +159,7 @@ int zipwrite_finish(struct zipwrite *z, char *errbuf, size_t errlen)
 			return -1;
 	}
 	if (z->offset > 0xffffffffu) {
-		errbuf_set(errbuf, errlen, "cannot finish the zip archive: more than 4 GiB (no ZIP64)");
+		errbuf_set(errbuf, errlen, _("cannot finish the zip archive: more than 4 GiB (no ZIP64)"));
 		return -1;
 	}
 	/* End of central directory record (APPNOTE 4.3.16). */
