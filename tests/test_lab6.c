@@ -18,8 +18,8 @@
  * every variant. For the echo servers: each hello ACKed by the server's kernel at once,
  * and the echo at once (threads, poll) or, for clients 2 and 3 of the one-at-a-time
  * server, a second later. For the broadcasters: the slow client's window, and only its,
- * closes; with the blocking server the fast clients hear nothing new until the slow one
- * reads, with the buffered one they have everything before it does.
+ * closes; with the blocking server the fast clients have each other's lines only after the
+ * slow one reads, with the buffered one they have everything before it does.
  */
 enum kind { ECHO_SERIAL, ECHO_AT_ONCE, SLOW_BLOCKING, SLOW_BUFFERED };
 
@@ -96,7 +96,7 @@ static const struct flow_seg *last_s2c_data(const struct capfile_conn *cc)
 static void check_slow(const struct capfile *cf, enum kind kind)
 {
 	const struct capfile_conn *slow = NULL;
-	const struct flow_seg *zw = NULL, *update = NULL;
+	const struct flow_seg *zw = NULL, *update = NULL, *both_done = NULL;
 	int nslow = 0;
 
 	for (size_t c = 0; c < 3; c++) {
@@ -138,20 +138,25 @@ static void check_slow(const struct capfile *cf, enum kind kind)
 		if (cc == slow)
 			continue;
 		cr_assert_not_null(last);
-		/* Blocking: a fast client's last line waits for the slow client's first read,
-		 * 1.5 s after the start (SLOW_PAUSE_MS), when its window had closed under 0.5 s
-		 * in (above): over a second after that window closed, however late the machine
-		 * let the client read. Buffered: the fast clients have every line long before
-		 * the slow client's read. */
-		if (kind == SLOW_BLOCKING)
-			cr_expect_geq(secs(zw->seg.ts_ns, last->seg.ts_ns), 1.0, "a fast client got its"
-			              " last line %.3f s after the slow client's window closed: nobody"
-			              " waited for its read", secs(zw->seg.ts_ns, last->seg.ts_ns));
-		else
+		if (!both_done || last->seg.ts_ns > both_done->seg.ts_ns)
+			both_done = last;
+		/* Buffered: each fast client has every line long before the slow client's
+		 * read. */
+		if (kind == SLOW_BUFFERED)
 			cr_expect_gt(secs(last->seg.ts_ns, update->seg.ts_ns), 0.5, "a fast client got"
 			             " its last line only %.3f s before the slow client read",
 			             secs(last->seg.ts_ns, update->seg.ts_ns));
 	}
+	/* Blocking: the fast clients have all of each other's lines only after the slow
+	 * client's first read, 1.5 s after the start (SLOW_PAUSE_MS), when its window had
+	 * closed under 0.5 s in (above): over a second after that window closed, however late
+	 * the machine let the client read. Not each of them: the server stalls in the middle
+	 * of one client's lines, and the other may already have everything (seen 1 run in 30
+	 * under load: the 27 lines still owed all went one way). */
+	if (kind == SLOW_BLOCKING)
+		cr_expect_geq(secs(zw->seg.ts_ns, both_done->seg.ts_ns), 1.0, "the fast clients had"
+		              " all their lines %.3f s after the slow client's window closed: nobody"
+		              " waited for its read", secs(zw->seg.ts_ns, both_done->seg.ts_ns));
 }
 
 static void check_capture(const char *pcap, const struct variant *v)
