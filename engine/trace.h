@@ -86,8 +86,10 @@ struct trace_event {
 	uint64_t maxrss;        /* bytes, its largest resident size */
 	uint32_t tasks_peak;    /* most processes and threads alive at once */
 	/* The waits its thread had entered that could block (poll()-like with any timeout
-	 * but 0, sleeps), this call included: two calls with the same count had no wait
-	 * between them. Live only: a run record does not keep it. */
+	 * but 0, sleeps, futex waits as a condition variable's, waitpid() without WNOHANG,
+	 * sigwait(), pause(), a read of a pipe, eventfd or terminal), this call included: two
+	 * calls with the same count had no wait between them. Live only: a run record does
+	 * not keep it. */
 	uint32_t waits;
 };
 

@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <linux/audit.h>
 #include <linux/filter.h>
+#include <linux/futex.h>
 #include <linux/seccomp.h>
 #include <netinet/in.h>
 #include <signal.h>
@@ -63,6 +64,25 @@ static const int traced_calls[] = {
 #ifdef SYS_dup2
 	SYS_dup2,
 #endif
+	/* waits that are not on a socket, only counted (trace_event.waits): a worker that
+	 * waits for its condition variable, a child or a signal between two tries is not
+	 * spinning. futex() is stopped on for its wait operations only (futex_waits below). */
+	SYS_wait4, SYS_waitid, SYS_rt_sigtimedwait, SYS_rt_sigsuspend,
+#ifdef SYS_pause
+	SYS_pause,
+#endif
+#ifdef SYS_epoll_pwait2
+	SYS_epoll_pwait2,
+#endif
+#ifdef SYS_futex_waitv
+	SYS_futex_waitv,
+#endif
+};
+
+/* futex() operations that put the thread to sleep (FUTEX_LOCK_PI2 is 13 where the
+ * headers predate it). An uncontended mutex makes no system call at all. */
+static const unsigned futex_waits[] = {
+	FUTEX_WAIT, FUTEX_WAIT_BITSET, FUTEX_LOCK_PI, FUTEX_WAIT_REQUEUE_PI, 13,
 };
 
 /* Calls that would move data with no system call per operation, or hold memory that no
@@ -78,8 +98,9 @@ static const int refused_calls[] = {
 int tracer_child_filter(void)
 {
 	enum { NT = sizeof(traced_calls) / sizeof(traced_calls[0]),
-	       NR = sizeof(refused_calls) / sizeof(refused_calls[0]) };
-	struct sock_filter f[8 + 2 * (NT + NR)];
+	       NR = sizeof(refused_calls) / sizeof(refused_calls[0]),
+	       NF = sizeof(futex_waits) / sizeof(futex_waits[0]) };
+	struct sock_filter f[8 + 2 * (NT + NR) + NF + 5];
 	struct sock_fprog prog;
 	unsigned short n = 0;
 
@@ -94,6 +115,17 @@ int tracer_child_filter(void)
 	f[n++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JGE | BPF_K, 0x40000000, 0, 1);
 	f[n++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_KILL_PROCESS);
 #endif
+	/* futex: its operation, without the private and clock flags, picks a wait. */
+	f[n++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_futex, 0, NF + 4);
+	f[n++] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
+	                                      offsetof(struct seccomp_data, args[1]) +
+	                                      (__BYTE_ORDER__ == __ORDER_BIG_ENDIAN__ ? 4 : 0));
+	f[n++] = (struct sock_filter)BPF_STMT(BPF_ALU | BPF_AND | BPF_K, FUTEX_CMD_MASK);
+	for (int i = 0; i < NF; i++)
+		f[n++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, futex_waits[i],
+		                                      (unsigned char)(NF - i), 0);
+	f[n++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW);
+	f[n++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_TRACE);
 	for (int i = 0; i < NT; i++) {
 		f[n++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K,
 		                                      (unsigned)traced_calls[i], 0, 1);
@@ -323,6 +355,24 @@ static uint64_t fd_socket(pid_t tid, long fd)
 	for (char *p = link + 8; *p >= '0' && *p <= '9'; p++)
 		ino = ino * 10 + (uint64_t)(*p - '0');
 	return ino;
+}
+
+/* Whether a read() of fd, not a socket, can block: a pipe, an eventfd, signalfd or timerfd,
+ * a terminal. A regular file never makes a reader wait. */
+static bool fd_can_block(pid_t tid, long fd)
+{
+	char path[64], link[64];
+	ssize_t n;
+
+	if (fd < 0 || fd > 1 << 20)
+		return false;
+	proc_path(path, (unsigned long)tid, "fd", fd);
+	n = readlink(path, link, sizeof(link) - 1);
+	if (n < 0)
+		return false;
+	link[n] = '\0';
+	return !strncmp(link, "pipe:[", 6) || !strncmp(link, "anon_inode:", 11) ||
+	       !strncmp(link, "/dev/pts/", 9) || !strncmp(link, "/dev/tty", 8);
 }
 
 /* Calls fn(arg, fd, ino) for every socket fd of process pid. */
@@ -610,6 +660,28 @@ static void close_one(void *arg, int fd, uint64_t ino)
 	c->k->close_ino[c->k->nclose++] = ino;
 }
 
+/* A wait the filter stops on only to count it (trace_event.waits), with nothing to report:
+ * a futex() wait (the filter picks those), a child's end, a signal. Not with WNOHANG: that
+ * one returns at once. */
+static bool is_counted_wait(long nr, const uint64_t *a)
+{
+	if (nr == SYS_wait4)
+		return !(a[2] & WNOHANG);
+	if (nr == SYS_waitid)
+		return !(a[3] & WNOHANG);
+	return nr == SYS_futex || nr == SYS_rt_sigtimedwait || nr == SYS_rt_sigsuspend ||
+#ifdef SYS_pause
+	       nr == SYS_pause ||
+#endif
+#ifdef SYS_epoll_pwait2
+	       nr == SYS_epoll_pwait2 ||
+#endif
+#ifdef SYS_futex_waitv
+	       nr == SYS_futex_waitv ||
+#endif
+	       false;
+}
+
 /* The waits that return when a file descriptor is ready (sleeps are not). */
 static bool is_ready_wait(long nr)
 {
@@ -698,6 +770,10 @@ static bool call_enter(struct tracer *t, struct task *k, const struct __ptrace_s
 	long nr = (long)si->seccomp.nr;
 	pid_t tid = k->tid;
 
+	if (is_counted_wait(nr, a)) {
+		k->waits++;
+		return false;
+	}
 	memset(ev, 0, sizeof(*ev));
 	k->nclose = 0;
 	k->nr = nr;
@@ -779,8 +855,14 @@ static bool call_enter(struct tracer *t, struct task *k, const struct __ptrace_s
 		return true;
 	}
 	ev->sock = fd_socket(tid, (long)(int)a[0]);
-	if (!ev->sock)
-		return false;     /* not a socket: read/write/close of a file, or a bad fd */
+	if (!ev->sock) {
+		/* Not a socket: read/write/close of a file, or a bad fd. A read of a pipe or an
+		 * eventfd is how many programs wait for work: a wait between two tries. */
+		if ((nr == SYS_read || nr == SYS_readv || nr == SYS_preadv2) &&
+		    fd_can_block(tid, (long)(int)a[0]))
+			k->waits++;
+		return false;
+	}
 	switch (nr) {
 	case SYS_bind:
 	case SYS_connect:

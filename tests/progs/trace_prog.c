@@ -1,6 +1,7 @@
 /* summary: a small program making known socket calls, run under the syscall tracer by tests/test_trace.c. */
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/futex.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
@@ -482,33 +483,59 @@ static int mode_wakes(int n, int m)
  * Runs of calls that returned nothing: on a connected socket with nothing to read, three
  * recv(MSG_DONTWAIT) (EAGAIN), a poll() with timeout 0 (it never blocks), two more, a
  * poll() that waits its 5 ms, one more, a 1 ms sleep, one more: seven EAGAINs, the first
- * five with no wait between them (trace_event.waits).
+ * five with no wait between them (trace_event.waits). Then one after each of: a futex
+ * wait of 1 ms (a condition variable's), a read of a pipe, a waitpid(WNOHANG), a read of
+ * a regular file, a futex wake, a waitpid() for a child: thirteen, the four in the middle
+ * after something that could not block.
  */
 static int mode_idleruns(void)
 {
 	struct sockaddr_in a;
 	int ls = listener(&a);
-	int c = socket(AF_INET, SOCK_STREAM, 0), s;
+	int c = socket(AF_INET, SOCK_STREAM, 0), s, pfd[2], word = 0;
 	struct pollfd p;
 	struct timespec ms = { 0, 1000000 };
-	char b;
-	static const int after[] = { 0, 0, 0, 'z', 0, 0, 'p', 0, 's', 0 };
+	char b, buf[64];
+	static const int after[] = { 0, 0, 0, 'z', 0, 0, 'p', 0, 's', 0, 'f', 0, 'r', 0,
+	                             'n', 0, 'F', 0, 'k', 0, 'w', 0 };
 
 	CHECK(c >= 0);
+	CHECK(pipe(pfd) == 0);
 	CHECK(connect(c, (struct sockaddr *)&a, sizeof a) == 0);
 	CHECK((s = accept(ls, NULL, NULL)) >= 0);
 	p.fd = c;
 	p.events = POLLIN;
 	for (size_t i = 0; i < sizeof(after) / sizeof(after[0]); i++) {
-		if (after[i] == 'z')
+		if (after[i] == 'z') {
 			CHECK(poll(&p, 1, 0) == 0);
-		else if (after[i] == 'p')
+		} else if (after[i] == 'p') {
 			CHECK(poll(&p, 1, 5) == 0);
-		else if (after[i] == 's')
+		} else if (after[i] == 's') {
 			CHECK(nanosleep(&ms, NULL) == 0);
-		else
+		} else if (after[i] == 'f') {
+			CHECK(syscall(SYS_futex, &word, FUTEX_WAIT_PRIVATE, 0, &ms, NULL, 0) < 0 &&
+			      errno == ETIMEDOUT);
+		} else if (after[i] == 'r') {
+			CHECK(write(pfd[1], "x", 1) == 1 && read(pfd[0], &b, 1) == 1);
+		} else if (after[i] == 'n') {
+			CHECK(waitpid(-1, NULL, WNOHANG) < 0 && errno == ECHILD);
+		} else if (after[i] == 'F') {
+			int f = open("/proc/self/stat", O_RDONLY);
+
+			CHECK(f >= 0 && read(f, buf, sizeof(buf)) > 0 && close(f) == 0);
+		} else if (after[i] == 'k') {
+			CHECK(syscall(SYS_futex, &word, FUTEX_WAKE_PRIVATE, 1, NULL, NULL, 0) == 0);
+		} else if (after[i] == 'w') {
+			pid_t kid = fork();
+
+			if (kid == 0)
+				_exit(0);
+			CHECK(kid > 0 && waitpid(kid, NULL, 0) == kid);
+		} else {
 			CHECK(recv(c, &b, 1, MSG_DONTWAIT) < 0 && errno == EAGAIN);
+		}
 	}
+	CHECK(close(pfd[0]) == 0 && close(pfd[1]) == 0);
 	CHECK(close(s) == 0);
 	CHECK(close(c) == 0);
 	CHECK(close(ls) == 0);
