@@ -153,7 +153,7 @@ check-unit: all $(TEST_BIN) $(TESTPROG_BIN) $(TESTPROG_STATIC)
 	@sh tests/run.sh $(BUILD) $(TEST_BIN)
 
 # The unit tests that do not run real labs, under valgrind's memcheck (leaks, bad reads).
-VALGRIND_TESTS := $(addprefix $(BUILD)/tests/test_,capfile conv dfilter dissect expect flow lab labcheck msgcat spin \
+VALGRIND_TESTS := $(addprefix $(BUILD)/tests/test_,capfile conv dfilter dissect expect flow lab labcheck msgcat ready spin \
                     pcapio pktindex progress textcols textesc zipwrite)
 check-valgrind: all $(VALGRIND_TESTS)
 	@sh tests/valgrind.sh $(BUILD) $(VALGRIND_TESTS)

@@ -115,8 +115,8 @@ struct flow_seg {
 	uint32_t rel_seq, rel_ack;
 	int64_t win_scaled;
 	uint32_t analysis;
-	/* When the sending program handed the kernel this segment's last data byte (its call's
-	 * entry, from the trace; engine/labrun.c fills it), 0 when unknown. A time window in
+	/* When the sending program handed the kernel this segment's last data byte (from its
+	 * traced call: engine/ready.h), 0 when unknown. A time window in
 	 * an expected sequence measures TCP's delay from the later of it and the previous
 	 * segment: a program the machine held up is not a segment TCP held back. */
 	uint64_t ready_ns;

@@ -20,6 +20,7 @@
 #include "capture/live.h"
 #include "capture/pcapio.h"
 #include "engine/proc.h"
+#include "engine/ready.h"
 #include "engine/sandbox.h"
 #include "engine/spin.h"
 #include "engine/trace.h"
@@ -775,10 +776,9 @@ static bool on_conn(const struct trace_event *ev, const struct conn_socks *cs)
 
 /*
  * Each data segment of a connection gets the time its program handed the kernel the
- * segment's last byte (struct flow_seg's ready_ns): the entry of the send() call whose
- * bytes reach that far in the stream, counting each side's successful sends on the
- * connection's socket in order. The expected sequence's time windows then measure TCP's
- * delay, not a program the machine held up before its call.
+ * segment's last byte (engine/ready.h): from each side's successful sends on the
+ * connection's socket, in order. The expected sequence's time windows then measure TCP's
+ * delay, not a program the machine held up before or inside its call.
  */
 static void set_ready(const struct timeline *tl, const struct flow_conn *fc,
                       struct flow_seg *segs, size_t n)
@@ -786,7 +786,8 @@ static void set_ready(const struct timeline *tl, const struct flow_conn *fc,
 	for (int dir = FLOW_C2S; dir <= FLOW_S2C; dir++) {
 		int host = dir == FLOW_C2S ? HOST_CLIENT : HOST_SERVER;
 		struct conn_socks cs;
-		uint64_t *end = NULL, *at = NULL, sum = 0;
+		struct ready_call *calls = NULL;
+		uint64_t sum = 0;
 		size_t ns = 0, cap = 0;
 
 		conn_socks_find(tl, host, fc, dir, &cs);
@@ -798,44 +799,18 @@ static void set_ready(const struct timeline *tl, const struct flow_conn *fc,
 				continue;
 			if (ns == cap) {
 				size_t nc = cap ? cap * 2 : 64;
-				uint64_t *e2 = realloc(end, nc * sizeof(*end)), *a2;
+				struct ready_call *c2 = realloc(calls, nc * sizeof(*calls));
 
-				if (!e2)
+				if (!c2)
 					break;
-				end = e2;
-				if (!(a2 = realloc(at, nc * sizeof(*at))))
-					break;
-				at = a2;
+				calls = c2;
 				cap = nc;
 			}
 			sum += (uint64_t)ev->ret;
-			end[ns] = sum;
-			at[ns++] = ev->t_enter_ns;
+			calls[ns++] = (struct ready_call){ sum, ev->t_enter_ns, ev->t_exit_ns };
 		}
-		for (size_t j = 0; j < n && ns; j++) {
-			struct flow_seg *s = &segs[j];
-			uint64_t last;
-			size_t lo = 0, hi = ns;
-
-			if ((int)s->dir != dir || !s->seg.len || s->rel_seq < 1)
-				continue;
-			/* rel_seq 1 is the stream's first byte, offset 0. */
-			last = (uint64_t)s->rel_seq - 1 + s->seg.len - 1;
-			while (lo < hi) {
-				size_t mid = lo + (hi - lo) / 2;
-
-				if (end[mid] > last)
-					hi = mid;
-				else
-					lo = mid + 1;
-			}
-			/* Never later than the segment: a call cannot hand over bytes already sent
-			 * (a trace cut short by the call cap would misplace them). */
-			if (lo < ns && at[lo] <= s->seg.ts_ns)
-				s->ready_ns = at[lo];
-		}
-		free(end);
-		free(at);
+		ready_assign(calls, ns, segs, n, (enum flow_dir)dir);
+		free(calls);
 	}
 }
 
