@@ -10,6 +10,7 @@
 #include <sys/socket.h>
 
 #include "capture/cursor.h"
+#include "util/tr.h"
 
 /* Link types as pcap files (LINKTYPE_*) and libpcap (DLT_*) number them; both accepted. */
 enum {
@@ -42,6 +43,13 @@ struct dctx {
 	size_t errlen;
 };
 
+/*
+ * The reason, in the student's language: each caller passes _("...") so xgettext finds it
+ * and the compiler checks its arguments (tr() is format_arg). _() is evaluated only on
+ * the way out of a malformed packet, never for a well-formed one. Each reason is one whole
+ * sentence, never pieces glued with %s: Korean puts the verb last and wants the particle
+ * after the option's name, which a fragment cannot know.
+ */
 #if defined(__GNUC__)
 __attribute__((format(printf, 2, 3)))
 #endif
@@ -68,11 +76,6 @@ static inline uint32_t be32(const uint8_t *q)
 }
 
 /* ---- TCP (RFC 9293 section 3.1) ---- */
-
-static int opt_fail(struct dctx *d, unsigned kind, const char *what, unsigned len)
-{
-	return fail(d, "tcp option %u %s (length %u)", kind, what, len);
-}
 
 /* Options, RFC 9293 section 3.2: EOL and NOP are one byte, every other kind is kind,
  * length (counting both), data. A length below 2 or past the header is malformed. */
@@ -106,37 +109,41 @@ static int tcp_options(struct dctx *d, struct cursor *oc)
 			continue;
 		}
 		if (cursor_remaining(oc) < 1)
-			return fail(d, "tcp option %u has no length byte before the end of the header", kind);
+			return fail(d, _("tcp option %u has no length byte before the end of the header"),
+			            kind);
 		unsigned len = cursor_u8(oc);
 		if (len < 2)
-			return opt_fail(d, kind, "has a length below 2", len);
+			return fail(d, _("tcp option %u has a length below 2 (length %u)"), kind, len);
 		if (len - 2 > cursor_remaining(oc))
-			return fail(d, "tcp option %u (length %u) runs past the end of the tcp header "
-			            "(%zu bytes left)", kind, len, cursor_remaining(oc) + 2);
+			return fail(d, _("tcp option %u (length %u) runs past the end of the tcp header "
+			                 "(%zu bytes left)"), kind, len, cursor_remaining(oc) + 2);
 		struct cursor body = cursor_sub(oc, len - 2, NULL);
 
 		switch (kind) {
 		case 2:                     /* MSS, RFC 9293 section 3.2 */
 			if (len != 4)
-				return opt_fail(d, kind, "(mss) should be 4 bytes", len);
+				return fail(d, _("tcp option %u (mss) should be 4 bytes (length %u)"), kind, len);
 			o->mss = cursor_u16be(&body);
 			o->present |= TCPOPT_HAS_MSS;
 			break;
 		case 3:                     /* window scale, RFC 7323 section 2.2 */
 			if (len != 3)
-				return opt_fail(d, kind, "(wscale) should be 3 bytes", len);
+				return fail(d, _("tcp option %u (wscale) should be 3 bytes (length %u)"),
+				            kind, len);
 			o->wscale = cursor_u8(&body);
 			o->present |= TCPOPT_HAS_WSCALE;
 			break;
 		case 4:                     /* SACK permitted, RFC 2018 section 2 */
 			if (len != 2)
-				return opt_fail(d, kind, "(sackOK) should be 2 bytes", len);
+				return fail(d, _("tcp option %u (sackOK) should be 2 bytes (length %u)"),
+				            kind, len);
 			o->present |= TCPOPT_HAS_SACKOK;
 			break;
 		case 5: {                   /* SACK, RFC 2018 section 3: 2 + 8n bytes */
 			unsigned n = (len - 2) / 8;
 			if ((len - 2) % 8 != 0 || n == 0 || n > TCPOPT_MAX_SACK)
-				return opt_fail(d, kind, "(sack) is not 2 + 8n bytes with n of 1 to 4", len);
+				return fail(d, _("tcp option %u (sack) is not 2 + 8n bytes with n of 1 to 4 "
+				                 "(length %u)"), kind, len);
 			for (unsigned i = 0; i < n; i++) {
 				o->sack[i][0] = cursor_u32be(&body);
 				o->sack[i][1] = cursor_u32be(&body);
@@ -147,7 +154,8 @@ static int tcp_options(struct dctx *d, struct cursor *oc)
 		}
 		case 8:                     /* timestamps, RFC 7323 section 3.2 */
 			if (len != 10)
-				return opt_fail(d, kind, "(timestamps) should be 10 bytes", len);
+				return fail(d, _("tcp option %u (timestamps) should be 10 bytes (length %u)"),
+				            kind, len);
 			o->tsval = cursor_u32be(&body);
 			o->tsecr = cursor_u32be(&body);
 			o->present |= TCPOPT_HAS_TS;
@@ -172,15 +180,15 @@ static int dissect_tcp(struct dctx *d, struct cursor *c, uint32_t l4len)
 
 	if (have < 4 || l4len < 4) {
 		if (l4len < 20)
-			return fail(d, "ip payload of %u bytes is too short for a tcp header", l4len);
-		return fail(d, "truncated tcp header (%zu of 20 bytes captured)", have);
+			return fail(d, _("ip payload of %u bytes is too short for a tcp header"), l4len);
+		return fail(d, _("truncated tcp header (%zu of 20 bytes captured)"), have);
 	}
 	s->sport = cursor_u16be(c);
 	s->dport = cursor_u16be(c);
 	if (l4len < 20)
-		return fail(d, "ip payload of %u bytes is too short for a tcp header", l4len);
+		return fail(d, _("ip payload of %u bytes is too short for a tcp header"), l4len);
 	if (have < 20)
-		return fail(d, "truncated tcp header (%zu of 20 bytes captured)", have);
+		return fail(d, _("truncated tcp header (%zu of 20 bytes captured)"), have);
 
 	/* have >= 20 was checked: the 16 bytes after the ports are all there. */
 	const uint8_t *h = c->p + c->off;
@@ -198,12 +206,13 @@ static int dissect_tcp(struct dctx *d, struct cursor *c, uint32_t l4len)
 	unsigned hdrlen = doff * 4;
 	s->hdrlen = (uint8_t)hdrlen;
 	if (doff < 5)
-		return fail(d, "tcp data offset %u is below 5 (20 bytes)", doff);
+		return fail(d, _("tcp data offset %u is below 5 (20 bytes)"), doff);
 	if (hdrlen > l4len)
-		return fail(d, "tcp data offset %u (%u bytes) is past the end of the segment (%u bytes)",
-		            doff, hdrlen, l4len);
+		return fail(d, _("tcp data offset %u (%u bytes) is past the end of the segment "
+		                 "(%u bytes)"), doff, hdrlen, l4len);
 	if (hdrlen > have)
-		return fail(d, "truncated tcp options (%zu of %u header bytes captured)", have, hdrlen);
+		return fail(d, _("truncated tcp options (%zu of %u header bytes captured)"), have,
+		            hdrlen);
 
 	struct cursor oc = cursor_sub(c, hdrlen - 20, NULL);
 
@@ -224,15 +233,15 @@ static int dissect_ipv4(struct dctx *d, struct cursor *c)
 	size_t have = cursor_remaining(c);
 
 	if (have < 1)
-		return fail(d, "truncated ipv4 header (0 of 20 bytes captured)");
+		return fail(d, _("truncated ipv4 header (0 of 20 bytes captured)"));
 	uint8_t vihl = cursor_u8(c);
 	if (vihl >> 4 != 4)
-		return fail(d, "ip version %u where ipv4 was expected", vihl >> 4);
+		return fail(d, _("ip version %u where ipv4 was expected"), vihl >> 4);
 	unsigned ihl = (vihl & 0x0fu) * 4;
 	if (ihl < 20)
-		return fail(d, "ipv4 header length %u is below 20", ihl);
+		return fail(d, _("ipv4 header length %u is below 20"), ihl);
 	if (ihl > have)
-		return fail(d, "truncated ipv4 header (%zu of %u bytes captured)", have, ihl);
+		return fail(d, _("truncated ipv4 header (%zu of %u bytes captured)"), have, ihl);
 
 	/* ihl >= 20 bytes are there (checked above): the fixed header is read in place.
 	 * h[0] is the version byte already taken. */
@@ -257,7 +266,7 @@ static int dissect_ipv4(struct dctx *d, struct cursor *c)
 	if (total == 0)
 		l4len = (uint32_t)cursor_remaining(c);
 	else if (total < ihl)
-		return fail(d, "ipv4 total length %u is below its header length %u", total, ihl);
+		return fail(d, _("ipv4 total length %u is below its header length %u"), total, ihl);
 	else
 		l4len = total - ihl;
 
@@ -277,10 +286,10 @@ static int dissect_ipv6(struct dctx *d, struct cursor *c)
 	size_t have = cursor_remaining(c);
 
 	if (have < 40)
-		return fail(d, "truncated ipv6 header (%zu of 40 bytes captured)", have);
+		return fail(d, _("truncated ipv6 header (%zu of 40 bytes captured)"), have);
 	uint32_t vtcfl = cursor_u32be(c);
 	if (vtcfl >> 28 != 6)
-		return fail(d, "ip version %u where ipv6 was expected", (unsigned)(vtcfl >> 28));
+		return fail(d, _("ip version %u where ipv6 was expected"), (unsigned)(vtcfl >> 28));
 	uint32_t plen = cursor_u16be(c);
 	unsigned next = cursor_u8(c);
 	s->ip_ttl = cursor_u8(c);
@@ -312,9 +321,9 @@ static int dissect_ipv6(struct dctx *d, struct cursor *c)
 			return DISSECT_NOT_TCP;
 		}
 		if (n >= MAX_IPV6_EXT)
-			return fail(d, "more than %d ipv6 extension headers", MAX_IPV6_EXT);
+			return fail(d, _("more than %d ipv6 extension headers"), MAX_IPV6_EXT);
 		if (cursor_remaining(&pl) < 2 || left < 2)
-			return fail(d, "truncated ipv6 extension header %u", next);
+			return fail(d, _("truncated ipv6 extension header %u"), next);
 		unsigned cur = next;
 		next = cursor_u8(&pl);
 		unsigned elen = cursor_u8(&pl);
@@ -325,10 +334,10 @@ static int dissect_ipv6(struct dctx *d, struct cursor *c)
 		else
 			hlen = (elen + 1) * 8;
 		if (hlen > left)
-			return fail(d, "ipv6 extension header %u (%u bytes) runs past the payload length",
-			            cur, hlen);
+			return fail(d, _("ipv6 extension header %u (%u bytes) runs past the payload "
+			                 "length"), cur, hlen);
 		if (hlen - 2 > cursor_remaining(&pl))
-			return fail(d, "truncated ipv6 extension header %u (%zu of %u bytes captured)",
+			return fail(d, _("truncated ipv6 extension header %u (%zu of %u bytes captured)"),
 			            cur, cursor_remaining(&pl) + 2, hlen);
 		if (cur == 44) {
 			unsigned offfl = cursor_u16be(&pl);
@@ -347,9 +356,9 @@ static int dissect_ethertype(struct dctx *d, struct cursor *c, unsigned type)
 {
 	for (int tags = 0; type == ETH_VLAN || type == ETH_QINQ || type == ETH_QINQ_OLD; tags++) {
 		if (tags >= MAX_VLAN_TAGS)
-			return fail(d, "more than %d stacked vlan tags", MAX_VLAN_TAGS);
+			return fail(d, _("more than %d stacked vlan tags"), MAX_VLAN_TAGS);
 		if (cursor_remaining(c) < 4)
-			return fail(d, "truncated vlan tag");
+			return fail(d, _("truncated vlan tag"));
 		cursor_skip(c, 2);          /* PCP, DEI, VID */
 		type = cursor_u16be(c);
 	}
@@ -364,13 +373,13 @@ static int dissect_ethertype(struct dctx *d, struct cursor *c, unsigned type)
 static int dissect_raw(struct dctx *d, struct cursor *c)
 {
 	if (cursor_remaining(c) < 1)
-		return fail(d, "truncated ip header (0 bytes captured)");
+		return fail(d, _("truncated ip header (0 bytes captured)"));
 	unsigned v = c->p[c->off] >> 4;
 	if (v == 4)
 		return dissect_ipv4(d, c);
 	if (v == 6)
 		return dissect_ipv6(d, c);
-	return fail(d, "ip version %u in a raw ip capture", v);
+	return fail(d, _("ip version %u in a raw ip capture"), v);
 }
 
 /* BSD loopback: a 4-byte address family, host order of the capturing machine for
@@ -381,7 +390,7 @@ static int dissect_raw(struct dctx *d, struct cursor *c)
 static int dissect_null(struct dctx *d, struct cursor *c)
 {
 	if (cursor_remaining(c) < 4)
-		return fail(d, "truncated loopback header (%zu of 4 bytes captured)",
+		return fail(d, _("truncated loopback header (%zu of 4 bytes captured)"),
 		            cursor_remaining(c));
 	struct cursor peek = *c;
 	uint32_t le = cursor_u32le(&peek);
@@ -423,19 +432,20 @@ int dissect_packet(int dlt, const uint8_t *pkt, size_t caplen, struct tcp_segmen
 	switch (dlt) {
 	case LT_EN10MB:
 		if (cursor_remaining(&c) < 14)
-			return fail(&d, "truncated ethernet header (%zu of 14 bytes captured)", caplen);
+			return fail(&d, _("truncated ethernet header (%zu of 14 bytes captured)"), caplen);
 		cursor_skip(&c, 12);
 		return dissect_ethertype(&d, &c, cursor_u16be(&c));
 	case LT_LINUX_SLL:
 		/* packet type, ARPHRD type, address length, 8 address bytes, protocol */
 		if (cursor_remaining(&c) < 16)
-			return fail(&d, "truncated linux cooked header (%zu of 16 bytes captured)", caplen);
+			return fail(&d, _("truncated linux cooked header (%zu of 16 bytes captured)"),
+			            caplen);
 		cursor_skip(&c, 14);
 		return dissect_ethertype(&d, &c, cursor_u16be(&c));
 	case LT_LINUX_SLL2: {
 		/* protocol, reserved, ifindex, ARPHRD type, packet type, address length, address */
 		if (cursor_remaining(&c) < 20)
-			return fail(&d, "truncated linux cooked v2 header (%zu of 20 bytes captured)",
+			return fail(&d, _("truncated linux cooked v2 header (%zu of 20 bytes captured)"),
 			            caplen);
 		unsigned proto = cursor_u16be(&c);
 		cursor_skip(&c, 18);
@@ -455,8 +465,8 @@ int dissect_packet(int dlt, const uint8_t *pkt, size_t caplen, struct tcp_segmen
 	default: {
 		const char *name = pcap_datalink_val_to_name(dlt);
 		if (name)
-			return fail(&d, "unsupported link type %d (%s)", dlt, name);
-		return fail(&d, "unsupported link type %d", dlt);
+			return fail(&d, _("unsupported link type %d (%s)"), dlt, name);
+		return fail(&d, _("unsupported link type %d"), dlt);
 	}
 	}
 }

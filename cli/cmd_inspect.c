@@ -323,17 +323,20 @@ static int show_record(const char *path)
 		return 1;
 	}
 	run = rec->run;
-	printf("%s of lab %d: %s\nvariant %s, seed %llu, scenario %d\n\n",
-	       rec->kind == RECORD_GRADE ? "grade" : "run", rec->lab_number, rec->lab_title,
-	       rec->variant, (unsigned long long)run->seed, run->scenario);
+	/* Two whole sentences, not "grade"/"run" glued in: a translation words each its own way. */
+	printf(rec->kind == RECORD_GRADE
+	       ? _("grade of lab %d: %s\nvariant %s, seed %llu, scenario %d\n\n")
+	       : _("run of lab %d: %s\nvariant %s, seed %llu, scenario %d\n\n"),
+	       rec->lab_number, rec->lab_title, rec->variant, (unsigned long long)run->seed,
+	       run->scenario);
 	ladder_print(stdout, run);
 	ladder_print_kernel(stdout, run);
 	ladder_print_checks(stdout, run);
 	if (rec->kind == RECORD_GRADE)
-		printf("score %g of %g\n", rec->score, rec->max);
+		printf(_("score %g of %g\n"), rec->score, rec->max);
 	record_free(rec);
 	if (fflush(stdout) != 0) {
-		fprintf(stderr, "tcplab: cannot write the ladder to standard output\n");
+		fprintf(stderr, _("tcplab: cannot write the ladder to standard output\n"));
 		return 1;
 	}
 	return 0;
@@ -367,6 +370,7 @@ static int index_only(const char *path)
 		pktindex_free(ix);
 		return 1;
 	}
+	/* English always: bench/run.sh reads 'first screen N s' from this line. */
 	printf("indexed %zu segments of %u packets: first screen %.3f s, whole file %.3f s, "
 	       "%zu bytes a segment%s%s\n", pktindex_count(ix), pktindex_frames(ix), t1 - t0,
 	       secs() - t0, sizeof(struct pktindex_ent), pktindex_error(ix)[0] ? "; " : "",
@@ -438,7 +442,7 @@ int cmd_inspect(int argc, char **argv)
 	struct flow_table *ft = flow_new();
 	struct outbuf *ob = malloc(sizeof *ob);
 	if (!ft || !ob) {
-		fprintf(stderr, "tcplab: %s: out of memory\n", path);
+		fprintf(stderr, _("tcplab: %s: out of memory\n"), path);
 		flow_free(ft);
 		free(ob);
 		pcapin_free(in);
@@ -478,7 +482,7 @@ int cmd_inspect(int argc, char **argv)
 		}
 		ntcp++;
 		if (flow_track(ft, &seg, &fi) < 0) {
-			fprintf(stderr, "tcplab: %s: out of memory at frame %llu\n", path,
+			fprintf(stderr, _("tcplab: %s: out of memory at frame %llu\n"), path,
 			        (unsigned long long)npkt);
 			goto out;
 		}
@@ -502,7 +506,7 @@ int cmd_inspect(int argc, char **argv)
 out:
 	ob_flush(ob);
 	if ((fflush(stdout) != 0 || ob->err) && rc == 0) {
-		fprintf(stderr, "tcplab: cannot write the listing to standard output\n");
+		fprintf(stderr, _("tcplab: cannot write the listing to standard output\n"));
 		rc = 1;
 	}
 	free(ob);

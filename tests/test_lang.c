@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "capture/dfilter.h"
+#include "capture/dissect.h"
 #include "capture/expect.h"
 #include "engine/lab.h"
 #include "engine/lang.h"
@@ -897,4 +898,53 @@ Test(lang, a_display_filter_error_is_korean_with_the_korean_catalog, .fini = tr_
 	cr_expect(strstr(err, "'tcp.prot'은(는) tcplab이 아는 필드(field)가 아닙니다 (BPF로 읽으면: "),
 	          "%s", err);
 	cr_expect(strstr(err, "); 쓸 수 있는 필터: tcpdump의 BPF"), "%s", err);
+}
+
+/*
+ * A damaged packet's reason reaches the student in the TUI's detail pane and in a run's
+ * notes; no command prints it, so it is read here from dissect_packet() through the built
+ * catalog, as the TUI loads it. One reason from each layer that phrases it differently:
+ * a cut header, a bad option (a whole sentence, its name inside), the link layer.
+ */
+Test(lang, a_malformed_packet_reason_is_korean_with_the_korean_catalog_and_english_without,
+     .fini = tr_release)
+{
+	/* IPv4 (total length 40 or 44) then TCP 1000 -> 8000, SYN; ip[3] and tcp[12] set below. */
+	static const uint8_t syn[44] = {
+		0x45, 0x00, 0x00, 0x28, 0x00, 0x00, 0x40, 0x00, 0x40, 0x06, 0x00, 0x00,
+		10, 0, 0, 1, 10, 0, 0, 2,
+		0x03, 0xe8, 0x1f, 0x40, 0, 0, 0, 1, 0, 0, 0, 0, 0x50, 0x02, 0xff, 0xff, 0, 0, 0, 0,
+		2, 3, 0, 0,             /* MSS with length 3 where RFC 9293 says 4 */
+	};
+	uint8_t cut[30], mss[44];
+	const struct { int dlt; const uint8_t *pkt; size_t len; const char *ko, *en; } bad[] = {
+		{ DLT_RAW, cut, sizeof cut, "tcp 헤더가 잘렸습니다 (10/20바이트 캡처됨)",
+		  "truncated tcp header (10 of 20 bytes captured)" },
+		{ DLT_RAW, mss, sizeof mss,
+		  "tcp 옵션(option) 2 (mss)의 길이는 4바이트여야 합니다 (길이 3)",
+		  "tcp option 2 (mss) should be 4 bytes (length 3)" },
+		{ 147, syn, sizeof syn, "지원하지 않는 링크 타입(link type) 147",
+		  "unsupported link type 147" },
+	};
+	char mo[1200], err[256];
+	struct tcp_segment seg = { 0 };
+
+	memcpy(cut, syn, sizeof cut);
+	memcpy(mss, syn, sizeof mss);
+	mss[3] = sizeof mss;
+	mss[32] = 0x60;
+	snprintf(mo, sizeof mo, "%s/ko/LC_MESSAGES/tcplab.mo", locale_dir());
+	if (access(mo, R_OK) != 0)
+		cr_skip_test("'%s' is not built (run 'make')", mo);
+	for (int lang = 0; lang < 2; lang++) {
+		tr_init(locale_dir(), build_dir(), lang ? "ko" : "en");
+		for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+			const char *want = lang ? bad[i].ko : bad[i].en;
+
+			cr_assert_eq(dissect_packet(bad[i].dlt, bad[i].pkt, bad[i].len, &seg, err,
+			                            sizeof err), DISSECT_MALFORMED, "%s", bad[i].en);
+			cr_expect_str_eq(err, want, "%s catalog: '%s' expected, got '%s'",
+			                 lang ? "Korean" : "no", want, err);
+		}
+	}
 }
