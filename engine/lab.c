@@ -226,6 +226,11 @@ static int set_key(struct lab *lab, struct lab_variant *v, const char *k, const 
 		return v->timeout_s > 0 && v->timeout_s <= 600 ? 0 :
 		       (snprintf(err, errlen, _("timeout must be between 0 and 600 seconds")), -1);
 	}
+	if (v && !strcmp(k, "listens")) {
+		v->listens = atoi(val);
+		return v->listens >= 1 && v->listens <= 16 ? 0 :
+		       (snprintf(err, errlen, _("listens must be between 1 and 16")), -1);
+	}
 	if (v && !strcmp(k, "duration")) {
 		v->duration_s = atof(val);
 		return v->duration_s > LAB_QUICK_S && v->duration_s <= 600 ? 0 :

@@ -68,6 +68,8 @@ struct lab_variant {
 	char client[256];
 	char expect[128];               /* file name, relative to the lab's folder */
 	double timeout_s;               /* "timeout = S"; 0: the engine's default */
+	int listens;                    /* "listens = N": the client starts once the server's
+	                                   listen() has returned N times; 0: once */
 	double duration_s;              /* "duration = S": how long one run takes where waiting
 	                                   is the lesson (lab 4's cable pulls); 0: under
 	                                   LAB_QUICK_S. Measured by 'make bench', not enforced */

@@ -51,7 +51,7 @@ struct prog {
 	const char *role;               /* "client" or "server", for messages */
 	bool out_eof;
 	bool exited;
-	bool listened;
+	int listens;                    /* its listen() calls that returned 0 */
 	bool killed_by_lab;             /* by an "on ... kill-*" line: expected, not a failure */
 	int restarts;                   /* "restart-server" started it again this many times */
 	bool flooded;                   /* killed for printing more than OUTPUT_LIMIT bytes */
@@ -170,7 +170,7 @@ static void read_trace(struct labrun_state *c, struct prog *pr)
 				continue;
 			}
 			if (ev[i].call == TRACE_LISTEN && ev[i].ret == 0)
-				pr->listened = true;
+				pr->listens++;
 			/* A stall is a wait that woke late by the tracer's bound: the sleeps it
 			 * reports on time (for lab 5's work check) name no stall. */
 			if (ev[i].call == TRACE_WAIT && !ev[i].err && ev[i].arg >= 0 &&
@@ -1535,7 +1535,8 @@ static int restart_server(struct labrun_state *c, char *errbuf, size_t errlen)
 	}
 	proc_free(pr->p);
 	pr->p = NULL;
-	pr->out_eof = pr->exited = pr->listened = pr->has_blocked = false;
+	pr->out_eof = pr->exited = pr->has_blocked = false;
+	pr->listens = 0;
 	pr->linelen = 0;
 	pr->restarts++;
 	return start_prog(c, HOST_SERVER, c->run->variant->server, errbuf, errlen);
@@ -1884,14 +1885,22 @@ int labrun_step(struct labrun *run, char *errbuf, size_t errlen)
 	}
 	switch (c->phase) {
 	case PH_LISTEN:
-		if (c->prog[HOST_SERVER].listened) {
+		/* Ready: its listen() returned, or as many times as the variant says (a server
+		 * that shows a listener refused before it opens the ones it serves on). */
+		if (c->prog[HOST_SERVER].listens >= (run->variant->listens ? run->variant->listens : 1)) {
 			if (start_prog(c, HOST_CLIENT, run->variant->client, errbuf, errlen) < 0)
 				return -1;
 			c->phase = PH_RUN;
 		} else if (c->prog[HOST_SERVER].exited || now >= c->phase_deadline) {
 			describe_exit(&c->prog[HOST_SERVER], run->status[HOST_SERVER], why, sizeof(why));
-			snprintf(errbuf, errlen, _("the lab's server never called listen(): %s"),
-			         c->prog[HOST_SERVER].exited ? why : "it did not within 5 s");
+			if (c->prog[HOST_SERVER].listens)
+				snprintf(errbuf, errlen, _("the lab's server called listen() %d times, and"
+				         " the lab waits for %d: %s"), c->prog[HOST_SERVER].listens,
+				         run->variant->listens, c->prog[HOST_SERVER].exited ? why :
+				         _("it did not within 5 s"));
+			else
+				snprintf(errbuf, errlen, _("the lab's server never called listen(): %s"),
+				         c->prog[HOST_SERVER].exited ? why : _("it did not within 5 s"));
 			return -1;
 		}
 		break;

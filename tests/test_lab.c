@@ -240,6 +240,10 @@ ParameterizedTestParameters(lab, broken_conf_is_named_with_its_line)
 		{ "number = 1\ntitle = t\n[variant a]\ntimeout = 0\n", "lab.conf:4: timeout must be" },
 		{ "number = 1\ntitle = t\n[variant a]\nduration = 3\n",
 		  "lab.conf:4: duration must be over 5 and at most 600 seconds" },
+		{ "number = 1\ntitle = t\n[variant a]\nlistens = 0\n",
+		  "lab.conf:4: listens must be between 1 and 16" },
+		{ "number = 1\ntitle = t\n[variant a]\nlistens = 17\n",
+		  "lab.conf:4: listens must be between 1 and 16" },
 		{ "number = 1\ntitle = t\n[variant a]\npace = client send in 40\n",
 		  "lab.conf:4: pace must read 'client|server CALL within MS'" },
 		{ "number = 1\ntitle = t\n[variant a]\npace = peer send within 40\n",
@@ -298,6 +302,19 @@ Test(lab, a_variant_where_waiting_is_the_lesson_states_its_duration)
 	cr_assert_eq(lab_load(dir, &lab, err, sizeof(err)), 0, "%s", err);
 	conf_dir_remove(dir);
 	cr_expect_eq(lab.variant[0].duration_s, 9.5);
+}
+
+Test(lab, a_variant_can_wait_for_the_servers_nth_listen)
+{
+	char *dir = conf_dir("number = 2\ntitle = t\n[variant a]\nserver = s\nclient = c\n"
+	                     "expect = e\nlistens = 3\n[variant b]\nserver = s\nclient = c\n"
+	                     "expect = e\n"), err[512];
+	struct lab lab;
+
+	cr_assert_eq(lab_load(dir, &lab, err, sizeof(err)), 0, "%s", err);
+	conf_dir_remove(dir);
+	cr_expect_eq(lab.variant[0].listens, 3);
+	cr_expect_eq(lab.variant[1].listens, 0, "by default, the first listen()");
 }
 
 Test(lesson, steps_titles_text_and_runs)

@@ -56,6 +56,26 @@ static uint64_t first_with(const struct capfile_conn *cc, int dir, uint8_t flag)
 	return 0;
 }
 
+/* On the ladder, the client's start comes after the server's n-th listen() returned: the
+ * server's column is the ladder's last, the client's its first. */
+static void check_client_waits(const char *out, int n)
+{
+	const char *listen = out, *start;
+
+	for (int k = 0; k < n; k++) {
+		listen = strstr(listen, "listen(");
+		cr_assert_not_null(listen, "%d listen() calls on the ladder, wanted %d:\n%s", k, n,
+		                   out);
+		listen++;
+	}
+	start = strstr(out, "start (pid");
+	cr_assert_not_null(start);
+	start = strstr(start + 1, "start (pid");
+	cr_assert_not_null(start, "no second program's start on the ladder:\n%s", out);
+	cr_expect_gt(start, listen, "the client started before the server's listen() number %d"
+	             " returned:\n%s", n, out);
+}
+
 static void check_capture(const char *pcap, const struct variant *v)
 {
 	struct capfile cf;
@@ -121,6 +141,8 @@ ParameterizedTest(struct variant *v, lab7, passes_and_the_capture_and_the_kernel
 	cr_assert_not_null(view, "no kernel's view in:\n%s", r.out);
 	cr_expect(strstr(view, v->kernel), "no '%s' in the kernel's view:\n%s", v->kernel, r.out);
 	cr_expect(strstr(r.out, v->out), "no '%s' in:\n%s", v->out, r.out);
+	if (!strcmp(v->name, "reuseport"))
+		check_client_waits(r.out, 3);
 	check_capture(pcap, v);
 	unlink(pcap);
 }
