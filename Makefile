@@ -116,15 +116,16 @@ SOAK ?= 50
 # CI's share of the soak: every variant a few times, enough to catch a flaky expectation.
 SOAK_CI ?= 3
 
-# The whole suite twice: as built for users, then with the sanitizers (where the corpus of
-# submissions is graded with one seed each instead of three: the engine's memory safety is
-# what that pass is for); then a short soak and every fuzz target for a short bounded time.
+# The whole suite twice: as built for users, then with the sanitizers; the corpus of
+# submissions is graded with three seeds in all, each once: the first two as built for
+# users, the third with the sanitizers. Then a short soak and every fuzz target for a short
+# bounded time.
 test: deps-test
 	@mkdir -p $(BUILD) && rm -f $(TOTALS) $(FAILURES)
 	@st=0; export TCPLAB_FAILURES=$(FAILURES); \
-	TCPLAB_TOTALS=$(TOTALS) $(MAKE) --no-print-directory check-unit || st=1; \
-	TCPLAB_TOTALS=$(TOTALS) TCPLAB_CORPUS_SEEDS=1 $(MAKE) --no-print-directory check-unit \
-		BUILD=$(BUILD)/san SAN=1 || st=1; \
+	TCPLAB_TOTALS=$(TOTALS) TCPLAB_CORPUS_SEEDS=2 $(MAKE) --no-print-directory check-unit || st=1; \
+	TCPLAB_TOTALS=$(TOTALS) TCPLAB_CORPUS_SEEDS=1 TCPLAB_CORPUS_SEED_FIRST=2 $(MAKE) \
+		--no-print-directory check-unit BUILD=$(BUILD)/san SAN=1 || st=1; \
 	TCPLAB_TOTALS=$(TOTALS) $(MAKE) --no-print-directory soak \
 		SOAK=$(SOAK_CI) || st=1; \
 	TCPLAB_TOTALS=$(TOTALS) $(MAKE) --no-print-directory fuzz-ci || st=1; \
