@@ -21,8 +21,12 @@ for t in "$@"; do
 	# Two tests at once, one per CPU. test_grade's grades mostly wait (timers, the peer,
 	# the wire settling): under 30 % of the CPUs at -j2, so four at once, a load average of
 	# 1 to 2.7, no more than the 'both CPUs busy' every verdict must stand (TCPLAB_GRADE_JOBS).
+	# test_busy makes that load itself: one test at a time.
 	jobs=2
-	case $(basename "$t") in test_grade) jobs=${TCPLAB_GRADE_JOBS:-4} ;; esac
+	case $(basename "$t") in
+	test_grade) jobs=${TCPLAB_GRADE_JOBS:-4} ;;
+	test_busy) jobs=1 ;;
+	esac
 	"$t" --always-succeed -j"$jobs" >"$log" 2>&1
 	rc=$?
 	cat "$log"
