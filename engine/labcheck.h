@@ -113,6 +113,10 @@ struct labcheck_ctx {
 	size_t nlab_socks;
 	const struct ksock_log *ks;     /* the kernel's samples; NULL: none were taken */
 	const char *ks_error;           /* why sampling failed or stopped, "" or NULL if not */
+	uint64_t late_ns;               /* how long the machine held the userspace cable up:
+	                                   a delay measured across it may be that much longer
+	                                   than TCP's (an answer it could explain is
+	                                   inconclusive, not wrong); 0: not at all */
 };
 
 /*

@@ -103,7 +103,10 @@ struct labrun {
 	 * inconclusive, never FAIL, and the run is disturbed: run it again. */
 	uint64_t stall_ns;              /* the longest stall seen */
 	char stall_why[200];            /* it, in words: "the client's poll(500 ms) woke 2.8 s late" */
-	bool late;                      /* a program was slower than the variant's pace */
+	bool late;                      /* a program was slower than the variant's pace, or
+	                                   the cable's thread was held up (wire_late_ns) */
+	uint64_t wire_late_ns;          /* how long the machine held the userspace cable up;
+	                                   live only, a run record does not keep it */
 	bool disturbed;
 	bool marker_seen;               /* the capture caught up with the end of the run */
 	int status[2];                  /* wait status of client [HOST_CLIENT] and server */

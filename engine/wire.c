@@ -40,6 +40,7 @@ struct direction {
 	struct frame q[QUEUE_LEN];      /* FIFO: constant delay keeps due times in order */
 	size_t head, count;
 	uint64_t free_ns;               /* when the cable is free for the next frame */
+	uint64_t ideal_free_ns;         /* when it would be, had no frame left late */
 	struct frame held;              /* a reordered segment waiting for its partner */
 	unsigned held_n, held_until;
 	uint64_t held_since;
@@ -54,6 +55,8 @@ struct wire {
 	bool started;
 	char rbuf[4096];                /* the reader's unparsed note bytes */
 	size_t rlen;
+	uint64_t late_ns;               /* wire_late_ns(); written by the thread, atomically */
+	bool fault_late;                /* TCPLAB_FAULT=wire-late (docs/security.md) */
 };
 
 static const char *const who_name[2] = { "client", "server" };
@@ -333,6 +336,14 @@ static int64_t flush_out(struct wire *w, int h)
 	struct direction *d = &w->d[h];
 	uint64_t now = mono_ns();
 
+	/* Fault injection for tests: the machine holds this thread up 6 ms whenever the
+	 * server's frames are due, as a loaded machine may. */
+	if (w->fault_late && h == HOST_SERVER && d->count && d->q[d->head].due_ns <= now) {
+		struct timespec ts = { 0, 6000000 };
+
+		nanosleep(&ts, NULL);
+		now = mono_ns();
+	}
 	if (d->held.data && now - d->held_since > HOLD_MAX_NS) {
 		note(w, "lets the %s's data segment %u through: segment %u never came", who_name[h],
 		     d->held_n, d->held_until);
@@ -340,14 +351,20 @@ static int64_t flush_out(struct wire *w, int h)
 	}
 	while (d->count) {
 		struct frame *fr = &d->q[d->head];
+		/* When it would leave had the machine never held this thread up. */
+		uint64_t want = fr->due_ns > d->ideal_free_ns ? fr->due_ns : d->ideal_free_ns;
 
 		if (fr->due_ns > now)
 			return (int64_t)(fr->due_ns - now);
 		if (d->free_ns > now)
 			return (int64_t)(d->free_ns - now);
+		/* How late the machine let this thread send what was due. */
+		if (now - want > __atomic_load_n(&w->late_ns, __ATOMIC_RELAXED))
+			__atomic_store_n(&w->late_ns, now - want, __ATOMIC_RELAXED);
 		/* A cut cable (the far end down) refuses the frame: it is lost, as on a cable. */
 		(void)!send(d->out, fr->data, fr->len, MSG_DONTWAIT);
 		d->free_ns = now + (uint64_t)fr->len * NS_PER_BYTE;
+		d->ideal_free_ns = want + (uint64_t)fr->len * NS_PER_BYTE;
 		free(fr->data);
 		fr->data = NULL;
 		d->head = (d->head + 1) % QUEUE_LEN;
@@ -424,6 +441,7 @@ struct wire *wire_start(int client_end, int server_end, const struct wire_plan *
 	w->d[HOST_SERVER].in = server_end;
 	w->d[HOST_SERVER].out = client_end;
 	w->stop[0] = w->stop[1] = w->notes[0] = w->notes[1] = -1;
+	w->fault_late = getenv("TCPLAB_FAULT") && strstr(getenv("TCPLAB_FAULT"), "wire-late");
 	for (size_t i = 0; i < plan->n; i++)
 		if (plan->f[i].kind == WIRE_DELAY)
 			for (int h = 0; h < 2; h++)
@@ -472,6 +490,11 @@ void wire_free(struct wire *w)
 			close(w->notes[i]);
 	}
 	free(w);
+}
+
+uint64_t wire_late_ns(const struct wire *w)
+{
+	return w ? __atomic_load_n(&w->late_ns, __ATOMIC_RELAXED) : 0;
 }
 
 int wire_notes_fd(const struct wire *w)

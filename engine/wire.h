@@ -67,6 +67,11 @@ struct wire *wire_start(int client_end, int server_end, const struct wire_plan *
 /* Stops the thread, closes everything. NULL is fine. */
 void wire_free(struct wire *w);
 
+/* The most a frame left later than it was due so far (its delay, the cable's rate), in ns:
+ * the machine held the thread up, and a time measured on this cable was the machine's.
+ * Only frames the cable holds (a delay) are timed; 0 for NULL. */
+uint64_t wire_late_ns(const struct wire *w);
+
 /* Readable when notes are waiting. */
 int wire_notes_fd(const struct wire *w);
 /* The next complete note, without blocking: 1 with *t_ns and text, 0 when none is ready. */

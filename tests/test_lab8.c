@@ -423,3 +423,27 @@ Test(lab8, answers_are_not_judged_on_a_run_that_went_otherwise, .timeout = 120)
 	                 " relative seq\n               this run did not go as the exercise says"),
 	          "%s", r.out);
 }
+
+/* A cable the machine held up (TCPLAB_FAULT=wire-late: 6 ms each time the server's frames
+ * are due, so the third duplicate ACK comes some 30 ms late and the copy leaves 50 ms
+ * after the first instead of 20): the time measured across it is the machine's. The
+ * reference answers are never FAILed: the delay answer is inconclusive, and the report
+ * says the cable was late (or, if the run went otherwise, that it did). */
+Test(lab8, a_cable_the_machine_held_up_fails_no_right_answer, .timeout = 120)
+{
+	char src[600];
+	struct tcplab_result r;
+
+	if (geteuid() != 0)
+		cr_skip_test("the two-host lab needs root here");
+	snprintf(src, sizeof(src), "%s/solutions/08-loss", test_root());
+	setenv("TCPLAB_FAULT", "wire-late", 1);
+	tcplab_run(&r, (const char *[]){ "grade", "8", "--src", src, "--seed", "3", NULL });
+	unsetenv("TCPLAB_FAULT");
+	cr_expect_eq(r.status, 1, "%s%s", r.out, r.err);
+	cr_expect_null(strstr(r.out, "FAIL "), "a right answer failed on a late cable:\n%s", r.out);
+	cr_expect(strstr(r.out, "inconclusive how long after the first copy the second leaves"),
+	          "%s", r.out);
+	cr_expect(strstr(r.out, "but tcplab's cable was held up") ||
+	          strstr(r.out, "this run did not go as the exercise says"), "%s", r.out);
+}
