@@ -338,20 +338,31 @@ static void task_remove(struct tracer *t, struct task *k)
 	t->ntasks--;
 }
 
+/* What /proc says fd of task tid is ("socket:[123]", "pipe:[45]", a path), NUL-ended in
+ * link[len]; false for a bad fd. */
+static bool fd_link(pid_t tid, long fd, char *link, size_t len)
+{
+	char path[64];
+	ssize_t n;
+
+	if (fd < 0 || fd > 1 << 20)
+		return false;
+	proc_path(path, (unsigned long)tid, "fd", fd);
+	n = readlink(path, link, len - 1);
+	if (n < 0)
+		return false;
+	link[n] = '\0';
+	return true;
+}
+
 /* The socket inode behind a program's fd, 0 when the fd is not a socket. */
 static uint64_t fd_socket(pid_t tid, long fd)
 {
-	char path[64], link[64];
-	ssize_t n;
+	char link[64];
 	uint64_t ino = 0;
 
-	if (fd < 0 || fd > 1 << 20)
+	if (!fd_link(tid, fd, link, sizeof(link)) || strncmp(link, "socket:[", 8))
 		return 0;
-	proc_path(path, (unsigned long)tid, "fd", fd);
-	n = readlink(path, link, sizeof(link) - 1);
-	if (n < 9 || memcmp(link, "socket:[", 8))
-		return 0;
-	link[n] = '\0';
 	for (char *p = link + 8; *p >= '0' && *p <= '9'; p++)
 		ino = ino * 10 + (uint64_t)(*p - '0');
 	return ino;
@@ -361,18 +372,11 @@ static uint64_t fd_socket(pid_t tid, long fd)
  * a terminal. A regular file never makes a reader wait. */
 static bool fd_can_block(pid_t tid, long fd)
 {
-	char path[64], link[64];
-	ssize_t n;
+	char link[64];
 
-	if (fd < 0 || fd > 1 << 20)
-		return false;
-	proc_path(path, (unsigned long)tid, "fd", fd);
-	n = readlink(path, link, sizeof(link) - 1);
-	if (n < 0)
-		return false;
-	link[n] = '\0';
-	return !strncmp(link, "pipe:[", 6) || !strncmp(link, "anon_inode:", 11) ||
-	       !strncmp(link, "/dev/pts/", 9) || !strncmp(link, "/dev/tty", 8);
+	return fd_link(tid, fd, link, sizeof(link)) &&
+	       (!strncmp(link, "pipe:[", 6) || !strncmp(link, "anon_inode:", 11) ||
+	        !strncmp(link, "/dev/pts/", 9) || !strncmp(link, "/dev/tty", 8));
 }
 
 /* Calls fn(arg, fd, ino) for every socket fd of process pid. */

@@ -69,7 +69,8 @@ void wire_free(struct wire *w);
 
 /* The most a frame left later than it was due so far (its delay, the cable's rate), in ns:
  * the machine held the thread up, and a time measured on this cable was the machine's.
- * Only frames the cable holds (a delay) are timed; 0 for NULL. */
+ * Timed from when the thread read each frame: a wait before the read is not seen. 0 for
+ * NULL. */
 uint64_t wire_late_ns(const struct wire *w);
 
 /* Readable when notes are waiting. */

@@ -673,6 +673,16 @@ static const char *locale_dir(void)
 	return dir;
 }
 
+/* tcplab's own Korean catalog as 'make' builds it, or a skip saying it is not built. */
+static void need_korean_catalog(void)
+{
+	char mo[1200];
+
+	snprintf(mo, sizeof mo, "%s/ko/LC_MESSAGES/tcplab.mo", locale_dir());
+	if (access(mo, R_OK) != 0)
+		cr_skip_test("'%s' is not built (run 'make')", mo);
+}
+
 /* The loader: lab_text() reads BUILD/labs/SLUG/ko.mo once tcplab's catalog is Korean. */
 Test(lang, lab_text_is_korean_from_the_built_catalog_and_english_otherwise, .fini = tr_release)
 {
@@ -876,12 +886,10 @@ Test(lang, a_display_filter_error_is_korean_with_the_korean_catalog, .fini = tr_
 		{ "ip.src == 10.0.0.300", "'10.0.0.300'은(는) IPv4 주소가 아닙니다",
 		  "'10.0.0.300' is not an IPv4 address" },
 	};
-	char mo[1200], err[1024];
+	char err[1024];
 	struct dfilter *f;
 
-	snprintf(mo, sizeof mo, "%s/ko/LC_MESSAGES/tcplab.mo", locale_dir());
-	if (access(mo, R_OK) != 0)
-		cr_skip_test("'%s' is not built (run 'make')", mo);
+	need_korean_catalog();
 	for (int lang = 0; lang < 2; lang++) {
 		tr_init(locale_dir(), build_dir(), lang ? "ko" : "en");
 		for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
@@ -926,16 +934,14 @@ Test(lang, a_malformed_packet_reason_is_korean_with_the_korean_catalog_and_engli
 		{ 147, syn, sizeof syn, "지원하지 않는 링크 타입(link type) 147",
 		  "unsupported link type 147" },
 	};
-	char mo[1200], err[256];
+	char err[256];
 	struct tcp_segment seg = { 0 };
 
 	memcpy(cut, syn, sizeof cut);
 	memcpy(mss, syn, sizeof mss);
 	mss[3] = sizeof mss;
 	mss[32] = 0x60;
-	snprintf(mo, sizeof mo, "%s/ko/LC_MESSAGES/tcplab.mo", locale_dir());
-	if (access(mo, R_OK) != 0)
-		cr_skip_test("'%s' is not built (run 'make')", mo);
+	need_korean_catalog();
 	for (int lang = 0; lang < 2; lang++) {
 		tr_init(locale_dir(), build_dir(), lang ? "ko" : "en");
 		for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
